@@ -1,0 +1,117 @@
+/**
+ * Shapes, class indices and weights of the class losses (NLL, cross-entropy): input (C),
+ * (N, C) or (N, C, d1, ..., dk) with the class along dimension 1 (0 when unbatched). Sample
+ * `j = o * inner + s` reads class `k` at `o * C * inner + k * inner + s`.
+ *
+ * @module
+ */
+
+import { checkInt64, checkSameDtype, checkTensor, fail, shapesText } from "./_checks.ts";
+import type { FloatArray } from "./_reduction.ts";
+import { type Lanes, lanesOf } from "./_softmax.ts";
+import { cpuStorage, formatShape, type Tensor } from "./tensor.ts";
+
+/** A class loss's layout: `lanes.outer` = N, `lanes.size` = C, `lanes.inner` = d1·…·dk. */
+export interface ClassLayout {
+  /** The class dimension seen as lanes. */
+  lanes: Lanes;
+  /** 0 for unbatched (C) input, else 1. */
+  classDim: number;
+  /** The shape of a per-sample result (`reduction: "none"`): the target's shape. */
+  sampleShape: readonly number[];
+}
+
+/** The class dimension and lanes of `input`, which must have at least one dimension. */
+export function classLayoutOf(fn: string, input: Tensor): ClassLayout {
+  if (input.shape.length < 1) {
+    fail(fn, `input must have 1 or more dimensions: input is ${formatShape(input.shape)}`);
+  }
+  const classDim = input.shape.length === 1 ? 0 : 1;
+  const sampleShape = input.shape.filter((_d, k) => k !== classDim);
+  return { lanes: lanesOf(input.shape, classDim), classDim, sampleShape };
+}
+
+/**
+ * Checks an int64 class-index target against `input` (PyTorch's rules: 0-d target for (C),
+ * (N) for (N, C), (N, d1..dk) for (N, C, d1..dk)) and returns the layout.
+ */
+export function checkIndexTarget(fn: string, input: Tensor, target: Tensor): ClassLayout {
+  checkInt64(fn, "target", target);
+  const layout = classLayoutOf(fn, input);
+  const want = layout.sampleShape;
+  const ok = target.shape.length === want.length && target.shape.every((d, k) => d === want[k]);
+  if (!ok) {
+    fail(
+      fn,
+      `target must have shape ${formatShape(want)} for this input: ${
+        shapesText({ input, target })
+      }`,
+    );
+  }
+  return layout;
+}
+
+/**
+ * Reads the class indices, checking each is in [0, C) or equals `ignoreIndex`. Ignored
+ * samples come back as -1.
+ */
+export function classIndices(
+  fn: string,
+  target: Tensor,
+  classes: number,
+  ignoreIndex: number,
+): Int32Array {
+  const src = cpuStorage(target) as BigInt64Array;
+  const out = new Int32Array(src.length);
+  const ignore = BigInt(ignoreIndex);
+  for (let j = 0; j < src.length; j++) {
+    const t = src[j];
+    if (t === ignore) {
+      out[j] = -1;
+    } else if (t < 0n || t >= BigInt(classes)) {
+      fail(
+        fn,
+        `target values must be in [0, ${classes}) or equal ignoreIndex (${ignoreIndex}): target${
+          indexText(target.shape, j)
+        } is ${t}`,
+        RangeError,
+      );
+    } else {
+      out[j] = Number(t);
+    }
+  }
+  return out;
+}
+
+/** Checks an optional class weight: C elements of the input's dtype. */
+export function checkWeight(
+  fn: string,
+  weight: Tensor | undefined,
+  input: Tensor,
+  classes: number,
+): FloatArray | null {
+  if (weight === undefined || weight === null) return null;
+  checkTensor(fn, "weight", weight);
+  if (weight.shape.length !== 1 || weight.numel !== classes) {
+    fail(
+      fn,
+      `weight must have one element per class (${classes}): weight is ${formatShape(weight.shape)}`,
+    );
+  }
+  checkSameDtype(fn, { input, weight });
+  if (weight.requiresGrad) {
+    fail(fn, "weight cannot take a gradient, as in PyTorch: weight has requiresGrad set");
+  }
+  return cpuStorage(weight) as FloatArray;
+}
+
+/** `[1, 2]` for flat index `j` of `shape`, for messages. */
+function indexText(shape: readonly number[], j: number): string {
+  if (shape.length === 0) return "";
+  const idx: number[] = [];
+  for (let k = shape.length - 1; k >= 0; k--) {
+    idx.unshift(j % shape[k]);
+    j = Math.floor(j / shape[k]);
+  }
+  return `[${idx.join(", ")}]`;
+}

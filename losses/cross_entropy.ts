@@ -1,0 +1,279 @@
+import { record } from "./_autograd.ts";
+import { checkFloat, checkNumber, checkSameDtype, checkTensor, fail } from "./_checks.ts";
+import {
+  checkIndexTarget,
+  checkWeight,
+  classIndices,
+  type ClassLayout,
+  classLayoutOf,
+} from "./_class_targets.ts";
+import {
+  type FloatArray,
+  floatStorage,
+  parseReduction,
+  reduceLosses,
+  type Reduction,
+  rounder,
+} from "./_reduction.ts";
+import { logSoftmaxBackward, logSoftmaxForward } from "./_softmax.ts";
+import {
+  addNllGrad,
+  meanOver,
+  nllForward,
+  parseIgnoreIndex,
+  samplePosition,
+  sampleScale,
+} from "./nll_loss.ts";
+import { cpuStorage, type DType, Tensor } from "./tensor.ts";
+
+/** Options for {@linkcode crossEntropy} and {@linkcode CrossEntropyLoss}. */
+export interface CrossEntropyLossOptions {
+  /** One weight per class (the input's dtype); default all 1. */
+  weight?: Tensor;
+  /** Class-index targets equal to this are skipped. Default -100. */
+  ignoreIndex?: number;
+  /** `"none"`, `"mean"` (default) or `"sum"`. */
+  reduction?: Reduction;
+  /** In [0, 1]: mixes the target with the uniform distribution. Default 0. */
+  labelSmoothing?: number;
+}
+
+// torch 1.13 (LossNLL.cpp, cross_entropy_loss), with lsm = log_softmax(x, class_dim):
+// * target of the input's shape: class probabilities.
+//     y' = y * (1 - ls) + ls / C
+//     l_j = -sum_c w_c * y'_jc * lsm_jc ; mean divides by the number of samples (not by weights)
+// * otherwise int64 class indices:
+//     nll  = nll_loss(lsm, t, weight, reduction, ignore_index)
+//     smooth_j = -sum_c w_c * lsm_jc, 0 where t_j is ignored
+//     smooth = sum_j smooth_j / sum_j w[t_j] (kept j) for "mean"; sum or per sample otherwise
+//     loss = (1 - ls) * nll + (ls / C) * smooth          (just nll when ls == 0)
+// Gradients are those of the composite: d/dlsm, then log_softmax's backward. The target of
+// class probabilities takes a gradient too: dl/dy_jc = -(1 - ls) * w_c * lsm_jc.
+
+/**
+ * Cross-entropy of logits, as `torch.nn.functional.cross_entropy`: log-softmax along the
+ * class dimension, then negative log-likelihood, with optional class weights, ignored targets
+ * and label smoothing, combined exactly as PyTorch combines them.
+ *
+ * Input (C), (N, C) or (N, C, d1, ..., dk). A target of the input's shape holds class
+ * probabilities (float, and it takes a gradient); any other target holds int64 class indices.
+ * Stable for logits of ±1e4. Every target ignored gives nan for `"mean"`, with zero gradient.
+ *
+ * @example Usage
+ * ```ts
+ * import { crossEntropy, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const logits = tensor([[1e4, 0], [0, 1e4]], { requiresGrad: true });
+ * const loss = crossEntropy(logits, tensor([0, 1], { dtype: "int64" }));
+ * assert.equal(loss.item(), 0);
+ * loss.backward();
+ * assert.deepEqual(logits.grad?.toArray(), [[0, 0], [0, 0]]);
+ * ```
+ *
+ * @param input Logits, float32 or float64.
+ * @param target int64 class indices, or class probabilities of the input's shape and dtype.
+ * @param options `weight`, `ignoreIndex`, `reduction`, `labelSmoothing`.
+ * @returns A 0-d tensor, or one loss per sample when `reduction` is `"none"`.
+ * @throws {TypeError} If dtypes or shapes do not fit.
+ * @throws {RangeError} If a target is out of range, or an option is out of its range.
+ */
+export function crossEntropy(
+  input: Tensor,
+  target: Tensor,
+  options: CrossEntropyLossOptions = {},
+): Tensor {
+  const fn = "crossEntropy";
+  const reduction = parseReduction(fn, options.reduction);
+  const ignoreIndex = parseIgnoreIndex(fn, options.ignoreIndex);
+  const ls = checkNumber(fn, "labelSmoothing", options.labelSmoothing ?? 0);
+  if (!(ls >= 0 && ls <= 1)) {
+    fail(fn, `labelSmoothing must be in [0, 1]: current value is ${ls}`, RangeError);
+  }
+  checkFloat(fn, { input });
+  checkTensor(fn, "target", target);
+  const layout = classLayoutOf(fn, input);
+  const w = checkWeight(fn, options.weight, input, layout.lanes.size);
+  const sameShape = target.shape.length === input.shape.length &&
+    target.shape.every((d, k) => d === input.shape[k]);
+  if (sameShape) {
+    if (target.dtype !== "float32" && target.dtype !== "float64") {
+      fail(
+        fn,
+        `target of the input's shape must hold float class probabilities: target dtype is "${target.dtype}"`,
+      );
+    }
+    checkSameDtype(fn, { input, target });
+    if (ignoreIndex >= 0) {
+      fail(
+        fn,
+        `ignoreIndex is not supported for class-probability targets: current value is ${ignoreIndex}`,
+        RangeError,
+      );
+    }
+    return probabilityTarget(input, target, layout, w, reduction, ls);
+  }
+  checkIndexTarget(fn, input, target);
+  const idx = classIndices(fn, target, layout.lanes.size, ignoreIndex);
+  return indexTarget(input, layout, idx, w, reduction, ls);
+}
+
+/** log_softmax of the input along the class dimension, in the input's dtype. */
+function logSoftmaxOf(input: Tensor, layout: ClassLayout): FloatArray {
+  const lsm = floatStorage(input.dtype, input.numel);
+  logSoftmaxForward(cpuStorage(input) as FloatArray, layout.lanes, lsm);
+  return lsm;
+}
+
+function indexTarget(
+  input: Tensor,
+  layout: ClassLayout,
+  idx: Int32Array,
+  w: FloatArray | null,
+  reduction: Reduction,
+  ls: number,
+): Tensor {
+  const dtype = input.dtype;
+  const r = rounder(dtype);
+  const lsm = logSoftmaxOf(input, layout);
+  const nll = nllForward(lsm, layout, idx, w, dtype);
+  const reduce = (losses: FloatArray): FloatArray =>
+    reduction === "mean"
+      ? meanOver(losses, nll.totalWeight, dtype).storage
+      : reduceLosses(losses, layout.sampleShape, dtype, reduction).storage;
+  let out = reduce(nll.losses);
+  const classes = layout.lanes.size;
+  if (ls > 0) {
+    const smooth = reduce(smoothLosses(lsm, layout, idx, w, dtype));
+    const a = r(1 - ls);
+    const b = r(ls / classes);
+    const mixed = floatStorage(dtype, out.length);
+    for (let j = 0; j < out.length; j++) mixed[j] = r(r(a * out[j]) + r(smooth[j] * b));
+    out = mixed;
+  }
+  const gradFn = ls > 0 ? "AddBackward0" : "NllLossBackward0";
+  const node = record(gradFn, [input], (gradOutput) => {
+    const scale = sampleScale(cpuStorage(gradOutput) as FloatArray, reduction, nll.totalWeight, r);
+    const dl = new Float64Array(input.numel);
+    addNllGrad(dl, layout, idx, w, scale, -(1 - ls));
+    if (ls > 0) {
+      const { size, inner } = layout.lanes;
+      for (let j = 0; j < idx.length; j++) {
+        if (idx[j] < 0) continue;
+        const s = -(ls / classes) * scale(j);
+        for (let c = 0; c < size; c++) {
+          dl[samplePosition(j, c, size, inner)] += s * (w === null ? 1 : w[c]);
+        }
+      }
+    }
+    const gx = floatStorage(dtype, input.numel);
+    logSoftmaxBackward(dl, lsm, layout.lanes, gx);
+    return [new Tensor(gx, input.shape, dtype)];
+  });
+  return new Tensor(out, reduction === "none" ? layout.sampleShape : [], dtype, node);
+}
+
+/** smooth_j = -sum_c w_c * lsm_jc, 0 for ignored samples. */
+function smoothLosses(
+  lsm: FloatArray,
+  layout: ClassLayout,
+  idx: Int32Array,
+  w: FloatArray | null,
+  dtype: DType,
+): FloatArray {
+  const { size, inner } = layout.lanes;
+  const out = floatStorage(dtype, idx.length);
+  for (let j = 0; j < idx.length; j++) {
+    if (idx[j] < 0) continue;
+    let s = 0;
+    for (let c = 0; c < size; c++) {
+      s += lsm[samplePosition(j, c, size, inner)] * (w === null ? 1 : w[c]);
+    }
+    out[j] = -s;
+  }
+  return out;
+}
+
+function probabilityTarget(
+  input: Tensor,
+  target: Tensor,
+  layout: ClassLayout,
+  w: FloatArray | null,
+  reduction: Reduction,
+  ls: number,
+): Tensor {
+  const dtype = input.dtype;
+  const r = rounder(dtype);
+  const { size, inner } = layout.lanes;
+  const samples = input.numel / Math.max(size, 1);
+  const lsm = logSoftmaxOf(input, layout);
+  const y = cpuStorage(target) as FloatArray;
+  const keep = r(1 - ls);
+  const spread = r(ls / size);
+  const smoothed = ls > 0 ? (v: number): number => r(r(v * keep) + spread) : (v: number) => v;
+  const losses = floatStorage(dtype, samples);
+  for (let j = 0; j < samples; j++) {
+    let s = 0;
+    for (let c = 0; c < size; c++) {
+      const p = samplePosition(j, c, size, inner);
+      s += lsm[p] * smoothed(y[p]) * (w === null ? 1 : w[c]);
+    }
+    losses[j] = -s;
+  }
+  const out = reduceLosses(losses, layout.sampleShape, dtype, reduction);
+  const gradFn = reduction === "mean" ? "DivBackward1" : "NegBackward0";
+  const node = record(gradFn, [input, target], (gradOutput) => {
+    const scale = sampleScale(cpuStorage(gradOutput) as FloatArray, reduction, samples, r);
+    const dl = new Float64Array(input.numel);
+    const dy = floatStorage(dtype, input.numel);
+    for (let j = 0; j < samples; j++) {
+      const s = scale(j);
+      for (let c = 0; c < size; c++) {
+        const p = samplePosition(j, c, size, inner);
+        const wc = w === null ? 1 : w[c];
+        dl[p] = -s * wc * smoothed(y[p]);
+        dy[p] = -s * wc * lsm[p] * (1 - ls);
+      }
+    }
+    const gx = floatStorage(dtype, input.numel);
+    logSoftmaxBackward(dl, lsm, layout.lanes, gx);
+    return [
+      input.requiresGrad ? new Tensor(gx, input.shape, dtype) : null,
+      target.requiresGrad ? new Tensor(dy, target.shape, dtype) : null,
+    ];
+  });
+  return new Tensor(out.storage, out.shape, dtype, node);
+}
+
+/**
+ * Module form of {@linkcode crossEntropy}, as `torch.nn.CrossEntropyLoss`.
+ *
+ * @example Usage
+ * ```ts
+ * import { CrossEntropyLoss, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const loss = new CrossEntropyLoss({ labelSmoothing: 0.1 }).forward(
+ *   tensor([[0, 0]]),
+ *   tensor([1], { dtype: "int64" }),
+ * );
+ * assert.equal(loss.item(), Math.fround(Math.LN2));
+ * ```
+ */
+export class CrossEntropyLoss {
+  readonly #options: CrossEntropyLossOptions;
+  /** @param options Kept and passed to every {@linkcode crossEntropy} call. */
+  constructor(options: CrossEntropyLossOptions = {}) {
+    this.#options = { ...options };
+  }
+  /**
+   * Computes the loss.
+   *
+   * @param input Logits.
+   * @param target Class indices or class probabilities.
+   * @returns The loss, as {@linkcode crossEntropy}.
+   */
+  forward(input: Tensor, target: Tensor): Tensor {
+    return crossEntropy(input, target, this.#options);
+  }
+}

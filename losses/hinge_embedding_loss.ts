@@ -1,0 +1,123 @@
+import { broadcastShape } from "./_broadcast.ts";
+import { checkFloat, checkNumber, checkTensor, fail } from "./_checks.ts";
+import { type PointwiseDef, runPointwise } from "./_pointwise.ts";
+import { floatStorage, parseReduction, type Reduction } from "./_reduction.ts";
+import { cpuStorage, Tensor } from "./tensor.ts";
+
+/** Options for {@linkcode hingeEmbeddingLoss} and {@linkcode HingeEmbeddingLoss}. */
+export interface HingeEmbeddingLossOptions {
+  /** Default 1. */
+  margin?: number;
+  /** `"none"`, `"mean"` (default) or `"sum"`. */
+  reduction?: Reduction;
+}
+
+// torch 1.13 (Loss.cpp, hinge_embedding_loss), a composite of elementwise ops:
+//   margin_clamp  = (margin - x).clamp_min(0)
+//   output_margin = where(y != 1, margin_clamp, 0)
+//   output_self   = where(y != -1, x, 0)
+//   l = output_margin + output_self
+// so a target that is neither 1 nor -1 takes both branches. Gradients follow the ops:
+// clamp_min passes where margin - x >= 0 (the kink x == margin included), sub negates.
+const HINGE: PointwiseDef = {
+  gradFn: { none: "AddBackward0", mean: "MeanBackward0", sum: "SumBackward0" },
+  forward: (x, y, p, r) => {
+    const fromMargin = y !== 1 ? Math.max(r(r(p.margin) - x), 0) : 0;
+    const fromSelf = y !== -1 ? x : 0;
+    return r(fromMargin + fromSelf);
+  },
+  gradInput: (x, y, g, p, r) => {
+    const gs = r(g / p.n);
+    const fromMargin = y !== 1 && r(r(p.margin) - x) >= 0 ? -gs : 0;
+    const fromSelf = y !== -1 ? gs : 0;
+    return r(fromMargin + fromSelf);
+  },
+  targetGrad: "none",
+};
+
+/**
+ * Hinge embedding loss, as `torch.nn.functional.hinge_embedding_loss`.
+ *
+ * ```text
+ * l_n = (y_n != 1 ? max(0, margin - x_n) : 0) + (y_n != -1 ? x_n : 0)
+ * ```
+ *
+ * This is PyTorch's literal formula: for `y_n` of 1 or -1 it is the textbook loss, and a
+ * target that is neither (the tutorial feeds `randn` targets) takes both terms. The target
+ * takes no gradient. Shapes that broadcast compute over the broadcast shape.
+ *
+ * @example Usage
+ * ```ts
+ * import { hingeEmbeddingLoss, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const loss = hingeEmbeddingLoss(tensor([0.25, 3]), tensor([-1, 1]), { reduction: "none" });
+ * assert.deepEqual(loss.toArray(), [0.75, 3]);
+ * ```
+ *
+ * @param input Distances or scores, any shape, float32 or float64.
+ * @param target Labels (1 or -1 in the usual use): the input's dtype or int64, a shape that
+ *   broadcasts with `input`.
+ * @param options `margin`, `reduction`.
+ * @returns A 0-d tensor, or the broadcast shape when `reduction` is `"none"`.
+ * @throws {TypeError} If the dtypes do not fit or the shapes do not broadcast.
+ * @throws {RangeError} If `reduction` is not `"none"`, `"mean"` or `"sum"`.
+ */
+export function hingeEmbeddingLoss(
+  input: Tensor,
+  target: Tensor,
+  options: HingeEmbeddingLossOptions = {},
+): Tensor {
+  const fn = "hingeEmbeddingLoss";
+  const reduction = parseReduction(fn, options.reduction);
+  const margin = checkNumber(fn, "margin", options.margin ?? 1);
+  checkFloat(fn, { input });
+  checkTensor(fn, "target", target);
+  if (target.dtype !== input.dtype && target.dtype !== "int64") {
+    fail(
+      fn,
+      `target must have the input's dtype or be int64: input is "${input.dtype}", target is "${target.dtype}"`,
+    );
+  }
+  const shape = broadcastShape(fn, { input, target });
+  return runPointwise(HINGE, input, asFloat(target, input), shape, reduction, { margin });
+}
+
+/** int64 labels as the input's float dtype (1 and -1 stay exact). */
+function asFloat(target: Tensor, like: Tensor): Tensor {
+  if (target.dtype === like.dtype) return target;
+  const src = cpuStorage(target) as BigInt64Array;
+  const out = floatStorage(like.dtype, src.length);
+  for (let i = 0; i < src.length; i++) out[i] = Number(src[i]);
+  return new Tensor(out, target.shape, like.dtype);
+}
+
+/**
+ * Module form of {@linkcode hingeEmbeddingLoss}, as `torch.nn.HingeEmbeddingLoss`.
+ *
+ * @example Usage
+ * ```ts
+ * import { HingeEmbeddingLoss, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const loss = new HingeEmbeddingLoss({ margin: 2 }).forward(tensor([0.5]), tensor([-1]));
+ * assert.equal(loss.item(), 1.5);
+ * ```
+ */
+export class HingeEmbeddingLoss {
+  readonly #options: HingeEmbeddingLossOptions;
+  /** @param options Kept and passed to every {@linkcode hingeEmbeddingLoss} call. */
+  constructor(options: HingeEmbeddingLossOptions = {}) {
+    this.#options = { ...options };
+  }
+  /**
+   * Computes the loss.
+   *
+   * @param input Distances or scores.
+   * @param target Labels.
+   * @returns The loss, as {@linkcode hingeEmbeddingLoss}.
+   */
+  forward(input: Tensor, target: Tensor): Tensor {
+    return hingeEmbeddingLoss(input, target, this.#options);
+  }
+}

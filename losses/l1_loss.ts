@@ -1,0 +1,88 @@
+import { checkPointwise, type PointwiseDef, runPointwise } from "./_pointwise.ts";
+import { parseReduction, type Reduction } from "./_reduction.ts";
+import type { Tensor } from "./tensor.ts";
+
+/** Options for {@linkcode l1Loss} and {@linkcode L1Loss}. */
+export interface L1LossOptions {
+  /** `"none"`, `"mean"` (default) or `"sum"`. */
+  reduction?: Reduction;
+}
+
+// torch 1.13 (Loss.cpp): l1_loss is a composite, abs(x - y) then the reduction, so its
+// gradient is abs's: grad * sgn(x - y) with sgn(0) = 0 and sgn(nan) = 0, after mean's
+// grad / numel; the target gets the negation.
+const L1: PointwiseDef = {
+  gradFn: { none: "AbsBackward0", mean: "MeanBackward0", sum: "SumBackward0" },
+  forward: (x, y, _p, r) => Math.abs(r(x - y)),
+  gradInput: (x, y, g, p, r) => {
+    const d = r(x - y);
+    const sign = d > 0 ? 1 : d < 0 ? -1 : 0;
+    return r(r(g / p.n) * sign);
+  },
+  targetGrad: "negate",
+};
+
+/**
+ * Mean absolute error, as `torch.nn.functional.l1_loss`.
+ *
+ * ```text
+ * l_n = |x_n - y_n|        reduction: "none" | "mean" (default) | "sum"
+ * ```
+ *
+ * At a tie (`x_n == y_n`) and at nan the gradient is 0, as PyTorch's `sgn`. Shapes that
+ * broadcast compute over the broadcast shape, as PyTorch.
+ *
+ * @example Usage
+ * ```ts
+ * import { l1Loss, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const x = tensor([1, 2, 3], { requiresGrad: true });
+ * const loss = l1Loss(x, tensor([1, 0, 4]));
+ * assert.equal(loss.item(), 1);
+ * loss.backward();
+ * assert.deepEqual(x.grad?.toArray(), [0, 1 / 3, -1 / 3].map(Math.fround));
+ * ```
+ *
+ * @param input Predictions, any shape, float32 or float64.
+ * @param target Same dtype; a shape that broadcasts with `input`.
+ * @param options `reduction`.
+ * @returns A 0-d tensor, or the broadcast shape when `reduction` is `"none"`.
+ * @throws {TypeError} If the dtypes are not one float dtype or the shapes do not broadcast.
+ * @throws {RangeError} If `reduction` is not `"none"`, `"mean"` or `"sum"`.
+ */
+export function l1Loss(input: Tensor, target: Tensor, options: L1LossOptions = {}): Tensor {
+  const reduction = parseReduction("l1Loss", options.reduction);
+  const shape = checkPointwise("l1Loss", input, target);
+  return runPointwise(L1, input, target, shape, reduction);
+}
+
+/**
+ * Module form of {@linkcode l1Loss}, as `torch.nn.L1Loss`.
+ *
+ * @example Usage
+ * ```ts
+ * import { L1Loss, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const loss = new L1Loss({ reduction: "sum" }).forward(tensor([1, -2]), tensor([0, 0]));
+ * assert.equal(loss.item(), 3);
+ * ```
+ */
+export class L1Loss {
+  readonly #options: L1LossOptions;
+  /** @param options Kept and passed to every {@linkcode l1Loss} call. */
+  constructor(options: L1LossOptions = {}) {
+    this.#options = { ...options };
+  }
+  /**
+   * Computes the loss.
+   *
+   * @param input Predictions.
+   * @param target Targets.
+   * @returns The loss, as {@linkcode l1Loss}.
+   */
+  forward(input: Tensor, target: Tensor): Tensor {
+    return l1Loss(input, target, this.#options);
+  }
+}

@@ -1,0 +1,85 @@
+import { checkPointwise, type PointwiseDef, runPointwise } from "./_pointwise.ts";
+import { parseReduction, type Reduction } from "./_reduction.ts";
+import type { Tensor } from "./tensor.ts";
+
+/** Options for {@linkcode mseLoss} and {@linkcode MSELoss}. */
+export interface MSELossOptions {
+  /** `"none"`, `"mean"` (default) or `"sum"`. */
+  reduction?: Reduction;
+}
+
+// torch (Loss.cpp, mse_loss / mse_loss_backward):
+//   l = (x - y)^2
+//   grad_input = norm * (x - y) * grad,  norm = 2 / numel for "mean", else 2
+//   grad_target = -grad_input
+const MSE: PointwiseDef = {
+  gradFn: { none: "MseLossBackward0", mean: "MseLossBackward0", sum: "MseLossBackward0" },
+  forward: (x, y, _p, r) => {
+    const d = r(x - y);
+    return r(d * d);
+  },
+  gradInput: (x, y, g, p, r) => r(r((p.n === 1 ? 2 : r(2 / p.n)) * r(x - y)) * g),
+  targetGrad: "negate",
+};
+
+/**
+ * Mean squared error, as `torch.nn.functional.mse_loss`.
+ *
+ * ```text
+ * l_n = (x_n - y_n)^2        reduction: "none" | "mean" (default) | "sum"
+ * ```
+ *
+ * Shapes that differ but broadcast compute over the broadcast shape, as PyTorch does (PyTorch
+ * also warns, since that is rarely meant); gradients are summed back to each argument's shape.
+ *
+ * @example Usage
+ * ```ts
+ * import { mseLoss, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const loss = mseLoss(tensor([1, 2, 3]), tensor([1, 0, 0]));
+ * assert.equal(loss.item(), Math.fround(13 / 3));
+ * ```
+ *
+ * @param input Predictions, any shape, float32 or float64.
+ * @param target Same dtype; a shape that broadcasts with `input`.
+ * @param options `reduction`.
+ * @returns A 0-d tensor, or the broadcast shape when `reduction` is `"none"`.
+ * @throws {TypeError} If the dtypes are not one float dtype or the shapes do not broadcast.
+ * @throws {RangeError} If `reduction` is not `"none"`, `"mean"` or `"sum"`.
+ */
+export function mseLoss(input: Tensor, target: Tensor, options: MSELossOptions = {}): Tensor {
+  const reduction = parseReduction("mseLoss", options.reduction);
+  const shape = checkPointwise("mseLoss", input, target);
+  return runPointwise(MSE, input, target, shape, reduction);
+}
+
+/**
+ * Module form of {@linkcode mseLoss}, as `torch.nn.MSELoss`.
+ *
+ * @example Usage
+ * ```ts
+ * import { MSELoss, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const loss = new MSELoss({ reduction: "sum" }).forward(tensor([1, 2]), tensor([0, 0]));
+ * assert.equal(loss.item(), 5);
+ * ```
+ */
+export class MSELoss {
+  readonly #options: MSELossOptions;
+  /** @param options Kept and passed to every {@linkcode mseLoss} call. */
+  constructor(options: MSELossOptions = {}) {
+    this.#options = { ...options };
+  }
+  /**
+   * Computes the loss.
+   *
+   * @param input Predictions.
+   * @param target Targets.
+   * @returns The loss, as {@linkcode mseLoss}.
+   */
+  forward(input: Tensor, target: Tensor): Tensor {
+    return mseLoss(input, target, this.#options);
+  }
+}

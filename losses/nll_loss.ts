@@ -1,0 +1,197 @@
+import { record } from "./_autograd.ts";
+import { checkFloat, checkInteger, checkTensor } from "./_checks.ts";
+import { checkIndexTarget, checkWeight, classIndices, type ClassLayout } from "./_class_targets.ts";
+import {
+  type FloatArray,
+  floatStorage,
+  parseReduction,
+  reduceLosses,
+  type Reduction,
+  type Rounder,
+  rounder,
+} from "./_reduction.ts";
+import { cpuStorage, type DType, Tensor } from "./tensor.ts";
+
+/** Options for {@linkcode nllLoss} and {@linkcode NLLLoss}. */
+export interface NLLLossOptions {
+  /** One weight per class (the input's dtype); default all 1. */
+  weight?: Tensor;
+  /** Targets equal to this are skipped and do not count in the mean. Default -100. */
+  ignoreIndex?: number;
+  /** `"none"`, `"mean"` (default) or `"sum"`. */
+  reduction?: Reduction;
+}
+
+// torch (LossNLL.cpp, nll_loss_out_frame / nll_loss_backward_out_frame):
+//   l_j = -w[t_j] * x[j, t_j], 0 where t_j == ignore_index
+//   mean = sum_j l_j / sum_j w[t_j] over kept j   (0 / 0 = nan when every target is ignored)
+//   grad x[j, t_j] = w[t_j] * -(g / total_weight) for "mean", w[t_j] * -g otherwise
+
+/** The per-sample losses and the kept weight total (float64). */
+export function nllForward(
+  x: FloatArray,
+  layout: ClassLayout,
+  idx: Int32Array,
+  w: FloatArray | null,
+  dtype: DType,
+): { losses: FloatArray; totalWeight: number } {
+  const r = rounder(dtype);
+  const { size: classes, inner } = layout.lanes;
+  const losses = floatStorage(dtype, idx.length);
+  let totalWeight = 0;
+  for (let j = 0; j < idx.length; j++) {
+    const t = idx[j];
+    if (t < 0) continue;
+    const wt = w === null ? 1 : w[t];
+    totalWeight += wt;
+    losses[j] = r(-x[samplePosition(j, t, classes, inner)] * wt);
+  }
+  return { losses, totalWeight };
+}
+
+/** Where sample `j`'s class `k` sits in the input. */
+export function samplePosition(j: number, k: number, classes: number, inner: number): number {
+  const o = Math.floor(j / inner);
+  return (o * classes + k) * inner + (j - o * inner);
+}
+
+/**
+ * gradOutput's factor for sample `j`: per sample for `"none"`, the scalar for `"sum"`, the
+ * scalar over `denominator` for `"mean"`.
+ */
+export function sampleScale(
+  g: FloatArray,
+  reduction: Reduction,
+  denominator: number,
+  r: Rounder,
+): (j: number) => number {
+  if (reduction === "none") return (j) => g[j];
+  const s = reduction === "mean" ? r(g[0] / r(denominator)) : g[0];
+  return () => s;
+}
+
+/** Adds `coef * w[t_j] * scale(j)` at each kept sample's target class of `grad`. */
+export function addNllGrad(
+  grad: FloatArray,
+  layout: ClassLayout,
+  idx: Int32Array,
+  w: FloatArray | null,
+  scale: (j: number) => number,
+  coef: number,
+): void {
+  const { size: classes, inner } = layout.lanes;
+  for (let j = 0; j < idx.length; j++) {
+    const t = idx[j];
+    if (t < 0) continue;
+    grad[samplePosition(j, t, classes, inner)] += coef * (w === null ? 1 : w[t]) * scale(j);
+  }
+}
+
+/** Resolves `ignoreIndex` (default -100). */
+export function parseIgnoreIndex(fn: string, value: unknown): number {
+  return checkInteger(fn, "ignoreIndex", value ?? -100);
+}
+
+/**
+ * Negative log-likelihood, as `torch.nn.functional.nll_loss`.
+ *
+ * ```text
+ * l_j = -weight[t_j] * input[j, t_j]          (0 where t_j == ignoreIndex)
+ * mean = sum_j l_j / sum_j weight[t_j]         over the targets that are not ignored
+ * ```
+ *
+ * Input (C) with a 0-d target, (N, C) with (N), or (N, C, d1, ..., dk) with (N, d1, ..., dk).
+ * When every target is ignored the mean is nan (0 / 0) and the gradient is zero, as PyTorch.
+ *
+ * @example Usage
+ * ```ts
+ * import { logSoftmax, nllLoss, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const x = tensor([[0, 0], [0, 0]], { requiresGrad: true });
+ * const loss = nllLoss(logSoftmax(x, 1), tensor([0, 1], { dtype: "int64" }));
+ * assert.equal(loss.item(), Math.fround(Math.LN2));
+ * loss.backward();
+ * assert.deepEqual(x.grad?.toArray(), [[-0.25, 0.25], [0.25, -0.25]]);
+ * ```
+ *
+ * @param input Log-probabilities (or any scores), float32 or float64.
+ * @param target int64 class indices in [0, C), or `ignoreIndex`.
+ * @param options `weight`, `ignoreIndex`, `reduction`.
+ * @returns A 0-d tensor, or the target's shape when `reduction` is `"none"`.
+ * @throws {TypeError} If dtypes or shapes do not fit.
+ * @throws {RangeError} If a target is out of range or `reduction` is unknown.
+ */
+export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions = {}): Tensor {
+  const fn = "nllLoss";
+  const reduction = parseReduction(fn, options.reduction);
+  const ignoreIndex = parseIgnoreIndex(fn, options.ignoreIndex);
+  checkFloat(fn, { input });
+  checkTensor(fn, "target", target);
+  const layout = checkIndexTarget(fn, input, target);
+  const w = checkWeight(fn, options.weight, input, layout.lanes.size);
+  const idx = classIndices(fn, target, layout.lanes.size, ignoreIndex);
+  const dtype = input.dtype;
+  const { losses, totalWeight } = nllForward(
+    cpuStorage(input) as FloatArray,
+    layout,
+    idx,
+    w,
+    dtype,
+  );
+  const out = reduction === "mean"
+    ? meanOver(losses, totalWeight, dtype)
+    : reduceLosses(losses, layout.sampleShape, dtype, reduction);
+  const node = record("NllLossBackward0", [input], (gradOutput) => {
+    const r = rounder(dtype);
+    const gx = floatStorage(dtype, input.numel);
+    const scale = sampleScale(cpuStorage(gradOutput) as FloatArray, reduction, totalWeight, r);
+    addNllGrad(gx, layout, idx, w, scale, -1);
+    return [new Tensor(gx, input.shape, dtype)];
+  });
+  return new Tensor(out.storage, out.shape, dtype, node);
+}
+
+/** A weighted mean: `sum(losses) / denominator` as a 0-d result (nan for 0 / 0). */
+export function meanOver(
+  losses: FloatArray,
+  denominator: number,
+  dtype: DType,
+): { storage: FloatArray; shape: readonly number[] } {
+  const total = reduceLosses(losses, [], dtype, "sum").storage;
+  total[0] = total[0] / rounder(dtype)(denominator);
+  return { storage: total, shape: [] };
+}
+
+/**
+ * Module form of {@linkcode nllLoss}, as `torch.nn.NLLLoss`.
+ *
+ * @example Usage
+ * ```ts
+ * import { NLLLoss, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const loss = new NLLLoss({ reduction: "sum" }).forward(
+ *   tensor([[-1, -2], [-3, -4]]),
+ *   tensor([1, 0], { dtype: "int64" }),
+ * );
+ * assert.equal(loss.item(), 5);
+ * ```
+ */
+export class NLLLoss {
+  readonly #options: NLLLossOptions;
+  /** @param options Kept and passed to every {@linkcode nllLoss} call. */
+  constructor(options: NLLLossOptions = {}) {
+    this.#options = { ...options };
+  }
+  /**
+   * Computes the loss.
+   *
+   * @param input Log-probabilities.
+   * @param target Class indices.
+   * @returns The loss, as {@linkcode nllLoss}.
+   */
+  forward(input: Tensor, target: Tensor): Tensor {
+    return nllLoss(input, target, this.#options);
+  }
+}

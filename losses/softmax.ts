@@ -1,0 +1,67 @@
+import { runLaneOp, softmaxBackward, softmaxForward } from "./_softmax.ts";
+import type { Tensor } from "./tensor.ts";
+
+/**
+ * Softmax along `dim`, as `torch.nn.functional.softmax`.
+ *
+ * ```text
+ * out_i = exp(x_i - max(x)) / sum_j exp(x_j - max(x))
+ * ```
+ *
+ * Stable for logits of ±1e4; a lane holding nan or +inf, or only -inf, gives nan, as PyTorch.
+ *
+ * @example Usage
+ * ```ts
+ * import { softmax, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(softmax(tensor([[1e4, 1e4]]), -1).toArray(), [[0.5, 0.5]]);
+ * ```
+ *
+ * @param input float32 or float64, any shape.
+ * @param dim The dimension to normalise; negative counts from the end.
+ * @returns The input's shape and dtype.
+ * @throws {TypeError} If `input` is not a float tensor.
+ * @throws {RangeError} If `dim` is out of range.
+ */
+export function softmax(input: Tensor, dim: number): Tensor {
+  return runLaneOp("softmax", input, dim, {
+    gradFn: "SoftmaxBackward0",
+    forward: softmaxForward,
+    backward: softmaxBackward,
+  });
+}
+
+/** Options for {@linkcode Softmax}. */
+export interface SoftmaxOptions {
+  /** The dimension to normalise. */
+  dim: number;
+}
+
+/**
+ * Module form of {@linkcode softmax}, as `torch.nn.Softmax`.
+ *
+ * @example Usage
+ * ```ts
+ * import { Softmax, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(new Softmax({ dim: 0 }).forward(tensor([0, 0])).toArray(), [0.5, 0.5]);
+ * ```
+ */
+export class Softmax {
+  readonly #dim: number;
+  /** @param options `dim`, kept for every call. */
+  constructor(options: SoftmaxOptions) {
+    this.#dim = options.dim;
+  }
+  /**
+   * Computes the softmax.
+   *
+   * @param input A float tensor.
+   * @returns As {@linkcode softmax}.
+   */
+  forward(input: Tensor): Tensor {
+    return softmax(input, this.#dim);
+  }
+}

@@ -1,0 +1,462 @@
+/**
+ * Tensors: shape, dtype, device, storage and the autograd links.
+ *
+ * Storage per dtype on the CPU: `float32` → `Float32Array`, `float64` → `Float64Array`,
+ * `int64` → `BigInt64Array` (every 64-bit value is exact), `bool` → `Uint8Array` (0 or 1).
+ * Tensors are contiguous and row-major; losses need no views.
+ *
+ * @module
+ */
+
+import { type GradFn, isNode, runBackward } from "./_autograd.ts";
+
+/** Element types, as PyTorch names them. */
+export type DType = "float32" | "float64" | "int64" | "bool";
+
+/** Where a tensor's storage lives. Only `"cpu"` exists in this version. */
+export type Device = "cpu" | "webgpu";
+
+/** The typed array that holds a tensor's elements on the CPU, by dtype. */
+export type TypedArray = Float32Array | Float64Array | BigInt64Array | Uint8Array;
+
+/** Nested arrays of numbers or booleans, as `tensor()` takes and `toArray()` gives. */
+export type NestedArray = number | boolean | NestedArray[];
+
+/** What `tensor()` accepts as data. */
+export type TensorData = NestedArray | TypedArray | Int32Array;
+
+/** Options for {@linkcode tensor}. */
+export interface TensorOptions {
+  /** Reshape flat data to this shape; the element count must match. */
+  shape?: readonly number[];
+  /** Element type. Default: from a typed array, `"bool"` for booleans, else `"float32"`. */
+  dtype?: DType;
+  /** Record operations on this tensor so that `backward()` can fill `.grad`. */
+  requiresGrad?: boolean;
+  /** Only `"cpu"` in this version. */
+  device?: Device;
+}
+
+/** Options for {@linkcode Tensor.backward}. */
+export interface BackwardOptions {
+  /** Keep the graph so that `backward()` can run through it again. Default `false`. */
+  retainGraph?: boolean;
+}
+
+/** Private handle that lets the library's own modules reach a tensor's storage. */
+let storageOf: (t: Tensor) => TypedArray;
+
+/**
+ * An n-dimensional array with PyTorch's autograd semantics.
+ *
+ * Make one with {@linkcode tensor}; losses return new ones.
+ *
+ * @example Usage
+ * ```ts
+ * import { mseLoss, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const x = tensor([1, 2, 3], { requiresGrad: true });
+ * const loss = mseLoss(x, tensor([1, 0, 0]));
+ * loss.backward();
+ * assert.deepEqual(x.grad?.toArray(), [0, 4 / 3, 2].map(Math.fround));
+ * ```
+ */
+export class Tensor {
+  /** The size of each dimension; `[]` for a 0-d tensor. */
+  readonly shape: readonly number[];
+  /** Element type. */
+  readonly dtype: DType;
+  /** Where the storage lives. */
+  readonly device: Device;
+  /** The number of elements: the product of `shape`. */
+  readonly numel: number;
+  /**
+   * Accumulated gradient of this leaf, filled by `backward()`. Set it to `null` to clear it,
+   * as `x.grad = None` in PyTorch.
+   */
+  grad: Tensor | null = null;
+  readonly #storage: TypedArray;
+  readonly #requiresGrad: boolean;
+  readonly #gradFn: GradFn | null;
+
+  static {
+    storageOf = (t) => t.#storage;
+  }
+
+  /**
+   * Wraps storage without copying. Use {@linkcode tensor} instead; this is the library's own
+   * constructor.
+   *
+   * @param storage Elements in row-major order, of the dtype's typed array.
+   * @param shape Dimensions; their product must equal `storage.length`.
+   * @param dtype Element type matching `storage`.
+   * @param gradFn The operation that made this tensor, or `null` for a leaf.
+   * @param requiresGrad For a leaf: whether `backward()` fills its `.grad`.
+   */
+  constructor(
+    storage: TypedArray,
+    shape: readonly number[],
+    dtype: DType,
+    gradFn: GradFn | null = null,
+    requiresGrad = false,
+  ) {
+    const numel = shapeNumel(shape);
+    if (numel !== storage.length) {
+      throw new RangeError(
+        `Cannot create tensor as shape [${
+          shape.join(", ")
+        }] needs ${numel} elements: data has ${storage.length}`,
+      );
+    }
+    if (gradFn !== null && !isNode(gradFn)) {
+      throw new TypeError("Cannot create tensor as gradFn must come from the library's own ops");
+    }
+    this.#storage = storage;
+    this.shape = Object.freeze([...shape]);
+    this.dtype = dtype;
+    this.device = "cpu";
+    this.numel = numel;
+    this.#gradFn = gradFn;
+    this.#requiresGrad = gradFn !== null || requiresGrad;
+  }
+
+  /** Whether `backward()` reaches this tensor: a leaf that asked for it, or an op's result. */
+  get requiresGrad(): boolean {
+    return this.#requiresGrad;
+  }
+
+  /** The operation that made this tensor (`grad_fn` in PyTorch), or `null` for a leaf. */
+  get gradFn(): GradFn | null {
+    return this.#gradFn;
+  }
+
+  /** `true` for tensors made by the user rather than by an operation that records a node. */
+  get isLeaf(): boolean {
+    return this.#gradFn === null;
+  }
+
+  /**
+   * A copy of the elements in row-major order, on every device.
+   *
+   * @example Usage
+   * ```ts
+   * import { tensor } from "@parity/losses";
+   * import assert from "node:assert/strict";
+   *
+   * const data = await tensor([[1, 2], [3, 4]], { dtype: "float64" }).data();
+   * assert.deepEqual(data, new Float64Array([1, 2, 3, 4]));
+   * ```
+   *
+   * @returns A new typed array of the dtype's kind.
+   */
+  data(): Promise<TypedArray> {
+    return Promise.resolve(this.#storage.slice());
+  }
+
+  /**
+   * The elements as nested arrays: numbers, or booleans for `bool` (CPU only, synchronous).
+   * int64 elements come back as numbers, exact up to 2^53.
+   *
+   * @example Usage
+   * ```ts
+   * import { tensor } from "@parity/losses";
+   * import assert from "node:assert/strict";
+   *
+   * assert.deepEqual(tensor([[1, 0], [4, 2]], { dtype: "int64" }).toArray(), [[1, 0], [4, 2]]);
+   * ```
+   *
+   * @returns A number for a 0-d tensor, otherwise nested arrays shaped like the tensor.
+   */
+  toArray(): NestedArray {
+    const flat = this.#elements();
+    if (this.shape.length === 0) return flat[0];
+    let pos = 0;
+    const build = (dim: number): NestedArray[] => {
+      const out: NestedArray[] = [];
+      const size = this.shape[dim];
+      for (let i = 0; i < size; i++) {
+        out.push(dim === this.shape.length - 1 ? flat[pos++] : build(dim + 1));
+      }
+      return out;
+    };
+    return build(0);
+  }
+
+  /**
+   * The value of a one-element tensor as a number (CPU only, synchronous).
+   *
+   * @example Usage
+   * ```ts
+   * import { tensor } from "@parity/losses";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(tensor([[2.5]]).item(), 2.5);
+   * ```
+   *
+   * @returns The element; `1`/`0` for a bool tensor.
+   * @throws {RangeError} If the tensor does not hold exactly one element.
+   */
+  item(): number {
+    if (this.numel !== 1) {
+      throw new RangeError(
+        `Cannot convert tensor to a number as it must have one element: it has ${this.numel}`,
+      );
+    }
+    return Number(this.#storage[0]);
+  }
+
+  /**
+   * Moves the tensor to a device. Only `"cpu"` exists in this version, so this returns the
+   * tensor itself.
+   *
+   * @example Usage
+   * ```ts
+   * import { tensor } from "@parity/losses";
+   * import assert from "node:assert/strict";
+   *
+   * const x = tensor([1, 2]);
+   * assert.equal(await x.to("cpu"), x);
+   * ```
+   *
+   * @param device The target device.
+   * @returns A tensor on `device`.
+   * @throws {Error} If the device is not available.
+   */
+  to(device: Device): Promise<Tensor> {
+    checkDevice("Tensor.to", device);
+    return Promise.resolve(this);
+  }
+
+  /**
+   * A new leaf that shares this tensor's storage and records nothing.
+   *
+   * @example Usage
+   * ```ts
+   * import { tensor } from "@parity/losses";
+   * import assert from "node:assert/strict";
+   *
+   * const x = tensor([1, 2], { requiresGrad: true });
+   * assert.equal(x.detach().requiresGrad, false);
+   * ```
+   *
+   * @returns A tensor without `requiresGrad`.
+   */
+  detach(): Tensor {
+    return new Tensor(this.#storage, this.shape, this.dtype);
+  }
+
+  /**
+   * Runs reverse-mode differentiation from this tensor through the ops that made it and adds
+   * the result into `.grad` of every leaf that has `requiresGrad`, as PyTorch's
+   * `Tensor.backward`. The graph is freed afterwards unless `retainGraph` is set.
+   *
+   * @example Usage
+   * ```ts
+   * import { l1Loss, tensor } from "@parity/losses";
+   * import assert from "node:assert/strict";
+   *
+   * const x = tensor([3, -1], { requiresGrad: true });
+   * l1Loss(x, tensor([0, 0])).backward();
+   * assert.deepEqual(x.grad?.toArray(), [0.5, -0.5]);
+   * ```
+   *
+   * @param gradOutput The gradient of the final value with respect to this tensor: same shape
+   *   and dtype. Defaults to 1 for a one-element tensor and is required otherwise.
+   * @param options `retainGraph`.
+   * @throws {Error} If this tensor does not require grad, or the graph was already freed.
+   * @throws {TypeError} If `gradOutput` does not match this tensor's shape or dtype.
+   */
+  backward(gradOutput?: Tensor, options: BackwardOptions = {}): void {
+    runBackward(this, gradOutput, options.retainGraph ?? false);
+  }
+
+  #elements(): (number | boolean)[] {
+    const s = this.#storage;
+    const out = new Array<number | boolean>(s.length);
+    for (let i = 0; i < s.length; i++) {
+      out[i] = this.dtype === "bool" ? s[i] !== 0 : Number(s[i]);
+    }
+    return out;
+  }
+}
+
+/** The library's own access to a tensor's storage (CPU). */
+export function cpuStorage(t: Tensor): TypedArray {
+  return storageOf(t);
+}
+
+/** The product of the dimensions. */
+export function shapeNumel(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** `[2, 3]` as text, for messages. */
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(", ")}]`;
+}
+
+/** Allocates zeroed storage for `n` elements of `dtype`. */
+export function allocStorage(dtype: DType, n: number): TypedArray {
+  switch (dtype) {
+    case "float32":
+      return new Float32Array(n);
+    case "float64":
+      return new Float64Array(n);
+    case "int64":
+      return new BigInt64Array(n);
+    case "bool":
+      return new Uint8Array(n);
+  }
+}
+
+const DTYPES: readonly DType[] = ["float32", "float64", "int64", "bool"];
+
+function checkDevice(fn: string, device: unknown): void {
+  if (device === "cpu") return;
+  if (device === "webgpu") {
+    throw new Error(
+      `Cannot run ${fn} on webgpu as this version has only the cpu backend: use device "cpu"`,
+    );
+  }
+  throw new RangeError(
+    `Cannot run ${fn} as device must be "cpu" or "webgpu": current value is ${
+      JSON.stringify(device)
+    }`,
+  );
+}
+
+/**
+ * Makes a tensor from nested arrays, a flat array or a typed array, as `torch.tensor`.
+ *
+ * Numbers become float32 unless `dtype` says otherwise; a `Float64Array` gives float64, a
+ * `BigInt64Array` or `Int32Array` gives int64, and booleans give bool. The data is copied.
+ *
+ * @example Usage
+ * ```ts
+ * import { tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const x = tensor([[0.5, -1.25], [2, 3]], { requiresGrad: true });
+ * assert.deepEqual(x.shape, [2, 2]);
+ * assert.equal(x.dtype, "float32");
+ * const y = tensor(new Float64Array([1, 2, 3, 4]), { shape: [2, 2] });
+ * assert.equal(y.dtype, "float64");
+ * const t = tensor([1, 0, 4], { dtype: "int64" });
+ * assert.equal(t.numel, 3);
+ * ```
+ *
+ * @param data The elements.
+ * @param options `shape`, `dtype`, `requiresGrad`, `device`.
+ * @returns A new leaf tensor.
+ * @throws {TypeError} If the data is ragged, holds non-numbers, or `requiresGrad` is asked of
+ *   an integer or bool tensor.
+ * @throws {RangeError} If `shape` does not match the element count, or an int64 value is not
+ *   an integer.
+ */
+export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
+  checkDevice("tensor", options.device ?? "cpu");
+  if (options.dtype !== undefined && !DTYPES.includes(options.dtype)) {
+    throw new RangeError(
+      `Cannot create tensor as dtype must be one of ${DTYPES.map((d) => `"${d}"`).join(", ")}: ` +
+        `current value is ${JSON.stringify(options.dtype)}`,
+    );
+  }
+  let flat: ArrayLike<number | boolean | bigint>;
+  let shape: number[];
+  let inferred: DType;
+  if (ArrayBuffer.isView(data)) {
+    flat = data;
+    shape = [data.length];
+    inferred = data instanceof Float64Array
+      ? "float64"
+      : data instanceof Float32Array
+      ? "float32"
+      : data instanceof Uint8Array
+      ? "bool"
+      : "int64";
+  } else {
+    const nested = flatten(data);
+    flat = nested.values;
+    shape = nested.shape;
+    inferred = nested.values.length > 0 && typeof nested.values[0] === "boolean"
+      ? "bool"
+      : "float32";
+  }
+  if (options.shape !== undefined) {
+    const want = shapeNumel(options.shape);
+    if (options.shape.some((d) => !Number.isInteger(d) || d < 0) || want !== flat.length) {
+      throw new RangeError(
+        `Cannot create tensor as shape ${formatShape(options.shape)} needs ${want} elements: ` +
+          `data has ${flat.length}`,
+      );
+    }
+    shape = [...options.shape];
+  }
+  const dtype = options.dtype ?? inferred;
+  const requiresGrad = options.requiresGrad ?? false;
+  if (requiresGrad && dtype !== "float32" && dtype !== "float64") {
+    throw new TypeError(
+      `Cannot create tensor with requiresGrad as only float32 and float64 tensors can require gradients: dtype is "${dtype}"`,
+    );
+  }
+  const storage = allocStorage(dtype, flat.length);
+  for (let i = 0; i < flat.length; i++) {
+    const v = flat[i];
+    if (dtype === "int64") {
+      (storage as BigInt64Array)[i] = toBigInt(v, i);
+    } else if (dtype === "bool") {
+      (storage as Uint8Array)[i] = v ? 1 : 0;
+    } else {
+      (storage as Float32Array | Float64Array)[i] = Number(v);
+    }
+  }
+  return new Tensor(storage, shape, dtype, null, requiresGrad);
+}
+
+function toBigInt(v: number | boolean | bigint, i: number): bigint {
+  if (typeof v === "bigint") return v;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n)) {
+    throw new RangeError(
+      `Cannot create tensor as int64 data must be safe integers: data[${i}] is ${n}`,
+    );
+  }
+  return BigInt(n);
+}
+
+function flatten(data: NestedArray): { values: (number | boolean)[]; shape: number[] } {
+  const shape: number[] = [];
+  let probe: NestedArray = data;
+  while (Array.isArray(probe)) {
+    shape.push(probe.length);
+    if (probe.length === 0) break;
+    probe = probe[0];
+  }
+  const values: (number | boolean)[] = [];
+  const walk = (node: NestedArray, dim: number, path: string): void => {
+    if (dim === shape.length) {
+      if (typeof node !== "number" && typeof node !== "boolean") {
+        throw new TypeError(
+          `Cannot create tensor as data must hold numbers or booleans: data${path} is ${
+            Array.isArray(node) ? "an array" : typeof node
+          }`,
+        );
+      }
+      values.push(node);
+      return;
+    }
+    if (!Array.isArray(node) || node.length !== shape[dim]) {
+      throw new TypeError(
+        `Cannot create tensor as data is ragged: data${path} should be an array of ${
+          shape[dim]
+        } items`,
+      );
+    }
+    for (let i = 0; i < node.length; i++) walk(node[i], dim + 1, `${path}[${i}]`);
+  };
+  walk(data, 0, "");
+  return { values, shape };
+}

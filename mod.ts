@@ -1,0 +1,48 @@
+/**
+ * PyTorch's loss functions, exact to PyTorch, for Deno and browsers: the same values and the
+ * same gradients as `torch.nn`, option for option, with a small autograd tape so that
+ * `loss.backward()` fills `input.grad` as in PyTorch.
+ *
+ * @example Usage
+ * ```ts
+ * import { crossEntropy, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const input = tensor([[0.1988, -1.1513, -0.653, -0.5703, 1.2801]], { requiresGrad: true });
+ * const target = tensor([3], { dtype: "int64" });
+ * const output = crossEntropy(input, target);
+ * output.backward();
+ * assert.equal(input.grad?.shape.join("x"), "1x5");
+ * ```
+ *
+ * @module
+ */
+
+export {
+  type BackwardOptions,
+  type Device,
+  type DType,
+  type NestedArray,
+  Tensor,
+  tensor,
+  type TensorData,
+  type TensorOptions,
+  type TypedArray,
+} from "./losses/tensor.ts";
+export type { GradFn } from "./losses/_autograd.ts";
+export type { Reduction } from "./losses/_reduction.ts";
+export { L1Loss, l1Loss, type L1LossOptions } from "./losses/l1_loss.ts";
+export { MSELoss, mseLoss, type MSELossOptions } from "./losses/mse_loss.ts";
+export { NLLLoss, nllLoss, type NLLLossOptions } from "./losses/nll_loss.ts";
+export {
+  crossEntropy,
+  CrossEntropyLoss,
+  type CrossEntropyLossOptions,
+} from "./losses/cross_entropy.ts";
+export {
+  HingeEmbeddingLoss,
+  hingeEmbeddingLoss,
+  type HingeEmbeddingLossOptions,
+} from "./losses/hinge_embedding_loss.ts";
+export { LogSoftmax, logSoftmax, type LogSoftmaxOptions } from "./losses/log_softmax.ts";
+export { Softmax, softmax, type SoftmaxOptions } from "./losses/softmax.ts";
