@@ -1,0 +1,112 @@
+/**
+ * The one table from PyTorch's op names to this library's functions. The fixture runner,
+ * `deno task conformance` and the benchmarks read it: adding a loss is one new row.
+ *
+ * @module
+ */
+
+import {
+  crossEntropy,
+  hingeEmbeddingLoss,
+  l1Loss,
+  logSoftmax,
+  mseLoss,
+  nllLoss,
+  softmax,
+  type Tensor,
+} from "../mod.ts";
+
+/** A fixture argument after decoding: a tensor, or a plain JSON value. */
+export type ArgValue = Tensor | number | boolean | string | null;
+
+/** How to call one op from a fixture case. */
+export interface OpSpec {
+  /** PyTorch's `torch.nn.functional` name, e.g. `"cross_entropy"`; the fixture file's name. */
+  torch: string;
+  /** This library's function name, e.g. `"crossEntropy"`. */
+  name: string;
+  /** torch keyword → option name (`ignore_index` → `ignoreIndex`). */
+  options: Readonly<Record<string, string>>;
+  /** Indices of the positional arguments that can take a gradient. */
+  differentiable: readonly number[];
+  /** Calls the function with decoded positional arguments and mapped options. */
+  call: (args: readonly ArgValue[], options: Record<string, ArgValue>) => Tensor;
+}
+
+function asTensor(v: ArgValue, what: string): Tensor {
+  if (typeof v !== "object" || v === null) throw new TypeError(`${what} must be a tensor`);
+  return v;
+}
+
+function twoTensors(
+  f: (a: Tensor, b: Tensor, options: Record<string, unknown>) => Tensor,
+): OpSpec["call"] {
+  return (args, options) => f(asTensor(args[0], "args[0]"), asTensor(args[1], "args[1]"), options);
+}
+
+function alongDim(f: (input: Tensor, dim: number) => Tensor): OpSpec["call"] {
+  return (args) => f(asTensor(args[0], "args[0]"), args[1] as number);
+}
+
+/** Every op the fixtures cover, by torch name. */
+export const OPS: readonly OpSpec[] = [
+  {
+    torch: "l1_loss",
+    name: "l1Loss",
+    options: { reduction: "reduction" },
+    differentiable: [0, 1],
+    call: twoTensors(l1Loss),
+  },
+  {
+    torch: "mse_loss",
+    name: "mseLoss",
+    options: { reduction: "reduction" },
+    differentiable: [0, 1],
+    call: twoTensors(mseLoss),
+  },
+  {
+    torch: "nll_loss",
+    name: "nllLoss",
+    options: { weight: "weight", ignore_index: "ignoreIndex", reduction: "reduction" },
+    differentiable: [0],
+    call: twoTensors(nllLoss),
+  },
+  {
+    torch: "cross_entropy",
+    name: "crossEntropy",
+    options: {
+      weight: "weight",
+      ignore_index: "ignoreIndex",
+      reduction: "reduction",
+      label_smoothing: "labelSmoothing",
+    },
+    differentiable: [0, 1],
+    call: twoTensors(crossEntropy),
+  },
+  {
+    torch: "hinge_embedding_loss",
+    name: "hingeEmbeddingLoss",
+    options: { margin: "margin", reduction: "reduction" },
+    differentiable: [0],
+    call: twoTensors(hingeEmbeddingLoss),
+  },
+  {
+    torch: "log_softmax",
+    name: "logSoftmax",
+    options: {},
+    differentiable: [0],
+    call: alongDim(logSoftmax),
+  },
+  {
+    torch: "softmax",
+    name: "softmax",
+    options: {},
+    differentiable: [0],
+    call: alongDim(softmax),
+  },
+];
+
+/** The spec for a torch op name, or `undefined`. */
+export function opSpec(torch: string): OpSpec | undefined {
+  return OPS.find((op) => op.torch === torch);
+}
