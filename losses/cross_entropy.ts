@@ -262,7 +262,11 @@ function probabilityTarget(
  */
 export class CrossEntropyLoss {
   readonly #options: CrossEntropyLossOptions;
-  /** @param options Kept and passed to every {@linkcode crossEntropy} call. */
+  /**
+   * Keeps the options for every call.
+   *
+   * @param options Kept and passed to every {@linkcode crossEntropy} call.
+   */
   constructor(options: CrossEntropyLossOptions = {}) {
     this.#options = { ...options };
   }

@@ -106,7 +106,11 @@ function asFloat(target: Tensor, like: Tensor): Tensor {
  */
 export class HingeEmbeddingLoss {
   readonly #options: HingeEmbeddingLossOptions;
-  /** @param options Kept and passed to every {@linkcode hingeEmbeddingLoss} call. */
+  /**
+   * Keeps the options for every call.
+   *
+   * @param options Kept and passed to every {@linkcode hingeEmbeddingLoss} call.
+   */
   constructor(options: HingeEmbeddingLossOptions = {}) {
     this.#options = { ...options };
   }

@@ -71,7 +71,11 @@ export function l1Loss(input: Tensor, target: Tensor, options: L1LossOptions = {
  */
 export class L1Loss {
   readonly #options: L1LossOptions;
-  /** @param options Kept and passed to every {@linkcode l1Loss} call. */
+  /**
+   * Keeps the options for every call.
+   *
+   * @param options Kept and passed to every {@linkcode l1Loss} call.
+   */
   constructor(options: L1LossOptions = {}) {
     this.#options = { ...options };
   }

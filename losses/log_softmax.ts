@@ -53,7 +53,11 @@ export interface LogSoftmaxOptions {
  */
 export class LogSoftmax {
   readonly #dim: number;
-  /** @param options `dim`, kept for every call. */
+  /**
+   * Keeps the options for every call.
+   *
+   * @param options `dim`, kept for every call.
+   */
   constructor(options: LogSoftmaxOptions) {
     this.#dim = options.dim;
   }

@@ -68,7 +68,11 @@ export function mseLoss(input: Tensor, target: Tensor, options: MSELossOptions =
  */
 export class MSELoss {
   readonly #options: MSELossOptions;
-  /** @param options Kept and passed to every {@linkcode mseLoss} call. */
+  /**
+   * Keeps the options for every call.
+   *
+   * @param options Kept and passed to every {@linkcode mseLoss} call.
+   */
   constructor(options: MSELossOptions = {}) {
     this.#options = { ...options };
   }

@@ -180,7 +180,11 @@ export function meanOver(
  */
 export class NLLLoss {
   readonly #options: NLLLossOptions;
-  /** @param options Kept and passed to every {@linkcode nllLoss} call. */
+  /**
+   * Keeps the options for every call.
+   *
+   * @param options Kept and passed to every {@linkcode nllLoss} call.
+   */
   constructor(options: NLLLossOptions = {}) {
     this.#options = { ...options };
   }

@@ -51,7 +51,11 @@ export interface SoftmaxOptions {
  */
 export class Softmax {
   readonly #dim: number;
-  /** @param options `dim`, kept for every call. */
+  /**
+   * Keeps the options for every call.
+   *
+   * @param options `dim`, kept for every call.
+   */
   constructor(options: SoftmaxOptions) {
     this.#dim = options.dim;
   }
