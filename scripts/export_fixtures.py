@@ -16,6 +16,7 @@ import os
 # Must be set before torch is imported: pins the vectorised kernels torch picks.
 os.environ["ATEN_CPU_CAPABILITY"] = "default"
 
+import importlib  # noqa: E402
 import math  # noqa: E402
 import sys  # noqa: E402
 import warnings  # noqa: E402
@@ -1053,6 +1054,17 @@ def build_softmax(op):
 # ---------------------------------------------------------------------------
 
 
+# Ops beyond the first five losses live one per file in scripts/fixture_cases/<op>.py,
+# each with a build(b, h) that adds cases to the Builder b using this module's helpers h.
+CASES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixture_cases")
+
+
+def case_modules():
+    if not os.path.isdir(CASES_DIR):
+        return []
+    return sorted(f[:-3] for f in os.listdir(CASES_DIR) if f.endswith(".py") and not f.startswith("_"))
+
+
 def build(op):
     if op in ("l1_loss", "mse_loss"):
         return build_pointwise(op)
@@ -1062,7 +1074,11 @@ def build(op):
         return build_cross_entropy()
     if op == "hinge_embedding_loss":
         return build_hinge()
-    return build_softmax(op)
+    if op in ("log_softmax", "softmax"):
+        return build_softmax(op)
+    b = Builder(op)
+    importlib.import_module(f"fixture_cases.{op}").build(b, sys.modules[__name__])
+    return b
 
 
 def main(argv):
@@ -1071,7 +1087,7 @@ def main(argv):
         return 2
     out_dir = argv[1]
     os.makedirs(out_dir, exist_ok=True)
-    for op in OPS:
+    for op in OPS + case_modules():
         b = build(op)
         doc = {
             "format": FORMAT,
