@@ -46,3 +46,14 @@ export {
 } from "./losses/hinge_embedding_loss.ts";
 export { LogSoftmax, logSoftmax, type LogSoftmaxOptions } from "./losses/log_softmax.ts";
 export { Softmax, softmax, type SoftmaxOptions } from "./losses/softmax.ts";
+export {
+  type CpuCapability,
+  defaultGenerator,
+  Generator,
+  manualSeed,
+  rand,
+  randint,
+  type RandintOptions,
+  randn,
+  type RandomOptions,
+} from "./losses/random.ts";

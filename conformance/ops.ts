@@ -15,6 +15,7 @@ import {
   softmax,
   type Tensor,
 } from "../mod.ts";
+import { RANDOM_OPTIONS, randomCall } from "./_random.ts";
 
 /** A fixture argument after decoding: a tensor, or a plain JSON value. */
 export type ArgValue = Tensor | number | boolean | string | null;
@@ -103,6 +104,27 @@ export const OPS: readonly OpSpec[] = [
     options: {},
     differentiable: [0],
     call: alongDim(softmax),
+  },
+  {
+    torch: "randn",
+    name: "randn",
+    options: RANDOM_OPTIONS,
+    differentiable: [],
+    call: randomCall("randn"),
+  },
+  {
+    torch: "rand",
+    name: "rand",
+    options: RANDOM_OPTIONS,
+    differentiable: [],
+    call: randomCall("rand"),
+  },
+  {
+    torch: "randint",
+    name: "randint",
+    options: RANDOM_OPTIONS,
+    differentiable: [],
+    call: randomCall("randint"),
   },
 ];
 

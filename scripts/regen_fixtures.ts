@@ -21,6 +21,7 @@ import { join, resolve } from "node:path";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const EXPORTER = join(ROOT, "scripts", "export_fixtures.py");
+const RANDOM_EXPORTER = join(ROOT, "scripts", "export_random_fixtures.py");
 const DEFAULT_OUT = join(ROOT, "conformance", "fixtures");
 const EXPORT_ENV = { ATEN_CPU_CAPABILITY: "default" };
 
@@ -126,14 +127,16 @@ async function exportAndCompare(
 ): Promise<{ files: ExportedFile[]; torch: string }> {
   const tmp = await Deno.makeTempDir({ prefix: "parity-fixtures-" });
   try {
-    const { success, code } = await new Deno.Command(python, {
-      args: [EXPORTER, tmp],
-      env: EXPORT_ENV,
-      stdout: "null",
-      stderr: "inherit",
-    }).output();
-    if (!success) {
-      throw new Error(`Cannot export fixtures as ${python} exited with code ${code}`);
+    for (const exporter of [EXPORTER, RANDOM_EXPORTER]) {
+      const { success, code } = await new Deno.Command(python, {
+        args: [exporter, tmp],
+        env: EXPORT_ENV,
+        stdout: "null",
+        stderr: "inherit",
+      }).output();
+      if (!success) {
+        throw new Error(`Cannot export fixtures as ${python} exited with code ${code}`);
+      }
     }
     const files: ExportedFile[] = [];
     let torch = "";
