@@ -233,9 +233,9 @@ function tensorBody(t: PrintInput, indent: number, floating: boolean): string {
     floating ? Number(storage[i]) : elementText(storage, dtype, i);
   const offsets = summarizedOffsets(shape, strides, summarize);
   const formatter = new Formatter(
-    (floating ? offsets.map((i) => Number(storage[i])) : offsets.map((i) =>
-      elementText(storage, dtype, i)
-    )) as number[] | string[],
+    (floating
+      ? offsets.map((i) => Number(storage[i]))
+      : offsets.map((i) => elementText(storage, dtype, i))) as number[] | string[],
     floating,
   );
   if (shape.length === 0) return formatter.format(value(0));
