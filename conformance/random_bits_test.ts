@@ -96,6 +96,7 @@ function randnPath(c: RawCase): string {
 const RANDN_FLOOR: Record<string, number> = {
   "float32 < 16 (double, one at a time)": 1,
   "float32 >= 16 (default fill)": 1,
+  "float32 >= 16 (avx2 fill)": 1,
   "float64 < 16 (double, one at a time)": 0.99,
   "float64 >= 16 (double fill)": 0.99,
 };

@@ -97,3 +97,16 @@ Deno.test("random functions throw for each kind of bad input", () => {
     message: /cpuCapability must be "default" or "avx2": current value is "sse"/,
   });
 });
+
+Deno.test("randn() float32 fills of 16 or more follow the chosen CPU kernel", () => {
+  const portable = randn([64], { generator: new Generator(0) }).toArray() as number[];
+  const avx2 = randn([64], { generator: new Generator(0), cpuCapability: "avx2" })
+    .toArray() as number[];
+  const differ = portable.filter((v, i) => v !== avx2[i]).length;
+  assert.ok(differ > 0 && differ < 64);
+  for (let i = 0; i < 64; i++) assert.ok(Math.abs(portable[i] - avx2[i]) < 1e-5);
+  // Below 16 elements and for float64 there is one kernel.
+  const small = (c: "default" | "avx2") =>
+    randn([15], { generator: new Generator(0), cpuCapability: c }).toArray();
+  assert.deepEqual(small("default"), small("avx2"));
+});

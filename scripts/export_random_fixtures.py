@@ -15,20 +15,25 @@ one case per draw:
 - output: the draw itself, which a reader must match bit for bit; `error` for calls torch
   rejects.
 
-Runs torch single-threaded on the kernels ATEN_CPU_CAPABILITY names (default: "default").
-Normally driven by scripts/regen_fixtures.ts.
+float32 randn of 16 or more elements has two kernels in PyTorch's x86-64 builds: the cases
+are exported twice, with ATEN_CPU_CAPABILITY=default and (in a child process) =avx2, and
+`cpu_capability` says which; the AVX2 half needs a machine with AVX2. Torch runs
+single-threaded. Normally driven by scripts/regen_fixtures.ts.
 """
 
 import os
 import sys
 
-os.environ.setdefault("ATEN_CPU_CAPABILITY", "default")
+CAPABILITY = os.environ.setdefault("ATEN_CPU_CAPABILITY", "default")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import export_fixtures as h  # noqa: E402
+import json  # noqa: E402
+import subprocess  # noqa: E402
+
+import export_fixtures as h  # noqa: E402  (sets ATEN_CPU_CAPABILITY=default: undone below)
 import torch  # noqa: E402
 
-CAPABILITY = os.environ["ATEN_CPU_CAPABILITY"]
+os.environ["ATEN_CPU_CAPABILITY"] = CAPABILITY  # torch reads it at the first kernel call
 SAFE = 2**53 - 1
 SEEDS = [0, 1, 42, 2**31 - 1, 2**32, 2**32 + 7, 2**53 + 2, 2**63, 2**64 - 1]
 BIG_SEEDS = [0, 42, 2**32]
@@ -72,6 +77,8 @@ class RandomCases:
         parts = [self.op, dtype, f"seed={seed}", name]
         if before:
             parts.append("after=" + ";".join(before))
+        if self.op == "randn" and dtype == "float32" and CAPABILITY != "default":
+            parts.append(CAPABILITY)
         cid = "/".join(parts)
         assert cid not in self.ids, f"duplicate case id {cid}"
         self.ids.add(cid)
@@ -104,9 +111,9 @@ class RandomCases:
         self.cases.append(record)
 
 
-def build_randn():
+def build_randn(dtypes=("float32", "float64")):
     b = RandomCases("randn")
-    for dtype in ["float32", "float64"]:
+    for dtype in dtypes:
         for seed in SEEDS:
             for shape in SIZES + SHAPES_2D + EDGE_SHAPES:
                 b.add(seed, dtype, shape, lambda dt, s=shape: torch.randn(s, dtype=dt))
@@ -130,14 +137,40 @@ def build_randn():
         (["randn 7 float32", "randn 1 float32"], (33,)),
     ]
     for before, shape in sequences:
-        for dtype in ["float32", "float64"]:
+        for dtype in dtypes:
             for seed in [0, 42]:
                 b.add(seed, dtype, shape, lambda dt, s=shape: torch.randn(s, dtype=dt), before)
+    if CAPABILITY != "default":
+        return b
     for dtype, shape in [("int64", (3,)), ("int64", (20,)), ("bool", (2,))]:
         b.add(0, dtype, shape, lambda dt, s=shape, d=dtype: torch.randn(s, dtype=getattr(torch, d)))
     for shape in [(-1,), (2, -3)]:
         b.add(0, "float32", shape, lambda dt, s=shape: torch.randn(s, dtype=dt))
     return b
+
+
+def avx2_cases():
+    """The float32 randn cases of 16 or more elements from a child running the AVX2 kernels."""
+    env = dict(os.environ, ATEN_CPU_CAPABILITY="avx2")
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--avx2-cases"], env=env,
+                         check=True, stdout=subprocess.PIPE, text=True).stdout
+    cases = json.loads(out)
+    for c in cases:
+        c["output"]["data"] = h.Raw(c["output"]["data"])
+    return cases
+
+
+def dump_avx2_cases():
+    usage = [line for line in torch.__config__.show().splitlines() if "CPU capability" in line]
+    if not usage or not usage[0].strip().endswith("AVX2"):
+        print(f"Cannot export the AVX2 randn cases: torch reports {usage}", file=sys.stderr)
+        return 1
+    cases = [c for c in build_randn(("float32",)).cases
+             if c["error"] is None and len(c["output"]["data"].text.split(",")) >= 16]
+    for c in cases:
+        c["output"]["data"] = c["output"]["data"].text
+    print(json.dumps(cases))
+    return 0
 
 
 def build_rand():
@@ -196,12 +229,16 @@ def build_randint():
 
 
 def main(argv):
+    if argv[1:] == ["--avx2-cases"]:
+        return dump_avx2_cases()
     if len(argv) != 2 or argv[1].startswith("-"):
         print(f"usage: {argv[0]} OUT_DIR", file=sys.stderr)
         return 2
     out_dir = argv[1]
     os.makedirs(out_dir, exist_ok=True)
-    for b in [build_randn(), build_rand(), build_randint()]:
+    randn = build_randn()
+    randn.cases += avx2_cases()
+    for b in [randn, build_rand(), build_randint()]:
         doc = {
             "format": h.FORMAT,
             "op": b.op,
