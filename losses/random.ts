@@ -307,9 +307,12 @@ function parseFloatDtype(fn: string, dtype: unknown): "float32" | "float64" {
  * import { manualSeed, randn } from "@parity/losses";
  * import assert from "node:assert/strict";
  *
- * manualSeed(0);
+ * manualSeed(0); // torch.manual_seed(0); x = torch.randn(4, 6, requires_grad=True)
  * const x = randn([4, 6], { requiresGrad: true });
- * assert.equal(x.toArray().toString().slice(0, 6), "-1.125");
+ * assert.equal(
+ *   String(x).split("\n")[0],
+ *   "tensor([[-1.1258, -1.1524, -0.2506, -0.4339,  0.8487,  0.6920],",
+ * );
  * ```
  *
  * @param shape The dimensions, e.g. `[4, 6]`, or one number for a 1-d tensor.
