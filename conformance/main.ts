@@ -8,6 +8,7 @@
 
 import { parseArgs } from "node:util";
 import { type CaseResult, DEVICES, fixtureOps, runOp } from "./runner.ts";
+import { runTutorial } from "./tutorial.ts";
 
 const USAGE = `Usage: deno task conformance [--ops a,b] [--verbose] [--help]
 
@@ -66,6 +67,17 @@ async function main(): Promise<number> {
   if (!values.verbose && failures.length > 10) {
     console.log(`\n... and ${failures.length - 10} more failures (--verbose shows all)`);
   }
+  console.log("\nThe tutorial's five examples, from the inputs it printed (four decimals):\n");
+  const tutorial = await runTutorial();
+  printTable([
+    ["example", "tutorial printed", "this library", "input rounding allows"],
+    ...tutorial.map((r) => [
+      r.name,
+      r.printed.toFixed(4),
+      r.value.toFixed(6),
+      `±${r.bound.toFixed(6)}`,
+    ]),
+  ], 1);
   return failures.length > 0 ? 1 : 0;
 }
 
@@ -73,14 +85,15 @@ function sum(rows: string[][], column: number): number {
   return rows.reduce((s, row) => s + Number(row[column]), 0);
 }
 
-function printTable(rows: string[][]): void {
+/** Prints a Markdown table; the first `left` columns are left-aligned, the rest right. */
+function printTable(rows: string[][], left = 2): void {
   const widths = rows[0].map((_, k) => Math.max(...rows.map((row) => row[k].length)));
   const line = (row: string[]) =>
-    "| " + row.map((cell, k) => k < 2 ? cell.padEnd(widths[k]) : cell.padStart(widths[k])).join(
+    "| " + row.map((cell, k) => k < left ? cell.padEnd(widths[k]) : cell.padStart(widths[k])).join(
       " | ",
     ) + " |";
   console.log(line(rows[0]));
-  console.log("| " + widths.map((w, k) => (k < 2 ? "-" : "").padEnd(w, "-")).join(" | ") + " |");
+  console.log("| " + widths.map((w, k) => "-".repeat(w)).join(" | ") + " |");
   for (const row of rows.slice(1)) console.log(line(row));
 }
 
