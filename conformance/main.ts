@@ -93,7 +93,7 @@ function printTable(rows: string[][], left = 2): void {
       " | ",
     ) + " |";
   console.log(line(rows[0]));
-  console.log("| " + widths.map((w, k) => "-".repeat(w)).join(" | ") + " |");
+  console.log("| " + widths.map((w) => "-".repeat(w)).join(" | ") + " |");
   for (const row of rows.slice(1)) console.log(line(row));
 }
 
