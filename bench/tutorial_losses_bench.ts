@@ -42,6 +42,10 @@ function classes(n: number, c: number, seed: number): Tensor {
   return tensor(data);
 }
 
+function clearGrad(t: Tensor): void {
+  t.grad = null;
+}
+
 const N = 1e6;
 const x = floats(N, 1);
 const xg = floats(N, 1, true);
@@ -69,9 +73,8 @@ for (const [group, loss, input, inputGrad] of CASES) {
     group,
     name: "cpu value+grad",
     fn: async () => {
-      inputGrad.grad = null;
-      const out = loss(inputGrad);
-      out.backward();
+      clearGrad(inputGrad);
+      loss(inputGrad).backward();
       await inputGrad.grad?.data();
     },
   });
