@@ -17,7 +17,7 @@ import {
 } from "../mod.ts";
 
 /** A fixture argument after decoding: a tensor, or a plain JSON value. */
-export type ArgValue = Tensor | number | boolean | string | null;
+export type ArgValue = Tensor | number | boolean | string | null | number[];
 
 /** How to call one op from a fixture case. */
 export interface OpSpec {
@@ -34,7 +34,9 @@ export interface OpSpec {
 }
 
 function asTensor(v: ArgValue, what: string): Tensor {
-  if (typeof v !== "object" || v === null) throw new TypeError(`${what} must be a tensor`);
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    throw new TypeError(`${what} must be a tensor`);
+  }
   return v;
 }
 
