@@ -46,3 +46,4 @@ export {
 } from "./losses/hinge_embedding_loss.ts";
 export { LogSoftmax, logSoftmax, type LogSoftmaxOptions } from "./losses/log_softmax.ts";
 export { Softmax, softmax, type SoftmaxOptions } from "./losses/softmax.ts";
+export { SmoothL1Loss, smoothL1Loss, type SmoothL1LossOptions } from "./losses/smooth_l1_loss.ts";

@@ -15,6 +15,7 @@ import {
   softmax,
   type Tensor,
 } from "../mod.ts";
+import { smoothL1Loss } from "../mod.ts";
 
 /** A fixture argument after decoding: a tensor, or a plain JSON value. */
 export type ArgValue = Tensor | number | boolean | string | null;
@@ -103,6 +104,13 @@ export const OPS: readonly OpSpec[] = [
     options: {},
     differentiable: [0],
     call: alongDim(softmax),
+  },
+  {
+    torch: "smooth_l1_loss",
+    name: "smoothL1Loss",
+    options: { reduction: "reduction", beta: "beta" },
+    differentiable: [0, 1],
+    call: twoTensors(smoothL1Loss),
   },
 ];
 
