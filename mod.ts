@@ -47,3 +47,4 @@ export {
 export { LogSoftmax, logSoftmax, type LogSoftmaxOptions } from "./losses/log_softmax.ts";
 export { Softmax, softmax, type SoftmaxOptions } from "./losses/softmax.ts";
 export { SmoothL1Loss, smoothL1Loss, type SmoothL1LossOptions } from "./losses/smooth_l1_loss.ts";
+export { HuberLoss, huberLoss, type HuberLossOptions } from "./losses/huber_loss.ts";

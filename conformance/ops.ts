@@ -15,7 +15,7 @@ import {
   softmax,
   type Tensor,
 } from "../mod.ts";
-import { smoothL1Loss } from "../mod.ts";
+import { huberLoss, smoothL1Loss } from "../mod.ts";
 
 /** A fixture argument after decoding: a tensor, or a plain JSON value. */
 export type ArgValue = Tensor | number | boolean | string | null;
@@ -111,6 +111,13 @@ export const OPS: readonly OpSpec[] = [
     options: { reduction: "reduction", beta: "beta" },
     differentiable: [0, 1],
     call: twoTensors(smoothL1Loss),
+  },
+  {
+    torch: "huber_loss",
+    name: "huberLoss",
+    options: { reduction: "reduction", delta: "delta" },
+    differentiable: [0, 1],
+    call: twoTensors(huberLoss),
   },
 ];
 
