@@ -15,7 +15,7 @@ import {
   softmax,
   type Tensor,
 } from "../mod.ts";
-import { huberLoss, smoothL1Loss } from "../mod.ts";
+import { huberLoss, smoothL1Loss, softMarginLoss } from "../mod.ts";
 
 /** A fixture argument after decoding: a tensor, or a plain JSON value. */
 export type ArgValue = Tensor | number | boolean | string | null;
@@ -118,6 +118,13 @@ export const OPS: readonly OpSpec[] = [
     options: { reduction: "reduction", delta: "delta" },
     differentiable: [0, 1],
     call: twoTensors(huberLoss),
+  },
+  {
+    torch: "soft_margin_loss",
+    name: "softMarginLoss",
+    options: { reduction: "reduction" },
+    differentiable: [0],
+    call: twoTensors(softMarginLoss),
   },
 ];
 
