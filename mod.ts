@@ -53,3 +53,8 @@ export {
   softMarginLoss,
   type SoftMarginLossOptions,
 } from "./losses/soft_margin_loss.ts";
+export {
+  MarginRankingLoss,
+  marginRankingLoss,
+  type MarginRankingLossOptions,
+} from "./losses/margin_ranking_loss.ts";

@@ -15,7 +15,7 @@ import {
   softmax,
   type Tensor,
 } from "../mod.ts";
-import { huberLoss, smoothL1Loss, softMarginLoss } from "../mod.ts";
+import { huberLoss, marginRankingLoss, smoothL1Loss, softMarginLoss } from "../mod.ts";
 
 /** A fixture argument after decoding: a tensor, or a plain JSON value. */
 export type ArgValue = Tensor | number | boolean | string | null;
@@ -125,6 +125,19 @@ export const OPS: readonly OpSpec[] = [
     options: { reduction: "reduction" },
     differentiable: [0],
     call: twoTensors(softMarginLoss),
+  },
+  {
+    torch: "margin_ranking_loss",
+    name: "marginRankingLoss",
+    options: { margin: "margin", reduction: "reduction" },
+    differentiable: [0, 1, 2],
+    call: (args, options) =>
+      marginRankingLoss(
+        asTensor(args[0], "args[0]"),
+        asTensor(args[1], "args[1]"),
+        asTensor(args[2], "args[2]"),
+        options,
+      ),
   },
 ];
 
