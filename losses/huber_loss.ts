@@ -49,7 +49,7 @@ const HUBER: PointwiseDef = {
  * This is `delta` times the smooth L1 loss with `beta = delta`. At `|x_n - y_n| == delta` the
  * gradient is `±delta`, nan gives nan, and the target's gradient is the negation of the
  * input's. Shapes that broadcast compute over the broadcast shape, as PyTorch; gradients are
- * summed back.
+ * summed back. Mixed float dtypes, which PyTorch promotes, are an error here, as in `l1Loss`.
  *
  * @example Usage
  * ```ts

@@ -67,6 +67,8 @@ const MARGIN_RANKING: ElementwiseDef = {
  * gradient at the kink (`-y_n * (x1_n - x2_n) + margin == 0`) is passed (PyTorch's
  * `clamp_min`), nan there gives a zero gradient to `x1` and `x2` unless the nan comes from
  * `y`, and a float target gets a gradient too: `-(x1_n - x2_n)` where the hinge is active.
+ * An int64 target is taken as the inputs' dtype; mixed float dtypes, which PyTorch promotes,
+ * are an error here.
  *
  * @example Usage
  * ```ts

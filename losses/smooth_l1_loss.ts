@@ -61,6 +61,7 @@ const SMOOTH_L1: ElementwiseDef = {
  * `l1Loss` gives, because PyTorch's kernel takes its `d <= -beta` branch there.
  * For `beta > 0` the gradient at `|x_n - y_n| == beta` is `±1`, and nan gives nan. Shapes
  * that broadcast compute over the broadcast shape, as PyTorch; gradients are summed back.
+ * Mixed float dtypes, which PyTorch promotes, are an error here, as in `l1Loss`.
  *
  * @example Usage
  * ```ts

@@ -45,7 +45,9 @@ const SOFT_MARGIN: PointwiseDef = {
  * where `-y_n * x_n` passes about 88.7 (float32) or 709.8 (float64), `exp` overflows, the
  * loss is `inf` and the gradient is `nan` (`inf / inf`); where `y_n * x_n` is large the loss
  * rounds to exactly 0. The target takes no gradient: a target that requires grad is an error,
- * as in PyTorch. The target broadcasts to the input's shape (not the other way round).
+ * as in PyTorch. The target broadcasts to the input's shape (not the other way round). An
+ * int64 target is taken as the input's dtype; a target of the other float dtype, which PyTorch
+ * promotes, is an error here.
  *
  * @example Usage
  * ```ts

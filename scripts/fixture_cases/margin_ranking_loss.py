@@ -22,7 +22,7 @@ def build(b, h):
                 kw = rk if margin is None else {**rk, "margin": margin}
                 opt = "margin=default" if margin is None else f"margin={margin}"
                 add([opt, "6"], lambda: ([h.randn([6], dt), h.randn([6], dt), h.signs([6], dt)], kw))
-            for shape in [[], [3, 4], [2, 3, 4], [0], [0, 3]]:
+            for shape in [[], [3, 4], [2, 2, 3], [0], [0, 3]]:
                 add(["margin=0.5", h.shape_name(shape)],
                     lambda: ([h.randn(shape, dt), h.randn(shape, dt), h.signs(shape, dt)], {**rk, "margin": 0.5}))
             add(["target=randn", "6"], lambda: ([h.randn([6], dt), h.randn([6], dt), h.randn([6], dt)], rk))
@@ -55,6 +55,11 @@ def build(b, h):
         b.add(["default", d, "grad=input1", "margin=1.0", "6"],
               lambda: ([h.randn([6], dt), h.randn([6], dt), h.signs([6], dt)], {"margin": 1.0}),
               [0], expect_error=False)
+        b.add(["sum", d, "grad=target", "margin=0.5", "kinks", "8"],
+              lambda: (kinks(h, dt, 0.5), {"reduction": "sum", "margin": 0.5}), [2], expect_error=False)
+        b.add(["none", d, "grad=input2", "target=randn", "6"],
+              lambda: ([h.randn([6], dt), h.randn([6], dt), h.randn([6], dt)], {"reduction": "none"}),
+              [1], expect_error=False)
 
     # Errors.
     for dt in h.DTYPES:

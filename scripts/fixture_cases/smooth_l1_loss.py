@@ -60,6 +60,9 @@ def build_pointwise_param(b, h, name, values, default):
               [0, 1], expect_error=False)
         b.add(["default", d, "grad=input", f"{name}=0.5", "5"],
               lambda: ([h.randn([5], dt), h.randn([5], dt)], {name: 0.5}), [0], expect_error=False)
+        m = default[name]
+        b.add(["default", d, "grad=target", "kinks", "8"],
+              lambda: (kinks(m, h, dt), {}), [1], expect_error=False)
 
 
 def add_common_errors(b, h):
