@@ -15,6 +15,7 @@ import {
   softmax,
   type Tensor,
 } from "../mod.ts";
+import { huberLoss, marginRankingLoss, smoothL1Loss, softMarginLoss } from "../mod.ts";
 
 /** A fixture argument after decoding: a tensor, or a plain JSON value. */
 export type ArgValue = Tensor | number | boolean | string | null | number[];
@@ -105,6 +106,40 @@ export const OPS: readonly OpSpec[] = [
     options: {},
     differentiable: [0],
     call: alongDim(softmax),
+  },
+  {
+    torch: "smooth_l1_loss",
+    name: "smoothL1Loss",
+    options: { reduction: "reduction", beta: "beta" },
+    differentiable: [0, 1],
+    call: twoTensors(smoothL1Loss),
+  },
+  {
+    torch: "huber_loss",
+    name: "huberLoss",
+    options: { reduction: "reduction", delta: "delta" },
+    differentiable: [0, 1],
+    call: twoTensors(huberLoss),
+  },
+  {
+    torch: "soft_margin_loss",
+    name: "softMarginLoss",
+    options: { reduction: "reduction" },
+    differentiable: [0],
+    call: twoTensors(softMarginLoss),
+  },
+  {
+    torch: "margin_ranking_loss",
+    name: "marginRankingLoss",
+    options: { margin: "margin", reduction: "reduction" },
+    differentiable: [0, 1, 2],
+    call: (args, options) =>
+      marginRankingLoss(
+        asTensor(args[0], "args[0]"),
+        asTensor(args[1], "args[1]"),
+        asTensor(args[2], "args[2]"),
+        options,
+      ),
   },
 ];
 
