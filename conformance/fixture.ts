@@ -224,11 +224,14 @@ export function decodeFixtureTensor(t: FixtureTensor): ArrayTensor {
   }
 }
 
-/** Decodes an argument: tensor objects become {@linkcode ArrayTensor}s, the rest stays. */
+/**
+ * Decodes an argument: tensor objects become {@linkcode ArrayTensor}s, the strings `"nan"`,
+ * `"inf"` and `"-inf"` become numbers (no option takes them as text), the rest stays.
+ */
 export function decodeFixtureValue(
   v: FixtureValue,
 ): ArrayTensor | number | boolean | string | null | number[] {
-  return isObject(v)
-    ? decodeFixtureTensor(v as FixtureTensor)
-    : v as number | boolean | string | null | number[];
+  if (isObject(v)) return decodeFixtureTensor(v as FixtureTensor);
+  if (v === "nan" || v === "inf" || v === "-inf") return fixtureNumber(v);
+  return v;
 }

@@ -26,11 +26,15 @@ export interface OpCall {
   args: AdapterValue[];
   /** torch's keyword arguments by torch's names (`ignore_index`, `label_smoothing`, ...). */
   kwargs: Record<string, AdapterValue>;
-  /** Indices into `args` whose gradients the case checks. */
+  /**
+   * Indices into `args` that require gradients (PyTorch rejects some inputs only because an
+   * argument requires grad, so error cases list them too).
+   */
   requiresGrad: number[];
   /**
-   * When `requiresGrad` is not empty: the output's gradient to run backward from. Return
-   * `grads[i]` = the gradient of `sum(output * gradOutput)` with respect to `args[i]`.
+   * The output's gradient to run backward from, or null (error cases run the forward only).
+   * Return `grads[i]` = the gradient of `sum(output * gradOutput)` with respect to `args[i]`
+   * for each index in `requiresGrad`.
    */
   gradOutput: ArrayTensor | null;
 }
@@ -216,7 +220,7 @@ export async function runCase(adapter: Adapter, op: string, c: FixtureCase): Pro
     kwargs: Object.fromEntries(
       Object.entries(c.kwargs).map(([k, v]) => [k, decodeFixtureValue(v)]),
     ),
-    requiresGrad: c.error === null ? [...c.requires_grad] : [],
+    requiresGrad: [...c.requires_grad],
     gradOutput: c.error === null && c.grad_output !== null
       ? decodeFixtureTensor(c.grad_output)
       : null,
