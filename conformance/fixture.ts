@@ -233,5 +233,5 @@ export function decodeFixtureValue(
 ): ArrayTensor | number | boolean | string | null | number[] {
   if (isObject(v)) return decodeFixtureTensor(v as FixtureTensor);
   if (v === "nan" || v === "inf" || v === "-inf") return fixtureNumber(v);
-  return v;
+  return v as number | boolean | string | null | number[];
 }
