@@ -46,3 +46,13 @@ export {
 } from "./losses/hinge_embedding_loss.ts";
 export { LogSoftmax, logSoftmax, type LogSoftmaxOptions } from "./losses/log_softmax.ts";
 export { Softmax, softmax, type SoftmaxOptions } from "./losses/softmax.ts";
+export {
+  MultiMarginLoss,
+  multiMarginLoss,
+  type MultiMarginLossOptions,
+} from "./losses/multi_margin_loss.ts";
+export {
+  MultiLabelMarginLoss,
+  multilabelMarginLoss,
+  type MultiLabelMarginLossOptions,
+} from "./losses/multilabel_margin_loss.ts";

@@ -15,6 +15,7 @@ import {
   softmax,
   type Tensor,
 } from "../mod.ts";
+import { multilabelMarginLoss, multiMarginLoss } from "../mod.ts";
 
 /** A fixture argument after decoding: a tensor, or a plain JSON value. */
 export type ArgValue = Tensor | number | boolean | string | null;
@@ -103,6 +104,20 @@ export const OPS: readonly OpSpec[] = [
     options: {},
     differentiable: [0],
     call: alongDim(softmax),
+  },
+  {
+    torch: "multi_margin_loss",
+    name: "multiMarginLoss",
+    options: { p: "p", margin: "margin", weight: "weight", reduction: "reduction" },
+    differentiable: [0],
+    call: twoTensors(multiMarginLoss),
+  },
+  {
+    torch: "multilabel_margin_loss",
+    name: "multilabelMarginLoss",
+    options: { reduction: "reduction" },
+    differentiable: [0],
+    call: twoTensors(multilabelMarginLoss),
   },
 ];
 
