@@ -56,3 +56,13 @@ export {
   multilabelMarginLoss,
   type MultiLabelMarginLossOptions,
 } from "./losses/multilabel_margin_loss.ts";
+export {
+  MultiLabelSoftMarginLoss,
+  multilabelSoftMarginLoss,
+  type MultiLabelSoftMarginLossOptions,
+} from "./losses/multilabel_soft_margin_loss.ts";
+export {
+  CosineEmbeddingLoss,
+  cosineEmbeddingLoss,
+  type CosineEmbeddingLossOptions,
+} from "./losses/cosine_embedding_loss.ts";

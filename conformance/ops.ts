@@ -15,7 +15,12 @@ import {
   softmax,
   type Tensor,
 } from "../mod.ts";
-import { multilabelMarginLoss, multiMarginLoss } from "../mod.ts";
+import {
+  cosineEmbeddingLoss,
+  multilabelMarginLoss,
+  multilabelSoftMarginLoss,
+  multiMarginLoss,
+} from "../mod.ts";
 
 /** A fixture argument after decoding: a tensor, or a plain JSON value. */
 export type ArgValue = Tensor | number | boolean | string | null;
@@ -118,6 +123,26 @@ export const OPS: readonly OpSpec[] = [
     options: { reduction: "reduction" },
     differentiable: [0],
     call: twoTensors(multilabelMarginLoss),
+  },
+  {
+    torch: "multilabel_soft_margin_loss",
+    name: "multilabelSoftMarginLoss",
+    options: { weight: "weight", reduction: "reduction" },
+    differentiable: [0, 1],
+    call: twoTensors(multilabelSoftMarginLoss),
+  },
+  {
+    torch: "cosine_embedding_loss",
+    name: "cosineEmbeddingLoss",
+    options: { margin: "margin", reduction: "reduction" },
+    differentiable: [0, 1],
+    call: (args, options) =>
+      cosineEmbeddingLoss(
+        asTensor(args[0], "args[0]"),
+        asTensor(args[1], "args[1]"),
+        asTensor(args[2], "args[2]"),
+        options,
+      ),
   },
 ];
 
