@@ -54,10 +54,11 @@ const EPSILON = 1e-12;
  * import { cosineEmbeddingLoss, tensor } from "@parity/losses";
  * import assert from "node:assert/strict";
  *
- * const a = tensor([[1, 0], [0, 2]], { dtype: "float64" });
- * const b = tensor([[1, 0], [0, -1]], { dtype: "float64" });
+ * const a = tensor([[1, 0], [0, 2]]);
+ * const b = tensor([[1, 0], [0, -1]]);
+ * // float32: 1 + 1e-12 rounds to 1, so cos is 1 for the same direction and -1 for opposite
  * const loss = cosineEmbeddingLoss(a, b, tensor([1, -1]), { reduction: "none", margin: -0.5 });
- * assert.deepEqual(loss.toArray(), [0, 0]);
+ * assert.deepEqual(loss.toArray(), [0, 0]); // 1 - 1, and max(0, -1 - (-0.5))
  * ```
  *
  * @param input1 (N, D) or (D), float32 or float64.
