@@ -58,3 +58,23 @@ export {
   marginRankingLoss,
   type MarginRankingLossOptions,
 } from "./losses/margin_ranking_loss.ts";
+export {
+  MultiMarginLoss,
+  multiMarginLoss,
+  type MultiMarginLossOptions,
+} from "./losses/multi_margin_loss.ts";
+export {
+  MultiLabelMarginLoss,
+  multilabelMarginLoss,
+  type MultiLabelMarginLossOptions,
+} from "./losses/multilabel_margin_loss.ts";
+export {
+  MultiLabelSoftMarginLoss,
+  multilabelSoftMarginLoss,
+  type MultiLabelSoftMarginLossOptions,
+} from "./losses/multilabel_soft_margin_loss.ts";
+export {
+  CosineEmbeddingLoss,
+  cosineEmbeddingLoss,
+  type CosineEmbeddingLossOptions,
+} from "./losses/cosine_embedding_loss.ts";

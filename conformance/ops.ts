@@ -16,6 +16,12 @@ import {
   type Tensor,
 } from "../mod.ts";
 import { huberLoss, marginRankingLoss, smoothL1Loss, softMarginLoss } from "../mod.ts";
+import {
+  cosineEmbeddingLoss,
+  multilabelMarginLoss,
+  multilabelSoftMarginLoss,
+  multiMarginLoss,
+} from "../mod.ts";
 
 /** A fixture argument after decoding: a tensor, or a plain JSON value. */
 export type ArgValue = Tensor | number | boolean | string | null | number[];
@@ -45,6 +51,18 @@ function twoTensors(
   f: (a: Tensor, b: Tensor, options: Record<string, unknown>) => Tensor,
 ): OpSpec["call"] {
   return (args, options) => f(asTensor(args[0], "args[0]"), asTensor(args[1], "args[1]"), options);
+}
+
+function threeTensors(
+  f: (a: Tensor, b: Tensor, c: Tensor, options: Record<string, unknown>) => Tensor,
+): OpSpec["call"] {
+  return (args, options) =>
+    f(
+      asTensor(args[0], "args[0]"),
+      asTensor(args[1], "args[1]"),
+      asTensor(args[2], "args[2]"),
+      options,
+    );
 }
 
 function alongDim(f: (input: Tensor, dim: number) => Tensor): OpSpec["call"] {
@@ -133,13 +151,35 @@ export const OPS: readonly OpSpec[] = [
     name: "marginRankingLoss",
     options: { margin: "margin", reduction: "reduction" },
     differentiable: [0, 1, 2],
-    call: (args, options) =>
-      marginRankingLoss(
-        asTensor(args[0], "args[0]"),
-        asTensor(args[1], "args[1]"),
-        asTensor(args[2], "args[2]"),
-        options,
-      ),
+    call: threeTensors(marginRankingLoss),
+  },
+  {
+    torch: "multi_margin_loss",
+    name: "multiMarginLoss",
+    options: { p: "p", margin: "margin", weight: "weight", reduction: "reduction" },
+    differentiable: [0],
+    call: twoTensors(multiMarginLoss),
+  },
+  {
+    torch: "multilabel_margin_loss",
+    name: "multilabelMarginLoss",
+    options: { reduction: "reduction" },
+    differentiable: [0],
+    call: twoTensors(multilabelMarginLoss),
+  },
+  {
+    torch: "multilabel_soft_margin_loss",
+    name: "multilabelSoftMarginLoss",
+    options: { weight: "weight", reduction: "reduction" },
+    differentiable: [0, 1],
+    call: twoTensors(multilabelSoftMarginLoss),
+  },
+  {
+    torch: "cosine_embedding_loss",
+    name: "cosineEmbeddingLoss",
+    options: { margin: "margin", reduction: "reduction" },
+    differentiable: [0, 1],
+    call: threeTensors(cosineEmbeddingLoss),
   },
 ];
 
