@@ -16,8 +16,11 @@ import {
   type Tensor,
 } from "../mod.ts";
 
-/** A fixture argument after decoding: a tensor, or a plain JSON value. */
-export type ArgValue = Tensor | number | boolean | string | null;
+/**
+ * A fixture argument after decoding: a tensor, or a plain JSON value (a list of numbers, such
+ * as CTC's lengths, stays a number array).
+ */
+export type ArgValue = Tensor | number | boolean | string | null | readonly number[];
 
 /** How to call one op from a fixture case. */
 export interface OpSpec {
@@ -34,8 +37,10 @@ export interface OpSpec {
 }
 
 function asTensor(v: ArgValue, what: string): Tensor {
-  if (typeof v !== "object" || v === null) throw new TypeError(`${what} must be a tensor`);
-  return v;
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    throw new TypeError(`${what} must be a tensor`);
+  }
+  return v as Tensor;
 }
 
 function twoTensors(

@@ -16,8 +16,8 @@ export interface FixtureTensor {
   data: (number | boolean | string)[];
 }
 
-/** A JSON value in `args` or `kwargs`. */
-export type FixtureValue = FixtureTensor | number | boolean | string | null;
+/** A JSON value in `args` or `kwargs` (a plain list of numbers stays a number array). */
+export type FixtureValue = FixtureTensor | number | boolean | string | null | number[];
 
 /** One case of a fixture file. */
 export interface FixtureCase {
@@ -114,11 +114,12 @@ export function decodeTensor(t: FixtureTensor, requiresGrad = false): Tensor {
 }
 
 function decodeValue(v: FixtureValue, requiresGrad = false): ArgValue {
-  return typeof v === "object" && v !== null ? decodeTensor(v, requiresGrad) : v;
+  if (Array.isArray(v)) return v.map(Number);
+  return isFixtureTensor(v) ? decodeTensor(v, requiresGrad) : v;
 }
 
 function isFixtureTensor(v: FixtureValue): v is FixtureTensor {
-  return typeof v === "object" && v !== null;
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** Runs one case on one device. */
@@ -139,14 +140,14 @@ export async function runCase(spec: OpSpec, c: FixtureCase, device: Device): Pro
   try {
     args = await Promise.all(c.args.map(async (v, i) => {
       const value = decodeValue(v, c.requires_grad.includes(i));
-      return typeof value === "object" && value !== null ? await value.to(device) : value;
+      return await toDevice(value, device);
     }));
     options = {};
     for (const [key, v] of Object.entries(c.kwargs)) {
       const name = spec.options[key];
       if (name === undefined) return result("fail", Infinity, `${c.id}: unknown kwarg ${key}`);
       const value = decodeValue(v);
-      options[name] = typeof value === "object" && value !== null ? await value.to(device) : value;
+      options[name] = await toDevice(value, device);
     }
   } catch (e) {
     if (c.error !== null) return result("pass", 0);
@@ -252,4 +253,11 @@ export async function runOp(torch: string, device: Device): Promise<CaseResult[]
   const results: CaseResult[] = [];
   for (const c of file.cases) results.push(await runCase(spec, c, device));
   return results;
+}
+
+/** A decoded tensor moved to `device`; plain values (numbers, number arrays) as they are. */
+async function toDevice(value: ArgValue, device: Device): Promise<ArgValue> {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? await (value as Tensor).to(device)
+    : value;
 }
