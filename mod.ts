@@ -46,3 +46,4 @@ export {
 } from "./losses/hinge_embedding_loss.ts";
 export { LogSoftmax, logSoftmax, type LogSoftmaxOptions } from "./losses/log_softmax.ts";
 export { Softmax, softmax, type SoftmaxOptions } from "./losses/softmax.ts";
+export { type CTCLengths, CTCLoss, ctcLoss, type CTCLossOptions } from "./losses/ctc_loss.ts";

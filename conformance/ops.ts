@@ -15,6 +15,7 @@ import {
   softmax,
   type Tensor,
 } from "../mod.ts";
+import { type CTCLengths, ctcLoss } from "../mod.ts";
 
 /**
  * A fixture argument after decoding: a tensor, or a plain JSON value (a list of numbers, such
@@ -108,6 +109,22 @@ export const OPS: readonly OpSpec[] = [
     options: {},
     differentiable: [0],
     call: alongDim(softmax),
+  },
+  {
+    torch: "ctc_loss",
+    name: "ctcLoss",
+    options: { blank: "blank", reduction: "reduction", zero_infinity: "zeroInfinity" },
+    differentiable: [0],
+    // Lengths arrive as int64 tensors or number arrays; anything else is passed on so that
+    // ctcLoss itself rejects it, as torch does.
+    call: (args, options) =>
+      ctcLoss(
+        asTensor(args[0], "args[0]"),
+        asTensor(args[1], "args[1]"),
+        args[2] as CTCLengths,
+        args[3] as CTCLengths,
+        options,
+      ),
   },
 ];
 
