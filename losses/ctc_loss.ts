@@ -6,6 +6,7 @@ import {
   parseReduction,
   reduceLosses,
   type Reduction,
+  type Rounder,
   rounder,
 } from "./_reduction.ts";
 import { cpuStorage, formatShape, Tensor } from "./tensor.ts";
@@ -55,15 +56,25 @@ interface CtcProblem {
   targetLengths: number[];
   /** The used labels of each sample, already checked to be in [0, C). */
   labels: Int32Array[];
+  /** Rounds each step to the dtype, as torch computes in `scalar_t`. */
+  r: Rounder;
 }
 
-/** `log(exp(a - m) + exp(b - m) + exp(c - m)) + m` with torch's choice of `m`. */
-function logSum3(a: number, b: number, c: number): number {
+/** `log(exp(a - m) + exp(b - m) + exp(c - m)) + m` with torch's choice of `m`, step by step. */
+function logSum3(a: number, b: number, c: number, r: Rounder): number {
   let m = a;
   if (b > m) m = b;
   if (c > m) m = c;
   if (m === NEG_INF) m = 0;
-  return Math.log(Math.exp(a - m) + Math.exp(b - m) + Math.exp(c - m)) + m;
+  const sum = r(r(r(Math.exp(r(a - m))) + r(Math.exp(r(b - m)))) + r(Math.exp(r(c - m))));
+  return r(r(Math.log(sum)) + m);
+}
+
+/** `log(exp(a - m) + exp(b - m)) + m` for `m` = std::max(a, b), 0 when that is -inf. */
+function logSum2(a: number, b: number, r: Rounder): number {
+  let m = cmax(a, b);
+  if (m === NEG_INF) m = 0;
+  return r(r(Math.log(r(r(Math.exp(r(a - m))) + r(Math.exp(r(b - m)))))) + m);
 }
 
 /** std::max(a, b) as C++ has it: `a < b ? b : a`. */
@@ -78,6 +89,7 @@ function primeOf(labels: Int32Array, blank: number, s: number): number {
 
 /** Forward of one sample: the negative log-likelihood and, for the backward, alpha. */
 function ctcAlpha(p: CtcProblem, b: number): { nll: number; alpha: Float64Array } {
+  const { r } = p;
   const steps = p.inputLengths[b];
   const labels = p.labels[b];
   const width = 2 * labels.length + 1;
@@ -92,16 +104,12 @@ function ctcAlpha(p: CtcProblem, b: number): { nll: number; alpha: Float64Array 
       const cur = primeOf(labels, p.blank, s);
       const la2 = s > 0 ? alpha[prev + s - 1] : NEG_INF;
       const la3 = s > 1 && primeOf(labels, p.blank, s - 2) !== cur ? alpha[prev + s - 2] : NEG_INF;
-      alpha[t * width + s] = logSum3(alpha[prev + s], la2, la3) + at(t, cur);
+      alpha[t * width + s] = r(logSum3(alpha[prev + s], la2, la3, r) + at(t, cur));
     }
   }
   const last = (steps - 1) * width;
   if (labels.length === 0) return { nll: -alpha[last], alpha };
-  const l1 = alpha[last + width - 1];
-  const l2 = alpha[last + width - 2];
-  let m = cmax(l1, l2);
-  if (m === NEG_INF) m = 0;
-  return { nll: -(Math.log(Math.exp(l1 - m) + Math.exp(l2 - m)) + m), alpha };
+  return { nll: -logSum2(alpha[last + width - 1], alpha[last + width - 2], r), alpha };
 }
 
 /**
@@ -121,17 +129,17 @@ function ctcGradSample(
   const labels = p.labels[b];
   const width = 2 * labels.length + 1;
   const top = width - 1;
-  const { classes, blank } = p;
+  const { classes, blank, r } = p;
   const at = (t: number, c: number): number => p.lp[(t * p.batch + b) * classes + c];
   const beta = new Float64Array(steps * width).fill(NEG_INF);
   const collected = new Float64Array(steps * classes).fill(NEG_INF);
   const end = steps - 1;
   beta[end * width + top] = at(end, blank);
-  collected[end * classes + blank] = alpha[end * width + top] + beta[end * width + top];
+  collected[end * classes + blank] = r(alpha[end * width + top] + beta[end * width + top]);
   if (labels.length > 0) {
     const cur = labels[labels.length - 1];
     beta[end * width + top - 1] = at(end, cur);
-    collected[end * classes + cur] = alpha[end * width + top - 1] + beta[end * width + top - 1];
+    collected[end * classes + cur] = r(alpha[end * width + top - 1] + beta[end * width + top - 1]);
   }
   for (let t = steps - 2; t >= 0; t--) {
     const next = (t + 1) * width;
@@ -141,24 +149,20 @@ function ctcGradSample(
       const lb3 = s < top - 1 && primeOf(labels, blank, s + 2) !== cur
         ? beta[next + s + 2]
         : NEG_INF;
-      const lb = logSum3(beta[next + s], lb2, lb3) + at(t, cur);
+      const lb = r(logSum3(beta[next + s], lb2, lb3, r) + at(t, cur));
       beta[t * width + s] = lb;
-      const ab = alpha[t * width + s] + lb;
+      const ab = r(alpha[t * width + s] + lb);
       const k = t * classes + cur;
-      const lcab = collected[k];
-      if (lcab === NEG_INF) {
-        collected[k] = ab;
-      } else {
-        const m = cmax(lcab, ab);
-        collected[k] = Math.log(Math.exp(lcab - m) + Math.exp(ab - m)) + m;
-      }
+      // Both are finite or -inf here unless the input holds nan or +inf, and then so does
+      // torch's sum: logSum2 keeps its order of operations.
+      collected[k] = collected[k] === NEG_INF ? ab : logSum2(collected[k], ab, r);
     }
   }
   for (let t = 0; t < steps; t++) {
     for (let c = 0; c < classes; c++) {
       const lp = at(t, c);
-      grad[(t * p.batch + b) * classes + c] = (Math.exp(lp) -
-        Math.exp(collected[t * classes + c] + nll - lp)) * g;
+      const post = r(Math.exp(r(r(collected[t * classes + c] + nll) - lp)));
+      grad[(t * p.batch + b) * classes + c] = r(r(r(Math.exp(lp)) - post) * g);
     }
   }
 }
@@ -172,6 +176,8 @@ function ctcGradSample(
  * computed by PyTorch's alpha recursion in log space over l' = (blank, l_1, blank, ...,
  * l_L, blank);  zeroInfinity: inf -> 0
  * mean = mean_b(loss_b / max(L_b, 1))        sum = sum_b loss_b
+ * grad logProbs[t, b, c] = (exp(logProbs[t, b, c]) - posterior_b(a_t = c)) * g_b  (t < T_b,
+ *                          else 0; g_b is the reduction's share of gradOutput)
  * ```
  *
  * The gradient is PyTorch's `ctc_loss_backward`: `exp(logProbs) - posterior` per class and
@@ -180,6 +186,11 @@ function ctcGradSample(
  * for arbitrary `logProbs`, but it is what PyTorch returns, and through `logSoftmax` it gives
  * the true gradient of the logits. An impossible alignment (a target too long for its input)
  * has an infinite loss and nan gradients, or 0 for both with `zeroInfinity`.
+ *
+ * Every step is rounded to the dtype in torch's order of operations (alpha, beta and the
+ * log-sum-exps live in `scalar_t` in LossCTC.cpp), so float32 results carry PyTorch's own
+ * rounding: over long inputs a float32 gradient can be 1e-5 or more away from the exact
+ * one, and this function is that far away too, matching PyTorch rather than the exact value.
  *
  * Like PyTorch, a target may contain the blank label; targets may be int64, float (truncated
  * to integers, as PyTorch's `.to(long)`) or bool. Where PyTorch 1.13 reads memory it never
@@ -276,8 +287,9 @@ export function ctcLoss(
     inputLengths: ils,
     targetLengths: tls,
     labels,
+    r: rounder(dtype),
   };
-  const r = rounder(dtype);
+  const r = problem.r;
   const nlls = new Float64Array(batch);
   const alphas: Float64Array[] = [];
   const keep = logProbs.requiresGrad;
@@ -317,7 +329,6 @@ export function ctcLoss(
         : reduction === "sum"
         ? g[0]
         : r(r(g[0] / batch) / Math.max(tls[b], 1));
-      // alpha, beta and the nll stay in float64 here; torch keeps them in the dtype.
       ctcGradSample(problem, b, nlls[b], alphas[b], gb, grad);
     }
     return [new Tensor(grad, logProbs.shape, dtype)];
