@@ -78,3 +78,4 @@ export {
   cosineEmbeddingLoss,
   type CosineEmbeddingLossOptions,
 } from "./losses/cosine_embedding_loss.ts";
+export { type CTCLengths, CTCLoss, ctcLoss, type CTCLossOptions } from "./losses/ctc_loss.ts";

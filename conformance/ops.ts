@@ -16,6 +16,7 @@ import {
   type Tensor,
 } from "../mod.ts";
 import { huberLoss, marginRankingLoss, smoothL1Loss, softMarginLoss } from "../mod.ts";
+import { type CTCLengths, ctcLoss } from "../mod.ts";
 import {
   cosineEmbeddingLoss,
   multilabelMarginLoss,
@@ -180,6 +181,22 @@ export const OPS: readonly OpSpec[] = [
     options: { margin: "margin", reduction: "reduction" },
     differentiable: [0, 1],
     call: threeTensors(cosineEmbeddingLoss),
+  },
+  {
+    torch: "ctc_loss",
+    name: "ctcLoss",
+    options: { blank: "blank", reduction: "reduction", zero_infinity: "zeroInfinity" },
+    differentiable: [0],
+    // Lengths arrive as int64 tensors or number arrays; anything else is passed on so that
+    // ctcLoss itself rejects it, as torch does.
+    call: (args, options) =>
+      ctcLoss(
+        asTensor(args[0], "args[0]"),
+        asTensor(args[1], "args[1]"),
+        args[2] as CTCLengths,
+        args[3] as CTCLengths,
+        options,
+      ),
   },
 ];
 
