@@ -46,3 +46,34 @@ export {
 } from "./losses/hinge_embedding_loss.ts";
 export { LogSoftmax, logSoftmax, type LogSoftmaxOptions } from "./losses/log_softmax.ts";
 export { Softmax, softmax, type SoftmaxOptions } from "./losses/softmax.ts";
+export {
+  abs,
+  add,
+  clamp,
+  clampMin,
+  type ClampOptions,
+  div,
+  maximum,
+  mean,
+  minimum,
+  mul,
+  neg,
+  type Operand,
+  pow,
+  type ReduceOptions,
+  sqrt,
+  sub,
+  sum,
+} from "./losses/ops.ts";
+export { pairwiseDistance, type PairwiseDistanceOptions } from "./losses/pairwise_distance.ts";
+export {
+  TripletMarginLoss,
+  tripletMarginLoss,
+  type TripletMarginLossOptions,
+} from "./losses/triplet_margin_loss.ts";
+export {
+  type DistanceFunction,
+  TripletMarginWithDistanceLoss,
+  tripletMarginWithDistanceLoss,
+  type TripletMarginWithDistanceLossOptions,
+} from "./losses/triplet_margin_with_distance_loss.ts";
