@@ -3,6 +3,10 @@
  * same gradients as `torch.nn`, option for option, with a small autograd tape so that
  * `loss.backward()` fills `input.grad` as in PyTorch.
  *
+ * Beside the losses, a few tensor ops with gradients, enough to write a custom distance for
+ * `tripletMarginWithDistanceLoss`: `add`, `sub`, `mul`, `div`, `minimum`, `maximum`, `neg`,
+ * `abs`, `sqrt`, `pow`, `clampMin`, `clamp`, `sum`, `mean` and `pairwiseDistance`.
+ *
  * @example Usage
  * ```ts
  * import { crossEntropy, tensor } from "@parity/losses";

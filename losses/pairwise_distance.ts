@@ -2,7 +2,8 @@ import { record } from "./_autograd.ts";
 import { broadcastShape, expand } from "./_broadcast.ts";
 import { checkNumber, checkSameDtype, checkTensor, fail } from "./_checks.ts";
 import { type FloatArray, floatStorage, type Rounder, rounder } from "./_reduction.ts";
-import { add, checkBoolean, cPow, orDefault, sub, torchPow } from "./ops.ts";
+import { checkBoolean, cPow, orDefault, sgn, torchPow } from "./_op_helpers.ts";
+import { add, sub } from "./ops.ts";
 import { cpuStorage, Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode pairwiseDistance}. */
@@ -124,10 +125,6 @@ function laneNorm(x: FloatArray, base: number, size: number, p: number, r: Round
   }
   for (let k = 0; k < size; k++) acc += r(cPow(Math.abs(x[base + k]), p));
   return cPow(r(acc), 1 / p);
-}
-
-function sgn(x: number): number {
-  return x > 0 ? 1 : x < 0 ? -1 : 0;
 }
 
 /**

@@ -1,17 +1,8 @@
 import { broadcastShape } from "./_broadcast.ts";
 import { checkNumber, fail } from "./_checks.ts";
 import { parseReduction, type Reduction } from "./_reduction.ts";
-import {
-  add,
-  broadcastShapes,
-  checkBoolean,
-  clampMin,
-  mean,
-  minimum,
-  orDefault,
-  sub,
-  sum,
-} from "./ops.ts";
+import { broadcastShapes, checkBoolean, orDefault } from "./_op_helpers.ts";
+import { add, clampMin, mean, minimum, sub, sum } from "./ops.ts";
 import { checkDistanceInputs, distance } from "./pairwise_distance.ts";
 import type { Tensor } from "./tensor.ts";
 

@@ -1,18 +1,8 @@
 import { broadcastShape } from "./_broadcast.ts";
 import { checkFloat, checkNumber, checkSameDtype, fail } from "./_checks.ts";
 import { parseReduction, type Reduction } from "./_reduction.ts";
-import {
-  add,
-  broadcastShapes,
-  checkBoolean,
-  checkTensors,
-  clamp,
-  mean,
-  minimum,
-  orDefault,
-  sub,
-  sum,
-} from "./ops.ts";
+import { broadcastShapes, checkBoolean, checkTensors, orDefault } from "./_op_helpers.ts";
+import { add, clamp, mean, minimum, sub, sum } from "./ops.ts";
 import { checkDistanceInputs, distance } from "./pairwise_distance.ts";
 import { Tensor } from "./tensor.ts";
 
