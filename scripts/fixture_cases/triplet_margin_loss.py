@@ -66,7 +66,6 @@ OPTION_VARIANTS = [
     ("margin=0.5", {"margin": 0.5}),
     ("margin=0.0", {"margin": 0.0}),
     ("margin=-1.0", {"margin": -1.0}),
-    ("margin=3.0", {"margin": 3.0}),
     ("p=1", {"p": 1.0}),
     ("p=3", {"p": 3.0}),
     ("p=1.5", {"p": 1.5}),
@@ -77,7 +76,6 @@ OPTION_VARIANTS = [
     ("eps=0", {"eps": 0.0}),
     ("eps=0.1", {"eps": 0.1}),
     ("swap", {"swap": True}),
-    ("swap", "p=1", {"swap": True, "p": 1.0}),
 ]
 
 
