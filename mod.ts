@@ -3,6 +3,10 @@
  * same gradients as `torch.nn`, option for option, with a small autograd tape so that
  * `loss.backward()` fills `input.grad` as in PyTorch.
  *
+ * Beside the losses, a few tensor ops with gradients, enough to write a custom distance for
+ * `tripletMarginWithDistanceLoss`: `add`, `sub`, `mul`, `div`, `minimum`, `maximum`, `neg`,
+ * `abs`, `sqrt`, `pow`, `clampMin`, `clamp`, `sum`, `mean` and `pairwiseDistance`.
+ *
  * @example Usage
  * ```ts
  * import { crossEntropy, tensor } from "@parity/losses";
@@ -46,6 +50,70 @@ export {
 } from "./losses/hinge_embedding_loss.ts";
 export { LogSoftmax, logSoftmax, type LogSoftmaxOptions } from "./losses/log_softmax.ts";
 export { Softmax, softmax, type SoftmaxOptions } from "./losses/softmax.ts";
+export { SmoothL1Loss, smoothL1Loss, type SmoothL1LossOptions } from "./losses/smooth_l1_loss.ts";
+export { HuberLoss, huberLoss, type HuberLossOptions } from "./losses/huber_loss.ts";
+export {
+  SoftMarginLoss,
+  softMarginLoss,
+  type SoftMarginLossOptions,
+} from "./losses/soft_margin_loss.ts";
+export {
+  MarginRankingLoss,
+  marginRankingLoss,
+  type MarginRankingLossOptions,
+} from "./losses/margin_ranking_loss.ts";
+export {
+  MultiMarginLoss,
+  multiMarginLoss,
+  type MultiMarginLossOptions,
+} from "./losses/multi_margin_loss.ts";
+export {
+  MultiLabelMarginLoss,
+  multilabelMarginLoss,
+  type MultiLabelMarginLossOptions,
+} from "./losses/multilabel_margin_loss.ts";
+export {
+  MultiLabelSoftMarginLoss,
+  multilabelSoftMarginLoss,
+  type MultiLabelSoftMarginLossOptions,
+} from "./losses/multilabel_soft_margin_loss.ts";
+export {
+  CosineEmbeddingLoss,
+  cosineEmbeddingLoss,
+  type CosineEmbeddingLossOptions,
+} from "./losses/cosine_embedding_loss.ts";
+export { type CTCLengths, CTCLoss, ctcLoss, type CTCLossOptions } from "./losses/ctc_loss.ts";
+export {
+  abs,
+  add,
+  clamp,
+  clampMin,
+  type ClampOptions,
+  div,
+  maximum,
+  mean,
+  minimum,
+  mul,
+  neg,
+  type Operand,
+  pow,
+  type ReduceOptions,
+  sqrt,
+  sub,
+  sum,
+} from "./losses/ops.ts";
+export { pairwiseDistance, type PairwiseDistanceOptions } from "./losses/pairwise_distance.ts";
+export {
+  TripletMarginLoss,
+  tripletMarginLoss,
+  type TripletMarginLossOptions,
+} from "./losses/triplet_margin_loss.ts";
+export {
+  type DistanceFunction,
+  TripletMarginWithDistanceLoss,
+  tripletMarginWithDistanceLoss,
+  type TripletMarginWithDistanceLossOptions,
+} from "./losses/triplet_margin_with_distance_loss.ts";
 export {
   type CpuCapability,
   defaultGenerator,

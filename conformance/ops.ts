@@ -15,10 +15,19 @@ import {
   softmax,
   type Tensor,
 } from "../mod.ts";
+import { huberLoss, marginRankingLoss, smoothL1Loss, softMarginLoss } from "../mod.ts";
+import { type CTCLengths, ctcLoss } from "../mod.ts";
+import {
+  cosineEmbeddingLoss,
+  multilabelMarginLoss,
+  multilabelSoftMarginLoss,
+  multiMarginLoss,
+} from "../mod.ts";
+import * as lib from "../mod.ts";
 import { RANDOM_OPTIONS, randomCall } from "./_random.ts";
 
 /** A fixture argument after decoding: a tensor, or a plain JSON value. */
-export type ArgValue = Tensor | number | boolean | string | null;
+export type ArgValue = Tensor | number | boolean | string | null | number[];
 
 /** How to call one op from a fixture case. */
 export interface OpSpec {
@@ -35,7 +44,9 @@ export interface OpSpec {
 }
 
 function asTensor(v: ArgValue, what: string): Tensor {
-  if (typeof v !== "object" || v === null) throw new TypeError(`${what} must be a tensor`);
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    throw new TypeError(`${what} must be a tensor`);
+  }
   return v;
 }
 
@@ -45,9 +56,198 @@ function twoTensors(
   return (args, options) => f(asTensor(args[0], "args[0]"), asTensor(args[1], "args[1]"), options);
 }
 
+function threeTensors(
+  f: (a: Tensor, b: Tensor, c: Tensor, options: Record<string, unknown>) => Tensor,
+): OpSpec["call"] {
+  return (args, options) =>
+    f(
+      asTensor(args[0], "args[0]"),
+      asTensor(args[1], "args[1]"),
+      asTensor(args[2], "args[2]"),
+      options,
+    );
+}
+
 function alongDim(f: (input: Tensor, dim: number) => Tensor): OpSpec["call"] {
   return (args) => f(asTensor(args[0], "args[0]"), args[1] as number);
 }
+
+/** A number option as fixtures write it: `"inf"`, `"-inf"` and `"nan"` are strings there. */
+function asNumberOption(v: ArgValue | undefined): ArgValue | undefined {
+  return v === "inf" ? Infinity : v === "-inf" ? -Infinity : v === "nan" ? NaN : v;
+}
+
+/** Options with the named number options decoded by {@linkcode asNumberOption}. */
+function numberOptions(
+  options: Record<string, ArgValue>,
+  names: readonly string[],
+): Record<string, ArgValue> {
+  const out = { ...options };
+  for (const name of names) {
+    if (name in out) out[name] = asNumberOption(out[name]) as ArgValue;
+  }
+  return out;
+}
+
+/** A tensor or a number (binary ops take a number on either side). */
+function asOperand(v: ArgValue, what: string): Tensor | number {
+  return typeof v === "number" ? v : asTensor(v, what);
+}
+
+/**
+ * The distances the triplet_margin_with_distance_loss fixtures name in `distance_function`
+ * (a fixture cannot hold a function). scripts/fixture_cases/triplet_margin_with_distance_loss.py
+ * defines the same names with torch's ops, step for step.
+ */
+export const NAMED_DISTANCES: Readonly<Record<string, (a: Tensor, b: Tensor) => Tensor>> = {
+  // F.pairwise_distance(a, b)
+  pairwise: (a, b) => lib.pairwiseDistance(a, b),
+  // F.pairwise_distance(a, b, p=1.0, eps=0.0)
+  pairwise_p1: (a, b) => lib.pairwiseDistance(a, b, { p: 1, eps: 0 }),
+  // (a - b).abs().sum(-1)
+  l1: (a, b) => lib.sum(lib.abs(lib.sub(a, b)), { dim: -1 }),
+  // (a - b).pow(2).sum(-1)
+  squared: (a, b) => lib.sum(lib.pow(lib.sub(a, b), 2), { dim: -1 }),
+  // (a - b).pow(2).sum(-1).sqrt(): no eps, so a zero distance has a nan gradient
+  euclidean: (a, b) => lib.sqrt(lib.sum(lib.pow(lib.sub(a, b), 2), { dim: -1 })),
+  // (a - b).abs().pow(3).mean(-1)
+  mean_cubed: (a, b) => lib.mean(lib.pow(lib.abs(lib.sub(a, b)), 3), { dim: -1 }),
+  // 1 - (a * b).sum(-1) / ((a * a).sum(-1) * (b * b).sum(-1)).sqrt()
+  cosine: (a, b) =>
+    lib.sub(
+      1,
+      lib.div(
+        lib.sum(lib.mul(a, b), { dim: -1 }),
+        lib.sqrt(lib.mul(lib.sum(lib.mul(a, a), { dim: -1 }), lib.sum(lib.mul(b, b), { dim: -1 }))),
+      ),
+    ),
+  // lambda a, b: 1.0 (not a tensor: an error case)
+  not_a_tensor: () => 1 as unknown as Tensor,
+};
+
+function tripletWithDistance(args: readonly ArgValue[], options: Record<string, ArgValue>): Tensor {
+  const { distanceFunction, ...rest } = numberOptions(options, ["margin"]);
+  const named = typeof distanceFunction === "string"
+    ? NAMED_DISTANCES[distanceFunction]
+    : undefined;
+  if (distanceFunction !== undefined && named === undefined) {
+    throw new TypeError(`unknown distance_function ${String(distanceFunction)}`);
+  }
+  return lib.tripletMarginWithDistanceLoss(
+    asTensor(args[0], "args[0]"),
+    asTensor(args[1], "args[1]"),
+    asTensor(args[2], "args[2]"),
+    { ...rest, ...(named === undefined ? {} : { distanceFunction: named }) },
+  );
+}
+
+function binaryRow(
+  torch: string,
+  name: string,
+  f: (a: Tensor | number, b: Tensor | number) => Tensor,
+): OpSpec {
+  return {
+    torch,
+    name,
+    options: {},
+    differentiable: [0, 1],
+    call: (args) => f(asOperand(args[0], "args[0]"), asOperand(args[1], "args[1]")),
+  };
+}
+
+function unaryRow(torch: string, name: string, f: (input: Tensor) => Tensor): OpSpec {
+  return {
+    torch,
+    name,
+    options: {},
+    differentiable: [0],
+    call: (args) => f(asTensor(args[0], "args[0]")),
+  };
+}
+
+function reduceRow(torch: string, name: string, f: typeof lib.sum): OpSpec {
+  return {
+    torch,
+    name,
+    options: { dim: "dim", keepdim: "keepdim" },
+    differentiable: [0],
+    call: (args, options) => f(asTensor(args[0], "args[0]"), options),
+  };
+}
+
+/** The triplet losses and the tensor ops a custom distance is built from. */
+const TRIPLET_OPS: readonly OpSpec[] = [
+  {
+    torch: "triplet_margin_loss",
+    name: "tripletMarginLoss",
+    options: { margin: "margin", p: "p", eps: "eps", swap: "swap", reduction: "reduction" },
+    differentiable: [0, 1, 2],
+    call: (args, options) =>
+      lib.tripletMarginLoss(
+        asTensor(args[0], "args[0]"),
+        asTensor(args[1], "args[1]"),
+        asTensor(args[2], "args[2]"),
+        numberOptions(options, ["margin", "p", "eps"]),
+      ),
+  },
+  {
+    torch: "triplet_margin_with_distance_loss",
+    name: "tripletMarginWithDistanceLoss",
+    options: {
+      distance_function: "distanceFunction",
+      margin: "margin",
+      swap: "swap",
+      reduction: "reduction",
+    },
+    differentiable: [0, 1, 2],
+    call: tripletWithDistance,
+  },
+  {
+    torch: "pairwise_distance",
+    name: "pairwiseDistance",
+    options: { p: "p", eps: "eps", keepdim: "keepdim" },
+    differentiable: [0, 1],
+    call: (args, options) =>
+      lib.pairwiseDistance(
+        asTensor(args[0], "args[0]"),
+        asTensor(args[1], "args[1]"),
+        numberOptions(options, ["p", "eps"]),
+      ),
+  },
+  binaryRow("add", "add", lib.add),
+  binaryRow("sub", "sub", lib.sub),
+  binaryRow("mul", "mul", lib.mul),
+  binaryRow("div", "div", lib.div),
+  binaryRow("minimum", "minimum", (a, b) => lib.minimum(a as Tensor, b as Tensor)),
+  binaryRow("maximum", "maximum", (a, b) => lib.maximum(a as Tensor, b as Tensor)),
+  unaryRow("neg", "neg", lib.neg),
+  unaryRow("abs", "abs", lib.abs),
+  unaryRow("sqrt", "sqrt", lib.sqrt),
+  {
+    torch: "pow",
+    name: "pow",
+    options: {},
+    differentiable: [0],
+    call: (args) => lib.pow(asTensor(args[0], "args[0]"), asNumberOption(args[1]) as number),
+  },
+  {
+    torch: "clamp_min",
+    name: "clampMin",
+    options: {},
+    differentiable: [0],
+    call: (args) => lib.clampMin(asTensor(args[0], "args[0]"), asNumberOption(args[1]) as number),
+  },
+  {
+    torch: "clamp",
+    name: "clamp",
+    options: { min: "min", max: "max" },
+    differentiable: [0],
+    call: (args, options) =>
+      lib.clamp(asTensor(args[0], "args[0]"), numberOptions(options, ["min", "max"])),
+  },
+  reduceRow("sum", "sum", lib.sum),
+  reduceRow("mean", "mean", lib.mean),
+];
 
 /** Every op the fixtures cover, by torch name. */
 export const OPS: readonly OpSpec[] = [
@@ -105,6 +305,79 @@ export const OPS: readonly OpSpec[] = [
     differentiable: [0],
     call: alongDim(softmax),
   },
+  {
+    torch: "smooth_l1_loss",
+    name: "smoothL1Loss",
+    options: { reduction: "reduction", beta: "beta" },
+    differentiable: [0, 1],
+    call: twoTensors(smoothL1Loss),
+  },
+  {
+    torch: "huber_loss",
+    name: "huberLoss",
+    options: { reduction: "reduction", delta: "delta" },
+    differentiable: [0, 1],
+    call: twoTensors(huberLoss),
+  },
+  {
+    torch: "soft_margin_loss",
+    name: "softMarginLoss",
+    options: { reduction: "reduction" },
+    differentiable: [0],
+    call: twoTensors(softMarginLoss),
+  },
+  {
+    torch: "margin_ranking_loss",
+    name: "marginRankingLoss",
+    options: { margin: "margin", reduction: "reduction" },
+    differentiable: [0, 1, 2],
+    call: threeTensors(marginRankingLoss),
+  },
+  {
+    torch: "multi_margin_loss",
+    name: "multiMarginLoss",
+    options: { p: "p", margin: "margin", weight: "weight", reduction: "reduction" },
+    differentiable: [0],
+    call: twoTensors(multiMarginLoss),
+  },
+  {
+    torch: "multilabel_margin_loss",
+    name: "multilabelMarginLoss",
+    options: { reduction: "reduction" },
+    differentiable: [0],
+    call: twoTensors(multilabelMarginLoss),
+  },
+  {
+    torch: "multilabel_soft_margin_loss",
+    name: "multilabelSoftMarginLoss",
+    options: { weight: "weight", reduction: "reduction" },
+    differentiable: [0, 1],
+    call: twoTensors(multilabelSoftMarginLoss),
+  },
+  {
+    torch: "cosine_embedding_loss",
+    name: "cosineEmbeddingLoss",
+    options: { margin: "margin", reduction: "reduction" },
+    differentiable: [0, 1],
+    call: threeTensors(cosineEmbeddingLoss),
+  },
+  {
+    torch: "ctc_loss",
+    name: "ctcLoss",
+    options: { blank: "blank", reduction: "reduction", zero_infinity: "zeroInfinity" },
+    differentiable: [0],
+    // Lengths arrive as int64 tensors or number arrays; anything else is passed on so that
+    // ctcLoss itself rejects it, as torch does.
+    call: (args, options) =>
+      ctcLoss(
+        asTensor(args[0], "args[0]"),
+        asTensor(args[1], "args[1]"),
+        args[2] as CTCLengths,
+        args[3] as CTCLengths,
+        options,
+      ),
+  },
+  ...TRIPLET_OPS,
   {
     torch: "randn",
     name: "randn",

@@ -1,57 +1,146 @@
 /**
- * Runs golden fixture cases (format: `parity-losses/fixtures@1`) against the library on one
- * device: forward output, every gradient, and errors that must be thrown, compared with
- * `torch.testing.assert_close`'s default tolerances.
+ * Runs golden fixture cases against any implementation through an {@linkcode Adapter}: plain
+ * typed arrays in, plain typed arrays out, no dependency on this library's Tensor. Outputs
+ * and gradients are compared with `torch.testing.assert_close`'s default tolerances.
  *
  * @module
  */
 
-import { type Device, type DType, type Tensor, tensor } from "../mod.ts";
-import { type ArgValue, type OpSpec, opSpec } from "./ops.ts";
+import {
+  type ArrayTensor,
+  decodeFixtureTensor,
+  decodeFixtureValue,
+  type FixtureCase,
+  type FixtureFile,
+  fixtureNumber,
+  type FixtureTensor,
+  loadFixtureFiles,
+} from "./fixture.ts";
 
-/** A tensor as fixtures write it; non-finite floats are `"nan"`, `"inf"`, `"-inf"`. */
-export interface FixtureTensor {
-  dtype: DType;
-  shape: number[];
-  data: (number | boolean | string)[];
+/** An argument as an adapter receives it. */
+export type AdapterValue = ArrayTensor | number | boolean | string | null | number[];
+
+/** One call of an op, from one fixture case. */
+export interface OpCall {
+  /** The positional arguments of the `torch.nn.functional` call, in its order. */
+  args: AdapterValue[];
+  /** torch's keyword arguments by torch's names (`ignore_index`, `label_smoothing`, ...). */
+  kwargs: Record<string, AdapterValue>;
+  /**
+   * Indices into `args` that require gradients (PyTorch rejects some inputs only because an
+   * argument requires grad, so error cases list them too).
+   */
+  requiresGrad: number[];
+  /**
+   * The output's gradient to run backward from, or null (error cases run the forward only).
+   * Return `grads[i]` = the gradient of `sum(output * gradOutput)` with respect to `args[i]`
+   * for each index in `requiresGrad`.
+   */
+  gradOutput: ArrayTensor | null;
 }
 
-/** A JSON value in `args` or `kwargs`. */
-export type FixtureValue = FixtureTensor | number | boolean | string | null;
-
-/** One case of a fixture file. */
-export interface FixtureCase {
-  id: string;
-  args: FixtureValue[];
-  kwargs: Record<string, FixtureValue>;
-  requires_grad: number[];
-  output: FixtureTensor | null;
-  grad_output: FixtureTensor | null;
-  grads: Record<string, FixtureTensor | null> | null;
-  error: string | null;
+/** What an op returns for one call. */
+export interface OpResult {
+  /** The op's output. */
+  output: ArrayTensor;
+  /** Gradients by argument index; null where the implementation gives none. */
+  grads?: Record<number, ArrayTensor | null>;
 }
 
-/** A whole fixture file. */
-export interface FixtureFile {
-  format: string;
-  op: string;
-  torch: string;
-  cases: FixtureCase[];
+/** One op of an implementation: throw for input it rejects, or {@linkcode Unsupported}. */
+export type AdapterOp = (call: OpCall) => OpResult | Promise<OpResult>;
+
+/** An implementation under test: ops by torch name (`cross_entropy`, ...). */
+export interface Adapter {
+  /** Shown in tables, e.g. `"parity-losses cpu"`. */
+  name: string;
+  /** The ops it has; fixtures of other ops are skipped. */
+  ops: Record<string, AdapterOp>;
+}
+
+/** Throw from an op to skip a case that the implementation cannot express, with the reason. */
+export class Unsupported extends Error {
+  /**
+   * Makes the signal.
+   *
+   * @param reason Why the case cannot run, e.g. `"no float64 on WebGPU"`.
+   */
+  constructor(reason: string) {
+    super(reason);
+    this.name = "Unsupported";
+  }
+}
+
+/** Where a result is furthest from PyTorch's. */
+export interface WorstElement {
+  /** `"output"` or `"grad of args[i]"`. */
+  tensor: string;
+  /** Flat index of the element. */
+  index: number;
+  /** PyTorch's value. */
+  expected: number;
+  /** The implementation's value. */
+  actual: number;
+  /** `|actual - expected| / (atol + rtol * |expected|)`: above 1 fails. */
+  ratio: number;
 }
 
 /** What became of one case. */
 export interface CaseResult {
+  /** The op's torch name. */
+  op: string;
+  /** The case id. */
   id: string;
-  device: Device;
-  status: "pass" | "fail" | "skip";
-  /** The largest error in units of the tolerance (0 for errors thrown as expected). */
+  /**
+   * `pass`; `fail` (a value beyond tolerance, a wrong shape or dtype, a missing gradient, or
+   * an unexpected throw); `error-not-thrown` (PyTorch raised, the implementation did not);
+   * `skip` (the adapter lacks the op or threw {@linkcode Unsupported}).
+   */
+  status: "pass" | "fail" | "error-not-thrown" | "skip";
+  /** The largest error in units of the tolerance (0 for an error thrown as expected). */
   worst: number;
-  /** Why it failed or was skipped: the case, the element, expected and actual. */
+  /** The element furthest off, where values were compared. */
+  worstElement: WorstElement | null;
+  /** Why it failed or was skipped, naming the case, the element, expected and actual. */
   message: string;
 }
 
-/** The devices this build can run fixtures on. */
-export const DEVICES: readonly Device[] = ["cpu"];
+/** Counts for one op. */
+export interface OpSummary {
+  /** The op's torch name. */
+  op: string;
+  /** Number of cases. */
+  cases: number;
+  /** Cases that passed. */
+  passed: number;
+  /** Cases that failed, including errors not thrown. */
+  failed: number;
+  /** Cases skipped. */
+  skipped: number;
+  /** The largest error over all compared cases, in units of the tolerance. */
+  worst: number;
+}
+
+/** The result of {@linkcode runConformance}. */
+export interface ConformanceReport {
+  /** The adapter's name. */
+  adapter: string;
+  /** Every case. */
+  cases: CaseResult[];
+  /** One row per op, in the order run. */
+  summary: OpSummary[];
+}
+
+/** Options for {@linkcode runConformance}. */
+export interface ConformanceOptions {
+  /** Only these torch op names. Default: every op in the fixtures. */
+  ops?: readonly string[];
+  /**
+   * Fixture files already read, or a file or folder to read them from. Default: this
+   * package's own fixtures.
+   */
+  fixtures?: readonly FixtureFile[] | string | URL;
+}
 
 /** torch.testing.assert_close defaults. */
 export const TOLERANCE: Readonly<Record<"float32" | "float64", { rtol: number; atol: number }>> = {
@@ -59,197 +148,170 @@ export const TOLERANCE: Readonly<Record<"float32" | "float64", { rtol: number; a
   float64: { rtol: 1e-7, atol: 1e-7 },
 };
 
-const FORMAT = "parity-losses/fixtures@1";
-const FIXTURES = new URL("./fixtures/", import.meta.url);
+/** This package's fixture folder. */
+export const FIXTURES_DIR: URL = new URL("./fixtures/", import.meta.url);
 
-/** Reads and checks `conformance/fixtures/<op>.json` (or any file in the format). */
-export async function loadFixtures(opOrPath: string | URL): Promise<FixtureFile> {
-  const url = typeof opOrPath === "string" && !opOrPath.endsWith(".json")
-    ? new URL(`${opOrPath}.json`, FIXTURES)
-    : opOrPath;
-  const text = await Deno.readTextFile(url);
-  return checkFixtureFile(JSON.parse(text), String(url));
-}
-
-/** The op names that have a fixture file in `conformance/fixtures/`. */
-export async function fixtureOps(): Promise<string[]> {
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(FIXTURES)) {
-    if (entry.isFile && entry.name.endsWith(".json")) names.push(entry.name.slice(0, -5));
+/**
+ * Runs every fixture case of the chosen ops through `adapter` and reports each case and a
+ * summary per op.
+ *
+ * @example Usage
+ * ```ts
+ * import { runConformance } from "./runner.ts";
+ * import { parityAdapter } from "./adapters/parity.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const report = await runConformance(parityAdapter("cpu"), { ops: ["softmax"] });
+ * assert.equal(report.summary[0].failed, 0);
+ * ```
+ *
+ * @param adapter The implementation under test.
+ * @param options `ops`, `fixtures`.
+ * @returns Every case's result and one summary row per op.
+ */
+export async function runConformance(
+  adapter: Adapter,
+  options: ConformanceOptions = {},
+): Promise<ConformanceReport> {
+  const source = options.fixtures ?? FIXTURES_DIR;
+  const files = typeof source === "string" || source instanceof URL
+    ? await loadFixtureFiles(source)
+    : source;
+  const wanted = options.ops;
+  const cases: CaseResult[] = [];
+  const summary: OpSummary[] = [];
+  for (const file of files) {
+    if (wanted !== undefined && !wanted.includes(file.op)) continue;
+    const results: CaseResult[] = [];
+    for (const c of file.cases) results.push(await runCase(adapter, file.op, c));
+    cases.push(...results);
+    summary.push(summarize(file.op, results));
   }
-  return names.sort();
+  return { adapter: adapter.name, cases, summary };
 }
 
-function checkFixtureFile(json: unknown, file: string): FixtureFile {
-  const bad = (where: string, problem: string): never => {
-    throw new TypeError(`Cannot read fixtures from ${file} as ${where} ${problem}`);
+/** Counts one op's results. */
+export function summarize(op: string, results: readonly CaseResult[]): OpSummary {
+  const count = (...s: CaseResult["status"][]) =>
+    results.filter((r) => s.includes(r.status)).length;
+  const compared = results.filter((r) => r.status !== "skip").map((r) => r.worst);
+  return {
+    op,
+    cases: results.length,
+    passed: count("pass"),
+    failed: count("fail", "error-not-thrown"),
+    skipped: count("skip"),
+    worst: Math.max(0, ...compared),
   };
-  if (typeof json !== "object" || json === null) bad("the file", "is not a JSON object");
-  const f = json as Partial<FixtureFile>;
-  if (f.format !== FORMAT) bad("format", `must be "${FORMAT}": found ${JSON.stringify(f.format)}`);
-  if (typeof f.op !== "string") bad("op", "must be a string");
-  if (!Array.isArray(f.cases)) bad("cases", "must be an array");
-  for (const [i, c] of (f.cases as FixtureCase[]).entries()) {
-    const where = `case ${i} (${c?.id ?? "no id"})`;
-    if (typeof c?.id !== "string") bad(where, "has no string id");
-    if (!Array.isArray(c.args)) bad(where, "field args must be an array");
-    if (typeof c.kwargs !== "object" || c.kwargs === null) bad(where, "field kwargs is missing");
-    if (!Array.isArray(c.requires_grad)) bad(where, "field requires_grad must be an array");
-    if (c.error === null && (c.output === null || typeof c.output !== "object")) {
-      bad(where, "field output is missing while error is null");
-    }
-  }
-  return f as FixtureFile;
 }
 
-/** Decodes a fixture tensor. */
-export function decodeTensor(t: FixtureTensor, requiresGrad = false): Tensor {
-  const values = t.data.map((v) =>
-    v === "nan" ? NaN : v === "inf" ? Infinity : v === "-inf" ? -Infinity : v
-  );
-  if (t.dtype === "bool") {
-    return tensor(values.map(Boolean), { shape: t.shape, dtype: "bool" });
-  }
-  return tensor(values.map(Number), { shape: t.shape, dtype: t.dtype, requiresGrad });
-}
-
-function decodeValue(v: FixtureValue, requiresGrad = false): ArgValue {
-  return typeof v === "object" && v !== null ? decodeTensor(v, requiresGrad) : v;
-}
-
-function isFixtureTensor(v: FixtureValue): v is FixtureTensor {
-  return typeof v === "object" && v !== null;
-}
-
-/** Runs one case on one device. */
-export async function runCase(spec: OpSpec, c: FixtureCase, device: Device): Promise<CaseResult> {
-  const result = (status: CaseResult["status"], worst: number, message = ""): CaseResult => ({
-    id: c.id,
-    device,
-    status,
-    worst,
-    message,
-  });
-  const usesFloat64 = [...c.args, ...Object.values(c.kwargs)].some((v) =>
-    isFixtureTensor(v) && v.dtype === "float64"
-  );
-  if (device === "webgpu" && usesFloat64) return result("skip", 0, "WebGPU has no float64");
-  let args: ArgValue[];
-  let options: Record<string, ArgValue>;
+/** Runs one case through the adapter's op. */
+export async function runCase(adapter: Adapter, op: string, c: FixtureCase): Promise<CaseResult> {
+  const result = (
+    status: CaseResult["status"],
+    worst = 0,
+    message = "",
+    worstElement: WorstElement | null = null,
+  ): CaseResult => ({ op, id: c.id, status, worst, worstElement, message });
+  const fn = adapter.ops[op];
+  if (fn === undefined) return result("skip", 0, `${c.id}: ${adapter.name} has no ${op}`);
+  const call: OpCall = {
+    args: c.args.map(decodeFixtureValue),
+    kwargs: Object.fromEntries(
+      Object.entries(c.kwargs).map(([k, v]) => [k, decodeFixtureValue(v)]),
+    ),
+    requiresGrad: [...c.requires_grad],
+    gradOutput: c.error === null && c.grad_output !== null
+      ? decodeFixtureTensor(c.grad_output)
+      : null,
+  };
+  let out: OpResult;
   try {
-    args = await Promise.all(c.args.map(async (v, i) => {
-      const value = decodeValue(v, c.requires_grad.includes(i));
-      return typeof value === "object" && value !== null ? await value.to(device) : value;
-    }));
-    options = {};
-    for (const [key, v] of Object.entries(c.kwargs)) {
-      const name = spec.options[key];
-      if (name === undefined) return result("fail", Infinity, `${c.id}: unknown kwarg ${key}`);
-      const value = decodeValue(v);
-      options[name] = typeof value === "object" && value !== null ? await value.to(device) : value;
-    }
+    out = await fn(call);
   } catch (e) {
-    if (c.error !== null) return result("pass", 0);
-    return result("fail", Infinity, `${c.id}: could not build inputs: ${String(e)}`);
-  }
-  let output: Tensor;
-  try {
-    output = spec.call(args, options);
-    // PyTorch raises some errors only in backward, so an error case runs that too.
-    if (c.error !== null && output.requiresGrad) {
-      const ones = new Array<number>(output.numel).fill(1);
-      await output.backward(tensor(ones, { shape: output.shape, dtype: output.dtype }));
-    }
-  } catch (e) {
-    if (c.error !== null) return result("pass", 0);
+    if (e instanceof Unsupported) return result("skip", 0, `${c.id}: ${e.message}`);
+    if (c.error !== null) return result("pass");
     return result("fail", Infinity, `${c.id}: threw ${String(e)}`);
   }
   if (c.error !== null) {
-    return result("fail", Infinity, `${c.id}: expected an error like "${c.error}", none thrown`);
+    return result(
+      "error-not-thrown",
+      Infinity,
+      `${c.id}: PyTorch raised "${c.error}", ${adapter.name} returned a value`,
+    );
+  }
+  const checks: [string, FixtureTensor, ArrayTensor | null | undefined][] = [
+    ["output", c.output as FixtureTensor, out.output],
+  ];
+  for (const i of c.requires_grad) {
+    const expected = c.grads?.[String(i)] ?? null;
+    const actual = out.grads?.[i];
+    if (expected === null) {
+      if (actual !== null && actual !== undefined) {
+        return result("fail", Infinity, `${c.id}: grad of args[${i}] should be none`);
+      }
+      continue;
+    }
+    checks.push([`grad of args[${i}]`, expected, actual]);
   }
   let worst = 0;
-  const failures: string[] = [];
-  const check = async (label: string, expected: FixtureTensor, actual: Tensor | null) => {
-    const r = await compare(expected, actual);
-    worst = Math.max(worst, r.worst);
-    if (r.message !== "") failures.push(`${c.id}: ${label}${r.message}`);
-  };
-  await check("output", c.output as FixtureTensor, output);
-  if (c.requires_grad.length > 0 && c.grad_output !== null) {
-    try {
-      await output.backward(decodeTensor(c.grad_output));
-    } catch (e) {
-      return result("fail", Infinity, `${c.id}: backward threw ${String(e)}`);
-    }
-    for (const i of c.requires_grad) {
-      const expected = c.grads?.[String(i)] ?? null;
-      const actual = (args[i] as Tensor).grad;
-      if (expected === null) {
-        if (actual !== null) failures.push(`${c.id}: grad of args[${i}] should be none`);
-        continue;
-      }
-      await check(`grad of args[${i}]`, expected, actual);
+  let worstElement: WorstElement | null = null;
+  for (const [label, expected, actual] of checks) {
+    const r = compare(label, expected, actual ?? null);
+    if (typeof r === "string") return result("fail", Infinity, `${c.id}: ${r}`);
+    if (r !== null && r.ratio >= worst) {
+      worst = r.ratio;
+      worstElement = r;
     }
   }
-  return failures.length > 0 ? result("fail", worst, failures.join("\n")) : result("pass", worst);
+  if (worst > 1 && worstElement !== null) {
+    const w = worstElement;
+    return result(
+      "fail",
+      worst,
+      `${c.id}: ${w.tensor} element [${w.index}] is ${w.actual}, expected ${w.expected} (${
+        w.ratio.toFixed(2)
+      }× the tolerance)`,
+      w,
+    );
+  }
+  return result("pass", worst, "", worstElement);
 }
 
 /**
- * Compares a result with a fixture tensor. `worst` is the largest `|a - e| / (atol + rtol|e|)`;
- * `message` is empty when every element is within tolerance.
+ * Compares a result with a fixture tensor: a message for a missing tensor or a wrong shape or
+ * dtype, else the element furthest off (null when there are no elements).
  */
-export async function compare(
+export function compare(
+  label: string,
   expected: FixtureTensor,
-  actual: Tensor | null,
-): Promise<{ worst: number; message: string }> {
-  if (actual === null) return { worst: Infinity, message: " is missing" };
+  actual: ArrayTensor | null,
+): WorstElement | string | null {
+  if (actual === null) return `${label} is missing`;
   if (actual.dtype !== expected.dtype) {
-    return {
-      worst: Infinity,
-      message: ` has dtype ${actual.dtype}, expected ${expected.dtype}`,
-    };
+    return `${label} has dtype ${actual.dtype}, expected ${expected.dtype}`;
   }
   if (actual.shape.join(",") !== expected.shape.join(",")) {
-    return {
-      worst: Infinity,
-      message: ` has shape [${actual.shape.join(", ")}], expected [${expected.shape.join(", ")}]`,
-    };
+    return `${label} has shape [${actual.shape.join(", ")}], expected [${
+      expected.shape.join(", ")
+    }]`;
   }
-  const data = await actual.data();
+  if (actual.data.length !== expected.data.length) {
+    return `${label} has ${actual.data.length} elements, expected ${expected.data.length}`;
+  }
   const tol = TOLERANCE[expected.dtype as "float32" | "float64"] ?? { rtol: 0, atol: 0 };
-  let worst = 0;
-  let message = "";
+  let worst: WorstElement | null = null;
   for (let k = 0; k < expected.data.length; k++) {
-    const raw = expected.data[k];
-    const e = raw === "nan"
-      ? NaN
-      : raw === "inf"
-      ? Infinity
-      : raw === "-inf"
-      ? -Infinity
-      : Number(raw);
-    const a = Number(data[k]);
+    const e = fixtureNumber(expected.data[k]);
+    const a = Number(actual.data[k]);
     let ratio: number;
     if (Number.isNaN(e) || Number.isNaN(a)) {
       ratio = Number.isNaN(e) && Number.isNaN(a) ? 0 : Infinity;
     } else if (!Number.isFinite(e) || !Number.isFinite(a)) ratio = e === a ? 0 : Infinity;
     else ratio = Math.abs(a - e) / (tol.atol + tol.rtol * Math.abs(e));
-    if (ratio > worst) {
-      worst = ratio;
-      if (ratio > 1) {
-        message = `[${k}] is ${a}, expected ${e} (${ratio.toFixed(2)}× the tolerance)`;
-      }
+    if (worst === null || ratio > worst.ratio) {
+      worst = { tensor: label, index: k, expected: e, actual: a, ratio };
     }
   }
-  return { worst, message: message === "" ? "" : ` element ${message}` };
-}
-
-/** Runs every case of one op's fixture file on one device. */
-export async function runOp(torch: string, device: Device): Promise<CaseResult[]> {
-  const spec = opSpec(torch);
-  if (spec === undefined) throw new Error(`No op named ${torch} in conformance/ops.ts`);
-  const file = await loadFixtures(torch);
-  const results: CaseResult[] = [];
-  for (const c of file.cases) results.push(await runCase(spec, c, device));
-  return results;
+  return worst;
 }

@@ -51,14 +51,19 @@ function laneMax(x: FloatArray, base: number, size: number, inner: number): numb
   return m;
 }
 
+/** `sum(exp(x - m))` over the lane. */
+function laneSumExp(x: FloatArray, base: number, size: number, inner: number, m: number): number {
+  let s = 0;
+  for (let k = 0; k < size; k++) s += Math.exp(x[base + k * inner] - m);
+  return s;
+}
+
 /** `out = x - max - log(sum(exp(x - max)))` per lane. */
 export function logSoftmaxForward(x: FloatArray, lanes: Lanes, out: FloatArray): void {
   const { size, inner } = lanes;
   forEachLane(lanes, (base) => {
     const m = laneMax(x, base, size, inner);
-    let s = 0;
-    for (let k = 0; k < size; k++) s += Math.exp(x[base + k * inner] - m);
-    const logSum = Math.log(s);
+    const logSum = Math.log(laneSumExp(x, base, size, inner, m));
     for (let k = 0; k < size; k++) {
       const j = base + k * inner;
       out[j] = x[j] - m - logSum;
@@ -71,8 +76,7 @@ export function softmaxForward(x: FloatArray, lanes: Lanes, out: FloatArray): vo
   const { size, inner } = lanes;
   forEachLane(lanes, (base) => {
     const m = laneMax(x, base, size, inner);
-    let s = 0;
-    for (let k = 0; k < size; k++) s += Math.exp(x[base + k * inner] - m);
+    const s = laneSumExp(x, base, size, inner, m);
     for (let k = 0; k < size; k++) {
       const j = base + k * inner;
       out[j] = Math.exp(x[j] - m) / s;

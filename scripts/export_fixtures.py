@@ -160,8 +160,8 @@ def first_line(e):
     return lines[0] if lines else type(e).__name__
 
 
-def run_case(op, cid, args, kwargs, requires_grad):
-    fn = getattr(F, op)
+def run_case(op, cid, args, kwargs, requires_grad, call=None):
+    fn = getattr(F, op) if call is None else call
     leaves = list(args)
     for i in requires_grad:
         assert isinstance(args[i], torch.Tensor) and args[i].is_floating_point(), cid
@@ -207,14 +207,18 @@ class Builder:
         self.cases = []
         self.ids = set()
 
-    def add(self, parts, make, requires_grad, expect_error=None):
-        """Add a case; make() builds (args, kwargs) right after seeding from the id."""
+    def add(self, parts, make, requires_grad, expect_error=None, call=None):
+        """Add a case; make() builds (args, kwargs) right after seeding from the id.
+
+        call, when given, replaces getattr(F, op) as the function run on (args, kwargs): for
+        ops outside torch.nn.functional, or kwargs the fixture writes as a name (a string)
+        that call maps to what torch takes."""
         cid = "/".join([self.op] + [str(p) for p in parts if p != ""])
         assert cid not in self.ids, f"duplicate case id {cid}"
         self.ids.add(cid)
         torch.manual_seed(zlib.crc32(cid.encode("utf-8")))
         args, kwargs = make()
-        record = run_case(self.op, cid, args, kwargs, requires_grad)
+        record = run_case(self.op, cid, args, kwargs, requires_grad, call)
         if expect_error is not None and (record["error"] is None) == expect_error:
             got = record["error"] or "no error"
             raise AssertionError(f"{cid}: expected error={expect_error}, got {got}")

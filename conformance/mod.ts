@@ -1,0 +1,66 @@
+/**
+ * PyTorch's answers, as fixtures, run against any implementation: `@parity/losses/conformance`.
+ *
+ * An implementation is an {@linkcode Adapter}: a map from torch op names (`cross_entropy`,
+ * `mse_loss`, ...) to functions that take plain typed arrays, shapes and torch's keyword
+ * arguments and return the output and the gradients. {@linkcode runConformance} runs every
+ * fixture case through it and reports, per case, pass, fail (with the element furthest from
+ * PyTorch), an error PyTorch raised that was not thrown, or a skip with its reason; and per
+ * op, a summary. This library's own backends run through the same interface
+ * ({@linkcode parityAdapter}).
+ *
+ * The fixture files themselves are JSON modules of this package
+ * (`@parity/losses/fixtures/<op>.json`), in the format documented in `conformance/README.md`.
+ *
+ * @example A (wrong) implementation of mse_loss, checked against PyTorch
+ * ```ts
+ * import { type Adapter, runConformance } from "@parity/losses/conformance";
+ * import assert from "node:assert/strict";
+ *
+ * const adapter: Adapter = {
+ *   name: "sum of squares",
+ *   ops: {
+ *     mse_loss: ({ args }) => {
+ *       const [x, y] = args as { data: Float32Array; dtype: "float32"; shape: number[] }[];
+ *       let s = 0;
+ *       for (let i = 0; i < x.data.length; i++) s += (x.data[i] - y.data[i]) ** 2;
+ *       return { output: { dtype: "float32", shape: [], data: new Float32Array([s]) } };
+ *     },
+ *   },
+ * };
+ * const report = await runConformance(adapter, { ops: ["mse_loss"] });
+ * assert.ok(report.summary[0].failed > 0);
+ * ```
+ *
+ * @module
+ */
+
+export {
+  type Adapter,
+  type AdapterOp,
+  type AdapterValue,
+  type CaseResult,
+  type ConformanceOptions,
+  type ConformanceReport,
+  FIXTURES_DIR,
+  type OpCall,
+  type OpResult,
+  type OpSummary,
+  runConformance,
+  TOLERANCE,
+  Unsupported,
+  type WorstElement,
+} from "./runner.ts";
+export {
+  type ArrayTensor,
+  type FixtureCase,
+  type FixtureDType,
+  type FixtureFile,
+  type FixtureTensor,
+  type FixtureValue,
+  FORMAT,
+  loadFixtureFile,
+  loadFixtureFiles,
+  parseFixtureFile,
+} from "./fixture.ts";
+export { DEVICES, parityAdapter } from "./adapters/parity.ts";

@@ -1,0 +1,3 @@
+import { fixtureTest } from "./_harness.ts";
+
+fixtureTest("multilabel_margin_loss");

@@ -1,0 +1,3 @@
+import { fixtureTest } from "./_harness.ts";
+
+fixtureTest("triplet_margin_with_distance_loss");

@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { crossEntropy, CrossEntropyLoss, tensor } from "../mod.ts";
+
+Deno.test("crossEntropy() is stable for logits of ±1e4", () => {
+  const x = tensor([[1e4, -1e4, 0], [-1e4, -1e4, 1e4]], { requiresGrad: true });
+  const loss = crossEntropy(x, tensor([1, 2], { dtype: "int64" }), { reduction: "sum" });
+  assert.equal(loss.item(), 2e4);
+  loss.backward();
+  assert.deepEqual(x.grad?.toArray(), [[1, -1, 0], [0, 0, 0]]);
+});
+
+Deno.test("crossEntropy() with label smoothing mixes in the uniform distribution", () => {
+  // Two equal logits: every log-probability is -ln 2, whatever the smoothing.
+  const loss = crossEntropy(tensor([[0, 0]]), tensor([0], { dtype: "int64" }), {
+    labelSmoothing: 0.5,
+  });
+  assert.equal(loss.item(), Math.fround(Math.LN2));
+});
+
+Deno.test("crossEntropy() takes class probabilities and gives them a gradient", () => {
+  const x = tensor([[0, 0]], { requiresGrad: true });
+  const p = tensor([[0.25, 0.75]], { requiresGrad: true });
+  const loss = crossEntropy(x, p);
+  assert.equal(loss.item(), Math.fround(Math.LN2));
+  loss.backward();
+  assert.deepEqual(x.grad?.toArray(), [[0.25, -0.25]]);
+  assert.deepEqual(p.grad?.toArray(), [[Math.fround(Math.LN2), Math.fround(Math.LN2)]]);
+});
+
+Deno.test("CrossEntropyLoss keeps its options", () => {
+  const loss = new CrossEntropyLoss({ reduction: "none" }).forward(
+    tensor([[0, 0], [0, 0]]),
+    tensor([0, 1], { dtype: "int64" }),
+  );
+  assert.deepEqual(loss.shape, [2]);
+});
+
+Deno.test("crossEntropy() throws for each kind of bad input", () => {
+  const x = tensor([[0.5, 1, 2]]);
+  const t = tensor([2], { dtype: "int64" });
+  assert.throws(() => crossEntropy(x, tensor([2])), {
+    name: "TypeError",
+    message: /target must hold int64 class indices: target dtype is "float32"; make class indices/,
+  });
+  assert.throws(() => crossEntropy(x, tensor([5], { dtype: "int64" })), {
+    name: "RangeError",
+    message: /Cannot compute crossEntropy as target values must be in \[0, 3\).*target\[0\] is 5/,
+  });
+  assert.throws(() => crossEntropy(x, t, { labelSmoothing: 1.5 }), {
+    name: "RangeError",
+    message: /labelSmoothing must be in \[0, 1\]: current value is 1.5/,
+  });
+  assert.throws(() => crossEntropy(x, t, { labelSmoothing: -0.1 }), {
+    name: "RangeError",
+    message: /labelSmoothing must be in \[0, 1\]: current value is -0.1/,
+  });
+  assert.throws(() => crossEntropy(x, tensor([[1, 0, 0]], { dtype: "int64" })), {
+    name: "TypeError",
+    message:
+      /target of the input's shape must hold float class probabilities: target dtype is "int64"/,
+  });
+  assert.throws(() => crossEntropy(x, tensor([[1, 0, 0]]), { ignoreIndex: 1 }), {
+    name: "RangeError",
+    message: /ignoreIndex is not supported for class-probability targets: current value is 1/,
+  });
+  assert.throws(() => crossEntropy(x, tensor(new Float64Array([1, 0, 0]), { shape: [1, 3] })), {
+    name: "TypeError",
+    message: /input and target must have the same dtype: input is "float32", target is "float64"/,
+  });
+  assert.throws(() => crossEntropy(tensor(1), tensor(0, { dtype: "int64" })), {
+    name: "TypeError",
+    message: /input must have 1 or more dimensions: input is \[\]/,
+  });
+  assert.throws(() => crossEntropy(x, t, { labelSmoothing: "0.1" as unknown as number }), {
+    name: "TypeError",
+    message: /labelSmoothing must be a number: current value is "0.1"/,
+  });
+});

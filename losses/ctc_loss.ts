@@ -1,0 +1,479 @@
+import { record } from "./_autograd.ts";
+import { checkFloat, checkInteger, checkTensor, fail } from "./_checks.ts";
+import {
+  type FloatArray,
+  floatStorage,
+  parseReduction,
+  reduceLosses,
+  type Reduction,
+  type Rounder,
+  rounder,
+} from "./_reduction.ts";
+import { cpuStorage, formatShape, Tensor } from "./tensor.ts";
+
+/** Options for {@linkcode ctcLoss} and {@linkcode CTCLoss}. */
+export interface CTCLossOptions {
+  /** The blank label, in [0, C). Default 0. */
+  blank?: number;
+  /** `"none"`, `"mean"` (default) or `"sum"`. */
+  reduction?: Reduction;
+  /** Turn infinite losses (impossible alignments) and their gradients into 0. Default false. */
+  zeroInfinity?: boolean;
+}
+
+/**
+ * Sequence lengths for {@linkcode ctcLoss}: an int64 tensor with one element per batch item
+ * (any shape, a 0-d tensor when unbatched), or a plain array of integers. Both lengths must
+ * be of the same kind, as in PyTorch.
+ */
+export type CTCLengths = Tensor | readonly number[];
+
+// torch 1.13 (LossCTC.cpp, ctc_loss_cpu_template / ctc_loss_backward_cpu_template), with
+// the extended label sequence l' = (blank, l_1, blank, l_2, ..., l_L, blank) of length 2L+1:
+//   alpha_0(0) = lp_0(blank), alpha_0(1) = lp_0(l'_1), alpha_0(s) = -inf otherwise
+//   alpha_t(s) = logsumexp(alpha_{t-1}(s), alpha_{t-1}(s-1),
+//                          alpha_{t-1}(s-2) if l'_s != l'_{s-2}) + lp_t(l'_s)
+//   nll = -logsumexp(alpha_{T-1}(2L), alpha_{T-1}(2L-1))   (-alpha_{T-1}(0) when L = 0)
+// beta runs the same recursion from the end; for t < T_b and every class c
+//   grad lp_t(c) = (exp(lp_t(c)) - exp(log(sum_{s: l'_s = c} alpha_t(s) beta_t(s)) + nll
+//                  - lp_t(c))) * g_b
+// and 0 for t >= T_b. This is the gradient with respect to log_probs that assumes they came
+// from log_softmax over C. At t = T_b - 1 torch sets (not log-adds) the collected value for
+// l'_{2L-1}, which differs from the blank's only when a target equals the blank.
+// ctc_loss then applies where(nll == inf, 0, nll) when zero_infinity (and the backward
+// zeroes that sample's gradient), and "mean" is (nll / clamp_min(target_lengths, 1)).mean().
+
+const NEG_INF = -Infinity;
+
+/** Everything the kernels need, checked. */
+interface CtcProblem {
+  lp: FloatArray;
+  steps: number;
+  batch: number;
+  classes: number;
+  blank: number;
+  inputLengths: number[];
+  targetLengths: number[];
+  /** The used labels of each sample, already checked to be in [0, C). */
+  labels: Int32Array[];
+  /** Rounds each step to the dtype, as torch computes in `scalar_t`. */
+  r: Rounder;
+}
+
+/** `log(exp(a - m) + exp(b - m) + exp(c - m)) + m` with torch's choice of `m`, step by step. */
+function logSum3(a: number, b: number, c: number, r: Rounder): number {
+  let m = a;
+  if (b > m) m = b;
+  if (c > m) m = c;
+  if (m === NEG_INF) m = 0;
+  const sum = r(r(r(Math.exp(r(a - m))) + r(Math.exp(r(b - m)))) + r(Math.exp(r(c - m))));
+  return r(r(Math.log(sum)) + m);
+}
+
+/** `log(exp(a - m) + exp(b - m)) + m` for `m` = std::max(a, b), 0 when that is -inf. */
+function logSum2(a: number, b: number, r: Rounder): number {
+  let m = cmax(a, b);
+  if (m === NEG_INF) m = 0;
+  return r(r(Math.log(r(r(Math.exp(r(a - m))) + r(Math.exp(r(b - m)))))) + m);
+}
+
+/** std::max(a, b) as C++ has it: `a < b ? b : a`. */
+function cmax(a: number, b: number): number {
+  return a < b ? b : a;
+}
+
+/** The label at extended position `s`: blank at even `s`, the target at odd `s`. */
+function primeOf(labels: Int32Array, blank: number, s: number): number {
+  return s % 2 === 0 ? blank : labels[(s - 1) / 2];
+}
+
+/** Forward of one sample: the negative log-likelihood and, for the backward, alpha. */
+function ctcAlpha(p: CtcProblem, b: number): { nll: number; alpha: Float64Array } {
+  const { r } = p;
+  const steps = p.inputLengths[b];
+  const labels = p.labels[b];
+  const width = 2 * labels.length + 1;
+  const alpha = new Float64Array(steps * width).fill(NEG_INF);
+  if (steps === 0) return { nll: labels.length === 0 ? 0 : Infinity, alpha };
+  const at = (t: number, c: number): number => p.lp[(t * p.batch + b) * p.classes + c];
+  alpha[0] = at(0, p.blank);
+  if (labels.length > 0) alpha[1] = at(0, labels[0]);
+  for (let t = 1; t < steps; t++) {
+    const prev = (t - 1) * width;
+    for (let s = 0; s < width; s++) {
+      const cur = primeOf(labels, p.blank, s);
+      const la2 = s > 0 ? alpha[prev + s - 1] : NEG_INF;
+      const la3 = s > 1 && primeOf(labels, p.blank, s - 2) !== cur ? alpha[prev + s - 2] : NEG_INF;
+      alpha[t * width + s] = r(logSum3(alpha[prev + s], la2, la3, r) + at(t, cur));
+    }
+  }
+  const last = (steps - 1) * width;
+  if (labels.length === 0) return { nll: -alpha[last], alpha };
+  return { nll: -logSum2(alpha[last + width - 1], alpha[last + width - 2], r), alpha };
+}
+
+/**
+ * Backward of one sample into `grad` (T × N × C, zero-filled): beta, the collected
+ * alpha·beta per class, then torch's formula scaled by `g`.
+ */
+function ctcGradSample(
+  p: CtcProblem,
+  b: number,
+  nll: number,
+  alpha: Float64Array,
+  g: number,
+  grad: FloatArray,
+): void {
+  const steps = p.inputLengths[b];
+  if (steps === 0) return;
+  const labels = p.labels[b];
+  const width = 2 * labels.length + 1;
+  const top = width - 1;
+  const { classes, blank, r } = p;
+  const at = (t: number, c: number): number => p.lp[(t * p.batch + b) * classes + c];
+  const beta = new Float64Array(steps * width).fill(NEG_INF);
+  const collected = new Float64Array(steps * classes).fill(NEG_INF);
+  const end = steps - 1;
+  beta[end * width + top] = at(end, blank);
+  collected[end * classes + blank] = r(alpha[end * width + top] + beta[end * width + top]);
+  if (labels.length > 0) {
+    const cur = labels[labels.length - 1];
+    beta[end * width + top - 1] = at(end, cur);
+    collected[end * classes + cur] = r(alpha[end * width + top - 1] + beta[end * width + top - 1]);
+  }
+  for (let t = steps - 2; t >= 0; t--) {
+    const next = (t + 1) * width;
+    for (let s = top; s >= 0; s--) {
+      const cur = primeOf(labels, blank, s);
+      const lb2 = s < top ? beta[next + s + 1] : NEG_INF;
+      const lb3 = s < top - 1 && primeOf(labels, blank, s + 2) !== cur
+        ? beta[next + s + 2]
+        : NEG_INF;
+      const lb = r(logSum3(beta[next + s], lb2, lb3, r) + at(t, cur));
+      beta[t * width + s] = lb;
+      const ab = r(alpha[t * width + s] + lb);
+      const k = t * classes + cur;
+      // Both are finite or -inf here unless the input holds nan or +inf, and then so does
+      // torch's sum: logSum2 keeps its order of operations.
+      collected[k] = collected[k] === NEG_INF ? ab : logSum2(collected[k], ab, r);
+    }
+  }
+  for (let t = 0; t < steps; t++) {
+    for (let c = 0; c < classes; c++) {
+      const lp = at(t, c);
+      const post = r(Math.exp(r(r(collected[t * classes + c] + nll) - lp)));
+      grad[(t * p.batch + b) * classes + c] = r(r(r(Math.exp(lp)) - post) * g);
+    }
+  }
+}
+
+/**
+ * Connectionist temporal classification loss, as `torch.nn.functional.ctc_loss`.
+ *
+ * ```text
+ * loss_b = -log sum over alignments a of the target l_b (length L_b) to T_b = inputLengths[b]
+ *          steps (blanks and repeats collapse to l_b) of prod_t exp(logProbs[t, b, a_t])
+ * computed by PyTorch's alpha recursion in log space over l' = (blank, l_1, blank, ...,
+ * l_L, blank);  zeroInfinity: inf -> 0
+ * mean = mean_b(loss_b / max(L_b, 1))        sum = sum_b loss_b
+ * grad logProbs[t, b, c] = (exp(logProbs[t, b, c]) - posterior_b(a_t = c)) * g_b  (t < T_b,
+ *                          else 0; g_b is the reduction's share of gradOutput)
+ * ```
+ *
+ * The gradient is PyTorch's `ctc_loss_backward`: `exp(logProbs) - posterior` per class and
+ * time step (0 past `inputLengths[b]`). That is the gradient with respect to the logits
+ * *behind* a `logSoftmax`, written onto `logProbs`; it is not the derivative of the formula
+ * for arbitrary `logProbs`, but it is what PyTorch returns, and through `logSoftmax` it gives
+ * the true gradient of the logits. An impossible alignment (a target too long for its input)
+ * has an infinite loss and nan gradients, or 0 for both with `zeroInfinity`.
+ *
+ * Every step is rounded to the dtype in torch's order of operations (alpha, beta and the
+ * log-sum-exps live in `scalar_t` in LossCTC.cpp), so float32 results carry PyTorch's own
+ * rounding: over long inputs a float32 gradient can be 1e-5 or more away from the exact
+ * one, and this function is that far away too, matching PyTorch rather than the exact value.
+ *
+ * Like PyTorch, a target may contain the blank label; targets may be int64, float (truncated
+ * to integers, as PyTorch's `.to(long)`) or bool. Where PyTorch 1.13 reads memory it never
+ * wrote, this function throws instead: a negative length, or a used target value outside
+ * [0, C). An input length of 0 gives a loss of 0 (empty target) or infinity, with a zero
+ * gradient, as later PyTorch versions define it (1.13 returns garbage).
+ *
+ * @example Usage
+ * ```ts
+ * import { ctcLoss, logSoftmax, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const logits = tensor([[[0, 0]]], { requiresGrad: true }); // T = 1, N = 1, C = 2
+ * const loss = ctcLoss(logSoftmax(logits, 2), tensor([[1]], { dtype: "int64" }), [1], [1]);
+ * assert.equal(loss.item(), Math.fround(Math.LN2));
+ * loss.backward();
+ * assert.deepEqual(logits.grad?.toArray(), [[[0.5, -0.5]]]);
+ * ```
+ *
+ * @param logProbs Log-probabilities, (T, N, C) or unbatched (T, C), float32 or float64.
+ * @param targets Padded (N, S) with S at least every target length, concatenated (sum of the
+ *   target lengths), or unbatched (L) / (1, S).
+ * @param inputLengths One length per sample, each in [0, T]: an int64 tensor or numbers.
+ * @param targetLengths One length per sample: the same kind as `inputLengths`.
+ * @param options `blank`, `reduction`, `zeroInfinity`.
+ * @returns A 0-d tensor, or (N) (0-d when unbatched) for `reduction: "none"`.
+ * @throws {TypeError} If a dtype, a shape or an argument's kind does not fit.
+ * @throws {RangeError} If `blank`, a length or a target value is out of range, or
+ *   `reduction` is unknown.
+ */
+export function ctcLoss(
+  logProbs: Tensor,
+  targets: Tensor,
+  inputLengths: CTCLengths,
+  targetLengths: CTCLengths,
+  options: CTCLossOptions = {},
+): Tensor {
+  const fn = "ctcLoss";
+  const reduction = parseReduction(fn, options.reduction);
+  const zeroInfinity = options.zeroInfinity ?? false;
+  if (typeof zeroInfinity !== "boolean") {
+    fail(fn, `zeroInfinity must be a boolean: current value is ${String(zeroInfinity)}`);
+  }
+  const blankOption = options.blank ?? 0;
+  if (typeof blankOption !== "number") {
+    fail(fn, `blank must be an integer: current value is ${String(blankOption)}`);
+  }
+  const blank = checkInteger(fn, "blank", blankOption);
+  checkFloat(fn, { logProbs });
+  const batched = logProbs.shape.length === 3;
+  if (!batched && logProbs.shape.length !== 2) {
+    fail(
+      fn,
+      `logProbs must be (T, N, C) or unbatched (T, C): logProbs is ${formatShape(logProbs.shape)}`,
+    );
+  }
+  const steps = logProbs.shape[0];
+  const batch = batched ? logProbs.shape[1] : 1;
+  const classes = logProbs.shape[logProbs.shape.length - 1];
+  if (steps === 0) {
+    fail(
+      fn,
+      `logProbs must have at least one time step: logProbs is ${formatShape(logProbs.shape)}`,
+    );
+  }
+  if (blank < 0 || blank >= classes) {
+    fail(fn, `blank must be in [0, ${classes}): current value is ${blank}`, RangeError);
+  }
+  checkTensor(fn, "targets", targets);
+  const ils = readLengths(fn, "inputLengths", inputLengths, batch);
+  const tls = readLengths(fn, "targetLengths", targetLengths, batch);
+  if (Array.isArray(inputLengths) !== Array.isArray(targetLengths)) {
+    fail(
+      fn,
+      "inputLengths and targetLengths must be both tensors or both arrays, as in PyTorch: got one of each",
+    );
+  }
+  ils.forEach((n, b) => {
+    if (n < 0 || n > steps) {
+      fail(fn, `inputLengths must be in [0, ${steps}]: inputLengths[${b}] is ${n}`, RangeError);
+    }
+  });
+  tls.forEach((n, b) => {
+    if (n < 0) fail(fn, `targetLengths must be 0 or more: targetLengths[${b}] is ${n}`, RangeError);
+  });
+  const labels = readTargets(fn, targets, tls, batch, classes);
+  const dtype = logProbs.dtype;
+  const problem: CtcProblem = {
+    lp: cpuStorage(logProbs) as FloatArray,
+    steps,
+    batch,
+    classes,
+    blank,
+    inputLengths: ils,
+    targetLengths: tls,
+    labels,
+    r: rounder(dtype),
+  };
+  const r = problem.r;
+  const nlls = new Float64Array(batch);
+  const alphas: Float64Array[] = [];
+  const keep = logProbs.requiresGrad;
+  for (let b = 0; b < batch; b++) {
+    const { nll, alpha } = ctcAlpha(problem, b);
+    nlls[b] = nll;
+    if (keep) alphas.push(alpha);
+  }
+  const losses = floatStorage(dtype, batch);
+  for (let b = 0; b < batch; b++) {
+    losses[b] = zeroInfinity && nlls[b] === Infinity ? 0 : nlls[b];
+  }
+  let out: { storage: FloatArray; shape: readonly number[] };
+  if (reduction === "mean") {
+    const quotients = floatStorage(dtype, batch);
+    for (let b = 0; b < batch; b++) quotients[b] = losses[b] / Math.max(tls[b], 1);
+    out = reduceLosses(quotients, [batch], dtype, "mean");
+  } else {
+    out = reduceLosses(losses, batched ? [batch] : [], dtype, reduction);
+  }
+  const gradFn = reduction === "mean"
+    ? "MeanBackward0"
+    : reduction === "sum"
+    ? "SumBackward0"
+    : !batched
+    ? "SqueezeBackward1"
+    : zeroInfinity
+    ? "WhereBackward0"
+    : "CtcLossBackward0";
+  const node = record(gradFn, [logProbs], (gradOutput) => {
+    const g = cpuStorage(gradOutput) as FloatArray;
+    const grad = floatStorage(dtype, logProbs.numel);
+    for (let b = 0; b < batch; b++) {
+      if (zeroInfinity && nlls[b] === Infinity) continue;
+      const gb = reduction === "none"
+        ? g[b]
+        : reduction === "sum"
+        ? g[0]
+        : r(r(g[0] / batch) / Math.max(tls[b], 1));
+      ctcGradSample(problem, b, nlls[b], alphas[b], gb, grad);
+    }
+    return [new Tensor(grad, logProbs.shape, dtype)];
+  });
+  return new Tensor(out.storage, out.shape, dtype, node);
+}
+
+/** Reads lengths given as a tensor (any integer tensor of N elements) or a number array. */
+function readLengths(fn: string, name: string, value: unknown, batch: number): number[] {
+  let values: number[];
+  if (Array.isArray(value)) {
+    values = value.map((v, i) => {
+      if (typeof v !== "number" || !Number.isSafeInteger(v)) {
+        fail(fn, `${name} must hold integers: ${name}[${i}] is ${String(v)}`);
+      }
+      return v;
+    });
+  } else if (value instanceof Tensor) {
+    if (value.dtype !== "int64") {
+      fail(fn, `${name} must be an int64 tensor: ${name} dtype is "${value.dtype}"`);
+    }
+    values = Array.from(cpuStorage(value) as BigInt64Array, (v) => Number(v));
+  } else {
+    fail(
+      fn,
+      `${name} must be an int64 tensor or an array of integers: current value is ${
+        typeof value === "object" && value !== null ? "an object" : String(value)
+      }`,
+    );
+  }
+  if (values.length !== batch) {
+    fail(
+      fn,
+      `${name} must have one element per batch item (${batch}): ${name} has ${values.length}`,
+    );
+  }
+  return values;
+}
+
+/** The used labels of each sample, as PyTorch reads them (float targets are truncated). */
+function readTargets(
+  fn: string,
+  targets: Tensor,
+  tls: readonly number[],
+  batch: number,
+  classes: number,
+): Int32Array[] {
+  const dims = targets.shape.length;
+  if (dims !== 1 && dims !== 2) {
+    fail(
+      fn,
+      `targets must be (N, S) or concatenated (sum of targetLengths): targets is ${
+        formatShape(targets.shape)
+      }`,
+    );
+  }
+  const offsets: number[] = [];
+  if (dims === 2) {
+    const [rows, width] = targets.shape;
+    if (rows !== batch) {
+      fail(
+        fn,
+        `targets must have ${batch} rows, one per batch item: targets is [${rows}, ${width}]`,
+      );
+    }
+    const longest = Math.max(0, ...tls);
+    if (width < longest) {
+      fail(
+        fn,
+        `targets must have at least ${longest} columns, the longest target length: targets is [${rows}, ${width}]`,
+      );
+    }
+    for (let b = 0; b < batch; b++) offsets.push(b * width);
+  } else {
+    let total = 0;
+    for (let b = 0; b < batch; b++) {
+      offsets.push(total);
+      total += tls[b];
+    }
+    if (targets.numel !== total) {
+      fail(
+        fn,
+        `concatenated targets must have sum(targetLengths) = ${total} elements: targets is ${
+          formatShape(targets.shape)
+        }`,
+      );
+    }
+  }
+  const src = cpuStorage(targets);
+  const isFloat = targets.dtype === "float32" || targets.dtype === "float64";
+  return offsets.map((offset, b) => {
+    const out = new Int32Array(tls[b]);
+    for (let i = 0; i < tls[b]; i++) {
+      const raw = src[offset + i];
+      const v = isFloat ? Math.trunc(raw as number) : Number(raw);
+      if (!(v >= 0 && v < classes)) {
+        const at = dims === 2 ? `targets[${b}, ${i}]` : `targets[${offset + i}]`;
+        fail(fn, `target values must be in [0, ${classes}): ${at} is ${String(raw)}`, RangeError);
+      }
+      out[i] = v;
+    }
+    return out;
+  });
+}
+
+/**
+ * Module form of {@linkcode ctcLoss}, as `torch.nn.CTCLoss`.
+ *
+ * @example Usage
+ * ```ts
+ * import { CTCLoss, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * // T = 1 cannot emit two labels: an infinite loss, zeroed on request.
+ * const logProbs = tensor([[[-0.5, -1]]]);
+ * const targets = tensor([[1, 1]], { dtype: "int64" });
+ * const loss = new CTCLoss({ zeroInfinity: true }).forward(logProbs, targets, [1], [2]);
+ * assert.equal(loss.item(), 0);
+ * ```
+ */
+export class CTCLoss {
+  readonly #options: CTCLossOptions;
+  /**
+   * Keeps the options for every call.
+   *
+   * @param options Kept and passed to every {@linkcode ctcLoss} call.
+   */
+  constructor(options: CTCLossOptions = {}) {
+    this.#options = { ...options };
+  }
+  /**
+   * Computes the loss.
+   *
+   * @param logProbs Log-probabilities, (T, N, C) or (T, C).
+   * @param targets Padded or concatenated targets.
+   * @param inputLengths One input length per sample.
+   * @param targetLengths One target length per sample.
+   * @returns The loss, as {@linkcode ctcLoss}.
+   */
+  forward(
+    logProbs: Tensor,
+    targets: Tensor,
+    inputLengths: CTCLengths,
+    targetLengths: CTCLengths,
+  ): Tensor {
+    return ctcLoss(logProbs, targets, inputLengths, targetLengths, this.#options);
+  }
+}

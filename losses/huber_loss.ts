@@ -1,0 +1,116 @@
+import { checkNumber, fail } from "./_checks.ts";
+import { checkPointwise, type PointwiseDef, runPointwise } from "./_pointwise.ts";
+import { parseReduction, type Reduction } from "./_reduction.ts";
+import type { Tensor } from "./tensor.ts";
+
+/** Options for {@linkcode huberLoss} and {@linkcode HuberLoss}. */
+export interface HuberLossOptions {
+  /** `"none"`, `"mean"` (default) or `"sum"`. */
+  reduction?: Reduction;
+  /** Where the loss turns from quadratic to linear; positive. Default 1. */
+  delta?: number;
+}
+
+// torch 1.13 (functional.py, then BinaryOpsKernel.cpp huber_kernel and PointwiseOpsKernel.cpp
+// huber_backward_cpu_kernel), with delta and norm as scalar_t:
+//   z = |x - y|;  l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta)
+//   d = x - y
+//   grad_input = d <= -delta ? -norm * grad * delta
+//              : d >= delta ? norm * grad * delta
+//              : norm * d * grad
+//   norm = 1 / numel for "mean", else 1;  grad_target = -grad_input (derivatives.yaml)
+const HUBER: PointwiseDef = {
+  gradFn: { none: "HuberLossBackward0", mean: "HuberLossBackward0", sum: "HuberLossBackward0" },
+  forward: (x, y, p, r) => {
+    const delta = r(p.delta);
+    const z = Math.abs(r(x - y));
+    return z < delta ? r(r(0.5 * z) * z) : r(delta * r(z - r(0.5 * delta)));
+  },
+  gradInput: (x, y, g, p, r) => {
+    const delta = r(p.delta);
+    const d = r(x - y);
+    const norm = p.n === 1 ? 1 : r(1 / p.n);
+    if (d <= -delta) return -r(r(norm * g) * delta);
+    if (d >= delta) return r(r(norm * g) * delta);
+    return r(r(norm * d) * g);
+  },
+  targetGrad: "negate",
+};
+
+/**
+ * Huber loss, as `torch.nn.functional.huber_loss`.
+ *
+ * ```text
+ * z_n = |x_n - y_n|
+ * l_n = z_n < delta ? 0.5 * z_n^2 : delta * (z_n - 0.5 * delta)
+ * reduction: "none" | "mean" (default) | "sum"
+ * ```
+ *
+ * This is `delta` times the smooth L1 loss with `beta = delta`. At `|x_n - y_n| == delta` the
+ * gradient is `±delta`, nan gives nan, and the target's gradient is the negation of the
+ * input's. Shapes that broadcast compute over the broadcast shape, as PyTorch; gradients are
+ * summed back. Mixed float dtypes, which PyTorch promotes, are an error here, as in `l1Loss`.
+ *
+ * @example Usage
+ * ```ts
+ * import { huberLoss, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const x = tensor([0.5, 3], { requiresGrad: true });
+ * const loss = huberLoss(x, tensor([0, 0]), { reduction: "sum", delta: 2 });
+ * assert.equal(loss.item(), 0.125 + 4);
+ * loss.backward();
+ * assert.deepEqual(x.grad?.toArray(), [0.5, 2]);
+ * ```
+ *
+ * @param input Predictions, any shape, float32 or float64.
+ * @param target Same dtype; a shape that broadcasts with `input`.
+ * @param options `reduction`, `delta`.
+ * @returns A 0-d tensor, or the broadcast shape when `reduction` is `"none"`.
+ * @throws {TypeError} If the dtypes are not one float dtype, the shapes do not broadcast or
+ *   `delta` is not a number.
+ * @throws {RangeError} If `reduction` is not `"none"`, `"mean"` or `"sum"`, or `delta` is not
+ *   positive (0, negative or nan).
+ */
+export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptions = {}): Tensor {
+  const fn = "huberLoss";
+  const reduction = parseReduction(fn, options.reduction);
+  const delta = checkNumber(fn, "delta", options.delta ?? 1);
+  if (!(delta > 0)) fail(fn, `delta must be positive: current value is ${delta}`, RangeError);
+  const shape = checkPointwise(fn, input, target);
+  return runPointwise(HUBER, input, target, shape, reduction, { delta });
+}
+
+/**
+ * Module form of {@linkcode huberLoss}, as `torch.nn.HuberLoss`.
+ *
+ * @example Usage
+ * ```ts
+ * import { HuberLoss, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const loss = new HuberLoss({ delta: 0.5 }).forward(tensor([1, -2]), tensor([0, 0]));
+ * assert.equal(loss.item(), 0.625);
+ * ```
+ */
+export class HuberLoss {
+  readonly #options: HuberLossOptions;
+  /**
+   * Keeps the options for every call.
+   *
+   * @param options Kept and passed to every {@linkcode huberLoss} call.
+   */
+  constructor(options: HuberLossOptions = {}) {
+    this.#options = { ...options };
+  }
+  /**
+   * Computes the loss.
+   *
+   * @param input Predictions.
+   * @param target Targets.
+   * @returns The loss, as {@linkcode huberLoss}.
+   */
+  forward(input: Tensor, target: Tensor): Tensor {
+    return huberLoss(input, target, this.#options);
+  }
+}

@@ -1,0 +1,158 @@
+import { broadcastShape } from "./_broadcast.ts";
+import {
+  checkFloat,
+  checkNumber,
+  checkSameDtype,
+  checkTensor,
+  fail,
+  shapesText,
+} from "./_checks.ts";
+import { type ElementwiseDef, labelsAsFloat, runElementwise } from "./_elementwise.ts";
+import { parseReduction, type Reduction, type Rounder } from "./_reduction.ts";
+import type { Tensor } from "./tensor.ts";
+
+/** Options for {@linkcode marginRankingLoss} and {@linkcode MarginRankingLoss}. */
+export interface MarginRankingLossOptions {
+  /** Default 0. */
+  margin?: number;
+  /** `"none"`, `"mean"` (default) or `"sum"`. */
+  reduction?: Reduction;
+}
+
+// torch 1.13 (Loss.cpp, margin_ranking_loss) is a composite of elementwise ops:
+//   l = (-y * (x1 - x2) + margin).clamp_min_(0)
+// so its gradients are autograd's through those ops, in this order: the mean's grad / numel,
+// clamp_min passes where the value before the clamp is >= 0 (the kink included; nan blocks),
+// then mul: x1 gets gm * (-y), x2 its negation, and the float target y gets -(gm * (x1 - x2)).
+function value(x1: number, x2: number, y: number, margin: number, r: Rounder): number {
+  return r(r(-y * r(x1 - x2)) + r(margin));
+}
+
+function passed(
+  x1: number,
+  x2: number,
+  y: number,
+  g: number,
+  n: number,
+  margin: number,
+  r: Rounder,
+): number {
+  const gm = n === 1 ? g : r(g / n);
+  return value(x1, x2, y, margin, r) >= 0 ? gm : 0;
+}
+
+const MARGIN_RANKING: ElementwiseDef = {
+  gradFn: { none: "ClampMinBackward0", mean: "MeanBackward0", sum: "SumBackward0" },
+  forward: (x1, x2, y, p, r) => {
+    const v = value(x1, x2, y, p.margin, r);
+    return v < 0 ? 0 : v;
+  },
+  grads: [
+    (x1, x2, y, g, p, r) => r(passed(x1, x2, y, g, p.n, p.margin, r) * -y),
+    (x1, x2, y, g, p, r) => -r(passed(x1, x2, y, g, p.n, p.margin, r) * -y),
+    (x1, x2, y, g, p, r) => -r(passed(x1, x2, y, g, p.n, p.margin, r) * r(x1 - x2)),
+  ],
+};
+
+/**
+ * Margin ranking loss, as `torch.nn.functional.margin_ranking_loss`.
+ *
+ * ```text
+ * l_n = max(0, -y_n * (x1_n - x2_n) + margin)
+ * reduction: "none" | "mean" (default) | "sum"
+ * ```
+ *
+ * `y_n = 1` asks for `x1_n` to rank above `x2_n` by `margin`, `y_n = -1` the other way. As in
+ * PyTorch, the three tensors must have the same number of dimensions and then broadcast; the
+ * gradient at the kink (`-y_n * (x1_n - x2_n) + margin == 0`) is passed (PyTorch's
+ * `clamp_min`), nan there gives a zero gradient to `x1` and `x2` unless the nan comes from
+ * `y`, and a float target gets a gradient too: `-(x1_n - x2_n)` where the hinge is active.
+ * An int64 target is taken as the inputs' dtype; mixed float dtypes, which PyTorch promotes,
+ * are an error here.
+ *
+ * @example Usage
+ * ```ts
+ * import { marginRankingLoss, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const x1 = tensor([1, 0.25], { requiresGrad: true });
+ * const x2 = tensor([0, 0.75], { requiresGrad: true });
+ * const loss = marginRankingLoss(x1, x2, tensor([1, 1]), { margin: 0.5, reduction: "sum" });
+ * assert.equal(loss.item(), 1);
+ * loss.backward();
+ * assert.deepEqual(x1.grad?.toArray(), [-0, -1]);
+ * assert.deepEqual(x2.grad?.toArray(), [0, 1]);
+ * ```
+ *
+ * @param input1 Scores, any shape, float32 or float64.
+ * @param input2 Scores, the same dtype and number of dimensions as `input1`.
+ * @param target Labels (1 or -1 in the usual use): the inputs' dtype or int64, the same
+ *   number of dimensions.
+ * @param options `margin`, `reduction`.
+ * @returns A 0-d tensor, or the broadcast shape when `reduction` is `"none"`.
+ * @throws {TypeError} If the dtypes do not fit, the numbers of dimensions differ, the shapes do
+ *   not broadcast or `margin` is not a number.
+ * @throws {RangeError} If `reduction` is not `"none"`, `"mean"` or `"sum"`.
+ */
+export function marginRankingLoss(
+  input1: Tensor,
+  input2: Tensor,
+  target: Tensor,
+  options: MarginRankingLossOptions = {},
+): Tensor {
+  const fn = "marginRankingLoss";
+  const reduction = parseReduction(fn, options.reduction);
+  const margin = checkNumber(fn, "margin", options.margin ?? 0);
+  checkFloat(fn, { input1, input2 });
+  checkSameDtype(fn, { input1, input2 });
+  checkTensor(fn, "target", target);
+  const labels = labelsAsFloat(fn, "target", target, input1);
+  const tensors = { input1, input2, target };
+  if (input1.shape.length !== input2.shape.length || input1.shape.length !== target.shape.length) {
+    fail(
+      fn,
+      `input1, input2 and target must have the same number of dimensions: ${shapesText(tensors)}`,
+    );
+  }
+  const shape = broadcastShape(fn, tensors);
+  return runElementwise(MARGIN_RANKING, [input1, input2, labels], shape, reduction, { margin });
+}
+
+/**
+ * Module form of {@linkcode marginRankingLoss}, as `torch.nn.MarginRankingLoss`.
+ *
+ * @example Usage
+ * ```ts
+ * import { MarginRankingLoss, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const loss = new MarginRankingLoss({ margin: 1 }).forward(
+ *   tensor([2, 0]),
+ *   tensor([0, 0]),
+ *   tensor([-1, 1]),
+ * );
+ * assert.equal(loss.item(), 2);
+ * ```
+ */
+export class MarginRankingLoss {
+  readonly #options: MarginRankingLossOptions;
+  /**
+   * Keeps the options for every call.
+   *
+   * @param options Kept and passed to every {@linkcode marginRankingLoss} call.
+   */
+  constructor(options: MarginRankingLossOptions = {}) {
+    this.#options = { ...options };
+  }
+  /**
+   * Computes the loss.
+   *
+   * @param input1 First scores.
+   * @param input2 Second scores.
+   * @param target Labels.
+   * @returns The loss, as {@linkcode marginRankingLoss}.
+   */
+  forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor {
+    return marginRankingLoss(input1, input2, target, this.#options);
+  }
+}

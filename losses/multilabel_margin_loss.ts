@@ -1,0 +1,183 @@
+import { record } from "./_autograd.ts";
+import { checkFloat, checkTensor, fail } from "./_checks.ts";
+import { marginRowsOf, readTargets, rowGradScale } from "./_margin.ts";
+import {
+  type FloatArray,
+  floatStorage,
+  parseReduction,
+  type Reduction,
+  rounder,
+} from "./_reduction.ts";
+import { cpuStorage, formatShape, Tensor } from "./tensor.ts";
+
+/** Options for {@linkcode multilabelMarginLoss} and {@linkcode MultiLabelMarginLoss}. */
+export interface MultiLabelMarginLossOptions {
+  /** `"none"`, `"mean"` (default) or `"sum"`. */
+  reduction?: Reduction;
+}
+
+// torch 1.13 (LossMultiLabelMargin.cpp), per row, targets read up to the first -1:
+//   z = (1 - x[t]) + x[d] in the input's dtype, summed in a double over targets t and
+//   non-targets d where z > 0; the row's sum is rounded to the dtype, then:
+//   "none": l_n = S_n / C (in the dtype);  "sum": sum_n S_n / C;  "mean": that / N (double)
+//   grad: for each counted pair, x[t] -= g and x[d] += g, g = 1 / C (or 1 / (N * C) for
+//   "mean"), then every element times gradOutput.
+
+/**
+ * Multi-label hinge loss, as `torch.nn.functional.multilabel_margin_loss`.
+ *
+ * ```text
+ * l_n = sum_{j < J_n} sum_{i not a target} max(0, 1 - (x[n, y[n, j]] - x[n, i])) / C
+ *       J_n: targets before the first -1     reduction: "none" | "mean" (default) | "sum"
+ * ```
+ *
+ * The target has the input's shape: each row lists the row's target classes and ends at
+ * the first -1; what follows is ignored, but PyTorch still requires every value to be in
+ * [-1, C), and so does this function. A class listed twice counts twice. A pair counts only
+ * where `1 - x[t] + x[i] > 0`, so a tie (exactly 0) and a nan score add nothing and get no
+ * gradient, as PyTorch. Input (C) with target (C), or (N, C) with (N, C); a 0-d input is one
+ * class. For an empty batch, `"mean"` gives nan and `"sum"` 0 (PyTorch 1.13 returns an
+ * uninitialised number there).
+ *
+ * @example Usage
+ * ```ts
+ * import { multilabelMarginLoss, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const x = tensor([[0.5, 0, 1, 0.25]], { requiresGrad: true });
+ * // targets 2 and 0; the -1 ends the list, so the 1 after it is ignored
+ * const loss = multilabelMarginLoss(x, tensor([[2, 0, -1, 1]], { dtype: "int64" }));
+ * assert.equal(loss.item(), (0.25 + 0.5 + 0.75) / 4); // the pair (2, 1) ties: no term
+ * loss.backward();
+ * assert.deepEqual(x.grad?.toArray(), [[-0.5, 0.25, -0.25, 0.5]]);
+ * ```
+ *
+ * @param input Scores, (C) or (N, C), float32 or float64.
+ * @param target int64 class indices of the input's shape, each row ending at the first -1.
+ * @param options `reduction`.
+ * @returns A 0-d tensor, or (N) when `reduction` is `"none"` and the input is (N, C).
+ * @throws {TypeError} If dtypes or shapes do not fit.
+ * @throws {RangeError} If a target is outside [-1, C) or `reduction` is unknown.
+ */
+export function multilabelMarginLoss(
+  input: Tensor,
+  target: Tensor,
+  options: MultiLabelMarginLossOptions = {},
+): Tensor {
+  const fn = "multilabelMarginLoss";
+  const reduction = parseReduction(fn, options.reduction);
+  checkFloat(fn, { input });
+  checkTensor(fn, "target", target);
+  const { nframe, dim } = marginRowsOf(fn, input);
+  const ok = input.shape.length <= 1
+    ? target.shape.length <= 1 && target.numel === dim
+    : target.shape.length === 2 && target.shape[0] === nframe && target.shape[1] === dim;
+  if (!ok) {
+    fail(
+      fn,
+      `target must have the input's shape: input is ${formatShape(input.shape)}, target is ${
+        formatShape(target.shape)
+      }`,
+    );
+  }
+  const idx = readTargets(fn, target, -1, dim, "class indices, -1 ends a row");
+  const dtype = input.dtype;
+  const r = rounder(dtype);
+  const x = cpuStorage(input) as FloatArray;
+  const isTarget = new Uint8Array(nframe * dim);
+  for (let t = 0; t < nframe; t++) {
+    for (let k = 0; k < dim && idx[t * dim + k] >= 0; k++) isTarget[t * dim + idx[t * dim + k]] = 1;
+  }
+  // Each row's sum S_n, summed in float64 and rounded to the dtype.
+  const sums = floatStorage(dtype, nframe);
+  for (let t = 0; t < nframe; t++) {
+    const base = t * dim;
+    let sum = 0;
+    for (let k = 0; k < dim; k++) {
+      const y = idx[base + k];
+      if (y < 0) break;
+      const xt = x[base + y];
+      for (let d = 0; d < dim; d++) {
+        if (isTarget[base + d]) continue;
+        const z = r(r(1 - xt) + x[base + d]);
+        if (z > 0) sum += z;
+      }
+    }
+    sums[t] = sum;
+  }
+  const perRow = reduction === "none" && target.shape.length > 1;
+  let out: FloatArray;
+  if (perRow) {
+    out = floatStorage(dtype, nframe);
+    for (let t = 0; t < nframe; t++) out[t] = r(sums[t] / dim);
+  } else {
+    let total = 0;
+    for (let t = 0; t < nframe; t++) total += sums[t];
+    total /= dim;
+    if (reduction === "mean") total /= nframe;
+    out = floatStorage(dtype, 1);
+    out[0] = total;
+  }
+  const node = record("MultilabelMarginLossBackward0", [input], (gradOutput) => {
+    const gx = floatStorage(dtype, input.numel);
+    const g = r(reduction === "mean" ? 1 / (nframe * dim) : 1 / dim);
+    const scale = rowGradScale(cpuStorage(gradOutput) as FloatArray, perRow);
+    for (let t = 0; t < nframe; t++) {
+      const base = t * dim;
+      for (let k = 0; k < dim; k++) {
+        const y = idx[base + k];
+        if (y < 0) break;
+        const xt = x[base + y];
+        for (let d = 0; d < dim; d++) {
+          if (isTarget[base + d]) continue;
+          const z = r(r(1 - xt) + x[base + d]);
+          if (z > 0) {
+            gx[base + y] = r(gx[base + y] - g);
+            gx[base + d] = r(gx[base + d] + g);
+          }
+        }
+      }
+      const s = scale(t);
+      for (let d = 0; d < dim; d++) gx[base + d] = r(gx[base + d] * s);
+    }
+    return [new Tensor(gx, input.shape, dtype)];
+  });
+  return new Tensor(out, perRow ? [nframe] : [], dtype, node);
+}
+
+/**
+ * Module form of {@linkcode multilabelMarginLoss}, as `torch.nn.MultiLabelMarginLoss`.
+ *
+ * @example Usage
+ * ```ts
+ * import { MultiLabelMarginLoss, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const loss = new MultiLabelMarginLoss({ reduction: "none" }).forward(
+ *   tensor([[1, 0], [0, 1]]),
+ *   tensor([[0, -1], [0, -1]], { dtype: "int64" }),
+ * );
+ * assert.deepEqual(loss.toArray(), [0, 1]);
+ * ```
+ */
+export class MultiLabelMarginLoss {
+  readonly #options: MultiLabelMarginLossOptions;
+  /**
+   * Keeps the options for every call.
+   *
+   * @param options Kept and passed to every {@linkcode multilabelMarginLoss} call.
+   */
+  constructor(options: MultiLabelMarginLossOptions = {}) {
+    this.#options = { ...options };
+  }
+  /**
+   * Computes the loss.
+   *
+   * @param input Scores, (C) or (N, C).
+   * @param target Class indices ending at -1, the input's shape.
+   * @returns The loss, as {@linkcode multilabelMarginLoss}.
+   */
+  forward(input: Tensor, target: Tensor): Tensor {
+    return multilabelMarginLoss(input, target, this.#options);
+  }
+}

@@ -1,0 +1,224 @@
+import { record } from "./_autograd.ts";
+import { broadcastShape, expand, sumTo } from "./_broadcast.ts";
+import { checkFloat, checkSameDtype, checkTensor, fail } from "./_checks.ts";
+import {
+  type FloatArray,
+  floatStorage,
+  parseReduction,
+  type Reduction,
+  type Rounder,
+  rounder,
+  sum64,
+} from "./_reduction.ts";
+import { lanesOf } from "./_softmax.ts";
+import { cpuStorage, type DType, formatShape, shapeNumel, Tensor } from "./tensor.ts";
+
+/** Options for {@linkcode multilabelSoftMarginLoss} and {@linkcode MultiLabelSoftMarginLoss}. */
+export interface MultiLabelSoftMarginLossOptions {
+  /** Weights that multiply each term, broadcast with the input (usually one per class). */
+  weight?: Tensor;
+  /** `"none"`, `"mean"` (default) or `"sum"`. */
+  reduction?: Reduction;
+}
+
+// torch 1.13 (torch/nn/functional.py, multilabel_soft_margin_loss), a composite:
+//   loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+//   loss = loss * weight                       (if weight is given; broadcasts)
+//   loss = loss.sum(dim=input.dim() - 1) / C   (C = input.size(-1))
+//   then none / mean() / sum()
+// logsigmoid (aten/src/ATen/native/cpu/Activation.cpp) is the stable form
+//   min(v, 0) - log1p(exp(-|v|)), with buffer b = exp(-|v|), and its backward is
+//   (v < 0 ? 1 - b / (1 + b) : b / (1 + b)) * grad.
+// Every step below is one of those ops, rounded to the dtype as torch rounds it.
+
+/** logsigmoid(v), PyTorch's CPU formula. */
+function logSigmoid(v: number, r: Rounder): number {
+  return r(Math.min(v, 0) - r(Math.log1p(r(Math.exp(-Math.abs(v))))));
+}
+
+/** d logsigmoid(v) / dv times `c`, PyTorch's CPU backward. */
+function logSigmoidGrad(v: number, c: number, r: Rounder): number {
+  const b = r(Math.exp(-Math.abs(v)));
+  const q = r(b / r(1 + b));
+  return v < 0 ? r(r(1 - q) * c) : r(q * c);
+}
+
+/**
+ * Multi-label one-versus-all loss, as `torch.nn.functional.multilabel_soft_margin_loss`.
+ *
+ * ```text
+ * l_n = -sum_i weight_i * (y[n, i] * logsigmoid(x[n, i]) + (1 - y[n, i]) * logsigmoid(-x[n, i])) / C
+ *       logsigmoid(v) = min(v, 0) - log1p(exp(-|v|))     reduction: "none" | "mean" (default) | "sum"
+ * ```
+ *
+ * PyTorch computes this as a chain of tensor ops, and so does this function: logsigmoid
+ * in its stable form (logits of ±1e4 give exact results, no overflow), target and weight
+ * broadcast with the input, the sum taken over dimension `input.ndim - 1` of the broadcast
+ * shape and divided by the input's last size C. A target that is not 0 or 1 enters the
+ * formula as it is. As in PyTorch, an infinite logit with the matching target gives nan
+ * (0 * -inf). Input, target and weight all get gradients when they require them; an int64
+ * target (0/1 labels) is read as the input's dtype and takes none.
+ *
+ * @example Usage
+ * ```ts
+ * import { multilabelSoftMarginLoss, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const x = tensor([[0, 0]], { requiresGrad: true, dtype: "float64" });
+ * const loss = multilabelSoftMarginLoss(x, tensor([[1, 0]], { dtype: "float64" }));
+ * assert.equal(loss.item(), Math.LN2);
+ * loss.backward();
+ * assert.deepEqual(x.grad?.toArray(), [[-0.25, 0.25]]);
+ * ```
+ *
+ * @param input Logits with at least one dimension, float32 or float64: usually (C) or (N, C).
+ * @param target Labels, the input's dtype (or int64), a shape that broadcasts with `input`.
+ * @param options `weight`, `reduction`.
+ * @returns A 0-d tensor, or the broadcast shape without its summed dimension when
+ *   `reduction` is `"none"`.
+ * @throws {TypeError} If dtypes do not fit, shapes do not broadcast, or the input is 0-d.
+ * @throws {RangeError} If `reduction` is unknown.
+ */
+export function multilabelSoftMarginLoss(
+  input: Tensor,
+  target: Tensor,
+  options: MultiLabelSoftMarginLossOptions = {},
+): Tensor {
+  const fn = "multilabelSoftMarginLoss";
+  const reduction = parseReduction(fn, options.reduction);
+  checkFloat(fn, { input });
+  checkTensor(fn, "target", target);
+  if (target.dtype !== input.dtype && target.dtype !== "int64") {
+    fail(
+      fn,
+      `target must have the input's dtype or be int64: input is "${input.dtype}", target is "${target.dtype}"`,
+    );
+  }
+  const weight = options.weight ?? null;
+  if (weight !== null) {
+    checkFloat(fn, { weight });
+    checkSameDtype(fn, { input, weight });
+  }
+  if (input.shape.length === 0) {
+    fail(fn, `input must have 1 or more dimensions: input is ${formatShape(input.shape)}`);
+  }
+  const shape = broadcastShape(
+    fn,
+    weight === null ? { input, target } : { input, target, weight },
+  );
+  const dtype = input.dtype;
+  const r = rounder(dtype);
+  const n = shapeNumel(shape);
+  const x = expand(cpuStorage(input) as FloatArray, input.shape, shape);
+  const y = expand(asFloat(target, dtype), target.shape, shape);
+  const w = weight === null ? null : expand(cpuStorage(weight) as FloatArray, weight.shape, shape);
+  // Per element: a = logsigmoid(x), b = logsigmoid(-x), l = -(y a + (1 - y) b) (* w).
+  const neg = floatStorage(dtype, n);
+  const terms = floatStorage(dtype, n);
+  for (let i = 0; i < n; i++) {
+    const a = logSigmoid(x[i], r);
+    const b = logSigmoid(-x[i], r);
+    neg[i] = -r(r(y[i] * a) + r(r(1 - y[i]) * b));
+    terms[i] = w === null ? neg[i] : r(neg[i] * w[i]);
+  }
+  // Sum over dimension input.ndim - 1 of the broadcast shape, then / C.
+  const k = input.shape.length - 1;
+  const classes = input.shape[k];
+  const lanes = lanesOf(shape, k);
+  const rowShape = shape.filter((_d, j) => j !== k);
+  const rows = floatStorage(dtype, lanes.outer * lanes.inner);
+  for (let o = 0; o < lanes.outer; o++) {
+    for (let s = 0; s < lanes.inner; s++) {
+      let sum = 0;
+      for (let c = 0; c < lanes.size; c++) sum += terms[(o * lanes.size + c) * lanes.inner + s];
+      rows[o * lanes.inner + s] = r(r(sum) / classes);
+    }
+  }
+  let out: FloatArray = rows;
+  if (reduction !== "none") {
+    out = floatStorage(dtype, 1);
+    const total = sum64(rows);
+    out[0] = reduction === "sum" ? total : total / rows.length;
+  }
+  const gradFn = { none: "DivBackward0", mean: "MeanBackward0", sum: "SumBackward0" }[reduction];
+  const inputs = weight === null ? [input, target] : [input, target, weight];
+  const node = record(gradFn, inputs, (gradOutput) => {
+    const g = cpuStorage(gradOutput) as FloatArray;
+    const rowGrad = (j: number): number => {
+      const gr = reduction === "none" ? g[j] : reduction === "mean" ? r(g[0] / rows.length) : g[0];
+      return r(gr / classes);
+    };
+    const gx = floatStorage(dtype, n);
+    const gy = target.requiresGrad ? floatStorage(dtype, n) : null;
+    const gw = weight?.requiresGrad ? floatStorage(dtype, n) : null;
+    for (let o = 0; o < lanes.outer; o++) {
+      for (let s = 0; s < lanes.inner; s++) {
+        const gl = rowGrad(o * lanes.inner + s);
+        for (let c = 0; c < lanes.size; c++) {
+          const i = (o * lanes.size + c) * lanes.inner + s;
+          if (gw !== null) gw[i] = r(gl * neg[i]);
+          const gA = -(w === null ? gl : r(gl * w[i])); // through * weight, then negation
+          const a = logSigmoid(x[i], r);
+          const b = logSigmoid(-x[i], r);
+          const omt = r(1 - y[i]);
+          if (gy !== null) gy[i] = r(r(gA * a) - r(gA * b));
+          const fromA = logSigmoidGrad(x[i], r(gA * y[i]), r);
+          const fromB = -logSigmoidGrad(-x[i], r(gA * omt), r);
+          gx[i] = r(fromA + fromB);
+        }
+      }
+    }
+    const back = (t: Tensor | null, grad: FloatArray | null): Tensor | null =>
+      t === null || grad === null || !t.requiresGrad
+        ? null
+        : new Tensor(sumTo(grad, shape, t.shape, dtype), t.shape, dtype);
+    return [back(input, gx), back(target, gy), back(weight, gw)];
+  });
+  return new Tensor(out, reduction === "none" ? rowShape : [], dtype, node);
+}
+
+/** int64 labels as the input's float dtype. */
+function asFloat(target: Tensor, dtype: DType): FloatArray {
+  if (target.dtype === dtype) return cpuStorage(target) as FloatArray;
+  const src = cpuStorage(target) as BigInt64Array;
+  const out = floatStorage(dtype, src.length);
+  for (let i = 0; i < src.length; i++) out[i] = Number(src[i]);
+  return out;
+}
+
+/**
+ * Module form of {@linkcode multilabelSoftMarginLoss}, as `torch.nn.MultiLabelSoftMarginLoss`.
+ *
+ * @example Usage
+ * ```ts
+ * import { MultiLabelSoftMarginLoss, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const loss = new MultiLabelSoftMarginLoss({ reduction: "sum" }).forward(
+ *   tensor([[1e4, -1e4]]),
+ *   tensor([[1, 0]]),
+ * );
+ * assert.equal(loss.item(), 0);
+ * ```
+ */
+export class MultiLabelSoftMarginLoss {
+  readonly #options: MultiLabelSoftMarginLossOptions;
+  /**
+   * Keeps the options for every call.
+   *
+   * @param options Kept and passed to every {@linkcode multilabelSoftMarginLoss} call.
+   */
+  constructor(options: MultiLabelSoftMarginLossOptions = {}) {
+    this.#options = { ...options };
+  }
+  /**
+   * Computes the loss.
+   *
+   * @param input Logits.
+   * @param target Labels.
+   * @returns The loss, as {@linkcode multilabelSoftMarginLoss}.
+   */
+  forward(input: Tensor, target: Tensor): Tensor {
+    return multilabelSoftMarginLoss(input, target, this.#options);
+  }
+}

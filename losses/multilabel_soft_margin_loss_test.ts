@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import { MultiLabelSoftMarginLoss, multilabelSoftMarginLoss, tensor } from "../mod.ts";
+
+Deno.test("multilabelSoftMarginLoss() is stable for large logits and exact for 0", () => {
+  const x = tensor([[1e4, -1e4, 0]], { requiresGrad: true, dtype: "float64" });
+  const y = tensor([[1, 0, 1]], { requiresGrad: true, dtype: "float64" });
+  const loss = multilabelSoftMarginLoss(x, y);
+  assert.equal(loss.gradFn?.name, "MeanBackward0");
+  assert.equal(loss.item(), Math.LN2 / 3);
+  loss.backward();
+  assert.deepEqual(x.grad?.toArray(), [[0, 0, -0.5 / 3]]);
+  // d/dy of -(y log s(x) + (1 - y) log s(-x)) = log s(-x) - log s(x) = -x, over C = 3
+  const gy = (y.grad?.toArray() as number[][])[0];
+  [-1e4 / 3, 1e4 / 3, 0].forEach((v, i) => assert.ok(Math.abs(gy[i] - v) < 1e-9));
+});
+
+Deno.test("multilabelSoftMarginLoss() gives weight a gradient and takes int64 labels", () => {
+  const x = tensor([[0, 0]], { dtype: "float64" });
+  const weight = tensor([2, 1], { requiresGrad: true, dtype: "float64" });
+  const labels = tensor([[1, 0]], { dtype: "int64" });
+  const loss = multilabelSoftMarginLoss(x, labels, { weight, reduction: "sum" });
+  assert.equal(loss.item(), 3 * Math.LN2 / 2);
+  loss.backward();
+  assert.deepEqual(weight.grad?.toArray(), [Math.LN2 / 2, Math.LN2 / 2]);
+});
+
+Deno.test("multilabelSoftMarginLoss() keeps the row shape for none", () => {
+  const loss = new MultiLabelSoftMarginLoss({ reduction: "none" }).forward(
+    tensor([[[0, 0], [0, 0], [0, 0]]]),
+    tensor([[[1, 0], [0, 1], [1, 1]]]),
+  );
+  assert.deepEqual(loss.shape, [1, 3]);
+  assert.equal(loss.gradFn, null);
+});
+
+Deno.test("multilabelSoftMarginLoss() throws for each kind of bad input", () => {
+  const x = tensor([[1, 2, 3]]);
+  assert.throws(() => multilabelSoftMarginLoss(tensor(1), tensor(1)), {
+    name: "TypeError",
+    message:
+      /Cannot compute multilabelSoftMarginLoss as input must have 1 or more dimensions: input is \[\]/,
+  });
+  assert.throws(() => multilabelSoftMarginLoss(x, tensor([1, 0])), {
+    name: "TypeError",
+    message: /the shapes must broadcast: input is \[1, 3\], target is \[2\]/,
+  });
+  assert.throws(
+    () => multilabelSoftMarginLoss(x, tensor([[1, 0, 1]]), { weight: tensor([1, 2]) }),
+    {
+      name: "TypeError",
+      message: /the shapes must broadcast: input is \[1, 3\], target is \[1, 3\], weight is \[2\]/,
+    },
+  );
+  assert.throws(() => multilabelSoftMarginLoss(x, tensor([[true, false, true]])), {
+    name: "TypeError",
+    message: /target must have the input's dtype or be int64: input is "float32", target is "bool"/,
+  });
+  assert.throws(() => multilabelSoftMarginLoss(x, tensor(new Float64Array([1, 0, 1]))), {
+    name: "TypeError",
+    message: /target is "float64"/,
+  });
+  assert.throws(
+    () => multilabelSoftMarginLoss(x, tensor([[1, 0, 1]]), { weight: tensor(new Float64Array(3)) }),
+    { name: "TypeError", message: /input and weight must have the same dtype/ },
+  );
+  assert.throws(() => multilabelSoftMarginLoss(tensor([1], { dtype: "int64" }), tensor([1])), {
+    name: "TypeError",
+    message: /input must be float32 or float64: input dtype is "int64"/,
+  });
+  assert.throws(
+    () => multilabelSoftMarginLoss(x, tensor([[1, 0, 1]]), { reduction: "avg" as "sum" }),
+    {
+      name: "RangeError",
+      message: /reduction must be "none", "mean" or "sum": current value is "avg"/,
+    },
+  );
+});

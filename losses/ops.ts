@@ -1,0 +1,674 @@
+/**
+ * Tensor ops with gradients, as `torch`'s: enough to write a distance function (for
+ * `tripletMarginWithDistanceLoss`) or any small computation whose gradients flow
+ * back through `backward()`. Each op records a node named as in PyTorch 1.13.
+ *
+ * | op | torch | gradFn |
+ * | --- | --- | --- |
+ * | `add(input, other)` | `torch.add`, `+` | `AddBackward0` |
+ * | `sub(input, other)` | `torch.sub`, `-` | `SubBackward0` (`RsubBackward1` for `number - tensor`) |
+ * | `mul(input, other)` | `torch.mul`, `*` | `MulBackward0` |
+ * | `div(input, other)` | `torch.div`, `/` | `DivBackward0` (`MulBackward0` for `number / tensor`) |
+ * | `minimum(input, other)` | `torch.minimum` | `MinimumBackward0` |
+ * | `maximum(input, other)` | `torch.maximum` | `MaximumBackward0` |
+ * | `neg(input)` | `torch.neg`, unary `-` | `NegBackward0` |
+ * | `abs(input)` | `torch.abs` | `AbsBackward0` |
+ * | `sqrt(input)` | `torch.sqrt` | `SqrtBackward0` |
+ * | `pow(input, exponent)` | `torch.pow` with a number exponent | `PowBackward0` |
+ * | `clampMin(input, min)` | `torch.clamp_min` | `ClampMinBackward0` |
+ * | `clamp(input, { min, max })` | `torch.clamp` with numbers | `ClampBackward1` |
+ * | `sum(input, { dim, keepdim })` | `torch.sum` | `SumBackward0` (all), `SumBackward1` (dims) |
+ * | `mean(input, { dim, keepdim })` | `torch.mean` | `MeanBackward0` (all), `MeanBackward1` (dims) |
+ * | `pairwiseDistance(x1, x2, { p, eps, keepdim })` | `F.pairwise_distance` | `NormBackward1` |
+ *
+ * The binary ops broadcast as PyTorch and take a number on either side (the number gets the
+ * tensor's dtype, as a Python scalar does). Tensors are float32 or float64, and both operands
+ * of a binary op have the same dtype (PyTorch would promote a float32/float64 mix; this
+ * library throws instead). Gradients follow PyTorch's formulas at kinks, ties and nan:
+ * `abs` has gradient 0 at 0, `minimum`/`maximum` split the gradient in half at a tie,
+ * `clamp` passes the gradient at the bound itself and none at nan.
+ *
+ * @module
+ */
+
+import { record } from "./_autograd.ts";
+import { broadcastShape, expand, sumTo } from "./_broadcast.ts";
+import { checkFloat, checkNumber, checkSameDtype, fail } from "./_checks.ts";
+import { checkBoolean, orDefault, sgn, torchPow } from "./_op_helpers.ts";
+import { type FloatArray, floatStorage, type Rounder, rounder } from "./_reduction.ts";
+import { cpuStorage, type DType, shapeNumel, Tensor } from "./tensor.ts";
+
+/** A tensor, or a number that takes the other operand's dtype. */
+export type Operand = Tensor | number;
+
+/** Options for {@linkcode sum} and {@linkcode mean}. */
+export interface ReduceOptions {
+  /** The dimension or dimensions to reduce (negative counts from the end). Default: all. */
+  dim?: number | readonly number[];
+  /** Keep each reduced dimension with size 1. Default `false`. */
+  keepdim?: boolean;
+}
+
+/** Options for {@linkcode clamp}: at least one bound. */
+export interface ClampOptions {
+  /** Lower bound. */
+  min?: number;
+  /** Upper bound. */
+  max?: number;
+}
+
+// ---------------------------------------------------------------------------
+// Machinery
+
+/** One elementwise binary op. */
+interface BinaryDef {
+  name: string;
+  gradFn: string;
+  forward: (x: number, y: number, r: Rounder) => number;
+  /** d(out)/d(x) times g. */
+  gradInput: (x: number, y: number, g: number, r: Rounder) => number;
+  /** d(out)/d(y) times g. */
+  gradOther: (x: number, y: number, g: number, r: Rounder) => number;
+}
+
+/** A one-element tensor holding a Python-style scalar in `dtype`. */
+function scalarTensor(value: number, dtype: DType): Tensor {
+  const s = floatStorage(dtype, 1);
+  s[0] = value;
+  return new Tensor(s, [], dtype);
+}
+
+/** Checks a binary op's operands and returns them as tensors of one dtype. */
+function operands(fn: string, input: unknown, other: unknown): [Tensor, Tensor] {
+  const isNum = (v: unknown): v is number => typeof v === "number";
+  if (isNum(input) && isNum(other)) {
+    fail(fn, `input or other must be a Tensor: both are numbers (${input}, ${other})`);
+  }
+  if (!isNum(input)) checkFloat(fn, { input: input as Tensor });
+  if (!isNum(other)) checkFloat(fn, { other: other as Tensor });
+  if (!isNum(input) && !isNum(other)) {
+    checkSameDtype(fn, { input: input as Tensor, other: other as Tensor });
+  }
+  const dtype = isNum(input) ? (other as Tensor).dtype : (input as Tensor).dtype;
+  return [
+    isNum(input) ? scalarTensor(input, dtype) : input as Tensor,
+    isNum(other) ? scalarTensor(other, dtype) : other as Tensor,
+  ];
+}
+
+function runBinary(def: BinaryDef, a: Tensor, b: Tensor): Tensor {
+  const shape = broadcastShape(def.name, { input: a, other: b });
+  const dtype = a.dtype;
+  const r = rounder(dtype);
+  const x = expand(cpuStorage(a) as FloatArray, a.shape, shape);
+  const y = expand(cpuStorage(b) as FloatArray, b.shape, shape);
+  const out = floatStorage(dtype, x.length);
+  for (let i = 0; i < x.length; i++) out[i] = def.forward(x[i], y[i], r);
+  const node = record(def.gradFn, [a, b], (gradOutput) => {
+    const g = cpuStorage(gradOutput) as FloatArray;
+    const grad = (t: Tensor, f: BinaryDef["gradInput"]): Tensor | null => {
+      if (!t.requiresGrad) return null;
+      const gi = floatStorage(dtype, x.length);
+      for (let i = 0; i < x.length; i++) gi[i] = f(x[i], y[i], g[i], r);
+      return new Tensor(sumTo(gi, shape, t.shape, dtype), t.shape, dtype);
+    };
+    return [grad(a, def.gradInput), grad(b, def.gradOther)];
+  });
+  return new Tensor(out, shape, dtype, node);
+}
+
+/** One elementwise unary op; `gradInput` also sees the output element. */
+interface UnaryDef {
+  gradFn: string;
+  forward: (x: number, r: Rounder) => number;
+  gradInput: (x: number, out: number, g: number, r: Rounder) => number;
+}
+
+function runUnary(fn: string, def: UnaryDef, input: Tensor): Tensor {
+  checkFloat(fn, { input });
+  const dtype = input.dtype;
+  const r = rounder(dtype);
+  const x = cpuStorage(input) as FloatArray;
+  const out = floatStorage(dtype, x.length);
+  for (let i = 0; i < x.length; i++) out[i] = def.forward(x[i], r);
+  const node = record(def.gradFn, [input], (gradOutput) => {
+    const g = cpuStorage(gradOutput) as FloatArray;
+    const gi = floatStorage(dtype, x.length);
+    for (let i = 0; i < x.length; i++) gi[i] = def.gradInput(x[i], out[i], g[i], r);
+    return [new Tensor(gi, input.shape, dtype)];
+  });
+  return new Tensor(out, input.shape, dtype, node);
+}
+
+// ---------------------------------------------------------------------------
+// Binary ops
+
+const ADD: BinaryDef = {
+  name: "add",
+  gradFn: "AddBackward0",
+  forward: (x, y) => x + y,
+  gradInput: (_x, _y, g) => g,
+  gradOther: (_x, _y, g) => g,
+};
+
+/**
+ * Elementwise `input + other` with broadcasting, as `torch.add`.
+ *
+ * @example Usage
+ * ```ts
+ * import { add, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(add(tensor([[1], [2]]), tensor([10, 20])).toArray(), [[11, 21], [12, 22]]);
+ * assert.deepEqual(add(tensor([1, 2]), 0.5).toArray(), [1.5, 2.5]);
+ * ```
+ *
+ * @param input A float tensor, or a number.
+ * @param other A float tensor of the same dtype, or a number.
+ * @returns The broadcast shape.
+ * @throws {TypeError} If an operand is not a float tensor or a number, the dtypes differ or
+ *   the shapes do not broadcast.
+ */
+export function add(input: Operand, other: Operand): Tensor {
+  const [a, b] = operands("add", input, other);
+  return runBinary(ADD, a, b);
+}
+
+const SUB: BinaryDef = {
+  name: "sub",
+  gradFn: "SubBackward0",
+  forward: (x, y) => x - y,
+  gradInput: (_x, _y, g) => g,
+  gradOther: (_x, _y, g) => -g,
+};
+
+/**
+ * Elementwise `input - other` with broadcasting, as `torch.sub`.
+ *
+ * @example Usage
+ * ```ts
+ * import { sub, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const a = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * const b = tensor([1, 1], { requiresGrad: true });
+ * const d = sub(a, b);
+ * assert.deepEqual(d.toArray(), [[0, 1], [2, 3]]);
+ * d.backward(tensor([[1, 1], [1, 1]]));
+ * assert.deepEqual(b.grad?.toArray(), [-2, -2]);
+ * ```
+ *
+ * @param input A float tensor, or a number (`number - tensor` records `RsubBackward1`).
+ * @param other A float tensor of the same dtype, or a number.
+ * @returns The broadcast shape.
+ * @throws {TypeError} If an operand is not a float tensor or a number, the dtypes differ or
+ *   the shapes do not broadcast.
+ */
+export function sub(input: Operand, other: Operand): Tensor {
+  const [a, b] = operands("sub", input, other);
+  return runBinary(typeof input === "number" ? { ...SUB, gradFn: "RsubBackward1" } : SUB, a, b);
+}
+
+const MUL: BinaryDef = {
+  name: "mul",
+  gradFn: "MulBackward0",
+  forward: (x, y) => x * y,
+  gradInput: (_x, y, g) => g * y,
+  gradOther: (x, _y, g) => g * x,
+};
+
+/**
+ * Elementwise `input * other` with broadcasting, as `torch.mul`.
+ *
+ * @example Usage
+ * ```ts
+ * import { mul, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(mul(tensor([1, 2]), tensor([3, 4])).toArray(), [3, 8]);
+ * ```
+ *
+ * @param input A float tensor, or a number.
+ * @param other A float tensor of the same dtype, or a number.
+ * @returns The broadcast shape.
+ * @throws {TypeError} If an operand is not a float tensor or a number, the dtypes differ or
+ *   the shapes do not broadcast.
+ */
+export function mul(input: Operand, other: Operand): Tensor {
+  const [a, b] = operands("mul", input, other);
+  return runBinary(MUL, a, b);
+}
+
+// torch: grad_self = grad / other; grad_other = -grad * self / (other * other)
+const DIV: BinaryDef = {
+  name: "div",
+  gradFn: "DivBackward0",
+  forward: (x, y) => x / y,
+  gradInput: (_x, y, g) => g / y,
+  gradOther: (x, y, g, r) => r(-g * x) / r(y * y),
+};
+
+// Python's `number / tensor` is `tensor.reciprocal() * number`: out = (1 / y) * x, and the
+// gradient runs back through both: grad_y = -(grad * x) * (1 / y)^2.
+const RDIV: BinaryDef = {
+  name: "div",
+  gradFn: "MulBackward0",
+  forward: (x, y, r) => r(1 / y) * x,
+  gradInput: (_x, y, g, r) => g * r(1 / y),
+  gradOther: (x, y, g, r) => {
+    const inv = r(1 / y);
+    return -r(g * x) * r(inv * inv);
+  },
+};
+
+/**
+ * Elementwise `input / other` with broadcasting, as `torch.div` (true division).
+ *
+ * @example Usage
+ * ```ts
+ * import { div, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(div(tensor([1, 3]), 2).toArray(), [0.5, 1.5]);
+ * assert.deepEqual(div(tensor([1, 0]), 0).toArray(), [Infinity, NaN]);
+ * ```
+ *
+ * @param input A float tensor, or a number (`number / tensor` is computed as PyTorch does,
+ *   `reciprocal(tensor) * number`, and records `MulBackward0`).
+ * @param other A float tensor of the same dtype, or a number.
+ * @returns The broadcast shape.
+ * @throws {TypeError} If an operand is not a float tensor or a number, the dtypes differ or
+ *   the shapes do not broadcast.
+ */
+export function div(input: Operand, other: Operand): Tensor {
+  const [a, b] = operands("div", input, other);
+  return runBinary(typeof input === "number" ? RDIV : DIV, a, b);
+}
+
+// torch: grad_self = where(self == other, grad / 2, grad).masked_fill_(self > other, 0)
+const MINIMUM: BinaryDef = {
+  name: "minimum",
+  gradFn: "MinimumBackward0",
+  forward: (x, y) => (x !== x || y !== y) ? NaN : y < x ? y : x,
+  gradInput: (x, y, g) => x === y ? g / 2 : x > y ? 0 : g,
+  gradOther: (x, y, g) => x === y ? g / 2 : x < y ? 0 : g,
+};
+
+/**
+ * Elementwise minimum with broadcasting, as `torch.minimum`: nan if either is nan.
+ *
+ * At a tie each operand gets half the gradient; where an operand is nan both get all of it,
+ * as PyTorch.
+ *
+ * @example Usage
+ * ```ts
+ * import { minimum, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const a = tensor([1, 5, 2], { requiresGrad: true });
+ * const m = minimum(a, tensor([3, 4, 2]));
+ * assert.deepEqual(m.toArray(), [1, 4, 2]);
+ * m.backward(tensor([1, 1, 1]));
+ * assert.deepEqual(a.grad?.toArray(), [1, 0, 0.5]);
+ * ```
+ *
+ * @param input A float tensor.
+ * @param other A float tensor of the same dtype.
+ * @returns The broadcast shape.
+ * @throws {TypeError} If an operand is not a float tensor, the dtypes differ or the shapes do
+ *   not broadcast.
+ */
+export function minimum(input: Tensor, other: Tensor): Tensor {
+  checkFloat("minimum", { input, other });
+  checkSameDtype("minimum", { input, other });
+  return runBinary(MINIMUM, input, other);
+}
+
+const MAXIMUM: BinaryDef = {
+  name: "maximum",
+  gradFn: "MaximumBackward0",
+  forward: (x, y) => (x !== x || y !== y) ? NaN : y > x ? y : x,
+  gradInput: (x, y, g) => x === y ? g / 2 : x < y ? 0 : g,
+  gradOther: (x, y, g) => x === y ? g / 2 : x > y ? 0 : g,
+};
+
+/**
+ * Elementwise maximum with broadcasting, as `torch.maximum`: nan if either is nan; a tie
+ * splits the gradient in half.
+ *
+ * @example Usage
+ * ```ts
+ * import { maximum, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(maximum(tensor([1, 5]), tensor([3, 4])).toArray(), [3, 5]);
+ * ```
+ *
+ * @param input A float tensor.
+ * @param other A float tensor of the same dtype.
+ * @returns The broadcast shape.
+ * @throws {TypeError} If an operand is not a float tensor, the dtypes differ or the shapes do
+ *   not broadcast.
+ */
+export function maximum(input: Tensor, other: Tensor): Tensor {
+  checkFloat("maximum", { input, other });
+  checkSameDtype("maximum", { input, other });
+  return runBinary(MAXIMUM, input, other);
+}
+
+// ---------------------------------------------------------------------------
+// Unary ops
+
+/**
+ * Elementwise `-input`, as `torch.neg`.
+ *
+ * @example Usage
+ * ```ts
+ * import { neg, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(neg(tensor([1, -2])).toArray(), [-1, 2]);
+ * ```
+ *
+ * @param input A float tensor.
+ * @returns The input's shape.
+ * @throws {TypeError} If `input` is not a float tensor.
+ */
+export function neg(input: Tensor): Tensor {
+  return runUnary("neg", {
+    gradFn: "NegBackward0",
+    forward: (x) => -x,
+    gradInput: (_x, _o, g) => -g,
+  }, input);
+}
+
+/**
+ * Elementwise `|input|`, as `torch.abs`. The gradient is `sgn(x) * grad`: 0 at 0 and at nan,
+ * as PyTorch.
+ *
+ * @example Usage
+ * ```ts
+ * import { abs, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const x = tensor([-2, 0, 3], { requiresGrad: true });
+ * const y = abs(x);
+ * y.backward(tensor([1, 1, 1]));
+ * assert.deepEqual(y.toArray(), [2, 0, 3]);
+ * assert.deepEqual(x.grad?.toArray(), [-1, 0, 1]);
+ * ```
+ *
+ * @param input A float tensor.
+ * @returns The input's shape.
+ * @throws {TypeError} If `input` is not a float tensor.
+ */
+export function abs(input: Tensor): Tensor {
+  return runUnary("abs", {
+    gradFn: "AbsBackward0",
+    forward: (x) => Math.abs(x),
+    gradInput: (x, _o, g) => sgn(x) * g,
+  }, input);
+}
+
+/**
+ * Elementwise square root, as `torch.sqrt`: nan below 0. The gradient is
+ * `grad / (2 * sqrt(x))`, so inf at 0, as PyTorch.
+ *
+ * @example Usage
+ * ```ts
+ * import { sqrt, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(sqrt(tensor([4, 0, -1])).toArray(), [2, 0, NaN]);
+ * ```
+ *
+ * @param input A float tensor.
+ * @returns The input's shape.
+ * @throws {TypeError} If `input` is not a float tensor.
+ */
+export function sqrt(input: Tensor): Tensor {
+  return runUnary("sqrt", {
+    gradFn: "SqrtBackward0",
+    forward: (x) => Math.sqrt(x),
+    gradInput: (_x, out, g, r) => g / r(2 * out),
+  }, input);
+}
+
+/**
+ * Elementwise `input ** exponent` for a number exponent, as `torch.pow`.
+ *
+ * The gradient is `grad * exponent * x^(exponent - 1)`, and 0 everywhere for exponent 0, as
+ * PyTorch (so `pow(x, 0.5)` has an infinite gradient at 0, `pow(x, 2)` a zero one).
+ *
+ * @example Usage
+ * ```ts
+ * import { pow, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const x = tensor([3, -2], { requiresGrad: true });
+ * const y = pow(x, 2);
+ * y.backward(tensor([1, 1]));
+ * assert.deepEqual(y.toArray(), [9, 4]);
+ * assert.deepEqual(x.grad?.toArray(), [6, -4]);
+ * ```
+ *
+ * @param input A float tensor.
+ * @param exponent Any number.
+ * @returns The input's shape.
+ * @throws {TypeError} If `input` is not a float tensor or `exponent` is not a number.
+ */
+export function pow(input: Tensor, exponent: number): Tensor {
+  checkFloat("pow", { input });
+  const e = checkNumber("pow", "exponent", exponent);
+  return runUnary("pow", {
+    gradFn: "PowBackward0",
+    forward: (x, r) => torchPow(x, e, r),
+    gradInput: (x, _o, g, r) => e === 0 ? 0 : g * r(e * r(torchPow(x, e - 1, r))),
+  }, input);
+}
+
+/**
+ * Elementwise `max(input, min)`, as `torch.clamp_min`: nan stays nan. The gradient passes
+ * where `x >= min` (the bound itself included) and is 0 elsewhere and at nan, as PyTorch.
+ *
+ * @example Usage
+ * ```ts
+ * import { clampMin, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const x = tensor([-1, 0, 2], { requiresGrad: true });
+ * const y = clampMin(x, 0);
+ * y.backward(tensor([1, 1, 1]));
+ * assert.deepEqual(y.toArray(), [0, 0, 2]);
+ * assert.deepEqual(x.grad?.toArray(), [0, 1, 1]);
+ * ```
+ *
+ * @param input A float tensor.
+ * @param min The lower bound.
+ * @returns The input's shape.
+ * @throws {TypeError} If `input` is not a float tensor or `min` is not a number.
+ */
+export function clampMin(input: Tensor, min: number): Tensor {
+  checkFloat("clampMin", { input });
+  const lo = checkNumber("clampMin", "min", min);
+  return runUnary("clampMin", {
+    gradFn: "ClampMinBackward0",
+    forward: (x, r) => (x !== x || lo !== lo) ? NaN : x < r(lo) ? r(lo) : x,
+    gradInput: (x, _o, g, r) => x >= r(lo) ? g : 0,
+  }, input);
+}
+
+/**
+ * Elementwise clamp into `[min, max]` with number bounds, as `torch.clamp`: nan stays nan.
+ * The gradient passes where `min <= x <= max` (bounds included) and is 0 elsewhere and at
+ * nan, as PyTorch.
+ *
+ * @example Usage
+ * ```ts
+ * import { clamp, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(clamp(tensor([-1, 0.5, 2]), { min: 0, max: 1 }).toArray(), [0, 0.5, 1]);
+ * ```
+ *
+ * @param input A float tensor.
+ * @param options `min`, `max`: at least one.
+ * @returns The input's shape.
+ * @throws {TypeError} If `input` is not a float tensor or a bound is not a number.
+ * @throws {RangeError} If neither bound is given.
+ */
+export function clamp(input: Tensor, options: ClampOptions): Tensor {
+  const fn = "clamp";
+  checkFloat(fn, { input });
+  if (options?.min === undefined && options?.max === undefined) {
+    fail(fn, "min or max must be given: both are undefined", RangeError);
+  }
+  const lo = options.min === undefined ? -Infinity : checkNumber(fn, "min", options.min);
+  const hi = options.max === undefined ? Infinity : checkNumber(fn, "max", options.max);
+  return runUnary(fn, {
+    gradFn: "ClampBackward1",
+    forward: (x, r) => {
+      if (x !== x || lo !== lo || hi !== hi) return NaN;
+      const y = x < r(lo) ? r(lo) : x;
+      return y > r(hi) ? r(hi) : y;
+    },
+    gradInput: (x, _o, g, r) => x >= r(lo) && x <= r(hi) ? g : 0,
+  }, input);
+}
+
+// ---------------------------------------------------------------------------
+// Reductions
+
+/** The reduced dims of `shape`, checked; `undefined` or `[]` means all of them. */
+function reducedDims(fn: string, shape: readonly number[], dim: unknown): boolean[] {
+  const ndim = shape.length;
+  const reduced = new Array<boolean>(ndim).fill(false);
+  if (dim === undefined || (Array.isArray(dim) && dim.length === 0)) return reduced.fill(true);
+  const dims = Array.isArray(dim) ? dim : [dim];
+  const size = Math.max(ndim, 1);
+  for (const d of dims) {
+    if (typeof d !== "number" || !Number.isSafeInteger(d)) {
+      fail(
+        fn,
+        `dim must be an integer or an array of integers: current value is ${JSON.stringify(dim)}`,
+      );
+    }
+    if (d < -size || d >= size) {
+      fail(fn, `dim must be in [${-size}, ${size - 1}]: current value is ${d}`, RangeError);
+    }
+    const k = d < 0 ? d + size : d;
+    if (ndim === 0) continue;
+    if (reduced[k]) fail(fn, `dim must not repeat a dimension: ${k} appears twice`, RangeError);
+    reduced[k] = true;
+  }
+  return reduced;
+}
+
+/** For each input element, the flat index of the output element it folds into. */
+function foldIndex(shape: readonly number[], reduced: readonly boolean[]): Int32Array {
+  const n = shapeNumel(shape);
+  const index = new Int32Array(n);
+  const ndim = shape.length;
+  const outStrides = new Array<number>(ndim).fill(0);
+  let stride = 1;
+  for (let k = ndim - 1; k >= 0; k--) {
+    if (!reduced[k]) {
+      outStrides[k] = stride;
+      stride *= shape[k];
+    }
+  }
+  const counter = new Array<number>(ndim).fill(0);
+  let dst = 0;
+  for (let i = 0; i < n; i++) {
+    index[i] = dst;
+    for (let k = ndim - 1; k >= 0; k--) {
+      counter[k]++;
+      dst += outStrides[k];
+      if (counter[k] < shape[k]) break;
+      dst -= outStrides[k] * counter[k];
+      counter[k] = 0;
+    }
+  }
+  return index;
+}
+
+function runReduce(fn: "sum" | "mean", input: Tensor, options: ReduceOptions): Tensor {
+  checkFloat(fn, { input });
+  if (options === null || typeof options !== "object") {
+    fail(fn, `options must be an object: current value is ${String(options)}`);
+  }
+  const keepdim = checkBoolean(fn, "keepdim", orDefault(options.keepdim, false));
+  const reduced = reducedDims(fn, input.shape, options.dim);
+  const dtype = input.dtype;
+  const outShape = input.shape.flatMap((d, k) => reduced[k] ? (keepdim ? [1] : []) : [d]);
+  const index = foldIndex(input.shape, reduced);
+  const x = cpuStorage(input) as FloatArray;
+  const nOut = shapeNumel(outShape);
+  const acc = new Float64Array(nOut);
+  for (let i = 0; i < x.length; i++) acc[index[i]] += x[i];
+  const count = nOut === 0 ? 0 : x.length / nOut;
+  const out = floatStorage(dtype, nOut);
+  for (let j = 0; j < nOut; j++) out[j] = fn === "mean" ? acc[j] / count : acc[j];
+  const gradFn = fn === "sum"
+    ? (options.dim === undefined ? "SumBackward0" : "SumBackward1")
+    : (options.dim === undefined ? "MeanBackward0" : "MeanBackward1");
+  const r = rounder(dtype);
+  const node = record(gradFn, [input], (gradOutput) => {
+    const g = cpuStorage(gradOutput) as FloatArray;
+    const gi = floatStorage(dtype, x.length);
+    for (let i = 0; i < x.length; i++) {
+      gi[i] = fn === "mean" ? r(g[index[i]] / count) : g[index[i]];
+    }
+    return [new Tensor(gi, input.shape, dtype)];
+  });
+  return new Tensor(out, outShape, dtype, node);
+}
+
+/**
+ * Sum over all elements or over `dim`, as `torch.sum`. Accumulates in float64 and rounds once
+ * to the dtype; a sum over no elements is 0.
+ *
+ * @example Usage
+ * ```ts
+ * import { sum, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const x = tensor([[1, 2, 3], [4, 5, 6]]);
+ * assert.equal(sum(x).item(), 21);
+ * assert.deepEqual(sum(x, { dim: -1 }).toArray(), [6, 15]);
+ * assert.deepEqual(sum(x, { dim: 0, keepdim: true }).toArray(), [[5, 7, 9]]);
+ * ```
+ *
+ * @param input A float tensor.
+ * @param options `dim` (one or several; default all) and `keepdim`.
+ * @returns The reduced tensor.
+ * @throws {TypeError} If `input` is not a float tensor or an option has the wrong type.
+ * @throws {RangeError} If a dim is out of range or repeated.
+ */
+export function sum(input: Tensor, options: ReduceOptions = {}): Tensor {
+  return runReduce("sum", input, options);
+}
+
+/**
+ * Mean over all elements or over `dim`, as `torch.mean`. Accumulates in float64; a mean over
+ * no elements is nan, as PyTorch.
+ *
+ * @example Usage
+ * ```ts
+ * import { mean, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const x = tensor([[1, 2], [3, 6]]);
+ * assert.equal(mean(x).item(), 3);
+ * assert.deepEqual(mean(x, { dim: 1 }).toArray(), [1.5, 4.5]);
+ * ```
+ *
+ * @param input A float tensor.
+ * @param options `dim` (one or several; default all) and `keepdim`.
+ * @returns The reduced tensor.
+ * @throws {TypeError} If `input` is not a float tensor or an option has the wrong type.
+ * @throws {RangeError} If a dim is out of range or repeated.
+ */
+export function mean(input: Tensor, options: ReduceOptions = {}): Tensor {
+  return runReduce("mean", input, options);
+}

@@ -1,0 +1,132 @@
+import { checkNumber, fail } from "./_checks.ts";
+import { type ElementwiseDef, type ElementwiseGrad, runElementwise } from "./_elementwise.ts";
+import { checkPointwise } from "./_pointwise.ts";
+import { parseReduction, type Reduction, type Rounder } from "./_reduction.ts";
+import type { Tensor } from "./tensor.ts";
+
+/** Options for {@linkcode smoothL1Loss} and {@linkcode SmoothL1Loss}. */
+export interface SmoothL1LossOptions {
+  /** `"none"`, `"mean"` (default) or `"sum"`. */
+  reduction?: Reduction;
+  /** Where the loss turns from quadratic to linear; at least 0. Default 1. */
+  beta?: number;
+}
+
+// torch 1.13 (functional.py, then BinaryOpsKernel.cpp smooth_l1_kernel and
+// PointwiseOpsKernel.cpp smooth_l1_backward_cpu_kernel), with beta and norm as scalar_t:
+//   z = |x - y|;  l = z < beta ? 0.5 * z * z / beta : z - 0.5 * beta
+//   d = x - y
+//   grad_input = d <= -beta ? -norm * grad : d >= beta ? norm * grad : norm * d * grad / beta
+//   norm = 1 / numel for "mean", else 1
+// and derivatives.yaml gives the target `smooth_l1_loss_backward(grad, target, self, ...)`: the
+// same kernel with the operands swapped (d = y - x), not the negation of grad_input. beta = 0
+// runs the same kernel: l = |x - y|, and at a tie d = 0 satisfies d <= -0, so BOTH input
+// and target get -norm * grad there.
+function smoothGrad(u: number, v: number, g: number, beta: number, n: number, r: Rounder): number {
+  const d = r(u - v);
+  const norm = n === 1 ? 1 : r(1 / n);
+  if (d <= -beta) return -r(norm * g);
+  if (d >= beta) return r(norm * g);
+  return r(r(r(norm * d) * g) / beta);
+}
+
+const gradInput: ElementwiseGrad = (x, y, _c, g, p, r) => smoothGrad(x, y, g, r(p.beta), p.n, r);
+const gradTarget: ElementwiseGrad = (x, y, _c, g, p, r) => smoothGrad(y, x, g, r(p.beta), p.n, r);
+
+const SMOOTH_L1: ElementwiseDef = {
+  gradFn: {
+    none: "SmoothL1LossBackward0",
+    mean: "SmoothL1LossBackward0",
+    sum: "SmoothL1LossBackward0",
+  },
+  forward: (x, y, _c, p, r) => {
+    const beta = r(p.beta);
+    const z = Math.abs(r(x - y));
+    return z < beta ? r(r(r(0.5 * z) * z) / beta) : r(z - r(0.5 * beta));
+  },
+  grads: [gradInput, gradTarget],
+};
+
+/**
+ * Smooth L1 loss, as `torch.nn.functional.smooth_l1_loss`.
+ *
+ * ```text
+ * z_n = |x_n - y_n|
+ * l_n = z_n < beta ? 0.5 * z_n^2 / beta : z_n - 0.5 * beta
+ * reduction: "none" | "mean" (default) | "sum"
+ * ```
+ *
+ * `beta = 0` gives the L1 loss, with PyTorch's gradient for it: at a tie (`x_n == y_n`) both
+ * input and target get `-1` (times gradOutput and the mean's `1 / n`), not 0 as
+ * `l1Loss` gives, because PyTorch's kernel takes its `d <= -beta` branch there.
+ * For `beta > 0` the gradient at `|x_n - y_n| == beta` is `±1`, and nan gives nan. Shapes
+ * that broadcast compute over the broadcast shape, as PyTorch; gradients are summed back.
+ * Mixed float dtypes, which PyTorch promotes, are an error here, as in `l1Loss`.
+ *
+ * @example Usage
+ * ```ts
+ * import { smoothL1Loss, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const x = tensor([0.5, 3], { requiresGrad: true });
+ * const loss = smoothL1Loss(x, tensor([0, 0]), { reduction: "sum" });
+ * assert.equal(loss.item(), 0.125 + 2.5);
+ * loss.backward();
+ * assert.deepEqual(x.grad?.toArray(), [0.5, 1]);
+ * ```
+ *
+ * @param input Predictions, any shape, float32 or float64.
+ * @param target Same dtype; a shape that broadcasts with `input`.
+ * @param options `reduction`, `beta`.
+ * @returns A 0-d tensor, or the broadcast shape when `reduction` is `"none"`.
+ * @throws {TypeError} If the dtypes are not one float dtype, the shapes do not broadcast or
+ *   `beta` is not a number.
+ * @throws {RangeError} If `reduction` is not `"none"`, `"mean"` or `"sum"`, or `beta` is
+ *   negative or nan.
+ */
+export function smoothL1Loss(
+  input: Tensor,
+  target: Tensor,
+  options: SmoothL1LossOptions = {},
+): Tensor {
+  const fn = "smoothL1Loss";
+  const reduction = parseReduction(fn, options.reduction);
+  const beta = checkNumber(fn, "beta", options.beta ?? 1);
+  if (!(beta >= 0)) fail(fn, `beta must be non-negative: current value is ${beta}`, RangeError);
+  const shape = checkPointwise(fn, input, target);
+  return runElementwise(SMOOTH_L1, [input, target], shape, reduction, { beta });
+}
+
+/**
+ * Module form of {@linkcode smoothL1Loss}, as `torch.nn.SmoothL1Loss`.
+ *
+ * @example Usage
+ * ```ts
+ * import { SmoothL1Loss, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const loss = new SmoothL1Loss({ beta: 0 }).forward(tensor([1, -2]), tensor([0, 0]));
+ * assert.equal(loss.item(), 1.5);
+ * ```
+ */
+export class SmoothL1Loss {
+  readonly #options: SmoothL1LossOptions;
+  /**
+   * Keeps the options for every call.
+   *
+   * @param options Kept and passed to every {@linkcode smoothL1Loss} call.
+   */
+  constructor(options: SmoothL1LossOptions = {}) {
+    this.#options = { ...options };
+  }
+  /**
+   * Computes the loss.
+   *
+   * @param input Predictions.
+   * @param target Targets.
+   * @returns The loss, as {@linkcode smoothL1Loss}.
+   */
+  forward(input: Tensor, target: Tensor): Tensor {
+    return smoothL1Loss(input, target, this.#options);
+  }
+}

@@ -1,0 +1,125 @@
+import { broadcastShape, sameShape } from "./_broadcast.ts";
+import { checkFloat, checkTensor, fail, shapesText } from "./_checks.ts";
+import { labelsAsFloat } from "./_elementwise.ts";
+import { type PointwiseDef, runPointwise } from "./_pointwise.ts";
+import { parseReduction, type Reduction } from "./_reduction.ts";
+import type { Tensor } from "./tensor.ts";
+
+/** Options for {@linkcode softMarginLoss} and {@linkcode SoftMarginLoss}. */
+export interface SoftMarginLossOptions {
+  /** `"none"`, `"mean"` (default) or `"sum"`. */
+  reduction?: Reduction;
+}
+
+// torch 1.13 (Loss.cpp, soft_margin_loss_out / soft_margin_loss_backward_out), literally:
+//   l = log(1 + exp(-x * y))                     (neg, mul_, exp_, add_, log_ in place)
+//   z = exp(-y * x)
+//   grad_input = (y * z) * (-norm) / (1 + z) * grad,  norm = 1 / numel for "mean", else 1
+// The literal formula overflows: exp(-x * y) is inf once -x * y passes ~88.7 (float32) or
+// ~709.8 (float64), so the loss is inf there and the gradient is inf / inf = nan. For
+// x * y beyond ~17 (float32) 1 + exp(-x * y) rounds to 1 and the loss is exactly 0.
+// The target is not differentiable (torch raises if it requires grad).
+const SOFT_MARGIN: PointwiseDef = {
+  gradFn: {
+    none: "SoftMarginLossBackward0",
+    mean: "SoftMarginLossBackward0",
+    sum: "SoftMarginLossBackward0",
+  },
+  forward: (x, y, _p, r) => r(Math.log(r(1 + r(Math.exp(r(-x * y)))))),
+  gradInput: (x, y, g, p, r) => {
+    const z = r(Math.exp(r(-y * x)));
+    const negNorm = p.n === 1 ? -1 : r(-1 / p.n);
+    return r(r(r(r(y * z) * negNorm) / r(1 + z)) * g);
+  },
+  targetGrad: "none",
+};
+
+/**
+ * Soft margin loss (two-class logistic loss), as `torch.nn.functional.soft_margin_loss`.
+ *
+ * ```text
+ * l_n = log(1 + exp(-y_n * x_n))        reduction: "none" | "mean" (default) | "sum"
+ * ```
+ *
+ * This is PyTorch's literal formula, not a stable softplus, and its numbers are matched:
+ * where `-y_n * x_n` passes about 88.7 (float32) or 709.8 (float64), `exp` overflows, the
+ * loss is `inf` and the gradient is `nan` (`inf / inf`); where `y_n * x_n` is large the loss
+ * rounds to exactly 0. The target takes no gradient: a target that requires grad is an error,
+ * as in PyTorch. The target broadcasts to the input's shape (not the other way round). An
+ * int64 target is taken as the input's dtype; a target of the other float dtype, which PyTorch
+ * promotes, is an error here.
+ *
+ * @example Usage
+ * ```ts
+ * import { softMarginLoss, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const x = tensor(new Float64Array([0, 2]), { requiresGrad: true });
+ * const loss = softMarginLoss(x, tensor(new Float64Array([1, -1])), { reduction: "sum" });
+ * assert.equal(loss.item(), Math.log(2) + Math.log(1 + Math.exp(2)));
+ * loss.backward();
+ * assert.deepEqual(x.grad?.toArray(), [-0.5, Math.exp(2) / (1 + Math.exp(2))]);
+ * ```
+ *
+ * @param input Scores, any shape, float32 or float64.
+ * @param target Labels (1 or -1 in the usual use): the input's dtype or int64, a shape that
+ *   broadcasts to the input's shape; must not require grad.
+ * @param options `reduction`.
+ * @returns A 0-d tensor, or the input's shape when `reduction` is `"none"`.
+ * @throws {TypeError} If the dtypes do not fit, the target does not broadcast to the input's
+ *   shape or the target requires grad.
+ * @throws {RangeError} If `reduction` is not `"none"`, `"mean"` or `"sum"`.
+ */
+export function softMarginLoss(
+  input: Tensor,
+  target: Tensor,
+  options: SoftMarginLossOptions = {},
+): Tensor {
+  const fn = "softMarginLoss";
+  const reduction = parseReduction(fn, options.reduction);
+  checkFloat(fn, { input });
+  checkTensor(fn, "target", target);
+  const labels = labelsAsFloat(fn, "target", target, input);
+  const shape = broadcastShape(fn, { input, target });
+  if (!sameShape(shape, input.shape)) {
+    fail(fn, `target must broadcast to the input's shape: ${shapesText({ input, target })}`);
+  }
+  if (target.requiresGrad) {
+    fail(fn, "target must not require grad: PyTorch's soft_margin_loss has no target gradient");
+  }
+  return runPointwise(SOFT_MARGIN, input, labels, shape, reduction);
+}
+
+/**
+ * Module form of {@linkcode softMarginLoss}, as `torch.nn.SoftMarginLoss`.
+ *
+ * @example Usage
+ * ```ts
+ * import { SoftMarginLoss, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const loss = new SoftMarginLoss({ reduction: "none" }).forward(tensor([0]), tensor([1]));
+ * assert.deepEqual(loss.toArray(), [Math.fround(Math.LN2)]);
+ * ```
+ */
+export class SoftMarginLoss {
+  readonly #options: SoftMarginLossOptions;
+  /**
+   * Keeps the options for every call.
+   *
+   * @param options Kept and passed to every {@linkcode softMarginLoss} call.
+   */
+  constructor(options: SoftMarginLossOptions = {}) {
+    this.#options = { ...options };
+  }
+  /**
+   * Computes the loss.
+   *
+   * @param input Scores.
+   * @param target Labels.
+   * @returns The loss, as {@linkcode softMarginLoss}.
+   */
+  forward(input: Tensor, target: Tensor): Tensor {
+    return softMarginLoss(input, target, this.#options);
+  }
+}
