@@ -41,6 +41,11 @@ SIZES = [(1,), (2,), (15,), (16,), (17,), (31,), (100,)]
 SHAPES_2D = [(4, 6), (2, 5), (3, 5), (7, 9), (5, 16)]
 EDGE_SHAPES = [(), (0,), (3, 0)]
 BIG_SIZES = [(1000,), (10000,)]
+
+
+def big_shapes(seed):
+    """1000 elements for every big seed, 10000 for seed 0 only (keeps the files small)."""
+    return [shape for shape in BIG_SIZES if shape[0] < 10000 or seed == 0]
 DT = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64}
 
 
@@ -118,8 +123,12 @@ def build_randn(dtypes=("float32", "float64")):
             for shape in SIZES + SHAPES_2D + EDGE_SHAPES:
                 b.add(seed, dtype, shape, lambda dt, s=shape: torch.randn(s, dtype=dt))
         for seed in BIG_SEEDS:
-            for shape in BIG_SIZES + [(32, 32)]:
+            for shape in big_shapes(seed) + [(32, 32)]:
                 b.add(seed, dtype, shape, lambda dt, s=shape: torch.randn(s, dtype=dt))
+    # Many short draws, for a fair measure of the one-at-a-time double path.
+    for dtype in dtypes:
+        for seed in range(1000, 1200):
+            b.add(seed, dtype, (15,), lambda dt: torch.randn(15, dtype=dt))
     # The state carries over: the cached second normal survives a 16-at-a-time fill and is
     # shared by float32 and float64 draws of fewer than 16 elements.
     sequences = [
@@ -180,7 +189,7 @@ def build_rand():
             for shape in SIZES + SHAPES_2D + EDGE_SHAPES:
                 b.add(seed, dtype, shape, lambda dt, s=shape: torch.rand(s, dtype=dt))
         for seed in BIG_SEEDS:
-            for shape in BIG_SIZES:
+            for shape in big_shapes(seed):
                 b.add(seed, dtype, shape, lambda dt, s=shape: torch.rand(s, dtype=dt))
         for before in [["randn 1 float64"], ["randn 3 float32", "randint 0 100 4 int64"]]:
             b.add(0, dtype, (4,), lambda dt: torch.rand(4, dtype=dt), before)
