@@ -79,3 +79,4 @@ export {
   type CosineEmbeddingLossOptions,
 } from "./losses/cosine_embedding_loss.ts";
 export { type CTCLengths, CTCLoss, ctcLoss, type CTCLossOptions } from "./losses/ctc_loss.ts";
+export { BCELoss, type BCELossOptions, binaryCrossEntropy } from "./losses/binary_cross_entropy.ts";

@@ -23,6 +23,7 @@ import {
   multilabelSoftMarginLoss,
   multiMarginLoss,
 } from "../mod.ts";
+import { binaryCrossEntropy } from "../mod.ts";
 
 /** A fixture argument after decoding: a tensor, or a plain JSON value. */
 export type ArgValue = Tensor | number | boolean | string | null | number[];
@@ -197,6 +198,13 @@ export const OPS: readonly OpSpec[] = [
         args[3] as CTCLengths,
         options,
       ),
+  },
+  {
+    torch: "binary_cross_entropy",
+    name: "binaryCrossEntropy",
+    options: { weight: "weight", reduction: "reduction" },
+    differentiable: [0, 1],
+    call: twoTensors(binaryCrossEntropy),
   },
 ];
 
