@@ -80,3 +80,8 @@ export {
 } from "./losses/cosine_embedding_loss.ts";
 export { type CTCLengths, CTCLoss, ctcLoss, type CTCLossOptions } from "./losses/ctc_loss.ts";
 export { BCELoss, type BCELossOptions, binaryCrossEntropy } from "./losses/binary_cross_entropy.ts";
+export {
+  BCEWithLogitsLoss,
+  type BCEWithLogitsLossOptions,
+  binaryCrossEntropyWithLogits,
+} from "./losses/binary_cross_entropy_with_logits.ts";

@@ -23,7 +23,7 @@ import {
   multilabelSoftMarginLoss,
   multiMarginLoss,
 } from "../mod.ts";
-import { binaryCrossEntropy } from "../mod.ts";
+import { binaryCrossEntropy, binaryCrossEntropyWithLogits } from "../mod.ts";
 
 /** A fixture argument after decoding: a tensor, or a plain JSON value. */
 export type ArgValue = Tensor | number | boolean | string | null | number[];
@@ -205,6 +205,13 @@ export const OPS: readonly OpSpec[] = [
     options: { weight: "weight", reduction: "reduction" },
     differentiable: [0, 1],
     call: twoTensors(binaryCrossEntropy),
+  },
+  {
+    torch: "binary_cross_entropy_with_logits",
+    name: "binaryCrossEntropyWithLogits",
+    options: { weight: "weight", reduction: "reduction", pos_weight: "posWeight" },
+    differentiable: [0, 1],
+    call: twoTensors(binaryCrossEntropyWithLogits),
   },
 ];
 
