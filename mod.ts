@@ -85,3 +85,4 @@ export {
   type BCEWithLogitsLossOptions,
   binaryCrossEntropyWithLogits,
 } from "./losses/binary_cross_entropy_with_logits.ts";
+export { klDiv, KLDivLoss, type KLDivLossOptions, type KLDivReduction } from "./losses/kl_div.ts";

@@ -23,7 +23,7 @@ import {
   multilabelSoftMarginLoss,
   multiMarginLoss,
 } from "../mod.ts";
-import { binaryCrossEntropy, binaryCrossEntropyWithLogits } from "../mod.ts";
+import { binaryCrossEntropy, binaryCrossEntropyWithLogits, klDiv } from "../mod.ts";
 
 /** A fixture argument after decoding: a tensor, or a plain JSON value. */
 export type ArgValue = Tensor | number | boolean | string | null | number[];
@@ -212,6 +212,13 @@ export const OPS: readonly OpSpec[] = [
     options: { weight: "weight", reduction: "reduction", pos_weight: "posWeight" },
     differentiable: [0, 1],
     call: twoTensors(binaryCrossEntropyWithLogits),
+  },
+  {
+    torch: "kl_div",
+    name: "klDiv",
+    options: { reduction: "reduction", log_target: "logTarget" },
+    differentiable: [0, 1],
+    call: twoTensors(klDiv),
   },
 ];
 
