@@ -86,3 +86,8 @@ export {
   binaryCrossEntropyWithLogits,
 } from "./losses/binary_cross_entropy_with_logits.ts";
 export { klDiv, KLDivLoss, type KLDivLossOptions, type KLDivReduction } from "./losses/kl_div.ts";
+export {
+  PoissonNLLLoss,
+  poissonNllLoss,
+  type PoissonNLLLossOptions,
+} from "./losses/poisson_nll_loss.ts";

@@ -23,7 +23,7 @@ import {
   multilabelSoftMarginLoss,
   multiMarginLoss,
 } from "../mod.ts";
-import { binaryCrossEntropy, binaryCrossEntropyWithLogits, klDiv } from "../mod.ts";
+import { binaryCrossEntropy, binaryCrossEntropyWithLogits, klDiv, poissonNllLoss } from "../mod.ts";
 
 /** A fixture argument after decoding: a tensor, or a plain JSON value. */
 export type ArgValue = Tensor | number | boolean | string | null | number[];
@@ -219,6 +219,13 @@ export const OPS: readonly OpSpec[] = [
     options: { reduction: "reduction", log_target: "logTarget" },
     differentiable: [0, 1],
     call: twoTensors(klDiv),
+  },
+  {
+    torch: "poisson_nll_loss",
+    name: "poissonNllLoss",
+    options: { log_input: "logInput", full: "full", eps: "eps", reduction: "reduction" },
+    differentiable: [0, 1],
+    call: twoTensors(poissonNllLoss),
   },
 ];
 
