@@ -91,3 +91,8 @@ export {
   poissonNllLoss,
   type PoissonNLLLossOptions,
 } from "./losses/poisson_nll_loss.ts";
+export {
+  GaussianNLLLoss,
+  gaussianNllLoss,
+  type GaussianNLLLossOptions,
+} from "./losses/gaussian_nll_loss.ts";

@@ -23,7 +23,13 @@ import {
   multilabelSoftMarginLoss,
   multiMarginLoss,
 } from "../mod.ts";
-import { binaryCrossEntropy, binaryCrossEntropyWithLogits, klDiv, poissonNllLoss } from "../mod.ts";
+import {
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  gaussianNllLoss,
+  klDiv,
+  poissonNllLoss,
+} from "../mod.ts";
 
 /** A fixture argument after decoding: a tensor, or a plain JSON value. */
 export type ArgValue = Tensor | number | boolean | string | null | number[];
@@ -226,6 +232,19 @@ export const OPS: readonly OpSpec[] = [
     options: { log_input: "logInput", full: "full", eps: "eps", reduction: "reduction" },
     differentiable: [0, 1],
     call: twoTensors(poissonNllLoss),
+  },
+  {
+    torch: "gaussian_nll_loss",
+    name: "gaussianNllLoss",
+    options: { full: "full", eps: "eps", reduction: "reduction" },
+    differentiable: [0, 1, 2],
+    call: (args, options) =>
+      gaussianNllLoss(
+        asTensor(args[0], "args[0]"),
+        asTensor(args[1], "args[1]"),
+        asTensor(args[2], "args[2]"),
+        options,
+      ),
   },
 ];
 
