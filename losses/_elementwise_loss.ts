@@ -146,13 +146,3 @@ export function checkElementWeight(
   }
   return weight;
 }
-
-/** `input[1, 2]` for flat index `i` of a tensor of `shape` (`input` for a 0-d one). */
-export function elementText(name: string, shape: readonly number[], i: number): string {
-  const idx: number[] = [];
-  for (let k = shape.length - 1; k >= 0; k--) {
-    idx.unshift(i % shape[k]);
-    i = Math.floor(i / shape[k]);
-  }
-  return shape.length === 0 ? name : `${name}[${idx.join(", ")}]`;
-}

@@ -1,9 +1,5 @@
-import {
-  checkElementWeight,
-  checkSameShape,
-  elementText,
-  runElementwise,
-} from "./_elementwise_loss.ts";
+import { checkElementWeight, checkSameShape, runElementwise } from "./_elementwise_loss.ts";
+import { indexText } from "./_class_targets.ts";
 import { checkFloat, checkSameDtype, fail } from "./_checks.ts";
 import { type FloatArray, parseReduction, type Reduction } from "./_reduction.ts";
 import { cpuStorage, type Tensor } from "./tensor.ts";
@@ -114,7 +110,7 @@ function checkProbabilities(fn: string, input: Tensor): void {
     if (!(x[i] >= 0 && x[i] <= 1)) {
       fail(
         fn,
-        `input values must be in [0, 1]: ${elementText("input", input.shape, i)} is ${x[i]}`,
+        `input values must be in [0, 1]: input${indexText(input.shape, i)} is ${x[i]}`,
         RangeError,
       );
     }

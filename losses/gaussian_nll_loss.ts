@@ -1,5 +1,6 @@
-import { checkBoolean, elementText, runElementwise } from "./_elementwise_loss.ts";
+import { checkBoolean, runElementwise } from "./_elementwise_loss.ts";
 import { broadcastShape, sameShape } from "./_broadcast.ts";
+import { indexText } from "./_class_targets.ts";
 import { checkFloat, checkNumber, checkSameDtype, fail } from "./_checks.ts";
 import { type FloatArray, parseReduction, type Reduction } from "./_reduction.ts";
 import { cpuStorage, formatShape, shapeNumel, Tensor } from "./tensor.ts";
@@ -148,7 +149,7 @@ function checkNonNegative(fn: string, variance: Tensor): void {
     if (v[i] < 0) {
       fail(
         fn,
-        `var must be non-negative: ${elementText("var", variance.shape, i)} is ${v[i]}`,
+        `var must be non-negative: var${indexText(variance.shape, i)} is ${v[i]}`,
         RangeError,
       );
     }
