@@ -1,7 +1,7 @@
 import { checkBoolean, runElementwise } from "./_elementwise_loss.ts";
 import { broadcastShape } from "./_broadcast.ts";
 import { checkFloat, checkSameDtype, fail } from "./_checks.ts";
-import type { FloatArray, Reduction } from "./_reduction.ts";
+import type { Reduction } from "./_reduction.ts";
 import { shapeNumel, type Tensor } from "./tensor.ts";
 
 /**
@@ -96,7 +96,17 @@ export function klDiv(input: Tensor, target: Tensor, options: KLDivLossOptions =
     divisor: batch,
     operands: [input, target],
     differentiable: [0, 1],
-    forward: ([x, y], out, r) => (logTarget ? forwardLog : forwardProb)(x, y, out, r),
+    forward: ([x, y], out, r) => {
+      for (let i = 0; i < out.length; i++) {
+        const yi = y[i];
+        if (logTarget) {
+          out[i] = r(r(Math.exp(yi)) * r(yi - x[i]));
+        } else {
+          const xlogy = Number.isNaN(yi) ? NaN : yi === 0 ? 0 : r(yi * r(Math.log(yi)));
+          out[i] = r(xlogy - r(yi * x[i]));
+        }
+      }
+    },
     backward: ([x, y], g, [gx, gy], r) => {
       const scale = reduction === "mean" ? (i: number) => r(g(i) / n) : g;
       for (let i = 0; i < x.length; i++) {
@@ -120,30 +130,6 @@ export function klDiv(input: Tensor, target: Tensor, options: KLDivLossOptions =
       }
     },
   });
-}
-
-function forwardProb(
-  x: FloatArray,
-  y: FloatArray,
-  out: FloatArray,
-  r: (v: number) => number,
-): void {
-  for (let i = 0; i < out.length; i++) {
-    const yi = y[i];
-    const xlogy = Number.isNaN(yi) ? NaN : yi === 0 ? 0 : r(yi * r(Math.log(yi)));
-    out[i] = r(xlogy - r(yi * x[i]));
-  }
-}
-
-function forwardLog(
-  x: FloatArray,
-  y: FloatArray,
-  out: FloatArray,
-  r: (v: number) => number,
-): void {
-  for (let i = 0; i < out.length; i++) {
-    out[i] = r(r(Math.exp(y[i])) * r(y[i] - x[i]));
-  }
 }
 
 /**
