@@ -20,6 +20,34 @@ import {
 } from "./_reduction.ts";
 import { cpuStorage, formatShape, shapeNumel, Tensor } from "./tensor.ts";
 
+/**
+ * What a loss's backward reads: the expanded operands, gradOutput, and the means to sum a
+ * gradient back to an operand's shape. PyTorch computes a term that reads one operand only
+ * (`exp(x)`, `log(var)`, `xlogy(y, y)`) at that operand's own shape, so its gradient is summed
+ * over the broadcast first and multiplied by the term's derivative afterwards; a loss that
+ * follows that order matches PyTorch even where a sum over no elements meets an infinite
+ * derivative (nan).
+ */
+export interface GradContext {
+  /** The operands expanded to the broadcast shape. */
+  readonly v: readonly FloatArray[];
+  /**
+   * gradOutput's element for element `i` (the one scalar for `"mean"`/`"sum"`, already over
+   * `divisor`); the formula applies the mean's `1 / n` itself, in PyTorch's order.
+   */
+  readonly g: (i: number) => number;
+  /** The dtype's rounding step. */
+  readonly r: Rounder;
+  /** Whether operand `k` takes a gradient in this backward. */
+  wants(k: number): boolean;
+  /** A new broadcast-shape array with `f(i)` at element `i`. */
+  map(f: (i: number) => number): FloatArray;
+  /** Sums a broadcast-shape array to operand `k`'s shape (a new array unless the same). */
+  sumTo(k: number, full: FloatArray): FloatArray;
+  /** Operand `k`'s own elements, at its own shape. */
+  own(k: number): FloatArray;
+}
+
 /** One elementwise loss call, its operands already validated (one float dtype). */
 export interface ElementwiseLoss {
   /** PyTorch 1.13's name for the output's node. */
@@ -45,16 +73,10 @@ export interface ElementwiseLoss {
   /** Fills `out[i]`, the loss of element `i`, from the expanded operands `v`. */
   forward: (v: readonly FloatArray[], out: FloatArray, r: Rounder) => void;
   /**
-   * Fills `grads[k][i]` for each operand `k` whose entry is not null, where `g(i)` is
-   * gradOutput's element for element `i` (the one scalar for `"mean"`/`"sum"`, already over
-   * `divisor`); the formula applies the mean's `1 / n` itself, in PyTorch's order.
+   * The gradient of each operand `k` for which `c.wants(k)`, at the operand's own shape, by
+   * operand index; entries for the others are ignored.
    */
-  backward: (
-    v: readonly FloatArray[],
-    g: (i: number) => number,
-    grads: readonly (FloatArray | null)[],
-    r: Rounder,
-  ) => void;
+  backward: (c: GradContext) => readonly (FloatArray | null)[];
 }
 
 /** Runs one elementwise loss: forward, reduction and (when asked for) its node. */
@@ -64,7 +86,8 @@ export function runElementwise(spec: ElementwiseLoss): Tensor {
   const r = rounder(dtype);
   const layout = (k: number): readonly number[] => spec.layouts?.[k] ?? operands[k].shape;
   const v = operands.map((t, k) => expand(cpuStorage(t) as FloatArray, layout(k), shape));
-  const losses = floatStorage(dtype, shapeNumel(shape));
+  const n = shapeNumel(shape);
+  const losses = floatStorage(dtype, n);
   spec.forward(v, losses, r);
   const out = reduceLosses(losses, shape, dtype, reduction);
   const divisor = spec.divisor ?? 1;
@@ -73,15 +96,26 @@ export function runElementwise(spec: ElementwiseLoss): Tensor {
   const node = record(spec.gradFn, inputs, (gradOutput) => {
     const go = cpuStorage(gradOutput) as FloatArray;
     const scalar = r(go[0] / divisor);
-    const g = reduction === "none" ? (i: number) => go[i] : () => scalar;
-    const grads = operands.map((t, k) =>
-      spec.differentiable.includes(k) && t.requiresGrad ? floatStorage(dtype, losses.length) : null
-    );
-    spec.backward(v, g, grads, r);
+    const context: GradContext = {
+      v,
+      g: reduction === "none" ? (i) => go[i] : () => scalar,
+      r,
+      wants: (k) => spec.differentiable.includes(k) && operands[k].requiresGrad,
+      map: (f) => {
+        const a = floatStorage(dtype, n);
+        for (let i = 0; i < n; i++) a[i] = f(i);
+        return a;
+      },
+      sumTo: (k, full) => sumTo(full, shape, layout(k), dtype),
+      own: (k) => cpuStorage(operands[k]) as FloatArray,
+    };
+    const grads = spec.backward(context);
     return spec.differentiable.map((k) => {
       const gk = grads[k];
       const t = operands[k];
-      return gk === null ? null : new Tensor(sumTo(gk, shape, layout(k), dtype), t.shape, dtype);
+      return gk === null || gk === undefined || !context.wants(k)
+        ? null
+        : new Tensor(gk, t.shape, dtype);
     });
   });
   return new Tensor(out.storage, out.shape, dtype, node);

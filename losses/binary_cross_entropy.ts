@@ -83,22 +83,26 @@ export function binaryCrossEntropy(
         out[i] = w === undefined ? l : r(l * w[i]);
       }
     },
-    backward: ([x, y, w], g, [gx, gy], r) => {
+    backward: (c) => {
+      const [x, y, w] = c.v;
+      const r = c.r;
       const eps = r(EPSILON);
       const finish = (v: number, i: number): number => {
         const weighted = w === undefined ? v : r(v * w[i]);
         return mean ? r(weighted / n) : weighted;
       };
-      for (let i = 0; i < x.length; i++) {
-        if (gx !== null) {
-          const denom = Math.max(r(r(1 - x[i]) * x[i]), eps);
-          gx[i] = finish(r(r(g(i) * r(x[i] - y[i])) / denom), i);
-        }
-        if (gy !== null) {
-          const logit = r(Math.log(r(x[i] / r(1 - x[i]))));
-          gy[i] = finish(r(-logit * g(i)), i);
-        }
-      }
+      // input and target have one shape, so nothing is summed back.
+      return [
+        c.wants(0)
+          ? c.map((i) => {
+            const denom = Math.max(r(r(1 - x[i]) * x[i]), eps);
+            return finish(r(r(c.g(i) * r(x[i] - y[i])) / denom), i);
+          })
+          : null,
+        c.wants(1)
+          ? c.map((i) => finish(r(-r(Math.log(r(x[i] / r(1 - x[i])))) * c.g(i)), i))
+          : null,
+      ];
     },
   });
 }

@@ -113,32 +113,38 @@ export function binaryCrossEntropyWithLogits(
         out[i] = w === undefined ? l : r(l * w[i]);
       }
     },
-    backward: (v, g, [gx, gy], r) => {
-      const [x, y] = v;
-      const w = v[wAt];
-      const p = v[pAt];
+    backward: (c) => {
+      const [x, y] = c.v;
+      const w = c.v[wAt];
+      const p = c.v[pAt];
+      const r = c.r;
       const finish = (value: number, i: number): number => {
         const weighted = w === undefined ? value : r(value * w[i]);
         return mean ? r(weighted / n) : weighted;
       };
-      for (let i = 0; i < x.length; i++) {
-        const xi = x[i];
-        const yi = y[i];
-        if (gx !== null) {
-          let d: number;
-          if (p === undefined) {
-            d = r(sigmoid(xi, r) - yi);
-          } else {
-            const t = r(p[i] * yi);
-            d = r(r(r(r(t + 1) - yi) * sigmoid(xi, r)) - t);
-          }
-          gx[i] = finish(r(d * g(i)), i);
-        }
-        if (gy !== null) {
-          const d = p === undefined ? -xi : r(logSigmoid(-xi, r) - r(logSigmoid(xi, r) * p[i]));
-          gy[i] = finish(r(d * g(i)), i);
-        }
-      }
+      // input and target have one shape, so nothing is summed back.
+      return [
+        c.wants(0)
+          ? c.map((i) => {
+            const xi = x[i];
+            let d: number;
+            if (p === undefined) {
+              d = r(sigmoid(xi, r) - y[i]);
+            } else {
+              const t = r(p[i] * y[i]);
+              d = r(r(r(r(t + 1) - y[i]) * sigmoid(xi, r)) - t);
+            }
+            return finish(r(d * c.g(i)), i);
+          })
+          : null,
+        c.wants(1)
+          ? c.map((i) => {
+            const xi = x[i];
+            const d = p === undefined ? -xi : r(logSigmoid(-xi, r) - r(logSigmoid(xi, r) * p[i]));
+            return finish(r(d * c.g(i)), i);
+          })
+          : null,
+      ];
     },
   });
 }

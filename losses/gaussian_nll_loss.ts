@@ -1,8 +1,8 @@
 import { checkBoolean, runElementwise } from "./_elementwise_loss.ts";
-import { broadcastShape, sameShape } from "./_broadcast.ts";
+import { broadcastShape, expand, sameShape, sumTo } from "./_broadcast.ts";
 import { indexText } from "./_class_targets.ts";
 import { checkFloat, checkNumber, checkSameDtype, fail } from "./_checks.ts";
-import { type FloatArray, parseReduction, type Reduction } from "./_reduction.ts";
+import { type FloatArray, floatStorage, parseReduction, type Reduction } from "./_reduction.ts";
 import { cpuStorage, formatShape, shapeNumel, Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode gaussianNllLoss} and {@linkcode GaussianNLLLoss}. */
@@ -20,9 +20,10 @@ export interface GaussianNLLLossOptions {
 //   any(var < 0) raises
 //   var = var.clone(); with no_grad: var.clamp_(min=eps)      (the clamp is not recorded)
 //   l = 0.5 * (log(var) + (x - y)^2 / var)  (+ 0.5 * log(2 pi) when full)
-// Gradients follow the ops (mean's grad / numel first), with var the clamped value:
-//   h = 0.5 * g ; grad_x = (h / var) * 2(x - y) ; grad_y = -grad_x
-//   grad_var = -h * (((x - y)^2 / var) / var) + h / var
+// Gradients follow the ops (mean's grad / numel first), with var the clamped value; S sums
+// over the broadcast dimensions to the shape where a term lives:
+//   h = 0.5 * g ; grad_x = S(h / var) * 2(x - y) ; grad_y = -grad_x   (S to x, y broadcast)
+//   grad_var = S(-h * (((x - y)^2 / var) / var)) + S(h) / var          (S to var's shape)
 const HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
 
 /**
@@ -38,7 +39,9 @@ const HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
  * shared along it), or that with a last dimension of 1; `input`, `target` and `var` then
  * broadcast together, as in PyTorch. A negative variance throws. As in PyTorch, the clamp at
  * `eps` is done outside autograd: where `var` was raised to `eps`, its gradient is the
- * formula's gradient at `eps` rather than 0. All three tensors take gradients.
+ * formula's gradient at `eps` rather than 0. All three tensors take gradients; `log(var)` is
+ * differentiated at var's own shape, as in PyTorch, so a broadcast over no elements with a
+ * zero or nan variance still gives var a nan gradient.
  *
  * @example Usage
  * ```ts
@@ -80,6 +83,8 @@ export function gaussianNllLoss(
   const shape = broadcastShape(fn, { input, target, var: varView });
   checkNonNegative(fn, variance);
   const n = shapeNumel(shape);
+  const diffShape = broadcastShape(fn, { input, target });
+  const dtype = input.dtype;
   const gradFn = reduction === "none"
     ? (full ? "AddBackward0" : "MulBackward0")
     : reduction === "mean"
@@ -104,22 +109,45 @@ export function gaussianNllLoss(
         out[i] = full ? r(l + constant) : l;
       }
     },
-    backward: ([x, y, v], g, [gx, gy, gv], r) => {
+    backward: (c) => {
+      const [x, y, v] = c.v;
+      const r = c.r;
       const epsR = r(eps);
-      for (let i = 0; i < x.length; i++) {
-        const h = r((reduction === "mean" ? r(g(i) / n) : g(i)) * 0.5);
-        const vc = clamped(v[i], epsR);
-        const d = r(x[i] - y[i]);
-        if (gx !== null || gy !== null) {
-          const gd = r(r(h / vc) * r(2 * d));
-          if (gx !== null) gx[i] = gd;
-          if (gy !== null) gy[i] = -gd;
-        }
-        if (gv !== null) {
-          const fromDiv = r(-h * r(r(r(d * d) / vc) / vc));
-          gv[i] = r(fromDiv + r(h / vc));
+      const h = c.map((i) => r((reduction === "mean" ? r(c.g(i) / n) : c.g(i)) * 0.5));
+      let gx: FloatArray | null = null;
+      let gy: FloatArray | null = null;
+      if (c.wants(0) || c.wants(1)) {
+        // (x - y)^2 has the shape of x and y broadcast together: the quotient's gradient is
+        // summed to it before the square's 2 (x - y) multiplies it.
+        const gd = sumTo(c.map((i) => r(h[i] / clamped(v[i], epsR))), shape, diffShape, dtype);
+        const xd = expand(c.own(0), input.shape, diffShape);
+        const yd = expand(c.own(1), target.shape, diffShape);
+        for (let j = 0; j < gd.length; j++) gd[j] = r(gd[j] * r(2 * r(xd[j] - yd[j])));
+        if (c.wants(0)) gx = sumTo(gd, diffShape, input.shape, dtype);
+        if (c.wants(1)) {
+          const s = sumTo(gd, diffShape, target.shape, dtype);
+          gy = floatStorage(dtype, s.length);
+          for (let j = 0; j < s.length; j++) gy[j] = -s[j];
         }
       }
+      let gv: FloatArray | null = null;
+      if (c.wants(2)) {
+        gv = c.sumTo(
+          2,
+          c.map((i) => {
+            const vc = clamped(v[i], epsR);
+            const d = r(x[i] - y[i]);
+            return r(-h[i] * r(r(r(d * d) / vc) / vc));
+          }),
+        );
+        // log(var) is computed at var's shape: its gradient is summed, then divided by var.
+        const fromLog = c.sumTo(2, h);
+        const vOwn = c.own(2);
+        for (let j = 0; j < gv.length; j++) {
+          gv[j] = r(gv[j] + r(fromLog[j] / clamped(vOwn[j], epsR)));
+        }
+      }
+      return [gx, gy, gv];
     },
   });
 }

@@ -1,7 +1,7 @@
 import { checkBoolean, runElementwise } from "./_elementwise_loss.ts";
 import { broadcastShape } from "./_broadcast.ts";
 import { checkFloat, checkSameDtype, fail } from "./_checks.ts";
-import type { Reduction } from "./_reduction.ts";
+import type { Reduction, Rounder } from "./_reduction.ts";
 import { shapeNumel, type Tensor } from "./tensor.ts";
 
 /**
@@ -22,9 +22,16 @@ export interface KLDivLossOptions {
 //   l = xlogy(y, y) - y * x          xlogy(y, y) = 0 where y == 0, nan where y is nan
 //   l = exp(y) * (y - x)             log_target
 //   batchmean: sum(l) / input.size(0) (just the sum for a 0-d input)
-// Gradients follow the ops (mean's grad / numel and batchmean's grad / batch come first):
-//   grad_x = -g * y                  grad_y = -g * x + g * xlogy(y != 0, y) + (g * y) / y
-//   grad_x = -(g * exp(y))           grad_y = (g * (y - x)) * exp(y) + g * exp(y)   (log_target)
+// Gradients follow the ops (mean's grad / numel and batchmean's grad / batch come first);
+// S sums over the broadcast dimensions to y's shape, where xlogy(y, y) and exp(y) live:
+//   grad_x = -g * y                  grad_y = S(-g * x) + xlogy(S(g), y) + (S(g) * y) / y
+//   (xlogy(S(g), y) masked to 0 where y == 0: derivatives.yaml's gradient for xlogy's self)
+//   grad_x = -(g * exp(y))           grad_y = S(g * (y - x)) * exp(y) + S(g * exp(y))  (log_target)
+
+/** PyTorch's xlogy: nan where y is nan, else 0 where x is 0, else x * log(y). */
+function xlogy(x: number, y: number, r: Rounder): number {
+  return Number.isNaN(y) ? NaN : x === 0 ? 0 : r(x * r(Math.log(y)));
+}
 
 function parseKLReduction(fn: string, value: unknown = "mean"): KLDivReduction {
   if (value === "none" || value === "mean" || value === "sum" || value === "batchmean") {
@@ -53,7 +60,9 @@ function parseKLReduction(fn: string, value: unknown = "mean"): KLDivReduction {
  * warns about this; `"batchmean"` gives the true KL divergence). A target of 0 contributes 0
  * to the loss (PyTorch's `xlogy`), but its gradient is nan (`(g * y) / y` at `y = 0`), and a
  * negative target gives nan. The target takes a gradient, as in PyTorch. Shapes that
- * broadcast compute over the broadcast shape.
+ * broadcast compute over the broadcast shape; as in PyTorch, the target's own terms are
+ * differentiated at the target's shape, so a broadcast over no elements still gives nan
+ * where `0 * inf` or `0 / 0` meets them.
  *
  * @example Usage
  * ```ts
@@ -102,32 +111,39 @@ export function klDiv(input: Tensor, target: Tensor, options: KLDivLossOptions =
         if (logTarget) {
           out[i] = r(r(Math.exp(yi)) * r(yi - x[i]));
         } else {
-          const xlogy = Number.isNaN(yi) ? NaN : yi === 0 ? 0 : r(yi * r(Math.log(yi)));
-          out[i] = r(xlogy - r(yi * x[i]));
+          out[i] = r(xlogy(yi, yi, r) - r(yi * x[i]));
         }
       }
     },
-    backward: ([x, y], g, [gx, gy], r) => {
-      const scale = reduction === "mean" ? (i: number) => r(g(i) / n) : g;
-      for (let i = 0; i < x.length; i++) {
-        const gi = scale(i);
-        const xi = x[i];
-        const yi = y[i];
-        if (logTarget) {
-          const e = r(Math.exp(yi));
-          const gE = r(gi * e);
-          if (gx !== null) gx[i] = -gE;
-          if (gy !== null) gy[i] = r(r(r(gi * r(yi - xi)) * e) + gE);
-        } else {
-          if (gx !== null) gx[i] = r(-gi * yi);
-          if (gy !== null) {
-            const fromMul = r(-gi * xi);
-            const fromSelf = yi === 0 ? 0 : r(gi * r(Math.log(yi)));
-            const fromOther = r(r(gi * yi) / yi);
-            gy[i] = r(r(fromMul + fromSelf) + fromOther);
+    backward: (c) => {
+      const [x, y] = c.v;
+      const r = c.r;
+      const g = c.map(reduction === "mean" ? (i) => r(c.g(i) / n) : c.g);
+      const yOwn = c.own(1);
+      if (logTarget) {
+        // exp(y) is computed at y's shape: its gradient is summed before the factor exp(y).
+        const gE = c.map((i) => r(g[i] * r(Math.exp(y[i]))));
+        const gy = c.wants(1) ? c.sumTo(1, c.map((i) => r(g[i] * r(y[i] - x[i])))) : null;
+        if (gy !== null) {
+          const fromSub = c.sumTo(1, gE);
+          for (let j = 0; j < gy.length; j++) {
+            gy[j] = r(r(gy[j] * r(Math.exp(yOwn[j]))) + fromSub[j]);
           }
         }
+        return [c.wants(0) ? c.sumTo(0, c.map((i) => -gE[i])) : null, gy];
       }
+      // xlogy(y, y) is computed at y's shape, y * x at the broadcast shape.
+      const gy = c.wants(1) ? c.sumTo(1, c.map((i) => r(-g[i] * x[i]))) : null;
+      if (gy !== null) {
+        const gSelf = c.sumTo(1, g);
+        for (let j = 0; j < gy.length; j++) {
+          const yj = yOwn[j];
+          const fromSelf = yj === 0 ? 0 : xlogy(gSelf[j], yj, r);
+          const fromOther = r(r(gSelf[j] * yj) / yj);
+          gy[j] = r(r(gy[j] + fromSelf) + fromOther);
+        }
+      }
+      return [c.wants(0) ? c.sumTo(0, c.map((i) => r(-g[i] * y[i]))) : null, gy];
     },
   });
 }

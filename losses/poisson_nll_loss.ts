@@ -1,7 +1,7 @@
 import { checkBoolean, runElementwise } from "./_elementwise_loss.ts";
 import { broadcastShape } from "./_broadcast.ts";
 import { checkFloat, checkNumber, checkSameDtype } from "./_checks.ts";
-import { parseReduction, type Reduction } from "./_reduction.ts";
+import { type FloatArray, parseReduction, type Reduction } from "./_reduction.ts";
 import { shapeNumel, type Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode poissonNllLoss} and {@linkcode PoissonNLLLoss}. */
@@ -20,7 +20,9 @@ export interface PoissonNLLLossOptions {
 //   l = exp(x) - y * x                              log_input
 //   l = x - y * log(x + eps)                        otherwise
 //   full: l += (y * log(y) - y + 0.5 * log(2 * pi * y)).masked_fill(y <= 1, 0)
-// Gradients follow the ops (mean's grad / numel first). masked_fill zeroes the Stirling
+// Gradients follow the ops (mean's grad / numel first); a term that reads x or y alone is
+// computed at that operand's shape, so its gradient is summed over the broadcast before its
+// own derivative multiplies it. masked_fill zeroes the Stirling
 // term's gradient where y <= 1, but the chain still multiplies that zero by log(y) and divides
 // it by y, so the target's gradient is nan at y = 0 and y < 0 when full is set.
 const TWO_PI = 2 * Math.PI;
@@ -39,7 +41,10 @@ const TWO_PI = 2 * Math.PI;
  * Both input and target take gradients, as in PyTorch, whose composite formula this follows
  * step by step: with `full`, the target's gradient is nan where the target is 0 or negative
  * (the masked Stirling term still passes `0 * log(0)` back), and a non-positive rate with
- * `logInput: false` gives nan. Shapes that broadcast compute over the broadcast shape.
+ * `logInput: false` gives nan. Shapes that broadcast compute over the broadcast shape; as in
+ * PyTorch, terms of one operand (`exp(x)`, `log(x + eps)`, the Stirling term) are
+ * differentiated at that operand's shape, so a broadcast over no elements still gives nan
+ * where `0 * inf` or `0 / 0` meets them.
  *
  * @example Usage
  * ```ts
@@ -101,32 +106,47 @@ export function poissonNllLoss(
         out[i] = l;
       }
     },
-    backward: ([x, y], g, [gx, gy], r) => {
+    backward: (c) => {
+      const [x, y] = c.v;
+      const r = c.r;
       const epsR = r(eps);
       const twoPi = r(TWO_PI);
-      for (let i = 0; i < x.length; i++) {
-        const gi = reduction === "mean" ? r(g(i) / n) : g(i);
-        const xi = x[i];
-        const yi = y[i];
-        // exp(x) - y * x  or  x - y * log(x + eps): the subtrahend gets -g.
-        const neg = -gi;
-        if (logInput) {
-          if (gx !== null) gx[i] = r(r(gi * r(Math.exp(xi))) + r(neg * yi));
-          if (gy !== null) gy[i] = r(neg * xi);
-        } else {
-          const shifted = r(xi + epsR);
-          if (gx !== null) gx[i] = r(gi + r(r(neg * yi) / shifted));
-          if (gy !== null) gy[i] = r(neg * r(Math.log(shifted)));
-        }
-        if (full && gy !== null) {
-          // y * log(y) - y + 0.5 * log(2 pi y), its gradient masked where y <= 1.
-          const gs = yi <= 1 ? 0 : gi;
-          const fromMul = r(gs * r(Math.log(yi)));
-          const fromLog = r(r(gs * yi) / yi);
-          const fromHalfLog = r(r(r(gs * 0.5) / r(twoPi * yi)) * twoPi);
-          gy[i] = r(r(r(r(gy[i] + fromMul) + fromLog) - gs) + fromHalfLog);
+      const g = c.map(reduction === "mean" ? (i) => r(c.g(i) / n) : c.g);
+      // exp(x), x + eps and log(x + eps) are computed at x's shape, the Stirling term at y's:
+      // their gradients are summed over the broadcast before their own factors apply.
+      let gx: FloatArray | null = null;
+      if (c.wants(0)) {
+        const fromMul = c.sumTo(0, c.map((i) => r(-g[i] * y[i])));
+        const fromFirst = c.sumTo(0, g);
+        const xOwn = c.own(0);
+        gx = fromMul; // a new array (fromFirst may be g itself), each element read first
+        for (let j = 0; j < gx.length; j++) {
+          gx[j] = logInput
+            ? r(r(fromFirst[j] * r(Math.exp(xOwn[j]))) + fromMul[j])
+            : r(fromFirst[j] + r(fromMul[j] / r(xOwn[j] + epsR)));
         }
       }
+      let gy: FloatArray | null = null;
+      if (c.wants(1)) {
+        gy = c.sumTo(
+          1,
+          c.map((i) => r(-g[i] * (logInput ? x[i] : r(Math.log(r(x[i] + epsR)))))),
+        );
+        if (full) {
+          // y * log(y) - y + 0.5 * log(2 pi y), its gradient masked where y <= 1.
+          const gSum = c.sumTo(1, g);
+          const yOwn = c.own(1);
+          for (let j = 0; j < gy.length; j++) {
+            const yj = yOwn[j];
+            const gs = yj <= 1 ? 0 : gSum[j];
+            const fromMul = r(gs * r(Math.log(yj)));
+            const fromLog = r(r(gs * yj) / yj);
+            const fromHalfLog = r(r(r(gs * 0.5) / r(twoPi * yj)) * twoPi);
+            gy[j] = r(r(r(r(gy[j] + fromMul) + fromLog) - gs) + fromHalfLog);
+          }
+        }
+      }
+      return [gx, gy];
     },
   });
 }

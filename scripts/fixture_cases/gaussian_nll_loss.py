@@ -5,14 +5,14 @@ import torch
 # (input shape, target shape, var shape): same shape, var one dim short, var last dim 1,
 # unbatched forms, and a target that broadcasts.
 SHAPES = [
-    ([3, 4], [3, 4], [3, 4]),
-    ([3, 4], [3, 4], [3]),
-    ([3, 4], [3, 4], [3, 1]),
+    ([2, 3], [2, 3], [2, 3]),
+    ([2, 3], [2, 3], [2]),
+    ([2, 3], [2, 3], [2, 1]),
     ([2, 3, 2], [2, 3, 2], [2, 3]),
     ([4], [4], []),
     ([4], [4], [1]),
     ([], [], []),
-    ([3, 4], [4], [3, 1]),
+    ([2, 3], [3], [2, 1]),
     ([0, 4], [0, 4], [0]),
 ]
 
@@ -93,6 +93,20 @@ def build(b, h):
             [0, 1, 2],
             expect_error=False,
         )
+
+    # A broadcast over no elements: log(var) lives at var's shape, so its gradient is 0 summed
+    # and then divided by var (0 / 0 with eps = 0: nan).
+    for dt in h.DTYPES:
+        for red in ["sum", "none"]:
+            b.add(
+                [red, h.dname(dt), "eps=0", "empty_broadcast", "1x4-0x4-1x4"],
+                lambda: (
+                    [h.randn([1, 4], dt), h.randn([0, 4], dt), h.tensor([[0.0, 1.0, h.NAN, 0.5]], dt)],
+                    {"reduction": red, "eps": 0.0},
+                ),
+                [0, 1, 2],
+                expect_error=False,
+            )
 
     def err(parts, make, rg=(0, 1, 2)):
         b.add(parts, make, list(rg), expect_error=True)

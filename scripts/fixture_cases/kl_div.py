@@ -76,6 +76,26 @@ def build(b, h):
             expect_error=False,
         )
 
+    # A broadcast over no elements: the target's xlogy and exp terms live at its own shape, so
+    # their gradients are 0 summed and then multiplied (0 * inf, 0 / 0: nan in places).
+    for dt in h.DTYPES:
+        for red in ["sum", "none"]:
+            b.add(
+                [red, h.dname(dt), "empty_broadcast", "0x3-3"],
+                lambda: ([logp([0, 3], dt), h.tensor([-h.INF, 0.0, -50.0], dt)], {"reduction": red}),
+                [0, 1],
+                expect_error=False,
+            )
+            b.add(
+                [red, h.dname(dt), "log_target", "empty_broadcast", "0x3-3"],
+                lambda: (
+                    [logp([0, 3], dt), h.tensor([h.INF, 0.0, -h.INF], dt)],
+                    {"reduction": red, "log_target": True},
+                ),
+                [0, 1],
+                expect_error=False,
+            )
+
     def err(parts, make, rg=(0, 1)):
         b.add(parts, make, list(rg), expect_error=True)
 

@@ -91,6 +91,29 @@ def build(b, h):
             expect_error=False,
         )
 
+    # A broadcast over no elements: exp(x), log(x + eps) and the Stirling term live at their
+    # operand's shape, so their gradients are 0 summed and then multiplied (nan in places).
+    for dt in h.DTYPES:
+        for log_input in [True, False]:
+            b.add(
+                ["sum", h.dname(dt), f"log_input={log_input}", "full=True", "empty_broadcast", "1x4-0x4"],
+                lambda: (
+                    [h.tensor([[1000.0, 0.5, -1e-8, 0.0]], dt), h.tensor([[]], dt).reshape(0, 4)],
+                    {"reduction": "sum", "log_input": log_input, "full": True},
+                ),
+                [0, 1],
+                expect_error=False,
+            )
+            b.add(
+                ["none", h.dname(dt), f"log_input={log_input}", "full=True", "empty_broadcast", "0x4-4"],
+                lambda: (
+                    [h.tensor([[]], dt).reshape(0, 4), h.tensor([0.0, -1.0, 2.0, h.INF], dt)],
+                    {"reduction": "none", "log_input": log_input, "full": True},
+                ),
+                [0, 1],
+                expect_error=False,
+            )
+
     def err(parts, make, rg=(0, 1)):
         b.add(parts, make, list(rg), expect_error=True)
 
