@@ -33,6 +33,11 @@ def build(b, h):
                 lambda: ([rand([2, 3, 4], dt), binary([2, 3, 4], dt)], {**rk, "weight": rand([3, 1], dt)}),
             )
             add(["grad=input", "3x4"], lambda: ([rand([3, 4], dt), rand([3, 4], dt)], rk), rg=(0,))
+            add(
+                ["grad=target", "weight=4", "3x4"],
+                lambda: ([rand([3, 4], dt), rand([3, 4], dt)], {**rk, "weight": rand([4], dt)}),
+                rg=(1,),
+            )
             # Exactly 0 and 1: log clamps at -100; input grad divides by max((1-x)x, 1e-12);
             # target grad is -logit(x), infinite here.
             add(

@@ -51,6 +51,11 @@ def build(b, h):
                 lambda: ([logits([0, 4], dt), rand([0, 4], dt)], {**rk, "pos_weight": rand([4], dt)}),
             )
             add(["grad=input", "3x4"], lambda: ([logits([3, 4], dt), rand([3, 4], dt)], rk), rg=(0,))
+            add(
+                ["grad=target", "pos_weight=4", "3x4"],
+                lambda: ([logits([3, 4], dt), rand([3, 4], dt)], {**rk, "pos_weight": rand([4], dt) * 3}),
+                rg=(1,),
+            )
             # |x| large enough that exp(|x|) overflows: the max-shift keeps every value finite.
             big = [1e4, -1e4, 200.0, -200.0, 100.0, -100.0, 40.0, -40.0]
             add(

@@ -72,6 +72,12 @@ def build(b, h):
             expect_error=False,
         )
         b.add(
+            ["sum", d, "grad=target", "2x3-3-2"],
+            lambda: ([h.randn([2, 3], dt), h.randn([3], dt), var([2], dt)], {"reduction": "sum"}),
+            [1],
+            expect_error=False,
+        )
+        b.add(
             ["mean", d, "eps=0", "var=zero", "4-4-4"],
             lambda: (
                 [h.randn([4], dt), h.randn([4], dt), h.tensor([0.0, 1.0, 0.5, 2.0], dt)],

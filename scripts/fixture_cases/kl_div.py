@@ -63,6 +63,16 @@ def build(b, h):
                         rg=(0,),
                     )
     for dt in h.DTYPES:
+        for lt in [False, True]:
+            b.add(
+                ["sum", h.dname(dt), "log_target" if lt else "", "grad=target", "broadcast", "3x4-4"],
+                lambda: (
+                    [logp([3, 4], dt), logp([4], dt) if lt else probs([4], dt)],
+                    {"reduction": "sum", "log_target": lt},
+                ),
+                [1],
+                expect_error=False,
+            )
         b.add(
             ["default", h.dname(dt), "3x4"],
             lambda: ([logp([3, 4], dt), probs([3, 4], dt)], {}),

@@ -84,6 +84,16 @@ def build(b, h):
             [0, 1],
             expect_error=False,
         )
+        for log_input in [True, False]:
+            b.add(
+                ["sum", d, f"log_input={log_input}", "full=True", "grad=target", "broadcast", "3x4-4"],
+                lambda: (
+                    [rates([3, 4], dt), counts([4], dt)],
+                    {"reduction": "sum", "log_input": log_input, "full": True},
+                ),
+                [1],
+                expect_error=False,
+            )
         b.add(
             ["default", d, "grad=input", "2x3x4"],
             lambda: ([h.randn([2, 3, 4], dt), counts([2, 3, 4], dt)], {}),
