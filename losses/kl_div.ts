@@ -89,20 +89,21 @@ export function klDiv(input: Tensor, target: Tensor, options: KLDivLossOptions =
   checkFloat(fn, { input, target });
   checkSameDtype(fn, { input, target });
   const shape = broadcastShape(fn, { input, target });
-  const batch = reduction === "batchmean" && input.shape.length > 0 ? input.shape[0] : 1;
+  // batchmean divides the sum by input.shape[0], except for a 0-d input (just the sum).
+  const divides = reduction === "batchmean" && input.shape.length > 0;
   const n = shapeNumel(shape);
   const gradFn = reduction === "none"
     ? (logTarget ? "MulBackward0" : "SubBackward0")
     : reduction === "mean"
     ? "MeanBackward0"
-    : reduction === "batchmean" && input.shape.length > 0
+    : divides
     ? "DivBackward0"
     : "SumBackward0";
   return runElementwise({
     gradFn,
     shape,
     reduction: reduction === "batchmean" ? "sum" : reduction,
-    divisor: batch,
+    divisor: divides ? input.shape[0] : 1,
     operands: [input, target],
     differentiable: [0, 1],
     forward: ([x, y], out, r) => {
