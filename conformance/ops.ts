@@ -24,6 +24,13 @@ import {
   multiMarginLoss,
 } from "../mod.ts";
 import * as lib from "../mod.ts";
+import {
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  gaussianNllLoss,
+  klDiv,
+  poissonNllLoss,
+} from "../mod.ts";
 
 /** A fixture argument after decoding: a tensor, or a plain JSON value. */
 export type ArgValue = Tensor | number | boolean | string | null | number[];
@@ -377,6 +384,47 @@ export const OPS: readonly OpSpec[] = [
       ),
   },
   ...TRIPLET_OPS,
+  {
+    torch: "binary_cross_entropy",
+    name: "binaryCrossEntropy",
+    options: { weight: "weight", reduction: "reduction" },
+    differentiable: [0, 1],
+    call: twoTensors(binaryCrossEntropy),
+  },
+  {
+    torch: "binary_cross_entropy_with_logits",
+    name: "binaryCrossEntropyWithLogits",
+    options: { weight: "weight", reduction: "reduction", pos_weight: "posWeight" },
+    differentiable: [0, 1],
+    call: twoTensors(binaryCrossEntropyWithLogits),
+  },
+  {
+    torch: "kl_div",
+    name: "klDiv",
+    options: { reduction: "reduction", log_target: "logTarget" },
+    differentiable: [0, 1],
+    call: twoTensors(klDiv),
+  },
+  {
+    torch: "poisson_nll_loss",
+    name: "poissonNllLoss",
+    options: { log_input: "logInput", full: "full", eps: "eps", reduction: "reduction" },
+    differentiable: [0, 1],
+    call: twoTensors(poissonNllLoss),
+  },
+  {
+    torch: "gaussian_nll_loss",
+    name: "gaussianNllLoss",
+    options: { full: "full", eps: "eps", reduction: "reduction" },
+    differentiable: [0, 1, 2],
+    call: (args, options) =>
+      gaussianNllLoss(
+        asTensor(args[0], "args[0]"),
+        asTensor(args[1], "args[1]"),
+        asTensor(args[2], "args[2]"),
+        options,
+      ),
+  },
 ];
 
 /** The spec for a torch op name, or `undefined`. */
