@@ -114,6 +114,23 @@ export {
   tripletMarginWithDistanceLoss,
   type TripletMarginWithDistanceLossOptions,
 } from "./losses/triplet_margin_with_distance_loss.ts";
+export { BCELoss, type BCELossOptions, binaryCrossEntropy } from "./losses/binary_cross_entropy.ts";
+export {
+  BCEWithLogitsLoss,
+  type BCEWithLogitsLossOptions,
+  binaryCrossEntropyWithLogits,
+} from "./losses/binary_cross_entropy_with_logits.ts";
+export { klDiv, KLDivLoss, type KLDivLossOptions, type KLDivReduction } from "./losses/kl_div.ts";
+export {
+  PoissonNLLLoss,
+  poissonNllLoss,
+  type PoissonNLLLossOptions,
+} from "./losses/poisson_nll_loss.ts";
+export {
+  GaussianNLLLoss,
+  gaussianNllLoss,
+  type GaussianNLLLossOptions,
+} from "./losses/gaussian_nll_loss.ts";
 export {
   type CpuCapability,
   defaultGenerator,

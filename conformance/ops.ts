@@ -6,24 +6,47 @@
  */
 
 import {
+  abs,
+  add,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  clamp,
+  clampMin,
+  cosineEmbeddingLoss,
   crossEntropy,
+  type CTCLengths,
+  ctcLoss,
+  div,
+  gaussianNllLoss,
   hingeEmbeddingLoss,
+  huberLoss,
+  klDiv,
   l1Loss,
   logSoftmax,
+  marginRankingLoss,
+  maximum,
+  mean,
+  minimum,
   mseLoss,
-  nllLoss,
-  softmax,
-  type Tensor,
-} from "../mod.ts";
-import { huberLoss, marginRankingLoss, smoothL1Loss, softMarginLoss } from "../mod.ts";
-import { type CTCLengths, ctcLoss } from "../mod.ts";
-import {
-  cosineEmbeddingLoss,
+  mul,
   multilabelMarginLoss,
   multilabelSoftMarginLoss,
   multiMarginLoss,
+  neg,
+  nllLoss,
+  pairwiseDistance,
+  poissonNllLoss,
+  pow,
+  smoothL1Loss,
+  softMarginLoss,
+  softmax,
+  sqrt,
+  sub,
+  sum,
+  type Tensor,
+  tripletMarginLoss,
+  tripletMarginWithDistanceLoss,
 } from "../mod.ts";
-import * as lib from "../mod.ts";
 import { RANDOM_OPTIONS, randomCall } from "./_random.ts";
 
 /** A fixture argument after decoding: a tensor, or a plain JSON value. */
@@ -101,24 +124,24 @@ function asOperand(v: ArgValue, what: string): Tensor | number {
  */
 export const NAMED_DISTANCES: Readonly<Record<string, (a: Tensor, b: Tensor) => Tensor>> = {
   // F.pairwise_distance(a, b)
-  pairwise: (a, b) => lib.pairwiseDistance(a, b),
+  pairwise: (a, b) => pairwiseDistance(a, b),
   // F.pairwise_distance(a, b, p=1.0, eps=0.0)
-  pairwise_p1: (a, b) => lib.pairwiseDistance(a, b, { p: 1, eps: 0 }),
+  pairwise_p1: (a, b) => pairwiseDistance(a, b, { p: 1, eps: 0 }),
   // (a - b).abs().sum(-1)
-  l1: (a, b) => lib.sum(lib.abs(lib.sub(a, b)), { dim: -1 }),
+  l1: (a, b) => sum(abs(sub(a, b)), { dim: -1 }),
   // (a - b).pow(2).sum(-1)
-  squared: (a, b) => lib.sum(lib.pow(lib.sub(a, b), 2), { dim: -1 }),
+  squared: (a, b) => sum(pow(sub(a, b), 2), { dim: -1 }),
   // (a - b).pow(2).sum(-1).sqrt(): no eps, so a zero distance has a nan gradient
-  euclidean: (a, b) => lib.sqrt(lib.sum(lib.pow(lib.sub(a, b), 2), { dim: -1 })),
+  euclidean: (a, b) => sqrt(sum(pow(sub(a, b), 2), { dim: -1 })),
   // (a - b).abs().pow(3).mean(-1)
-  mean_cubed: (a, b) => lib.mean(lib.pow(lib.abs(lib.sub(a, b)), 3), { dim: -1 }),
+  mean_cubed: (a, b) => mean(pow(abs(sub(a, b)), 3), { dim: -1 }),
   // 1 - (a * b).sum(-1) / ((a * a).sum(-1) * (b * b).sum(-1)).sqrt()
   cosine: (a, b) =>
-    lib.sub(
+    sub(
       1,
-      lib.div(
-        lib.sum(lib.mul(a, b), { dim: -1 }),
-        lib.sqrt(lib.mul(lib.sum(lib.mul(a, a), { dim: -1 }), lib.sum(lib.mul(b, b), { dim: -1 }))),
+      div(
+        sum(mul(a, b), { dim: -1 }),
+        sqrt(mul(sum(mul(a, a), { dim: -1 }), sum(mul(b, b), { dim: -1 }))),
       ),
     ),
   // lambda a, b: 1.0 (not a tensor: an error case)
@@ -133,7 +156,7 @@ function tripletWithDistance(args: readonly ArgValue[], options: Record<string, 
   if (distanceFunction !== undefined && named === undefined) {
     throw new TypeError(`unknown distance_function ${String(distanceFunction)}`);
   }
-  return lib.tripletMarginWithDistanceLoss(
+  return tripletMarginWithDistanceLoss(
     asTensor(args[0], "args[0]"),
     asTensor(args[1], "args[1]"),
     asTensor(args[2], "args[2]"),
@@ -165,7 +188,7 @@ function unaryRow(torch: string, name: string, f: (input: Tensor) => Tensor): Op
   };
 }
 
-function reduceRow(torch: string, name: string, f: typeof lib.sum): OpSpec {
+function reduceRow(torch: string, name: string, f: typeof sum): OpSpec {
   return {
     torch,
     name,
@@ -183,7 +206,7 @@ const TRIPLET_OPS: readonly OpSpec[] = [
     options: { margin: "margin", p: "p", eps: "eps", swap: "swap", reduction: "reduction" },
     differentiable: [0, 1, 2],
     call: (args, options) =>
-      lib.tripletMarginLoss(
+      tripletMarginLoss(
         asTensor(args[0], "args[0]"),
         asTensor(args[1], "args[1]"),
         asTensor(args[2], "args[2]"),
@@ -208,34 +231,34 @@ const TRIPLET_OPS: readonly OpSpec[] = [
     options: { p: "p", eps: "eps", keepdim: "keepdim" },
     differentiable: [0, 1],
     call: (args, options) =>
-      lib.pairwiseDistance(
+      pairwiseDistance(
         asTensor(args[0], "args[0]"),
         asTensor(args[1], "args[1]"),
         numberOptions(options, ["p", "eps"]),
       ),
   },
-  binaryRow("add", "add", lib.add),
-  binaryRow("sub", "sub", lib.sub),
-  binaryRow("mul", "mul", lib.mul),
-  binaryRow("div", "div", lib.div),
-  binaryRow("minimum", "minimum", (a, b) => lib.minimum(a as Tensor, b as Tensor)),
-  binaryRow("maximum", "maximum", (a, b) => lib.maximum(a as Tensor, b as Tensor)),
-  unaryRow("neg", "neg", lib.neg),
-  unaryRow("abs", "abs", lib.abs),
-  unaryRow("sqrt", "sqrt", lib.sqrt),
+  binaryRow("add", "add", add),
+  binaryRow("sub", "sub", sub),
+  binaryRow("mul", "mul", mul),
+  binaryRow("div", "div", div),
+  binaryRow("minimum", "minimum", (a, b) => minimum(a as Tensor, b as Tensor)),
+  binaryRow("maximum", "maximum", (a, b) => maximum(a as Tensor, b as Tensor)),
+  unaryRow("neg", "neg", neg),
+  unaryRow("abs", "abs", abs),
+  unaryRow("sqrt", "sqrt", sqrt),
   {
     torch: "pow",
     name: "pow",
     options: {},
     differentiable: [0],
-    call: (args) => lib.pow(asTensor(args[0], "args[0]"), asNumberOption(args[1]) as number),
+    call: (args) => pow(asTensor(args[0], "args[0]"), asNumberOption(args[1]) as number),
   },
   {
     torch: "clamp_min",
     name: "clampMin",
     options: {},
     differentiable: [0],
-    call: (args) => lib.clampMin(asTensor(args[0], "args[0]"), asNumberOption(args[1]) as number),
+    call: (args) => clampMin(asTensor(args[0], "args[0]"), asNumberOption(args[1]) as number),
   },
   {
     torch: "clamp",
@@ -243,10 +266,10 @@ const TRIPLET_OPS: readonly OpSpec[] = [
     options: { min: "min", max: "max" },
     differentiable: [0],
     call: (args, options) =>
-      lib.clamp(asTensor(args[0], "args[0]"), numberOptions(options, ["min", "max"])),
+      clamp(asTensor(args[0], "args[0]"), numberOptions(options, ["min", "max"])),
   },
-  reduceRow("sum", "sum", lib.sum),
-  reduceRow("mean", "mean", lib.mean),
+  reduceRow("sum", "sum", sum),
+  reduceRow("mean", "mean", mean),
 ];
 
 /** Every op the fixtures cover, by torch name. */
@@ -378,6 +401,47 @@ export const OPS: readonly OpSpec[] = [
       ),
   },
   ...TRIPLET_OPS,
+  {
+    torch: "binary_cross_entropy",
+    name: "binaryCrossEntropy",
+    options: { weight: "weight", reduction: "reduction" },
+    differentiable: [0, 1],
+    call: twoTensors(binaryCrossEntropy),
+  },
+  {
+    torch: "binary_cross_entropy_with_logits",
+    name: "binaryCrossEntropyWithLogits",
+    options: { weight: "weight", reduction: "reduction", pos_weight: "posWeight" },
+    differentiable: [0, 1],
+    call: twoTensors(binaryCrossEntropyWithLogits),
+  },
+  {
+    torch: "kl_div",
+    name: "klDiv",
+    options: { reduction: "reduction", log_target: "logTarget" },
+    differentiable: [0, 1],
+    call: twoTensors(klDiv),
+  },
+  {
+    torch: "poisson_nll_loss",
+    name: "poissonNllLoss",
+    options: { log_input: "logInput", full: "full", eps: "eps", reduction: "reduction" },
+    differentiable: [0, 1],
+    call: twoTensors(poissonNllLoss),
+  },
+  {
+    torch: "gaussian_nll_loss",
+    name: "gaussianNllLoss",
+    options: { full: "full", eps: "eps", reduction: "reduction" },
+    differentiable: [0, 1, 2],
+    call: (args, options) =>
+      gaussianNllLoss(
+        asTensor(args[0], "args[0]"),
+        asTensor(args[1], "args[1]"),
+        asTensor(args[2], "args[2]"),
+        options,
+      ),
+  },
   {
     torch: "randn",
     name: "randn",

@@ -106,7 +106,7 @@ export function checkWeight(
 }
 
 /** `[1, 2]` for flat index `j` of `shape`, for messages. */
-function indexText(shape: readonly number[], j: number): string {
+export function indexText(shape: readonly number[], j: number): string {
   if (shape.length === 0) return "";
   const idx: number[] = [];
   for (let k = shape.length - 1; k >= 0; k--) {

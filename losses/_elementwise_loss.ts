@@ -1,0 +1,182 @@
+/**
+ * Losses computed element by element over several operands broadcast to one shape (BCE,
+ * BCE with logits, KL divergence, Poisson and Gaussian NLL). A loss file gives two loops, the
+ * forward and the gradients, over the operands' expanded storage; this module expands,
+ * reduces, records the node and sums each gradient back to its operand's shape.
+ *
+ * @module
+ */
+
+import { record } from "./_autograd.ts";
+import { broadcastShape, expand, sameShape, sumTo } from "./_broadcast.ts";
+import { checkTensor, fail } from "./_checks.ts";
+import {
+  type FloatArray,
+  floatStorage,
+  reduceLosses,
+  type Reduction,
+  type Rounder,
+  rounder,
+} from "./_reduction.ts";
+import { cpuStorage, formatShape, shapeNumel, Tensor } from "./tensor.ts";
+
+/**
+ * What a loss's backward reads: the expanded operands, gradOutput, and the means to sum a
+ * gradient back to an operand's shape. PyTorch computes a term that reads one operand only
+ * (`exp(x)`, `log(var)`, `xlogy(y, y)`) at that operand's own shape, so its gradient is summed
+ * over the broadcast first and multiplied by the term's derivative afterwards; a loss that
+ * follows that order matches PyTorch even where a sum over no elements meets an infinite
+ * derivative (nan).
+ */
+export interface GradContext {
+  /** The operands expanded to the broadcast shape. */
+  readonly v: readonly FloatArray[];
+  /**
+   * gradOutput's element for element `i` (the one scalar for `"mean"`/`"sum"`, already over
+   * `divisor`); the formula applies the mean's `1 / n` itself, in PyTorch's order.
+   */
+  readonly g: (i: number) => number;
+  /** The dtype's rounding step. */
+  readonly r: Rounder;
+  /** Whether operand `k` takes a gradient in this backward. */
+  wants(k: number): boolean;
+  /** A new broadcast-shape array with `f(i)` at element `i`. */
+  map(f: (i: number) => number): FloatArray;
+  /** Sums a broadcast-shape array to operand `k`'s shape (a new array unless the same). */
+  sumTo(k: number, full: FloatArray): FloatArray;
+  /** Operand `k`'s own elements, at its own shape. */
+  own(k: number): FloatArray;
+}
+
+/** One elementwise loss call, its operands already validated (one float dtype). */
+export interface ElementwiseLoss {
+  /** PyTorch 1.13's name for the output's node. */
+  gradFn: string;
+  /** The shape every operand is expanded to. */
+  shape: readonly number[];
+  /** How the per-element losses fold. */
+  reduction: Reduction;
+  /**
+   * Divides the reduced output (and, first thing in backward, gradOutput), as `batchmean`'s
+   * `sum / batch` does; default 1 (no division, no extra step).
+   */
+  divisor?: number;
+  /** The tensors the formula reads, weights included. */
+  operands: readonly Tensor[];
+  /**
+   * For an operand that broadcasts as another shape with the same elements (gaussianNllLoss's
+   * `var` of `[N]` read as `[N, 1]`), that shape; its gradient still gets the tensor's shape.
+   */
+  layouts?: readonly (readonly number[] | undefined)[];
+  /** Indices into `operands` of those that can take a gradient. */
+  differentiable: readonly number[];
+  /** Fills `out[i]`, the loss of element `i`, from the expanded operands `v`. */
+  forward: (v: readonly FloatArray[], out: FloatArray, r: Rounder) => void;
+  /**
+   * The gradient of each operand `k` for which `c.wants(k)`, at the operand's own shape, by
+   * operand index; entries for the others are ignored.
+   */
+  backward: (c: GradContext) => readonly (FloatArray | null)[];
+}
+
+/** Runs one elementwise loss: forward, reduction and (when asked for) its node. */
+export function runElementwise(spec: ElementwiseLoss): Tensor {
+  const { shape, reduction, operands } = spec;
+  const dtype = operands[0].dtype;
+  const r = rounder(dtype);
+  const layout = (k: number): readonly number[] => spec.layouts?.[k] ?? operands[k].shape;
+  const v = operands.map((t, k) => expand(cpuStorage(t) as FloatArray, layout(k), shape));
+  const n = shapeNumel(shape);
+  const losses = floatStorage(dtype, n);
+  spec.forward(v, losses, r);
+  const out = reduceLosses(losses, shape, dtype, reduction);
+  const divisor = spec.divisor ?? 1;
+  if (divisor !== 1) out.storage[0] = r(out.storage[0] / divisor);
+  const inputs = spec.differentiable.map((k) => operands[k]);
+  const node = record(spec.gradFn, inputs, (gradOutput) => {
+    const go = cpuStorage(gradOutput) as FloatArray;
+    const scalar = r(go[0] / divisor);
+    const context: GradContext = {
+      v,
+      g: reduction === "none" ? (i) => go[i] : () => scalar,
+      r,
+      wants: (k) => spec.differentiable.includes(k) && operands[k].requiresGrad,
+      map: (f) => {
+        const a = floatStorage(dtype, n);
+        for (let i = 0; i < n; i++) a[i] = f(i);
+        return a;
+      },
+      sumTo: (k, full) => sumTo(full, shape, layout(k), dtype),
+      own: (k) => cpuStorage(operands[k]) as FloatArray,
+    };
+    const grads = spec.backward(context);
+    return spec.differentiable.map((k) => {
+      const gk = grads[k];
+      const t = operands[k];
+      return gk === null || gk === undefined || !context.wants(k)
+        ? null
+        : new Tensor(gk, t.shape, dtype);
+    });
+  });
+  return new Tensor(out.storage, out.shape, dtype, node);
+}
+
+/** Checks that `input` and `target` have one shape (no broadcasting), as BCE demands. */
+export function checkSameShape(fn: string, input: Tensor, target: Tensor): void {
+  if (!sameShape(input.shape, target.shape)) {
+    fail(
+      fn,
+      `input and target must have the same shape: input is ${formatShape(input.shape)}, target is ${
+        formatShape(target.shape)
+      }`,
+    );
+  }
+}
+
+/** Checks that `value` is a boolean (or absent, giving `fallback`). */
+export function checkBoolean(fn: string, name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") {
+    fail(
+      fn,
+      `${name} must be a boolean: current value is ${
+        typeof value === "string" ? JSON.stringify(value) : String(value)
+      }`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Checks an optional per-element weight (`weight`, `posWeight`): a tensor of the input's dtype
+ * that broadcasts to the input's shape without growing it, and that takes no gradient (PyTorch
+ * rejects one that requires grad). Returns it, or `null` when absent.
+ */
+export function checkElementWeight(
+  fn: string,
+  name: string,
+  weight: unknown,
+  input: Tensor,
+): Tensor | null {
+  if (weight === undefined || weight === null) return null;
+  checkTensor(fn, name, weight);
+  if (weight.dtype !== input.dtype) {
+    fail(
+      fn,
+      `input and ${name} must have the same dtype: input is "${input.dtype}", ${name} is "${weight.dtype}"`,
+    );
+  }
+  const shape = broadcastShape(fn, { input, [name]: weight });
+  if (!sameShape(shape, input.shape)) {
+    fail(
+      fn,
+      `${name} must broadcast to the input's shape: input is ${
+        formatShape(input.shape)
+      }, ${name} is ${formatShape(weight.shape)}`,
+    );
+  }
+  if (weight.requiresGrad) {
+    fail(fn, `${name} cannot take a gradient, as in PyTorch: ${name} has requiresGrad set`);
+  }
+  return weight;
+}

@@ -1,0 +1,156 @@
+import { checkElementWeight, checkSameShape, runElementwise } from "./_elementwise_loss.ts";
+import { indexText } from "./_class_targets.ts";
+import { checkFloat, checkSameDtype, fail } from "./_checks.ts";
+import { type FloatArray, parseReduction, type Reduction } from "./_reduction.ts";
+import { cpuStorage, type Tensor } from "./tensor.ts";
+
+/** Options for {@linkcode binaryCrossEntropy} and {@linkcode BCELoss}. */
+export interface BCELossOptions {
+  /** Rescales each element's loss; broadcasts to the input's shape. Default all 1. */
+  weight?: Tensor;
+  /** `"none"`, `"mean"` (default) or `"sum"`. */
+  reduction?: Reduction;
+}
+
+// torch 1.13 (Loss.cpp, binary_cross_entropy_out_cpu / binary_cross_entropy_backward_out_cpu;
+// FunctionsManual.cpp, binary_cross_entropy_target_backward):
+//   l = (y - 1) * max(log1p(-x), -100) - y * max(log(x), -100)   (checks 0 <= x <= 1)
+//   l *= w ; then the reduction
+//   grad_input  = g * (x - y) / max((1 - x) * x, 1e-12) ; *= w ; /= numel for "mean"
+//   grad_target = -logit(x) * g ; *= w ; /= numel for "mean"
+const EPSILON = 1e-12;
+
+/**
+ * Binary cross-entropy between probabilities and targets, as
+ * `torch.nn.functional.binary_cross_entropy`.
+ *
+ * ```text
+ * l_n = -w_n * (y_n * max(log(x_n), -100) + (1 - y_n) * max(log(1 - x_n), -100))
+ *        reduction: "none" | "mean" (default) | "sum"
+ * ```
+ *
+ * As in PyTorch, each log is clamped at -100, so an input of exactly 0 or 1 gives a finite
+ * loss (100 per wrong element), and the gradient for the input divides by
+ * `max((1 - x) * x, 1e-12)`, so it is about ±1e12 there rather than infinite. Targets outside
+ * [0, 1] are not checked (PyTorch computes them with the same formula). The target gets a
+ * gradient too, PyTorch's `-w * logit(x)`, which is infinite at an input of 0 or 1.
+ *
+ * @example Usage
+ * ```ts
+ * import { binaryCrossEntropy, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const x = tensor([0.5, 1, 0], { dtype: "float64" });
+ * const loss = binaryCrossEntropy(x, tensor([1, 0, 0], { dtype: "float64" }), { reduction: "none" });
+ * assert.deepEqual(loss.toArray(), [Math.LN2, 100, 0]);
+ * ```
+ *
+ * @param input Probabilities in [0, 1], any shape, float32 or float64.
+ * @param target The same shape and dtype.
+ * @param options `weight`, `reduction`.
+ * @returns A 0-d tensor, or the input's shape when `reduction` is `"none"`.
+ * @throws {TypeError} If dtypes differ or are not float, the shapes differ, or `weight` does
+ *   not broadcast to the input's shape or requires grad.
+ * @throws {RangeError} If an input element is outside [0, 1] (nan included) or `reduction` is
+ *   not `"none"`, `"mean"` or `"sum"`.
+ */
+export function binaryCrossEntropy(
+  input: Tensor,
+  target: Tensor,
+  options: BCELossOptions = {},
+): Tensor {
+  const fn = "binaryCrossEntropy";
+  const reduction = parseReduction(fn, options.reduction);
+  checkFloat(fn, { input, target });
+  checkSameDtype(fn, { input, target });
+  checkSameShape(fn, input, target);
+  const weight = checkElementWeight(fn, "weight", options.weight, input);
+  checkProbabilities(fn, input);
+  const n = input.numel;
+  const mean = reduction === "mean";
+  const operands = weight === null ? [input, target] : [input, target, weight];
+  return runElementwise({
+    gradFn: "BinaryCrossEntropyBackward0",
+    shape: input.shape,
+    reduction,
+    operands,
+    differentiable: [0, 1],
+    forward: ([x, y, w], out, r) => {
+      for (let i = 0; i < out.length; i++) {
+        const logX = Math.max(r(Math.log(x[i])), -100);
+        const log1mX = Math.max(r(Math.log1p(-x[i])), -100);
+        const l = r(r(r(y[i] - 1) * log1mX) - r(y[i] * logX));
+        out[i] = w === undefined ? l : r(l * w[i]);
+      }
+    },
+    backward: (c) => {
+      const [x, y, w] = c.v;
+      const r = c.r;
+      const eps = r(EPSILON);
+      const finish = (v: number, i: number): number => {
+        const weighted = w === undefined ? v : r(v * w[i]);
+        return mean ? r(weighted / n) : weighted;
+      };
+      // input and target have one shape, so nothing is summed back.
+      return [
+        c.wants(0)
+          ? c.map((i) => {
+            const denom = Math.max(r(r(1 - x[i]) * x[i]), eps);
+            return finish(r(r(c.g(i) * r(x[i] - y[i])) / denom), i);
+          })
+          : null,
+        c.wants(1)
+          ? c.map((i) => finish(r(-r(Math.log(r(x[i] / r(1 - x[i])))) * c.g(i)), i))
+          : null,
+      ];
+    },
+  });
+}
+
+/** PyTorch's check inside the kernel: every input element in [0, 1] (nan fails). */
+function checkProbabilities(fn: string, input: Tensor): void {
+  const x = cpuStorage(input) as FloatArray;
+  for (let i = 0; i < x.length; i++) {
+    if (!(x[i] >= 0 && x[i] <= 1)) {
+      fail(
+        fn,
+        `input values must be in [0, 1]: input${indexText(input.shape, i)} is ${x[i]}`,
+        RangeError,
+      );
+    }
+  }
+}
+
+/**
+ * Module form of {@linkcode binaryCrossEntropy}, as `torch.nn.BCELoss`.
+ *
+ * @example Usage
+ * ```ts
+ * import { BCELoss, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const loss = new BCELoss({ reduction: "sum" }).forward(tensor([0, 1]), tensor([1, 0]));
+ * assert.equal(loss.item(), 200);
+ * ```
+ */
+export class BCELoss {
+  readonly #options: BCELossOptions;
+  /**
+   * Keeps the options for every call.
+   *
+   * @param options Kept and passed to every {@linkcode binaryCrossEntropy} call.
+   */
+  constructor(options: BCELossOptions = {}) {
+    this.#options = { ...options };
+  }
+  /**
+   * Computes the loss.
+   *
+   * @param input Probabilities in [0, 1].
+   * @param target Targets.
+   * @returns The loss, as {@linkcode binaryCrossEntropy}.
+   */
+  forward(input: Tensor, target: Tensor): Tensor {
+    return binaryCrossEntropy(input, target, this.#options);
+  }
+}

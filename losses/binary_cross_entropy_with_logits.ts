@@ -1,0 +1,185 @@
+import { checkElementWeight, checkSameShape, runElementwise } from "./_elementwise_loss.ts";
+import { checkFloat, checkSameDtype } from "./_checks.ts";
+import { parseReduction, type Reduction, type Rounder } from "./_reduction.ts";
+import type { Tensor } from "./tensor.ts";
+
+/** Options for {@linkcode binaryCrossEntropyWithLogits} and {@linkcode BCEWithLogitsLoss}. */
+export interface BCEWithLogitsLossOptions {
+  /** Rescales each element's loss; broadcasts to the input's shape. Default all 1. */
+  weight?: Tensor;
+  /** `"none"`, `"mean"` (default) or `"sum"`. */
+  reduction?: Reduction;
+  /**
+   * Weight of the positive term (one per class, say); broadcasts to the input's shape.
+   * Default all 1.
+   */
+  posWeight?: Tensor;
+}
+
+// torch 1.13 (Loss.cpp, binary_cross_entropy_with_logits and _backward; FunctionsManual.cpp,
+// binary_cross_entropy_with_logits_target_backward):
+//   m = max(-x, 0)
+//   l = (1 - y) * x + m + log(exp(-m) + exp(-x - m))                  without pos_weight
+//   l = (1 - y) * x + lw * (log(exp(-m) + exp(-x - m)) + m),  lw = (p - 1) * y + 1
+//   l *= w ; then the reduction
+//   grad_input  = (sigmoid(x) - y) * g,  or ((p y + 1 - y) * sigmoid(x) - p y) * g
+//   grad_target = -x * g,                or (log_sigmoid(-x) - log_sigmoid(x) * p) * g
+//   each then *= w and /= numel for "mean"
+
+/** 1 / (1 + exp(-x)), as PyTorch's CPU sigmoid. */
+function sigmoid(x: number, r: Rounder): number {
+  return r(1 / r(1 + r(Math.exp(-x))));
+}
+
+/** min(x, 0) - log1p(exp(-|x|)): finite for large |x|, -inf at -inf. */
+function logSigmoid(x: number, r: Rounder): number {
+  return r(Math.min(x, 0) - r(Math.log1p(r(Math.exp(-Math.abs(x))))));
+}
+
+/**
+ * Binary cross-entropy on logits, as `torch.nn.functional.binary_cross_entropy_with_logits`:
+ * the sigmoid and the log folded into one stable formula.
+ *
+ * ```text
+ * l_n = -w_n * (p_n * y_n * log(sigmoid(x_n)) + (1 - y_n) * log(1 - sigmoid(x_n)))
+ * computed as PyTorch does, with m = max(-x_n, 0):
+ * l_n = w_n * ((1 - y_n) * x_n + (1 + (p_n - 1) * y_n) * (log(exp(-m) + exp(-x_n - m)) + m))
+ *        reduction: "none" | "mean" (default) | "sum"
+ * ```
+ *
+ * Logits of any finite size give finite values (no overflow in the exponentials), but, as in
+ * PyTorch's literal formula, an infinite logit gives nan wherever `(1 - y) * x` or the log
+ * term meets `0 * inf`. The target gets a gradient too (`-x` times the weights, or PyTorch's
+ * log-sigmoid form with `posWeight`). `weight` and `posWeight` take no gradient.
+ *
+ * @example Usage
+ * ```ts
+ * import { binaryCrossEntropyWithLogits, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const x = tensor([0, 1000], { dtype: "float64" });
+ * const y = tensor([1, 0], { dtype: "float64" });
+ * assert.deepEqual(binaryCrossEntropyWithLogits(x, y, { reduction: "none" }).toArray(), [Math.LN2, 1000]);
+ * ```
+ *
+ * @param input Logits, any shape, float32 or float64.
+ * @param target The same shape and dtype: probabilities of the positive class.
+ * @param options `weight`, `reduction`, `posWeight`.
+ * @returns A 0-d tensor, or the input's shape when `reduction` is `"none"`.
+ * @throws {TypeError} If dtypes differ or are not float, the shapes differ, or `weight` or
+ *   `posWeight` does not broadcast to the input's shape or requires grad.
+ * @throws {RangeError} If `reduction` is not `"none"`, `"mean"` or `"sum"`.
+ */
+export function binaryCrossEntropyWithLogits(
+  input: Tensor,
+  target: Tensor,
+  options: BCEWithLogitsLossOptions = {},
+): Tensor {
+  const fn = "binaryCrossEntropyWithLogits";
+  const reduction = parseReduction(fn, options.reduction);
+  checkFloat(fn, { input, target });
+  checkSameDtype(fn, { input, target });
+  checkSameShape(fn, input, target);
+  const weight = checkElementWeight(fn, "weight", options.weight, input);
+  const posWeight = checkElementWeight(fn, "posWeight", options.posWeight, input);
+  const n = input.numel;
+  const mean = reduction === "mean";
+  // Operands: x, y, then the weights that are present; -1 marks an absent one.
+  const operands = [input, target];
+  const wAt = weight === null ? -1 : operands.push(weight) - 1;
+  const pAt = posWeight === null ? -1 : operands.push(posWeight) - 1;
+  return runElementwise({
+    gradFn: "BinaryCrossEntropyWithLogitsBackward0",
+    shape: input.shape,
+    reduction,
+    operands,
+    differentiable: [0, 1],
+    forward: (v, out, r) => {
+      const [x, y] = v;
+      const w = v[wAt];
+      const p = v[pAt];
+      for (let i = 0; i < out.length; i++) {
+        const xi = x[i];
+        const m = Math.max(-xi, 0);
+        const logTerm = r(Math.log(r(r(Math.exp(-m)) + r(Math.exp(r(-xi - m))))));
+        const linear = r(r(1 - y[i]) * xi);
+        let l: number;
+        if (p === undefined) {
+          l = r(r(linear + m) + logTerm);
+        } else {
+          const logWeight = r(r(r(p[i] - 1) * y[i]) + 1);
+          l = r(linear + r(logWeight * r(logTerm + m)));
+        }
+        out[i] = w === undefined ? l : r(l * w[i]);
+      }
+    },
+    backward: (c) => {
+      const [x, y] = c.v;
+      const w = c.v[wAt];
+      const p = c.v[pAt];
+      const r = c.r;
+      const finish = (value: number, i: number): number => {
+        const weighted = w === undefined ? value : r(value * w[i]);
+        return mean ? r(weighted / n) : weighted;
+      };
+      // input and target have one shape, so nothing is summed back.
+      return [
+        c.wants(0)
+          ? c.map((i) => {
+            const xi = x[i];
+            let d: number;
+            if (p === undefined) {
+              d = r(sigmoid(xi, r) - y[i]);
+            } else {
+              const t = r(p[i] * y[i]);
+              d = r(r(r(r(t + 1) - y[i]) * sigmoid(xi, r)) - t);
+            }
+            return finish(r(d * c.g(i)), i);
+          })
+          : null,
+        c.wants(1)
+          ? c.map((i) => {
+            const xi = x[i];
+            const d = p === undefined ? -xi : r(logSigmoid(-xi, r) - r(logSigmoid(xi, r) * p[i]));
+            return finish(r(d * c.g(i)), i);
+          })
+          : null,
+      ];
+    },
+  });
+}
+
+/**
+ * Module form of {@linkcode binaryCrossEntropyWithLogits}, as `torch.nn.BCEWithLogitsLoss`.
+ *
+ * @example Usage
+ * ```ts
+ * import { BCEWithLogitsLoss, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const posWeight = tensor([3]);
+ * const loss = new BCEWithLogitsLoss({ posWeight }).forward(tensor([0]), tensor([1]));
+ * assert.equal(loss.item(), Math.fround(3 * Math.LN2));
+ * ```
+ */
+export class BCEWithLogitsLoss {
+  readonly #options: BCEWithLogitsLossOptions;
+  /**
+   * Keeps the options for every call.
+   *
+   * @param options Kept and passed to every {@linkcode binaryCrossEntropyWithLogits} call.
+   */
+  constructor(options: BCEWithLogitsLossOptions = {}) {
+    this.#options = { ...options };
+  }
+  /**
+   * Computes the loss.
+   *
+   * @param input Logits.
+   * @param target Targets.
+   * @returns The loss, as {@linkcode binaryCrossEntropyWithLogits}.
+   */
+  forward(input: Tensor, target: Tensor): Tensor {
+    return binaryCrossEntropyWithLogits(input, target, this.#options);
+  }
+}

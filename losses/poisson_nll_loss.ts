@@ -1,0 +1,186 @@
+import { checkBoolean, runElementwise } from "./_elementwise_loss.ts";
+import { broadcastShape } from "./_broadcast.ts";
+import { checkFloat, checkNumber, checkSameDtype } from "./_checks.ts";
+import { type FloatArray, parseReduction, type Reduction } from "./_reduction.ts";
+import { shapeNumel, type Tensor } from "./tensor.ts";
+
+/** Options for {@linkcode poissonNllLoss} and {@linkcode PoissonNLLLoss}. */
+export interface PoissonNLLLossOptions {
+  /** Whether `input` is the log of the rate (default `true`) or the rate itself. */
+  logInput?: boolean;
+  /** Add the Stirling approximation of `log(y!)` where the target exceeds 1. Default `false`. */
+  full?: boolean;
+  /** Added to the rate before its log when `logInput` is `false`. Default 1e-8. */
+  eps?: number;
+  /** `"none"`, `"mean"` (default) or `"sum"`. */
+  reduction?: Reduction;
+}
+
+// torch 1.13 (Loss.cpp, poisson_nll_loss, a composite of elementwise ops):
+//   l = exp(x) - y * x                              log_input
+//   l = x - y * log(x + eps)                        otherwise
+//   full: l += (y * log(y) - y + 0.5 * log(2 * pi * y)).masked_fill(y <= 1, 0)
+// Gradients follow the ops (mean's grad / numel first); a term that reads x or y alone is
+// computed at that operand's shape, so its gradient is summed over the broadcast before its
+// own derivative multiplies it. masked_fill zeroes the Stirling
+// term's gradient where y <= 1, but the chain still multiplies that zero by log(y) and divides
+// it by y, so the target's gradient is nan at y = 0 and y < 0 when full is set.
+const TWO_PI = 2 * Math.PI;
+
+/**
+ * Negative log-likelihood of a Poisson distribution, as
+ * `torch.nn.functional.poisson_nll_loss`.
+ *
+ * ```text
+ * l_n = exp(x_n) - y_n * x_n                    logInput (default)
+ * l_n = x_n - y_n * log(x_n + eps)              otherwise
+ * full: l_n += y_n * log(y_n) - y_n + 0.5 * log(2 * pi * y_n)   where y_n > 1
+ *        reduction: "none" | "mean" (default) | "sum"
+ * ```
+ *
+ * Both input and target take gradients, as in PyTorch, whose composite formula this follows
+ * step by step: with `full`, the target's gradient is nan where the target is 0 or negative
+ * (the masked Stirling term still passes `0 * log(0)` back), and a non-positive rate with
+ * `logInput: false` gives nan. Shapes that broadcast compute over the broadcast shape; as in
+ * PyTorch, terms of one operand (`exp(x)`, `log(x + eps)`, the Stirling term) are
+ * differentiated at that operand's shape, so a broadcast over no elements still gives nan
+ * where `0 * inf` or `0 / 0` meets them.
+ *
+ * @example Usage
+ * ```ts
+ * import { poissonNllLoss, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const loss = poissonNllLoss(tensor([0, 0]), tensor([1, 2]), { reduction: "sum" });
+ * assert.equal(loss.item(), 2);
+ * ```
+ *
+ * @param input Log-rates (or rates with `logInput: false`), any shape, float32 or float64.
+ * @param target Counts: the same dtype, a shape that broadcasts with `input`.
+ * @param options `logInput`, `full`, `eps`, `reduction`.
+ * @returns A 0-d tensor, or the broadcast shape when `reduction` is `"none"`.
+ * @throws {TypeError} If the dtypes are not one float dtype, the shapes do not broadcast, or
+ *   an option has the wrong type.
+ * @throws {RangeError} If `reduction` is not `"none"`, `"mean"` or `"sum"`.
+ */
+export function poissonNllLoss(
+  input: Tensor,
+  target: Tensor,
+  options: PoissonNLLLossOptions = {},
+): Tensor {
+  const fn = "poissonNllLoss";
+  const reduction = parseReduction(fn, options.reduction);
+  const logInput = checkBoolean(fn, "logInput", options.logInput, true);
+  const full = checkBoolean(fn, "full", options.full, false);
+  const eps = checkNumber(fn, "eps", options.eps ?? 1e-8);
+  checkFloat(fn, { input, target });
+  checkSameDtype(fn, { input, target });
+  const shape = broadcastShape(fn, { input, target });
+  const n = shapeNumel(shape);
+  const gradFn = reduction === "none"
+    ? (full ? "AddBackward0" : "SubBackward0")
+    : reduction === "mean"
+    ? "MeanBackward0"
+    : "SumBackward0";
+  return runElementwise({
+    gradFn,
+    shape,
+    reduction,
+    operands: [input, target],
+    differentiable: [0, 1],
+    forward: ([x, y], out, r) => {
+      const epsR = r(eps);
+      const twoPi = r(TWO_PI);
+      for (let i = 0; i < out.length; i++) {
+        const xi = x[i];
+        const yi = y[i];
+        let l = logInput
+          ? r(r(Math.exp(xi)) - r(yi * xi))
+          : r(xi - r(yi * r(Math.log(r(xi + epsR)))));
+        if (full) {
+          const stirling = yi <= 1
+            ? 0
+            : r(r(r(yi * r(Math.log(yi))) - yi) + r(0.5 * r(Math.log(r(twoPi * yi)))));
+          l = r(l + stirling);
+        }
+        out[i] = l;
+      }
+    },
+    backward: (c) => {
+      const [x, y] = c.v;
+      const r = c.r;
+      const epsR = r(eps);
+      const twoPi = r(TWO_PI);
+      const g = c.map(reduction === "mean" ? (i) => r(c.g(i) / n) : c.g);
+      // exp(x), x + eps and log(x + eps) are computed at x's shape, the Stirling term at y's:
+      // their gradients are summed over the broadcast before their own factors apply.
+      let gx: FloatArray | null = null;
+      if (c.wants(0)) {
+        const fromMul = c.sumTo(0, c.map((i) => r(-g[i] * y[i])));
+        const fromFirst = c.sumTo(0, g);
+        const xOwn = c.own(0);
+        gx = fromMul; // a new array (fromFirst may be g itself), each element read first
+        for (let j = 0; j < gx.length; j++) {
+          gx[j] = logInput
+            ? r(r(fromFirst[j] * r(Math.exp(xOwn[j]))) + fromMul[j])
+            : r(fromFirst[j] + r(fromMul[j] / r(xOwn[j] + epsR)));
+        }
+      }
+      let gy: FloatArray | null = null;
+      if (c.wants(1)) {
+        gy = c.sumTo(
+          1,
+          c.map((i) => r(-g[i] * (logInput ? x[i] : r(Math.log(r(x[i] + epsR)))))),
+        );
+        if (full) {
+          // y * log(y) - y + 0.5 * log(2 pi y), its gradient masked where y <= 1.
+          const gSum = c.sumTo(1, g);
+          const yOwn = c.own(1);
+          for (let j = 0; j < gy.length; j++) {
+            const yj = yOwn[j];
+            const gs = yj <= 1 ? 0 : gSum[j];
+            const fromMul = r(gs * r(Math.log(yj)));
+            const fromLog = r(r(gs * yj) / yj);
+            const fromHalfLog = r(r(r(gs * 0.5) / r(twoPi * yj)) * twoPi);
+            gy[j] = r(r(r(r(gy[j] + fromMul) + fromLog) - gs) + fromHalfLog);
+          }
+        }
+      }
+      return [gx, gy];
+    },
+  });
+}
+
+/**
+ * Module form of {@linkcode poissonNllLoss}, as `torch.nn.PoissonNLLLoss`.
+ *
+ * @example Usage
+ * ```ts
+ * import { PoissonNLLLoss, tensor } from "@parity/losses";
+ * import assert from "node:assert/strict";
+ *
+ * const loss = new PoissonNLLLoss({ logInput: false }).forward(tensor([1]), tensor([0]));
+ * assert.equal(loss.item(), 1);
+ * ```
+ */
+export class PoissonNLLLoss {
+  readonly #options: PoissonNLLLossOptions;
+  /**
+   * Keeps the options for every call.
+   *
+   * @param options Kept and passed to every {@linkcode poissonNllLoss} call.
+   */
+  constructor(options: PoissonNLLLossOptions = {}) {
+    this.#options = { ...options };
+  }
+  /**
+   * Computes the loss.
+   *
+   * @param input Log-rates, or rates with `logInput: false`.
+   * @param target Counts.
+   * @returns The loss, as {@linkcode poissonNllLoss}.
+   */
+  forward(input: Tensor, target: Tensor): Tensor {
+    return poissonNllLoss(input, target, this.#options);
+  }
+}
