@@ -131,3 +131,14 @@ export {
   gaussianNllLoss,
   type GaussianNLLLossOptions,
 } from "./losses/gaussian_nll_loss.ts";
+export {
+  type CpuCapability,
+  defaultGenerator,
+  Generator,
+  manualSeed,
+  rand,
+  randint,
+  type RandintOptions,
+  randn,
+  type RandomOptions,
+} from "./losses/random.ts";

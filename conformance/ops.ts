@@ -47,6 +47,7 @@ import {
   tripletMarginLoss,
   tripletMarginWithDistanceLoss,
 } from "../mod.ts";
+import { RANDOM_OPTIONS, randomCall } from "./_random.ts";
 
 /** A fixture argument after decoding: a tensor, or a plain JSON value. */
 export type ArgValue = Tensor | number | boolean | string | null | number[];
@@ -440,6 +441,27 @@ export const OPS: readonly OpSpec[] = [
         asTensor(args[2], "args[2]"),
         options,
       ),
+  },
+  {
+    torch: "randn",
+    name: "randn",
+    options: RANDOM_OPTIONS,
+    differentiable: [],
+    call: randomCall("randn"),
+  },
+  {
+    torch: "rand",
+    name: "rand",
+    options: RANDOM_OPTIONS,
+    differentiable: [],
+    call: randomCall("rand"),
+  },
+  {
+    torch: "randint",
+    name: "randint",
+    options: RANDOM_OPTIONS,
+    differentiable: [],
+    call: randomCall("randint"),
   },
 ];
 

@@ -9,6 +9,7 @@
  */
 
 import { type GradFn, isNode, runBackward } from "./_autograd.ts";
+import { formatTensor } from "./_print.ts";
 
 /** Element types, as PyTorch names them. */
 export type DType = "float32" | "float64" | "int64" | "bool";
@@ -269,6 +270,35 @@ export class Tensor {
    */
   backward(gradOutput?: Tensor, options: BackwardOptions = {}): void {
     runBackward(this, gradOutput, options.retainGraph ?? false);
+  }
+
+  /**
+   * PyTorch's text for this tensor, as `str(t)`: `tensor([[-1.1258, -1.1524]], requires_grad=True)`.
+   *
+   * @example Usage
+   * ```ts
+   * import { tensor } from "@parity/losses";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(String(tensor([4, 4, 3], { dtype: "int64" })), "tensor([4, 4, 3])");
+   * assert.equal(String(tensor([0.5, -2])), "tensor([ 0.5000, -2.0000])");
+   * ```
+   *
+   * @returns The text `print(t)` shows in PyTorch 1.13.
+   */
+  toString(): string {
+    return formatTensor({
+      shape: this.shape,
+      dtype: this.dtype,
+      storage: this.#storage,
+      gradFnName: this.#gradFn?.name ?? null,
+      requiresGrad: this.#requiresGrad,
+    });
+  }
+
+  /** `Deno.inspect` and `console.log` show PyTorch's text; see {@linkcode Tensor.toString}. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
   }
 
   #elements(): (number | boolean)[] {

@@ -21,6 +21,9 @@ import { join, resolve } from "node:path";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const EXPORTER = join(ROOT, "scripts", "export_fixtures.py");
+const RANDOM_EXPORTER = join(ROOT, "scripts", "export_random_fixtures.py");
+/** PyTorch's printed text (tensors, the tutorial) goes beside the fixtures, in `printed/`. */
+const PRINT_EXPORTER = join(ROOT, "scripts", "export_print_fixtures.py");
 const DEFAULT_OUT = join(ROOT, "conformance", "fixtures");
 const EXPORT_ENV = { ATEN_CPU_CAPABILITY: "default" };
 
@@ -123,17 +126,20 @@ function summarize(name: string, bytes: Uint8Array): FixtureSummary {
 async function exportAndCompare(
   python: string,
   outDir: string,
+  exporters: string[] = [EXPORTER, RANDOM_EXPORTER],
 ): Promise<{ files: ExportedFile[]; torch: string }> {
   const tmp = await Deno.makeTempDir({ prefix: "parity-fixtures-" });
   try {
-    const { success, code } = await new Deno.Command(python, {
-      args: [EXPORTER, tmp],
-      env: EXPORT_ENV,
-      stdout: "null",
-      stderr: "inherit",
-    }).output();
-    if (!success) {
-      throw new Error(`Cannot export fixtures as ${python} exited with code ${code}`);
+    for (const exporter of exporters) {
+      const { success, code } = await new Deno.Command(python, {
+        args: [exporter, tmp],
+        env: EXPORT_ENV,
+        stdout: "null",
+        stderr: "inherit",
+      }).output();
+      if (!success) {
+        throw new Error(`Cannot export fixtures as ${python} exited with code ${code}`);
+      }
     }
     const files: ExportedFile[] = [];
     let torch = "";
@@ -147,7 +153,7 @@ async function exportAndCompare(
         bytes,
         status: old === undefined ? "new" : sameBytes(old, bytes) ? "unchanged" : "changed",
         cases: summary.cases.length,
-        errors: summary.cases.filter((c) => c.error !== null).length,
+        errors: summary.cases.filter((c) => (c.error ?? null) !== null).length,
       });
     }
     if (files.length === 0) {
@@ -204,9 +210,27 @@ export async function main(args: string[]): Promise<number> {
     return 1;
   }
 
+  const jobs = [
+    { outDir, exporters: [EXPORTER, RANDOM_EXPORTER] },
+    { outDir: join(outDir, "..", "printed"), exporters: [PRINT_EXPORTER] },
+  ];
+  let status = 0;
+  for (const job of jobs) {
+    status = Math.max(status, await runJob(python, job.outDir, job.exporters, values.check));
+  }
+  return status;
+}
+
+/** Exports with `exporters` and checks or writes `outDir`; returns the exit code. */
+async function runJob(
+  python: string,
+  outDir: string,
+  exporters: string[],
+  check: boolean | undefined,
+): Promise<number> {
   let exported: { files: ExportedFile[]; torch: string };
   try {
-    exported = await exportAndCompare(python, outDir);
+    exported = await exportAndCompare(python, outDir, exporters);
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));
     return 1;
@@ -214,10 +238,10 @@ export async function main(args: string[]): Promise<number> {
   const { files, torch } = exported;
   const names = new Set(files.map((f) => f.name));
   const stale = (await listJson(outDir)).filter((name) => !names.has(name));
-  console.log(`${values.check ? "Checking" : "Writing"} ${outDir} with ${python} (torch ${torch})`);
+  console.log(`${check ? "Checking" : "Writing"} ${outDir} with ${python} (torch ${torch})`);
   report(files, stale);
 
-  if (values.check) {
+  if (check) {
     const differing = [
       ...files.filter((f) => f.status !== "unchanged").map((f) => f.name),
       ...stale,

@@ -1,0 +1,3 @@
+import { fixtureTest } from "./_harness.ts";
+
+fixtureTest("randn");
