@@ -12,6 +12,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { TUTORIAL, tutorialTensors } from "../conformance/tutorial.ts";
 import {
   CrossEntropyLoss,
   HingeEmbeddingLoss,
@@ -90,92 +91,6 @@ export function tutorialText(seed: number | bigint): string {
   return text;
 }
 
-/** The tutorial's own printed inputs and outputs (its text has PyTorch 1.x grad_fn names). */
-const PRINTED: readonly {
-  name: string;
-  printed: string;
-  run: () => { input: Tensor; target: Tensor; output: Tensor };
-}[] = [
-  {
-    name: "nn.L1Loss()",
-    printed: "1.3720",
-    run: () => {
-      const input = tensor([
-        [-1.1755, 1.5283, -0.7174, -1.3634, -0.3620, -1.2202],
-        [-0.1568, 0.2724, 0.8901, -0.8379, -0.3100, -0.4176],
-        [0.4500, 0.8241, 0.5357, 0.4286, 1.9292, -2.2875],
-        [1.4657, -0.6260, 1.0961, 1.7617, -0.7118, 1.3014],
-      ], { requiresGrad: true });
-      const target = tensor([
-        [1.4000, -0.6161, 0.4187, -0.8206, 0.9031, 0.2457],
-        [2.3506, -0.0032, 2.6048, 0.1283, -1.4994, 1.9908],
-        [2.1236, 1.4097, -0.1516, 0.8269, 1.5431, 0.2846],
-        [0.0561, 0.0031, 1.0905, -0.8874, 2.4385, 0.7125],
-      ]);
-      return { input, target, output: new L1Loss().forward(input, target) };
-    },
-  },
-  {
-    name: "nn.MSELoss()",
-    printed: "1.5305",
-    run: () => {
-      const input = tensor([
-        [-1.0470, -1.5886, 1.1301, -0.5288, -0.3676],
-        [-0.2339, 0.6762, 0.5807, 0.2500, -0.7708],
-      ], { requiresGrad: true });
-      const target = tensor([
-        [-0.5139, 0.0780, -0.2450, 0.7559, 1.2605],
-        [-0.4927, -0.5196, 1.9237, 1.5240, 0.2913],
-      ]);
-      return { input, target, output: new MSELoss().forward(input, target) };
-    },
-  },
-  {
-    name: "nn.NLLLoss()",
-    printed: "1.3336",
-    run: () => {
-      const input = tensor([
-        [0.2630, 1.6641, 0.4839, -0.1320, 1.2639],
-        [0.5138, -0.5355, 0.7273, 0.7598, 1.5475],
-        [1.0940, 0.1302, 0.0469, 0.7980, 1.1153],
-      ], { requiresGrad: true });
-      const target = tensor([1, 0, 4], { dtype: "int64" });
-      const output = new NLLLoss().forward(new LogSoftmax({ dim: 1 }).forward(input), target);
-      return { input, target, output };
-    },
-  },
-  {
-    name: "nn.CrossEntropyLoss()",
-    printed: "2.1839",
-    run: () => {
-      const input = tensor([
-        [0.1988, -1.1513, -0.6530, -0.5703, 1.2801],
-        [0.6243, -0.2132, -0.4043, -1.3649, 0.9426],
-        [0.9512, -0.6280, 0.6304, 0.4150, -1.1580],
-      ], { requiresGrad: true });
-      const target = tensor([3, 3, 0], { dtype: "int64" });
-      return { input, target, output: new CrossEntropyLoss().forward(input, target) };
-    },
-  },
-  {
-    name: "nn.HingeEmbeddingLoss()",
-    printed: "1.0850",
-    run: () => {
-      const input = tensor([
-        [-0.4524, 1.8945, 1.3809, -0.3340, -0.7647],
-        [-0.4622, 0.2943, -0.8341, -0.3378, 0.4770],
-        [-1.1703, -0.2997, 0.6076, -0.4941, 0.9926],
-      ], { requiresGrad: true });
-      const target = tensor([
-        [-0.2517, -0.2383, 0.2874, 1.7514, -1.2939],
-        [-0.5958, 0.1940, 0.5979, -0.9577, 0.2096],
-        [-1.0131, 0.4979, 0.3774, -1.3164, 1.8593],
-      ]);
-      return { input, target, output: new HingeEmbeddingLoss().forward(input, target) };
-    },
-  },
-];
-
 /**
  * The tutorial's printed inputs run through this library, next to the outputs it printed. The
  * inputs were printed to four decimals, so an output can differ in its fourth decimal (MSE
@@ -183,12 +98,13 @@ const PRINTED: readonly {
  */
 export function printedInputsText(): string {
   let text = "";
-  for (const example of PRINTED) {
-    const { input, target, output } = example.run();
+  for (const example of TUTORIAL) {
+    const { input, target } = tutorialTensors(example);
+    const output = example.loss(input, target);
     output.backward();
     text += `# ${example.name} on the inputs the tutorial printed\n`;
     text += report(input, target, output);
-    text += `tutorial printed output: ${example.printed}, ours from these inputs: ` +
+    text += `tutorial printed output: ${example.printed.toFixed(4)}, ours from these inputs: ` +
       `${output.item().toFixed(6)}\n\n`;
   }
   return text;
