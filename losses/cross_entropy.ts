@@ -55,6 +55,15 @@ export interface CrossEntropyLossOptions {
  * class dimension, then negative log-likelihood, with optional class weights, ignored targets
  * and label smoothing, combined exactly as PyTorch combines them.
  *
+ * ```text
+ * lsm = logSoftmax(input, classDim)
+ * class indices:  loss = (1 - ls) * nllLoss(lsm, t, { weight, ignoreIndex, reduction })
+ *                      + (ls / C) * reduce_j(-sum_c w_c * lsm_jc)   (ignored j: 0;
+ *                        "mean" divides by the kept targets' total weight, as nll)
+ * probabilities:  y' = y * (1 - ls) + ls / C
+ *                 l_j = -sum_c w_c * y'_jc * lsm_jc                 ("mean" divides by N·d1·…·dk)
+ * ```
+ *
  * Input (C), (N, C) or (N, C, d1, ..., dk). A target of the input's shape holds class
  * probabilities (float, and it takes a gradient); any other target holds int64 class indices.
  * Stable for logits of ±1e4. Every target ignored gives nan for `"mean"`, with zero gradient.
