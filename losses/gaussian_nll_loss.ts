@@ -1,4 +1,4 @@
-import { checkBoolean, runElementwise } from "./_elementwise_loss.ts";
+import { checkBoolean, runElementwise } from "./_elementwise.ts";
 import { broadcastShape, expand, sameShape, sumTo } from "./_broadcast.ts";
 import { indexText } from "./_class_targets.ts";
 import { checkFloat, checkNumber, checkSameDtype, fail } from "./_checks.ts";

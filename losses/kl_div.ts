@@ -1,4 +1,4 @@
-import { checkBoolean, runElementwise } from "./_elementwise_loss.ts";
+import { checkBoolean, runElementwise } from "./_elementwise.ts";
 import { broadcastShape } from "./_broadcast.ts";
 import { checkFloat, checkSameDtype, fail } from "./_checks.ts";
 import type { Reduction, Rounder } from "./_reduction.ts";

@@ -1,4 +1,4 @@
-import { checkBoolean, runElementwise } from "./_elementwise_loss.ts";
+import { checkBoolean, runElementwise } from "./_elementwise.ts";
 import { broadcastShape } from "./_broadcast.ts";
 import { checkFloat, checkNumber, checkSameDtype } from "./_checks.ts";
 import { type FloatArray, parseReduction, type Reduction } from "./_reduction.ts";

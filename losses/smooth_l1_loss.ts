@@ -1,8 +1,15 @@
 import { checkNumber, fail } from "./_checks.ts";
-import { type ElementwiseDef, type ElementwiseGrad, runElementwise } from "./_elementwise.ts";
-import { checkPointwise } from "./_pointwise.ts";
-import { parseReduction, type Reduction, type Rounder } from "./_reduction.ts";
-import type { Tensor } from "./tensor.ts";
+import { checkFloatPair, runElementwise } from "./_elementwise.ts";
+import {
+  type FloatArray,
+  floatStorage,
+  gradAt,
+  parseReduction,
+  type Reduction,
+  type Rounder,
+  rounder,
+} from "./_reduction.ts";
+import type { DType, Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode smoothL1Loss} and {@linkcode SmoothL1Loss}. */
 export interface SmoothL1LossOptions {
@@ -30,22 +37,23 @@ function smoothGrad(u: number, v: number, g: number, beta: number, n: number, r:
   return r(r(r(norm * d) * g) / beta);
 }
 
-const gradInput: ElementwiseGrad = (x, y, _c, g, p, r) => smoothGrad(x, y, g, r(p.beta), p.n, r);
-const gradTarget: ElementwiseGrad = (x, y, _c, g, p, r) => smoothGrad(y, x, g, r(p.beta), p.n, r);
-
-const SMOOTH_L1: ElementwiseDef = {
-  gradFn: {
-    none: "SmoothL1LossBackward0",
-    mean: "SmoothL1LossBackward0",
-    sum: "SmoothL1LossBackward0",
-  },
-  forward: (x, y, _c, p, r) => {
-    const beta = r(p.beta);
-    const z = Math.abs(r(x - y));
-    return z < beta ? r(r(r(0.5 * z) * z) / beta) : r(z - r(0.5 * beta));
-  },
-  grads: [gradInput, gradTarget],
-};
+/** `smoothGrad(u[i], v[i], ...)` for every element: u, v = x, y for input, y, x for target. */
+function smoothGrads(
+  u: FloatArray,
+  v: FloatArray,
+  gradOutput: FloatArray,
+  reduction: Reduction,
+  beta: number,
+  dtype: DType,
+): FloatArray {
+  const r = rounder(dtype);
+  const n = reduction === "mean" ? u.length : 1;
+  const grad = floatStorage(dtype, u.length);
+  for (let i = 0; i < grad.length; i++) {
+    grad[i] = smoothGrad(u[i], v[i], gradAt(gradOutput, reduction, i), beta, n, r);
+  }
+  return grad;
+}
 
 /**
  * Smooth L1 loss, as `torch.nn.functional.smooth_l1_loss`.
@@ -93,8 +101,30 @@ export function smoothL1Loss(
   const reduction = parseReduction(fn, options.reduction);
   const beta = checkNumber(fn, "beta", options.beta ?? 1);
   if (!(beta >= 0)) fail(fn, `beta must be non-negative: current value is ${beta}`, RangeError);
-  const shape = checkPointwise(fn, input, target);
-  return runElementwise(SMOOTH_L1, [input, target], shape, reduction, { beta });
+  const shape = checkFloatPair(fn, input, target);
+  return runElementwise({
+    gradFn: "SmoothL1LossBackward0",
+    shape,
+    reduction,
+    operands: [input, target],
+    differentiable: [0, 1],
+    forward: ([x, y], out, r) => {
+      const b = r(beta);
+      for (let i = 0; i < out.length; i++) {
+        const z = Math.abs(r(x[i] - y[i]));
+        out[i] = z < b ? r(r(r(0.5 * z) * z) / b) : r(z - r(0.5 * b));
+      }
+    },
+    backward: (c) => {
+      const [x, y] = c.v;
+      const b = c.r(beta);
+      const go = c.gradOutput;
+      return [
+        c.wants(0) ? c.sumTo(0, smoothGrads(x, y, go, reduction, b, input.dtype)) : null,
+        c.wants(1) ? c.sumTo(1, smoothGrads(y, x, go, reduction, b, input.dtype)) : null,
+      ];
+    },
+  });
 }
 
 /**
