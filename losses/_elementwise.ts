@@ -142,20 +142,6 @@ export function checkSameShape(fn: string, input: Tensor, target: Tensor): void 
   }
 }
 
-/** Checks that `value` is a boolean (or absent, giving `fallback`). */
-export function checkBoolean(fn: string, name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== "boolean") {
-    fail(
-      fn,
-      `${name} must be a boolean: current value is ${
-        typeof value === "string" ? JSON.stringify(value) : String(value)
-      }`,
-    );
-  }
-  return value;
-}
-
 /**
  * Checks an optional per-element weight (`weight`, `posWeight`): a tensor of the input's dtype
  * that broadcasts to the input's shape without growing it, and that takes no gradient (PyTorch
