@@ -6,7 +6,6 @@ import {
   gradAt,
   parseReduction,
   type Reduction,
-  type Rounder,
   rounder,
 } from "./_reduction.ts";
 import type { DType, Tensor } from "./tensor.ts";
@@ -28,16 +27,8 @@ export interface SmoothL1LossOptions {
 // and derivatives.yaml gives the target `smooth_l1_loss_backward(grad, target, self, ...)`: the
 // same kernel with the operands swapped (d = y - x), not the negation of grad_input. beta = 0
 // runs the same kernel: l = |x - y|, and at a tie d = 0 satisfies d <= -0, so BOTH input
-// and target get -norm * grad there.
-function smoothGrad(u: number, v: number, g: number, beta: number, n: number, r: Rounder): number {
-  const d = r(u - v);
-  const norm = n === 1 ? 1 : r(1 / n);
-  if (d <= -beta) return -r(norm * g);
-  if (d >= beta) return r(norm * g);
-  return r(r(r(norm * d) * g) / beta);
-}
-
-/** `smoothGrad(u[i], v[i], ...)` for every element: u, v = x, y for input, y, x for target. */
+// and target get -norm * grad there. smoothGrads is that kernel over every element, given
+// (u, v) = (x, y) for the input and (y, x) for the target.
 function smoothGrads(
   u: FloatArray,
   v: FloatArray,
@@ -47,10 +38,12 @@ function smoothGrads(
   dtype: DType,
 ): FloatArray {
   const r = rounder(dtype);
-  const n = reduction === "mean" ? u.length : 1;
+  const norm = reduction === "mean" && u.length !== 1 ? r(1 / u.length) : 1;
   const grad = floatStorage(dtype, u.length);
   for (let i = 0; i < grad.length; i++) {
-    grad[i] = smoothGrad(u[i], v[i], gradAt(gradOutput, reduction, i), beta, n, r);
+    const g = gradAt(gradOutput, reduction, i);
+    const d = r(u[i] - v[i]);
+    grad[i] = d <= -beta ? -r(norm * g) : d >= beta ? r(norm * g) : r(r(r(norm * d) * g) / beta);
   }
   return grad;
 }
