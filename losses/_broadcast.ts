@@ -5,22 +5,31 @@
  * @module
  */
 
-import { fail, shapesText } from "./_checks.ts";
+import { fail } from "./_checks.ts";
 import { type FloatArray, floatStorage } from "./_reduction.ts";
-import { type DType, shapeNumel, type Tensor, type TypedArray } from "./tensor.ts";
+import { type DType, formatShape, shapeNumel, type Tensor, type TypedArray } from "./tensor.ts";
 
-/** The shape two tensors broadcast to, or a TypeError naming both shapes. */
+/** The shape the tensors broadcast to, or a TypeError naming every shape. */
 export function broadcastShape(fn: string, tensors: Record<string, Tensor>): number[] {
-  const shapes = Object.values(tensors).map((t) => t.shape);
-  const ndim = Math.max(...shapes.map((s) => s.length));
+  const shapes: Record<string, readonly number[]> = {};
+  for (const [name, t] of Object.entries(tensors)) shapes[name] = t.shape;
+  return broadcastShapes(fn, shapes);
+}
+
+/** The shape several shapes broadcast to, or a TypeError naming them all. */
+export function broadcastShapes(fn: string, shapes: Record<string, readonly number[]>): number[] {
+  const list = Object.values(shapes);
+  const ndim = Math.max(0, ...list.map((s) => s.length));
   const out: number[] = [];
   for (let k = 0; k < ndim; k++) {
     let size = 1;
-    for (const s of shapes) {
+    for (const s of list) {
       const d = s[s.length - ndim + k] ?? 1;
       if (d === 1) continue;
       if (size !== 1 && size !== d) {
-        fail(fn, `the shapes must broadcast: ${shapesText(tensors)}`);
+        const text = Object.entries(shapes).map(([n, s]) => `${n} is ${formatShape(s)}`)
+          .join(", ");
+        fail(fn, `the shapes must broadcast: ${text}`);
       }
       size = d;
     }
@@ -34,10 +43,32 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
+/**
+ * For each element of `shape` in row-major order, the sum over dimensions of its position
+ * times `strides` (a stride of 0 maps a whole dimension onto one place): the index each
+ * element reads when expanding, or the place it folds into when reducing.
+ */
+export function stridedIndex(shape: readonly number[], strides: readonly number[]): Int32Array {
+  const n = shapeNumel(shape);
+  const index = new Int32Array(n);
+  const ndim = shape.length;
+  const counter = new Array<number>(ndim).fill(0);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    index[i] = at;
+    for (let k = ndim - 1; k >= 0; k--) {
+      counter[k]++;
+      at += strides[k];
+      if (counter[k] < shape[k]) break;
+      at -= strides[k] * counter[k];
+      counter[k] = 0;
+    }
+  }
+  return index;
+}
+
 /** For each element of `outShape`, the index of the element of `shape` it reads. */
 function sourceIndex(shape: readonly number[], outShape: readonly number[]): Int32Array {
-  const n = shapeNumel(outShape);
-  const index = new Int32Array(n);
   const ndim = outShape.length;
   const strides = new Array<number>(ndim).fill(0);
   let stride = 1;
@@ -45,19 +76,7 @@ function sourceIndex(shape: readonly number[], outShape: readonly number[]): Int
     strides[ndim - shape.length + k] = shape[k] === 1 ? 0 : stride;
     stride *= shape[k];
   }
-  const counter = new Array<number>(ndim).fill(0);
-  let src = 0;
-  for (let i = 0; i < n; i++) {
-    index[i] = src;
-    for (let k = ndim - 1; k >= 0; k--) {
-      counter[k]++;
-      src += strides[k];
-      if (counter[k] < outShape[k]) break;
-      src -= strides[k] * counter[k];
-      counter[k] = 0;
-    }
-  }
-  return index;
+  return stridedIndex(outShape, strides);
 }
 
 /** Copies `storage` (of `shape`) out to `outShape`. */

@@ -102,3 +102,20 @@ function describe(value: unknown): string {
   if (typeof value === "object") return `an object (${value.constructor?.name ?? "Object"})`;
   return String(value);
 }
+
+/**
+ * Checks that `value` is a boolean, or absent (`undefined`, giving `fallback`; a `null` is
+ * rejected).
+ */
+export function checkBoolean(fn: string, name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") {
+    fail(
+      fn,
+      `${name} must be a boolean: current value is ${
+        typeof value === "string" ? JSON.stringify(value) : String(value)
+      }`,
+    );
+  }
+  return value;
+}

@@ -1,88 +1,196 @@
 /**
- * Elementwise losses of up to three operands (smooth L1, margin ranking), where each operand
- * has its own gradient formula: `_pointwise.ts` covers (input, target) losses whose target
- * gradient is none or the negation of input's; this module covers the rest. A definition
- * gives the forward formula and one gradient formula per operand; this module broadcasts,
- * reduces, records the node and runs the backward.
+ * The one engine of the losses computed element by element over operands broadcast to one
+ * shape (L1, MSE, Huber, smooth L1, hinge embedding, soft margin, margin ranking, BCE, BCE
+ * with logits, KL divergence, Poisson and Gaussian NLL). A loss file gives two loops, the
+ * forward and the gradients, over the operands' expanded storage; this module expands,
+ * reduces, records the node and sums each gradient back to its operand's shape. The loops
+ * live in the loss files so that each loss's hot loop calls only its own formula (V8 keeps
+ * such a loop monomorphic; one loop serving many formulas de-optimises).
  *
  * @module
  */
 
 import { record } from "./_autograd.ts";
-import { expand, sumTo } from "./_broadcast.ts";
-import { fail } from "./_checks.ts";
-import type { PointwiseParams } from "./_pointwise.ts";
+import { broadcastShape, expand, sameShape, sumTo } from "./_broadcast.ts";
+import { checkFloat, checkSameDtype, checkTensor, fail } from "./_checks.ts";
 import {
   type FloatArray,
   floatStorage,
-  gradAt,
   reduceLosses,
   type Reduction,
   type Rounder,
   rounder,
 } from "./_reduction.ts";
-import { cpuStorage, Tensor } from "./tensor.ts";
+import { cpuStorage, formatShape, shapeNumel, Tensor } from "./tensor.ts";
 
 /**
- * d(loss)/d(operand) times `g` at one element, where `g` is gradOutput's element (the one
- * scalar for `"mean"`/`"sum"`; the formula applies the mean's 1/n itself, in PyTorch's order).
- * `a`, `b`, `c` are the operands' elements (`c` is 0 for two operands).
+ * What a loss's backward reads: the expanded operands, gradOutput, and the means to sum a
+ * gradient back to an operand's shape. PyTorch computes a term that reads one operand only
+ * (`exp(x)`, `log(var)`, `xlogy(y, y)`) at that operand's own shape, so its gradient is summed
+ * over the broadcast first and multiplied by the term's derivative afterwards; a loss that
+ * follows that order matches PyTorch even where a sum over no elements meets an infinite
+ * derivative (nan).
  */
-export type ElementwiseGrad = (
-  a: number,
-  b: number,
-  c: number,
-  g: number,
-  p: PointwiseParams,
-  r: Rounder,
-) => number;
-
-/** One elementwise loss of two or three operands. */
-export interface ElementwiseDef {
-  /** PyTorch 1.13's name for the node per reduction, e.g. `"SmoothL1LossBackward0"`. */
-  gradFn: Readonly<Record<Reduction, string>>;
-  /** The loss of one element, each step wrapped in `r`. */
-  forward: (a: number, b: number, c: number, p: PointwiseParams, r: Rounder) => number;
-  /** One formula per operand, in operand order; `null` where the operand takes no gradient. */
-  grads: readonly (ElementwiseGrad | null)[];
+export interface GradContext {
+  /** The operands expanded to the broadcast shape. */
+  readonly v: readonly FloatArray[];
+  /**
+   * gradOutput's element for element `i` (the one scalar for `"mean"`/`"sum"`, already over
+   * `divisor`); the formula applies the mean's `1 / n` itself, in PyTorch's order.
+   */
+  readonly g: (i: number) => number;
+  /**
+   * The same numbers as an array for a loss's own loop: gradOutput's storage for `"none"`,
+   * else one element (already over `divisor`); read it with `gradAt(gradOutput, reduction, i)`.
+   */
+  readonly gradOutput: FloatArray;
+  /** The dtype's rounding step. */
+  readonly r: Rounder;
+  /** Whether operand `k` takes a gradient in this backward. */
+  wants(k: number): boolean;
+  /** A new broadcast-shape array with `f(i)` at element `i`. */
+  map(f: (i: number) => number): FloatArray;
+  /** Sums a broadcast-shape array to operand `k`'s shape (a new array unless the same). */
+  sumTo(k: number, full: FloatArray): FloatArray;
+  /** Operand `k`'s own elements, at its own shape. */
+  own(k: number): FloatArray;
 }
 
-/**
- * Runs an elementwise loss over `operands` (two or three, already validated, one float
- * dtype) broadcast to `shape`.
- */
-export function runElementwise(
-  def: ElementwiseDef,
-  operands: readonly Tensor[],
-  shape: readonly number[],
-  reduction: Reduction,
-  extra: Record<string, number> = {},
-): Tensor {
+/** One elementwise loss call, its operands already validated (one float dtype). */
+export interface ElementwiseLoss {
+  /** PyTorch 1.13's name for the output's node. */
+  gradFn: string;
+  /** The shape every operand is expanded to. */
+  shape: readonly number[];
+  /** How the per-element losses fold. */
+  reduction: Reduction;
+  /**
+   * Divides the reduced output (and, first thing in backward, gradOutput), as `batchmean`'s
+   * `sum / batch` does; default 1 (no division, no extra step).
+   */
+  divisor?: number;
+  /** The tensors the formula reads, weights included. */
+  operands: readonly Tensor[];
+  /**
+   * For an operand that broadcasts as another shape with the same elements (gaussianNllLoss's
+   * `var` of `[N]` read as `[N, 1]`), that shape; its gradient still gets the tensor's shape.
+   */
+  layouts?: readonly (readonly number[] | undefined)[];
+  /** Indices into `operands` of those that can take a gradient. */
+  differentiable: readonly number[];
+  /** Fills `out[i]`, the loss of element `i`, from the expanded operands `v`. */
+  forward: (v: readonly FloatArray[], out: FloatArray, r: Rounder) => void;
+  /**
+   * The gradient of each operand `k` for which `c.wants(k)`, at the operand's own shape, by
+   * operand index; entries for the others are ignored.
+   */
+  backward: (c: GradContext) => readonly (FloatArray | null)[];
+}
+
+/** Runs one elementwise loss: forward, reduction and (when asked for) its node. */
+export function runElementwise(spec: ElementwiseLoss): Tensor {
+  const { shape, reduction, operands } = spec;
   const dtype = operands[0].dtype;
   const r = rounder(dtype);
-  const [a, b, c] = operands.map((t) =>
-    expand(cpuStorage(t) as FloatArray, t.shape, shape)
-  ) as FloatArray[];
-  const n = a.length;
-  const third = c ?? new Float64Array(n);
+  const layout = (k: number): readonly number[] => spec.layouts?.[k] ?? operands[k].shape;
+  const v = operands.map((t, k) => expand(cpuStorage(t) as FloatArray, layout(k), shape));
+  const n = shapeNumel(shape);
   const losses = floatStorage(dtype, n);
-  const p: PointwiseParams = { ...extra, n: reduction === "mean" ? n : 1 };
-  const f = def.forward;
-  for (let i = 0; i < n; i++) losses[i] = f(a[i], b[i], third[i], p, r);
+  spec.forward(v, losses, r);
   const out = reduceLosses(losses, shape, dtype, reduction);
-  const differentiable = operands.filter((_, k) => def.grads[k] !== null);
-  const formulas = def.grads.filter((d): d is ElementwiseGrad => d !== null);
-  const node = record(def.gradFn[reduction], differentiable, (gradOutput) => {
-    const g = cpuStorage(gradOutput) as FloatArray;
-    return differentiable.map((t, k) => {
-      if (!t.requiresGrad) return null;
-      const df = formulas[k];
-      const grad = floatStorage(dtype, n);
-      for (let i = 0; i < n; i++) grad[i] = df(a[i], b[i], third[i], gradAt(g, reduction, i), p, r);
-      return new Tensor(sumTo(grad, shape, t.shape, dtype), t.shape, dtype);
+  const divisor = spec.divisor ?? 1;
+  if (divisor !== 1) out.storage[0] = r(out.storage[0] / divisor);
+  const inputs = spec.differentiable.map((k) => operands[k]);
+  const node = record(spec.gradFn, inputs, (gradOutput) => {
+    const go = cpuStorage(gradOutput) as FloatArray;
+    const scalar = r(go[0] / divisor);
+    const context: GradContext = {
+      v,
+      g: reduction === "none" ? (i) => go[i] : () => scalar,
+      gradOutput: reduction === "none" || divisor === 1 ? go : floatStorage(dtype, 1).fill(scalar),
+      r,
+      wants: (k) => spec.differentiable.includes(k) && operands[k].requiresGrad,
+      map: (f) => {
+        const a = floatStorage(dtype, n);
+        for (let i = 0; i < n; i++) a[i] = f(i);
+        return a;
+      },
+      sumTo: (k, full) => sumTo(full, shape, layout(k), dtype),
+      own: (k) => cpuStorage(operands[k]) as FloatArray,
+    };
+    const grads = spec.backward(context);
+    return spec.differentiable.map((k) => {
+      const gk = grads[k];
+      const t = operands[k];
+      return gk === null || gk === undefined || !context.wants(k)
+        ? null
+        : new Tensor(gk, t.shape, dtype);
     });
   });
   return new Tensor(out.storage, out.shape, dtype, node);
+}
+
+/** Checks that `input` and `target` have one shape (no broadcasting), as BCE demands. */
+export function checkSameShape(fn: string, input: Tensor, target: Tensor): void {
+  if (!sameShape(input.shape, target.shape)) {
+    fail(
+      fn,
+      `input and target must have the same shape: input is ${formatShape(input.shape)}, target is ${
+        formatShape(target.shape)
+      }`,
+    );
+  }
+}
+
+/**
+ * Checks an optional per-element weight (`weight`, `posWeight`): a tensor of the input's dtype
+ * that broadcasts to the input's shape without growing it, and that takes no gradient (PyTorch
+ * rejects one that requires grad). Returns it, or `null` when absent.
+ */
+export function checkElementWeight(
+  fn: string,
+  name: string,
+  weight: unknown,
+  input: Tensor,
+): Tensor | null {
+  if (weight === undefined || weight === null) return null;
+  checkTensor(fn, name, weight);
+  if (weight.dtype !== input.dtype) {
+    fail(
+      fn,
+      `input and ${name} must have the same dtype: input is "${input.dtype}", ${name} is "${weight.dtype}"`,
+    );
+  }
+  const shape = broadcastShape(fn, { input, [name]: weight });
+  if (!sameShape(shape, input.shape)) {
+    fail(
+      fn,
+      `${name} must broadcast to the input's shape: input is ${
+        formatShape(input.shape)
+      }, ${name} is ${formatShape(weight.shape)}`,
+    );
+  }
+  if (weight.requiresGrad) {
+    fail(fn, `${name} cannot take a gradient, as in PyTorch: ${name} has requiresGrad set`);
+  }
+  return weight;
+}
+
+/** A new array with each element of `a` negated (a target's gradient that mirrors input's). */
+export function negated(a: FloatArray): FloatArray {
+  const out = a.slice();
+  for (let i = 0; i < out.length; i++) out[i] = -out[i];
+  return out;
+}
+
+/**
+ * The checks of an (input, target) loss such as L1 and MSE: float tensors of one dtype whose
+ * shapes broadcast. Returns the broadcast shape.
+ */
+export function checkFloatPair(fn: string, input: Tensor, target: Tensor): number[] {
+  checkFloat(fn, { input, target });
+  checkSameDtype(fn, { input, target });
+  return broadcastShape(fn, { input, target });
 }
 
 /**

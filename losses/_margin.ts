@@ -8,6 +8,7 @@
  */
 
 import { checkInt64, fail } from "./_checks.ts";
+import { indexText } from "./_class_targets.ts";
 import type { FloatArray } from "./_reduction.ts";
 import { cpuStorage, formatShape, type Tensor } from "./tensor.ts";
 
@@ -74,15 +75,4 @@ export function rowGradScale(gradOutput: FloatArray, perRow: boolean): (t: numbe
   if (perRow) return (t) => gradOutput[t];
   const d = gradOutput[0];
   return () => d;
-}
-
-/** `[1, 2]` for flat index `j` of `shape`, for messages. */
-function indexText(shape: readonly number[], j: number): string {
-  if (shape.length === 0) return "";
-  const idx: number[] = [];
-  for (let k = shape.length - 1; k >= 0; k--) {
-    idx.unshift(j % shape[k]);
-    j = Math.floor(j / shape[k]);
-  }
-  return `[${idx.join(", ")}]`;
 }

@@ -1,13 +1,12 @@
 /**
  * Small helpers shared by the tensor ops (`ops.ts`), `pairwiseDistance` and the triplet
- * losses: option checks, shape broadcasting by shapes alone, and PyTorch's `pow`.
+ * losses: option defaults, tensor checks, and PyTorch's `pow`.
  *
  * @module
  */
 
-import { checkTensor, fail } from "./_checks.ts";
+import { checkTensor } from "./_checks.ts";
 import type { Rounder } from "./_reduction.ts";
-import { formatShape } from "./tensor.ts";
 
 /** PyTorch's `sgn` for real numbers: -1, 0 or 1, and 0 for nan. */
 export function sgn(x: number): number {
@@ -43,41 +42,6 @@ export function torchPow(x: number, e: number, r: Rounder): number {
     default:
       return cPow(x, e);
   }
-}
-
-/** Checks that `value` is a boolean. */
-export function checkBoolean(fn: string, name: string, value: unknown): boolean {
-  if (typeof value !== "boolean") {
-    fail(
-      fn,
-      `${name} must be a boolean: current value is ${
-        typeof value === "string" ? JSON.stringify(value) : String(value)
-      }`,
-    );
-  }
-  return value;
-}
-
-/** The shape several shapes broadcast to, or a TypeError naming them all. */
-export function broadcastShapes(fn: string, shapes: Record<string, readonly number[]>): number[] {
-  const list = Object.values(shapes);
-  const ndim = Math.max(0, ...list.map((s) => s.length));
-  const out: number[] = [];
-  for (let k = 0; k < ndim; k++) {
-    let size = 1;
-    for (const s of list) {
-      const d = s[s.length - ndim + k] ?? 1;
-      if (d === 1) continue;
-      if (size !== 1 && size !== d) {
-        const text = Object.entries(shapes).map(([n, s]) => `${n} is ${formatShape(s)}`)
-          .join(", ");
-        fail(fn, `the shapes must broadcast: ${text}`);
-      }
-      size = d;
-    }
-    out.push(size);
-  }
-  return out;
 }
 
 /** `value`, or `fallback` when it is `undefined` (a `null` stays, for the checks to reject). */

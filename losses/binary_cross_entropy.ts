@@ -1,4 +1,4 @@
-import { checkElementWeight, checkSameShape, runElementwise } from "./_elementwise_loss.ts";
+import { checkElementWeight, checkSameShape, runElementwise } from "./_elementwise.ts";
 import { indexText } from "./_class_targets.ts";
 import { checkFloat, checkSameDtype, fail } from "./_checks.ts";
 import { type FloatArray, parseReduction, type Reduction } from "./_reduction.ts";

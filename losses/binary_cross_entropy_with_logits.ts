@@ -1,4 +1,4 @@
-import { checkElementWeight, checkSameShape, runElementwise } from "./_elementwise_loss.ts";
+import { checkElementWeight, checkSameShape, runElementwise } from "./_elementwise.ts";
 import { checkFloat, checkSameDtype } from "./_checks.ts";
 import { parseReduction, type Reduction, type Rounder } from "./_reduction.ts";
 import type { Tensor } from "./tensor.ts";

@@ -1,7 +1,7 @@
-import { checkBoolean, runElementwise } from "./_elementwise_loss.ts";
+import { runElementwise } from "./_elementwise.ts";
 import { broadcastShape, expand, sameShape, sumTo } from "./_broadcast.ts";
 import { indexText } from "./_class_targets.ts";
-import { checkFloat, checkNumber, checkSameDtype, fail } from "./_checks.ts";
+import { checkBoolean, checkFloat, checkNumber, checkSameDtype, fail } from "./_checks.ts";
 import { type FloatArray, floatStorage, parseReduction, type Reduction } from "./_reduction.ts";
 import { cpuStorage, formatShape, shapeNumel, Tensor } from "./tensor.ts";
 

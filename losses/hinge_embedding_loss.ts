@@ -1,8 +1,8 @@
 import { broadcastShape } from "./_broadcast.ts";
-import { checkFloat, checkNumber, checkTensor, fail } from "./_checks.ts";
-import { type PointwiseDef, runPointwise } from "./_pointwise.ts";
-import { floatStorage, parseReduction, type Reduction } from "./_reduction.ts";
-import { cpuStorage, Tensor } from "./tensor.ts";
+import { checkFloat, checkNumber, checkTensor } from "./_checks.ts";
+import { labelsAsFloat, runElementwise } from "./_elementwise.ts";
+import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
+import type { Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode hingeEmbeddingLoss} and {@linkcode HingeEmbeddingLoss}. */
 export interface HingeEmbeddingLossOptions {
@@ -19,21 +19,7 @@ export interface HingeEmbeddingLossOptions {
 //   l = output_margin + output_self
 // so a target that is neither 1 nor -1 takes both branches. Gradients follow the ops:
 // clamp_min passes where margin - x >= 0 (the kink x == margin included), sub negates.
-const HINGE: PointwiseDef = {
-  gradFn: { none: "AddBackward0", mean: "MeanBackward0", sum: "SumBackward0" },
-  forward: (x, y, p, r) => {
-    const fromMargin = y !== 1 ? Math.max(r(r(p.margin) - x), 0) : 0;
-    const fromSelf = y !== -1 ? x : 0;
-    return r(fromMargin + fromSelf);
-  },
-  gradInput: (x, y, g, p, r) => {
-    const gs = r(g / p.n);
-    const fromMargin = y !== 1 && r(r(p.margin) - x) >= 0 ? -gs : 0;
-    const fromSelf = y !== -1 ? gs : 0;
-    return r(fromMargin + fromSelf);
-  },
-  targetGrad: "none",
-};
+const GRAD_FN = { none: "AddBackward0", mean: "MeanBackward0", sum: "SumBackward0" } as const;
 
 /**
  * Hinge embedding loss, as `torch.nn.functional.hinge_embedding_loss`.
@@ -73,23 +59,37 @@ export function hingeEmbeddingLoss(
   const margin = checkNumber(fn, "margin", options.margin ?? 1);
   checkFloat(fn, { input });
   checkTensor(fn, "target", target);
-  if (target.dtype !== input.dtype && target.dtype !== "int64") {
-    fail(
-      fn,
-      `target must have the input's dtype or be int64: input is "${input.dtype}", target is "${target.dtype}"`,
-    );
-  }
+  const labels = labelsAsFloat(fn, "target", target, input); // 1 and -1 stay exact
   const shape = broadcastShape(fn, { input, target });
-  return runPointwise(HINGE, input, asFloat(target, input), shape, reduction, { margin });
-}
-
-/** int64 labels as the input's float dtype (1 and -1 stay exact). */
-function asFloat(target: Tensor, like: Tensor): Tensor {
-  if (target.dtype === like.dtype) return target;
-  const src = cpuStorage(target) as BigInt64Array;
-  const out = floatStorage(like.dtype, src.length);
-  for (let i = 0; i < src.length; i++) out[i] = Number(src[i]);
-  return new Tensor(out, target.shape, like.dtype);
+  return runElementwise({
+    gradFn: GRAD_FN[reduction],
+    shape,
+    reduction,
+    operands: [input, labels],
+    differentiable: [0],
+    forward: ([x, y], out, r) => {
+      const m = r(margin);
+      for (let i = 0; i < out.length; i++) {
+        const fromMargin = y[i] !== 1 ? Math.max(r(m - x[i]), 0) : 0;
+        const fromSelf = y[i] !== -1 ? x[i] : 0;
+        out[i] = r(fromMargin + fromSelf);
+      }
+    },
+    backward: (c) => {
+      const [x, y] = c.v;
+      const r = c.r;
+      const m = r(margin);
+      const n = reduction === "mean" ? x.length : 1;
+      const gx = floatStorage(input.dtype, x.length);
+      for (let i = 0; i < gx.length; i++) {
+        const gs = r(gradAt(c.gradOutput, reduction, i) / n);
+        const fromMargin = y[i] !== 1 && r(m - x[i]) >= 0 ? -gs : 0;
+        const fromSelf = y[i] !== -1 ? gs : 0;
+        gx[i] = r(fromMargin + fromSelf);
+      }
+      return [c.sumTo(0, gx)];
+    },
+  });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { checkNumber, fail } from "./_checks.ts";
-import { checkPointwise, type PointwiseDef, runPointwise } from "./_pointwise.ts";
-import { parseReduction, type Reduction } from "./_reduction.ts";
+import { checkFloatPair, negated, runElementwise } from "./_elementwise.ts";
+import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
 import type { Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode huberLoss} and {@linkcode HuberLoss}. */
@@ -19,23 +19,6 @@ export interface HuberLossOptions {
 //              : d >= delta ? norm * grad * delta
 //              : norm * d * grad
 //   norm = 1 / numel for "mean", else 1;  grad_target = -grad_input (derivatives.yaml)
-const HUBER: PointwiseDef = {
-  gradFn: { none: "HuberLossBackward0", mean: "HuberLossBackward0", sum: "HuberLossBackward0" },
-  forward: (x, y, p, r) => {
-    const delta = r(p.delta);
-    const z = Math.abs(r(x - y));
-    return z < delta ? r(r(0.5 * z) * z) : r(delta * r(z - r(0.5 * delta)));
-  },
-  gradInput: (x, y, g, p, r) => {
-    const delta = r(p.delta);
-    const d = r(x - y);
-    const norm = p.n === 1 ? 1 : r(1 / p.n);
-    if (d <= -delta) return -r(r(norm * g) * delta);
-    if (d >= delta) return r(r(norm * g) * delta);
-    return r(r(norm * d) * g);
-  },
-  targetGrad: "negate",
-};
 
 /**
  * Huber loss, as `torch.nn.functional.huber_loss`.
@@ -77,8 +60,38 @@ export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptio
   const reduction = parseReduction(fn, options.reduction);
   const delta = checkNumber(fn, "delta", options.delta ?? 1);
   if (!(delta > 0)) fail(fn, `delta must be positive: current value is ${delta}`, RangeError);
-  const shape = checkPointwise(fn, input, target);
-  return runPointwise(HUBER, input, target, shape, reduction, { delta });
+  const shape = checkFloatPair(fn, input, target);
+  return runElementwise({
+    gradFn: "HuberLossBackward0",
+    shape,
+    reduction,
+    operands: [input, target],
+    differentiable: [0, 1],
+    forward: ([x, y], out, r) => {
+      const d = r(delta);
+      for (let i = 0; i < out.length; i++) {
+        const z = Math.abs(r(x[i] - y[i]));
+        out[i] = z < d ? r(r(0.5 * z) * z) : r(d * r(z - r(0.5 * d)));
+      }
+    },
+    backward: (c) => {
+      const [x, y] = c.v;
+      const r = c.r;
+      const dl = r(delta);
+      const norm = reduction === "mean" && x.length !== 1 ? r(1 / x.length) : 1;
+      const gx = floatStorage(input.dtype, x.length);
+      for (let i = 0; i < gx.length; i++) {
+        const g = gradAt(c.gradOutput, reduction, i);
+        const d = r(x[i] - y[i]);
+        gx[i] = d <= -dl
+          ? -r(r(norm * g) * dl)
+          : d >= dl
+          ? r(r(norm * g) * dl)
+          : r(r(norm * d) * g);
+      }
+      return [c.wants(0) ? c.sumTo(0, gx) : null, c.wants(1) ? c.sumTo(1, negated(gx)) : null];
+    },
+  });
 }
 
 /**

@@ -1,6 +1,6 @@
-import { checkBoolean, runElementwise } from "./_elementwise_loss.ts";
+import { runElementwise } from "./_elementwise.ts";
 import { broadcastShape } from "./_broadcast.ts";
-import { checkFloat, checkSameDtype, fail } from "./_checks.ts";
+import { checkBoolean, checkFloat, checkSameDtype, fail } from "./_checks.ts";
 import type { Reduction, Rounder } from "./_reduction.ts";
 import { shapeNumel, type Tensor } from "./tensor.ts";
 

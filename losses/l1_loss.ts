@@ -1,5 +1,6 @@
-import { checkPointwise, type PointwiseDef, runPointwise } from "./_pointwise.ts";
-import { parseReduction, type Reduction } from "./_reduction.ts";
+import { checkFloatPair, negated, runElementwise } from "./_elementwise.ts";
+import { sgn } from "./_op_helpers.ts";
+import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
 import type { Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode l1Loss} and {@linkcode L1Loss}. */
@@ -11,16 +12,7 @@ export interface L1LossOptions {
 // torch 1.13 (Loss.cpp): l1_loss is a composite, abs(x - y) then the reduction, so its
 // gradient is abs's: grad * sgn(x - y) with sgn(0) = 0 and sgn(nan) = 0, after mean's
 // grad / numel; the target gets the negation.
-const L1: PointwiseDef = {
-  gradFn: { none: "AbsBackward0", mean: "MeanBackward0", sum: "SumBackward0" },
-  forward: (x, y, _p, r) => Math.abs(r(x - y)),
-  gradInput: (x, y, g, p, r) => {
-    const d = r(x - y);
-    const sign = d > 0 ? 1 : d < 0 ? -1 : 0;
-    return r(r(g / p.n) * sign);
-  },
-  targetGrad: "negate",
-};
+const GRAD_FN = { none: "AbsBackward0", mean: "MeanBackward0", sum: "SumBackward0" } as const;
 
 /**
  * Mean absolute error, as `torch.nn.functional.l1_loss`.
@@ -53,8 +45,27 @@ const L1: PointwiseDef = {
  */
 export function l1Loss(input: Tensor, target: Tensor, options: L1LossOptions = {}): Tensor {
   const reduction = parseReduction("l1Loss", options.reduction);
-  const shape = checkPointwise("l1Loss", input, target);
-  return runPointwise(L1, input, target, shape, reduction);
+  const shape = checkFloatPair("l1Loss", input, target);
+  return runElementwise({
+    gradFn: GRAD_FN[reduction],
+    shape,
+    reduction,
+    operands: [input, target],
+    differentiable: [0, 1],
+    forward: ([x, y], out, r) => {
+      for (let i = 0; i < out.length; i++) out[i] = Math.abs(r(x[i] - y[i]));
+    },
+    backward: (c) => {
+      const [x, y] = c.v;
+      const r = c.r;
+      const n = reduction === "mean" ? x.length : 1;
+      const gx = floatStorage(input.dtype, x.length);
+      for (let i = 0; i < gx.length; i++) {
+        gx[i] = r(r(gradAt(c.gradOutput, reduction, i) / n) * sgn(r(x[i] - y[i])));
+      }
+      return [c.wants(0) ? c.sumTo(0, gx) : null, c.wants(1) ? c.sumTo(1, negated(gx)) : null];
+    },
+  });
 }
 
 /**

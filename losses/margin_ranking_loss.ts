@@ -7,8 +7,14 @@ import {
   fail,
   shapesText,
 } from "./_checks.ts";
-import { type ElementwiseDef, labelsAsFloat, runElementwise } from "./_elementwise.ts";
-import { parseReduction, type Reduction, type Rounder } from "./_reduction.ts";
+import { labelsAsFloat, runElementwise } from "./_elementwise.ts";
+import {
+  floatStorage,
+  gradAt,
+  parseReduction,
+  type Reduction,
+  type Rounder,
+} from "./_reduction.ts";
 import type { Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode marginRankingLoss} and {@linkcode MarginRankingLoss}. */
@@ -28,31 +34,7 @@ function value(x1: number, x2: number, y: number, margin: number, r: Rounder): n
   return r(r(-y * r(x1 - x2)) + r(margin));
 }
 
-function passed(
-  x1: number,
-  x2: number,
-  y: number,
-  g: number,
-  n: number,
-  margin: number,
-  r: Rounder,
-): number {
-  const gm = n === 1 ? g : r(g / n);
-  return value(x1, x2, y, margin, r) >= 0 ? gm : 0;
-}
-
-const MARGIN_RANKING: ElementwiseDef = {
-  gradFn: { none: "ClampMinBackward0", mean: "MeanBackward0", sum: "SumBackward0" },
-  forward: (x1, x2, y, p, r) => {
-    const v = value(x1, x2, y, p.margin, r);
-    return v < 0 ? 0 : v;
-  },
-  grads: [
-    (x1, x2, y, g, p, r) => r(passed(x1, x2, y, g, p.n, p.margin, r) * -y),
-    (x1, x2, y, g, p, r) => -r(passed(x1, x2, y, g, p.n, p.margin, r) * -y),
-    (x1, x2, y, g, p, r) => -r(passed(x1, x2, y, g, p.n, p.margin, r) * r(x1 - x2)),
-  ],
-};
+const GRAD_FN = { none: "ClampMinBackward0", mean: "MeanBackward0", sum: "SumBackward0" } as const;
 
 /**
  * Margin ranking loss, as `torch.nn.functional.margin_ranking_loss`.
@@ -115,7 +97,44 @@ export function marginRankingLoss(
     );
   }
   const shape = broadcastShape(fn, tensors);
-  return runElementwise(MARGIN_RANKING, [input1, input2, labels], shape, reduction, { margin });
+  return runElementwise({
+    gradFn: GRAD_FN[reduction],
+    shape,
+    reduction,
+    operands: [input1, input2, labels],
+    differentiable: [0, 1, 2],
+    forward: ([x1, x2, y], out, r) => {
+      for (let i = 0; i < out.length; i++) {
+        const v = value(x1[i], x2[i], y[i], margin, r);
+        out[i] = v < 0 ? 0 : v;
+      }
+    },
+    backward: (c) => {
+      const [x1, x2, y] = c.v;
+      const r = c.r;
+      const n = reduction === "mean" ? x1.length : 1;
+      // gm: gradOutput (over the mean's n) where clamp_min passed, else 0.
+      const gm = floatStorage(input1.dtype, x1.length);
+      for (let i = 0; i < gm.length; i++) {
+        const g = gradAt(c.gradOutput, reduction, i);
+        gm[i] = value(x1[i], x2[i], y[i], margin, r) >= 0 ? (n === 1 ? g : r(g / n)) : 0;
+      }
+      // mul: x1 gets gm * (-y), x2 its negation, y gets -(gm * (x1 - x2)).
+      const g1 = floatStorage(input1.dtype, gm.length);
+      const g2 = floatStorage(input1.dtype, gm.length);
+      const gy = floatStorage(input1.dtype, gm.length);
+      for (let i = 0; i < gm.length; i++) {
+        g1[i] = r(gm[i] * -y[i]);
+        g2[i] = -g1[i];
+        gy[i] = -r(gm[i] * r(x1[i] - x2[i]));
+      }
+      return [
+        c.wants(0) ? c.sumTo(0, g1) : null,
+        c.wants(1) ? c.sumTo(1, g2) : null,
+        c.wants(2) ? c.sumTo(2, gy) : null,
+      ];
+    },
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
-import { checkPointwise, type PointwiseDef, runPointwise } from "./_pointwise.ts";
-import { parseReduction, type Reduction } from "./_reduction.ts";
+import { checkFloatPair, negated, runElementwise } from "./_elementwise.ts";
+import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
 import type { Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode mseLoss} and {@linkcode MSELoss}. */
@@ -12,15 +12,6 @@ export interface MSELossOptions {
 //   l = (x - y)^2
 //   grad_input = norm * (x - y) * grad,  norm = 2 / numel for "mean", else 2
 //   grad_target = -grad_input
-const MSE: PointwiseDef = {
-  gradFn: { none: "MseLossBackward0", mean: "MseLossBackward0", sum: "MseLossBackward0" },
-  forward: (x, y, _p, r) => {
-    const d = r(x - y);
-    return r(d * d);
-  },
-  gradInput: (x, y, g, p, r) => r(r((p.n === 1 ? 2 : r(2 / p.n)) * r(x - y)) * g),
-  targetGrad: "negate",
-};
 
 /**
  * Mean squared error, as `torch.nn.functional.mse_loss`.
@@ -50,8 +41,30 @@ const MSE: PointwiseDef = {
  */
 export function mseLoss(input: Tensor, target: Tensor, options: MSELossOptions = {}): Tensor {
   const reduction = parseReduction("mseLoss", options.reduction);
-  const shape = checkPointwise("mseLoss", input, target);
-  return runPointwise(MSE, input, target, shape, reduction);
+  const shape = checkFloatPair("mseLoss", input, target);
+  return runElementwise({
+    gradFn: "MseLossBackward0",
+    shape,
+    reduction,
+    operands: [input, target],
+    differentiable: [0, 1],
+    forward: ([x, y], out, r) => {
+      for (let i = 0; i < out.length; i++) {
+        const d = r(x[i] - y[i]);
+        out[i] = r(d * d);
+      }
+    },
+    backward: (c) => {
+      const [x, y] = c.v;
+      const r = c.r;
+      const norm = reduction === "mean" ? r(2 / x.length) : 2;
+      const gx = floatStorage(input.dtype, x.length);
+      for (let i = 0; i < gx.length; i++) {
+        gx[i] = r(r(norm * r(x[i] - y[i])) * gradAt(c.gradOutput, reduction, i));
+      }
+      return [c.wants(0) ? c.sumTo(0, gx) : null, c.wants(1) ? c.sumTo(1, negated(gx)) : null];
+    },
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { record } from "./_autograd.ts";
 import { broadcastShape, expand, sumTo } from "./_broadcast.ts";
 import { checkFloat, checkSameDtype, checkTensor, fail } from "./_checks.ts";
+import { labelsAsFloat } from "./_elementwise.ts";
 import {
   type FloatArray,
   floatStorage,
@@ -11,7 +12,7 @@ import {
   sum64,
 } from "./_reduction.ts";
 import { lanesOf } from "./_softmax.ts";
-import { cpuStorage, type DType, formatShape, shapeNumel, Tensor } from "./tensor.ts";
+import { cpuStorage, formatShape, shapeNumel, Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode multilabelSoftMarginLoss} and {@linkcode MultiLabelSoftMarginLoss}. */
 export interface MultiLabelSoftMarginLossOptions {
@@ -88,12 +89,7 @@ export function multilabelSoftMarginLoss(
   const reduction = parseReduction(fn, options.reduction);
   checkFloat(fn, { input });
   checkTensor(fn, "target", target);
-  if (target.dtype !== input.dtype && target.dtype !== "int64") {
-    fail(
-      fn,
-      `target must have the input's dtype or be int64: input is "${input.dtype}", target is "${target.dtype}"`,
-    );
-  }
+  const labels = labelsAsFloat(fn, "target", target, input);
   const weight = options.weight ?? null;
   if (weight !== null) {
     checkFloat(fn, { weight });
@@ -110,7 +106,7 @@ export function multilabelSoftMarginLoss(
   const r = rounder(dtype);
   const n = shapeNumel(shape);
   const x = expand(cpuStorage(input) as FloatArray, input.shape, shape);
-  const y = expand(asFloat(target, dtype), target.shape, shape);
+  const y = expand(cpuStorage(labels) as FloatArray, target.shape, shape);
   const w = weight === null ? null : expand(cpuStorage(weight) as FloatArray, weight.shape, shape);
   // Per element: a = logsigmoid(x), b = logsigmoid(-x), l = -(y a + (1 - y) b) (* w).
   const neg = floatStorage(dtype, n);
@@ -175,15 +171,6 @@ export function multilabelSoftMarginLoss(
     return [back(input, gx), back(target, gy), back(weight, gw)];
   });
   return new Tensor(out, reduction === "none" ? rowShape : [], dtype, node);
-}
-
-/** int64 labels as the input's float dtype. */
-function asFloat(target: Tensor, dtype: DType): FloatArray {
-  if (target.dtype === dtype) return cpuStorage(target) as FloatArray;
-  const src = cpuStorage(target) as BigInt64Array;
-  const out = floatStorage(dtype, src.length);
-  for (let i = 0; i < src.length; i++) out[i] = Number(src[i]);
-  return out;
 }
 
 /**

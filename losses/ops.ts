@@ -32,9 +32,9 @@
  */
 
 import { record } from "./_autograd.ts";
-import { broadcastShape, expand, sumTo } from "./_broadcast.ts";
-import { checkFloat, checkNumber, checkSameDtype, fail } from "./_checks.ts";
-import { checkBoolean, orDefault, sgn, torchPow } from "./_op_helpers.ts";
+import { broadcastShape, expand, stridedIndex, sumTo } from "./_broadcast.ts";
+import { checkBoolean, checkFloat, checkNumber, checkSameDtype, fail } from "./_checks.ts";
+import { sgn, torchPow } from "./_op_helpers.ts";
 import { type FloatArray, floatStorage, type Rounder, rounder } from "./_reduction.ts";
 import { cpuStorage, type DType, shapeNumel, Tensor } from "./tensor.ts";
 
@@ -566,8 +566,6 @@ function reducedDims(fn: string, shape: readonly number[], dim: unknown): boolea
 
 /** For each input element, the flat index of the output element it folds into. */
 function foldIndex(shape: readonly number[], reduced: readonly boolean[]): Int32Array {
-  const n = shapeNumel(shape);
-  const index = new Int32Array(n);
   const ndim = shape.length;
   const outStrides = new Array<number>(ndim).fill(0);
   let stride = 1;
@@ -577,19 +575,7 @@ function foldIndex(shape: readonly number[], reduced: readonly boolean[]): Int32
       stride *= shape[k];
     }
   }
-  const counter = new Array<number>(ndim).fill(0);
-  let dst = 0;
-  for (let i = 0; i < n; i++) {
-    index[i] = dst;
-    for (let k = ndim - 1; k >= 0; k--) {
-      counter[k]++;
-      dst += outStrides[k];
-      if (counter[k] < shape[k]) break;
-      dst -= outStrides[k] * counter[k];
-      counter[k] = 0;
-    }
-  }
-  return index;
+  return stridedIndex(shape, outStrides);
 }
 
 function runReduce(fn: "sum" | "mean", input: Tensor, options: ReduceOptions): Tensor {
@@ -597,7 +583,7 @@ function runReduce(fn: "sum" | "mean", input: Tensor, options: ReduceOptions): T
   if (options === null || typeof options !== "object") {
     fail(fn, `options must be an object: current value is ${String(options)}`);
   }
-  const keepdim = checkBoolean(fn, "keepdim", orDefault(options.keepdim, false));
+  const keepdim = checkBoolean(fn, "keepdim", options.keepdim, false);
   const reduced = reducedDims(fn, input.shape, options.dim);
   const dtype = input.dtype;
   const outShape = input.shape.flatMap((d, k) => reduced[k] ? (keepdim ? [1] : []) : [d]);

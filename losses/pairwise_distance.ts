@@ -1,8 +1,8 @@
 import { record } from "./_autograd.ts";
 import { broadcastShape, expand } from "./_broadcast.ts";
-import { checkNumber, checkSameDtype, checkTensor, fail } from "./_checks.ts";
+import { checkBoolean, checkNumber, checkSameDtype, checkTensor, fail } from "./_checks.ts";
 import { type FloatArray, floatStorage, type Rounder, rounder } from "./_reduction.ts";
-import { checkBoolean, cPow, orDefault, sgn, torchPow } from "./_op_helpers.ts";
+import { cPow, orDefault, sgn, torchPow } from "./_op_helpers.ts";
 import { add, sub } from "./ops.ts";
 import { cpuStorage, Tensor } from "./tensor.ts";
 
@@ -61,7 +61,7 @@ export function pairwiseDistance(
   const fn = "pairwiseDistance";
   const p = checkNumber(fn, "p", orDefault(options.p, 2));
   const eps = checkNumber(fn, "eps", orDefault(options.eps, 1e-6));
-  const keepdim = checkBoolean(fn, "keepdim", orDefault(options.keepdim, false));
+  const keepdim = checkBoolean(fn, "keepdim", options.keepdim, false);
   checkDistanceInputs(fn, { x1, x2 });
   broadcastShape(fn, { x1, x2 });
   return distance(x1, x2, p, eps, keepdim);

@@ -1,6 +1,6 @@
-import { checkBoolean, runElementwise } from "./_elementwise_loss.ts";
+import { runElementwise } from "./_elementwise.ts";
 import { broadcastShape } from "./_broadcast.ts";
-import { checkFloat, checkNumber, checkSameDtype } from "./_checks.ts";
+import { checkBoolean, checkFloat, checkNumber, checkSameDtype } from "./_checks.ts";
 import { type FloatArray, parseReduction, type Reduction } from "./_reduction.ts";
 import { shapeNumel, type Tensor } from "./tensor.ts";
 

@@ -1,8 +1,14 @@
 import { checkNumber, fail } from "./_checks.ts";
-import { type ElementwiseDef, type ElementwiseGrad, runElementwise } from "./_elementwise.ts";
-import { checkPointwise } from "./_pointwise.ts";
-import { parseReduction, type Reduction, type Rounder } from "./_reduction.ts";
-import type { Tensor } from "./tensor.ts";
+import { checkFloatPair, runElementwise } from "./_elementwise.ts";
+import {
+  type FloatArray,
+  floatStorage,
+  gradAt,
+  parseReduction,
+  type Reduction,
+  rounder,
+} from "./_reduction.ts";
+import type { DType, Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode smoothL1Loss} and {@linkcode SmoothL1Loss}. */
 export interface SmoothL1LossOptions {
@@ -21,31 +27,26 @@ export interface SmoothL1LossOptions {
 // and derivatives.yaml gives the target `smooth_l1_loss_backward(grad, target, self, ...)`: the
 // same kernel with the operands swapped (d = y - x), not the negation of grad_input. beta = 0
 // runs the same kernel: l = |x - y|, and at a tie d = 0 satisfies d <= -0, so BOTH input
-// and target get -norm * grad there.
-function smoothGrad(u: number, v: number, g: number, beta: number, n: number, r: Rounder): number {
-  const d = r(u - v);
-  const norm = n === 1 ? 1 : r(1 / n);
-  if (d <= -beta) return -r(norm * g);
-  if (d >= beta) return r(norm * g);
-  return r(r(r(norm * d) * g) / beta);
+// and target get -norm * grad there. smoothGrads is that kernel over every element, given
+// (u, v) = (x, y) for the input and (y, x) for the target.
+function smoothGrads(
+  u: FloatArray,
+  v: FloatArray,
+  gradOutput: FloatArray,
+  reduction: Reduction,
+  beta: number,
+  dtype: DType,
+): FloatArray {
+  const r = rounder(dtype);
+  const norm = reduction === "mean" && u.length !== 1 ? r(1 / u.length) : 1;
+  const grad = floatStorage(dtype, u.length);
+  for (let i = 0; i < grad.length; i++) {
+    const g = gradAt(gradOutput, reduction, i);
+    const d = r(u[i] - v[i]);
+    grad[i] = d <= -beta ? -r(norm * g) : d >= beta ? r(norm * g) : r(r(r(norm * d) * g) / beta);
+  }
+  return grad;
 }
-
-const gradInput: ElementwiseGrad = (x, y, _c, g, p, r) => smoothGrad(x, y, g, r(p.beta), p.n, r);
-const gradTarget: ElementwiseGrad = (x, y, _c, g, p, r) => smoothGrad(y, x, g, r(p.beta), p.n, r);
-
-const SMOOTH_L1: ElementwiseDef = {
-  gradFn: {
-    none: "SmoothL1LossBackward0",
-    mean: "SmoothL1LossBackward0",
-    sum: "SmoothL1LossBackward0",
-  },
-  forward: (x, y, _c, p, r) => {
-    const beta = r(p.beta);
-    const z = Math.abs(r(x - y));
-    return z < beta ? r(r(r(0.5 * z) * z) / beta) : r(z - r(0.5 * beta));
-  },
-  grads: [gradInput, gradTarget],
-};
 
 /**
  * Smooth L1 loss, as `torch.nn.functional.smooth_l1_loss`.
@@ -93,8 +94,30 @@ export function smoothL1Loss(
   const reduction = parseReduction(fn, options.reduction);
   const beta = checkNumber(fn, "beta", options.beta ?? 1);
   if (!(beta >= 0)) fail(fn, `beta must be non-negative: current value is ${beta}`, RangeError);
-  const shape = checkPointwise(fn, input, target);
-  return runElementwise(SMOOTH_L1, [input, target], shape, reduction, { beta });
+  const shape = checkFloatPair(fn, input, target);
+  return runElementwise({
+    gradFn: "SmoothL1LossBackward0",
+    shape,
+    reduction,
+    operands: [input, target],
+    differentiable: [0, 1],
+    forward: ([x, y], out, r) => {
+      const b = r(beta);
+      for (let i = 0; i < out.length; i++) {
+        const z = Math.abs(r(x[i] - y[i]));
+        out[i] = z < b ? r(r(r(0.5 * z) * z) / b) : r(z - r(0.5 * b));
+      }
+    },
+    backward: (c) => {
+      const [x, y] = c.v;
+      const b = c.r(beta);
+      const go = c.gradOutput;
+      return [
+        c.wants(0) ? c.sumTo(0, smoothGrads(x, y, go, reduction, b, input.dtype)) : null,
+        c.wants(1) ? c.sumTo(1, smoothGrads(y, x, go, reduction, b, input.dtype)) : null,
+      ];
+    },
+  });
 }
 
 /**

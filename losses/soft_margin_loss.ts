@@ -1,8 +1,7 @@
 import { broadcastShape, sameShape } from "./_broadcast.ts";
 import { checkFloat, checkTensor, fail, shapesText } from "./_checks.ts";
-import { labelsAsFloat } from "./_elementwise.ts";
-import { type PointwiseDef, runPointwise } from "./_pointwise.ts";
-import { parseReduction, type Reduction } from "./_reduction.ts";
+import { labelsAsFloat, runElementwise } from "./_elementwise.ts";
+import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
 import type { Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode softMarginLoss} and {@linkcode SoftMarginLoss}. */
@@ -19,20 +18,6 @@ export interface SoftMarginLossOptions {
 // ~709.8 (float64), so the loss is inf there and the gradient is inf / inf = nan. For
 // x * y beyond ~17 (float32) 1 + exp(-x * y) rounds to 1 and the loss is exactly 0.
 // The target is not differentiable (torch raises if it requires grad).
-const SOFT_MARGIN: PointwiseDef = {
-  gradFn: {
-    none: "SoftMarginLossBackward0",
-    mean: "SoftMarginLossBackward0",
-    sum: "SoftMarginLossBackward0",
-  },
-  forward: (x, y, _p, r) => r(Math.log(r(1 + r(Math.exp(r(-x * y)))))),
-  gradInput: (x, y, g, p, r) => {
-    const z = r(Math.exp(r(-y * x)));
-    const negNorm = p.n === 1 ? -1 : r(-1 / p.n);
-    return r(r(r(r(y * z) * negNorm) / r(1 + z)) * g);
-  },
-  targetGrad: "none",
-};
 
 /**
  * Soft margin loss (two-class logistic loss), as `torch.nn.functional.soft_margin_loss`.
@@ -87,7 +72,29 @@ export function softMarginLoss(
   if (target.requiresGrad) {
     fail(fn, "target must not require grad: PyTorch's soft_margin_loss has no target gradient");
   }
-  return runPointwise(SOFT_MARGIN, input, labels, shape, reduction);
+  return runElementwise({
+    gradFn: "SoftMarginLossBackward0",
+    shape,
+    reduction,
+    operands: [input, labels],
+    differentiable: [0],
+    forward: ([x, y], out, r) => {
+      for (let i = 0; i < out.length; i++) {
+        out[i] = r(Math.log(r(1 + r(Math.exp(r(-x[i] * y[i]))))));
+      }
+    },
+    backward: (c) => {
+      const [x, y] = c.v;
+      const r = c.r;
+      const negNorm = reduction === "mean" && x.length !== 1 ? r(-1 / x.length) : -1;
+      const gx = floatStorage(input.dtype, x.length);
+      for (let i = 0; i < gx.length; i++) {
+        const z = r(Math.exp(r(-y[i] * x[i])));
+        gx[i] = r(r(r(r(y[i] * z) * negNorm) / r(1 + z)) * gradAt(c.gradOutput, reduction, i));
+      }
+      return [c.sumTo(0, gx)];
+    },
+  });
 }
 
 /**

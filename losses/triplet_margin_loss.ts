@@ -1,7 +1,7 @@
-import { broadcastShape } from "./_broadcast.ts";
-import { checkNumber, fail } from "./_checks.ts";
+import { broadcastShape, broadcastShapes } from "./_broadcast.ts";
+import { checkBoolean, checkNumber, fail } from "./_checks.ts";
 import { parseReduction, type Reduction } from "./_reduction.ts";
-import { broadcastShapes, checkBoolean, orDefault } from "./_op_helpers.ts";
+import { orDefault } from "./_op_helpers.ts";
 import { add, clampMin, mean, minimum, sub, sum } from "./ops.ts";
 import { checkDistanceInputs, distance } from "./pairwise_distance.ts";
 import type { Tensor } from "./tensor.ts";
@@ -84,7 +84,7 @@ export function tripletMarginLoss(
   const margin = checkNumber(fn, "margin", orDefault(options.margin, 1));
   const p = checkNumber(fn, "p", orDefault(options.p, 2));
   const eps = checkNumber(fn, "eps", orDefault(options.eps, 1e-6));
-  const swap = checkBoolean(fn, "swap", orDefault(options.swap, false));
+  const swap = checkBoolean(fn, "swap", options.swap, false);
   checkDistanceInputs(fn, { anchor, positive, negative });
   const dims = [anchor, positive, negative].map((t) => t.shape.length);
   if (dims[0] !== dims[1] || dims[1] !== dims[2]) {

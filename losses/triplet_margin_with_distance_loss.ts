@@ -1,7 +1,7 @@
-import { broadcastShape } from "./_broadcast.ts";
-import { checkFloat, checkNumber, checkSameDtype, fail } from "./_checks.ts";
+import { broadcastShape, broadcastShapes } from "./_broadcast.ts";
+import { checkBoolean, checkFloat, checkNumber, checkSameDtype, fail } from "./_checks.ts";
 import { parseReduction, type Reduction } from "./_reduction.ts";
-import { broadcastShapes, checkBoolean, checkTensors, orDefault } from "./_op_helpers.ts";
+import { checkTensors, orDefault } from "./_op_helpers.ts";
 import { add, clamp, mean, minimum, sub, sum } from "./ops.ts";
 import { checkDistanceInputs, distance } from "./pairwise_distance.ts";
 import { Tensor } from "./tensor.ts";
@@ -92,7 +92,7 @@ export function tripletMarginWithDistanceLoss(
   const fn = "tripletMarginWithDistanceLoss";
   const reduction = parseReduction(fn, options.reduction);
   const margin = checkNumber(fn, "margin", orDefault(options.margin, 1));
-  const swap = checkBoolean(fn, "swap", orDefault(options.swap, false));
+  const swap = checkBoolean(fn, "swap", options.swap, false);
   const custom = options.distanceFunction;
   if (custom !== undefined && typeof custom !== "function") {
     fail(fn, `distanceFunction must be a function of two tensors: current value is ${custom}`);
