@@ -115,7 +115,8 @@ function iterations(key: string, op: BenchOp, numel: number, mode: Mode): [numbe
   const ms = (numel * (op.family === "class" ? klass : elementwise) / 1e6) *
       (mode === "forward" ? 1 : 3) + (key.endsWith("webgpu") ? 15 : 0.01);
   const budget = config.quick ? 300 : 1500;
-  const n = Math.max(config.quick ? 5 : 10, Math.min(config.quick ? 50 : 200, budget / ms));
+  const least = config.quick || ms > 1000 ? 5 : 10;
+  const n = Math.max(least, Math.min(config.quick ? 50 : 200, budget / ms));
   const warmup = ms > 200 ? 1 : ms > 20 ? 3 : config.quick ? 5 : 20;
   return [Math.round(n), warmup];
 }
@@ -370,18 +371,17 @@ function tfjsRunner(
       inputs.tfjs.set(backend, args);
     }
     const a = args;
-    const run = async (): Promise<[number, ArrayLike<number> | null]> => {
-      if (mode === "forward") {
-        const v = tf.tidy(() => how.loss(tf, a));
-        const value = (await v.data())[0];
-        v.dispose();
-        return [value, null];
-      }
-      const { value, grads } = tf.tidy(() =>
-        tf.valueAndGrads((...gs: TfTensor[]) =>
+    // The synchronous part: the loss (and gradients) as tensors, not yet read back.
+    const compute = (): TfTensor[] =>
+      tf.tidy(() => {
+        if (mode === "forward") return [how.loss(tf, a)];
+        const { value, grads } = tf.valueAndGrads((...gs: TfTensor[]) =>
           how.loss(tf, a.map((t, i) => op.grad.includes(i) ? gs[op.grad.indexOf(i)] : t))
-        )(op.grad.map((i) => a[i]))
-      );
+        )(op.grad.map((i) => a[i]));
+        return [value, ...grads];
+      });
+    const run = async (): Promise<[number, ArrayLike<number> | null]> => {
+      const [value, ...grads] = compute();
       const v = (await value.data())[0];
       let grad: ArrayLike<number> | null = null;
       for (const g of grads) grad = (await g.data()) as Float32Array;
@@ -392,9 +392,30 @@ function tfjsRunner(
       const [value, grad] = await run();
       await checkPeer(op, inputs, cell, value, grad);
       checked = true;
+      if (backend === "webgpu") await kernelTime(cell, compute);
     }
     await timed(b, cell, async () => void await run());
   };
+}
+
+/**
+ * GPU-side kernel time from TensorFlow.js's profiler (`tf.time`, timestamp queries where the
+ * adapter has them): the median of three untimed runs, logged beside the wall times.
+ */
+async function kernelTime(cell: Cell, compute: () => TfTensor[]): Promise<void> {
+  const ms: number[] = [];
+  for (let k = 0; k < 3; k++) {
+    let out: TfTensor[] = [];
+    const info = await tf.time(() => void (out = compute()));
+    tf.dispose(out);
+    if (typeof info.kernelMs !== "number") {
+      logRecord({ type: "kernel", ...cell, kernelMs: null, reason: info.kernelMs.error });
+      return;
+    }
+    ms.push(info.kernelMs);
+  }
+  ms.sort((x, y) => x - y);
+  logRecord({ type: "kernel", ...cell, kernelMs: ms[1] });
 }
 
 // ---- registration ---------------------------------------------------------------------------

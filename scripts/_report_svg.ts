@@ -40,8 +40,12 @@ export function lineChart(title: string, xLabel: string, series: Series[]): stri
   const yt = decades(Math.min(...ys), Math.max(...ys));
   const [y0, y1] = [yt[0], yt[yt.length - 1]];
   const lx = (x: number): number =>
-    x1 === x0 ? L + (W - L - R) / 2 : L + (W - L - R) * Math.log(x / x0) / Math.log(x1 / x0);
-  const ly = (y: number): number => T + (H - T - B) * (1 - Math.log(y / y0) / Math.log(y1 / y0));
+    Math.round(
+      10 *
+        (x1 === x0 ? L + (W - L - R) / 2 : L + (W - L - R) * Math.log(x / x0) / Math.log(x1 / x0)),
+    ) / 10;
+  const ly = (y: number): number =>
+    Math.round(10 * (T + (H - T - B) * (1 - Math.log(y / y0) / Math.log(y1 / y0)))) / 10;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,

@@ -37,6 +37,8 @@ export interface CellRow {
   pct_of_bandwidth: number | null;
   ratio_to_fastest: number | null;
   bandwidth_floor_ms: number | null;
+  /** GPU-side kernel time (timestamp queries), for GPU backends that report it. */
+  gpu_kernel_ms: number | null;
   bytes: number;
   status: string;
 }
@@ -392,6 +394,10 @@ async function main(): Promise<void> {
   });
   const limit = bw.length ? Math.max(...bw.map((b) => b.gbps)) : null;
 
+  const kernels = new Map<string, number>();
+  for (const k of records.filter((r) => r.type === "kernel" && typeof r.kernelMs === "number")) {
+    kernels.set(`${systemKey(k as never)} ${k.op} ${k.size} ${k.mode}`, k.kernelMs as number);
+  }
   const rows: CellRow[] = [];
   const keys = new Set([...plans.keys(), ...sampled.keys()]);
   for (const key of keys) {
@@ -416,6 +422,7 @@ async function main(): Promise<void> {
       pct_of_bandwidth: median && limit ? (100 * s.bytes / median / 1e6) / limit : null,
       ratio_to_fastest: null,
       bandwidth_floor_ms: limit ? s.bytes / (limit * 1e6) : null,
+      gpu_kernel_ms: kernels.get(key) ?? null,
       bytes: s.bytes,
       status: st,
     });
@@ -451,6 +458,7 @@ async function main(): Promise<void> {
           bandwidth_floor_ms: rows.find((r) =>
             r.op === op.torch && r.size === size && r.mode === mode
           )?.bandwidth_floor_ms ?? null,
+          gpu_kernel_ms: null,
           bytes: 0,
           status: `skipped: ${sk.reason}`,
         });
@@ -507,6 +515,7 @@ async function main(): Promise<void> {
     "pct_of_bandwidth",
     "ratio_to_fastest",
     "bandwidth_floor_ms",
+    "gpu_kernel_ms",
     "bytes",
     "status",
   ];
@@ -608,7 +617,8 @@ function cellText(r: CellRow | undefined): string {
   if (!r) return "—";
   if (r.median_ms === null) return r.status.split(/[:( ]/)[0];
   const ratio = r.ratio_to_fastest ?? 1;
-  return `${fmtMs(r.median_ms)} (${ratio < 1.005 ? "fastest" : `×${ratio.toFixed(1)}`})`;
+  const kernel = r.gpu_kernel_ms === null ? "" : `; kernels ${fmtMs(r.gpu_kernel_ms)}`;
+  return `${fmtMs(r.median_ms)} (${ratio < 1.005 ? "fastest" : `×${ratio.toFixed(1)}`}${kernel})`;
 }
 
 /** A table: one row per (op, size, mode), one column per system, and the bandwidth floor. */
@@ -717,8 +727,9 @@ function reportMd(i: ReportInput): string {
       "gradient; TensorFlow.js cpu returns its own storage and PyTorch's `.numpy()` shares memory.",
     "- TensorFlow.js wasm runs its single-threaded SIMD binary (`setWasmPaths`), like PyTorch " +
       "with one thread and this library.",
-    "- GPU-side kernel time (timestamp-query) is reported once this library's webgpu backend " +
-      "exists; TensorFlow.js webgpu times are wall times with readback.",
+    '- webgpu cells also give the GPU-side kernel time ("kernels", from timestamp queries via ' +
+      "TensorFlow.js's `tf.time`; median of three untimed runs) where the adapter has " +
+      "timestamp-query. This library's webgpu rows appear once its webgpu backend exists.",
   );
   if (skips.length) lines.push("", "Skipped:", "", ...skips.map((s) => `- ${s}`));
   if (failures.length) {
