@@ -146,8 +146,14 @@ function expectedCells(quick: boolean): number {
 async function withProgress(
   cmd: Deno.Command,
   progress: () => string,
+  limitS: number,
 ): Promise<Deno.CommandOutput> {
   const child = cmd.spawn();
+  // A hung GPU dispatch must not hang the report: stop the run and report what was measured.
+  const killer = setTimeout(() => {
+    Deno.stderr.writeSync(new TextEncoder().encode(`\nstopped after ${limitS} s\n`));
+    child.kill("SIGTERM");
+  }, limitS * 1000);
   const encoder = new TextEncoder();
   const tty = Deno.stderr.isTerminal();
   let ticks = 0;
@@ -159,6 +165,7 @@ async function withProgress(
   try {
     return await child.output();
   } finally {
+    clearTimeout(killer);
     clearInterval(timer);
     Deno.stderr.writeSync(encoder.encode(`${tty ? "\r\x1b[K" : ""}${progress()}\n`));
   }
@@ -292,6 +299,7 @@ async function main(): Promise<void> {
       const what = last ? `${last.op} ${last.size} ${last.mode} ${systemKey(last as never)}` : "";
       return `deno bench [${done.length}/~${total}] ${elapsed()} ${what}`;
     },
+    quick ? 600 : 2400,
   );
   Deno.writeFileSync(`${out}/bench.json`, bench.stdout);
   Deno.writeFileSync(`${out}/bench.log`, bench.stderr);
@@ -322,6 +330,7 @@ async function main(): Promise<void> {
         stderr: "piped",
       }),
       () => `pytorch [${lastOf(torchLog, "samples").length}/${spec.length * 2}] ${elapsed()}`,
+      quick ? 300 : 900,
     );
     if (!torchRun.success) {
       Deno.writeFileSync(`${out}/torch.log`, torchRun.stderr);
