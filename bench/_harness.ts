@@ -439,7 +439,8 @@ export async function registerOp(torch: string): Promise<void> {
     }
     const status = await tfStatus(backend);
     if (status.ok) peers.push(backend);
-    else skip("tfjs", backend, status.reason ?? "unavailable", torch);
+    if (status.details) logRecord({ type: "tfjs", backend, ...status.details });
+    if (!status.ok) skip("tfjs", backend, status.reason ?? "unavailable", torch);
   }
 
   for (const shape of config.quick ? op.quickSizes : op.sizes) {

@@ -10,7 +10,7 @@
 
 import * as tf from "npm:@tensorflow/tfjs-core@4.22.0";
 import "npm:@tensorflow/tfjs-backend-cpu@4.22.0";
-import { setWasmPaths } from "npm:@tensorflow/tfjs-backend-wasm@4.22.0";
+import { getThreadsCount, setWasmPaths } from "npm:@tensorflow/tfjs-backend-wasm@4.22.0";
 import "npm:@tensorflow/tfjs-backend-webgpu@4.22.0";
 // tfjs-core registers no gradients itself and its ESM files (dist/register_all_gradients.js)
 // import without file extensions, which Deno does not resolve; the union package's node
@@ -29,6 +29,8 @@ export const TF_BACKENDS: readonly TfBackend[] = ["cpu", "wasm", "webgpu"];
 export interface TfStatus {
   ok: boolean;
   reason?: string;
+  /** What the report should know about a working backend (the wasm binary in use). */
+  details?: Record<string, unknown>;
 }
 
 let wasmDir: string | undefined;
@@ -57,6 +59,13 @@ export function tfStatus(backend: TfBackend): Promise<TfStatus> {
 
 async function probe(backend: TfBackend): Promise<TfStatus> {
   try {
+    if (backend === "webgpu") {
+      const gpu = (navigator as unknown as { gpu?: GPU }).gpu;
+      if (gpu === undefined) return { ok: false, reason: "navigator.gpu is undefined" };
+      if ((await gpu.requestAdapter()) === null) {
+        return { ok: false, reason: "navigator.gpu.requestAdapter() returned null" };
+      }
+    }
     if (backend === "wasm") {
       wasmDir ??= locateWasm();
       setWasmPaths(wasmDir);
@@ -70,7 +79,15 @@ async function probe(backend: TfBackend): Promise<TfStatus> {
     const got = (await s.data())[0];
     tf.dispose([x, s]);
     if (got !== 14) return { ok: false, reason: `a smoke test gave ${got} instead of 14` };
-    return { ok: true };
+    if (backend !== "wasm") return { ok: true };
+    return {
+      ok: true,
+      details: {
+        wasmDir,
+        simd: await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT"),
+        threads: getThreadsCount(),
+      },
+    };
   } catch (e) {
     return { ok: false, reason: e instanceof Error ? e.message : String(e) };
   }
@@ -79,21 +96,4 @@ async function probe(backend: TfBackend): Promise<TfStatus> {
 /** Makes `backend` the active one (tensors belong to the backend that made them). */
 export async function useBackend(backend: TfBackend): Promise<void> {
   if (tf.getBackend() !== backend) await tf.setBackend(backend);
-}
-
-/** Adapter and feature notes for the report (the wasm binary in use, the WebGPU adapter). */
-export function tfFlags(): Record<string, unknown> {
-  const env = tf.env();
-  const get = (name: string): unknown => {
-    try {
-      return env.get(name);
-    } catch {
-      return undefined;
-    }
-  };
-  return {
-    wasmDir,
-    wasmSimd: get("WASM_HAS_SIMD_SUPPORT"),
-    wasmThreads: get("WASM_HAS_MULTITHREAD_SUPPORT"),
-  };
 }

@@ -541,7 +541,15 @@ async function main(): Promise<void> {
     memory: safe(() => Deno.systemMemoryInfo()),
     gpu: await gpuInfo(),
     git: { commit, dirty },
-    tfjs: "4.22.0",
+    tfjs: {
+      version: "4.22.0",
+      backends: Object.fromEntries(
+        records.filter((r) => r.type === "tfjs").map(({ type: _, backend, ...rest }) => [
+          String(backend),
+          rest,
+        ]),
+      ),
+    },
     torch: python ? { python: python.path, version: python.torch, threads: 1 } : null,
     loadavg: { start: loadStart, end: loadEnd },
     bandwidth: bw,
