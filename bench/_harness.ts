@@ -16,8 +16,8 @@
 
 import { type Tensor, tensor } from "../mod.ts";
 import { opSpec } from "../conformance/ops.ts";
-import { type BenchOp, benchOp, sizeLabel, type TfTensor } from "./_ops.ts";
-import { bytesOf, type InputData, makeInput, numelOf } from "./_inputs.ts";
+import { type BenchOp, benchOp, cellBytes, sizeLabel, type TfTensor } from "./_ops.ts";
+import { type InputData, makeInput, numelOf } from "./_inputs.ts";
 import { tf, type TfBackend, tfStatus, useBackend } from "./_tfjs.ts";
 
 /** The two timed modes. */
@@ -126,8 +126,6 @@ function iterations(key: string, op: BenchOp, numel: number, mode: Mode): [numbe
 interface Inputs {
   shape: number[];
   data: InputData[];
-  bytes: number;
-  gradBytes: number;
   reference?: { value: number; grad: Float32Array };
   ours: Map<string, Tensor[]>;
   tfjs: Map<string, TfTensor[]>;
@@ -146,8 +144,6 @@ function inputsFor(op: BenchOp, shape: number[]): Inputs {
     inputs: {
       shape,
       data,
-      bytes: specs.reduce((a, s) => a + bytesOf(s), 0),
-      gradBytes: op.grad.reduce((a, i) => a + bytesOf(specs[i]), 0),
       ours: new Map(),
       tfjs: new Map(),
     },
@@ -446,9 +442,6 @@ export async function registerOp(torch: string): Promise<void> {
   for (const shape of config.quick ? op.quickSizes : op.sizes) {
     const size = sizeLabel(shape);
     const numel = numelOf(shape);
-    const specs = op.inputs(shape);
-    const bytes = specs.reduce((a, s) => a + bytesOf(s), 0);
-    const gradBytes = op.grad.reduce((a, i) => a + bytesOf(specs[i]), 0);
     for (const mode of MODES) {
       const systems: [string, string, (cell: Cell) => Runner][] = [];
       if (selected("parity-losses", "cpu")) {
@@ -468,7 +461,7 @@ export async function registerOp(torch: string): Promise<void> {
           mode,
           system,
           backend,
-          bytes: mode === "forward" ? bytes : bytes + gradBytes,
+          bytes: cellBytes(op, shape, mode),
           warmup,
           n,
         };

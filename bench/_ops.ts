@@ -9,7 +9,7 @@
  */
 
 import type * as tfc from "npm:@tensorflow/tfjs-core@4.22.0";
-import type { InputSpec } from "./_inputs.ts";
+import { bytesOf, type InputSpec } from "./_inputs.ts";
 
 /** The TensorFlow.js core namespace. */
 export type Tf = typeof tfc;
@@ -30,6 +30,11 @@ export interface BenchOp {
   inputs: (shape: number[]) => InputSpec[];
   /** Positional arguments that take a gradient in the "value+grad" mode. */
   grad: number[];
+  /**
+   * Bytes one pass must move at least, when that is less than reading every input (and
+   * writing every gradient): NLL reads one score per row. Default: {@linkcode cellBytes}'s.
+   */
+  bytes?: (shape: number[], mode: "forward" | "value+grad") => number;
   /**
    * TensorFlow.js: `prepare` turns the inputs into TensorFlow.js's own format outside the
    * timed part (class indices to one-hot rows); `loss` is timed and returns a scalar.
@@ -111,6 +116,8 @@ export const BENCH_OPS: readonly BenchOp[] = [
     quickSizes: CLASSES_QUICK,
     inputs: scoresAndClasses,
     grad: [0],
+    // the class index and the one score it picks per row; the gradient is written in full
+    bytes: ([n, c], mode) => n * (8 + 4) + (mode === "forward" ? 0 : n * c * 4),
     tfjs: {
       prepare: oneHotTarget,
       loss: (tf, [x, oneHot]) => tf.neg(tf.mean(tf.sum(tf.mul(x, oneHot), 1))),
@@ -137,6 +144,18 @@ export function benchOp(torch: string): BenchOp {
   const op = BENCH_OPS.find((o) => o.torch === torch);
   if (op === undefined) throw new Error(`No benchmark row for ${torch} in bench/_ops.ts`);
   return op;
+}
+
+/**
+ * The least bytes one pass of a cell must move: every input read once, and in "value+grad"
+ * every gradient written once, unless the row says less. The bandwidth limit is this ÷ the
+ * measured bandwidth.
+ */
+export function cellBytes(op: BenchOp, shape: number[], mode: "forward" | "value+grad"): number {
+  if (op.bytes) return op.bytes(shape, mode);
+  const specs = op.inputs(shape);
+  const read = specs.reduce((a, s) => a + bytesOf(s), 0);
+  return mode === "forward" ? read : read + op.grad.reduce((a, i) => a + bytesOf(specs[i]), 0);
 }
 
 /** A shape as the report writes it: `1e6`, `1024x1000`. */

@@ -18,7 +18,7 @@
 
 import { parseArgs } from "node:util";
 import { stringify } from "npm:csv-stringify@6.5.2/sync";
-import { BENCH_OPS, sizeLabel } from "../bench/_ops.ts";
+import { BENCH_OPS, cellBytes, sizeLabel } from "../bench/_ops.ts";
 import { numelOf } from "../bench/_inputs.ts";
 import { lineChart, type Series } from "./_report_svg.ts";
 
@@ -412,6 +412,10 @@ async function main(): Promise<void> {
   for (const key of keys) {
     const s = sampled.get(key) ?? plans.get(key);
     if (!s || s.system === "memory") continue;
+    // bytes from the table, so that every system's cell (PyTorch's too) uses the same model
+    const op = BENCH_OPS.find((o) => o.torch === s.op);
+    const shape = op && [...op.sizes, ...op.quickSizes].find((x) => sizeLabel(x) === s.size);
+    if (op && shape) s.bytes = cellBytes(op, shape, s.mode as "forward" | "value+grad");
     const ms = sampled.get(key)?.ms ?? [];
     const st = status.get(key) ?? (ms.length ? "ok" : "failed");
     const timed = st === "ok" && ms.length > 0;
@@ -716,7 +720,8 @@ function reportMd(i: ReportInput): string {
     'PyTorch: `.item()`, `.grad.numpy()`), so GPU times include the readback. "value+grad" ' +
     "is the loss and the gradient of the input, both read back. The bandwidth limit is the " +
     "bytes a single pass must move (inputs read, gradient written) divided by the measured " +
-    "bandwidth: no implementation can be faster.",
+    "bandwidth (RAM, 64–256 MiB buffers): no implementation can be faster once the data " +
+    "does not fit in the caches. Working sets of a few MB can sit in cache and beat it.",
     "",
     "## The tutorial's five losses",
     "",
