@@ -7,7 +7,8 @@
  * library's; a peer that disagrees fails its bench with the difference instead of being timed.
  *
  * Environment (read only with `--allow-env`): `BENCH_QUICK=1` for the quick sizes and budgets,
- * `BENCH_SYSTEMS=parity-losses/cpu,tfjs/wasm,...` to keep some systems, `BENCH_LOG=<file>`
+ * `BENCH_SYSTEMS=parity-losses/cpu,tfjs/wasm,...` to keep some systems, `BENCH_SIZES=1e6,512x50257`
+ * to keep some sizes, `BENCH_LOG=<file>`
  * (with `--allow-write`) to append one JSON line per plan, skip, check and sample set; the
  * report script reads it for medians and percentiles, which `deno bench --json` lacks.
  *
@@ -28,6 +29,7 @@ const MODES: readonly Mode[] = ["forward", "value+grad"];
 export interface BenchConfig {
   quick: boolean;
   systems: string[] | null;
+  sizes: string[] | null;
   log: string | null;
 }
 
@@ -45,6 +47,7 @@ function env(name: string): string | undefined {
 export const config: BenchConfig = {
   quick: env("BENCH_QUICK") === "1",
   systems: env("BENCH_SYSTEMS")?.split(",").map((s) => s.trim()).filter((s) => s) ?? null,
+  sizes: env("BENCH_SIZES")?.split(",").map((s) => s.trim()).filter((s) => s) ?? null,
   log: env("BENCH_LOG") ?? null,
 };
 
@@ -97,7 +100,12 @@ function sample(cell: Cell, ms: number): void {
   current.ms.push(ms);
 }
 
-globalThis.addEventListener("unload", flush);
+globalThis.addEventListener("unload", () => {
+  flush();
+  // free the peers' GPU and wasm memory before the process exits
+  if (live !== null) { for (const ts of live.inputs.tfjs.values()) tf.dispose(ts); }
+  live = null;
+});
 
 // ---- iteration counts ---------------------------------------------------------------------
 
@@ -441,6 +449,7 @@ export async function registerOp(torch: string): Promise<void> {
 
   for (const shape of config.quick ? op.quickSizes : op.sizes) {
     const size = sizeLabel(shape);
+    if (config.sizes !== null && !config.sizes.includes(size)) continue;
     const numel = numelOf(shape);
     for (const mode of MODES) {
       const systems: [string, string, (cell: Cell) => Runner][] = [];

@@ -278,31 +278,63 @@ async function main(): Promise<void> {
   const elapsed = (): string => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
   const lastOf = (path: string, type: string): Record<string, unknown>[] =>
     readLines(path).filter((r) => r.type === type);
-  const bench = await withProgress(
-    new Deno.Command(Deno.execPath(), {
-      args: [
-        "bench",
-        "--json",
-        "--allow-read",
-        "--allow-env",
-        `--allow-write=${out}`,
-        `${root}bench/`,
-      ],
-      cwd: root,
-      env: { BENCH_QUICK: quick ? "1" : "0", BENCH_LOG: log, NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }),
-    () => {
-      const done = lastOf(log, "samples");
-      const last = done[done.length - 1];
-      const what = last ? `${last.op} ${last.size} ${last.mode} ${systemKey(last as never)}` : "";
-      return `deno bench [${done.length}/~${total}] ${elapsed()} ${what}`;
-    },
-    quick ? 600 : 2400,
+  // One process per bench file: a crash while one file's process exits (seen once with the
+  // wasm and webgpu backends both holding 100 MB tensors) then costs only that file's raw
+  // JSON; its samples are already in the log. The raw outputs are merged into bench.json.
+  const files = [...Deno.readDirSync(`${root}bench`)]
+    .map((e) => e.name)
+    .filter((n) => n.endsWith("_bench.ts"))
+    .sort();
+  const benchRaw: { version?: number; runtime?: string; cpu?: string; benches: unknown[] } = {
+    benches: [],
+  };
+  const benchFailures: string[] = [];
+  const stderrParts: Uint8Array[] = [];
+  const deadline = performance.now() + (quick ? 600 : 2400) * 1000;
+  for (const file of files) {
+    const left = Math.max(1, Math.round((deadline - performance.now()) / 1000));
+    const result = await withProgress(
+      new Deno.Command(Deno.execPath(), {
+        args: [
+          "bench",
+          "--json",
+          "--allow-read",
+          "--allow-env",
+          `--allow-write=${out}`,
+          `${root}bench/${file}`,
+        ],
+        cwd: root,
+        env: { BENCH_QUICK: quick ? "1" : "0", BENCH_LOG: log, NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }),
+      () => {
+        const done = lastOf(log, "samples");
+        const last = done[done.length - 1];
+        const what = last
+          ? `${last.op} ${last.size} ${last.mode} ${systemKey(last as never)}`
+          : file;
+        return `deno bench [${done.length}/~${total}] ${elapsed()} ${what}`;
+      },
+      left,
+    );
+    stderrParts.push(new TextEncoder().encode(`--- ${file}\n`), result.stderr);
+    try {
+      const raw = JSON.parse(new TextDecoder().decode(result.stdout));
+      benchRaw.version = raw.version;
+      benchRaw.runtime = raw.runtime;
+      benchRaw.cpu = raw.cpu;
+      benchRaw.benches.push(...(raw.benches ?? []));
+    } catch {
+      benchFailures.push(`${file}: no JSON (exit code ${result.code}, signal ${result.signal})`);
+    }
+    if (!result.success) benchFailures.push(`${file}: exit code ${result.code}`);
+  }
+  Deno.writeTextFileSync(`${out}/bench.json`, JSON.stringify(benchRaw, null, 2) + "\n");
+  Deno.writeFileSync(
+    `${out}/bench.log`,
+    new Uint8Array(stderrParts.flatMap((p) => [...p])),
   );
-  Deno.writeFileSync(`${out}/bench.json`, bench.stdout);
-  Deno.writeFileSync(`${out}/bench.log`, bench.stderr);
 
   // 2. PyTorch, same cells and inputs, one thread.
   const python = values["no-torch"] ? null : await findPython(values.python);
@@ -481,9 +513,15 @@ async function main(): Promise<void> {
   // bench failures that never logged samples (a peer that threw)
   let benchCpu = "unknown";
   try {
-    const raw = JSON.parse(new TextDecoder().decode(bench.stdout));
+    const raw = benchRaw;
     benchCpu = raw.cpu ?? benchCpu;
-    for (const b of raw.benches ?? []) {
+    for (
+      const b of raw.benches as {
+        group: string;
+        name: string;
+        results?: Record<string, unknown>[];
+      }[]
+    ) {
       const failed = b.results?.find((r: Record<string, unknown>) => "failed" in r);
       if (!failed) continue;
       const [op, size, mode] = String(b.group).split(" ");
@@ -605,11 +643,27 @@ async function main(): Promise<void> {
 
   Deno.writeTextFileSync(
     `${out}/report.md`,
-    reportMd({ rows, env, limit, bw, skips, torchChecks, charts, quick, loadStart, loadEnd }),
+    reportMd({
+      rows,
+      env,
+      limit,
+      bw,
+      skips,
+      torchChecks,
+      charts,
+      quick,
+      loadStart,
+      loadEnd,
+      benchFailures,
+    }),
   );
   console.error(`report: wrote ${out}/report.md (${rows.length} cells) in ${elapsed()}`);
-  if (!bench.success) {
-    console.error(`report: deno bench exited with failures (peers that disagree or could not run)`);
+  if (benchFailures.length) {
+    console.error(
+      `report: deno bench reported failures (peers that disagree or could not run, crashes):\n  ${
+        benchFailures.join("\n  ")
+      }`,
+    );
   }
 }
 
@@ -632,6 +686,7 @@ interface ReportInput {
   quick: boolean;
   loadStart: number[];
   loadEnd: number[];
+  benchFailures: string[];
 }
 
 function cellText(r: CellRow | undefined): string {
@@ -754,6 +809,11 @@ function reportMd(i: ReportInput): string {
       "timestamp-query. This library's webgpu rows appear once its webgpu backend exists.",
   );
   if (skips.length) lines.push("", "Skipped:", "", ...skips.map((s) => `- ${s}`));
+  const crashes = i.benchFailures.filter((f) => f.includes("no JSON"));
+  if (crashes.length) {
+    lines.push("", "deno bench processes that ended without their JSON:", "");
+    lines.push(...crashes.map((c) => `- ${c}`));
+  }
   if (failures.length) {
     lines.push(
       "",
