@@ -766,6 +766,11 @@ function reportMd(i: ReportInput): string {
     "",
     ...loadNote,
     "",
+    `Reproduce: \`git checkout ${env.git.commit.slice(0, 12)} && deno task report${
+      i.quick ? " --quick" : ""
+    }\` (Deno 2.9.6; PyTorch from \`python3\` or \`/usr/bin/python3\`); compare two runs with ` +
+    "`deno task report --compare results/A results/B`.",
+    "",
     `Memory bandwidth measured in this run: ${
       i.bw.map((b) => `${b.kind} ${b.gbps.toFixed(1)} GB/s`).join(", ") || "not measured"
     }; the limit used below is ${i.limit ? i.limit.toFixed(1) + " GB/s" : "—"}.`,
