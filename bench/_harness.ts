@@ -1,0 +1,489 @@
+/**
+ * Registers the `Deno.bench` cases of one op from its row in `bench/_ops.ts`: every size ×
+ * mode ("forward", "value+grad") × system (this library on cpu and webgpu, TensorFlow.js on
+ * cpu, wasm and webgpu). Inputs are made outside the timed part from fixed seeds; each timed
+ * call ends when the numbers are back in a JS typed array (`item()`, `await data()`), so
+ * webgpu timings include the readback. Each peer's first result is compared with this
+ * library's; a peer that disagrees fails its bench with the difference instead of being timed.
+ *
+ * Environment (read only with `--allow-env`): `BENCH_QUICK=1` for the quick sizes and budgets,
+ * `BENCH_SYSTEMS=parity-losses/cpu,tfjs/wasm,...` to keep some systems, `BENCH_SIZES=1e6,512x50257`
+ * to keep some sizes, `BENCH_LOG=<file>`
+ * (with `--allow-write`) to append one JSON line per plan, skip, check and sample set; the
+ * report script reads it for medians and percentiles, which `deno bench --json` lacks.
+ *
+ * @module
+ */
+
+import { type Tensor, tensor } from "../mod.ts";
+import { opSpec } from "../conformance/ops.ts";
+import { type BenchOp, benchOp, cellBytes, sizeLabel, type TfTensor } from "./_ops.ts";
+import { type InputData, makeInput, numelOf } from "./_inputs.ts";
+import { tf, type TfBackend, tfStatus, useBackend } from "./_tfjs.ts";
+
+/** The two timed modes. */
+export type Mode = "forward" | "value+grad";
+const MODES: readonly Mode[] = ["forward", "value+grad"];
+
+/** Settings from the environment. */
+export interface BenchConfig {
+  quick: boolean;
+  systems: string[] | null;
+  sizes: string[] | null;
+  log: string | null;
+}
+
+function env(name: string): string | undefined {
+  try {
+    return Deno.permissions.querySync({ name: "env", variable: name }).state === "granted"
+      ? Deno.env.get(name)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads the settings once per process. */
+export const config: BenchConfig = {
+  quick: env("BENCH_QUICK") === "1",
+  systems: env("BENCH_SYSTEMS")?.split(",").map((s) => s.trim()).filter((s) => s) ?? null,
+  sizes: env("BENCH_SIZES")?.split(",").map((s) => s.trim()).filter((s) => s) ?? null,
+  log: env("BENCH_LOG") ?? null,
+};
+
+/** Appends one record to the log, when there is one. */
+export function logRecord(record: Record<string, unknown>): void {
+  if (config.log === null) return;
+  Deno.writeTextFileSync(config.log, JSON.stringify(record) + "\n", { append: true });
+}
+
+/** Whether `system/backend` is selected by `BENCH_SYSTEMS`. */
+export function selected(system: string, backend: string): boolean {
+  return config.systems === null || config.systems.includes(`${system}/${backend}`);
+}
+
+/** Records and prints why a system is not timed. */
+export function skip(system: string, backend: string, reason: string, op?: string): void {
+  console.error(`skip ${system}/${backend}${op ? ` ${op}` : ""}: ${reason}`);
+  logRecord({ type: "skip", system, backend, op, reason });
+}
+
+// ---- sample collection: one recorder per bench, flushed when the next bench starts --------
+// Deno calls a bench more often than warmup + n (it also calibrates), so the recorder keeps
+// the last n durations: the calls that Deno measured.
+
+interface Cell {
+  op: string;
+  size: string;
+  mode: Mode;
+  system: string;
+  backend: string;
+  bytes: number;
+  warmup: number;
+  n: number;
+}
+
+let current: { cell: Cell; ms: number[] } | null = null;
+
+function flush(): void {
+  if (current === null) return;
+  const { cell, ms } = current;
+  logRecord({ type: "samples", ...cell, ms: ms.slice(Math.max(0, ms.length - cell.n)) });
+  current = null;
+}
+
+function sample(cell: Cell, ms: number): void {
+  if (current?.cell !== cell) {
+    flush();
+    current = { cell, ms: [] };
+  }
+  current.ms.push(ms);
+}
+
+globalThis.addEventListener("unload", () => {
+  flush();
+  // free the peers' GPU and wasm memory before the process exits
+  if (live !== null) { for (const ts of live.inputs.tfjs.values()) tf.dispose(ts); }
+  live = null;
+});
+
+// ---- iteration counts ---------------------------------------------------------------------
+
+/** Rough cost per element (ns) by system; it only sets how many iterations a bench gets. */
+const NS_PER_ELEMENT: Record<string, [number, number]> = {
+  "parity-losses/cpu": [2, 12],
+  "parity-losses/webgpu": [40, 60],
+  "tfjs/cpu": [30, 200],
+  "tfjs/wasm": [3, 8],
+  "tfjs/webgpu": [40, 60],
+};
+
+function iterations(key: string, op: BenchOp, numel: number, mode: Mode): [number, number] {
+  const [elementwise, klass] = NS_PER_ELEMENT[key] ?? [10, 10];
+  const ms = (numel * (op.family === "class" ? klass : elementwise) / 1e6) *
+      (mode === "forward" ? 1 : 3) + (key.endsWith("webgpu") ? 15 : 0.01);
+  const budget = config.quick ? 300 : 1500;
+  const least = config.quick || ms > 1000 ? 5 : 10;
+  const n = Math.max(least, Math.min(config.quick ? 50 : 200, budget / ms));
+  const warmup = ms > 200 ? 1 : ms > 20 ? 3 : config.quick ? 5 : 20;
+  return [Math.round(n), warmup];
+}
+
+// ---- inputs, made once per size and dropped when the next size starts ----------------------
+
+interface Inputs {
+  shape: number[];
+  data: InputData[];
+  reference?: { value: number; grad: Float32Array };
+  ours: Map<string, Tensor[]>;
+  tfjs: Map<string, TfTensor[]>;
+}
+
+let live: { key: string; inputs: Inputs } | null = null;
+
+function inputsFor(op: BenchOp, shape: number[]): Inputs {
+  const key = `${op.torch} ${shape.join("x")}`;
+  if (live?.key === key) return live.inputs;
+  if (live !== null) { for (const ts of live.inputs.tfjs.values()) tf.dispose(ts); }
+  const specs = op.inputs(shape);
+  const data = specs.map(makeInput);
+  live = {
+    key,
+    inputs: {
+      shape,
+      data,
+      ours: new Map(),
+      tfjs: new Map(),
+    },
+  };
+  return live.inputs;
+}
+
+function oursArgs(op: BenchOp, inputs: Inputs, withGrad: boolean): Tensor[] {
+  const key = `cpu ${withGrad}`;
+  let args = inputs.ours.get(key);
+  if (args === undefined) {
+    const specs = op.inputs(inputs.shape);
+    args = inputs.data.map((d, i) =>
+      tensor(d, { shape: specs[i].shape, requiresGrad: withGrad && op.grad.includes(i) })
+    );
+    inputs.ours.set(key, args);
+  }
+  return args;
+}
+
+function call(op: BenchOp, args: Tensor[]): Tensor {
+  const spec = opSpec(op.torch);
+  if (spec === undefined) throw new Error(`${op.torch} is not in conformance/ops.ts`);
+  return spec.call(args, {});
+}
+
+/** This library's cpu value and gradient of the first grad argument: what peers must match. */
+async function reference(op: BenchOp, inputs: Inputs): Promise<Inputs["reference"]> {
+  if (inputs.reference === undefined) {
+    const args = oursArgs(op, inputs, true);
+    const g = args[op.grad[0]];
+    g.grad = null;
+    const out = call(op, args);
+    out.backward();
+    const grad = await (g.grad as Tensor | null)?.data();
+    g.grad = null;
+    inputs.reference = {
+      value: out.item(),
+      grad: new Float32Array((grad ?? []) as ArrayLike<number>),
+    };
+    const [gradAbs, gradDot] = gradSummary(inputs.reference.grad);
+    logRecord({
+      type: "reference",
+      op: op.torch,
+      size: sizeLabel(inputs.shape),
+      value: inputs.reference.value,
+      gradAbs,
+      gradDot,
+    });
+  }
+  return inputs.reference;
+}
+
+/**
+ * Two numbers that summarise a gradient for peers that cannot hand theirs over (PyTorch runs
+ * in another process): the sum of |g| and the sum of g_i · ((i mod 7) - 3).
+ */
+export function gradSummary(grad: ArrayLike<number>): [number, number] {
+  let abs = 0;
+  let dot = 0;
+  for (let i = 0; i < grad.length; i++) {
+    abs += Math.abs(grad[i]);
+    dot += grad[i] * ((i % 7) - 3);
+  }
+  return [abs, dot];
+}
+
+/** Largest difference relative to the largest reference magnitude. */
+function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  if (got.length !== want.length) return Infinity;
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) {
+    diff = Math.max(diff, Math.abs(got[i] - want[i]));
+    scale = Math.max(scale, Math.abs(want[i]));
+  }
+  return Number.isNaN(diff) ? Infinity : diff / Math.max(scale, 1e-30);
+}
+
+/** Agreement a float32 peer must reach: its sums round in float32, in its own order. */
+const TOLERANCE = 1e-3;
+
+async function checkPeer(
+  op: BenchOp,
+  inputs: Inputs,
+  cell: Cell,
+  value: number,
+  grad: ArrayLike<number> | null,
+): Promise<void> {
+  const ref = await reference(op, inputs);
+  if (ref === undefined) return;
+  const valueErr = relErr([value], [ref.value]);
+  const gradErr = grad === null ? 0 : relErr(grad, ref.grad);
+  const ok = valueErr <= TOLERANCE && gradErr <= TOLERANCE;
+  logRecord({ type: "check", ...cell, ok, valueErr, gradErr, tolerance: TOLERANCE });
+  if (!ok) {
+    throw new Error(
+      `${cell.system}/${cell.backend} disagrees with parity-losses on ${op.torch} ${cell.size} ` +
+        `${cell.mode}: value off by ${valueErr.toExponential(2)}, gradient by ` +
+        `${gradErr.toExponential(2)} (relative; tolerance ${TOLERANCE}); not timed`,
+    );
+  }
+}
+
+// ---- the systems ----------------------------------------------------------------------------
+
+type Runner = (b: Deno.BenchContext) => Promise<void>;
+
+async function timed(
+  b: Deno.BenchContext,
+  cell: Cell,
+  work: () => Promise<void>,
+): Promise<void> {
+  b.start();
+  const t0 = performance.now();
+  await work();
+  const t1 = performance.now();
+  b.end();
+  sample(cell, t1 - t0);
+}
+
+function oursCpu(op: BenchOp, shape: number[], mode: Mode, cell: Cell): Runner {
+  return async (b) => {
+    const inputs = inputsFor(op, shape);
+    const args = oursArgs(op, inputs, mode === "value+grad");
+    if (mode === "forward") {
+      // deno-lint-ignore require-await
+      return await timed(b, cell, async () => void call(op, args).item());
+    }
+    await reference(op, inputs);
+    const leaves = op.grad.map((i) => args[i]);
+    for (const leaf of leaves) leaf.grad = null;
+    await timed(b, cell, async () => {
+      const out = call(op, args);
+      out.backward();
+      out.item();
+      for (const leaf of leaves) await leaf.grad?.data();
+    });
+    for (const leaf of leaves) leaf.grad = null;
+  };
+}
+
+/** Whether this library's webgpu backend exists yet, and why not. */
+let webgpuProbe: Promise<string | null> | undefined;
+function oursWebgpuMissing(): Promise<string | null> {
+  webgpuProbe ??= (async () => {
+    try {
+      const t = await tensor([0]).to("webgpu");
+      return t.device === "webgpu" ? null : `tensor().to("webgpu") gave device ${t.device}`;
+    } catch (e) {
+      return e instanceof Error ? e.message : String(e);
+    }
+  })();
+  return webgpuProbe;
+}
+
+function oursWebgpu(op: BenchOp, shape: number[], mode: Mode, cell: Cell): Runner {
+  let checked = false;
+  return async (b) => {
+    const inputs = inputsFor(op, shape);
+    const key = `webgpu ${mode}`;
+    let args = inputs.ours.get(key);
+    if (args === undefined) {
+      const cpu = oursArgs(op, inputs, false);
+      args = [];
+      for (const [i, t] of cpu.entries()) {
+        const moved = await t.to("webgpu");
+        args.push(
+          mode === "value+grad" && op.grad.includes(i)
+            ? tensor(await t.data(), { shape: t.shape, requiresGrad: true, device: "webgpu" })
+            : moved,
+        );
+      }
+      inputs.ours.set(key, args);
+    }
+    const leaves = op.grad.map((i) => (args as Tensor[])[i]);
+    const run = async (): Promise<[number, ArrayLike<number> | null]> => {
+      for (const leaf of leaves) leaf.grad = null;
+      const out = call(op, args as Tensor[]);
+      if (mode === "forward") return [(await out.data())[0] as number, null];
+      await out.backward();
+      const value = (await out.data())[0] as number;
+      let grad: ArrayLike<number> | null = null;
+      for (const leaf of leaves) grad = (await leaf.grad?.data()) as Float32Array;
+      return [value, grad];
+    };
+    if (!checked) {
+      const [value, grad] = await run();
+      await checkPeer(op, inputs, cell, value, grad);
+      checked = true;
+    }
+    await timed(b, cell, async () => void await run());
+  };
+}
+
+function tfjsRunner(
+  backend: TfBackend,
+  op: BenchOp,
+  shape: number[],
+  mode: Mode,
+  cell: Cell,
+): Runner {
+  const how = op.tfjs;
+  if (how === undefined) throw new Error(`${op.torch} has no TensorFlow.js version`);
+  let checked = false;
+  return async (b) => {
+    const status = await tfStatus(backend);
+    if (!status.ok) throw new Error(`tfjs/${backend} is unavailable: ${status.reason}`);
+    await useBackend(backend);
+    const inputs = inputsFor(op, shape);
+    let args = inputs.tfjs.get(backend);
+    if (args === undefined) {
+      const specs = op.inputs(shape);
+      const raw = inputs.data.map((d, i) =>
+        d instanceof BigInt64Array
+          ? tf.tensor(Int32Array.from(d, Number), specs[i].shape, "int32")
+          : tf.tensor(d, specs[i].shape, "float32")
+      );
+      args = how.prepare ? tf.tidy(() => how.prepare?.(tf, raw) ?? raw) : raw;
+      if (how.prepare) tf.dispose(raw.filter((t) => !(args as TfTensor[]).includes(t)));
+      inputs.tfjs.set(backend, args);
+    }
+    const a = args;
+    // The synchronous part: the loss (and gradients) as tensors, not yet read back.
+    const compute = (): TfTensor[] =>
+      tf.tidy(() => {
+        if (mode === "forward") return [how.loss(tf, a)];
+        const { value, grads } = tf.valueAndGrads((...gs: TfTensor[]) =>
+          how.loss(tf, a.map((t, i) => op.grad.includes(i) ? gs[op.grad.indexOf(i)] : t))
+        )(op.grad.map((i) => a[i]));
+        return [value, ...grads];
+      });
+    const run = async (): Promise<[number, ArrayLike<number> | null]> => {
+      const [value, ...grads] = compute();
+      const v = (await value.data())[0];
+      let grad: ArrayLike<number> | null = null;
+      for (const g of grads) grad = (await g.data()) as Float32Array;
+      tf.dispose([value, ...grads]);
+      return [v, grad];
+    };
+    if (!checked) {
+      const [value, grad] = await run();
+      await checkPeer(op, inputs, cell, value, grad);
+      checked = true;
+      if (backend === "webgpu") await kernelTime(cell, compute);
+    }
+    await timed(b, cell, async () => void await run());
+  };
+}
+
+/**
+ * GPU-side kernel time from TensorFlow.js's profiler (`tf.time`, timestamp queries where the
+ * adapter has them): the median of three untimed runs, logged beside the wall times.
+ */
+async function kernelTime(cell: Cell, compute: () => TfTensor[]): Promise<void> {
+  const ms: number[] = [];
+  for (let k = 0; k < 3; k++) {
+    let out: TfTensor[] = [];
+    const info = await tf.time(() => void (out = compute()));
+    tf.dispose(out);
+    if (typeof info.kernelMs !== "number") {
+      logRecord({ type: "kernel", ...cell, kernelMs: null, reason: info.kernelMs.error });
+      return;
+    }
+    ms.push(info.kernelMs);
+  }
+  ms.sort((x, y) => x - y);
+  logRecord({ type: "kernel", ...cell, kernelMs: ms[1] });
+}
+
+// ---- registration ---------------------------------------------------------------------------
+
+/**
+ * Registers every bench of the op `torch` (a row of `bench/_ops.ts`). Call it with top-level
+ * `await` from `bench/<torch>_bench.ts`.
+ */
+export async function registerOp(torch: string): Promise<void> {
+  const op = benchOp(torch);
+  const webgpuMissing = selected("parity-losses", "webgpu") ? await oursWebgpuMissing() : null;
+  if (webgpuMissing !== null && selected("parity-losses", "webgpu")) {
+    skip("parity-losses", "webgpu", webgpuMissing, torch);
+  }
+  const peers: TfBackend[] = [];
+  for (const backend of ["cpu", "wasm", "webgpu"] as const) {
+    if (!selected("tfjs", backend)) continue;
+    if (op.tfjs === undefined) {
+      skip("tfjs", backend, "no TensorFlow.js version of this loss in bench/_ops.ts", torch);
+      continue;
+    }
+    const status = await tfStatus(backend);
+    if (status.ok) peers.push(backend);
+    if (status.details) logRecord({ type: "tfjs", backend, ...status.details });
+    if (!status.ok) skip("tfjs", backend, status.reason ?? "unavailable", torch);
+  }
+
+  for (const shape of config.quick ? op.quickSizes : op.sizes) {
+    const size = sizeLabel(shape);
+    if (config.sizes !== null && !config.sizes.includes(size)) continue;
+    const numel = numelOf(shape);
+    for (const mode of MODES) {
+      const systems: [string, string, (cell: Cell) => Runner][] = [];
+      if (selected("parity-losses", "cpu")) {
+        systems.push(["parity-losses", "cpu", (c) => oursCpu(op, shape, mode, c)]);
+      }
+      if (webgpuMissing === null && selected("parity-losses", "webgpu")) {
+        systems.push(["parity-losses", "webgpu", (c) => oursWebgpu(op, shape, mode, c)]);
+      }
+      for (const backend of peers) {
+        systems.push(["tfjs", backend, (c) => tfjsRunner(backend, op, shape, mode, c)]);
+      }
+      for (const [system, backend, make] of systems) {
+        const [n, warmup] = iterations(`${system}/${backend}`, op, numel, mode);
+        const cell: Cell = {
+          op: torch,
+          size,
+          mode,
+          system,
+          backend,
+          bytes: cellBytes(op, shape, mode),
+          warmup,
+          n,
+        };
+        logRecord({ type: "plan", ...cell });
+        Deno.bench({
+          group: `${torch} ${size} ${mode}`,
+          name: `${system}/${backend}`,
+          baseline: system === "parity-losses" && backend === "cpu",
+          n,
+          warmup,
+          fn: make(cell),
+        });
+      }
+    }
+  }
+}
