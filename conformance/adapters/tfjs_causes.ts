@@ -32,7 +32,8 @@ export const CAUSES: readonly Cause[] = [
     key: "checks",
     reason: "TensorFlow.js does not check what PyTorch rejects: class indices out of range " +
       "(tf.oneHot gives a zero row), probabilities outside [0, 1], negative var, beta or delta, " +
-      "mismatched dims, label_smoothing > 1, a missing option; the value is computed anyway",
+      "mismatched dims, label_smoothing > 1, a number where PyTorch wants a tensor, a target " +
+      "that requires grad, no bound for clamp; the value is computed anyway",
     matches: (c) => c.status === "error-not-thrown",
   },
   {
