@@ -1,15 +1,17 @@
 /**
  * Property test over every op: fast-check picks a fixture case as a template (PyTorch's
  * shapes and options, float32), moves each of its float inputs by a random relative amount
- * up to 5%, and runs the op in float32 and in float64 on the same values. The float32 output
- * and gradients must match the float64 ones to float32 accuracy, and where one dtype throws
- * the other must too. Templates built to overflow or underflow float32 are left to the
- * fixtures. Seeded, so runs repeat; a failure prints the shrunk choice.
+ * up to 5%, and runs the op in float32 on every available device and in float64 on the CPU,
+ * on the same values. The float32 output and gradients must match the float64 ones to
+ * float32 accuracy, and where one throws the other must too. Templates built to overflow or
+ * underflow float32 are left to the fixtures. Seeded, so runs repeat; a failure prints the
+ * shrunk choice.
  */
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { parityAdapter } from "./adapters/parity.ts";
+import { DEVICES, parityAdapter } from "./adapters/parity.ts";
+import type { Adapter } from "./runner.ts";
 import {
   type ArrayTensor,
   decodeFixtureTensor,
@@ -21,7 +23,7 @@ import {
 import { OPS } from "./ops.ts";
 import { type AdapterValue, FIXTURES_DIR, type OpResult } from "./runner.ts";
 
-const ADAPTER = parityAdapter("cpu");
+const CPU = parityAdapter("cpu");
 const RUNS = { seed: 20261128, numRuns: 40 };
 
 /** A deterministic uniform generator in [-1, 1) (mulberry32). */
@@ -77,6 +79,7 @@ function withinRange(c: FixtureCase): boolean {
 }
 
 async function run(
+  adapter: Adapter,
   op: string,
   c: FixtureCase,
   args: AdapterValue[],
@@ -91,7 +94,7 @@ async function run(
     ? g
     : { ...g, dtype, data: Float64Array.from(g.data as Float32Array) };
   try {
-    return await ADAPTER.ops[op]({
+    return await adapter.ops[op]({
       args,
       kwargs: Object.fromEntries(keys.map((k, i) => [k, kwargValues[i]])),
       requiresGrad: [...c.requires_grad],
@@ -131,34 +134,40 @@ Deno.test("every op: float32 agrees with float64 on random values in PyTorch's s
       !c.args.some((v) => isTensor(v) && v.dtype === "float64") && withinRange(c)
     );
     if (templates.length === 0) continue; // the random-number ops take no float inputs
-    await t.step(spec.torch, async () => {
-      await fc.assert(
-        fc.asyncProperty(
-          fc.integer({ min: 0, max: templates.length - 1 }),
-          fc.integer({ min: 0, max: 2 ** 31 - 1 }),
-          async (k, seed) => {
-            const c = templates[k];
-            const [args, kwargs] = variants(c, seed);
-            const a = await run(spec.torch, c, args.f32, kwargs.f32, "float32");
-            const b = await run(spec.torch, c, args.f64, kwargs.f64, "float64");
-            if (a instanceof Error || b instanceof Error) {
-              assert.equal(a instanceof Error, b instanceof Error, `${c.id}: only one dtype threw`);
-              return;
-            }
-            agree(a.output, b.output, `${c.id} output`);
-            for (const i of c.requires_grad) {
-              const ga: ArrayTensor | null | undefined = (a as OpResult).grads?.[i];
-              const gb: ArrayTensor | null | undefined = (b as OpResult).grads?.[i];
-              if (ga === null || ga === undefined || gb === null || gb === undefined) {
-                assert.equal(ga ?? null, gb ?? null, `${c.id}: grad ${i} only in one dtype`);
-                continue;
+    for (const adapter of DEVICES.map(parityAdapter)) {
+      await t.step(`${adapter.name} ${spec.torch}`, async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.integer({ min: 0, max: templates.length - 1 }),
+            fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+            async (k, seed) => {
+              const c = templates[k];
+              const [args, kwargs] = variants(c, seed);
+              const a = await run(adapter, spec.torch, c, args.f32, kwargs.f32, "float32");
+              const b = await run(CPU, spec.torch, c, args.f64, kwargs.f64, "float64");
+              if (a instanceof Error || b instanceof Error) {
+                assert.equal(
+                  a instanceof Error,
+                  b instanceof Error,
+                  `${c.id}: only one dtype threw`,
+                );
+                return;
               }
-              agree(ga, gb, `${c.id} grad ${i}`);
-            }
-          },
-        ),
-        RUNS,
-      );
-    });
+              agree(a.output, b.output, `${c.id} output`);
+              for (const i of c.requires_grad) {
+                const ga: ArrayTensor | null | undefined = (a as OpResult).grads?.[i];
+                const gb: ArrayTensor | null | undefined = (b as OpResult).grads?.[i];
+                if (ga === null || ga === undefined || gb === null || gb === undefined) {
+                  assert.equal(ga ?? null, gb ?? null, `${c.id}: grad ${i} only in one dtype`);
+                  continue;
+                }
+                agree(ga, gb, `${c.id} grad ${i}`);
+              }
+            },
+          ),
+          RUNS,
+        );
+      });
+    }
   }
 });
