@@ -36,12 +36,24 @@ export interface BenchOp {
    */
   bytes?: (shape: number[], mode: "forward" | "value+grad") => number;
   /**
+   * Positional arguments after the tensors, passed as they are (softmax's `dim`): to this
+   * library's function through `conformance/ops.ts`, and to PyTorch.
+   */
+  extra?: number[];
+  /**
+   * For an op whose result is a tensor, not a scalar loss (softmax, log_softmax): the seeded
+   * gradient of the result that "value+grad" backpropagates (`out.backward(cotangent)`). The
+   * "forward" mode then reads the whole result back, and peers are checked on the result's
+   * dot product with it.
+   */
+  cotangent?: (shape: number[]) => InputSpec;
+  /**
    * TensorFlow.js: `prepare` turns the inputs into TensorFlow.js's own format outside the
    * timed part (class indices to one-hot rows); `loss` is timed and returns a scalar.
    */
   tfjs?: {
     prepare?: (tf: Tf, args: TfTensor[]) => TfTensor[];
-    loss: (tf: Tf, args: TfTensor[]) => tfc.Scalar;
+    loss: (tf: Tf, args: TfTensor[]) => tfc.Scalar | TfTensor;
     /** How it is written, for the report. */
     how: string;
   };
