@@ -83,6 +83,27 @@ function oneHotTarget(tf: Tf, [scores, labels]: TfTensor[]): TfTensor[] {
   return [scores, tf.cast(tf.oneHot(labels as tfc.Tensor1D, scores.shape[1] ?? 1), "float32")];
 }
 
+/** Seeded float32 values in [lo, hi). */
+function uniform(shape: number[], seed: number, lo: number, hi: number): InputSpec {
+  return { kind: "uniform", shape, seed, lo, hi };
+}
+
+/** Targets per row of multilabel_margin_loss. */
+const MULTILABELS = 4;
+
+/** Anchor, positive and negative: N × D each. */
+function triplets([n, d]: number[]): InputSpec[] {
+  return [uniform([n, d], 1, -2, 2), uniform([n, d], 2, -2, 2), uniform([n, d], 5, -2, 2)];
+}
+
+/** torch's triplet loss with its defaults: margin 1, p 2, eps 1e-6 added to the difference. */
+function tripletTf(tf: Tf, [a, p, n]: TfTensor[]): TfTensor {
+  const dist = (u: TfTensor, v: TfTensor) =>
+    tf.sqrt(tf.sum(tf.square(tf.add(tf.sub(u, v), 1e-6)), 1));
+  return tf.mean(tf.relu(tf.add(tf.sub(dist(a, p), dist(a, n)), 1)));
+}
+const TRIPLET_HOW = "own ops: mean(relu(‖a - p + eps‖ - ‖a - n + eps‖ + 1))";
+
 /** Every benchmarked op, in the order the report lists them. */
 export const BENCH_OPS: readonly BenchOp[] = [
   {
@@ -148,6 +169,285 @@ export const BENCH_OPS: readonly BenchOp[] = [
       loss: (tf, [x, oneHot]) => tf.losses.softmaxCrossEntropy(oneHot, x) as tfc.Scalar,
       how: "tf.losses.softmaxCrossEntropy; one-hot made outside the timed part",
     },
+  },
+  {
+    torch: "smooth_l1_loss",
+    family: "elementwise",
+    sizes: ELEMENTWISE,
+    quickSizes: ELEMENTWISE_QUICK,
+    inputs: pair((shape) => uniform(shape, 2, -2, 2)),
+    grad: [0],
+    tfjs: {
+      // beta = delta = 1: the same function
+      loss: (tf, [x, y]) => tf.losses.huberLoss(y, x) as tfc.Scalar,
+      how: "tf.losses.huberLoss (delta 1 = beta 1)",
+    },
+  },
+  {
+    torch: "huber_loss",
+    family: "elementwise",
+    sizes: ELEMENTWISE,
+    quickSizes: ELEMENTWISE_QUICK,
+    inputs: pair((shape) => uniform(shape, 2, -2, 2)),
+    grad: [0],
+    tfjs: {
+      loss: (tf, [x, y]) => tf.losses.huberLoss(y, x) as tfc.Scalar,
+      how: "tf.losses.huberLoss",
+    },
+  },
+  {
+    torch: "soft_margin_loss",
+    family: "elementwise",
+    sizes: ELEMENTWISE,
+    quickSizes: ELEMENTWISE_QUICK,
+    inputs: pair((shape) => ({ kind: "sign", shape, seed: 2 })),
+    grad: [0],
+    tfjs: {
+      loss: (tf, [x, y]) => tf.mean(tf.softplus(tf.neg(tf.mul(y, x)))),
+      how: "own ops: mean(softplus(-y * x))",
+    },
+  },
+  {
+    torch: "margin_ranking_loss",
+    family: "elementwise",
+    sizes: ELEMENTWISE,
+    quickSizes: ELEMENTWISE_QUICK,
+    inputs: (shape) => [
+      uniform(shape, 1, -2, 2),
+      uniform(shape, 2, -2, 2),
+      { kind: "sign", shape, seed: 5 },
+    ],
+    grad: [0],
+    tfjs: {
+      loss: (tf, [x1, x2, y]) => tf.mean(tf.relu(tf.neg(tf.mul(y, tf.sub(x1, x2))))),
+      how: "own ops: mean(relu(-y * (x1 - x2)))",
+    },
+  },
+  {
+    torch: "binary_cross_entropy",
+    family: "elementwise",
+    sizes: ELEMENTWISE,
+    quickSizes: ELEMENTWISE_QUICK,
+    // probabilities away from 0 and 1 (where torch clamps the log at -100), soft targets
+    inputs: (shape) => [uniform(shape, 1, 0.001, 0.999), uniform(shape, 2, 0, 1)],
+    grad: [0],
+    tfjs: {
+      // tf.losses.logLoss adds 1e-7 inside the logs; the plain formula matches torch's
+      loss: (tf, [p, y]) =>
+        tf.neg(tf.mean(tf.add(tf.mul(y, tf.log(p)), tf.mul(tf.sub(1, y), tf.log1p(tf.neg(p)))))),
+      how: "own ops: -mean(y * log(p) + (1 - y) * log1p(-p))",
+    },
+  },
+  {
+    torch: "binary_cross_entropy_with_logits",
+    family: "elementwise",
+    sizes: ELEMENTWISE,
+    quickSizes: ELEMENTWISE_QUICK,
+    inputs: pair((shape) => uniform(shape, 2, 0, 1)),
+    grad: [0],
+    tfjs: {
+      loss: (tf, [x, y]) => tf.losses.sigmoidCrossEntropy(y, x) as tfc.Scalar,
+      how: "tf.losses.sigmoidCrossEntropy",
+    },
+  },
+  {
+    torch: "kl_div",
+    family: "elementwise",
+    sizes: ELEMENTWISE,
+    quickSizes: ELEMENTWISE_QUICK,
+    // log-probabilities as input, probabilities (never 0) as target; reduction "mean"
+    inputs: (shape) => [uniform(shape, 1, -4, 0), uniform(shape, 2, 0.001, 1)],
+    grad: [0],
+    tfjs: {
+      loss: (tf, [x, t]) => tf.mean(tf.mul(t, tf.sub(tf.log(t), x))),
+      how: "own ops: mean(t * (log(t) - x))",
+    },
+  },
+  {
+    torch: "poisson_nll_loss",
+    family: "elementwise",
+    sizes: ELEMENTWISE,
+    quickSizes: ELEMENTWISE_QUICK,
+    // log-rates as input (log_input=True), non-negative targets
+    inputs: (shape) => [uniform(shape, 1, -2, 2), uniform(shape, 2, 0, 4)],
+    grad: [0],
+    tfjs: {
+      loss: (tf, [x, t]) => tf.mean(tf.sub(tf.exp(x), tf.mul(t, x))),
+      how: "own ops: mean(exp(x) - t * x)",
+    },
+  },
+  {
+    torch: "gaussian_nll_loss",
+    family: "elementwise",
+    sizes: ELEMENTWISE,
+    quickSizes: ELEMENTWISE_QUICK,
+    // mean, target, and a positive variance
+    inputs: (shape) => [
+      uniform(shape, 1, -2, 2),
+      uniform(shape, 2, -2, 2),
+      uniform(shape, 5, 0.1, 2),
+    ],
+    grad: [0],
+    tfjs: {
+      loss: (tf, [x, t, v]) => {
+        const vc = tf.maximum(v, 1e-6);
+        return tf.mul(0.5, tf.mean(tf.add(tf.log(vc), tf.div(tf.squaredDifference(x, t), vc))));
+      },
+      how: "own ops: 0.5 * mean(log(max(v, eps)) + (x - t)² / max(v, eps))",
+    },
+  },
+  {
+    torch: "multi_margin_loss",
+    family: "class",
+    sizes: CLASSES,
+    quickSizes: CLASSES_QUICK,
+    inputs: scoresAndClasses,
+    grad: [0],
+    tfjs: {
+      prepare: oneHotTarget,
+      loss: (tf, [x, oneHot]) => {
+        const picked = tf.sum(tf.mul(x, oneHot), 1, true);
+        const hinge = tf.mul(tf.relu(tf.add(tf.sub(1, picked), x)), tf.sub(1, oneHot));
+        return tf.div(tf.mean(tf.sum(hinge, 1)), x.shape[1] ?? 1);
+      },
+      how: "own ops: mean(sum(relu(1 - x[y] + x) * (1 - oneHot), 1)) / C; one-hot made " +
+        "outside the timed part",
+    },
+  },
+  {
+    torch: "multilabel_margin_loss",
+    family: "class",
+    sizes: CLASSES,
+    quickSizes: CLASSES_QUICK,
+    // MULTILABELS targets per row (repeats possible), then -1
+    inputs: ([n, c]) => [
+      uniform([n, c], 3, -2, 2),
+      { kind: "labels", shape: [n, c], seed: 4, count: Math.min(MULTILABELS, c) },
+    ],
+    grad: [0],
+    tfjs: {
+      // (N, K, C) one-hot rows of the K listed targets, and the (N, C) non-target mask
+      prepare: (tf, [x, labels]) => {
+        const [n, c] = x.shape as [number, number];
+        const k = Math.min(MULTILABELS, c);
+        const listed = tf.slice(labels, [0, 0], [n, k]) as tfc.Tensor2D;
+        // float32 one-hot made as such: on the webgpu backend, summing a one-hot cast from
+        // int32 over its middle axis gave zeros
+        const picks = tf.oneHot(listed, c, 1, 0, "float32");
+        const other = tf.sub(1, tf.minimum(tf.sum(picks, 1), 1));
+        return [x, picks, other];
+      },
+      loss: (tf, [x, picks, other]) => {
+        const c = x.shape[1] ?? 1;
+        const xy = tf.sum(tf.mul(tf.expandDims(x, 1), picks), 2, true); // (N, K, 1)
+        const hinge = tf.relu(tf.add(tf.sub(1, xy), tf.expandDims(x, 1))); // (N, K, C)
+        return tf.div(tf.mean(tf.sum(tf.mul(hinge, tf.expandDims(other, 1)), [1, 2])), c);
+      },
+      how: "own ops: mean(Σ_k Σ_j relu(1 - x[y_k] + x_j) · [j not a target]) / C; one-hot " +
+        "and mask made outside the timed part",
+    },
+  },
+  {
+    torch: "multilabel_soft_margin_loss",
+    family: "class",
+    sizes: CLASSES,
+    quickSizes: CLASSES_QUICK,
+    inputs: ([n, c]) => [uniform([n, c], 3, -2, 2), { kind: "binary", shape: [n, c], seed: 4 }],
+    grad: [0],
+    tfjs: {
+      // the mean over classes then over rows is the mean over all elements
+      loss: (tf, [x, y]) => tf.losses.sigmoidCrossEntropy(y, x) as tfc.Scalar,
+      how: "tf.losses.sigmoidCrossEntropy",
+    },
+  },
+  {
+    torch: "cosine_embedding_loss",
+    family: "class",
+    sizes: CLASSES,
+    quickSizes: CLASSES_QUICK,
+    // N pairs of C-vectors, N signs
+    inputs: ([n, c]) => [
+      uniform([n, c], 1, -2, 2),
+      uniform([n, c], 2, -2, 2),
+      { kind: "sign", shape: [n], seed: 5 },
+    ],
+    grad: [0],
+    tfjs: {
+      loss: (tf, [x1, x2, y]) => {
+        // torch adds 1e-12 to each squared norm
+        const cos = tf.div(
+          tf.sum(tf.mul(x1, x2), 1),
+          tf.sqrt(
+            tf.mul(
+              tf.add(tf.sum(tf.square(x1), 1), 1e-12),
+              tf.add(tf.sum(tf.square(x2), 1), 1e-12),
+            ),
+          ),
+        );
+        return tf.mean(tf.where(tf.equal(y, 1), tf.sub(1, cos), tf.relu(cos)));
+      },
+      how: "own ops: mean(where(y == 1, 1 - cos, relu(cos)))",
+    },
+  },
+  {
+    torch: "triplet_margin_loss",
+    family: "class",
+    sizes: CLASSES,
+    quickSizes: CLASSES_QUICK,
+    inputs: triplets,
+    grad: [0],
+    tfjs: { loss: tripletTf, how: TRIPLET_HOW },
+  },
+  {
+    torch: "triplet_margin_with_distance_loss",
+    family: "class",
+    sizes: CLASSES,
+    quickSizes: CLASSES_QUICK,
+    inputs: triplets,
+    grad: [0],
+    tfjs: { loss: tripletTf, how: TRIPLET_HOW },
+  },
+  {
+    torch: "ctc_loss",
+    family: "class",
+    // (T, N, C): input length T, target lengths between S/2 and S
+    sizes: [[50, 16, 20], [200, 32, 50]],
+    quickSizes: [[50, 16, 20]],
+    inputs: ([t, n, c]) => {
+      const s = t === 50 ? 10 : 40;
+      return [
+        { kind: "logprobs", shape: [t, n, c], seed: 3, lo: -2, hi: 2 },
+        { kind: "classes", shape: [n, s], seed: 4, classes: c - 1, offset: 1 },
+        { kind: "classes", shape: [n], seed: 6, classes: 1, offset: t },
+        { kind: "classes", shape: [n], seed: 7, classes: s / 2 + 1, offset: s / 2 },
+      ];
+    },
+    grad: [0],
+  },
+  {
+    torch: "log_softmax",
+    family: "class",
+    sizes: CLASSES,
+    quickSizes: CLASSES_QUICK,
+    inputs: ([n, c]) => [uniform([n, c], 3, -2, 2)],
+    extra: [1],
+    cotangent: ([n, c]) => uniform([n, c], 8, -1, 1),
+    grad: [0],
+    // read x and the result's gradient, write the result and x's gradient
+    bytes: ([n, c], mode) => n * c * 4 * (mode === "forward" ? 2 : 4),
+    tfjs: { loss: (tf, [x]) => tf.logSoftmax(x, 1), how: "tf.logSoftmax" },
+  },
+  {
+    torch: "softmax",
+    family: "class",
+    sizes: CLASSES,
+    quickSizes: CLASSES_QUICK,
+    inputs: ([n, c]) => [uniform([n, c], 3, -2, 2)],
+    extra: [1],
+    cotangent: ([n, c]) => uniform([n, c], 8, -1, 1),
+    grad: [0],
+    bytes: ([n, c], mode) => n * c * 4 * (mode === "forward" ? 2 : 4),
+    tfjs: { loss: (tf, [x]) => tf.softmax(x, 1), how: "tf.softmax" },
   },
 ];
 
