@@ -496,6 +496,18 @@ export async function registerOp(torch: string): Promise<void> {
         systems.push(["parity-losses", "webgpu", (c) => oursWebgpu(op, shape, mode, c)]);
       }
       for (const backend of peers) {
+        const max = op.tfjs?.maxNumel?.[backend];
+        if (max !== undefined && numelOf(op.inputs(shape)[0].shape) > max) {
+          if (mode === "forward") {
+            skip(
+              "tfjs",
+              backend,
+              `not timed above ${sizeLabel([max])} elements (bench/_ops.ts)`,
+              torch,
+            );
+          }
+          continue;
+        }
         systems.push(["tfjs", backend, (c) => tfjsRunner(backend, op, shape, mode, c)]);
       }
       for (const [system, backend, make] of systems) {
