@@ -134,6 +134,8 @@ function iterations(key: string, op: BenchOp, numel: number, mode: Mode): [numbe
 interface Inputs {
   shape: number[];
   data: InputData[];
+  /** The gradient of the result, for ops whose result is a tensor. */
+  cot?: Float32Array;
   reference?: { value: number; grad: Float32Array };
   ours: Map<string, Tensor[]>;
   tfjs: Map<string, TfTensor[]>;
@@ -152,6 +154,7 @@ function inputsFor(op: BenchOp, shape: number[]): Inputs {
     inputs: {
       shape,
       data,
+      cot: op.cotangent ? makeInput(op.cotangent(shape)) as Float32Array : undefined,
       ours: new Map(),
       tfjs: new Map(),
     },
@@ -175,7 +178,25 @@ function oursArgs(op: BenchOp, inputs: Inputs, withGrad: boolean): Tensor[] {
 function call(op: BenchOp, args: Tensor[]): Tensor {
   const spec = opSpec(op.torch);
   if (spec === undefined) throw new Error(`${op.torch} is not in conformance/ops.ts`);
-  return spec.call(args, {});
+  return spec.call([...args, ...(op.extra ?? [])], {});
+}
+
+/** The result's gradient as a tensor of this library, for ops with a tensor result. */
+function cotTensor(inputs: Inputs, out: Tensor): Tensor | undefined {
+  return inputs.cot === undefined ? undefined : tensor(inputs.cot, { shape: out.shape });
+}
+
+/**
+ * The number peers are checked on: the loss, or for a tensor result its dot product with the
+ * result's gradient (float64 sum).
+ */
+function project(inputs: Inputs, value: ArrayLike<number>): number {
+  const cot = inputs.cot;
+  if (cot === undefined) return value[0];
+  if (value.length !== cot.length) return NaN;
+  let s = 0;
+  for (let i = 0; i < cot.length; i++) s += value[i] * cot[i];
+  return s;
 }
 
 /** This library's cpu value and gradient of the first grad argument: what peers must match. */
@@ -185,11 +206,11 @@ async function reference(op: BenchOp, inputs: Inputs): Promise<Inputs["reference
     const g = args[op.grad[0]];
     g.grad = null;
     const out = call(op, args);
-    out.backward();
+    out.backward(cotTensor(inputs, out));
     const grad = await (g.grad as Tensor | null)?.data();
     g.grad = null;
     inputs.reference = {
-      value: out.item(),
+      value: project(inputs, (await out.data()) as ArrayLike<number>),
       grad: new Float32Array((grad ?? []) as ArrayLike<number>),
     };
     const [gradAbs, gradDot] = gradSummary(inputs.reference.grad);
@@ -278,16 +299,23 @@ function oursCpu(op: BenchOp, shape: number[], mode: Mode, cell: Cell): Runner {
     const inputs = inputsFor(op, shape);
     const args = oursArgs(op, inputs, mode === "value+grad");
     if (mode === "forward") {
+      if (inputs.cot !== undefined) {
+        return await timed(b, cell, async () => void await call(op, args).data());
+      }
       // deno-lint-ignore require-await
       return await timed(b, cell, async () => void call(op, args).item());
     }
     await reference(op, inputs);
     const leaves = op.grad.map((i) => args[i]);
     for (const leaf of leaves) leaf.grad = null;
+    const cot = inputs.cot === undefined
+      ? undefined
+      : tensor(inputs.cot, { shape: op.cotangent?.(shape).shape });
     await timed(b, cell, async () => {
       const out = call(op, args);
-      out.backward();
-      out.item();
+      out.backward(cot);
+      if (cot === undefined) out.item();
+      else await out.data();
       for (const leaf of leaves) await leaf.grad?.data();
     });
     for (const leaf of leaves) leaf.grad = null;
@@ -328,19 +356,22 @@ function oursWebgpu(op: BenchOp, shape: number[], mode: Mode, cell: Cell): Runne
       inputs.ours.set(key, args);
     }
     const leaves = op.grad.map((i) => (args as Tensor[])[i]);
-    const run = async (): Promise<[number, ArrayLike<number> | null]> => {
+    const run = async (): Promise<[ArrayLike<number>, ArrayLike<number> | null]> => {
       for (const leaf of leaves) leaf.grad = null;
       const out = call(op, args as Tensor[]);
-      if (mode === "forward") return [(await out.data())[0] as number, null];
-      await out.backward();
-      const value = (await out.data())[0] as number;
+      if (mode === "forward") return [(await out.data()) as ArrayLike<number>, null];
+      const cot = inputs.cot === undefined
+        ? undefined
+        : await tensor(inputs.cot, { shape: out.shape }).to("webgpu");
+      await out.backward(cot);
+      const value = (await out.data()) as ArrayLike<number>;
       let grad: ArrayLike<number> | null = null;
       for (const leaf of leaves) grad = (await leaf.grad?.data()) as Float32Array;
       return [value, grad];
     };
     if (!checked) {
       const [value, grad] = await run();
-      await checkPeer(op, inputs, cell, value, grad);
+      await checkPeer(op, inputs, cell, project(inputs, value), grad);
       checked = true;
     }
     await timed(b, cell, async () => void await run());
@@ -372,21 +403,26 @@ function tfjsRunner(
       );
       args = how.prepare ? tf.tidy(() => how.prepare?.(tf, raw) ?? raw) : raw;
       if (how.prepare) tf.dispose(raw.filter((t) => !(args as TfTensor[]).includes(t)));
+      if (inputs.cot !== undefined) {
+        args.push(tf.tensor(inputs.cot, op.cotangent?.(shape).shape, "float32"));
+      }
       inputs.tfjs.set(backend, args);
     }
-    const a = args;
+    // the result's gradient rides at the end of the prepared arguments
+    const a = inputs.cot === undefined ? args : args.slice(0, -1);
+    const dy = inputs.cot === undefined ? undefined : args[args.length - 1];
     // The synchronous part: the loss (and gradients) as tensors, not yet read back.
     const compute = (): TfTensor[] =>
       tf.tidy(() => {
         if (mode === "forward") return [how.loss(tf, a)];
         const { value, grads } = tf.valueAndGrads((...gs: TfTensor[]) =>
           how.loss(tf, a.map((t, i) => op.grad.includes(i) ? gs[op.grad.indexOf(i)] : t))
-        )(op.grad.map((i) => a[i]));
+        )(op.grad.map((i) => a[i]), dy);
         return [value, ...grads];
       });
-    const run = async (): Promise<[number, ArrayLike<number> | null]> => {
+    const run = async (): Promise<[ArrayLike<number>, ArrayLike<number> | null]> => {
       const [value, ...grads] = compute();
-      const v = (await value.data())[0];
+      const v = (await value.data()) as ArrayLike<number>;
       let grad: ArrayLike<number> | null = null;
       for (const g of grads) grad = (await g.data()) as Float32Array;
       tf.dispose([value, ...grads]);
@@ -394,7 +430,7 @@ function tfjsRunner(
     };
     if (!checked) {
       const [value, grad] = await run();
-      await checkPeer(op, inputs, cell, value, grad);
+      await checkPeer(op, inputs, cell, project(inputs, value), grad);
       checked = true;
       if (backend === "webgpu") await kernelTime(cell, compute);
     }
@@ -460,6 +496,18 @@ export async function registerOp(torch: string): Promise<void> {
         systems.push(["parity-losses", "webgpu", (c) => oursWebgpu(op, shape, mode, c)]);
       }
       for (const backend of peers) {
+        const max = op.tfjs?.maxNumel?.[backend];
+        if (max !== undefined && numelOf(op.inputs(shape)[0].shape) > max) {
+          if (mode === "forward") {
+            skip(
+              "tfjs",
+              backend,
+              `not timed above ${sizeLabel([max])} elements (bench/_ops.ts)`,
+              torch,
+            );
+          }
+          continue;
+        }
         systems.push(["tfjs", backend, (c) => tfjsRunner(backend, op, shape, mode, c)]);
       }
       for (const [system, backend, make] of systems) {

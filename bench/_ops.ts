@@ -36,14 +36,31 @@ export interface BenchOp {
    */
   bytes?: (shape: number[], mode: "forward" | "value+grad") => number;
   /**
+   * Positional arguments after the tensors, passed as they are (softmax's `dim`): to this
+   * library's function through `conformance/ops.ts`, and to PyTorch.
+   */
+  extra?: number[];
+  /**
+   * For an op whose result is a tensor, not a scalar loss (softmax, log_softmax): the seeded
+   * gradient of the result that "value+grad" backpropagates (`out.backward(cotangent)`). The
+   * "forward" mode then reads the whole result back, and peers are checked on the result's
+   * dot product with it.
+   */
+  cotangent?: (shape: number[]) => InputSpec;
+  /**
    * TensorFlow.js: `prepare` turns the inputs into TensorFlow.js's own format outside the
    * timed part (class indices to one-hot rows); `loss` is timed and returns a scalar.
    */
   tfjs?: {
     prepare?: (tf: Tf, args: TfTensor[]) => TfTensor[];
-    loss: (tf: Tf, args: TfTensor[]) => tfc.Scalar;
+    loss: (tf: Tf, args: TfTensor[]) => tfc.Scalar | TfTensor;
     /** How it is written, for the report. */
     how: string;
+    /**
+     * Largest size (elements of the first input) each backend is timed at; larger sizes are
+     * skipped with the reason, where one call would take tens of seconds.
+     */
+    maxNumel?: Partial<Record<"cpu" | "wasm" | "webgpu", number>>;
   };
 }
 
@@ -70,6 +87,27 @@ function scoresAndClasses(shape: number[]): InputSpec[] {
 function oneHotTarget(tf: Tf, [scores, labels]: TfTensor[]): TfTensor[] {
   return [scores, tf.cast(tf.oneHot(labels as tfc.Tensor1D, scores.shape[1] ?? 1), "float32")];
 }
+
+/** Seeded float32 values in [lo, hi). */
+function uniform(shape: number[], seed: number, lo: number, hi: number): InputSpec {
+  return { kind: "uniform", shape, seed, lo, hi };
+}
+
+/** Targets per row of multilabel_margin_loss. */
+const MULTILABELS = 4;
+
+/** Anchor, positive and negative: N × D each. */
+function triplets([n, d]: number[]): InputSpec[] {
+  return [uniform([n, d], 1, -2, 2), uniform([n, d], 2, -2, 2), uniform([n, d], 5, -2, 2)];
+}
+
+/** torch's triplet loss with its defaults: margin 1, p 2, eps 1e-6 added to the difference. */
+function tripletTf(tf: Tf, [a, p, n]: TfTensor[]): TfTensor {
+  const dist = (u: TfTensor, v: TfTensor) =>
+    tf.sqrt(tf.sum(tf.square(tf.add(tf.sub(u, v), 1e-6)), 1));
+  return tf.mean(tf.relu(tf.add(tf.sub(dist(a, p), dist(a, n)), 1)));
+}
+const TRIPLET_HOW = "own ops: mean(relu(‖a - p + eps‖ - ‖a - n + eps‖ + 1))";
 
 /** Every benchmarked op, in the order the report lists them. */
 export const BENCH_OPS: readonly BenchOp[] = [
@@ -136,6 +174,296 @@ export const BENCH_OPS: readonly BenchOp[] = [
       loss: (tf, [x, oneHot]) => tf.losses.softmaxCrossEntropy(oneHot, x) as tfc.Scalar,
       how: "tf.losses.softmaxCrossEntropy; one-hot made outside the timed part",
     },
+  },
+  {
+    torch: "smooth_l1_loss",
+    family: "elementwise",
+    sizes: ELEMENTWISE,
+    quickSizes: ELEMENTWISE_QUICK,
+    inputs: pair((shape) => uniform(shape, 2, -2, 2)),
+    grad: [0],
+    tfjs: {
+      // beta = delta = 1: the same function
+      loss: (tf, [x, y]) => tf.losses.huberLoss(y, x) as tfc.Scalar,
+      how: "tf.losses.huberLoss (delta 1 = beta 1)",
+    },
+  },
+  {
+    torch: "huber_loss",
+    family: "elementwise",
+    sizes: ELEMENTWISE,
+    quickSizes: ELEMENTWISE_QUICK,
+    inputs: pair((shape) => uniform(shape, 2, -2, 2)),
+    grad: [0],
+    tfjs: {
+      loss: (tf, [x, y]) => tf.losses.huberLoss(y, x) as tfc.Scalar,
+      how: "tf.losses.huberLoss",
+    },
+  },
+  {
+    torch: "soft_margin_loss",
+    family: "elementwise",
+    sizes: ELEMENTWISE,
+    quickSizes: ELEMENTWISE_QUICK,
+    inputs: pair((shape) => ({ kind: "sign", shape, seed: 2 })),
+    grad: [0],
+    tfjs: {
+      loss: (tf, [x, y]) => tf.mean(tf.softplus(tf.neg(tf.mul(y, x)))),
+      how: "own ops: mean(softplus(-y * x))",
+    },
+  },
+  {
+    torch: "margin_ranking_loss",
+    family: "elementwise",
+    sizes: ELEMENTWISE,
+    quickSizes: ELEMENTWISE_QUICK,
+    inputs: (shape) => [
+      uniform(shape, 1, -2, 2),
+      uniform(shape, 2, -2, 2),
+      { kind: "sign", shape, seed: 5 },
+    ],
+    grad: [0],
+    tfjs: {
+      loss: (tf, [x1, x2, y]) => tf.mean(tf.relu(tf.neg(tf.mul(y, tf.sub(x1, x2))))),
+      how: "own ops: mean(relu(-y * (x1 - x2)))",
+    },
+  },
+  {
+    torch: "binary_cross_entropy",
+    family: "elementwise",
+    sizes: ELEMENTWISE,
+    quickSizes: ELEMENTWISE_QUICK,
+    // probabilities away from 0 and 1 (where torch clamps the log at -100), soft targets
+    inputs: (shape) => [uniform(shape, 1, 0.001, 0.999), uniform(shape, 2, 0, 1)],
+    grad: [0],
+    tfjs: {
+      // tf.losses.logLoss adds 1e-7 inside the logs; the plain formula matches torch's
+      loss: (tf, [p, y]) =>
+        tf.neg(tf.mean(tf.add(tf.mul(y, tf.log(p)), tf.mul(tf.sub(1, y), tf.log1p(tf.neg(p)))))),
+      how: "own ops: -mean(y * log(p) + (1 - y) * log1p(-p))",
+    },
+  },
+  {
+    torch: "binary_cross_entropy_with_logits",
+    family: "elementwise",
+    sizes: ELEMENTWISE,
+    quickSizes: ELEMENTWISE_QUICK,
+    inputs: pair((shape) => uniform(shape, 2, 0, 1)),
+    grad: [0],
+    tfjs: {
+      loss: (tf, [x, y]) => tf.losses.sigmoidCrossEntropy(y, x) as tfc.Scalar,
+      how: "tf.losses.sigmoidCrossEntropy",
+    },
+  },
+  {
+    torch: "kl_div",
+    family: "elementwise",
+    sizes: ELEMENTWISE,
+    quickSizes: ELEMENTWISE_QUICK,
+    // log-probabilities as input, probabilities (never 0) as target; reduction "mean"
+    inputs: (shape) => [uniform(shape, 1, -4, 0), uniform(shape, 2, 0.001, 1)],
+    grad: [0],
+    tfjs: {
+      loss: (tf, [x, t]) => tf.mean(tf.mul(t, tf.sub(tf.log(t), x))),
+      how: "own ops: mean(t * (log(t) - x))",
+    },
+  },
+  {
+    torch: "poisson_nll_loss",
+    family: "elementwise",
+    sizes: ELEMENTWISE,
+    quickSizes: ELEMENTWISE_QUICK,
+    // log-rates as input (log_input=True), non-negative targets
+    inputs: (shape) => [uniform(shape, 1, -2, 2), uniform(shape, 2, 0, 4)],
+    grad: [0],
+    tfjs: {
+      loss: (tf, [x, t]) => tf.mean(tf.sub(tf.exp(x), tf.mul(t, x))),
+      how: "own ops: mean(exp(x) - t * x)",
+    },
+  },
+  {
+    torch: "gaussian_nll_loss",
+    family: "elementwise",
+    sizes: ELEMENTWISE,
+    quickSizes: ELEMENTWISE_QUICK,
+    // mean, target, and a positive variance
+    inputs: (shape) => [
+      uniform(shape, 1, -2, 2),
+      uniform(shape, 2, -2, 2),
+      uniform(shape, 5, 0.1, 2),
+    ],
+    grad: [0],
+    tfjs: {
+      loss: (tf, [x, t, v]) => {
+        const vc = tf.maximum(v, 1e-6);
+        return tf.mul(0.5, tf.mean(tf.add(tf.log(vc), tf.div(tf.squaredDifference(x, t), vc))));
+      },
+      how: "own ops: 0.5 * mean(log(max(v, eps)) + (x - t)² / max(v, eps))",
+    },
+  },
+  {
+    torch: "multi_margin_loss",
+    family: "class",
+    sizes: CLASSES,
+    quickSizes: CLASSES_QUICK,
+    inputs: scoresAndClasses,
+    grad: [0],
+    tfjs: {
+      prepare: oneHotTarget,
+      loss: (tf, [x, oneHot]) => {
+        const picked = tf.sum(tf.mul(x, oneHot), 1, true);
+        const hinge = tf.mul(tf.relu(tf.add(tf.sub(1, picked), x)), tf.sub(1, oneHot));
+        return tf.div(tf.mean(tf.sum(hinge, 1)), x.shape[1] ?? 1);
+      },
+      how: "own ops: mean(sum(relu(1 - x[y] + x) * (1 - oneHot), 1)) / C; one-hot made " +
+        "outside the timed part",
+    },
+  },
+  {
+    torch: "multilabel_margin_loss",
+    family: "class",
+    sizes: CLASSES,
+    quickSizes: CLASSES_QUICK,
+    // MULTILABELS targets per row (repeats possible), then -1
+    inputs: ([n, c]) => [
+      uniform([n, c], 3, -2, 2),
+      { kind: "labels", shape: [n, c], seed: 4, count: Math.min(MULTILABELS, c) },
+    ],
+    grad: [0],
+    tfjs: {
+      // (N, K, C) one-hot rows of the K listed targets, and the (N, C) non-target mask
+      prepare: (tf, [x, labels]) => {
+        const [n, c] = x.shape as [number, number];
+        const k = Math.min(MULTILABELS, c);
+        // Written here in JS rather than with tf.oneHot: the wasm backend's oneHot ignores a
+        // float32 dtype, and on webgpu a one-hot cast from int32 summed to zeros over its
+        // middle axis; either made this peer disagree.
+        const ids = labels.dataSync();
+        const picks = new Float32Array(n * k * c);
+        const other = new Float32Array(n * c).fill(1);
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < k; j++) {
+            const y = ids[i * c + j];
+            picks[(i * k + j) * c + y] = 1;
+            other[i * c + y] = 0;
+          }
+        }
+        return [x, tf.tensor(picks, [n, k, c]), tf.tensor(other, [n, c])];
+      },
+      loss: (tf, [x, picks, other]) => {
+        const c = x.shape[1] ?? 1;
+        const xy = tf.sum(tf.mul(tf.expandDims(x, 1), picks), 2, true); // (N, K, 1)
+        const hinge = tf.relu(tf.add(tf.sub(1, xy), tf.expandDims(x, 1))); // (N, K, C)
+        return tf.div(tf.mean(tf.sum(tf.mul(hinge, tf.expandDims(other, 1)), [1, 2])), c);
+      },
+      // (N, K, C) intermediates: 1024×1000 takes 1.3 s forward and 3.4 s value+grad a call
+      // on the cpu backend, so 8192×1000 would be some 40 s a call
+      maxNumel: { cpu: 1024 * 1000 },
+      how: "own ops: mean(Σ_k Σ_j relu(1 - x[y_k] + x_j) · [j not a target]) / C; one-hot " +
+        "and mask made outside the timed part",
+    },
+  },
+  {
+    torch: "multilabel_soft_margin_loss",
+    family: "class",
+    sizes: CLASSES,
+    quickSizes: CLASSES_QUICK,
+    inputs: ([n, c]) => [uniform([n, c], 3, -2, 2), { kind: "binary", shape: [n, c], seed: 4 }],
+    grad: [0],
+    tfjs: {
+      // the mean over classes then over rows is the mean over all elements
+      loss: (tf, [x, y]) => tf.losses.sigmoidCrossEntropy(y, x) as tfc.Scalar,
+      how: "tf.losses.sigmoidCrossEntropy",
+    },
+  },
+  {
+    torch: "cosine_embedding_loss",
+    family: "class",
+    sizes: CLASSES,
+    quickSizes: CLASSES_QUICK,
+    // N pairs of C-vectors, N signs
+    inputs: ([n, c]) => [
+      uniform([n, c], 1, -2, 2),
+      uniform([n, c], 2, -2, 2),
+      { kind: "sign", shape: [n], seed: 5 },
+    ],
+    grad: [0],
+    tfjs: {
+      loss: (tf, [x1, x2, y]) => {
+        // torch adds 1e-12 to each squared norm
+        const cos = tf.div(
+          tf.sum(tf.mul(x1, x2), 1),
+          tf.sqrt(
+            tf.mul(
+              tf.add(tf.sum(tf.square(x1), 1), 1e-12),
+              tf.add(tf.sum(tf.square(x2), 1), 1e-12),
+            ),
+          ),
+        );
+        return tf.mean(tf.where(tf.equal(y, 1), tf.sub(1, cos), tf.relu(cos)));
+      },
+      how: "own ops: mean(where(y == 1, 1 - cos, relu(cos)))",
+    },
+  },
+  {
+    torch: "triplet_margin_loss",
+    family: "class",
+    sizes: CLASSES,
+    quickSizes: CLASSES_QUICK,
+    inputs: triplets,
+    grad: [0],
+    tfjs: { loss: tripletTf, how: TRIPLET_HOW },
+  },
+  {
+    torch: "triplet_margin_with_distance_loss",
+    family: "class",
+    sizes: CLASSES,
+    quickSizes: CLASSES_QUICK,
+    inputs: triplets,
+    grad: [0],
+    tfjs: { loss: tripletTf, how: TRIPLET_HOW },
+  },
+  {
+    torch: "ctc_loss",
+    family: "class",
+    // (T, N, C): input length T, target lengths between S/2 and S
+    sizes: [[50, 16, 20], [200, 32, 50]],
+    quickSizes: [[50, 16, 20]],
+    inputs: ([t, n, c]) => {
+      const s = t / 5; // target lengths up to T / 5
+      return [
+        { kind: "logprobs", shape: [t, n, c], seed: 3, lo: -2, hi: 2 },
+        { kind: "classes", shape: [n, s], seed: 4, classes: c - 1, offset: 1 },
+        { kind: "classes", shape: [n], seed: 6, classes: 1, offset: t },
+        { kind: "classes", shape: [n], seed: 7, classes: s / 2 + 1, offset: s / 2 },
+      ];
+    },
+    grad: [0],
+  },
+  {
+    torch: "log_softmax",
+    family: "class",
+    sizes: CLASSES,
+    quickSizes: CLASSES_QUICK,
+    inputs: ([n, c]) => [uniform([n, c], 3, -2, 2)],
+    extra: [1],
+    cotangent: ([n, c]) => uniform([n, c], 8, -1, 1),
+    grad: [0],
+    // read x and the result's gradient, write the result and x's gradient
+    bytes: ([n, c], mode) => n * c * 4 * (mode === "forward" ? 2 : 4),
+    tfjs: { loss: (tf, [x]) => tf.logSoftmax(x, 1), how: "tf.logSoftmax" },
+  },
+  {
+    torch: "softmax",
+    family: "class",
+    sizes: CLASSES,
+    quickSizes: CLASSES_QUICK,
+    inputs: ([n, c]) => [uniform([n, c], 3, -2, 2)],
+    extra: [1],
+    cotangent: ([n, c]) => uniform([n, c], 8, -1, 1),
+    grad: [0],
+    bytes: ([n, c], mode) => n * c * 4 * (mode === "forward" ? 2 : 4),
+    tfjs: { loss: (tf, [x]) => tf.softmax(x, 1), how: "tf.softmax" },
   },
 ];
 

@@ -38,7 +38,19 @@ def make(spec):
     elif spec["kind"] == "sign":
         data = np.where(u < 0.5, -1.0, 1.0).astype(np.float32)
     elif spec["kind"] == "classes":
-        data = np.floor(u * spec["classes"]).astype(np.int64)
+        data = (spec.get("offset", 0) + np.floor(u * spec["classes"])).astype(np.int64)
+    elif spec["kind"] == "binary":
+        data = np.where(u < 0.5, 0.0, 1.0).astype(np.float32)
+    elif spec["kind"] == "logprobs":
+        raw = (spec["lo"] + u * (spec["hi"] - spec["lo"])).reshape(-1, shape[-1])
+        m = raw.max(axis=1, keepdims=True)
+        # a sequential sum, in the order bench/_inputs.ts adds
+        lse = m + np.log(np.cumsum(np.exp(raw - m), axis=1)[:, -1:])
+        data = (raw - lse).astype(np.float32)
+    elif spec["kind"] == "labels":
+        c = shape[-1]
+        data = np.floor(u * c).astype(np.int64).reshape(-1, c)
+        data[:, spec["count"]:] = -1
     else:
         raise ValueError(spec["kind"])
     return torch.from_numpy(data.reshape(shape))
@@ -57,27 +69,43 @@ def main():
         cells = json.load(f)
     out = open(out_path, "a")
     for cell in cells:
-        fn = getattr(F, cell["op"])
+        op = getattr(F, cell["op"])
+        extra = cell.get("extra") or []
+        # softmax's dim and the like follow the tensors
+        fn = (lambda *ts: op(*ts, *extra)) if extra else op
         args = [make(s) for s in cell["inputs"]]
+        # an op with a tensor result: its seeded gradient, and the whole result read back
+        cot = make(cell["cotangent"]) if cell.get("cotangent") else None
         leaves = [a.clone().requires_grad_(True) if i in cell["grad"] else a
                   for i, a in enumerate(args)]
         value = fn(*leaves)
-        value.backward()
+        value.backward(cot)
+        if cot is None:
+            checked = float(value)
+        else:
+            checked = float((value.detach().double() * cot.double()).sum())
         g = leaves[cell["grad"][0]].grad
         abs_, dot = grad_summary(g)
         out.write(json.dumps({"type": "torch_value", "op": cell["op"], "size": cell["size"],
-                              "value": float(value), "gradAbs": abs_, "gradDot": dot}) + "\n")
+                              "value": checked, "gradAbs": abs_, "gradDot": dot}) + "\n")
         for mode in ("forward", "value+grad"):
             if mode == "forward":
-                def run():
-                    fn(*args).item()
+                if cot is None:
+                    def run():
+                        fn(*args).item()
+                else:
+                    def run():
+                        fn(*args).numpy()
             else:
                 def run():
                     for i in cell["grad"]:
                         leaves[i].grad = None
                     o = fn(*leaves)
-                    o.backward()
-                    o.item()
+                    o.backward(cot)
+                    if cot is None:
+                        o.item()
+                    else:
+                        o.detach().numpy()
                     for i in cell["grad"]:
                         leaves[i].grad.numpy()
             t0 = time.perf_counter()

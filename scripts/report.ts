@@ -346,6 +346,8 @@ async function main(): Promise<void> {
         size: sizeLabel(shape),
         inputs: op.inputs(shape),
         grad: op.grad,
+        extra: op.extra ?? [],
+        cotangent: op.cotangent?.(shape) ?? null,
         budget_ms: quick ? 300 : 1500,
         min_n: quick ? 5 : 10,
         max_n: quick ? 50 : 200,
