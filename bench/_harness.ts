@@ -21,6 +21,13 @@ import { type BenchOp, benchOp, cellBytes, sizeLabel, type TfTensor } from "./_o
 import { type InputData, makeInput, numelOf } from "./_inputs.ts";
 import { tf, type TfBackend, tfStatus, useBackend } from "./_tfjs.ts";
 
+/**
+ * Largest size (elements of the first input) TensorFlow.js's plain-JavaScript cpu backend is
+ * timed at unless a row says otherwise: it runs 10 to 100 times slower than the others, so one
+ * call at 1e7 elements takes seconds and the cell alone would take minutes of a full run.
+ */
+const TFJS_MAX_NUMEL: Partial<Record<"cpu" | "wasm" | "webgpu", number>> = { cpu: 1e6 };
+
 /** The two timed modes. */
 export type Mode = "forward" | "value+grad";
 const MODES: readonly Mode[] = ["forward", "value+grad"];
@@ -496,7 +503,7 @@ export async function registerOp(torch: string): Promise<void> {
         systems.push(["parity-losses", "webgpu", (c) => oursWebgpu(op, shape, mode, c)]);
       }
       for (const backend of peers) {
-        const max = op.tfjs?.maxNumel?.[backend];
+        const max = op.tfjs?.maxNumel?.[backend] ?? TFJS_MAX_NUMEL[backend];
         if (max !== undefined && numelOf(op.inputs(shape)[0].shape) > max) {
           if (mode === "forward") {
             skip(

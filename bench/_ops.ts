@@ -68,6 +68,12 @@ const ELEMENTWISE = [[1e3], [1e5], [1e6], [1e7]];
 const ELEMENTWISE_QUICK = [[1e3], [1e5], [1e6]];
 const CLASSES = [[64, 10], [1024, 1000], [8192, 1000], [65536, 10]];
 const CLASSES_QUICK = [[64, 10], [1024, 1000]];
+/**
+ * A `--quick` run times the five tutorial losses at the sizes above (the README's table) and
+ * every other op at one small and one middle size, so it stays within a few minutes.
+ */
+const ELEMENTWISE_QUICK_OTHER = [[1e3], [1e5]];
+const CLASSES_QUICK_OTHER = [[64, 10]];
 
 /** Inputs of an elementwise loss: predictions in [-2, 2) and a target made by `target`. */
 function pair(target: (shape: number[]) => InputSpec): (shape: number[]) => InputSpec[] {
@@ -179,7 +185,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
     torch: "smooth_l1_loss",
     family: "elementwise",
     sizes: ELEMENTWISE,
-    quickSizes: ELEMENTWISE_QUICK,
+    quickSizes: ELEMENTWISE_QUICK_OTHER,
     inputs: pair((shape) => uniform(shape, 2, -2, 2)),
     grad: [0],
     tfjs: {
@@ -192,7 +198,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
     torch: "huber_loss",
     family: "elementwise",
     sizes: ELEMENTWISE,
-    quickSizes: ELEMENTWISE_QUICK,
+    quickSizes: ELEMENTWISE_QUICK_OTHER,
     inputs: pair((shape) => uniform(shape, 2, -2, 2)),
     grad: [0],
     tfjs: {
@@ -204,7 +210,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
     torch: "soft_margin_loss",
     family: "elementwise",
     sizes: ELEMENTWISE,
-    quickSizes: ELEMENTWISE_QUICK,
+    quickSizes: ELEMENTWISE_QUICK_OTHER,
     inputs: pair((shape) => ({ kind: "sign", shape, seed: 2 })),
     grad: [0],
     tfjs: {
@@ -216,7 +222,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
     torch: "margin_ranking_loss",
     family: "elementwise",
     sizes: ELEMENTWISE,
-    quickSizes: ELEMENTWISE_QUICK,
+    quickSizes: ELEMENTWISE_QUICK_OTHER,
     inputs: (shape) => [
       uniform(shape, 1, -2, 2),
       uniform(shape, 2, -2, 2),
@@ -232,7 +238,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
     torch: "binary_cross_entropy",
     family: "elementwise",
     sizes: ELEMENTWISE,
-    quickSizes: ELEMENTWISE_QUICK,
+    quickSizes: ELEMENTWISE_QUICK_OTHER,
     // probabilities away from 0 and 1 (where torch clamps the log at -100), soft targets
     inputs: (shape) => [uniform(shape, 1, 0.001, 0.999), uniform(shape, 2, 0, 1)],
     grad: [0],
@@ -247,7 +253,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
     torch: "binary_cross_entropy_with_logits",
     family: "elementwise",
     sizes: ELEMENTWISE,
-    quickSizes: ELEMENTWISE_QUICK,
+    quickSizes: ELEMENTWISE_QUICK_OTHER,
     inputs: pair((shape) => uniform(shape, 2, 0, 1)),
     grad: [0],
     tfjs: {
@@ -259,7 +265,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
     torch: "kl_div",
     family: "elementwise",
     sizes: ELEMENTWISE,
-    quickSizes: ELEMENTWISE_QUICK,
+    quickSizes: ELEMENTWISE_QUICK_OTHER,
     // log-probabilities as input, probabilities (never 0) as target; reduction "mean"
     inputs: (shape) => [uniform(shape, 1, -4, 0), uniform(shape, 2, 0.001, 1)],
     grad: [0],
@@ -272,7 +278,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
     torch: "poisson_nll_loss",
     family: "elementwise",
     sizes: ELEMENTWISE,
-    quickSizes: ELEMENTWISE_QUICK,
+    quickSizes: ELEMENTWISE_QUICK_OTHER,
     // log-rates as input (log_input=True), non-negative targets
     inputs: (shape) => [uniform(shape, 1, -2, 2), uniform(shape, 2, 0, 4)],
     grad: [0],
@@ -285,7 +291,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
     torch: "gaussian_nll_loss",
     family: "elementwise",
     sizes: ELEMENTWISE,
-    quickSizes: ELEMENTWISE_QUICK,
+    quickSizes: ELEMENTWISE_QUICK_OTHER,
     // mean, target, and a positive variance
     inputs: (shape) => [
       uniform(shape, 1, -2, 2),
@@ -305,7 +311,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
     torch: "multi_margin_loss",
     family: "class",
     sizes: CLASSES,
-    quickSizes: CLASSES_QUICK,
+    quickSizes: CLASSES_QUICK_OTHER,
     inputs: scoresAndClasses,
     grad: [0],
     tfjs: {
@@ -323,7 +329,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
     torch: "multilabel_margin_loss",
     family: "class",
     sizes: CLASSES,
-    quickSizes: CLASSES_QUICK,
+    quickSizes: CLASSES_QUICK_OTHER,
     // MULTILABELS targets per row (repeats possible), then -1
     inputs: ([n, c]) => [
       uniform([n, c], 3, -2, 2),
@@ -367,7 +373,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
     torch: "multilabel_soft_margin_loss",
     family: "class",
     sizes: CLASSES,
-    quickSizes: CLASSES_QUICK,
+    quickSizes: CLASSES_QUICK_OTHER,
     inputs: ([n, c]) => [uniform([n, c], 3, -2, 2), { kind: "binary", shape: [n, c], seed: 4 }],
     grad: [0],
     tfjs: {
@@ -380,7 +386,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
     torch: "cosine_embedding_loss",
     family: "class",
     sizes: CLASSES,
-    quickSizes: CLASSES_QUICK,
+    quickSizes: CLASSES_QUICK_OTHER,
     // N pairs of C-vectors, N signs
     inputs: ([n, c]) => [
       uniform([n, c], 1, -2, 2),
@@ -409,7 +415,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
     torch: "triplet_margin_loss",
     family: "class",
     sizes: CLASSES,
-    quickSizes: CLASSES_QUICK,
+    quickSizes: CLASSES_QUICK_OTHER,
     inputs: triplets,
     grad: [0],
     tfjs: { loss: tripletTf, how: TRIPLET_HOW },
@@ -418,7 +424,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
     torch: "triplet_margin_with_distance_loss",
     family: "class",
     sizes: CLASSES,
-    quickSizes: CLASSES_QUICK,
+    quickSizes: CLASSES_QUICK_OTHER,
     inputs: triplets,
     grad: [0],
     tfjs: { loss: tripletTf, how: TRIPLET_HOW },
@@ -444,7 +450,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
     torch: "log_softmax",
     family: "class",
     sizes: CLASSES,
-    quickSizes: CLASSES_QUICK,
+    quickSizes: CLASSES_QUICK_OTHER,
     inputs: ([n, c]) => [uniform([n, c], 3, -2, 2)],
     extra: [1],
     cotangent: ([n, c]) => uniform([n, c], 8, -1, 1),
@@ -457,7 +463,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
     torch: "softmax",
     family: "class",
     sizes: CLASSES,
-    quickSizes: CLASSES_QUICK,
+    quickSizes: CLASSES_QUICK_OTHER,
     inputs: ([n, c]) => [uniform([n, c], 3, -2, 2)],
     extra: [1],
     cotangent: ([n, c]) => uniform([n, c], 8, -1, 1),
