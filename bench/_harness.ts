@@ -117,21 +117,26 @@ globalThis.addEventListener("unload", () => {
 
 // ---- iteration counts ---------------------------------------------------------------------
 
-/** Rough cost per element (ns) by system; it only sets how many iterations a bench gets. */
+/**
+ * Rough forward cost per element (ns) by system, [elementwise, class], from a full run on a
+ * 2-core machine (value+grad is taken as 3 times that); it only sets how many iterations a
+ * bench gets, so that each cell costs about `budget` ms. TensorFlow.js on the software WebGPU
+ * adapter is slow on many short rows (65536 × 10), hence its class figure.
+ */
 const NS_PER_ELEMENT: Record<string, [number, number]> = {
-  "parity-losses/cpu": [2, 12],
-  "parity-losses/webgpu": [40, 60],
-  "tfjs/cpu": [30, 200],
-  "tfjs/wasm": [3, 8],
-  "tfjs/webgpu": [40, 60],
+  "parity-losses/cpu": [60, 40],
+  "parity-losses/webgpu": [60, 300],
+  "tfjs/cpu": [200, 300],
+  "tfjs/wasm": [20, 15],
+  "tfjs/webgpu": [60, 300],
 };
 
 function iterations(key: string, op: BenchOp, numel: number, mode: Mode): [number, number] {
   const [elementwise, klass] = NS_PER_ELEMENT[key] ?? [10, 10];
   const ms = (numel * (op.family === "class" ? klass : elementwise) / 1e6) *
       (mode === "forward" ? 1 : 3) + (key.endsWith("webgpu") ? 15 : 0.01);
-  const budget = config.quick ? 300 : 1500;
-  const least = config.quick || ms > 1000 ? 5 : 10;
+  const budget = config.quick ? 300 : 1000;
+  const least = config.quick || ms > 100 ? 5 : 10;
   const n = Math.max(least, Math.min(config.quick ? 50 : 200, budget / ms));
   const warmup = ms > 200 ? 1 : ms > 20 ? 3 : config.quick ? 5 : 20;
   return [Math.round(n), warmup];
