@@ -6,7 +6,8 @@
  * @module
  */
 
-import { allocStorage, cpuStorage, Tensor } from "./tensor.ts";
+import { addGpu, filledGpu } from "./_webgpu/kernels.ts";
+import { allocStorage, cpuStorage, gpuStorage, Tensor } from "./tensor.ts";
 
 /** The operation that made a tensor, as PyTorch's `grad_fn`. */
 export interface GradFn {
@@ -98,6 +99,11 @@ export function runBackward(root: Tensor, gradOutput: Tensor | undefined, retain
         }], output is [${root.shape.join(", ")}]`,
       );
     }
+    if (gradOutput.device !== root.device) {
+      throw new TypeError(
+        `Cannot run backward as gradOutput must be on the output's device: gradOutput is on "${gradOutput.device}", output is on "${root.device}"`,
+      );
+    }
     if (gradOutput.dtype !== root.dtype) {
       throw new TypeError(
         `Cannot run backward as gradOutput must have the output's dtype: gradOutput is "${gradOutput.dtype}", output is "${root.dtype}"`,
@@ -161,6 +167,9 @@ function accumulate(leaf: Tensor, g: Tensor): void {
 }
 
 function addTensors(a: Tensor, b: Tensor): Tensor {
+  if (a.device === "webgpu") {
+    return new Tensor(addGpu(gpuStorage(a), gpuStorage(b), a.numel), a.shape, a.dtype);
+  }
   const x = cpuStorage(a) as Float32Array | Float64Array;
   const y = cpuStorage(b) as Float32Array | Float64Array;
   const out = allocStorage(a.dtype, a.numel) as Float32Array | Float64Array;
@@ -169,6 +178,7 @@ function addTensors(a: Tensor, b: Tensor): Tensor {
 }
 
 function onesLike(t: Tensor): Tensor {
+  if (t.device === "webgpu") return new Tensor(filledGpu(t.numel, 1), t.shape, t.dtype);
   const out = allocStorage(t.dtype, t.numel) as Float32Array | Float64Array;
   out.fill(1);
   return new Tensor(out, t.shape, t.dtype);

@@ -119,3 +119,26 @@ export function checkBoolean(fn: string, name: string, value: unknown, fallback:
   }
   return value;
 }
+
+/**
+ * Checks that every named tensor (absent ones skipped) is on the first one's device, and
+ * returns that device.
+ */
+export function checkSameDevice(
+  fn: string,
+  tensors: Record<string, Tensor | null | undefined>,
+): Tensor["device"] {
+  const entries = Object.entries(tensors).filter((e): e is [string, Tensor] =>
+    e[1] instanceof Tensor
+  );
+  const [firstName, first] = entries[0];
+  for (const [name, t] of entries.slice(1)) {
+    if (t.device !== first.device) {
+      fail(
+        fn,
+        `${firstName} and ${name} must be on the same device: ${firstName} is on "${first.device}", ${name} is on "${t.device}"`,
+      );
+    }
+  }
+  return first.device;
+}

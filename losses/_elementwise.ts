@@ -21,7 +21,9 @@ import {
   type Rounder,
   rounder,
 } from "./_reduction.ts";
-import { cpuStorage, formatShape, shapeNumel, Tensor } from "./tensor.ts";
+import { cpuStorage, formatShape, gpuStorage, shapeNumel, Tensor } from "./tensor.ts";
+import { type ElementwiseWgsl, runElementwiseGpu } from "./_webgpu/elementwise.ts";
+import { runMap } from "./_webgpu/kernels.ts";
 
 /**
  * What a loss's backward reads: the expanded operands, gradOutput, and the means to sum a
@@ -85,11 +87,20 @@ export interface ElementwiseLoss {
    * operand index; entries for the others are ignored.
    */
   backward: (c: GradContext) => readonly (FloatArray | null)[];
+  /** The public function's name, for messages (`"mseLoss"`). */
+  fn?: string;
+  /** The same formula in WGSL, for operands on WebGPU. */
+  wgsl?: ElementwiseWgsl;
 }
 
 /** Runs one elementwise loss: forward, reduction and (when asked for) its node. */
 export function runElementwise(spec: ElementwiseLoss): Tensor {
   const { shape, reduction, operands } = spec;
+  if (operands.some((t) => t.device === "webgpu")) {
+    const fn = spec.fn ?? spec.gradFn;
+    if (spec.wgsl === undefined) fail(fn, "its operands are on webgpu, which it has no kernel for");
+    return runElementwiseGpu({ ...spec, fn }, spec.wgsl);
+  }
   const dtype = operands[0].dtype;
   const r = rounder(dtype);
   const layout = (k: number): readonly number[] => spec.layouts?.[k] ?? operands[k].shape;
@@ -200,6 +211,16 @@ export function checkFloatPair(fn: string, input: Tensor, target: Tensor): numbe
  */
 export function labelsAsFloat(fn: string, name: string, labels: Tensor, like: Tensor): Tensor {
   if (labels.dtype === like.dtype) return labels;
+  if (labels.device === "webgpu" && labels.dtype === "int64" && like.dtype === "float32") {
+    const [out] = runMap(`${fn} ${name} as float`, {
+      label: "int64 as float32",
+      inputs: [{ name: "y", storage: gpuStorage(labels) }],
+      outputs: ["out"],
+      types: { y: "i32" },
+      body: "  out[i] = f32(y);",
+    }, labels.numel);
+    return new Tensor(out, labels.shape, like.dtype);
+  }
   if (labels.dtype !== "int64") {
     fail(
       fn,

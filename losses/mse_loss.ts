@@ -1,6 +1,6 @@
 import { checkFloatPair, negated, runElementwise } from "./_elementwise.ts";
 import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
-import type { Tensor } from "./tensor.ts";
+import { shapeNumel, type Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode mseLoss} and {@linkcode MSELoss}. */
 export interface MSELossOptions {
@@ -43,7 +43,17 @@ export function mseLoss(input: Tensor, target: Tensor, options: MSELossOptions =
   const reduction = parseReduction("mseLoss", options.reduction);
   const shape = checkFloatPair("mseLoss", input, target);
   return runElementwise({
+    fn: "mseLoss",
     gradFn: "MseLossBackward0",
+    wgsl: {
+      vars: ["x", "y"],
+      params: { norm: reduction === "mean" ? Math.fround(2 / shapeNumel(shape)) : 2 },
+      forward: "  let d = x - y;\n  return d * d;",
+      backward: [
+        "  return (params.norm * (x - y)) * g;",
+        "  return -((params.norm * (x - y)) * g);",
+      ],
+    },
     shape,
     reduction,
     operands: [input, target],

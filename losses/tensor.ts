@@ -3,18 +3,22 @@
  *
  * Storage per dtype on the CPU: `float32` → `Float32Array`, `float64` → `Float64Array`,
  * `int64` → `BigInt64Array` (every 64-bit value is exact), `bool` → `Uint8Array` (0 or 1).
- * Tensors are contiguous and row-major; losses need no views.
+ * On WebGPU: a GPU buffer of 4-byte elements; float32 as is, int64 as 32-bit integers (values
+ * outside the int32 range cannot move there), bool as u32; float64 cannot move there (WebGPU
+ * has no float64). Tensors are contiguous and row-major; losses need no views.
  *
  * @module
  */
 
 import { type GradFn, isNode, runBackward } from "./_autograd.ts";
 import { formatTensor } from "./_print.ts";
+import { GpuStorage, readGpu, uploadGpu } from "./_webgpu/buffers.ts";
+import { acquireGpu, gpuReady, throwGpuErrors } from "./_webgpu/device.ts";
 
 /** Element types, as PyTorch names them. */
 export type DType = "float32" | "float64" | "int64" | "bool";
 
-/** Where a tensor's storage lives. Only `"cpu"` exists in this version. */
+/** Where a tensor's storage lives: `"cpu"` (typed arrays) or `"webgpu"` (GPU buffers). */
 export type Device = "cpu" | "webgpu";
 
 /** The typed array that holds a tensor's elements on the CPU, by dtype. */
@@ -34,7 +38,10 @@ export interface TensorOptions {
   dtype?: DType;
   /** Record operations on this tensor so that `backward()` can fill `.grad`. */
   requiresGrad?: boolean;
-  /** Only `"cpu"` in this version. */
+  /**
+   * `"cpu"` (default) or `"webgpu"`; the latter works synchronously once the WebGPU device
+   * exists, which the first `await t.to("webgpu")` creates.
+   */
   device?: Device;
 }
 
@@ -45,7 +52,7 @@ export interface BackwardOptions {
 }
 
 /** Private handle that lets the library's own modules reach a tensor's storage. */
-let storageOf: (t: Tensor) => TypedArray;
+let storageOf: (t: Tensor) => TypedArray | GpuStorage;
 
 /**
  * An n-dimensional array with PyTorch's autograd semantics.
@@ -77,7 +84,7 @@ export class Tensor {
    * as `x.grad = None` in PyTorch.
    */
   grad: Tensor | null = null;
-  readonly #storage: TypedArray;
+  readonly #storage: TypedArray | GpuStorage;
   readonly #requiresGrad: boolean;
   readonly #gradFn: GradFn | null;
 
@@ -89,25 +96,26 @@ export class Tensor {
    * Wraps storage without copying. Use {@linkcode tensor} instead; this is the library's own
    * constructor.
    *
-   * @param storage Elements in row-major order, of the dtype's typed array.
+   * @param storage Elements in row-major order, of the dtype's typed array, or GPU storage.
    * @param shape Dimensions; their product must equal `storage.length`.
    * @param dtype Element type matching `storage`.
    * @param gradFn The operation that made this tensor, or `null` for a leaf.
    * @param requiresGrad For a leaf: whether `backward()` fills its `.grad`.
    */
   constructor(
-    storage: TypedArray,
+    storage: TypedArray | GpuStorage,
     shape: readonly number[],
     dtype: DType,
     gradFn: GradFn | null = null,
     requiresGrad = false,
   ) {
     const numel = shapeNumel(shape);
-    if (numel !== storage.length) {
+    const length = storage instanceof GpuStorage ? storage.bytes / 4 : storage.length;
+    if (numel !== length) {
       throw new RangeError(
         `Cannot create tensor as shape [${
           shape.join(", ")
-        }] needs ${numel} elements: data has ${storage.length}`,
+        }] needs ${numel} elements: data has ${length}`,
       );
     }
     if (gradFn !== null && !isNode(gradFn)) {
@@ -116,7 +124,7 @@ export class Tensor {
     this.#storage = storage;
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
-    this.device = "cpu";
+    this.device = storage instanceof GpuStorage ? "webgpu" : "cpu";
     this.numel = numel;
     this.#gradFn = gradFn;
     this.#requiresGrad = gradFn !== null || requiresGrad;
@@ -152,7 +160,9 @@ export class Tensor {
    * @returns A new typed array of the dtype's kind.
    */
   data(): Promise<TypedArray> {
-    return Promise.resolve(this.#storage.slice());
+    const storage = this.#storage;
+    if (!(storage instanceof GpuStorage)) return Promise.resolve(storage.slice());
+    return readBack(storage, this.dtype);
   }
 
   /**
@@ -170,7 +180,7 @@ export class Tensor {
    * @returns A number for a 0-d tensor, otherwise nested arrays shaped like the tensor.
    */
   toArray(): NestedArray {
-    const flat = this.#elements();
+    const flat = this.#elements("toArray");
     if (this.shape.length === 0) return flat[0];
     let pos = 0;
     const build = (dim: number): NestedArray[] => {
@@ -204,12 +214,15 @@ export class Tensor {
         `Cannot convert tensor to a number as it must have one element: it has ${this.numel}`,
       );
     }
-    return Number(this.#storage[0]);
+    return Number(this.#cpu("item")[0]);
   }
 
   /**
-   * Moves the tensor to a device. Only `"cpu"` exists in this version, so this returns the
-   * tensor itself.
+   * Copies the tensor to a device; the same tensor when it is there already. The first move to
+   * `"webgpu"` creates the WebGPU device. The copy is a new leaf with this tensor's
+   * `requiresGrad` (in PyTorch `x.to("cuda")` of a leaf that requires grad is a non-leaf whose
+   * gradient flows back to `x`; here gradients do not cross devices, so make the leaf on the
+   * device you compute on, as `torch.randn(..., device="cuda", requires_grad=True)` does).
    *
    * @example Usage
    * ```ts
@@ -220,13 +233,28 @@ export class Tensor {
    * assert.equal(await x.to("cpu"), x);
    * ```
    *
-   * @param device The target device.
+   * @param device `"cpu"` or `"webgpu"`.
    * @returns A tensor on `device`.
-   * @throws {Error} If the device is not available.
+   * @throws {Error} If there is no WebGPU adapter.
+   * @throws {TypeError} If a float64 tensor is moved to WebGPU, which has no float64.
+   * @throws {RangeError} If an int64 value does not fit in 32 bits on WebGPU.
    */
-  to(device: Device): Promise<Tensor> {
+  async to(device: Device): Promise<Tensor> {
     checkDevice("Tensor.to", device);
-    return Promise.resolve(this);
+    if (device === this.device) return this;
+    const storage = this.#storage;
+    if (storage instanceof GpuStorage) {
+      return new Tensor(
+        await readBack(storage, this.dtype),
+        this.shape,
+        this.dtype,
+        null,
+        this.#requiresGrad,
+      );
+    }
+    checkGpuDtype("Tensor.to", this.dtype);
+    await acquireGpu();
+    return new Tensor(toGpu(storage, this.dtype), this.shape, this.dtype, null, this.#requiresGrad);
   }
 
   /**
@@ -287,10 +315,17 @@ export class Tensor {
    * @returns The text `print(t)` shows in PyTorch 1.13.
    */
   toString(): string {
+    let storage = this.#storage;
+    if (storage instanceof GpuStorage) {
+      if (storage.host === null) {
+        return `tensor(<${this.numel} elements on webgpu: read them with await t.data()>)`;
+      }
+      storage = storage.host as TypedArray;
+    }
     return formatTensor({
       shape: this.shape,
       dtype: this.dtype,
-      storage: this.#storage,
+      storage,
       gradFnName: this.#gradFn?.name ?? null,
       requiresGrad: this.#requiresGrad,
     });
@@ -301,8 +336,18 @@ export class Tensor {
     return this.toString();
   }
 
-  #elements(): (number | boolean)[] {
-    const s = this.#storage;
+  #cpu(fn: string): TypedArray {
+    const storage = this.#storage;
+    if (storage instanceof GpuStorage) {
+      throw new Error(
+        `Cannot run Tensor.${fn} on webgpu as it reads the elements synchronously: use \`await t.data()\` or \`await t.to("cpu")\``,
+      );
+    }
+    return storage;
+  }
+
+  #elements(fn: string): (number | boolean)[] {
+    const s = this.#cpu(fn);
     const out = new Array<number | boolean>(s.length);
     for (let i = 0; i < s.length; i++) {
       out[i] = this.dtype === "bool" ? s[i] !== 0 : Number(s[i]);
@@ -313,7 +358,72 @@ export class Tensor {
 
 /** The library's own access to a tensor's storage (CPU). */
 export function cpuStorage(t: Tensor): TypedArray {
-  return storageOf(t);
+  const storage = storageOf(t);
+  if (storage instanceof GpuStorage) {
+    throw new Error(
+      "Cannot read a webgpu tensor's elements on the CPU: this op has no WebGPU kernel for it",
+    );
+  }
+  return storage;
+}
+
+/** The library's own access to a tensor's storage on WebGPU. */
+export function gpuStorage(t: Tensor): GpuStorage {
+  const storage = storageOf(t);
+  if (!(storage instanceof GpuStorage)) {
+    throw new Error("Cannot read a cpu tensor's elements as GPU storage");
+  }
+  return storage;
+}
+
+/**
+ * The CPU elements of a webgpu tensor that was uploaded from the CPU (targets, class
+ * indices), else `null`; the CPU's elements for a cpu tensor.
+ */
+export function hostElements(t: Tensor): ArrayLike<number | bigint> | null {
+  const storage = storageOf(t);
+  return storage instanceof GpuStorage ? storage.host : storage;
+}
+
+function checkGpuDtype(fn: string, dtype: DType): void {
+  if (dtype === "float64") {
+    throw new TypeError(
+      `Cannot run ${fn} on webgpu as WebGPU has no float64: dtype is "float64"`,
+    );
+  }
+}
+
+/** Uploads CPU storage as 4-byte elements (int64 as int32, bool as u32). */
+function toGpu(storage: TypedArray, dtype: DType): GpuStorage {
+  if (dtype === "float32") return uploadGpu(storage as Float32Array, storage);
+  if (dtype === "int64") {
+    const src = storage as BigInt64Array;
+    const out = new Int32Array(src.length);
+    for (let i = 0; i < src.length; i++) {
+      const v = src[i];
+      if (v > 2147483647n || v < -2147483648n) {
+        throw new RangeError(
+          `Cannot move an int64 tensor to webgpu as its values must fit in 32 bits there: element ${i} is ${v}`,
+        );
+      }
+      out[i] = Number(v);
+    }
+    return uploadGpu(out, src);
+  }
+  return uploadGpu(Uint32Array.from(storage as Uint8Array), storage);
+}
+
+async function readBack(storage: GpuStorage, dtype: DType): Promise<TypedArray> {
+  await throwGpuErrors();
+  const bytes = await readGpu(storage);
+  if (dtype === "float32") return new Float32Array(bytes);
+  if (dtype === "int64") {
+    const src = new Int32Array(bytes);
+    const out = new BigInt64Array(src.length);
+    for (let i = 0; i < src.length; i++) out[i] = BigInt(src[i]);
+    return out;
+  }
+  return Uint8Array.from(new Uint32Array(bytes));
 }
 
 /** The product of the dimensions. */
@@ -345,12 +455,7 @@ export function allocStorage(dtype: DType, n: number): TypedArray {
 const DTYPES: readonly DType[] = ["float32", "float64", "int64", "bool"];
 
 function checkDevice(fn: string, device: unknown): void {
-  if (device === "cpu") return;
-  if (device === "webgpu") {
-    throw new Error(
-      `Cannot run ${fn} on webgpu as this version has only the cpu backend: use device "cpu"`,
-    );
-  }
+  if (device === "cpu" || device === "webgpu") return;
   throw new RangeError(
     `Cannot run ${fn} as device must be "cpu" or "webgpu": current value is ${
       JSON.stringify(device)
@@ -387,7 +492,8 @@ function checkDevice(fn: string, device: unknown): void {
  *   an integer.
  */
 export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
-  checkDevice("tensor", options.device ?? "cpu");
+  const device = options.device ?? "cpu";
+  checkDevice("tensor", device);
   if (options.dtype !== undefined && !DTYPES.includes(options.dtype)) {
     throw new RangeError(
       `Cannot create tensor as dtype must be one of ${DTYPES.map((d) => `"${d}"`).join(", ")}: ` +
@@ -442,6 +548,15 @@ export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
     } else {
       (storage as Float32Array | Float64Array)[i] = Number(v);
     }
+  }
+  if (device === "webgpu") {
+    checkGpuDtype("tensor", dtype);
+    if (!gpuReady()) {
+      throw new Error(
+        'Cannot create a tensor on webgpu before the device is ready: create it on the cpu and move it with `await t.to("webgpu")`',
+      );
+    }
+    return new Tensor(toGpu(storage, dtype), shape, dtype, null, requiresGrad);
   }
   return new Tensor(storage, shape, dtype, null, requiresGrad);
 }

@@ -1,0 +1,171 @@
+/**
+ * GPU memory: storage buffers from a pool keyed by size class, returned to the pool when the
+ * tensor (or scratch use) that held them ends, uniform buffers for parameters, and readback.
+ * Reusing a buffer right after a submit is safe: the queue runs writes and submits in order.
+ *
+ * @module
+ */
+
+import { gpu } from "./device.ts";
+
+// GPUBufferUsage's values, written out so that importing this module needs no WebGPU.
+const MAP_READ = 0x1;
+const COPY_SRC = 0x4;
+const COPY_DST = 0x8;
+const UNIFORM_USAGE = 0x40;
+const STORAGE_USAGE = 0x80;
+const STORAGE = STORAGE_USAGE | COPY_SRC | COPY_DST;
+const UNIFORM = UNIFORM_USAGE | COPY_DST;
+const MAP_MODE_READ = 0x1;
+/** Bytes of one uniform buffer: room for every op's parameters. */
+export const UNIFORM_BYTES = 256;
+/** Pooled bytes above this are destroyed instead of kept. */
+const POOL_LIMIT = 512 * 1024 * 1024;
+
+const storagePool = new Map<number, GPUBuffer[]>();
+const uniformPool: GPUBuffer[] = [];
+let pooledBytes = 0;
+let created = 0;
+let live = 0;
+
+/** Counts for tests and reports: buffers ever created, alive now, and idle in the pool. */
+export interface BufferStats {
+  created: number;
+  live: number;
+  pooled: number;
+}
+
+/** The pool's counters. */
+export function bufferStats(): BufferStats {
+  let pooled = uniformPool.length;
+  for (const list of storagePool.values()) pooled += list.length;
+  return { created, live, pooled };
+}
+
+/** The size class of a request: powers of two up to 1 MiB, then multiples of 1 MiB. */
+function sizeClass(bytes: number): number {
+  const min = Math.max(bytes, 16);
+  if (min <= 1 << 20) return 2 ** Math.ceil(Math.log2(min));
+  return Math.ceil(min / (1 << 20)) * (1 << 20);
+}
+
+/** A storage buffer of at least `bytes` bytes (contents undefined). */
+export function acquireStorage(bytes: number): GPUBuffer {
+  const size = sizeClass(bytes);
+  const list = storagePool.get(size);
+  const reused = list?.pop();
+  if (reused !== undefined) {
+    pooledBytes -= size;
+    return reused;
+  }
+  created++;
+  live++;
+  return gpu().device.createBuffer({ size, usage: STORAGE });
+}
+
+/** Gives a storage buffer back to the pool (or destroys it when the pool is full). */
+export function releaseStorage(buffer: GPUBuffer): void {
+  const size = buffer.size;
+  if (pooledBytes + size > POOL_LIMIT) {
+    buffer.destroy();
+    live--;
+    return;
+  }
+  pooledBytes += size;
+  const list = storagePool.get(size);
+  if (list === undefined) storagePool.set(size, [buffer]);
+  else list.push(buffer);
+}
+
+/** A uniform buffer holding `data` (at most {@linkcode UNIFORM_BYTES}). */
+export function uniform(data: ArrayBuffer): GPUBuffer {
+  let buffer = uniformPool.pop();
+  if (buffer === undefined) {
+    created++;
+    live++;
+    buffer = gpu().device.createBuffer({ size: UNIFORM_BYTES, usage: UNIFORM });
+  }
+  gpu().device.queue.writeBuffer(buffer, 0, data);
+  return buffer;
+}
+
+/** Gives a uniform buffer back after the submit that reads it. */
+export function releaseUniform(buffer: GPUBuffer): void {
+  uniformPool.push(buffer);
+}
+
+const owned = new FinalizationRegistry<GPUBuffer>((buffer) => releaseStorage(buffer));
+
+/**
+ * A tensor's storage on the GPU: a pooled buffer returned to the pool when this object is
+ * garbage collected. `host` keeps the CPU elements it was uploaded from, when known (int64
+ * targets are validated from it, as the CPU does, without a readback).
+ */
+export class GpuStorage {
+  /** The buffer; elements start at offset 0. */
+  readonly buffer: GPUBuffer;
+  /** Bytes used by the elements (4 per element). */
+  readonly bytes: number;
+  /** The CPU elements this storage was uploaded from, or `null`. */
+  readonly host: ArrayLike<number | bigint> | null;
+
+  /**
+   * Takes ownership of a pooled buffer.
+   *
+   * @param buffer From {@linkcode acquireStorage}.
+   * @param bytes The elements' bytes.
+   * @param host The CPU elements, when known.
+   */
+  constructor(buffer: GPUBuffer, bytes: number, host: ArrayLike<number | bigint> | null = null) {
+    this.buffer = buffer;
+    this.bytes = bytes;
+    this.host = host;
+    owned.register(this, buffer);
+  }
+}
+
+/** New storage for `n` 4-byte elements (contents undefined). */
+export function allocGpu(n: number): GpuStorage {
+  return new GpuStorage(acquireStorage(n * 4), n * 4);
+}
+
+/** Uploads 4-byte elements. */
+export function uploadGpu(
+  data: Float32Array | Int32Array | Uint32Array,
+  host: ArrayLike<number | bigint> | null = null,
+): GpuStorage {
+  const storage = new GpuStorage(acquireStorage(data.byteLength), data.byteLength, host);
+  if (data.byteLength > 0) writeChunked(storage.buffer, data);
+  return storage;
+}
+
+function writeChunked(buffer: GPUBuffer, data: Float32Array | Int32Array | Uint32Array): void {
+  const queue = gpu().device.queue;
+  const chunk = 1 << 24; // elements per write, to bound the staging copies
+  for (let i = 0; i < data.length; i += chunk) {
+    queue.writeBuffer(
+      buffer,
+      i * 4,
+      data.subarray(i, Math.min(data.length, i + chunk)) as unknown as BufferSource,
+    );
+  }
+}
+
+/** Reads `bytes` bytes of a storage buffer back to the CPU. */
+export async function readGpu(storage: GpuStorage): Promise<ArrayBuffer> {
+  const { device } = gpu();
+  const size = Math.max(4, Math.ceil(storage.bytes / 4) * 4);
+  const staging = device.createBuffer({
+    size,
+    usage: MAP_READ | COPY_DST,
+  });
+  const encoder = device.createCommandEncoder();
+  if (storage.bytes > 0) encoder.copyBufferToBuffer(storage.buffer, 0, staging, 0, storage.bytes);
+  device.queue.submit([encoder.finish()]);
+  try {
+    await staging.mapAsync(MAP_MODE_READ);
+    return staging.getMappedRange().slice(0, storage.bytes);
+  } finally {
+    staging.destroy();
+  }
+}

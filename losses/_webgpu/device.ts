@@ -1,0 +1,117 @@
+/**
+ * The one WebGPU device of the process, created on first use (`await t.to("webgpu")`), and
+ * the error scopes that turn validation, out-of-memory and shader errors into Errors naming
+ * the op and the shader. Errors surface at the next `await t.data()` (WebGPU reports them
+ * asynchronously; ops themselves stay synchronous).
+ *
+ * @module
+ */
+
+/** The device and what was asked of the adapter. */
+export interface GpuContext {
+  readonly device: GPUDevice;
+  /** The adapter's description, e.g. `"llvmpipe (LLVM 15.0.6, 256 bits)"`. */
+  readonly adapter: string;
+  /** Bytes one storage binding may span; larger tensors are processed in windows. */
+  readonly maxBinding: number;
+  /** The alignment of a binding's offset, in bytes. */
+  readonly offsetAlignment: number;
+}
+
+let context: GpuContext | null = null;
+let pending: Promise<GpuContext> | null = null;
+let firstError: Error | null = null;
+const scopes = new Set<Promise<void>>();
+
+/**
+ * Returns the device, asking for the adapter and the device the first time. Requests the
+ * adapter's largest buffer and binding sizes so that big tensors fit.
+ *
+ * @throws {Error} If the runtime has no WebGPU or no adapter.
+ */
+export function acquireGpu(): Promise<GpuContext> {
+  if (context !== null) return Promise.resolve(context);
+  pending ??= createContext().catch((error) => {
+    pending = null;
+    throw error;
+  });
+  return pending;
+}
+
+async function createContext(): Promise<GpuContext> {
+  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+  if (gpu === undefined) {
+    throw new Error("Cannot use device webgpu as this runtime has no WebGPU (navigator.gpu)");
+  }
+  const adapter = await gpu.requestAdapter();
+  if (adapter === null) {
+    throw new Error(
+      "Cannot use device webgpu as no WebGPU adapter was found: navigator.gpu.requestAdapter() returned null",
+    );
+  }
+  const limits = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredLimits: {
+      maxBufferSize: limits.maxBufferSize,
+      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+      maxStorageBuffersPerShaderStage: Math.min(limits.maxStorageBuffersPerShaderStage, 10),
+    },
+  });
+  device.addEventListener("uncapturederror", (event) => {
+    firstError ??= new Error(`WebGPU error: ${(event as GPUUncapturedErrorEvent).error.message}`);
+  });
+  context = {
+    device,
+    adapter: adapter.info.description || adapter.info.vendor || "unknown adapter",
+    maxBinding: device.limits.maxStorageBufferBindingSize,
+    offsetAlignment: device.limits.minStorageBufferOffsetAlignment,
+  };
+  return context;
+}
+
+/** The device, for code that runs on tensors already on it. */
+export function gpu(): GpuContext {
+  if (context === null) {
+    throw new Error(
+      'Cannot use device webgpu before it is ready: move a tensor there first with `await t.to("webgpu")`',
+    );
+  }
+  return context;
+}
+
+/** Whether the device has been created (so webgpu tensors can be made synchronously). */
+export function gpuReady(): boolean {
+  return context !== null;
+}
+
+/**
+ * Runs `encode` inside validation and out-of-memory error scopes; an error found there is kept
+ * with `what` (op and shader) and thrown by the next {@linkcode throwGpuErrors}.
+ */
+export function withErrorScope<T>(what: string, encode: () => T): T {
+  const { device } = gpu();
+  device.pushErrorScope("out-of-memory");
+  device.pushErrorScope("validation");
+  try {
+    return encode();
+  } finally {
+    const watch = (scope: Promise<GPUError | null>, kind: string): void => {
+      const p: Promise<void> = scope.then((error) => {
+        if (error !== null) {
+          firstError ??= new Error(`Cannot run ${what} on webgpu as ${kind}: ${error.message}`);
+        }
+      }, () => {}).finally(() => scopes.delete(p));
+      scopes.add(p);
+    };
+    watch(device.popErrorScope(), "WebGPU reported a validation error");
+    watch(device.popErrorScope(), "the GPU ran out of memory");
+  }
+}
+
+/** Waits for the error scopes opened so far and throws the first error they reported. */
+export async function throwGpuErrors(): Promise<void> {
+  if (scopes.size > 0) await Promise.all([...scopes]);
+  const error = firstError;
+  firstError = null;
+  if (error !== null) throw error;
+}
