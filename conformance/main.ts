@@ -11,7 +11,13 @@ import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { DEVICES, parityAdapter } from "./adapters/parity.ts";
 import { loadFixtureFiles } from "./fixture.ts";
-import { type Adapter, type ConformanceReport, FIXTURES_DIR, runConformance } from "./runner.ts";
+import {
+  type Adapter,
+  type ConformanceReport,
+  FIXTURES_DIR,
+  runConformance,
+  TOLERANCE,
+} from "./runner.ts";
 import { runTutorial } from "./tutorial.ts";
 
 const USAGE = `Usage: deno task conformance [--impl module] [--fixtures path] [--ops a,b]
@@ -72,7 +78,8 @@ async function main(): Promise<number> {
   for (const adapter of adapters) {
     reports.push(await runConformance(adapter, { ops, fixtures: files }));
   }
-  const rows = reports.flatMap((r) =>
+  if (reports.length > 1) printDeviceColumns(reports);
+  const rows = reports.length > 1 ? [] : reports.flatMap((r) =>
     r.summary.map((s) => [
       s.op,
       r.adapter,
@@ -83,12 +90,14 @@ async function main(): Promise<number> {
       Number.isFinite(s.worst) ? s.worst.toFixed(3) : "inf",
     ])
   );
-  const total = ["total", "", ...[2, 3, 4, 5].map((k) => String(sum(rows, k))), ""];
-  printTable([
-    ["op", "implementation", "cases", "passed", "failed", "skipped", "max error / tol"],
-    ...rows,
-    total,
-  ]);
+  if (rows.length > 0) {
+    const total = ["total", "", ...[2, 3, 4, 5].map((k) => String(sum(rows, k))), ""];
+    printTable([
+      ["op", "implementation", "cases", "passed", "failed", "skipped", "max error / tol"],
+      ...rows,
+      total,
+    ]);
+  }
   const failures = reports.flatMap((r) =>
     r.cases.filter((c) => c.status === "fail" || c.status === "error-not-thrown")
   );
@@ -116,6 +125,45 @@ async function main(): Promise<number> {
     ], 1);
   }
   return failures.length > 0 ? 1 : 0;
+}
+
+/**
+ * One row per op and one group of columns per device (passed, failed, skipped, the largest
+ * error in units of the tolerance), then why cases were skipped, and the tolerances used.
+ */
+function printDeviceColumns(reports: readonly ConformanceReport[]): void {
+  const devices = reports.map((r) => r.adapter.replace(/^parity-losses /, ""));
+  const ops = reports[0].summary.map((s) => s.op);
+  const cell = (r: ConformanceReport, op: string): string[] => {
+    const s = r.summary.find((x) => x.op === op);
+    if (s === undefined) return ["", "", "", ""];
+    const worst = s.passed === 0 ? "" : Number.isFinite(s.worst) ? s.worst.toFixed(3) : "inf";
+    return [String(s.passed), String(s.failed), String(s.skipped), worst];
+  };
+  const header = ["op", "cases", ...devices.flatMap((d) => [d, "failed", "skipped", "err/tol"])];
+  const rows = ops.map((op) => [
+    op,
+    String(reports[0].summary.find((x) => x.op === op)?.cases ?? 0),
+    ...reports.flatMap((r) => cell(r, op)),
+  ]);
+  const totals = ["total", String(sum(rows, 1))];
+  reports.forEach((_, k) =>
+    totals.push(...[2, 3, 4].map((c) => String(sum(rows, 2 + 4 * k + c - 2))), "")
+  );
+  console.log(`Passed cases per device (${devices.join(", ")}):\n`);
+  printTable([header, ...rows, totals], 1);
+  for (const [k, r] of reports.entries()) {
+    const reasons = new Map<string, number>();
+    for (const c of r.cases) {
+      if (c.status !== "skip") continue;
+      const why = c.message.replace(/^[^:]*: /, "");
+      reasons.set(why, (reasons.get(why) ?? 0) + 1);
+    }
+    for (const [why, n] of reasons) console.log(`${devices[k]} skipped ${n} cases: ${why}`);
+  }
+  console.log(
+    `\nTolerances: torch.testing.assert_close's defaults on every device (float32 rtol ${TOLERANCE.float32.rtol}, atol ${TOLERANCE.float32.atol}; float64 rtol ${TOLERANCE.float64.rtol}, atol ${TOLERANCE.float64.atol}); none widened.\n`,
+  );
 }
 
 /** JSON has no Infinity or NaN: write them as strings, as the fixtures do. */

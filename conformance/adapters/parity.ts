@@ -119,11 +119,17 @@ export function parityAdapter(device: Device): Adapter {
         options[name] = await onDevice(v);
       }
       const output = spec.call(args, options);
+      if (output.device !== device) {
+        throw new Error(`${spec.name} on ${device} returned a tensor on ${output.device}`);
+      }
       const grads: Record<number, ArrayTensor | null> = {};
       if (call.requiresGrad.length > 0 && call.gradOutput !== null) {
         await output.backward(await toTensor(call.gradOutput, false).to(device));
         for (const i of call.requiresGrad) {
           const g = (args[i] as Tensor).grad;
+          if (g !== null && g.device !== device) {
+            throw new Error(`${spec.name} on ${device} gave a gradient on ${g.device}`);
+          }
           grads[i] = g === null ? null : await toArrayTensor(g);
         }
       }
