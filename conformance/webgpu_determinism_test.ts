@@ -19,12 +19,12 @@ if (missing !== null) console.log(`webgpu determinism test skipped: ${missing}`)
 /** The bits of every number a call returned, in order. */
 function bits(result: OpResult): number[] {
   const out: number[] = [];
-  const push = (data: ArrayLike<number | bigint>): void => {
-    const f = Float32Array.from(data as ArrayLike<number>);
-    out.push(...new Uint32Array(f.buffer));
+  const push = (data: unknown): void => {
+    const f = data instanceof Float32Array ? data : new Float32Array(0);
+    out.push(...new Uint32Array(f.buffer, f.byteOffset, f.length));
   };
-  push(result.output.data as ArrayLike<number>);
-  for (const g of Object.values(result.grads)) if (g !== null) push(g.data as ArrayLike<number>);
+  push(result.output.data);
+  for (const g of Object.values(result.grads)) if (g !== null) push(g.data);
   return out;
 }
 
