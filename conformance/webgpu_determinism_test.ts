@@ -24,7 +24,7 @@ function bits(result: OpResult): number[] {
     out.push(...new Uint32Array(f.buffer, f.byteOffset, f.length));
   };
   push(result.output.data);
-  for (const g of Object.values(result.grads)) if (g !== null) push(g.data);
+  for (const g of Object.values(result.grads ?? {})) if (g !== null) push(g.data);
   return out;
 }
 
