@@ -414,8 +414,10 @@ function toGpu(storage: TypedArray, dtype: DType): GpuStorage {
 }
 
 async function readBack(storage: GpuStorage, dtype: DType): Promise<TypedArray> {
+  const reading = readGpu(storage); // joins other reads asked for in this task
+  reading.catch(() => {}); // observed below; an earlier GPU error is thrown first
   await throwGpuErrors();
-  const bytes = await readGpu(storage);
+  const bytes = await reading;
   if (dtype === "float32") return new Float32Array(bytes);
   if (dtype === "int64") {
     const src = new Int32Array(bytes);

@@ -27,19 +27,24 @@ const uniformPool: GPUBuffer[] = [];
 let pooledBytes = 0;
 let created = 0;
 let live = 0;
+let readbacks = 0;
 
-/** Counts for tests and reports: buffers ever created, alive now, and idle in the pool. */
+/**
+ * Counts for tests and reports: storage and uniform buffers ever created, alive now, idle in
+ * the pool, and readbacks (mappings) done.
+ */
 export interface BufferStats {
   created: number;
   live: number;
   pooled: number;
+  readbacks: number;
 }
 
 /** The pool's counters. */
 export function bufferStats(): BufferStats {
   let pooled = uniformPool.length;
   for (const list of storagePool.values()) pooled += list.length;
-  return { created, live, pooled };
+  return { created, live, pooled, readbacks };
 }
 
 /** The size class of a request: powers of two up to 1 MiB, then multiples of 1 MiB. */
@@ -151,21 +156,54 @@ function writeChunked(buffer: GPUBuffer, data: Float32Array | Int32Array | Uint3
   }
 }
 
-/** Reads `bytes` bytes of a storage buffer back to the CPU. */
-export async function readGpu(storage: GpuStorage): Promise<ArrayBuffer> {
-  const { device } = gpu();
-  const size = Math.max(4, Math.ceil(storage.bytes / 4) * 4);
-  const staging = device.createBuffer({
-    size,
-    usage: MAP_READ | COPY_DST,
+interface PendingRead {
+  storage: GpuStorage;
+  resolve: (bytes: ArrayBuffer) => void;
+  reject: (error: unknown) => void;
+}
+
+let pendingReads: PendingRead[] = [];
+
+/**
+ * Reads a storage buffer back to the CPU. Reads asked for in the same task (a loss's value
+ * and its gradient, `Promise.all([loss.data(), x.grad.data()])`) share one copy, one submit
+ * and one mapping: one readback.
+ */
+export function readGpu(storage: GpuStorage): Promise<ArrayBuffer> {
+  return new Promise((resolve, reject) => {
+    if (pendingReads.length === 0) queueMicrotask(flushReads);
+    pendingReads.push({ storage, resolve, reject });
   });
-  const encoder = device.createCommandEncoder();
-  if (storage.bytes > 0) encoder.copyBufferToBuffer(storage.buffer, 0, staging, 0, storage.bytes);
-  device.queue.submit([encoder.finish()]);
+}
+
+async function flushReads(): Promise<void> {
+  const reads = pendingReads;
+  pendingReads = [];
+  readbacks++;
+  const offsets: number[] = [];
+  let size = 0;
+  for (const r of reads) {
+    offsets.push(size);
+    size += Math.ceil(r.storage.bytes / 4) * 4;
+  }
   try {
-    await staging.mapAsync(MAP_MODE_READ);
-    return staging.getMappedRange().slice(0, storage.bytes);
-  } finally {
-    staging.destroy();
+    const { device } = gpu();
+    const staging = device.createBuffer({ size: Math.max(size, 4), usage: MAP_READ | COPY_DST });
+    const encoder = device.createCommandEncoder({ label: "readback" });
+    reads.forEach((r, k) => {
+      if (r.storage.bytes > 0) {
+        encoder.copyBufferToBuffer(r.storage.buffer, 0, staging, offsets[k], r.storage.bytes);
+      }
+    });
+    device.queue.submit([encoder.finish()]);
+    try {
+      await staging.mapAsync(MAP_MODE_READ);
+      const mapped = staging.getMappedRange();
+      reads.forEach((r, k) => r.resolve(mapped.slice(offsets[k], offsets[k] + r.storage.bytes)));
+    } finally {
+      staging.destroy();
+    }
+  } catch (error) {
+    for (const r of reads) r.reject(error);
   }
 }

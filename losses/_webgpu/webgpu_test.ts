@@ -128,3 +128,20 @@ Deno.test({
     assert.equal((await tensor([3], { device: "webgpu" }).data())[0], 3);
   },
 });
+
+Deno.test({
+  name: "a webgpu loss's value and gradient come back in one readback when read together",
+  ignore: missing !== null,
+  fn: async () => {
+    const x = await tensor([[0.5, -1], [2, 3]], { requiresGrad: true }).to("webgpu");
+    const y = await tensor([[1, 1], [0, 0]]).to("webgpu");
+    const loss = mseLoss(x, y);
+    loss.backward();
+    await loss.data(); // settle earlier work
+    const before = bufferStats().readbacks;
+    const [value, grad] = await Promise.all([loss.data(), x.grad?.data()]);
+    assert.equal(bufferStats().readbacks - before, 1);
+    assert.equal((value as Float32Array)[0], Math.fround((0.25 + 4 + 4 + 9) / 4));
+    assert.deepEqual([...(grad as Float32Array)], [-0.25, -1, 1, 1.5]);
+  },
+});
