@@ -38,8 +38,19 @@ export function acquireGpu(): Promise<GpuContext> {
   return pending;
 }
 
-async function createContext(): Promise<GpuContext> {
-  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+function createContext(): Promise<GpuContext> {
+  return createGpuContext((globalThis.navigator as Navigator | undefined)?.gpu).then((made) =>
+    context = made
+  );
+}
+
+/**
+ * Asks `gpu` (the runtime's `navigator.gpu`) for an adapter and a device with the adapter's
+ * largest buffer and binding sizes.
+ *
+ * @throws {Error} If `gpu` is missing or finds no adapter.
+ */
+export async function createGpuContext(gpu: GPU | undefined): Promise<GpuContext> {
   if (gpu === undefined) {
     throw new Error("Cannot use device webgpu as this runtime has no WebGPU (navigator.gpu)");
   }
@@ -60,13 +71,12 @@ async function createContext(): Promise<GpuContext> {
   device.addEventListener("uncapturederror", (event) => {
     firstError ??= new Error(`WebGPU error: ${(event as GPUUncapturedErrorEvent).error.message}`);
   });
-  context = {
+  return {
     device,
     adapter: adapter.info.description || adapter.info.vendor || "unknown adapter",
     maxBinding: device.limits.maxStorageBufferBindingSize,
     offsetAlignment: device.limits.minStorageBufferOffsetAlignment,
   };
-  return context;
 }
 
 /** The device, for code that runs on tensors already on it. */

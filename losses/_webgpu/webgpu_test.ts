@@ -6,6 +6,9 @@
 import assert from "node:assert/strict";
 import { mseLoss, tensor } from "../../mod.ts";
 import { bufferStats } from "./buffers.ts";
+import { createGpuContext } from "./device.ts";
+import { GpuCommands, PRELUDE } from "./pipelines.ts";
+import { gpuStorage } from "../tensor.ts";
 
 const adapter = await navigator.gpu?.requestAdapter();
 const missing = adapter === undefined
@@ -143,5 +146,42 @@ Deno.test({
     assert.equal(bufferStats().readbacks - before, 1);
     assert.equal((value as Float32Array)[0], Math.fround((0.25 + 4 + 4 + 9) / 4));
     assert.deepEqual([...(grad as Float32Array)], [-0.25, -1, 1, 1.5]);
+  },
+});
+
+Deno.test("without WebGPU or an adapter, moving to webgpu says so", async () => {
+  await assert.rejects(() => createGpuContext(undefined), {
+    message: /Cannot use device webgpu as this runtime has no WebGPU \(navigator.gpu\)/,
+  });
+  const none = { requestAdapter: () => Promise.resolve(null) } as unknown as GPU;
+  await assert.rejects(() => createGpuContext(none), {
+    message: /Cannot use device webgpu as no WebGPU adapter was found/,
+  });
+});
+
+Deno.test({
+  name: "a shader that fails to compile is reported with the op and the shader's name",
+  ignore: missing !== null,
+  fn: async () => {
+    const x = await tensor([1, 2, 3]).to("webgpu");
+    const cmds = new GpuCommands("brokenOp forward");
+    cmds.dispatch(
+      {
+        label: "broken shader",
+        code: `${PRELUDE}\n@compute @workgroup_size(64) fn main() { let a: f32 = 1u; }`,
+        inputs: 1,
+        outputs: 0,
+        uniform: false,
+      },
+      [gpuStorage(x).buffer],
+      null,
+      1,
+    );
+    cmds.submit();
+    await assert.rejects(() => x.data(), {
+      message:
+        /Cannot run brokenOp forward \(shader "broken shader"\) on webgpu as WebGPU reported a validation error/,
+    });
+    assert.deepEqual([...await x.data()], [1, 2, 3], "the error is reported once");
   },
 });
