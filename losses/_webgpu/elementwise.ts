@@ -27,10 +27,28 @@ export interface ElementwiseWgsl {
   readonly forward: string;
   /**
    * By operand index: the body of `fn grad_<k>(<vars>: f32, g: f32) -> f32`, the gradient of
-   * operand `k` at one element, where `g` is gradOutput's element (already over the divisor).
-   * `null` for operands that take no gradient.
+   * operand `k` at one element, where `g` is gradOutput's element (already over the divisor),
+   * then summed over the broadcast to the operand's shape; or a {@linkcode SummedGrad} for a
+   * gradient PyTorch finishes at the operand's own shape. `null` for operands that take no
+   * gradient.
    */
-  readonly backward: readonly (string | null)[];
+  readonly backward: readonly (string | SummedGrad | null)[];
+}
+
+/**
+ * A gradient that PyTorch computes as sums over the broadcast, finished at the operand's own
+ * elements: a term that reads one operand only (`exp(x)`, `log(var)`, `xlogy(y, y)`) lives at
+ * that operand's shape, so its gradient is summed first and its derivative multiplies the sum
+ * (a sum over no elements times an infinite derivative is nan there, as in PyTorch).
+ */
+export interface SummedGrad {
+  /**
+   * Bodies of `fn(<vars>: f32, g: f32) -> f32` at each broadcast element; term `j` is summed
+   * to the operand's shape and reaches {@linkcode SummedGrad.finish} as `s<j>`.
+   */
+  readonly terms: readonly string[];
+  /** The body of `fn(s0: f32, ..., <var>: f32) -> f32` at each of the operand's elements. */
+  readonly finish: string;
 }
 
 /** What the engine needs of one elementwise call (a subset of the CPU spec). */
@@ -44,6 +62,36 @@ export interface ElementwiseGpuCall {
   readonly layouts?: readonly (readonly number[] | undefined)[];
   readonly differentiable: readonly number[];
 }
+
+/**
+ * WGSL helpers every elementwise loss may call: `log_e` and `exp_e` give PyTorch's special
+ * values by bits (log(±0) = -inf, log of a negative = nan, exp overflow = inf, nan kept), where
+ * WGSL leaves them undefined; `log_e` scales subnormals into range (GPUs may flush them to 0);
+ * `log1p_e` is log1p on top of `log_e`.
+ */
+export const ELEMENTWISE_MATH = /* wgsl */ `
+fn log_e(x: f32) -> f32 {
+  let b = bitcast<u32>(x);
+  if (is_nan(x) || b > 0x80000000u) { return nan_f32(); }
+  if ((b & 0x7fffffffu) == 0u) { return -inf_f32(); }
+  if (is_inf(x)) { return x; }
+  if (b < 0x00800000u) { return log(f32(b)) - 103.27892990343185; }
+  return log(x);
+}
+fn exp_e(x: f32) -> f32 {
+  if (is_nan(x)) { return x; }
+  if (x >= 88.72283935546875) { return inf_f32(); }
+  if (x < -103.97208404541016) { return 0.0; }
+  return exp(x);
+}
+fn log1p_e(a: f32) -> f32 {
+  if (is_nan(a)) { return a; }
+  let u = 1.0 + a;
+  if (u == 1.0) { return a; }
+  if (is_inf(u)) { return u; }
+  return log_e(u) * (a / (u - 1.0));
+}
+`;
 
 function sameDims(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
@@ -66,7 +114,8 @@ export function runElementwiseGpu(call: ElementwiseGpuCall, wgsl: ElementwiseWgs
       : recordExpand(cmds, gpuStorage(t), layout(k), shape, n)
   );
   const inputs: MapInput[] = full.map((storage, k) => ({ name: wgsl.vars[k], storage }));
-  const functions = `${wgsl.functions ?? ""}
+  const helpers = `${ELEMENTWISE_MATH}${wgsl.functions ?? ""}`;
+  const functions = `${helpers}
 fn loss(${signature(wgsl.vars)}) -> f32 {
 ${wgsl.forward}
 }`;
@@ -105,13 +154,65 @@ ${wgsl.forward}
   const node = record(call.gradFn, call.differentiable.map((k) => operands[k]), (gradOutput) => {
     const wanted = call.differentiable.filter((k) => operands[k].requiresGrad);
     const back = new GpuCommands(`${call.fn} backward`);
-    const grads = wanted.map((k) => {
-      const body = wgsl.backward[k];
-      if (body === null || body === undefined) {
+    const gradArgs = `${args}, g`;
+    const gradFunctions: string[] = [];
+    const outputs: string[] = [];
+    const body = ["  let g = go / params.grad_divisor;"];
+    // Per wanted operand: how its map outputs become its gradient.
+    const finishes: ((outs: GpuStorage[]) => GpuStorage)[] = [];
+    for (const k of wanted) {
+      const grad = wgsl.backward[k];
+      if (grad === null || grad === undefined) {
         throw new Error(`${call.fn} has no WebGPU gradient for operand ${wgsl.vars[k]}`);
       }
-      return `fn grad_${k}(${signature(wgsl.vars, ", g: f32")}) -> f32 {\n${body}\n}`;
-    });
+      const own = layout(k);
+      const broadcast = !sameDims(own, shape);
+      if (typeof grad === "string") {
+        gradFunctions.push(`fn grad_${k}(${signature(wgsl.vars, ", g: f32")}) -> f32 {\n${grad}\n}`);
+        const at = outputs.push(`grad_out_${k}`) - 1;
+        body.push(`  grad_out_${k}[i] = grad_${k}(${gradArgs});`);
+        finishes.push((outs) => broadcast ? recordSumTo(back, outs[at], shape, own) : outs[at]);
+        continue;
+      }
+      const sums = grad.terms.map((_, j) => `s${j}`);
+      const v = wgsl.vars[k];
+      gradFunctions.push(
+        ...grad.terms.map((term, j) =>
+          `fn term_${k}_${j}(${signature(wgsl.vars, ", g: f32")}) -> f32 {\n${term}\n}`
+        ),
+        `fn finish_${k}(${signature([...sums, v])}) -> f32 {\n${grad.finish}\n}`,
+      );
+      const terms = grad.terms.map((_, j) => `term_${k}_${j}(${gradArgs})`);
+      if (!broadcast) {
+        // Nothing to sum: the terms finish in place.
+        const at = outputs.push(`grad_out_${k}`) - 1;
+        body.push(`  grad_out_${k}[i] = finish_${k}(${terms.join(", ")}, ${v});`);
+        finishes.push((outs) => outs[at]);
+        continue;
+      }
+      const first = outputs.length;
+      grad.terms.forEach((_, j) => {
+        outputs.push(`grad_out_${k}_${j}`);
+        body.push(`  grad_out_${k}_${j}[i] = ${terms[j]};`);
+      });
+      finishes.push((outs) => {
+        const summed = grad.terms.map((_, j) =>
+          recordSumTo(back, outs[first + j], shape, own)
+        );
+        const [result] = recordMap(back, {
+          label: `${call.fn} backward, ${v} finished`,
+          inputs: [
+            ...summed.map((storage, j) => ({ name: sums[j], storage })),
+            { name: v, storage: gpuStorage(operands[k]) },
+          ],
+          outputs: ["out"],
+          params: wgsl.params,
+          functions: `${helpers}\n${gradFunctions.join("\n")}`,
+          body: `  out[i] = finish_${k}(${[...sums, v].join(", ")});`,
+        }, shapeNumel(own));
+        return result;
+      });
+    }
     const scale = reduction === "none" ? 1 : call.divisor ?? 1;
     const outs = recordMap(back, {
       label: `${call.fn} backward`,
@@ -120,17 +221,12 @@ ${wgsl.forward}
         storage: gpuStorage(gradOutput),
         scalar: reduction !== "none",
       }],
-      outputs: wanted.map((k) => `grad_out_${k}`),
+      outputs,
       params: { ...wgsl.params, grad_divisor: scale },
-      functions: `${wgsl.functions ?? ""}\n${grads.join("\n")}`,
-      body: [
-        "  let g = go / params.grad_divisor;",
-        ...wanted.map((k) => `  grad_out_${k}[i] = grad_${k}(${args}, g);`),
-      ].join("\n"),
+      functions: `${helpers}\n${gradFunctions.join("\n")}`,
+      body: body.join("\n"),
     }, n);
-    const result = wanted.map((k, j) =>
-      sameDims(layout(k), shape) ? outs[j] : recordSumTo(back, outs[j], shape, layout(k))
-    );
+    const result = finishes.map((finish) => finish(outs));
     back.submit();
     return call.differentiable.map((k) => {
       const j = wanted.indexOf(k);
