@@ -2,7 +2,7 @@ import { broadcastShape, sameShape } from "./_broadcast.ts";
 import { checkFloat, checkTensor, fail, shapesText } from "./_checks.ts";
 import { labelsAsFloat, runElementwise } from "./_elementwise.ts";
 import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
-import type { Tensor } from "./tensor.ts";
+import { shapeNumel, type Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode softMarginLoss} and {@linkcode SoftMarginLoss}. */
 export interface SoftMarginLossOptions {
@@ -72,8 +72,20 @@ export function softMarginLoss(
   if (target.requiresGrad) {
     fail(fn, "target must not require grad: PyTorch's soft_margin_loss has no target gradient");
   }
+  const n = shapeNumel(shape);
   return runElementwise({
+    fn,
     gradFn: "SoftMarginLossBackward0",
+    wgsl: {
+      vars: ["x", "y"],
+      params: { neg_norm: reduction === "mean" && n !== 1 ? Math.fround(-1 / n) : -1 },
+      forward: "  return log_e(1.0 + exp_e(-x * y));",
+      backward: [
+        `  let z = exp_e(-y * x);
+  return (((y * z) * params.neg_norm) / (1.0 + z)) * g;`,
+        null,
+      ],
+    },
     shape,
     reduction,
     operands: [input, labels],
