@@ -70,7 +70,8 @@ export function binaryCrossEntropy(
   const mean = reduction === "mean";
   const operands = weight === null ? [input, target] : [input, target, weight];
   // w multiplies when a weight is given; the mean's 1 / n divides last (count is 1 otherwise).
-  const finish = (v: string): string => `  return (${weight === null ? v : `(${v}) * w`}) / params.count;`;
+  const finish = (v: string): string =>
+    `  return (${weight === null ? v : `(${v}) * w`}) / params.count;`;
   return runElementwise({
     fn,
     gradFn: "BinaryCrossEntropyBackward0",
@@ -132,7 +133,7 @@ function checkProbabilities(fn: string, input: Tensor): void {
   if (x === null) {
     fail(
       fn,
-      "its input range check needs the input's values on the CPU, and this webgpu input was computed on the GPU: upload it with to(\"webgpu\") from the CPU",
+      'its input range check needs the input\'s values on the CPU, and this webgpu input was computed on the GPU: upload it with to("webgpu") from the CPU',
       Error,
     );
   }

@@ -92,7 +92,8 @@ export function binaryCrossEntropyWithLogits(
   const vars = ["x", "y"];
   if (weight !== null) vars.push("w");
   if (posWeight !== null) vars.push("p");
-  const finish = (v: string): string => `  return (${weight === null ? v : `(${v}) * w`}) / params.count;`;
+  const finish = (v: string): string =>
+    `  return (${weight === null ? v : `(${v}) * w`}) / params.count;`;
   return runElementwise({
     fn,
     gradFn: "BinaryCrossEntropyWithLogitsBackward0",

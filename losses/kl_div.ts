@@ -100,7 +100,39 @@ export function klDiv(input: Tensor, target: Tensor, options: KLDivLossOptions =
     ? "DivBackward0"
     : "SumBackward0";
   return runElementwise({
+    fn,
     gradFn,
+    wgsl: {
+      vars: ["x", "y"],
+      params: { count: reduction === "mean" ? n : 1 },
+      functions: `
+fn xlogy(a: f32, y: f32) -> f32 {
+  if (is_nan(y)) { return nan_f32(); }
+  if (a == 0.0) { return 0.0; }
+  return a * log_e(y);
+}`,
+      forward: logTarget ? "  return exp_e(y) * (y - x);" : "  return xlogy(y, y) - y * x;",
+      // g / count is the mean's grad / numel; s0, s1 are sums over the broadcast to y's shape.
+      backward: logTarget
+        ? [
+          "  return -((g / params.count) * exp_e(y));",
+          {
+            terms: [
+              "  return (g / params.count) * (y - x);",
+              "  return (g / params.count) * exp_e(y);",
+            ],
+            finish: "  return s0 * exp_e(y) + s1;",
+          },
+        ]
+        : [
+          "  return -(g / params.count) * y;",
+          {
+            terms: ["  return -(g / params.count) * x;", "  return g / params.count;"],
+            finish: `  let from_self = select(xlogy(s1, y), 0.0, y == 0.0);
+  return (s0 + from_self) + (s1 * y) / y;`,
+          },
+        ],
+    },
     shape,
     reduction: reduction === "batchmean" ? "sum" : reduction,
     divisor: divides ? input.shape[0] : 1,

@@ -168,7 +168,9 @@ ${wgsl.forward}
       const own = layout(k);
       const broadcast = !sameDims(own, shape);
       if (typeof grad === "string") {
-        gradFunctions.push(`fn grad_${k}(${signature(wgsl.vars, ", g: f32")}) -> f32 {\n${grad}\n}`);
+        gradFunctions.push(
+          `fn grad_${k}(${signature(wgsl.vars, ", g: f32")}) -> f32 {\n${grad}\n}`,
+        );
         const at = outputs.push(`grad_out_${k}`) - 1;
         body.push(`  grad_out_${k}[i] = grad_${k}(${gradArgs});`);
         finishes.push((outs) => broadcast ? recordSumTo(back, outs[at], shape, own) : outs[at]);
@@ -196,9 +198,7 @@ ${wgsl.forward}
         body.push(`  grad_out_${k}_${j}[i] = ${terms[j]};`);
       });
       finishes.push((outs) => {
-        const summed = grad.terms.map((_, j) =>
-          recordSumTo(back, outs[first + j], shape, own)
-        );
+        const summed = grad.terms.map((_, j) => recordSumTo(back, outs[first + j], shape, own));
         const [result] = recordMap(back, {
           label: `${call.fn} backward, ${v} finished`,
           inputs: [
