@@ -1,6 +1,7 @@
 import { broadcastShape } from "./_broadcast.ts";
 import { checkFloat, checkNumber, checkTensor } from "./_checks.ts";
 import { labelsAsFloat, runElementwise } from "./_elementwise.ts";
+import { gpuIntLabels } from "./_webgpu/elementwise.ts";
 import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
 import { shapeNumel, type Tensor } from "./tensor.ts";
 
@@ -59,7 +60,8 @@ export function hingeEmbeddingLoss(
   const margin = checkNumber(fn, "margin", options.margin ?? 1);
   checkFloat(fn, { input });
   checkTensor(fn, "target", target);
-  const labels = labelsAsFloat(fn, "target", target, input); // 1 and -1 stay exact
+  // 1 and -1 stay exact
+  const labels = gpuIntLabels(target, input) ? target : labelsAsFloat(fn, "target", target, input);
   const shape = broadcastShape(fn, { input, target });
   return runElementwise({
     fn,

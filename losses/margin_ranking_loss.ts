@@ -8,6 +8,7 @@ import {
   shapesText,
 } from "./_checks.ts";
 import { labelsAsFloat, runElementwise } from "./_elementwise.ts";
+import { gpuIntLabels } from "./_webgpu/elementwise.ts";
 import {
   floatStorage,
   gradAt,
@@ -88,7 +89,9 @@ export function marginRankingLoss(
   checkFloat(fn, { input1, input2 });
   checkSameDtype(fn, { input1, input2 });
   checkTensor(fn, "target", target);
-  const labels = labelsAsFloat(fn, "target", target, input1);
+  const labels = gpuIntLabels(target, input1)
+    ? target
+    : labelsAsFloat(fn, "target", target, input1);
   const tensors = { input1, input2, target };
   if (input1.shape.length !== input2.shape.length || input1.shape.length !== target.shape.length) {
     fail(

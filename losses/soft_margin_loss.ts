@@ -1,6 +1,7 @@
 import { broadcastShape, sameShape } from "./_broadcast.ts";
 import { checkFloat, checkTensor, fail, shapesText } from "./_checks.ts";
 import { labelsAsFloat, runElementwise } from "./_elementwise.ts";
+import { gpuIntLabels } from "./_webgpu/elementwise.ts";
 import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
 import { shapeNumel, type Tensor } from "./tensor.ts";
 
@@ -64,7 +65,7 @@ export function softMarginLoss(
   const reduction = parseReduction(fn, options.reduction);
   checkFloat(fn, { input });
   checkTensor(fn, "target", target);
-  const labels = labelsAsFloat(fn, "target", target, input);
+  const labels = gpuIntLabels(target, input) ? target : labelsAsFloat(fn, "target", target, input);
   const shape = broadcastShape(fn, { input, target });
   if (!sameShape(shape, input.shape)) {
     fail(fn, `target must broadcast to the input's shape: ${shapesText({ input, target })}`);

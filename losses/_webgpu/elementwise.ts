@@ -51,6 +51,15 @@ export interface SummedGrad {
   readonly finish: string;
 }
 
+/**
+ * Whether `labels` can go to {@linkcode runElementwiseGpu} as they are: int64 labels on
+ * webgpu for a float32 input, which the kernels read as i32 and convert in place (no
+ * conversion pass of their own, so the loss stays one submit).
+ */
+export function gpuIntLabels(labels: Tensor, like: Tensor): boolean {
+  return labels.device === "webgpu" && labels.dtype === "int64" && like.dtype === "float32";
+}
+
 /** What the engine needs of one elementwise call (a subset of the CPU spec). */
 export interface ElementwiseGpuCall {
   readonly fn: string;
@@ -119,13 +128,19 @@ export function runElementwiseGpu(call: ElementwiseGpuCall, wgsl: ElementwiseWgs
 fn loss(${signature(wgsl.vars)}) -> f32 {
 ${wgsl.forward}
 }`;
-  const args = wgsl.vars.join(", ");
+  // int64 labels live on the GPU as i32: the kernels read them so and convert each element.
+  const types = Object.fromEntries(
+    operands.flatMap((t, k) => t.dtype === "int64" ? [[wgsl.vars[k], "i32" as const]] : []),
+  );
+  const args = wgsl.vars.map((v, k) => operands[k].dtype === "int64" ? `f32(${v})` : v)
+    .join(", ");
   let out: GpuStorage;
   let outShape: readonly number[];
   if (reduction === "none") {
     [out] = recordMap(cmds, {
       label: `${call.fn} forward`,
       inputs,
+      types,
       outputs: ["out"],
       params: wgsl.params,
       functions,
@@ -140,6 +155,7 @@ ${wgsl.forward}
       {
         label: `${call.fn} forward, summed`,
         inputs,
+        types,
         params: wgsl.params,
         functions,
         value: `  return loss(${args});`,
@@ -221,6 +237,7 @@ ${wgsl.forward}
         storage: gpuStorage(gradOutput),
         scalar: reduction !== "none",
       }],
+      types,
       outputs,
       params: { ...wgsl.params, grad_divisor: scale },
       functions: `${helpers}\n${gradFunctions.join("\n")}`,
