@@ -105,7 +105,12 @@ export function klDiv(input: Tensor, target: Tensor, options: KLDivLossOptions =
     wgsl: {
       vars: ["x", "y"],
       params: { count: reduction === "mean" ? n : 1 },
+      // times_over(s, y) = (s * y) / y, nan at y = 0 and y = ±inf as there, whatever a compiler
+      // that assumes finite floats makes of the quotient.
       functions: `
+fn times_over(s: f32, y: f32) -> f32 {
+  return select((s * y) / y, nan_f32(), y == 0.0 || is_inf(y));
+}
 fn xlogy(a: f32, y: f32) -> f32 {
   if (is_nan(y)) { return nan_f32(); }
   if (a == 0.0) { return 0.0; }
@@ -129,7 +134,7 @@ fn xlogy(a: f32, y: f32) -> f32 {
           {
             terms: ["  return -(g / params.count) * x;", "  return g / params.count;"],
             finish: `  let from_self = select(xlogy(s1, y), 0.0, y == 0.0);
-  return (s0 + from_self) + (s1 * y) / y;`,
+  return (s0 + from_self) + times_over(s1, y);`,
           },
         ],
     },

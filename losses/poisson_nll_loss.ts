@@ -114,7 +114,7 @@ fn stirling(y: f32) -> f32 {
             ],
             finish: `  let gs = masked(y, s1);
   let from_mul = gs * log_e(y);
-  let from_log = (gs * y) / y;
+  let from_log = select((gs * y) / y, nan_f32(), y == 0.0 || is_inf(y));
   let from_half_log = ((gs * 0.5) / (params.two_pi * y)) * params.two_pi;
   return (((s0 + from_mul) + from_log) - gs) + from_half_log;`,
           }

@@ -3,7 +3,9 @@
  * each loss's formula given as WGSL snippets. Forward with `"mean"`/`"sum"` folds the formula
  * into the first pass of the tree sum, so a reduced loss is one submit that never writes its
  * per-element values; `"none"` is one map. Backward is one map that writes every wanted
- * operand's gradient, plus a sum over broadcast dimensions for an operand that was broadcast.
+ * operand's gradient, plus a sum over broadcast dimensions for an operand that was broadcast
+ * (and, for a {@linkcode SummedGrad}, a map that finishes the sums at the operand's own
+ * elements). int64 labels are read as the i32 they are on the GPU and converted in place.
  *
  * @module
  */
