@@ -1,6 +1,6 @@
 import { checkElementWeight, checkSameShape, runElementwise } from "./_elementwise.ts";
 import { indexText } from "./_class_targets.ts";
-import { checkFloat, checkSameDtype, fail } from "./_checks.ts";
+import { checkFloat, checkSameDevice, checkSameDtype, fail } from "./_checks.ts";
 import { type FloatArray, parseReduction, type Reduction } from "./_reduction.ts";
 import { hostElements, type Tensor } from "./tensor.ts";
 
@@ -65,6 +65,7 @@ export function binaryCrossEntropy(
   checkSameDtype(fn, { input, target });
   checkSameShape(fn, input, target);
   const weight = checkElementWeight(fn, "weight", options.weight, input);
+  checkSameDevice(fn, { input, target, weight });
   checkProbabilities(fn, input);
   const n = input.numel;
   const mean = reduction === "mean";

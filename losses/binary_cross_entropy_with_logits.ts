@@ -1,5 +1,5 @@
 import { checkElementWeight, checkSameShape, runElementwise } from "./_elementwise.ts";
-import { checkFloat, checkSameDtype } from "./_checks.ts";
+import { checkFloat, checkSameDevice, checkSameDtype } from "./_checks.ts";
 import { parseReduction, type Reduction, type Rounder } from "./_reduction.ts";
 import type { Tensor } from "./tensor.ts";
 
@@ -82,6 +82,7 @@ export function binaryCrossEntropyWithLogits(
   checkSameShape(fn, input, target);
   const weight = checkElementWeight(fn, "weight", options.weight, input);
   const posWeight = checkElementWeight(fn, "posWeight", options.posWeight, input);
+  checkSameDevice(fn, { input, target, weight, posWeight });
   const n = input.numel;
   const mean = reduction === "mean";
   // Operands: x, y, then the weights that are present; -1 marks an absent one.

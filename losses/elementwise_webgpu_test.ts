@@ -8,6 +8,7 @@ import {
   binaryCrossEntropy,
   gaussianNllLoss,
   hingeEmbeddingLoss,
+  klDiv,
   l1Loss,
   marginRankingLoss,
   softMarginLoss,
@@ -260,5 +261,26 @@ Deno.test({
       2 ** -30,
       Math.log(max),
     ], "log1p");
+  },
+});
+
+Deno.test({
+  name: "the elementwise losses name the operands on different devices",
+  ignore: missing !== null,
+  fn: async () => {
+    const x = await tensor([0.25, 0.5]).to("webgpu");
+    const y = tensor([0, 1]);
+    assert.throws(() => klDiv(x, y), {
+      message:
+        /Cannot compute klDiv as input and target must be on the same device: input is on "webgpu", target is on "cpu"/,
+    });
+    const yg = await y.to("webgpu");
+    assert.throws(() => binaryCrossEntropy(x, yg, { weight: tensor([1, 2]) }), {
+      message: /binaryCrossEntropy as input and weight must be on the same device/,
+    });
+    assert.throws(
+      () => hingeEmbeddingLoss(x, tensor([1, -1], { dtype: "int64" })),
+      { message: /hingeEmbeddingLoss as input and target must be on the same device/ },
+    );
   },
 });

@@ -1,7 +1,14 @@
 import { runElementwise } from "./_elementwise.ts";
 import { broadcastShape, broadcastShapes, expand, sameShape, sumTo } from "./_broadcast.ts";
 import { indexText } from "./_class_targets.ts";
-import { checkBoolean, checkFloat, checkNumber, checkSameDtype, fail } from "./_checks.ts";
+import {
+  checkBoolean,
+  checkFloat,
+  checkNumber,
+  checkSameDevice,
+  checkSameDtype,
+  fail,
+} from "./_checks.ts";
 import { type FloatArray, floatStorage, parseReduction, type Reduction } from "./_reduction.ts";
 import { formatShape, hostElements, shapeNumel, type Tensor } from "./tensor.ts";
 
@@ -77,6 +84,7 @@ export function gaussianNllLoss(
   const full = checkBoolean(fn, "full", options.full, false);
   const eps = checkNumber(fn, "eps", options.eps ?? 1e-6);
   checkFloat(fn, { input, target, var: variance });
+  checkSameDevice(fn, { input, target, var: variance });
   checkSameDtype(fn, { input, target, var: variance });
   const varShape = varLayout(fn, input, variance);
   const shape = broadcastShapes(fn, { input: input.shape, target: target.shape, var: varShape });

@@ -1,5 +1,5 @@
 import { broadcastShape } from "./_broadcast.ts";
-import { checkFloat, checkNumber, checkTensor } from "./_checks.ts";
+import { checkFloat, checkNumber, checkSameDevice, checkTensor } from "./_checks.ts";
 import { labelsAsFloat, runElementwise } from "./_elementwise.ts";
 import { gpuIntLabels } from "./_webgpu/elementwise.ts";
 import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
@@ -60,6 +60,7 @@ export function hingeEmbeddingLoss(
   const margin = checkNumber(fn, "margin", options.margin ?? 1);
   checkFloat(fn, { input });
   checkTensor(fn, "target", target);
+  checkSameDevice(fn, { input, target });
   // 1 and -1 stay exact
   const labels = gpuIntLabels(target, input) ? target : labelsAsFloat(fn, "target", target, input);
   const shape = broadcastShape(fn, { input, target });

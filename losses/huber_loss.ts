@@ -1,4 +1,4 @@
-import { checkNumber, fail } from "./_checks.ts";
+import { checkNumber, checkSameDevice, fail } from "./_checks.ts";
 import { checkFloatPair, negated, runElementwise } from "./_elementwise.ts";
 import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
 import { shapeNumel, type Tensor } from "./tensor.ts";
@@ -61,6 +61,7 @@ export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptio
   const delta = checkNumber(fn, "delta", options.delta ?? 1);
   if (!(delta > 0)) fail(fn, `delta must be positive: current value is ${delta}`, RangeError);
   const shape = checkFloatPair(fn, input, target);
+  checkSameDevice(fn, { input, target });
   const n = shapeNumel(shape);
   return runElementwise({
     fn,

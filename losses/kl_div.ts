@@ -1,6 +1,6 @@
 import { runElementwise } from "./_elementwise.ts";
 import { broadcastShape } from "./_broadcast.ts";
-import { checkBoolean, checkFloat, checkSameDtype, fail } from "./_checks.ts";
+import { checkBoolean, checkFloat, checkSameDevice, checkSameDtype, fail } from "./_checks.ts";
 import type { Reduction, Rounder } from "./_reduction.ts";
 import { shapeNumel, type Tensor } from "./tensor.ts";
 
@@ -87,6 +87,7 @@ export function klDiv(input: Tensor, target: Tensor, options: KLDivLossOptions =
   const reduction = parseKLReduction(fn, options.reduction);
   const logTarget = checkBoolean(fn, "logTarget", options.logTarget, false);
   checkFloat(fn, { input, target });
+  checkSameDevice(fn, { input, target });
   checkSameDtype(fn, { input, target });
   const shape = broadcastShape(fn, { input, target });
   // batchmean divides the sum by input.shape[0], except for a 0-d input (just the sum).

@@ -1,3 +1,4 @@
+import { checkSameDevice } from "./_checks.ts";
 import { checkFloatPair, negated, runElementwise } from "./_elementwise.ts";
 import { sgn } from "./_op_helpers.ts";
 import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
@@ -52,6 +53,7 @@ const GRAD_FN = { none: "AbsBackward0", mean: "MeanBackward0", sum: "SumBackward
 export function l1Loss(input: Tensor, target: Tensor, options: L1LossOptions = {}): Tensor {
   const reduction = parseReduction("l1Loss", options.reduction);
   const shape = checkFloatPair("l1Loss", input, target);
+  checkSameDevice("l1Loss", { input, target });
   return runElementwise({
     fn: "l1Loss",
     gradFn: GRAD_FN[reduction],

@@ -2,6 +2,7 @@ import { broadcastShape } from "./_broadcast.ts";
 import {
   checkFloat,
   checkNumber,
+  checkSameDevice,
   checkSameDtype,
   checkTensor,
   fail,
@@ -89,6 +90,7 @@ export function marginRankingLoss(
   checkFloat(fn, { input1, input2 });
   checkSameDtype(fn, { input1, input2 });
   checkTensor(fn, "target", target);
+  checkSameDevice(fn, { input1, input2, target });
   const labels = gpuIntLabels(target, input1)
     ? target
     : labelsAsFloat(fn, "target", target, input1);

@@ -1,6 +1,12 @@
 import { runElementwise } from "./_elementwise.ts";
 import { broadcastShape } from "./_broadcast.ts";
-import { checkBoolean, checkFloat, checkNumber, checkSameDtype } from "./_checks.ts";
+import {
+  checkBoolean,
+  checkFloat,
+  checkNumber,
+  checkSameDevice,
+  checkSameDtype,
+} from "./_checks.ts";
 import { type FloatArray, parseReduction, type Reduction } from "./_reduction.ts";
 import { shapeNumel, type Tensor } from "./tensor.ts";
 
@@ -74,6 +80,7 @@ export function poissonNllLoss(
   const full = checkBoolean(fn, "full", options.full, false);
   const eps = checkNumber(fn, "eps", options.eps ?? 1e-8);
   checkFloat(fn, { input, target });
+  checkSameDevice(fn, { input, target });
   checkSameDtype(fn, { input, target });
   const shape = broadcastShape(fn, { input, target });
   const n = shapeNumel(shape);

@@ -1,4 +1,4 @@
-import { checkNumber, fail } from "./_checks.ts";
+import { checkNumber, checkSameDevice, fail } from "./_checks.ts";
 import { checkFloatPair, runElementwise } from "./_elementwise.ts";
 import {
   type FloatArray,
@@ -95,6 +95,7 @@ export function smoothL1Loss(
   const beta = checkNumber(fn, "beta", options.beta ?? 1);
   if (!(beta >= 0)) fail(fn, `beta must be non-negative: current value is ${beta}`, RangeError);
   const shape = checkFloatPair(fn, input, target);
+  checkSameDevice(fn, { input, target });
   const n = shapeNumel(shape);
   return runElementwise({
     fn,

@@ -1,5 +1,5 @@
 import { broadcastShape, sameShape } from "./_broadcast.ts";
-import { checkFloat, checkTensor, fail, shapesText } from "./_checks.ts";
+import { checkFloat, checkSameDevice, checkTensor, fail, shapesText } from "./_checks.ts";
 import { labelsAsFloat, runElementwise } from "./_elementwise.ts";
 import { gpuIntLabels } from "./_webgpu/elementwise.ts";
 import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
@@ -65,6 +65,7 @@ export function softMarginLoss(
   const reduction = parseReduction(fn, options.reduction);
   checkFloat(fn, { input });
   checkTensor(fn, "target", target);
+  checkSameDevice(fn, { input, target });
   const labels = gpuIntLabels(target, input) ? target : labelsAsFloat(fn, "target", target, input);
   const shape = broadcastShape(fn, { input, target });
   if (!sameShape(shape, input.shape)) {
