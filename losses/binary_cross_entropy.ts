@@ -1,8 +1,8 @@
 import { checkElementWeight, checkSameShape, runElementwise } from "./_elementwise.ts";
 import { indexText } from "./_class_targets.ts";
-import { checkFloat, checkSameDtype, fail } from "./_checks.ts";
+import { checkFloat, checkSameDevice, checkSameDtype, fail } from "./_checks.ts";
 import { type FloatArray, parseReduction, type Reduction } from "./_reduction.ts";
-import { cpuStorage, type Tensor } from "./tensor.ts";
+import { hostElements, type Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode binaryCrossEntropy} and {@linkcode BCELoss}. */
 export interface BCELossOptions {
@@ -65,12 +65,33 @@ export function binaryCrossEntropy(
   checkSameDtype(fn, { input, target });
   checkSameShape(fn, input, target);
   const weight = checkElementWeight(fn, "weight", options.weight, input);
+  checkSameDevice(fn, { input, target, weight });
   checkProbabilities(fn, input);
   const n = input.numel;
   const mean = reduction === "mean";
   const operands = weight === null ? [input, target] : [input, target, weight];
+  // w multiplies when a weight is given; the mean's 1 / n divides last (count is 1 otherwise).
+  const finish = (v: string): string =>
+    `  return (${weight === null ? v : `(${v}) * w`}) / params.count;`;
   return runElementwise({
+    fn,
     gradFn: "BinaryCrossEntropyBackward0",
+    wgsl: {
+      vars: weight === null ? ["x", "y"] : ["x", "y", "w"],
+      params: { eps: EPSILON, count: mean ? n : 1 },
+      // max(log, -100), with -inf below the clamp.
+      functions: `
+fn clamp_log(v: f32) -> f32 { return select(v, -100.0, v < -100.0); }`,
+      forward: `  let l = (y - 1.0) * clamp_log(log1p_e(-x)) - y * clamp_log(log_e(x));
+  return ${weight === null ? "l" : "l * w"};`,
+      backward: [
+        finish("(g * (x - y)) / max((1.0 - x) * x, params.eps)"),
+        `  let one_minus = 1.0 - x;
+  let ratio = select(x / one_minus, inf_f32(), one_minus == 0.0);
+${finish("-log_e(ratio) * g")}`,
+        null,
+      ],
+    },
     shape: input.shape,
     reduction,
     operands,
@@ -109,7 +130,14 @@ export function binaryCrossEntropy(
 
 /** PyTorch's check inside the kernel: every input element in [0, 1] (nan fails). */
 function checkProbabilities(fn: string, input: Tensor): void {
-  const x = cpuStorage(input) as FloatArray;
+  const x = hostElements(input) as FloatArray | null;
+  if (x === null) {
+    fail(
+      fn,
+      'its input range check needs the input\'s values on the CPU, and this webgpu input was computed on the GPU: upload it with to("webgpu") from the CPU',
+      Error,
+    );
+  }
   for (let i = 0; i < x.length; i++) {
     if (!(x[i] >= 0 && x[i] <= 1)) {
       fail(

@@ -1,5 +1,5 @@
 import { checkElementWeight, checkSameShape, runElementwise } from "./_elementwise.ts";
-import { checkFloat, checkSameDtype } from "./_checks.ts";
+import { checkFloat, checkSameDevice, checkSameDtype } from "./_checks.ts";
 import { parseReduction, type Reduction, type Rounder } from "./_reduction.ts";
 import type { Tensor } from "./tensor.ts";
 
@@ -82,14 +82,49 @@ export function binaryCrossEntropyWithLogits(
   checkSameShape(fn, input, target);
   const weight = checkElementWeight(fn, "weight", options.weight, input);
   const posWeight = checkElementWeight(fn, "posWeight", options.posWeight, input);
+  checkSameDevice(fn, { input, target, weight, posWeight });
   const n = input.numel;
   const mean = reduction === "mean";
   // Operands: x, y, then the weights that are present; -1 marks an absent one.
   const operands = [input, target];
   const wAt = weight === null ? -1 : operands.push(weight) - 1;
   const pAt = posWeight === null ? -1 : operands.push(posWeight) - 1;
+  // The WGSL names: x, y, then w and p when present; w multiplies, the mean's 1 / n divides last.
+  const vars = ["x", "y"];
+  if (weight !== null) vars.push("w");
+  if (posWeight !== null) vars.push("p");
+  const finish = (v: string): string =>
+    `  return (${weight === null ? v : `(${v}) * w`}) / params.count;`;
   return runElementwise({
+    fn,
     gradFn: "BinaryCrossEntropyWithLogitsBackward0",
+    wgsl: {
+      vars,
+      params: { count: mean ? n : 1 },
+      // Math.max(-x, 0) and Math.min(x, 0) keep a nan.
+      functions: `
+fn sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp_e(-x)); }
+fn log_sigmoid(x: f32) -> f32 {
+  return select(min(x, 0.0), x, is_nan(x)) - log1p_e(exp_e(-abs(x)));
+}`,
+      forward: `  let m = select(max(-x, 0.0), -x, is_nan(x));
+  let log_term = log_e(exp_e(-m) + exp_e(-x - m));
+  let linear = (1.0 - y) * x;
+  ${
+        posWeight === null
+          ? "let l = (linear + m) + log_term;"
+          : "let l = linear + (((p - 1.0) * y) + 1.0) * (log_term + m);"
+      }
+  return ${weight === null ? "l" : "l * w"};`,
+      backward: [
+        posWeight === null
+          ? finish("(sigmoid(x) - y) * g")
+          : `  let t = p * y;\n${finish("((((t + 1.0) - y) * sigmoid(x)) - t) * g")}`,
+        finish(posWeight === null ? "-x * g" : "(log_sigmoid(-x) - log_sigmoid(x) * p) * g"),
+        null,
+        null,
+      ],
+    },
     shape: input.shape,
     reduction,
     operands,

@@ -1,9 +1,16 @@
 import { runElementwise } from "./_elementwise.ts";
-import { broadcastShape, expand, sameShape, sumTo } from "./_broadcast.ts";
+import { broadcastShape, broadcastShapes, expand, sameShape, sumTo } from "./_broadcast.ts";
 import { indexText } from "./_class_targets.ts";
-import { checkBoolean, checkFloat, checkNumber, checkSameDtype, fail } from "./_checks.ts";
+import {
+  checkBoolean,
+  checkFloat,
+  checkNumber,
+  checkSameDevice,
+  checkSameDtype,
+  fail,
+} from "./_checks.ts";
 import { type FloatArray, floatStorage, parseReduction, type Reduction } from "./_reduction.ts";
-import { cpuStorage, formatShape, shapeNumel, Tensor } from "./tensor.ts";
+import { formatShape, hostElements, shapeNumel, type Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode gaussianNllLoss} and {@linkcode GaussianNLLLoss}. */
 export interface GaussianNLLLossOptions {
@@ -77,10 +84,10 @@ export function gaussianNllLoss(
   const full = checkBoolean(fn, "full", options.full, false);
   const eps = checkNumber(fn, "eps", options.eps ?? 1e-6);
   checkFloat(fn, { input, target, var: variance });
+  checkSameDevice(fn, { input, target, var: variance });
   checkSameDtype(fn, { input, target, var: variance });
   const varShape = varLayout(fn, input, variance);
-  const varView = new Tensor(cpuStorage(variance), varShape, variance.dtype);
-  const shape = broadcastShape(fn, { input, target, var: varView });
+  const shape = broadcastShapes(fn, { input: input.shape, target: target.shape, var: varShape });
   checkNonNegative(fn, variance);
   const n = shapeNumel(shape);
   const diffShape = broadcastShape(fn, { input, target });
@@ -92,8 +99,37 @@ export function gaussianNllLoss(
     : "SumBackward0";
   // torch clamps a clone of var under no_grad: the value changes, the graph does not see it.
   const clamped = (v: number, epsR: number): number => v < epsR ? epsR : v;
+  // vc: var clamped to eps (a nan stays); h: half the gradient (over the mean's n).
+  const clamp = `
+fn clamped(v: f32) -> f32 { return select(v, params.eps, !is_nan(v) && v < params.eps); }
+fn half_grad(g: f32) -> f32 { return (g / params.count) * 0.5; }`;
   return runElementwise({
+    fn,
     gradFn,
+    wgsl: {
+      vars: ["x", "y", "v"],
+      params: { eps, constant: HALF_LOG_TWO_PI, count: reduction === "mean" ? n : 1 },
+      functions: clamp,
+      forward: `  let vc = clamped(v);
+  let d = x - y;
+  let l = 0.5 * (log_e(vc) + (d * d) / vc);
+  return ${full ? "l + params.constant" : "l"};`,
+      // x and y broadcast together to the full shape (var broadcasts to x's), so the
+      // quotient's gradient needs no sum before the square's 2 (x - y) multiplies it.
+      backward: [
+        "  return (half_grad(g) / clamped(v)) * (2.0 * (x - y));",
+        "  return -((half_grad(g) / clamped(v)) * (2.0 * (x - y)));",
+        {
+          terms: [
+            `  let vc = clamped(v);
+  let d = x - y;
+  return -half_grad(g) * (((d * d) / vc) / vc);`,
+            "  return half_grad(g);",
+          ],
+          finish: "  return s0 + s1 / clamped(v);",
+        },
+      ],
+    },
     shape,
     reduction,
     operands: [input, target, variance],
@@ -172,7 +208,14 @@ function varLayout(fn: string, input: Tensor, variance: Tensor): readonly number
 }
 
 function checkNonNegative(fn: string, variance: Tensor): void {
-  const v = cpuStorage(variance) as FloatArray;
+  const v = hostElements(variance) as FloatArray | null;
+  if (v === null) {
+    fail(
+      fn,
+      'its check that var is non-negative needs var\'s values on the CPU, and this webgpu var was computed on the GPU: upload it with to("webgpu") from the CPU',
+      Error,
+    );
+  }
   for (let i = 0; i < v.length; i++) {
     if (v[i] < 0) {
       fail(

@@ -1,8 +1,9 @@
 import { broadcastShape } from "./_broadcast.ts";
-import { checkFloat, checkNumber, checkTensor } from "./_checks.ts";
+import { checkFloat, checkNumber, checkSameDevice, checkTensor } from "./_checks.ts";
 import { labelsAsFloat, runElementwise } from "./_elementwise.ts";
+import { gpuIntLabels } from "./_webgpu/elementwise.ts";
 import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
-import type { Tensor } from "./tensor.ts";
+import { shapeNumel, type Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode hingeEmbeddingLoss} and {@linkcode HingeEmbeddingLoss}. */
 export interface HingeEmbeddingLossOptions {
@@ -59,10 +60,33 @@ export function hingeEmbeddingLoss(
   const margin = checkNumber(fn, "margin", options.margin ?? 1);
   checkFloat(fn, { input });
   checkTensor(fn, "target", target);
-  const labels = labelsAsFloat(fn, "target", target, input); // 1 and -1 stay exact
+  checkSameDevice(fn, { input, target });
+  // 1 and -1 stay exact
+  const labels = gpuIntLabels(target, input) ? target : labelsAsFloat(fn, "target", target, input);
   const shape = broadcastShape(fn, { input, target });
   return runElementwise({
+    fn,
     gradFn: GRAD_FN[reduction],
+    wgsl: {
+      vars: ["x", "y"],
+      params: { margin, count: reduction === "mean" ? shapeNumel(shape) : 1 },
+      // y != 1 and y != -1 hold for a nan label; clamp_min keeps a nan.
+      functions: `
+fn not_label(y: f32, label: f32) -> bool { return is_nan(y) || y != label; }`,
+      forward: `  let c = params.margin - x;
+  var from_margin = 0.0;
+  if (not_label(y, 1.0)) { from_margin = select(max(c, 0.0), c, is_nan(c)); }
+  let from_self = select(0.0, x, not_label(y, -1.0));
+  return from_margin + from_self;`,
+      backward: [
+        `  let gs = g / params.count;
+  let c = params.margin - x;
+  let from_margin = select(0.0, -gs, not_label(y, 1.0) && !is_nan(c) && c >= 0.0);
+  let from_self = select(0.0, gs, not_label(y, -1.0));
+  return from_margin + from_self;`,
+        null,
+      ],
+    },
     shape,
     reduction,
     operands: [input, labels],

@@ -1,7 +1,7 @@
-import { checkNumber, fail } from "./_checks.ts";
+import { checkNumber, checkSameDevice, fail } from "./_checks.ts";
 import { checkFloatPair, negated, runElementwise } from "./_elementwise.ts";
 import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
-import type { Tensor } from "./tensor.ts";
+import { shapeNumel, type Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode huberLoss} and {@linkcode HuberLoss}. */
 export interface HuberLossOptions {
@@ -61,8 +61,28 @@ export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptio
   const delta = checkNumber(fn, "delta", options.delta ?? 1);
   if (!(delta > 0)) fail(fn, `delta must be positive: current value is ${delta}`, RangeError);
   const shape = checkFloatPair(fn, input, target);
+  checkSameDevice(fn, { input, target });
+  const n = shapeNumel(shape);
   return runElementwise({
+    fn,
     gradFn: "HuberLossBackward0",
+    wgsl: {
+      vars: ["x", "y"],
+      params: { delta, norm: reduction === "mean" && n !== 1 ? Math.fround(1 / n) : 1 },
+      functions: `
+fn huber_grad(x: f32, y: f32, g: f32) -> f32 {
+  let d = x - y;
+  let dl = params.delta;
+  if (!is_nan(d) && d <= -dl) { return -((params.norm * g) * dl); }
+  if (!is_nan(d) && d >= dl) { return (params.norm * g) * dl; }
+  return (params.norm * d) * g;
+}`,
+      forward: `  let z = abs(x - y);
+  let d = params.delta;
+  if (!is_nan(z) && z < d) { return (0.5 * z) * z; }
+  return d * (z - 0.5 * d);`,
+      backward: ["  return huber_grad(x, y, g);", "  return -huber_grad(x, y, g);"],
+    },
     shape,
     reduction,
     operands: [input, target],

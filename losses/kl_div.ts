@@ -1,6 +1,6 @@
 import { runElementwise } from "./_elementwise.ts";
 import { broadcastShape } from "./_broadcast.ts";
-import { checkBoolean, checkFloat, checkSameDtype, fail } from "./_checks.ts";
+import { checkBoolean, checkFloat, checkSameDevice, checkSameDtype, fail } from "./_checks.ts";
 import type { Reduction, Rounder } from "./_reduction.ts";
 import { shapeNumel, type Tensor } from "./tensor.ts";
 
@@ -87,6 +87,7 @@ export function klDiv(input: Tensor, target: Tensor, options: KLDivLossOptions =
   const reduction = parseKLReduction(fn, options.reduction);
   const logTarget = checkBoolean(fn, "logTarget", options.logTarget, false);
   checkFloat(fn, { input, target });
+  checkSameDevice(fn, { input, target });
   checkSameDtype(fn, { input, target });
   const shape = broadcastShape(fn, { input, target });
   // batchmean divides the sum by input.shape[0], except for a 0-d input (just the sum).
@@ -100,7 +101,44 @@ export function klDiv(input: Tensor, target: Tensor, options: KLDivLossOptions =
     ? "DivBackward0"
     : "SumBackward0";
   return runElementwise({
+    fn,
     gradFn,
+    wgsl: {
+      vars: ["x", "y"],
+      params: { count: reduction === "mean" ? n : 1 },
+      // times_over(s, y) = (s * y) / y, nan at y = 0 and y = ±inf as there, whatever a compiler
+      // that assumes finite floats makes of the quotient.
+      functions: `
+fn times_over(s: f32, y: f32) -> f32 {
+  return select((s * y) / y, nan_f32(), y == 0.0 || is_inf(y));
+}
+fn xlogy(a: f32, y: f32) -> f32 {
+  if (is_nan(y)) { return nan_f32(); }
+  if (a == 0.0) { return 0.0; }
+  return a * log_e(y);
+}`,
+      forward: logTarget ? "  return exp_e(y) * (y - x);" : "  return xlogy(y, y) - y * x;",
+      // g / count is the mean's grad / numel; s0, s1 are sums over the broadcast to y's shape.
+      backward: logTarget
+        ? [
+          "  return -((g / params.count) * exp_e(y));",
+          {
+            terms: [
+              "  return (g / params.count) * (y - x);",
+              "  return (g / params.count) * exp_e(y);",
+            ],
+            finish: "  return s0 * exp_e(y) + s1;",
+          },
+        ]
+        : [
+          "  return -(g / params.count) * y;",
+          {
+            terms: ["  return -(g / params.count) * x;", "  return g / params.count;"],
+            finish: `  let from_self = select(xlogy(s1, y), 0.0, y == 0.0);
+  return (s0 + from_self) + times_over(s1, y);`,
+          },
+        ],
+    },
     shape,
     reduction: reduction === "batchmean" ? "sum" : reduction,
     divisor: divides ? input.shape[0] : 1,

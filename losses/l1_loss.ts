@@ -1,7 +1,8 @@
+import { checkSameDevice } from "./_checks.ts";
 import { checkFloatPair, negated, runElementwise } from "./_elementwise.ts";
 import { sgn } from "./_op_helpers.ts";
 import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
-import type { Tensor } from "./tensor.ts";
+import { shapeNumel, type Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode l1Loss} and {@linkcode L1Loss}. */
 export interface L1LossOptions {
@@ -12,6 +13,12 @@ export interface L1LossOptions {
 // torch 1.13 (Loss.cpp): l1_loss is a composite, abs(x - y) then the reduction, so its
 // gradient is abs's: grad * sgn(x - y) with sgn(0) = 0 and sgn(nan) = 0, after mean's
 // grad / numel; the target gets the negation.
+// sgn(d): 0 at a tie and at nan (the bits test; WGSL may assume floats are finite).
+const SGN_WGSL = `
+fn sgn(d: f32) -> f32 {
+  if (is_nan(d) || d == 0.0) { return 0.0; }
+  return select(-1.0, 1.0, d > 0.0);
+}`;
 const GRAD_FN = { none: "AbsBackward0", mean: "MeanBackward0", sum: "SumBackward0" } as const;
 
 /**
@@ -46,8 +53,20 @@ const GRAD_FN = { none: "AbsBackward0", mean: "MeanBackward0", sum: "SumBackward
 export function l1Loss(input: Tensor, target: Tensor, options: L1LossOptions = {}): Tensor {
   const reduction = parseReduction("l1Loss", options.reduction);
   const shape = checkFloatPair("l1Loss", input, target);
+  checkSameDevice("l1Loss", { input, target });
   return runElementwise({
+    fn: "l1Loss",
     gradFn: GRAD_FN[reduction],
+    wgsl: {
+      vars: ["x", "y"],
+      params: { count: reduction === "mean" ? shapeNumel(shape) : 1 },
+      functions: SGN_WGSL,
+      forward: "  return abs(x - y);",
+      backward: [
+        "  return (g / params.count) * sgn(x - y);",
+        "  return -((g / params.count) * sgn(x - y));",
+      ],
+    },
     shape,
     reduction,
     operands: [input, target],

@@ -2,12 +2,14 @@ import { broadcastShape } from "./_broadcast.ts";
 import {
   checkFloat,
   checkNumber,
+  checkSameDevice,
   checkSameDtype,
   checkTensor,
   fail,
   shapesText,
 } from "./_checks.ts";
 import { labelsAsFloat, runElementwise } from "./_elementwise.ts";
+import { gpuIntLabels } from "./_webgpu/elementwise.ts";
 import {
   floatStorage,
   gradAt,
@@ -15,7 +17,7 @@ import {
   type Reduction,
   type Rounder,
 } from "./_reduction.ts";
-import type { Tensor } from "./tensor.ts";
+import { shapeNumel, type Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode marginRankingLoss} and {@linkcode MarginRankingLoss}. */
 export interface MarginRankingLossOptions {
@@ -88,7 +90,10 @@ export function marginRankingLoss(
   checkFloat(fn, { input1, input2 });
   checkSameDtype(fn, { input1, input2 });
   checkTensor(fn, "target", target);
-  const labels = labelsAsFloat(fn, "target", target, input1);
+  checkSameDevice(fn, { input1, input2, target });
+  const labels = gpuIntLabels(target, input1)
+    ? target
+    : labelsAsFloat(fn, "target", target, input1);
   const tensors = { input1, input2, target };
   if (input1.shape.length !== input2.shape.length || input1.shape.length !== target.shape.length) {
     fail(
@@ -98,7 +103,26 @@ export function marginRankingLoss(
   }
   const shape = broadcastShape(fn, tensors);
   return runElementwise({
+    fn,
     gradFn: GRAD_FN[reduction],
+    wgsl: {
+      vars: ["x1", "x2", "y"],
+      params: { margin, count: reduction === "mean" ? shapeNumel(shape) : 1 },
+      // gm: gradOutput (over the mean's n) where clamp_min passed (nan blocks), else 0.
+      functions: `
+fn value(x1: f32, x2: f32, y: f32) -> f32 { return (-y * (x1 - x2)) + params.margin; }
+fn passed(x1: f32, x2: f32, y: f32, g: f32) -> f32 {
+  let v = value(x1, x2, y);
+  return select(0.0, g / params.count, !is_nan(v) && v >= 0.0);
+}`,
+      forward: `  let v = value(x1, x2, y);
+  return select(v, 0.0, !is_nan(v) && v < 0.0);`,
+      backward: [
+        "  return passed(x1, x2, y, g) * -y;",
+        "  return -(passed(x1, x2, y, g) * -y);",
+        "  return -(passed(x1, x2, y, g) * (x1 - x2));",
+      ],
+    },
     shape,
     reduction,
     operands: [input1, input2, labels],

@@ -1,6 +1,12 @@
 import { runElementwise } from "./_elementwise.ts";
 import { broadcastShape } from "./_broadcast.ts";
-import { checkBoolean, checkFloat, checkNumber, checkSameDtype } from "./_checks.ts";
+import {
+  checkBoolean,
+  checkFloat,
+  checkNumber,
+  checkSameDevice,
+  checkSameDtype,
+} from "./_checks.ts";
 import { type FloatArray, parseReduction, type Reduction } from "./_reduction.ts";
 import { shapeNumel, type Tensor } from "./tensor.ts";
 
@@ -74,6 +80,7 @@ export function poissonNllLoss(
   const full = checkBoolean(fn, "full", options.full, false);
   const eps = checkNumber(fn, "eps", options.eps ?? 1e-8);
   checkFloat(fn, { input, target });
+  checkSameDevice(fn, { input, target });
   checkSameDtype(fn, { input, target });
   const shape = broadcastShape(fn, { input, target });
   const n = shapeNumel(shape);
@@ -82,8 +89,45 @@ export function poissonNllLoss(
     : reduction === "mean"
     ? "MeanBackward0"
     : "SumBackward0";
+  // The Stirling term and its gradient, masked where y <= 1 (a nan y is not masked).
+  const stirling = `
+fn masked(y: f32, v: f32) -> f32 { return select(v, 0.0, !is_nan(y) && y <= 1.0); }
+fn stirling(y: f32) -> f32 {
+  return masked(y, ((y * log_e(y)) - y) + 0.5 * log_e(params.two_pi * y));
+}`;
   return runElementwise({
+    fn,
     gradFn,
+    wgsl: {
+      vars: ["x", "y"],
+      params: { eps, two_pi: TWO_PI, count: reduction === "mean" ? n : 1 },
+      functions: full ? stirling : undefined,
+      forward: `  let l = ${logInput ? "exp_e(x) - y * x" : "x - y * log_e(x + params.eps)"};
+  return ${full ? "l + stirling(y)" : "l"};`,
+      // g / count is the mean's grad / numel; s0, s1 are sums over the broadcast to the
+      // operand's shape, finished by the factors computed at that shape.
+      backward: [
+        {
+          terms: ["  return -(g / params.count) * y;", "  return g / params.count;"],
+          finish: logInput
+            ? "  return s1 * exp_e(x) + s0;"
+            : "  return s1 + s0 / (x + params.eps);",
+        },
+        full
+          ? {
+            terms: [
+              `  return -(g / params.count) * ${logInput ? "x" : "log_e(x + params.eps)"};`,
+              "  return g / params.count;",
+            ],
+            finish: `  let gs = masked(y, s1);
+  let from_mul = gs * log_e(y);
+  let from_log = select((gs * y) / y, nan_f32(), y == 0.0 || is_inf(y));
+  let from_half_log = ((gs * 0.5) / (params.two_pi * y)) * params.two_pi;
+  return (((s0 + from_mul) + from_log) - gs) + from_half_log;`,
+          }
+          : `  return -(g / params.count) * ${logInput ? "x" : "log_e(x + params.eps)"};`,
+      ],
+    },
     shape,
     reduction,
     operands: [input, target],

@@ -1,4 +1,4 @@
-import { checkNumber, fail } from "./_checks.ts";
+import { checkNumber, checkSameDevice, fail } from "./_checks.ts";
 import { checkFloatPair, runElementwise } from "./_elementwise.ts";
 import {
   type FloatArray,
@@ -8,7 +8,7 @@ import {
   type Reduction,
   rounder,
 } from "./_reduction.ts";
-import type { DType, Tensor } from "./tensor.ts";
+import { type DType, shapeNumel, type Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode smoothL1Loss} and {@linkcode SmoothL1Loss}. */
 export interface SmoothL1LossOptions {
@@ -95,8 +95,29 @@ export function smoothL1Loss(
   const beta = checkNumber(fn, "beta", options.beta ?? 1);
   if (!(beta >= 0)) fail(fn, `beta must be non-negative: current value is ${beta}`, RangeError);
   const shape = checkFloatPair(fn, input, target);
+  checkSameDevice(fn, { input, target });
+  const n = shapeNumel(shape);
   return runElementwise({
+    fn,
     gradFn: "SmoothL1LossBackward0",
+    wgsl: {
+      vars: ["x", "y"],
+      params: { beta, norm: reduction === "mean" && n !== 1 ? Math.fround(1 / n) : 1 },
+      // The kernel of smoothGrads, given (x, y) for the input and (y, x) for the target.
+      functions: `
+fn smooth_grad(u: f32, v: f32, g: f32) -> f32 {
+  let d = u - v;
+  let b = params.beta;
+  if (!is_nan(d) && d <= -b) { return -(params.norm * g); }
+  if (!is_nan(d) && d >= b) { return params.norm * g; }
+  return ((params.norm * d) * g) / b;
+}`,
+      forward: `  let z = abs(x - y);
+  let b = params.beta;
+  if (!is_nan(z) && z < b) { return ((0.5 * z) * z) / b; }
+  return z - 0.5 * b;`,
+      backward: ["  return smooth_grad(x, y, g);", "  return smooth_grad(y, x, g);"],
+    },
     shape,
     reduction,
     operands: [input, target],

@@ -1,8 +1,9 @@
 import { broadcastShape, sameShape } from "./_broadcast.ts";
-import { checkFloat, checkTensor, fail, shapesText } from "./_checks.ts";
+import { checkFloat, checkSameDevice, checkTensor, fail, shapesText } from "./_checks.ts";
 import { labelsAsFloat, runElementwise } from "./_elementwise.ts";
+import { gpuIntLabels } from "./_webgpu/elementwise.ts";
 import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
-import type { Tensor } from "./tensor.ts";
+import { shapeNumel, type Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode softMarginLoss} and {@linkcode SoftMarginLoss}. */
 export interface SoftMarginLossOptions {
@@ -64,7 +65,8 @@ export function softMarginLoss(
   const reduction = parseReduction(fn, options.reduction);
   checkFloat(fn, { input });
   checkTensor(fn, "target", target);
-  const labels = labelsAsFloat(fn, "target", target, input);
+  checkSameDevice(fn, { input, target });
+  const labels = gpuIntLabels(target, input) ? target : labelsAsFloat(fn, "target", target, input);
   const shape = broadcastShape(fn, { input, target });
   if (!sameShape(shape, input.shape)) {
     fail(fn, `target must broadcast to the input's shape: ${shapesText({ input, target })}`);
@@ -72,8 +74,20 @@ export function softMarginLoss(
   if (target.requiresGrad) {
     fail(fn, "target must not require grad: PyTorch's soft_margin_loss has no target gradient");
   }
+  const n = shapeNumel(shape);
   return runElementwise({
+    fn,
     gradFn: "SoftMarginLossBackward0",
+    wgsl: {
+      vars: ["x", "y"],
+      params: { neg_norm: reduction === "mean" && n !== 1 ? Math.fround(-1 / n) : -1 },
+      forward: "  return log_e(1.0 + exp_e(-x * y));",
+      backward: [
+        `  let z = exp_e(-y * x);
+  return (((y * z) * params.neg_norm) / (1.0 + z)) * g;`,
+        null,
+      ],
+    },
     shape,
     reduction,
     operands: [input, labels],

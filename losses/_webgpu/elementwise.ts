@@ -3,7 +3,9 @@
  * each loss's formula given as WGSL snippets. Forward with `"mean"`/`"sum"` folds the formula
  * into the first pass of the tree sum, so a reduced loss is one submit that never writes its
  * per-element values; `"none"` is one map. Backward is one map that writes every wanted
- * operand's gradient, plus a sum over broadcast dimensions for an operand that was broadcast.
+ * operand's gradient, plus a sum over broadcast dimensions for an operand that was broadcast
+ * (and, for a {@linkcode SummedGrad}, a map that finishes the sums at the operand's own
+ * elements). int64 labels are read as the i32 they are on the GPU and converted in place.
  *
  * @module
  */
@@ -27,10 +29,37 @@ export interface ElementwiseWgsl {
   readonly forward: string;
   /**
    * By operand index: the body of `fn grad_<k>(<vars>: f32, g: f32) -> f32`, the gradient of
-   * operand `k` at one element, where `g` is gradOutput's element (already over the divisor).
-   * `null` for operands that take no gradient.
+   * operand `k` at one element, where `g` is gradOutput's element (already over the divisor),
+   * then summed over the broadcast to the operand's shape; or a {@linkcode SummedGrad} for a
+   * gradient PyTorch finishes at the operand's own shape. `null` for operands that take no
+   * gradient.
    */
-  readonly backward: readonly (string | null)[];
+  readonly backward: readonly (string | SummedGrad | null)[];
+}
+
+/**
+ * A gradient that PyTorch computes as sums over the broadcast, finished at the operand's own
+ * elements: a term that reads one operand only (`exp(x)`, `log(var)`, `xlogy(y, y)`) lives at
+ * that operand's shape, so its gradient is summed first and its derivative multiplies the sum
+ * (a sum over no elements times an infinite derivative is nan there, as in PyTorch).
+ */
+export interface SummedGrad {
+  /**
+   * Bodies of `fn(<vars>: f32, g: f32) -> f32` at each broadcast element; term `j` is summed
+   * to the operand's shape and reaches {@linkcode SummedGrad.finish} as `s<j>`.
+   */
+  readonly terms: readonly string[];
+  /** The body of `fn(s0: f32, ..., <var>: f32) -> f32` at each of the operand's elements. */
+  readonly finish: string;
+}
+
+/**
+ * Whether `labels` can go to {@linkcode runElementwiseGpu} as they are: int64 labels on
+ * webgpu for a float32 input, which the kernels read as i32 and convert in place (no
+ * conversion pass of their own, so the loss stays one submit).
+ */
+export function gpuIntLabels(labels: Tensor, like: Tensor): boolean {
+  return labels.device === "webgpu" && labels.dtype === "int64" && like.dtype === "float32";
 }
 
 /** What the engine needs of one elementwise call (a subset of the CPU spec). */
@@ -44,6 +73,65 @@ export interface ElementwiseGpuCall {
   readonly layouts?: readonly (readonly number[] | undefined)[];
   readonly differentiable: readonly number[];
 }
+
+/**
+ * WGSL helpers every elementwise loss may call. `log_e` and `exp_e` give PyTorch's special
+ * values by bits (log(±0) = -inf, log of a negative = nan, exp overflow = inf, nan kept), where
+ * WGSL leaves them undefined, and compute the rest with Cephes' float32 polynomials (within 2
+ * ulps on every device: WGSL's own `exp` may be 3 + 2|x| ulps off, its `log` 2^-21 absolute
+ * near 1); `log_e` reads subnormals from their bits (GPUs may flush them to 0). `log1p_e` is
+ * log1p on top of `log_e`.
+ */
+export const ELEMENTWISE_MATH = /* wgsl */ `
+fn pow2_i(k: i32) -> f32 { return bitcast<f32>(u32(k + 127) << 23u); }
+// log(1 + f) + e ln2 for f in [sqrt(1/2) - 1, sqrt(2) - 1] (Cephes logf's core).
+fn log_core(f: f32, e: i32) -> f32 {
+  let z = f * f;
+  var y = ((((((((7.0376836292e-2 * f - 1.1514610310e-1) * f + 1.1676998740e-1) * f
+    - 1.2420140846e-1) * f + 1.4249322787e-1) * f - 1.6668057665e-1) * f
+    + 2.0000714765e-1) * f - 2.4999993993e-1) * f + 3.3333331174e-1) * f * z;
+  if (e == 0) { return f + (y - 0.5 * z); }
+  let fe = f32(e);
+  y = y + fe * -2.12194440e-4;
+  y = y - 0.5 * z;
+  return (f + y) + fe * 0.693359375;
+}
+// log(m 2^e) for the normal float32 with bits b, times 2^extra.
+fn log_bits(b: u32, extra: i32) -> f32 {
+  var e = i32(b >> 23u) - 127 + extra;
+  var m = bitcast<f32>((b & 0x007fffffu) | 0x3f800000u);
+  if (m > 1.41421356) { m = m * 0.5; e = e + 1; }
+  return log_core(m - 1.0, e);
+}
+fn log_e(x: f32) -> f32 {
+  let b = bitcast<u32>(x);
+  if (is_nan(x) || b > 0x80000000u) { return nan_f32(); }
+  if ((b & 0x7fffffffu) == 0u) { return -inf_f32(); }
+  if (is_inf(x)) { return x; }
+  if (b < 0x00800000u) { return log_bits(bitcast<u32>(f32(b)), -149); }
+  return log_bits(b, 0);
+}
+// Cephes expf: x = k ln2 + r, |r| <= ln2 / 2, e^r by a polynomial, times 2^k in two steps.
+fn exp_e(x: f32) -> f32 {
+  if (is_nan(x)) { return x; }
+  if (x >= 88.72283935546875) { return inf_f32(); }
+  if (x < -103.97208404541016) { return 0.0; }
+  let k = floor(x * 1.4426950408889634 + 0.5);
+  let r = (x - k * 0.693359375) - k * -2.12194440e-4;
+  let z = r * r;
+  let p = (((((1.9875691500e-4 * r + 1.3981999507e-3) * r + 8.3334519073e-3) * r
+    + 4.1665795894e-2) * r + 1.6666665459e-1) * r + 5.0000001201e-1) * z + r + 1.0;
+  let n = i32(k);
+  let h = n / 2;
+  return (p * pow2_i(h)) * pow2_i(n - h);
+}
+// log1p: the core directly near 0 (no 1 + a, whose rounding a compiler may also fold away).
+fn log1p_e(a: f32) -> f32 {
+  if (is_nan(a) || a < -1.0) { return nan_f32(); }
+  if (a >= -0.29289321 && a <= 0.41421356) { return log_core(a, 0); }
+  return log_e(1.0 + a);
+}
+`;
 
 function sameDims(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
@@ -66,17 +154,24 @@ export function runElementwiseGpu(call: ElementwiseGpuCall, wgsl: ElementwiseWgs
       : recordExpand(cmds, gpuStorage(t), layout(k), shape, n)
   );
   const inputs: MapInput[] = full.map((storage, k) => ({ name: wgsl.vars[k], storage }));
-  const functions = `${wgsl.functions ?? ""}
+  const helpers = `${ELEMENTWISE_MATH}${wgsl.functions ?? ""}`;
+  const functions = `${helpers}
 fn loss(${signature(wgsl.vars)}) -> f32 {
 ${wgsl.forward}
 }`;
-  const args = wgsl.vars.join(", ");
+  // int64 labels live on the GPU as i32: the kernels read them so and convert each element.
+  const types = Object.fromEntries(
+    operands.flatMap((t, k) => t.dtype === "int64" ? [[wgsl.vars[k], "i32" as const]] : []),
+  );
+  const args = wgsl.vars.map((v, k) => operands[k].dtype === "int64" ? `f32(${v})` : v)
+    .join(", ");
   let out: GpuStorage;
   let outShape: readonly number[];
   if (reduction === "none") {
     [out] = recordMap(cmds, {
       label: `${call.fn} forward`,
       inputs,
+      types,
       outputs: ["out"],
       params: wgsl.params,
       functions,
@@ -91,6 +186,7 @@ ${wgsl.forward}
       {
         label: `${call.fn} forward, summed`,
         inputs,
+        types,
         params: wgsl.params,
         functions,
         value: `  return loss(${args});`,
@@ -105,13 +201,65 @@ ${wgsl.forward}
   const node = record(call.gradFn, call.differentiable.map((k) => operands[k]), (gradOutput) => {
     const wanted = call.differentiable.filter((k) => operands[k].requiresGrad);
     const back = new GpuCommands(`${call.fn} backward`);
-    const grads = wanted.map((k) => {
-      const body = wgsl.backward[k];
-      if (body === null || body === undefined) {
+    const gradArgs = `${args}, g`;
+    const gradFunctions: string[] = [];
+    const outputs: string[] = [];
+    const body = ["  let g = go / params.grad_divisor;"];
+    // Per wanted operand: how its map outputs become its gradient.
+    const finishes: ((outs: GpuStorage[]) => GpuStorage)[] = [];
+    for (const k of wanted) {
+      const grad = wgsl.backward[k];
+      if (grad === null || grad === undefined) {
         throw new Error(`${call.fn} has no WebGPU gradient for operand ${wgsl.vars[k]}`);
       }
-      return `fn grad_${k}(${signature(wgsl.vars, ", g: f32")}) -> f32 {\n${body}\n}`;
-    });
+      const own = layout(k);
+      const broadcast = !sameDims(own, shape);
+      if (typeof grad === "string") {
+        gradFunctions.push(
+          `fn grad_${k}(${signature(wgsl.vars, ", g: f32")}) -> f32 {\n${grad}\n}`,
+        );
+        const at = outputs.push(`grad_out_${k}`) - 1;
+        body.push(`  grad_out_${k}[i] = grad_${k}(${gradArgs});`);
+        finishes.push((outs) => broadcast ? recordSumTo(back, outs[at], shape, own) : outs[at]);
+        continue;
+      }
+      const sums = grad.terms.map((_, j) => `s${j}`);
+      const v = wgsl.vars[k];
+      gradFunctions.push(
+        ...grad.terms.map((term, j) =>
+          `fn term_${k}_${j}(${signature(wgsl.vars, ", g: f32")}) -> f32 {\n${term}\n}`
+        ),
+        `fn finish_${k}(${signature([...sums, v])}) -> f32 {\n${grad.finish}\n}`,
+      );
+      const terms = grad.terms.map((_, j) => `term_${k}_${j}(${gradArgs})`);
+      if (!broadcast) {
+        // Nothing to sum: the terms finish in place.
+        const at = outputs.push(`grad_out_${k}`) - 1;
+        body.push(`  grad_out_${k}[i] = finish_${k}(${terms.join(", ")}, ${v});`);
+        finishes.push((outs) => outs[at]);
+        continue;
+      }
+      const first = outputs.length;
+      grad.terms.forEach((_, j) => {
+        outputs.push(`grad_out_${k}_${j}`);
+        body.push(`  grad_out_${k}_${j}[i] = ${terms[j]};`);
+      });
+      finishes.push((outs) => {
+        const summed = grad.terms.map((_, j) => recordSumTo(back, outs[first + j], shape, own));
+        const [result] = recordMap(back, {
+          label: `${call.fn} backward, ${v} finished`,
+          inputs: [
+            ...summed.map((storage, j) => ({ name: sums[j], storage })),
+            { name: v, storage: gpuStorage(operands[k]) },
+          ],
+          outputs: ["out"],
+          params: wgsl.params,
+          functions: `${helpers}\n${gradFunctions.join("\n")}`,
+          body: `  out[i] = finish_${k}(${[...sums, v].join(", ")});`,
+        }, shapeNumel(own));
+        return result;
+      });
+    }
     const scale = reduction === "none" ? 1 : call.divisor ?? 1;
     const outs = recordMap(back, {
       label: `${call.fn} backward`,
@@ -120,17 +268,13 @@ ${wgsl.forward}
         storage: gpuStorage(gradOutput),
         scalar: reduction !== "none",
       }],
-      outputs: wanted.map((k) => `grad_out_${k}`),
+      types,
+      outputs,
       params: { ...wgsl.params, grad_divisor: scale },
-      functions: `${wgsl.functions ?? ""}\n${grads.join("\n")}`,
-      body: [
-        "  let g = go / params.grad_divisor;",
-        ...wanted.map((k) => `  grad_out_${k}[i] = grad_${k}(${args}, g);`),
-      ].join("\n"),
+      functions: `${helpers}\n${gradFunctions.join("\n")}`,
+      body: body.join("\n"),
     }, n);
-    const result = wanted.map((k, j) =>
-      sameDims(layout(k), shape) ? outs[j] : recordSumTo(back, outs[j], shape, layout(k))
-    );
+    const result = finishes.map((finish) => finish(outs));
     back.submit();
     return call.differentiable.map((k) => {
       const j = wanted.indexOf(k);
