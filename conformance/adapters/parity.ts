@@ -63,7 +63,6 @@ const WEBGPU_PENDING = new Set([
   "multilabel_margin_loss",
   "multilabel_soft_margin_loss",
   "cosine_embedding_loss",
-  "ctc_loss",
   "binary_cross_entropy",
   "binary_cross_entropy_with_logits",
   "kl_div",
