@@ -135,6 +135,11 @@ fn exp_g(x: f32) -> f32 {
   u = u * r + 0.5;
   let e = 1.0 + (r + (r * r) * u);
   let ki = i32(k);
+  if (ki <= -126) {
+    // A subnormal (or the smallest normals): its bits are the integer e 2^(k + 149), made
+    // by hand as adapters may flush subnormal results to zero.
+    return bitcast<f32>(u32(round(ldexp(e, ki + 149))));
+  }
   return ldexp(ldexp(e, ki / 2), ki - ki / 2);
 }
 // log(x) = k ln2 + log(m), m in [sqrt(1/2), sqrt(2)), f = m - 1, s = f / (2 + f).
@@ -411,7 +416,6 @@ function checkBinding(fn: string, elements: number, what: string): void {
 export function ctcLossWebgpu(call: CtcGpuCall): Tensor {
   const fn = "ctcLoss";
   const { logProbs, reduction, zeroInfinity, batched } = call;
-  const [steps] = logProbs.shape;
   const batch = batched ? logProbs.shape[1] : 1;
   const classes = logProbs.shape[logProbs.shape.length - 1];
   const { meta, cells } = layout(call, batch);
