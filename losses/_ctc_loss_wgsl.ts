@@ -19,7 +19,14 @@ import type { Reduction } from "./_reduction.ts";
 import { gpuStorage, hostElements, Tensor } from "./tensor.ts";
 import { allocGpu, type GpuStorage } from "./_webgpu/buffers.ts";
 import { recordSumOf, scratchU32, windowElements } from "./_webgpu/kernels.ts";
-import { GpuCommands, packParams, PRELUDE, type Shader, WORKGROUP } from "./_webgpu/pipelines.ts";
+import {
+  type Binding,
+  GpuCommands,
+  packParams,
+  PRELUDE,
+  type Shader,
+  WORKGROUP,
+} from "./_webgpu/pipelines.ts";
 
 /** What `ctcLoss` has checked, for {@linkcode ctcLossWebgpu}. */
 export interface CtcGpuCall {
@@ -409,6 +416,11 @@ function checkBinding(fn: string, elements: number, what: string): void {
   }
 }
 
+/** The first `n` 4-byte elements of a buffer (pooled buffers can be larger than a binding). */
+function elements(buffer: GPUBuffer, n: number): Binding {
+  return { buffer, offset: 0, size: Math.max(n, 1) * 4 };
+}
+
 /**
  * `ctcLoss` on WebGPU, after `ctcLoss` has validated everything: the forward is one submit
  * (alpha, then the reduction), the backward another (beta, then the gradient).
@@ -441,7 +453,13 @@ export function ctcLossWebgpu(call: CtcGpuCall): Tensor {
   if (batch > 0) {
     cmds.dispatch(
       ALPHA,
-      [lp.buffer, metaBuffer, alpha, nll.buffer, value.buffer],
+      [
+        elements(lp.buffer, logProbs.numel),
+        elements(metaBuffer, meta.length),
+        elements(alpha, cells),
+        elements(nll.buffer, batch),
+        elements(value.buffer, batch),
+      ],
       params(reduction === "mean" ? 1 : 0),
       batch,
     );
@@ -460,17 +478,21 @@ export function ctcLossWebgpu(call: CtcGpuCall): Tensor {
       const metaBack = scratchU32(back, saved.meta.length > 0 ? saved.meta : new Int32Array(1));
       const beta = back.scratch(Math.max(cells, 1) * 4);
       const mode = reduction === "none" ? 0 : reduction === "sum" ? 1 : 2;
-      back.dispatch(BETA, [lp.buffer, metaBack, beta], params(mode), batch);
+      const [lpBinding, metaBinding] = [
+        elements(lp.buffer, logProbs.numel),
+        elements(metaBack, saved.meta.length),
+      ];
+      back.dispatch(BETA, [lpBinding, metaBinding, elements(beta, cells)], params(mode), batch);
       back.dispatch(
         GRAD,
         [
-          { buffer: lp.buffer, offset: 0, size: logProbs.numel * 4 },
-          metaBack,
-          saved.alpha.buffer,
-          beta,
-          nll.buffer,
-          gpuStorage(gradOutput).buffer,
-          grad.buffer,
+          lpBinding,
+          metaBinding,
+          elements(saved.alpha.buffer, cells),
+          elements(beta, cells),
+          elements(nll.buffer, batch),
+          elements(gpuStorage(gradOutput).buffer, gradOutput.numel),
+          elements(grad.buffer, logProbs.numel),
         ],
         params(mode),
         Math.ceil(logProbs.numel / WORKGROUP),
