@@ -1,5 +1,5 @@
 import { record } from "./_autograd.ts";
-import { checkFloat, checkInteger, checkTensor, fail } from "./_checks.ts";
+import { checkFloat, checkInteger, checkSameDevice, checkTensor, fail } from "./_checks.ts";
 import {
   type FloatArray,
   floatStorage,
@@ -10,6 +10,7 @@ import {
   rounder,
 } from "./_reduction.ts";
 import { cpuStorage, formatShape, Tensor } from "./tensor.ts";
+import { ctcLossWebgpu, hostValues } from "./_ctc_loss_wgsl.ts";
 
 /** Options for {@linkcode ctcLoss} and {@linkcode CTCLoss}. */
 export interface CTCLossOptions {
@@ -260,6 +261,7 @@ export function ctcLoss(
     fail(fn, `blank must be in [0, ${classes}): current value is ${blank}`, RangeError);
   }
   checkTensor(fn, "targets", targets);
+  checkSameDevice(fn, { logProbs, targets });
   const ils = readLengths(fn, "inputLengths", inputLengths, batch);
   const tls = readLengths(fn, "targetLengths", targetLengths, batch);
   if (Array.isArray(inputLengths) !== Array.isArray(targetLengths)) {
@@ -277,6 +279,18 @@ export function ctcLoss(
     if (n < 0) fail(fn, `targetLengths must be 0 or more: targetLengths[${b}] is ${n}`, RangeError);
   });
   const labels = readTargets(fn, targets, tls, batch, classes);
+  if (logProbs.device === "webgpu") {
+    return ctcLossWebgpu({
+      logProbs,
+      batched,
+      blank,
+      inputLengths: ils,
+      targetLengths: tls,
+      labels,
+      reduction,
+      zeroInfinity,
+    });
+  }
   const dtype = logProbs.dtype;
   const problem: CtcProblem = {
     lp: cpuStorage(logProbs) as FloatArray,
@@ -350,7 +364,7 @@ function readLengths(fn: string, name: string, value: unknown, batch: number): n
     if (value.dtype !== "int64") {
       fail(fn, `${name} must be an int64 tensor: ${name} dtype is "${value.dtype}"`);
     }
-    values = Array.from(cpuStorage(value) as BigInt64Array, (v) => Number(v));
+    values = Array.from(hostValues(fn, name, value), (v) => Number(v));
   } else {
     fail(
       fn,
@@ -417,7 +431,7 @@ function readTargets(
       );
     }
   }
-  const src = cpuStorage(targets);
+  const src = hostValues(fn, "targets", targets);
   const isFloat = targets.dtype === "float32" || targets.dtype === "float64";
   return offsets.map((offset, b) => {
     const out = new Int32Array(tls[b]);

@@ -57,7 +57,6 @@ const WEBGPU_PENDING = new Set([
   "multilabel_margin_loss",
   "multilabel_soft_margin_loss",
   "cosine_embedding_loss",
-  "ctc_loss",
 ]);
 
 let adapterCheck: Promise<string | null> | null = null;
