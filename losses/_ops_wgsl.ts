@@ -1,0 +1,450 @@
+/**
+ * The tensor ops of `ops.ts` on WebGPU: the same formulas as the CPU's, in WGSL, run by the
+ * generic map kernels (`recordMap`), the tree sum (`recordSum`), broadcasting
+ * (`recordExpand`) and its adjoint (`recordSumTo`). A number operand (`add(t, 1.5)`) stays a
+ * number: it travels in the uniform, rounded to float32 as PyTorch rounds a Python scalar.
+ * Every op is one submit forward and one backward.
+ *
+ * @module
+ */
+
+import { record } from "./_autograd.ts";
+import { broadcastShapes } from "./_broadcast.ts";
+import { checkSameDevice } from "./_checks.ts";
+import { allocGpu, type GpuStorage } from "./_webgpu/buffers.ts";
+import {
+  type MapInput,
+  recordExpand,
+  recordMap,
+  recordSum,
+  recordSumTo,
+  scratchU32,
+  windowElements,
+} from "./_webgpu/kernels.ts";
+import { GpuCommands, packParams, PRELUDE, type Shader, WORKGROUP } from "./_webgpu/pipelines.ts";
+import { gpuStorage, shapeNumel, Tensor } from "./tensor.ts";
+
+/**
+ * WGSL helpers of the ops: PyTorch's `sgn`, division and square root with IEEE's zeros,
+ * infinities and nan written out (WGSL leaves them to the implementation), C's `pow` and
+ * PyTorch's `pow` (exponents 0.5, -0.5, 2, 3, -1, -2 computed as sqrt, products and
+ * reciprocals, as `torchPow` in `_op_helpers.ts`), and a compensated (Neumaier) sum step.
+ */
+export const OPS_WGSL = /* wgsl */ `
+fn sgn_f32(x: f32) -> f32 {
+  if (is_nan(x)) { return 0.0; }
+  if (x > 0.0) { return 1.0; }
+  if (x < 0.0) { return -1.0; }
+  return 0.0;
+}
+fn div_f32(a: f32, b: f32) -> f32 {
+  if (is_nan(a) || is_nan(b)) { return nan_f32(); }
+  if (b == 0.0) {
+    if (a == 0.0) { return nan_f32(); }
+    return bitcast<f32>(((bitcast<u32>(a) ^ bitcast<u32>(b)) & 0x80000000u) | 0x7f800000u);
+  }
+  if (is_inf(b)) {
+    if (is_inf(a)) { return nan_f32(); }
+    return bitcast<f32>((bitcast<u32>(a) ^ bitcast<u32>(b)) & 0x80000000u);
+  }
+  return a / b;
+}
+fn sqrt_f32(x: f32) -> f32 {
+  if (is_nan(x) || x < 0.0) { return nan_f32(); }
+  if (x == 0.0 || is_inf(x)) { return x; }
+  return sqrt(x);
+}
+fn c_pow(x: f32, e: f32) -> f32 {
+  if (x == 1.0 || e == 0.0) { return 1.0; }
+  if (is_nan(x) || is_nan(e)) { return nan_f32(); }
+  if (e == 1.0) { return x; }
+  let ax = abs(x);
+  if (ax == 1.0 && is_inf(e)) { return 1.0; }
+  let integer = is_finite(e) && floor(e) == e;
+  let odd = integer && abs(e) < 16777216.0 && (i32(abs(e)) & 1) == 1;
+  let negative = (bitcast<u32>(x) & 0x80000000u) != 0u;
+  if (negative && is_finite(x) && x != 0.0 && !integer && is_finite(e)) { return nan_f32(); }
+  var m: f32;
+  if (ax == 0.0) {
+    m = select(inf_f32(), 0.0, e > 0.0);
+  } else if (is_inf(ax)) {
+    m = select(0.0, inf_f32(), e > 0.0);
+  } else if (is_inf(e)) {
+    m = select(0.0, inf_f32(), (ax > 1.0) == (e > 0.0));
+  } else {
+    m = exp2(e * log2(ax));
+  }
+  if (negative && odd) { return -m; }
+  return m;
+}
+fn torch_pow(x: f32, e: f32) -> f32 {
+  if (e == 0.5) { return sqrt_f32(x); }
+  if (e == -0.5) { return div_f32(1.0, sqrt_f32(x)); }
+  if (e == 2.0) { return x * x; }
+  if (e == 3.0) { return (x * x) * x; }
+  if (e == -1.0) { return div_f32(1.0, x); }
+  if (e == -2.0) { return div_f32(1.0, x * x); }
+  return c_pow(x, e);
+}
+// Adds v to the compensated sum (s, c): s + c is the sum, c the rounding errors so far.
+fn neumaier(sc: vec2f, v: f32) -> vec2f {
+  let s = sc.x;
+  let t = s + v;
+  var c = sc.y;
+  if (abs(s) >= abs(v)) { c += (s - t) + v; } else { c += (v - t) + s; }
+  return vec2f(t, c);
+}
+fn neumaier_total(sc: vec2f) -> f32 {
+  if (!is_finite(sc.x)) { return sc.x; }
+  return sc.x + sc.y;
+}
+`;
+
+// ---------------------------------------------------------------------------
+// Binary ops
+
+/** One binary op in WGSL: expressions of `x`, `y` (and `g`, gradOutput's element). */
+interface BinaryWgsl {
+  readonly gradFn: string;
+  readonly forward: string;
+  readonly gradInput: string;
+  readonly gradOther: string;
+}
+
+/** The binary ops, by name; `rsub` and `rdiv` are `number - tensor` and `number / tensor`. */
+const BINARY: Readonly<Record<string, BinaryWgsl>> = {
+  add: { gradFn: "AddBackward0", forward: "x + y", gradInput: "g", gradOther: "g" },
+  sub: { gradFn: "SubBackward0", forward: "x - y", gradInput: "g", gradOther: "-g" },
+  rsub: { gradFn: "RsubBackward1", forward: "x - y", gradInput: "g", gradOther: "-g" },
+  mul: { gradFn: "MulBackward0", forward: "x * y", gradInput: "g * y", gradOther: "g * x" },
+  // torch: grad_self = grad / other; grad_other = -grad * self / (other * other)
+  div: {
+    gradFn: "DivBackward0",
+    forward: "div_f32(x, y)",
+    gradInput: "div_f32(g, y)",
+    gradOther: "div_f32(-g * x, y * y)",
+  },
+  // Python's `number / tensor` is `tensor.reciprocal() * number`: out = (1 / y) * x, and the
+  // gradient runs back through both: grad_y = -(grad * x) * (1 / y)^2.
+  rdiv: {
+    gradFn: "MulBackward0",
+    forward: "div_f32(1.0, y) * x",
+    gradInput: "g * div_f32(1.0, y)",
+    gradOther: "-(g * x) * (div_f32(1.0, y) * div_f32(1.0, y))",
+  },
+  // torch: grad_self = where(self == other, grad / 2, grad).masked_fill_(self > other, 0)
+  minimum: {
+    gradFn: "MinimumBackward0",
+    forward: "select(select(x, y, y < x), nan_f32(), is_nan(x) || is_nan(y))",
+    gradInput: "select(select(select(g, 0.0, x > y), g / 2.0, x == y), g, is_nan(x) || is_nan(y))",
+    gradOther: "select(select(select(g, 0.0, x < y), g / 2.0, x == y), g, is_nan(x) || is_nan(y))",
+  },
+  maximum: {
+    gradFn: "MaximumBackward0",
+    forward: "select(select(x, y, y > x), nan_f32(), is_nan(x) || is_nan(y))",
+    gradInput: "select(select(select(g, 0.0, x < y), g / 2.0, x == y), g, is_nan(x) || is_nan(y))",
+    gradOther: "select(select(select(g, 0.0, x > y), g / 2.0, x == y), g, is_nan(x) || is_nan(y))",
+  },
+};
+
+/** The binary ops {@linkcode binaryWebgpu} runs. */
+export type BinaryOp = "add" | "sub" | "mul" | "div" | "minimum" | "maximum";
+
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Whether either operand is a webgpu tensor. */
+export function onWebgpu(a: Tensor, b: Tensor): boolean {
+  return a.device === "webgpu" || b.device === "webgpu";
+}
+
+/** A tensor operand as a map input of `shape`: as is, one element for all, or expanded. */
+function mapInput(
+  cmds: GpuCommands,
+  name: string,
+  t: Tensor,
+  shape: readonly number[],
+  n: number,
+): MapInput {
+  if (sameDims(t.shape, shape)) return { name, storage: gpuStorage(t) };
+  if (t.numel === 1) return { name, storage: gpuStorage(t), scalar: true };
+  return { name, storage: recordExpand(cmds, gpuStorage(t), t.shape, shape, n) };
+}
+
+/**
+ * `op(input, other)` on WebGPU for operands already checked (dtype, shapes); a number operand
+ * goes in the uniform.
+ */
+export function binaryWebgpu(op: BinaryOp, input: Tensor | number, other: Tensor | number): Tensor {
+  const numberInput = typeof input === "number";
+  const def =
+    BINARY[op === "sub" && numberInput ? "rsub" : op === "div" && numberInput ? "rdiv" : op];
+  const named: Record<string, Tensor> = {};
+  if (typeof input !== "number") named.input = input;
+  if (typeof other !== "number") named.other = other;
+  checkSameDevice(op, named);
+  const tensors = Object.values(named);
+  const shape = broadcastShapes(op, Object.fromEntries(tensors.map((t, k) => [k, t.shape])));
+  const n = shapeNumel(shape);
+  const operands: [string, Tensor | number][] = [["x", input], ["y", other]];
+  const params: Record<string, number> = {};
+  const lets: string[] = [];
+  const cmds = new GpuCommands(`${op} forward`);
+  const inputs: MapInput[] = [];
+  for (const [name, v] of operands) {
+    if (typeof v === "number") {
+      params[`${name}_value`] = v;
+      lets.push(`  let ${name} = params.${name}_value;`);
+    } else {
+      inputs.push(mapInput(cmds, name, v, shape, n));
+    }
+  }
+  const [out] = recordMap(cmds, {
+    label: `${op} forward`,
+    inputs,
+    outputs: ["out"],
+    params,
+    functions: OPS_WGSL,
+    body: `${lets.join("\n")}\n  out[i] = ${def.forward};`,
+  }, n);
+  cmds.submit();
+  const node = record(def.gradFn, tensors, (gradOutput) => {
+    const back = new GpuCommands(`${op} backward`);
+    const wanted = operands.filter(([, v]) => typeof v !== "number" && v.requiresGrad);
+    const outs = recordMap(back, {
+      label: `${op} backward`,
+      inputs: [...inputs, { name: "g", storage: gpuStorage(gradOutput) }],
+      outputs: wanted.map(([name]) => `grad_${name}`),
+      params,
+      functions: OPS_WGSL,
+      body: [
+        ...lets,
+        ...wanted.map(([name]) =>
+          `  grad_${name}[i] = ${name === "x" ? def.gradInput : def.gradOther};`
+        ),
+      ].join("\n"),
+    }, n);
+    const grads = new Map<Tensor, Tensor>();
+    wanted.forEach(([, v], k) => {
+      const t = v as Tensor;
+      const g = sameDims(t.shape, shape) ? outs[k] : recordSumTo(back, outs[k], shape, t.shape);
+      grads.set(t, new Tensor(g, t.shape, t.dtype));
+    });
+    back.submit();
+    return tensors.map((t) => grads.get(t) ?? null);
+  });
+  return new Tensor(out, shape, tensors[0].dtype, node);
+}
+
+// ---------------------------------------------------------------------------
+// Unary ops
+
+/** One unary op: WGSL expressions of `x` (forward) and of `x`, `o` (the output) and `g`. */
+interface UnaryWgsl {
+  readonly gradFn: string;
+  readonly forward: string;
+  readonly gradInput: string;
+}
+
+const UNARY: Readonly<Record<string, UnaryWgsl>> = {
+  neg: { gradFn: "NegBackward0", forward: "-x", gradInput: "-g" },
+  abs: { gradFn: "AbsBackward0", forward: "abs(x)", gradInput: "sgn_f32(x) * g" },
+  sqrt: { gradFn: "SqrtBackward0", forward: "sqrt_f32(x)", gradInput: "div_f32(g, 2.0 * o)" },
+  // grad * exponent * x^(exponent - 1), and 0 everywhere for exponent 0
+  pow: {
+    gradFn: "PowBackward0",
+    forward: "torch_pow(x, params.e)",
+    gradInput: "select(g * (params.e * torch_pow(x, params.em1)), 0.0, params.e == 0.0)",
+  },
+  clampMin: {
+    gradFn: "ClampMinBackward0",
+    forward:
+      "select(select(x, params.lo, x < params.lo), nan_f32(), is_nan(x) || is_nan(params.lo))",
+    gradInput: "select(0.0, g, !is_nan(x) && !is_nan(params.lo) && x >= params.lo)",
+  },
+  clamp: {
+    gradFn: "ClampBackward1",
+    forward: "clamp_f32(x, params.lo, params.hi)",
+    gradInput:
+      "select(0.0, g, !is_nan(x) && !is_nan(params.lo) && !is_nan(params.hi) && x >= params.lo && x <= params.hi)",
+  },
+};
+
+const CLAMP_WGSL = /* wgsl */ `
+fn clamp_f32(x: f32, lo: f32, hi: f32) -> f32 {
+  if (is_nan(x) || is_nan(lo) || is_nan(hi)) { return nan_f32(); }
+  let y = select(x, lo, x < lo);
+  return select(y, hi, y > hi);
+}
+`;
+
+/**
+ * The unary op `fn` (`neg`, `abs`, `sqrt`, `pow` with `{ e }`, `clampMin` with `{ lo }`,
+ * `clamp` with `{ lo, hi }`) on WebGPU, for an input already checked.
+ */
+export function unaryWebgpu(
+  fn: string,
+  input: Tensor,
+  values: Readonly<Record<string, number>> = {},
+): Tensor {
+  const def = UNARY[fn];
+  if (def === undefined) throw new Error(`${fn} has no WebGPU kernel`);
+  const params: Record<string, number> = { ...values };
+  if (fn === "pow") params.em1 = values.e - 1;
+  const n = input.numel;
+  const functions = OPS_WGSL + CLAMP_WGSL;
+  const x: MapInput = { name: "x", storage: gpuStorage(input) };
+  const cmds = new GpuCommands(`${fn} forward`);
+  const [out] = recordMap(cmds, {
+    label: `${fn} forward`,
+    inputs: [x],
+    outputs: ["out"],
+    params,
+    functions,
+    body: `  out[i] = ${def.forward};`,
+  }, n);
+  cmds.submit();
+  const node = record(def.gradFn, [input], (gradOutput) => {
+    const back = new GpuCommands(`${fn} backward`);
+    const [grad] = recordMap(back, {
+      label: `${fn} backward`,
+      inputs: [x, { name: "o", storage: out }, { name: "g", storage: gpuStorage(gradOutput) }],
+      outputs: ["grad"],
+      params,
+      functions,
+      body: `  grad[i] = ${def.gradInput};`,
+    }, n);
+    back.submit();
+    return [new Tensor(grad, input.shape, input.dtype)];
+  });
+  return new Tensor(out, input.shape, input.dtype, node);
+}
+
+// ---------------------------------------------------------------------------
+// Reductions
+
+/** Throws when `n` elements need a binding larger than the adapter allows. */
+function checkFits(fn: string, n: number): void {
+  if (n > windowElements()) {
+    throw new RangeError(
+      `Cannot run ${fn} on webgpu as its ${n} elements need a binding larger than this adapter allows (${windowElements()} elements)`,
+    );
+  }
+}
+
+const REDUCE: Shader = {
+  label: "sum over dimensions",
+  inputs: 2,
+  outputs: 1,
+  uniform: true,
+  code: `${PRELUDE}
+${OPS_WGSL}
+struct Params { n: u32, reduced: u32, finish: u32, divisor: f32 }
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> dims: array<u32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(1) @binding(0) var<uniform> params: Params;
+// dims: [nd, shape..., 1 where the output keeps the dimension else 0 ...]. Each output sums
+// its elements in order with Neumaier's compensation (close to a float64 sum rounded once).
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let j = gid.x + gid.y * nwg.x * ${WORKGROUP}u;
+  if (j >= params.n) { return; }
+  let nd = dims[0];
+  var sc = vec2f(0.0, 0.0);
+  for (var r = 0u; r < params.reduced; r++) {
+    var jr = j;
+    var rr = r;
+    var full = 0u;
+    var stride = 1u;
+    for (var d = i32(nd) - 1; d >= 0; d--) {
+      let size = dims[1u + u32(d)];
+      var k = 0u;
+      if (dims[1u + nd + u32(d)] == 1u) { k = jr % size; jr = jr / size; }
+      else { k = rr % size; rr = rr / size; }
+      full += k * stride;
+      stride *= size;
+    }
+    sc = neumaier(sc, x[full]);
+  }
+  var v = neumaier_total(sc);
+  if (params.finish == 1u) { v = v / params.divisor; }
+  if (params.finish == 2u) { v = nan_f32(); }
+  out[j] = v;
+}
+`,
+};
+
+/**
+ * `sum` or `mean` of `input` over the dimensions flagged in `reduced`, on WebGPU: a tree sum
+ * for all of them, else one compensated sum per output element. The gradient broadcasts
+ * gradOutput back (over the count, for a mean). `allDims`: no `dim` was given
+ * (`SumBackward0`/`MeanBackward0`, else `...Backward1`).
+ */
+export function reduceWebgpu(
+  fn: "sum" | "mean",
+  input: Tensor,
+  reduced: readonly boolean[],
+  outShape: readonly number[],
+  allDims: boolean,
+): Tensor {
+  const gradFn = `${fn === "sum" ? "Sum" : "Mean"}Backward${allDims ? 0 : 1}`;
+  const n = input.numel;
+  const keptShape = input.shape.map((d, k) => reduced[k] ? 1 : d);
+  const nOut = shapeNumel(keptShape);
+  const count = nOut === 0 ? 0 : n / nOut;
+  const cmds = new GpuCommands(`${fn} forward`);
+  let out: GpuStorage;
+  if (nOut === 1) {
+    out = allocGpu(1);
+    recordSum(
+      cmds,
+      {
+        label: `${fn} forward`,
+        inputs: [{ name: "x", storage: gpuStorage(input) }],
+        value: "  return x;",
+      },
+      n,
+      out,
+      fn === "mean" ? count : null,
+    );
+  } else {
+    checkFits(fn, n);
+    out = allocGpu(nOut);
+    const nd = input.shape.length;
+    const dims = new Uint32Array(1 + 2 * nd);
+    dims[0] = nd;
+    input.shape.forEach((d, k) => {
+      dims[1 + k] = d;
+      dims[1 + nd + k] = reduced[k] ? 0 : 1;
+    });
+    const finish = fn === "sum" ? 0 : count === 0 ? 2 : 1;
+    if (nOut > 0) {
+      cmds.dispatch(
+        REDUCE,
+        [gpuStorage(input).buffer, scratchU32(cmds, dims), out.buffer],
+        packParams([["u", nOut], ["u", count], ["u", finish], ["f", count === 0 ? 1 : count]]),
+        Math.ceil(nOut / WORKGROUP),
+      );
+    }
+  }
+  cmds.submit();
+  const node = record(gradFn, [input], (gradOutput) => {
+    const back = new GpuCommands(`${fn} backward`);
+    let grad = recordExpand(back, gpuStorage(gradOutput), keptShape, input.shape, n);
+    if (fn === "mean") {
+      [grad] = recordMap(back, {
+        label: "mean backward",
+        inputs: [{ name: "g", storage: grad }],
+        outputs: ["grad"],
+        params: { count },
+        functions: OPS_WGSL,
+        body: "  grad[i] = div_f32(g, params.count);",
+      }, n);
+    }
+    back.submit();
+    return [new Tensor(grad, input.shape, input.dtype)];
+  });
+  return new Tensor(out, outShape, input.dtype, node);
+}
