@@ -3,7 +3,8 @@
  * generic map kernels (`recordMap`), the tree sum (`recordSum`), broadcasting
  * (`recordExpand`) and its adjoint (`recordSumTo`). A number operand (`add(t, 1.5)`) stays a
  * number: it travels in the uniform, rounded to float32 as PyTorch rounds a Python scalar.
- * Every op is one submit forward and one backward.
+ * Every op is one submit forward and one backward; inside {@linkcode recordAsOne} the forwards
+ * of all the ops a loss is built from share one submit.
  *
  * @module
  */
@@ -29,6 +30,8 @@ import { gpuStorage, shapeNumel, Tensor } from "./tensor.ts";
  * infinities and nan written out (WGSL leaves them to the implementation), C's `pow` and
  * PyTorch's `pow` (exponents 0.5, -0.5, 2, 3, -1, -2 computed as sqrt, products and
  * reciprocals, as `torchPow` in `_op_helpers.ts`), and a compensated (Neumaier) sum step.
+ * `c_pow` takes exponent 0.5 as a square root and small integer exponents by squaring (closer
+ * to C's correctly rounded results than `exp2(e * log2(x))`).
  */
 export const OPS_WGSL = /* wgsl */ `
 fn sgn_f32(x: f32) -> f32 {
@@ -71,11 +74,36 @@ fn c_pow(x: f32, e: f32) -> f32 {
     m = select(0.0, inf_f32(), e > 0.0);
   } else if (is_inf(e)) {
     m = select(0.0, inf_f32(), (ax > 1.0) == (e > 0.0));
+  } else if (e == 0.5) {
+    m = sqrt(ax);
+  } else if (integer && abs(e) <= 32.0) {
+    // Small integer powers by squaring: a few roundings instead of exp2(e * log2(x)), whose
+    // error grows with |e * log2(x)|.
+    let q = int_pow(ax, u32(abs(e)));
+    if (e > 0.0) {
+      m = q;
+    } else if (is_finite(q) && q >= 1.17549435e-38) {
+      m = 1.0 / q;
+    } else {
+      m = exp2(e * log2(ax));
+    }
   } else {
     m = exp2(e * log2(ax));
   }
   if (negative && odd) { return -m; }
   return m;
+}
+fn int_pow(x: f32, k: u32) -> f32 {
+  var result = 1.0;
+  var base = x;
+  var n = k;
+  loop {
+    if ((n & 1u) == 1u) { result = result * base; }
+    n = n >> 1u;
+    if (n == 0u) { break; }
+    base = base * base;
+  }
+  return result;
 }
 fn torch_pow(x: f32, e: f32) -> f32 {
   if (e == 0.5) { return sqrt_f32(x); }
@@ -99,6 +127,39 @@ fn neumaier_total(sc: vec2f) -> f32 {
   return sc.x + sc.y;
 }
 `;
+
+// ---------------------------------------------------------------------------
+// One submit for a composite
+
+let shared: GpuCommands | null = null;
+
+/** The commands an op's forward records into: the shared ones of a composite, else its own. */
+export function forwardCommands(what: string): GpuCommands {
+  return shared ?? new GpuCommands(what);
+}
+
+/** Submits an op's forward commands, unless they belong to a composite (submitted at its end). */
+export function submitForward(cmds: GpuCommands): void {
+  if (cmds !== shared) cmds.submit();
+}
+
+/**
+ * Runs `body`, a forward built from ops (a triplet loss, a distance), so that every op it
+ * calls on webgpu records into one command encoder, submitted once at the end. Nothing reads
+ * back inside, and the body is synchronous, so no buffer it allocates is recycled before the
+ * submit. On the CPU, or nested inside another, it just runs `body`.
+ */
+export function recordAsOne<T>(what: string, tensors: readonly Tensor[], body: () => T): T {
+  if (shared !== null || !tensors.some((t) => t.device === "webgpu")) return body();
+  const cmds = new GpuCommands(what);
+  shared = cmds;
+  try {
+    return body();
+  } finally {
+    shared = null;
+    cmds.submit();
+  }
+}
 
 // ---------------------------------------------------------------------------
 // Binary ops
@@ -190,7 +251,7 @@ export function binaryWebgpu(op: BinaryOp, input: Tensor | number, other: Tensor
   const operands: [string, Tensor | number][] = [["x", input], ["y", other]];
   const params: Record<string, number> = {};
   const lets: string[] = [];
-  const cmds = new GpuCommands(`${op} forward`);
+  const cmds = forwardCommands(`${op} forward`);
   const inputs: MapInput[] = [];
   for (const [name, v] of operands) {
     if (typeof v === "number") {
@@ -208,7 +269,7 @@ export function binaryWebgpu(op: BinaryOp, input: Tensor | number, other: Tensor
     functions: OPS_WGSL,
     body: `${lets.join("\n")}\n  out[i] = ${def.forward};`,
   }, n);
-  cmds.submit();
+  submitForward(cmds);
   const node = record(def.gradFn, tensors, (gradOutput) => {
     const back = new GpuCommands(`${op} backward`);
     const wanted = operands.filter(([, v]) => typeof v !== "number" && v.requiresGrad);
@@ -295,7 +356,7 @@ export function unaryWebgpu(
   const n = input.numel;
   const functions = OPS_WGSL + CLAMP_WGSL;
   const x: MapInput = { name: "x", storage: gpuStorage(input) };
-  const cmds = new GpuCommands(`${fn} forward`);
+  const cmds = forwardCommands(`${fn} forward`);
   const [out] = recordMap(cmds, {
     label: `${fn} forward`,
     inputs: [x],
@@ -304,7 +365,7 @@ export function unaryWebgpu(
     functions,
     body: `  out[i] = ${def.forward};`,
   }, n);
-  cmds.submit();
+  submitForward(cmds);
   const node = record(def.gradFn, [input], (gradOutput) => {
     const back = new GpuCommands(`${fn} backward`);
     const [grad] = recordMap(back, {
@@ -394,7 +455,7 @@ export function reduceWebgpu(
   const keptShape = input.shape.map((d, k) => reduced[k] ? 1 : d);
   const nOut = shapeNumel(keptShape);
   const count = nOut === 0 ? 0 : n / nOut;
-  const cmds = new GpuCommands(`${fn} forward`);
+  const cmds = forwardCommands(`${fn} forward`);
   let out: GpuStorage;
   if (nOut === 1) {
     out = allocGpu(1);
@@ -429,7 +490,7 @@ export function reduceWebgpu(
       );
     }
   }
-  cmds.submit();
+  submitForward(cmds);
   const node = record(gradFn, [input], (gradOutput) => {
     const back = new GpuCommands(`${fn} backward`);
     let grad = recordExpand(back, gpuStorage(gradOutput), keptShape, input.shape, n);

@@ -9,7 +9,7 @@
 
 import { record } from "./_autograd.ts";
 import { broadcastShapes } from "./_broadcast.ts";
-import { OPS_WGSL } from "./_ops_wgsl.ts";
+import { forwardCommands, OPS_WGSL, submitForward } from "./_ops_wgsl.ts";
 import { allocGpu } from "./_webgpu/buffers.ts";
 import { type MapInput, recordExpand, recordMap, windowElements } from "./_webgpu/kernels.ts";
 import { GpuCommands, packParams, PRELUDE, type Shader, WORKGROUP } from "./_webgpu/pipelines.ts";
@@ -190,7 +190,7 @@ export function vectorNormWebgpu(input: Tensor, p: number, keepdim: boolean): Te
   checkFits(n);
   const x = gpuStorage(input);
   const out = allocGpu(lanes);
-  const cmds = new GpuCommands("pairwiseDistance forward");
+  const cmds = forwardCommands("pairwiseDistance forward");
   if (lanes > 0) {
     cmds.dispatch(
       NORM_FORWARD,
@@ -199,7 +199,7 @@ export function vectorNormWebgpu(input: Tensor, p: number, keepdim: boolean): Te
       Math.ceil(lanes / WORKGROUP),
     );
   }
-  cmds.submit();
+  submitForward(cmds);
   const node = record("NormBackward1", [input], (gradOutput) => {
     if (p === 0) return [null];
     const grad = allocGpu(n);
@@ -236,7 +236,7 @@ export function vectorNormWebgpu(input: Tensor, p: number, keepdim: boolean): Te
 export function intDifferenceWebgpu(x1: Tensor, x2: Tensor): Tensor {
   const shape = broadcastShapes("pairwiseDistance", { x1: x1.shape, x2: x2.shape });
   const n = shapeNumel(shape);
-  const cmds = new GpuCommands("pairwiseDistance forward");
+  const cmds = forwardCommands("pairwiseDistance forward");
   const input = (name: string, t: Tensor): MapInput => ({
     name,
     storage: t.shape.length === shape.length && t.shape.every((d, k) => d === shape[k])
@@ -255,6 +255,6 @@ export function intDifferenceWebgpu(x1: Tensor, x2: Tensor): Tensor {
   }
   out[i] = v;`,
   }, n);
-  cmds.submit();
+  submitForward(cmds);
   return new Tensor(out, shape, "float32");
 }

@@ -12,6 +12,7 @@ import { type FloatArray, floatStorage, type Rounder, rounder } from "./_reducti
 import { cPow, orDefault, sgn, torchPow } from "./_op_helpers.ts";
 import { add, sub } from "./ops.ts";
 import { intDifferenceWebgpu, vectorNormWebgpu } from "./_pairwise_distance_wgsl.ts";
+import { recordAsOne } from "./_ops_wgsl.ts";
 import { cpuStorage, Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode pairwiseDistance}. */
@@ -72,7 +73,7 @@ export function pairwiseDistance(
   const keepdim = checkBoolean(fn, "keepdim", options.keepdim, false);
   checkDistanceInputs(fn, { x1, x2 });
   broadcastShape(fn, { x1, x2 });
-  return distance(x1, x2, p, eps, keepdim);
+  return recordAsOne(`${fn} forward`, [x1, x2], () => distance(x1, x2, p, eps, keepdim));
 }
 
 /**
