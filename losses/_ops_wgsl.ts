@@ -1,7 +1,8 @@
 /**
  * The tensor ops of `ops.ts` on WebGPU: the same formulas as the CPU's, in WGSL, run by the
  * generic map kernels (`recordMap`), the tree sum (`recordSum`), broadcasting
- * (`recordExpand`) and its adjoint (`recordSumTo`). A number operand (`add(t, 1.5)`) stays a
+ * (`recordExpand`) and its adjoint, a sum over the broadcast dimensions (compensated, as
+ * the CPU's float64 sums, or the tree sum for one output). A number operand (`add(t, 1.5)`) stays a
  * number: it travels in the uniform, rounded to float32 as PyTorch rounds a Python scalar.
  * Every op is one submit forward and one backward; inside {@linkcode recordAsOne} the forwards
  * of all the ops a loss is built from share one submit.
@@ -18,7 +19,6 @@ import {
   recordExpand,
   recordMap,
   recordSum,
-  recordSumTo,
   scratchU32,
   windowElements,
 } from "./_webgpu/kernels.ts";
@@ -289,7 +289,9 @@ export function binaryWebgpu(op: BinaryOp, input: Tensor | number, other: Tensor
     const grads = new Map<Tensor, Tensor>();
     wanted.forEach(([, v], k) => {
       const t = v as Tensor;
-      const g = sameDims(t.shape, shape) ? outs[k] : recordSumTo(back, outs[k], shape, t.shape);
+      const g = sameDims(t.shape, shape)
+        ? outs[k]
+        : recordReduce(back, `${op} backward`, outs[k], shape, t.shape, false);
       grads.set(t, new Tensor(g, t.shape, t.dtype));
     });
     back.submit();
@@ -438,6 +440,49 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 };
 
 /**
+ * Records the sum of `x` (shape `from`) down to `to` (the same number of dimensions or fewer,
+ * aligned at the right; a dimension of `to` of size 1 where `from`'s is larger is summed),
+ * divided by the number of elements summed into each output when `mean` (nan when none).
+ * One output: the tree sum; else one compensated sum per output element.
+ */
+function recordReduce(
+  cmds: GpuCommands,
+  what: string,
+  x: GpuStorage,
+  from: readonly number[],
+  to: readonly number[],
+  mean: boolean,
+): GpuStorage {
+  const n = shapeNumel(from);
+  const nOut = shapeNumel(to);
+  const count = nOut === 0 ? 0 : n / nOut;
+  const out = allocGpu(nOut);
+  if (nOut === 1) {
+    const inputs = [{ name: "x", storage: x }];
+    recordSum(cmds, { label: what, inputs, value: "  return x;" }, n, out, mean ? count : null);
+    return out;
+  }
+  if (nOut === 0) return out;
+  checkFits(what, n);
+  const nd = from.length;
+  const pad = nd - to.length;
+  const dims = new Uint32Array(1 + 2 * nd);
+  dims[0] = nd;
+  from.forEach((d, k) => {
+    dims[1 + k] = d;
+    dims[1 + nd + k] = k >= pad && to[k - pad] === d ? 1 : 0;
+  });
+  const finish = !mean ? 0 : count === 0 ? 2 : 1;
+  cmds.dispatch(
+    REDUCE,
+    [x.buffer, scratchU32(cmds, dims), out.buffer],
+    packParams([["u", nOut], ["u", count], ["u", finish], ["f", count === 0 ? 1 : count]]),
+    Math.ceil(nOut / WORKGROUP),
+  );
+  return out;
+}
+
+/**
  * `sum` or `mean` of `input` over the dimensions flagged in `reduced`, on WebGPU: a tree sum
  * for all of them, else one compensated sum per output element. The gradient broadcasts
  * gradOutput back (over the count, for a mean). `allDims`: no `dim` was given
@@ -456,40 +501,7 @@ export function reduceWebgpu(
   const nOut = shapeNumel(keptShape);
   const count = nOut === 0 ? 0 : n / nOut;
   const cmds = forwardCommands(`${fn} forward`);
-  let out: GpuStorage;
-  if (nOut === 1) {
-    out = allocGpu(1);
-    recordSum(
-      cmds,
-      {
-        label: `${fn} forward`,
-        inputs: [{ name: "x", storage: gpuStorage(input) }],
-        value: "  return x;",
-      },
-      n,
-      out,
-      fn === "mean" ? count : null,
-    );
-  } else {
-    checkFits(fn, n);
-    out = allocGpu(nOut);
-    const nd = input.shape.length;
-    const dims = new Uint32Array(1 + 2 * nd);
-    dims[0] = nd;
-    input.shape.forEach((d, k) => {
-      dims[1 + k] = d;
-      dims[1 + nd + k] = reduced[k] ? 0 : 1;
-    });
-    const finish = fn === "sum" ? 0 : count === 0 ? 2 : 1;
-    if (nOut > 0) {
-      cmds.dispatch(
-        REDUCE,
-        [gpuStorage(input).buffer, scratchU32(cmds, dims), out.buffer],
-        packParams([["u", nOut], ["u", count], ["u", finish], ["f", count === 0 ? 1 : count]]),
-        Math.ceil(nOut / WORKGROUP),
-      );
-    }
-  }
+  const out = recordReduce(cmds, fn, gpuStorage(input), input.shape, keptShape, fn === "mean");
   submitForward(cmds);
   const node = record(gradFn, [input], (gradOutput) => {
     const back = new GpuCommands(`${fn} backward`);
