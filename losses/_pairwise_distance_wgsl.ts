@@ -1,6 +1,7 @@
 /**
  * `pairwiseDistance` on WebGPU: the p-norm over the last dimension (one invocation per lane,
- * a compensated sum of powers) with PyTorch 1.13's `norm_backward`, and the int64 difference
+ * a compensated sum of powers; blocks of whole rows when a tensor is larger than one binding)
+ * with PyTorch 1.13's `norm_backward`, and the int64 difference
  * converted to float32. The rest of the distance (`x1 - x2 + eps`) runs through the ops'
  * kernels (`_ops_wgsl.ts`).
  *
@@ -12,7 +13,15 @@ import { broadcastShapes } from "./_broadcast.ts";
 import { forwardCommands, OPS_WGSL, submitForward } from "./_ops_wgsl.ts";
 import { allocGpu } from "./_webgpu/buffers.ts";
 import { type MapInput, recordExpand, recordMap, windowElements } from "./_webgpu/kernels.ts";
-import { GpuCommands, packParams, PRELUDE, type Shader, WORKGROUP } from "./_webgpu/pipelines.ts";
+import { gpu } from "./_webgpu/device.ts";
+import {
+  type Binding,
+  GpuCommands,
+  packParams,
+  PRELUDE,
+  type Shader,
+  WORKGROUP,
+} from "./_webgpu/pipelines.ts";
 import { gpuStorage, shapeNumel, Tensor } from "./tensor.ts";
 
 /** Every norm kernel's parameters: lanes (or elements), lane size, p and its derived powers. */
@@ -172,12 +181,30 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 `,
 };
 
-function checkFits(n: number): void {
-  if (n > windowElements()) {
+/**
+ * Blocks of whole lanes `[first, count]` whose elements fit one binding, each starting at an
+ * aligned offset (for lanes and for elements); one block when everything fits.
+ */
+function laneBlocks(lanes: number, size: number): [number, number][] {
+  const w = windowElements();
+  if (lanes * size <= w) return [[0, lanes]];
+  const align = Math.max(1, gpu().offsetAlignment / 4);
+  const per = Math.floor(w / size / align) * align;
+  if (per === 0) {
     throw new RangeError(
-      `Cannot run pairwiseDistance on webgpu as its ${n} elements need a binding larger than this adapter allows (${windowElements()} elements)`,
+      `Cannot run pairwiseDistance on webgpu as a row of ${size} elements needs a binding larger than this adapter allows (${w} elements)`,
     );
   }
+  const blocks: [number, number][] = [];
+  for (let first = 0; first < lanes; first += per) {
+    blocks.push([first, Math.min(per, lanes - first)]);
+  }
+  return blocks;
+}
+
+/** `count` 4-byte elements of `buffer` from element `start`. */
+function slice(buffer: GPUBuffer, start: number, count: number): Binding {
+  return { buffer, offset: start * 4, size: Math.max(count, 1) * 4 };
 }
 
 /** The p-norm over the last dimension of a webgpu tensor, with its `NormBackward1` node. */
@@ -187,16 +214,16 @@ export function vectorNormWebgpu(input: Tensor, p: number, keepdim: boolean): Te
   const outShape = ndim === 0 ? [] : [...input.shape.slice(0, -1), ...(keepdim ? [1] : [])];
   const lanes = ndim === 0 ? 1 : shapeNumel(input.shape.slice(0, -1));
   const n = input.numel;
-  checkFits(n);
-  const x = gpuStorage(input);
+  const blocks = lanes > 0 ? laneBlocks(lanes, size) : [];
+  const x = gpuStorage(input).buffer;
   const out = allocGpu(lanes);
   const cmds = forwardCommands("pairwiseDistance forward");
-  if (lanes > 0) {
+  for (const [first, count] of blocks) {
     cmds.dispatch(
       NORM_FORWARD,
-      [x.buffer, out.buffer],
-      normParams(lanes, size, p),
-      Math.ceil(lanes / WORKGROUP),
+      [slice(x, first * size, count * size), slice(out.buffer, first, count)],
+      normParams(count, size, p),
+      Math.ceil(count / WORKGROUP),
     );
   }
   submitForward(cmds);
@@ -204,22 +231,28 @@ export function vectorNormWebgpu(input: Tensor, p: number, keepdim: boolean): Te
     if (p === 0) return [null];
     const grad = allocGpu(n);
     const back = new GpuCommands("pairwiseDistance backward");
-    if (n > 0) {
-      const go = gpuStorage(gradOutput).buffer;
-      const scale = back.scratch(lanes * 4);
+    const go = gpuStorage(gradOutput).buffer;
+    const scale = back.scratch(lanes * 4);
+    for (const [first, count] of n > 0 ? blocks : []) {
+      const rows = [
+        slice(x, first * size, count * size),
+        slice(out.buffer, first, count),
+        slice(go, first, count),
+        slice(scale, first, count),
+      ];
       if (p !== 1 && p !== 2) {
         back.dispatch(
           NORM_LANE_BACKWARD,
-          [x.buffer, out.buffer, go, scale],
-          normParams(lanes, size, p),
-          Math.ceil(lanes / WORKGROUP),
+          rows,
+          normParams(count, size, p),
+          Math.ceil(count / WORKGROUP),
         );
       }
       back.dispatch(
         NORM_BACKWARD,
-        [x.buffer, out.buffer, go, scale, grad.buffer],
-        normParams(n, size, p),
-        Math.ceil(n / WORKGROUP),
+        [...rows, slice(grad.buffer, first * size, count * size)],
+        normParams(count * size, size, p),
+        Math.ceil((count * size) / WORKGROUP),
       );
     }
     back.submit();
