@@ -19,6 +19,7 @@ import {
   tripletMarginLoss,
   tripletMarginWithDistanceLoss,
 } from "../mod.ts";
+import { windowElements } from "./_webgpu/kernels.ts";
 
 const adapter = await (globalThis.navigator as Navigator | undefined)?.gpu?.requestAdapter() ??
   null;
@@ -205,5 +206,32 @@ Deno.test({
     }
     assert.deepEqual(runs[1], runs[0]);
     assert.deepEqual(runs[2], runs[0]);
+  },
+});
+
+Deno.test({
+  name: "webgpu pairwiseDistance: a tensor larger than one binding runs in blocks of rows",
+  ignore,
+  async fn(): Promise<void> {
+    await tensor([0]).to("webgpu");
+    const w = windowElements();
+    if (w > 2 ** 25) return; // this adapter binds such a tensor whole: nothing to split
+    const size = 512;
+    const rows = w / size + 67; // two blocks of rows, the second one short
+    const data = values(rows * size, 11);
+    const x1 = await tensor(data, { shape: [rows, size], requiresGrad: true }).to("webgpu");
+    const x2 = await tensor(new Float32Array(rows * size), { shape: [rows, size] }).to("webgpu");
+    const d = pairwiseDistance(x1, x2, { p: 1 });
+    const out = await d.data() as Float32Array;
+    sum(d).backward();
+    assert.ok(x1.grad !== null);
+    const grad = await x1.grad.data() as Float32Array;
+    for (const r of [0, w / size - 1, w / size, rows - 1]) {
+      const row = tensor(data.subarray(r * size, (r + 1) * size), { requiresGrad: true });
+      const expected = pairwiseDistance(row, tensor(new Float32Array(size)), { p: 1 });
+      assert.ok(Math.abs(out[r] - expected.item()) <= 1e-6 * expected.item(), `row ${r}`);
+      expected.backward();
+      assert.deepEqual(grad.subarray(r * size, (r + 1) * size), await row.grad?.data());
+    }
   },
 });
