@@ -22,7 +22,15 @@ import {
   scratchU32,
   windowElements,
 } from "./_webgpu/kernels.ts";
-import { GpuCommands, packParams, PRELUDE, type Shader, WORKGROUP } from "./_webgpu/pipelines.ts";
+import { gpu } from "./_webgpu/device.ts";
+import {
+  type Binding,
+  GpuCommands,
+  packParams,
+  PRELUDE,
+  type Shader,
+  WORKGROUP,
+} from "./_webgpu/pipelines.ts";
 import { gpuStorage, shapeNumel, Tensor } from "./tensor.ts";
 
 /**
@@ -463,6 +471,25 @@ function recordReduce(
     return out;
   }
   if (nOut === 0) return out;
+  const finish = !mean ? 0 : count === 0 ? 2 : 1;
+  const params = (outputs: number): ArrayBuffer =>
+    packParams([["u", outputs], ["u", count], ["u", finish], ["f", count === 0 ? 1 : count]]);
+  if (n > windowElements() && trailingRows(from, to)) {
+    // Each output sums one contiguous row: blocks of whole rows, each its own binding.
+    for (const [first, rows] of rowBlocks(what, nOut, count)) {
+      cmds.dispatch(
+        REDUCE,
+        [
+          slice(x.buffer, first * count, rows * count),
+          scratchU32(cmds, Uint32Array.of(2, rows, count, 1, 0)),
+          slice(out.buffer, first, rows),
+        ],
+        params(rows),
+        Math.ceil(rows / WORKGROUP),
+      );
+    }
+    return out;
+  }
   checkFits(what, n);
   const nd = from.length;
   const pad = nd - to.length;
@@ -472,15 +499,79 @@ function recordReduce(
     dims[1 + k] = d;
     dims[1 + nd + k] = k >= pad && to[k - pad] === d ? 1 : 0;
   });
-  const finish = !mean ? 0 : count === 0 ? 2 : 1;
   cmds.dispatch(
     REDUCE,
     [x.buffer, scratchU32(cmds, dims), out.buffer],
-    packParams([["u", nOut], ["u", count], ["u", finish], ["f", count === 0 ? 1 : count]]),
+    params(nOut),
     Math.ceil(nOut / WORKGROUP),
   );
   return out;
 }
+
+/**
+ * Whether every summed dimension of `from` (down to `to`, aligned at the right) comes after
+ * every kept one, size-1 dimensions aside: each output then sums one contiguous row.
+ */
+function trailingRows(from: readonly number[], to: readonly number[]): boolean {
+  const pad = from.length - to.length;
+  let summing = false;
+  for (let k = 0; k < from.length; k++) {
+    if (from[k] === 1) continue;
+    const kept = k >= pad && to[k - pad] === from[k];
+    if (kept && summing) return false;
+    if (!kept) summing = true;
+  }
+  return true;
+}
+
+/** `count` 4-byte elements of `buffer` from element `start`, as a binding. */
+export function slice(buffer: GPUBuffer, start: number, count: number): Binding {
+  return { buffer, offset: start * 4, size: Math.max(count, 1) * 4 };
+}
+
+/**
+ * Blocks `[first, count]` of whole rows of `size` elements whose elements fit one binding,
+ * each starting at an aligned offset both as a row index and as an element index; one block
+ * when everything fits.
+ *
+ * @throws {RangeError} If one row alone needs a binding larger than the adapter allows.
+ */
+export function rowBlocks(fn: string, rows: number, size: number): [number, number][] {
+  const w = windowElements();
+  if (rows * size <= w) return [[0, rows]];
+  const align = Math.max(1, gpu().offsetAlignment / 4);
+  const per = Math.floor(w / size / align) * align;
+  if (per === 0) {
+    throw new RangeError(
+      `Cannot run ${fn} on webgpu as a row of ${size} elements needs a binding larger than this adapter allows (${w} elements)`,
+    );
+  }
+  const blocks: [number, number][] = [];
+  for (let first = 0; first < rows; first += per) blocks.push([first, Math.min(per, rows - first)]);
+  return blocks;
+}
+
+// gradOutput spread back over the rows it summed (divided by the row's length for a mean).
+const SPREAD_ROWS: Shader = {
+  label: "spread rows",
+  inputs: 1,
+  outputs: 1,
+  uniform: true,
+  code: `${PRELUDE}
+${OPS_WGSL}
+struct Params { n: u32, count: u32, mean: u32, divisor: f32 }
+@group(0) @binding(0) var<storage, read> g: array<f32>;
+@group(0) @binding(1) var<storage, read_write> grad: array<f32>;
+@group(1) @binding(0) var<uniform> params: Params;
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * ${WORKGROUP}u;
+  if (i >= params.n) { return; }
+  let v = g[i / params.count];
+  grad[i] = select(v, div_f32(v, params.divisor), params.mean == 1u);
+}
+`,
+};
 
 /**
  * `sum` or `mean` of `input` over the dimensions flagged in `reduced`, on WebGPU: a tree sum
@@ -505,6 +596,23 @@ export function reduceWebgpu(
   submitForward(cmds);
   const node = record(gradFn, [input], (gradOutput) => {
     const back = new GpuCommands(`${fn} backward`);
+    if (n > windowElements() && trailingRows(input.shape, keptShape)) {
+      const grad = allocGpu(n);
+      const g = gpuStorage(gradOutput).buffer;
+      for (const [first, rows] of rowBlocks(fn, nOut, count)) {
+        back.dispatch(
+          SPREAD_ROWS,
+          [slice(g, first, rows), slice(grad.buffer, first * count, rows * count)],
+          packParams([["u", rows * count], ["u", count], ["u", fn === "mean" ? 1 : 0], [
+            "f",
+            count,
+          ]]),
+          Math.ceil((rows * count) / WORKGROUP),
+        );
+      }
+      back.submit();
+      return [new Tensor(grad, input.shape, input.dtype)];
+    }
     let grad = recordExpand(back, gpuStorage(gradOutput), keptShape, input.shape, n);
     if (fn === "mean") {
       [grad] = recordMap(back, {

@@ -10,18 +10,10 @@
 
 import { record } from "./_autograd.ts";
 import { broadcastShapes } from "./_broadcast.ts";
-import { forwardCommands, OPS_WGSL, submitForward } from "./_ops_wgsl.ts";
+import { forwardCommands, OPS_WGSL, rowBlocks, slice, submitForward } from "./_ops_wgsl.ts";
 import { allocGpu } from "./_webgpu/buffers.ts";
-import { type MapInput, recordExpand, recordMap, windowElements } from "./_webgpu/kernels.ts";
-import { gpu } from "./_webgpu/device.ts";
-import {
-  type Binding,
-  GpuCommands,
-  packParams,
-  PRELUDE,
-  type Shader,
-  WORKGROUP,
-} from "./_webgpu/pipelines.ts";
+import { type MapInput, recordExpand, recordMap } from "./_webgpu/kernels.ts";
+import { GpuCommands, packParams, PRELUDE, type Shader, WORKGROUP } from "./_webgpu/pipelines.ts";
 import { gpuStorage, shapeNumel, Tensor } from "./tensor.ts";
 
 /** Every norm kernel's parameters: lanes (or elements), lane size, p and its derived powers. */
@@ -181,32 +173,6 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 `,
 };
 
-/**
- * Blocks of whole lanes `[first, count]` whose elements fit one binding, each starting at an
- * aligned offset (for lanes and for elements); one block when everything fits.
- */
-function laneBlocks(lanes: number, size: number): [number, number][] {
-  const w = windowElements();
-  if (lanes * size <= w) return [[0, lanes]];
-  const align = Math.max(1, gpu().offsetAlignment / 4);
-  const per = Math.floor(w / size / align) * align;
-  if (per === 0) {
-    throw new RangeError(
-      `Cannot run pairwiseDistance on webgpu as a row of ${size} elements needs a binding larger than this adapter allows (${w} elements)`,
-    );
-  }
-  const blocks: [number, number][] = [];
-  for (let first = 0; first < lanes; first += per) {
-    blocks.push([first, Math.min(per, lanes - first)]);
-  }
-  return blocks;
-}
-
-/** `count` 4-byte elements of `buffer` from element `start`. */
-function slice(buffer: GPUBuffer, start: number, count: number): Binding {
-  return { buffer, offset: start * 4, size: Math.max(count, 1) * 4 };
-}
-
 /** The p-norm over the last dimension of a webgpu tensor, with its `NormBackward1` node. */
 export function vectorNormWebgpu(input: Tensor, p: number, keepdim: boolean): Tensor {
   const ndim = input.shape.length;
@@ -214,7 +180,7 @@ export function vectorNormWebgpu(input: Tensor, p: number, keepdim: boolean): Te
   const outShape = ndim === 0 ? [] : [...input.shape.slice(0, -1), ...(keepdim ? [1] : [])];
   const lanes = ndim === 0 ? 1 : shapeNumel(input.shape.slice(0, -1));
   const n = input.numel;
-  const blocks = lanes > 0 ? laneBlocks(lanes, size) : [];
+  const blocks = lanes > 0 ? rowBlocks("pairwiseDistance", lanes, size) : [];
   const x = gpuStorage(input).buffer;
   const out = allocGpu(lanes);
   const cmds = forwardCommands("pairwiseDistance forward");

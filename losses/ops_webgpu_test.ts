@@ -235,3 +235,33 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "webgpu sum and mean over the last dimension of a tensor larger than one binding",
+  ignore,
+  async fn(): Promise<void> {
+    await tensor([0]).to("webgpu");
+    const w = windowElements();
+    if (w > 2 ** 25) return; // this adapter binds such a tensor whole: nothing to split
+    const size = 256;
+    const rows = w / size + 131;
+    const data = values(rows * size, 12);
+    const x = await tensor(data, { shape: [rows, size], requiresGrad: true }).to("webgpu");
+    const s = sum(abs(x), { dim: -1 });
+    const m = mean(mul(x, x), { dim: [-1], keepdim: true });
+    const sums = await s.data() as Float32Array;
+    const means = await m.data() as Float32Array;
+    add(sum(s), sum(m)).backward();
+    assert.ok(x.grad !== null);
+    const grad = await x.grad.data() as Float32Array;
+    for (const r of [0, w / size - 1, w / size, rows - 1]) {
+      const row = tensor(data.subarray(r * size, (r + 1) * size), { requiresGrad: true });
+      const es = sum(abs(row), { dim: -1 });
+      const em = mean(mul(row, row), { dim: [-1], keepdim: true });
+      assert.ok(Math.abs(sums[r] - es.item()) <= 1e-6 * es.item(), `sum of row ${r}`);
+      assert.ok(Math.abs(means[r] - em.item()) <= 1e-6 * em.item(), `mean of row ${r}`);
+      add(es, sum(em)).backward();
+      assert.deepEqual(grad.subarray(r * size, (r + 1) * size), await row.grad?.data());
+    }
+  },
+});
