@@ -1,9 +1,10 @@
 /**
  * The tensor ops of `ops.ts` on WebGPU: the same formulas as the CPU's, in WGSL, run by the
  * generic map kernels (`recordMap`), the tree sum (`recordSum`), broadcasting
- * (`recordExpand`) and its adjoint, a sum over the broadcast dimensions (compensated, as
- * the CPU's float64 sums, or the tree sum for one output). A number operand (`add(t, 1.5)`) stays a
- * number: it travels in the uniform, rounded to float32 as PyTorch rounds a Python scalar.
+ * (`recordExpand`) and its adjoint, a sum over the broadcast dimensions (compensated, close
+ * to the CPU's float64 sums, or the tree sum for one output). A number operand
+ * (`add(t, 1.5)`) stays a number: it travels in the uniform, rounded to float32 as PyTorch
+ * rounds a Python scalar.
  * Every op is one submit forward and one backward; inside {@linkcode recordAsOne} the forwards
  * of all the ops a loss is built from share one submit.
  *
@@ -294,16 +295,19 @@ export function binaryWebgpu(op: BinaryOp, input: Tensor | number, other: Tensor
         ),
       ].join("\n"),
     }, n);
-    const grads = new Map<Tensor, Tensor>();
-    wanted.forEach(([, v], k) => {
+    // By operand name, not by tensor: `sub(x, x)` gives x two different gradients.
+    const grads = new Map<string, Tensor>();
+    wanted.forEach(([name, v], k) => {
       const t = v as Tensor;
       const g = sameDims(t.shape, shape)
         ? outs[k]
         : recordReduce(back, `${op} backward`, outs[k], shape, t.shape, false);
-      grads.set(t, new Tensor(g, t.shape, t.dtype));
+      grads.set(name, new Tensor(g, t.shape, t.dtype));
     });
     back.submit();
-    return tensors.map((t) => grads.get(t) ?? null);
+    return operands.filter(([, v]) => typeof v !== "number").map(([name]) =>
+      grads.get(name) ?? null
+    );
   });
   return new Tensor(out, shape, tensors[0].dtype, node);
 }

@@ -120,6 +120,21 @@ Deno.test({
 });
 
 Deno.test({
+  name: "webgpu ops: one tensor on both sides gets both gradients",
+  ignore,
+  async fn(): Promise<void> {
+    const x = await tensor([1, -2, 4], { requiresGrad: true }).to("webgpu");
+    sum(add(sub(x, x), div(x, x))).backward();
+    assert.ok(x.grad !== null);
+    assert.deepEqual(await numbers(x.grad), [0, 0, 0]);
+    const y = await tensor([3], { requiresGrad: true }).to("webgpu");
+    sum(mul(y, y)).backward();
+    assert.ok(y.grad !== null);
+    assert.deepEqual(await numbers(y.grad), [6]);
+  },
+});
+
+Deno.test({
   name: "webgpu ops: mixed devices are an error naming both",
   ignore,
   async fn(): Promise<void> {
