@@ -35,6 +35,7 @@ import { record } from "./_autograd.ts";
 import { broadcastShape, expand, stridedIndex, sumTo } from "./_broadcast.ts";
 import { checkBoolean, checkFloat, checkNumber, checkSameDtype, fail } from "./_checks.ts";
 import { sgn, torchPow } from "./_op_helpers.ts";
+import { binaryWebgpu, onWebgpu, reduceWebgpu, unaryWebgpu } from "./_ops_wgsl.ts";
 import { type FloatArray, floatStorage, type Rounder, rounder } from "./_reduction.ts";
 import { cpuStorage, type DType, shapeNumel, Tensor } from "./tensor.ts";
 
@@ -124,8 +125,14 @@ interface UnaryDef {
   gradInput: (x: number, out: number, g: number, r: Rounder) => number;
 }
 
-function runUnary(fn: string, def: UnaryDef, input: Tensor): Tensor {
+function runUnary(
+  fn: string,
+  def: UnaryDef,
+  input: Tensor,
+  gpuParams: Record<string, number> = {},
+): Tensor {
   checkFloat(fn, { input });
+  if (input.device === "webgpu") return unaryWebgpu(fn, input, gpuParams);
   const dtype = input.dtype;
   const r = rounder(dtype);
   const x = cpuStorage(input) as FloatArray;
@@ -171,6 +178,7 @@ const ADD: BinaryDef = {
  */
 export function add(input: Operand, other: Operand): Tensor {
   const [a, b] = operands("add", input, other);
+  if (onWebgpu(a, b)) return binaryWebgpu("add", input, other);
   return runBinary(ADD, a, b);
 }
 
@@ -206,6 +214,7 @@ const SUB: BinaryDef = {
  */
 export function sub(input: Operand, other: Operand): Tensor {
   const [a, b] = operands("sub", input, other);
+  if (onWebgpu(a, b)) return binaryWebgpu("sub", input, other);
   return runBinary(typeof input === "number" ? { ...SUB, gradFn: "RsubBackward1" } : SUB, a, b);
 }
 
@@ -236,6 +245,7 @@ const MUL: BinaryDef = {
  */
 export function mul(input: Operand, other: Operand): Tensor {
   const [a, b] = operands("mul", input, other);
+  if (onWebgpu(a, b)) return binaryWebgpu("mul", input, other);
   return runBinary(MUL, a, b);
 }
 
@@ -282,6 +292,7 @@ const RDIV: BinaryDef = {
  */
 export function div(input: Operand, other: Operand): Tensor {
   const [a, b] = operands("div", input, other);
+  if (onWebgpu(a, b)) return binaryWebgpu("div", input, other);
   return runBinary(typeof input === "number" ? RDIV : DIV, a, b);
 }
 
@@ -321,6 +332,7 @@ const MINIMUM: BinaryDef = {
 export function minimum(input: Tensor, other: Tensor): Tensor {
   checkFloat("minimum", { input, other });
   checkSameDtype("minimum", { input, other });
+  if (onWebgpu(input, other)) return binaryWebgpu("minimum", input, other);
   return runBinary(MINIMUM, input, other);
 }
 
@@ -353,6 +365,7 @@ const MAXIMUM: BinaryDef = {
 export function maximum(input: Tensor, other: Tensor): Tensor {
   checkFloat("maximum", { input, other });
   checkSameDtype("maximum", { input, other });
+  if (onWebgpu(input, other)) return binaryWebgpu("maximum", input, other);
   return runBinary(MAXIMUM, input, other);
 }
 
@@ -460,11 +473,16 @@ export function sqrt(input: Tensor): Tensor {
 export function pow(input: Tensor, exponent: number): Tensor {
   checkFloat("pow", { input });
   const e = checkNumber("pow", "exponent", exponent);
-  return runUnary("pow", {
-    gradFn: "PowBackward0",
-    forward: (x, r) => torchPow(x, e, r),
-    gradInput: (x, _o, g, r) => e === 0 ? 0 : g * r(e * r(torchPow(x, e - 1, r))),
-  }, input);
+  return runUnary(
+    "pow",
+    {
+      gradFn: "PowBackward0",
+      forward: (x, r) => torchPow(x, e, r),
+      gradInput: (x, _o, g, r) => e === 0 ? 0 : g * r(e * r(torchPow(x, e - 1, r))),
+    },
+    input,
+    { e },
+  );
 }
 
 /**
@@ -491,11 +509,16 @@ export function pow(input: Tensor, exponent: number): Tensor {
 export function clampMin(input: Tensor, min: number): Tensor {
   checkFloat("clampMin", { input });
   const lo = checkNumber("clampMin", "min", min);
-  return runUnary("clampMin", {
-    gradFn: "ClampMinBackward0",
-    forward: (x, r) => (x !== x || lo !== lo) ? NaN : x < r(lo) ? r(lo) : x,
-    gradInput: (x, _o, g, r) => x >= r(lo) ? g : 0,
-  }, input);
+  return runUnary(
+    "clampMin",
+    {
+      gradFn: "ClampMinBackward0",
+      forward: (x, r) => (x !== x || lo !== lo) ? NaN : x < r(lo) ? r(lo) : x,
+      gradInput: (x, _o, g, r) => x >= r(lo) ? g : 0,
+    },
+    input,
+    { lo },
+  );
 }
 
 /**
@@ -525,15 +548,20 @@ export function clamp(input: Tensor, options: ClampOptions): Tensor {
   }
   const lo = options.min === undefined ? -Infinity : checkNumber(fn, "min", options.min);
   const hi = options.max === undefined ? Infinity : checkNumber(fn, "max", options.max);
-  return runUnary(fn, {
-    gradFn: "ClampBackward1",
-    forward: (x, r) => {
-      if (x !== x || lo !== lo || hi !== hi) return NaN;
-      const y = x < r(lo) ? r(lo) : x;
-      return y > r(hi) ? r(hi) : y;
+  return runUnary(
+    fn,
+    {
+      gradFn: "ClampBackward1",
+      forward: (x, r) => {
+        if (x !== x || lo !== lo || hi !== hi) return NaN;
+        const y = x < r(lo) ? r(lo) : x;
+        return y > r(hi) ? r(hi) : y;
+      },
+      gradInput: (x, _o, g, r) => x >= r(lo) && x <= r(hi) ? g : 0,
     },
-    gradInput: (x, _o, g, r) => x >= r(lo) && x <= r(hi) ? g : 0,
-  }, input);
+    input,
+    { lo, hi },
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -587,6 +615,9 @@ function runReduce(fn: "sum" | "mean", input: Tensor, options: ReduceOptions): T
   const reduced = reducedDims(fn, input.shape, options.dim);
   const dtype = input.dtype;
   const outShape = input.shape.flatMap((d, k) => reduced[k] ? (keepdim ? [1] : []) : [d]);
+  if (input.device === "webgpu") {
+    return reduceWebgpu(fn, input, reduced, outShape, options.dim === undefined);
+  }
   const index = foldIndex(input.shape, reduced);
   const x = cpuStorage(input) as FloatArray;
   const nOut = shapeNumel(outShape);

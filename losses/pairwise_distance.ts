@@ -1,9 +1,18 @@
 import { record } from "./_autograd.ts";
 import { broadcastShape, expand } from "./_broadcast.ts";
-import { checkBoolean, checkNumber, checkSameDtype, checkTensor, fail } from "./_checks.ts";
+import {
+  checkBoolean,
+  checkNumber,
+  checkSameDevice,
+  checkSameDtype,
+  checkTensor,
+  fail,
+} from "./_checks.ts";
 import { type FloatArray, floatStorage, type Rounder, rounder } from "./_reduction.ts";
 import { cPow, orDefault, sgn, torchPow } from "./_op_helpers.ts";
 import { add, sub } from "./ops.ts";
+import { intDifferenceWebgpu, vectorNormWebgpu } from "./_pairwise_distance_wgsl.ts";
+import { recordAsOne } from "./_ops_wgsl.ts";
 import { cpuStorage, Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode pairwiseDistance}. */
@@ -64,7 +73,7 @@ export function pairwiseDistance(
   const keepdim = checkBoolean(fn, "keepdim", options.keepdim, false);
   checkDistanceInputs(fn, { x1, x2 });
   broadcastShape(fn, { x1, x2 });
-  return distance(x1, x2, p, eps, keepdim);
+  return recordAsOne(`${fn} forward`, [x1, x2], () => distance(x1, x2, p, eps, keepdim));
 }
 
 /**
@@ -78,11 +87,16 @@ export function checkDistanceInputs(fn: string, tensors: Record<string, Tensor>)
     }
   }
   checkSameDtype(fn, tensors);
+  checkSameDevice(fn, tensors);
 }
 
 /** `||x1 - x2 + eps||_p` over the last dimension, for inputs already checked. */
 export function distance(x1: Tensor, x2: Tensor, p: number, eps: number, keepdim: boolean): Tensor {
-  const diff = x1.dtype === "int64" ? intDifference(x1, x2) : sub(x1, x2);
+  const diff = x1.dtype !== "int64"
+    ? sub(x1, x2)
+    : x1.device === "webgpu"
+    ? intDifferenceWebgpu(x1, x2)
+    : intDifference(x1, x2);
   return vectorNorm(add(diff, eps), p, keepdim);
 }
 
@@ -183,6 +197,7 @@ function laneNormBackward(
 
 /** The p-norm over the last dimension (PyTorch's `norm(x, p, -1, keepdim)`), with its node. */
 function vectorNorm(input: Tensor, p: number, keepdim: boolean): Tensor {
+  if (input.device === "webgpu") return vectorNormWebgpu(input, p, keepdim);
   const dtype = input.dtype;
   const r = rounder(dtype);
   const ndim = input.shape.length;

@@ -3,6 +3,7 @@ import { checkBoolean, checkNumber, fail } from "./_checks.ts";
 import { parseReduction, type Reduction } from "./_reduction.ts";
 import { orDefault } from "./_op_helpers.ts";
 import { add, clampMin, mean, minimum, sub, sum } from "./ops.ts";
+import { recordAsOne } from "./_ops_wgsl.ts";
 import { checkDistanceInputs, distance } from "./pairwise_distance.ts";
 import type { Tensor } from "./tensor.ts";
 
@@ -105,11 +106,13 @@ export function tripletMarginLoss(
   if (swap) distances["d(positive, negative)"] = rows(broadcastShape(fn, { positive, negative }));
   broadcastShapes(fn, distances);
 
-  const dPos = distance(anchor, positive, p, eps, false);
-  let dNeg = distance(anchor, negative, p, eps, false);
-  if (swap) dNeg = minimum(dNeg, distance(positive, negative, p, eps, false));
-  const losses = clampMin(sub(add(dPos, margin), dNeg), 0);
-  return reduction === "none" ? losses : reduction === "mean" ? mean(losses) : sum(losses);
+  return recordAsOne(`${fn} forward`, [anchor, positive, negative], () => {
+    const dPos = distance(anchor, positive, p, eps, false);
+    let dNeg = distance(anchor, negative, p, eps, false);
+    if (swap) dNeg = minimum(dNeg, distance(positive, negative, p, eps, false));
+    const losses = clampMin(sub(add(dPos, margin), dNeg), 0);
+    return reduction === "none" ? losses : reduction === "mean" ? mean(losses) : sum(losses);
+  });
 }
 
 /**

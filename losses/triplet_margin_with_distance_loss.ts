@@ -1,8 +1,16 @@
 import { broadcastShape, broadcastShapes } from "./_broadcast.ts";
-import { checkBoolean, checkFloat, checkNumber, checkSameDtype, fail } from "./_checks.ts";
+import {
+  checkBoolean,
+  checkFloat,
+  checkNumber,
+  checkSameDevice,
+  checkSameDtype,
+  fail,
+} from "./_checks.ts";
 import { parseReduction, type Reduction } from "./_reduction.ts";
 import { checkTensors, orDefault } from "./_op_helpers.ts";
 import { add, clamp, mean, minimum, sub, sum } from "./ops.ts";
+import { recordAsOne } from "./_ops_wgsl.ts";
 import { checkDistanceInputs, distance } from "./pairwise_distance.ts";
 import { Tensor } from "./tensor.ts";
 
@@ -98,6 +106,7 @@ export function tripletMarginWithDistanceLoss(
     fail(fn, `distanceFunction must be a function of two tensors: current value is ${custom}`);
   }
   checkTensors(fn, { anchor, positive, negative });
+  checkSameDevice(fn, { anchor, positive, negative });
   let dist: DistanceFunction;
   if (custom === undefined) {
     checkDistanceInputs(fn, { anchor, positive, negative });
@@ -114,19 +123,22 @@ export function tripletMarginWithDistanceLoss(
       return d;
     };
   }
-  const dPos = dist(anchor, positive);
-  let dNeg = dist(anchor, negative);
-  const named: Record<string, Tensor> = {
-    "d(anchor, positive)": dPos,
-    "d(anchor, negative)": dNeg,
-  };
-  if (swap) named["d(positive, negative)"] = dist(positive, negative);
-  checkFloat(fn, named);
-  checkSameDtype(fn, named);
-  broadcastShapes(fn, Object.fromEntries(Object.entries(named).map(([k, t]) => [k, t.shape])));
-  if (swap) dNeg = minimum(dNeg, named["d(positive, negative)"]);
-  const losses = clamp(add(sub(dPos, dNeg), margin), { min: 0 });
-  return reduction === "none" ? losses : reduction === "mean" ? mean(losses) : sum(losses);
+  return recordAsOne(`${fn} forward`, [anchor, positive, negative], () => {
+    const dPos = dist(anchor, positive);
+    let dNeg = dist(anchor, negative);
+    const named: Record<string, Tensor> = {
+      "d(anchor, positive)": dPos,
+      "d(anchor, negative)": dNeg,
+    };
+    if (swap) named["d(positive, negative)"] = dist(positive, negative);
+    checkFloat(fn, named);
+    checkSameDtype(fn, named);
+    checkSameDevice(fn, named);
+    broadcastShapes(fn, Object.fromEntries(Object.entries(named).map(([k, t]) => [k, t.shape])));
+    if (swap) dNeg = minimum(dNeg, named["d(positive, negative)"]);
+    const losses = clamp(add(sub(dPos, dNeg), margin), { min: 0 });
+    return reduction === "none" ? losses : reduction === "mean" ? mean(losses) : sum(losses);
+  });
 }
 
 /**

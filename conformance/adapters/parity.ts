@@ -32,23 +32,6 @@ const CPU_ONLY = new Set(["randn", "rand", "randint"]);
 
 /** Ops whose WebGPU kernels are not written yet; their webgpu cases are skipped. */
 const WEBGPU_PENDING = new Set([
-  "triplet_margin_loss",
-  "triplet_margin_with_distance_loss",
-  "pairwise_distance",
-  "add",
-  "sub",
-  "mul",
-  "div",
-  "minimum",
-  "maximum",
-  "neg",
-  "abs",
-  "sqrt",
-  "pow",
-  "clamp_min",
-  "clamp",
-  "sum",
-  "mean",
   "nll_loss",
   "cross_entropy",
   "log_softmax",
