@@ -1,0 +1,228 @@
+/**
+ * `cosineEmbeddingLoss` on WebGPU: one invocation per output computes its pair's cosine
+ * (PyTorch's composite: the sums over features in the CPU path's order, compensated for its
+ * float64 sums) and loss; the losses go through the tree sum. Backward: one invocation per
+ * pair for the gradients of the cosine's parts, then one per element of each input, summing
+ * over the rows and features it was broadcast to.
+ *
+ * @module
+ */
+
+import { record } from "./_autograd.ts";
+import type { Reduction } from "./_reduction.ts";
+import { recordRows, reduceRows, type RowArray, type RowParam } from "./_rows_wgsl.ts";
+import { allocGpu } from "./_webgpu/buffers.ts";
+import { GpuCommands } from "./_webgpu/pipelines.ts";
+import { gpuStorage, Tensor } from "./tensor.ts";
+
+/** What {@linkcode cosineEmbeddingLossWebgpu} needs, validated by `cosineEmbeddingLoss`. */
+export interface CosineEmbeddingGpuCall {
+  readonly input1: Tensor;
+  readonly input2: Tensor;
+  readonly target: Tensor;
+  readonly margin: number;
+  readonly reduction: Reduction;
+  /** The inputs' broadcast shape, (N, D) or (D). */
+  readonly shape: readonly number[];
+  /** Cosines (N, or 1 for 1-d inputs), target values, and losses. */
+  readonly cosN: number;
+  readonly tN: number;
+  readonly outN: number;
+}
+
+// The CPU path's formulas (see cosine_embedding_loss.ts), PyTorch's composite:
+//   prod = sum_d x1 x2;  ms = sum_d x^2 + 1e-12 (per row of each input, before broadcasting)
+//   den = sqrt(ms1 * ms2);  cos = prod / den
+//   l = y == 1 ? 1 - cos : y == -1 ? clamp_min(cos - margin, 0) : 0
+//   backward: gcos = sum over the pair's outputs of (-g where y == 1, g where y == -1 and
+//   cos - margin >= 0); gprod = gcos / den; gden = -gcos * ((prod / den) / den);
+//   gms = gden / (2 den); grad x1 = gprod * x2 (summed where broadcast) + 2 * (gms1 * x1),
+//   gms1 = sum of gms * ms2 over the pairs of x1's row (and the same for x2).
+const COSINE = `
+fn target_at(o: u32) -> f32 {
+  if (params.t_n == 1u) { return f32(tg[0]); }
+  return f32(tg[o]);
+}
+fn at1(n: u32, k: u32) -> f32 {
+  return x1[select(n, 0u, params.n1 == 1u) * params.d1 + select(k, 0u, params.d1 == 1u)];
+}
+fn at2(n: u32, k: u32) -> f32 {
+  return x2[select(n, 0u, params.n2 == 1u) * params.d2 + select(k, 0u, params.d2 == 1u)];
+}
+fn mag1(n: u32) -> f32 {
+  var acc = vec2f(0.0, 0.0);
+  for (var k = 0u; k < params.d1; k++) { let v = at1(n, k); acc = acc_add(acc, v * v); }
+  return acc_value(acc) + params.eps;
+}
+fn mag2(n: u32) -> f32 {
+  var acc = vec2f(0.0, 0.0);
+  for (var k = 0u; k < params.d2; k++) { let v = at2(n, k); acc = acc_add(acc, v * v); }
+  return acc_value(acc) + params.eps;
+}
+struct Cos { prod: f32, den: f32, cos: f32, ms1: f32, ms2: f32 }
+fn cos_row(n: u32) -> Cos {
+  var acc = vec2f(0.0, 0.0);
+  for (var k = 0u; k < params.d; k++) { acc = acc_add(acc, at1(n, k) * at2(n, k)); }
+  let prod = acc_value(acc);
+  let ms1 = mag1(n);
+  let ms2 = mag2(n);
+  let den = sqrt(ms1 * ms2);
+  return Cos(prod, den, prod / den, ms1, ms2);
+}
+`;
+
+const FORWARD = `
+  let c = cos_row(select(t, 0u, params.cos_n == 1u)).cos;
+  let y = target_at(t);
+  var l = 0.0;
+  if (y == 1.0) { l = 1.0 - c; }
+  if (y == -1.0) {
+    l = c - params.margin;
+    if (!is_nan(l)) { l = max(l, 0.0); }
+  }
+  out[t] = l;
+`;
+
+/** Per pair: [gprod, gms, ms1, ms2] into `parts`. */
+const PAIR_BACKWARD = `
+  let r = cos_row(t);
+  var first = t;
+  var last = t + 1u;
+  if (params.cos_n == 1u) { first = 0u; last = params.out_n; }
+  var gmean = go[0];
+  if (params.mode == 1u) { gmean = gmean / params.out_f; }
+  var acc = vec2f(0.0, 0.0);
+  for (var o = first; o < last; o++) {
+    var g = gmean;
+    if (params.mode == 0u) { g = go[o]; }
+    let y = target_at(o);
+    let v = r.cos - params.margin;
+    if (y == 1.0) { acc = acc_add(acc, -g); }
+    else if (y == -1.0 && !is_nan(v) && v >= 0.0) { acc = acc_add(acc, g); }
+  }
+  let gc = acc_value(acc);
+  let gprod = gc / r.den;
+  let gden = -gc * ((r.prod / r.den) / r.den);
+  parts[4u * t] = gprod;
+  parts[4u * t + 1u] = gden / (2.0 * r.den);
+  parts[4u * t + 2u] = r.ms1;
+  parts[4u * t + 3u] = r.ms2;
+`;
+
+/**
+ * Per element of one input ("self", rows ns of ds features) against the other ("other"):
+ * gprod times the other input, summed over the pairs and features the element was broadcast
+ * to, plus 2 * (gms * self), gms summed over the element's pairs with the other's ms.
+ */
+const INPUT_BACKWARD = `
+  let row = t / params.ds;
+  let col = t % params.ds;
+  var n0 = row;
+  var n1 = row + 1u;
+  if (params.ns == 1u) { n0 = 0u; n1 = params.cos_n; }
+  var k0 = col;
+  var k1 = col + 1u;
+  if (params.ds == 1u) { k0 = 0u; k1 = params.d; }
+  var acc = vec2f(0.0, 0.0);
+  var gacc = vec2f(0.0, 0.0);
+  for (var n = n0; n < n1; n++) {
+    let gprod = parts[4u * n];
+    for (var k = k0; k < k1; k++) {
+      let v = other[select(n, 0u, params.no == 1u) * params.dd + select(k, 0u, params.dd == 1u)];
+      acc = acc_add(acc, gprod * v);
+    }
+    gacc = acc_add(gacc, parts[4u * n + 1u] * parts[4u * n + params.ms_other]);
+  }
+  gx[t] = acc_value(acc) + 2.0 * (acc_value(gacc) * me[t]);
+`;
+
+function rowsOf(shape: readonly number[]): [number, number] {
+  return shape.length === 2 ? [shape[0], shape[1]] : [1, shape[0]];
+}
+
+/** `cosineEmbeddingLoss` for webgpu tensors: one submit forward, one backward. */
+export function cosineEmbeddingLossWebgpu(call: CosineEmbeddingGpuCall): Tensor {
+  const { input1, input2, target, reduction, shape, cosN, tN, outN } = call;
+  const [n1, d1] = rowsOf(input1.shape);
+  const [n2, d2] = rowsOf(input2.shape);
+  const d = shape[shape.length - 1];
+  const type = target.dtype === "float32" ? "f32" : target.dtype === "int64" ? "i32" : "u32";
+  const inputs: RowArray[] = [
+    { name: "x1", storage: gpuStorage(input1) },
+    { name: "x2", storage: gpuStorage(input2) },
+    { name: "tg", storage: gpuStorage(target), type },
+  ];
+  const params: RowParam[] = [
+    ["n1", "u32", n1],
+    ["d1", "u32", d1],
+    ["n2", "u32", n2],
+    ["d2", "u32", d2],
+    ["d", "u32", d],
+    ["cos_n", "u32", cosN],
+    ["t_n", "u32", tN],
+    ["out_n", "u32", outN],
+    ["eps", "f32", Math.fround(1e-12)],
+    ["margin", "f32", Math.fround(call.margin)],
+  ];
+  const cmds = new GpuCommands("cosineEmbeddingLoss forward");
+  const losses = allocGpu(outN);
+  recordRows(cmds, {
+    label: "cosineEmbeddingLoss forward",
+    inputs,
+    outputs: [{ name: "out", storage: losses }],
+    params,
+    functions: COSINE,
+    body: FORWARD,
+  }, outN);
+  const out = reduceRows(cmds, losses, outN, reduction);
+  cmds.submit();
+  const gradFn = { none: "AddBackward0", mean: "MeanBackward0", sum: "SumBackward0" }[reduction];
+  const node = record(gradFn, [input1, input2], (gradOutput) => {
+    const back = new GpuCommands("cosineEmbeddingLoss backward");
+    const parts = { buffer: back.scratch(Math.max(cosN, 1) * 16), bytes: cosN * 16 };
+    recordRows(back, {
+      label: "cosineEmbeddingLoss backward, pairs",
+      inputs: [...inputs, { name: "go", storage: gpuStorage(gradOutput) }],
+      outputs: [{ name: "parts", storage: parts }],
+      params: [
+        ...params,
+        ["mode", "u32", { none: 0, mean: 1, sum: 2 }[reduction]],
+        ["out_f", "f32", outN],
+      ],
+      functions: COSINE,
+      body: PAIR_BACKWARD,
+    }, cosN);
+    const grad = (me: Tensor, other: Tensor, first: boolean): Tensor | null => {
+      if (!me.requiresGrad) return null;
+      const [ns, ds] = first ? [n1, d1] : [n2, d2];
+      const [no, dd] = first ? [n2, d2] : [n1, d1];
+      const gx = allocGpu(me.numel);
+      recordRows(back, {
+        label: "cosineEmbeddingLoss backward, inputs",
+        inputs: [
+          { name: "me", storage: gpuStorage(me) },
+          { name: "other", storage: gpuStorage(other) },
+          { name: "parts", storage: parts },
+        ],
+        outputs: [{ name: "gx", storage: gx }],
+        params: [
+          ["ns", "u32", ns],
+          ["ds", "u32", ds],
+          ["no", "u32", no],
+          ["dd", "u32", dd],
+          ["d", "u32", d],
+          ["cos_n", "u32", cosN],
+          ["ms_other", "u32", first ? 3 : 2],
+        ],
+        functions: "",
+        body: INPUT_BACKWARD,
+      }, me.numel);
+      return new Tensor(gx, me.shape, me.dtype);
+    };
+    const grads = [grad(input1, input2, true), grad(input2, input1, false)];
+    back.submit();
+    return grads;
+  });
+  const outShape = reduction === "none" && shape.length === 2 ? [outN] : [];
+  return new Tensor(out, outShape, input1.dtype, node);
+}
