@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { DEVICES, parityAdapter } from "./adapters/parity.ts";
-import type { Adapter } from "./runner.ts";
+import { type Adapter, Unsupported } from "./runner.ts";
 import {
   type ArrayTensor,
   decodeFixtureTensor,
@@ -144,6 +144,7 @@ Deno.test("every op: float32 agrees with float64 on random values in PyTorch's s
               const c = templates[k];
               const [args, kwargs] = variants(c, seed);
               const a = await run(adapter, spec.torch, c, args.f32, kwargs.f32, "float32");
+              if (a instanceof Unsupported) return; // no kernel on this device yet
               const b = await run(CPU, spec.torch, c, args.f64, kwargs.f64, "float64");
               if (a instanceof Error || b instanceof Error) {
                 assert.equal(

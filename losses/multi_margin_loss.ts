@@ -93,19 +93,9 @@ export function multiMarginLoss(
   const w = checkWeight(fn, options.weight, input, dim);
   const idx = readTargets(fn, target, 0, dim, `the ${dim} classes`);
   if (input.device === "webgpu") {
-    const weight = options.weight ?? null;
     const perRow = reduction === "none" && target.shape.length > 0;
-    return multiMarginLossWebgpu({
-      input,
-      target,
-      weight,
-      p,
-      margin,
-      reduction,
-      nframe,
-      dim,
-      perRow,
-    });
+    const call = { input, target, p, margin, reduction, nframe, dim, perRow };
+    return multiMarginLossWebgpu({ ...call, weight: options.weight ?? null });
   }
   const dtype = input.dtype;
   const r = rounder(dtype);

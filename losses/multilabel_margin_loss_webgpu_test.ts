@@ -1,0 +1,19 @@
+import { multilabelMarginLoss, type Reduction } from "../mod.ts";
+import { checkAgainstCpu, NO_GPU, seeded } from "./_margin_webgpu_check.ts";
+
+// 300 rows of 6 classes; each row lists 0 to 5 targets (repeats allowed) before its -1.
+const N = 300;
+const C = 6;
+const count = seeded(N, 4, 0, C).map(Math.floor);
+const picks = seeded(N * C, 5, 0, C).map(Math.floor);
+const target = picks.map((v, i) => (i % C < count[Math.floor(i / C)] ? v : -1));
+const x = { data: seeded(N * C, 6), shape: [N, C], grad: true };
+const y = { data: target, shape: [N, C], dtype: "int64" as const };
+
+for (const reduction of ["none", "mean", "sum"] as Reduction[]) {
+  Deno.test({
+    name: `multilabelMarginLoss() on webgpu: ${N} rows, ${reduction}`,
+    ignore: NO_GPU,
+    fn: () => checkAgainstCpu([x, y], ([a, b]) => multilabelMarginLoss(a, b, { reduction })),
+  });
+}
