@@ -2,8 +2,8 @@
  * `cosineEmbeddingLoss` on WebGPU: one invocation per output computes its pair's cosine
  * (PyTorch's composite: the sums over features in the CPU path's order, compensated for its
  * float64 sums) and loss; the losses go through the tree sum. Backward: one invocation per
- * pair for the gradients of the cosine's parts, then one per element of each input, summing
- * over the rows and features it was broadcast to.
+ * pair for the gradients of the cosine's parts, then one per row of each input, summing over
+ * the pairs and features it was broadcast to.
  *
  * @module
  */
@@ -110,30 +110,34 @@ const PAIR_BACKWARD = `
 `;
 
 /**
- * Per element of one input ("self", rows ns of ds features) against the other ("other"):
- * gprod times the other input, summed over the pairs and features the element was broadcast
- * to, plus 2 * (gms * self), gms summed over the element's pairs with the other's ms.
+ * The gradient of one input ("me", ns rows of ds features) against the other: gprod times
+ * the other input, summed over the pairs and features the element was broadcast to, plus
+ * 2 * (gms * me), gms summed over the element's pairs with the other's ms. One invocation per
+ * row of me when it has a row per pair, else (one row broadcast to every pair) one per element.
  */
 const INPUT_BACKWARD = `
-  let row = t / params.ds;
-  let col = t % params.ds;
-  var n0 = row;
-  var n1 = row + 1u;
-  if (params.ns == 1u) { n0 = 0u; n1 = params.cos_n; }
-  var k0 = col;
-  var k1 = col + 1u;
-  if (params.ds == 1u) { k0 = 0u; k1 = params.d; }
-  var acc = vec2f(0.0, 0.0);
-  var gacc = vec2f(0.0, 0.0);
-  for (var n = n0; n < n1; n++) {
-    let gprod = parts[4u * n];
-    for (var k = k0; k < k1; k++) {
-      let v = other[select(n, 0u, params.no == 1u) * params.dd + select(k, 0u, params.dd == 1u)];
-      acc = acc_add(acc, gprod * v);
+  var c0 = 0u;
+  var c1 = params.ds;
+  var n0 = t;
+  var n1 = t + 1u;
+  var base = t * params.ds;
+  if (params.ns == 1u) { c0 = t; c1 = t + 1u; n0 = 0u; n1 = params.cos_n; base = 0u; }
+  for (var c = c0; c < c1; c++) {
+    var k0 = c;
+    var k1 = c + 1u;
+    if (params.ds == 1u) { k0 = 0u; k1 = params.d; }
+    var acc = vec2f(0.0, 0.0);
+    var gacc = vec2f(0.0, 0.0);
+    for (var n = n0; n < n1; n++) {
+      let gprod = parts[4u * n];
+      for (var k = k0; k < k1; k++) {
+        let v = other[select(n, 0u, params.no == 1u) * params.dd + select(k, 0u, params.dd == 1u)];
+        acc = acc_add(acc, gprod * v);
+      }
+      gacc = acc_add(gacc, parts[4u * n + 1u] * parts[4u * n + params.ms_other]);
     }
-    gacc = acc_add(gacc, parts[4u * n + 1u] * parts[4u * n + params.ms_other]);
+    gx[base + c] = acc_value(acc) + 2.0 * (acc_value(gacc) * me[base + c]);
   }
-  gx[t] = acc_value(acc) + 2.0 * (acc_value(gacc) * me[t]);
 `;
 
 function rowsOf(shape: readonly number[]): [number, number] {
@@ -147,10 +151,12 @@ export function cosineEmbeddingLossWebgpu(call: CosineEmbeddingGpuCall): Tensor 
   const [n2, d2] = rowsOf(input2.shape);
   const d = shape[shape.length - 1];
   const type = target.dtype === "float32" ? "f32" : target.dtype === "int64" ? "i32" : "u32";
+  // Windows follow the pairs (or the outputs); a broadcast operand is bound whole.
+  const byPair = (rows: number, per: number): number | undefined => (rows > 1 ? per : undefined);
   const inputs: RowArray[] = [
-    { name: "x1", storage: gpuStorage(input1) },
-    { name: "x2", storage: gpuStorage(input2) },
-    { name: "tg", storage: gpuStorage(target), type },
+    { name: "x1", storage: gpuStorage(input1), perRow: byPair(n1, d1) },
+    { name: "x2", storage: gpuStorage(input2), perRow: byPair(n2, d2) },
+    { name: "tg", storage: gpuStorage(target), type, perRow: byPair(tN, 1) },
   ];
   const params: RowParam[] = [
     ["n1", "u32", n1],
@@ -169,7 +175,7 @@ export function cosineEmbeddingLossWebgpu(call: CosineEmbeddingGpuCall): Tensor 
   recordRows(cmds, {
     label: "cosineEmbeddingLoss forward",
     inputs,
-    outputs: [{ name: "out", storage: losses }],
+    outputs: [{ name: "out", storage: losses, perRow: 1 }],
     params,
     functions: COSINE,
     body: FORWARD,
@@ -182,8 +188,17 @@ export function cosineEmbeddingLossWebgpu(call: CosineEmbeddingGpuCall): Tensor 
     const parts = { buffer: back.scratch(Math.max(cosN, 1) * 16), bytes: cosN * 16 };
     recordRows(back, {
       label: "cosineEmbeddingLoss backward, pairs",
-      inputs: [...inputs, { name: "go", storage: gpuStorage(gradOutput) }],
-      outputs: [{ name: "parts", storage: parts }],
+      inputs: [
+        ...inputs.slice(0, 2),
+        // One pair against many outputs loops over them all: bound whole.
+        { ...inputs[2], perRow: cosN === 1 ? undefined : inputs[2].perRow },
+        {
+          name: "go",
+          storage: gpuStorage(gradOutput),
+          perRow: reduction === "none" && cosN > 1 ? 1 : undefined,
+        },
+      ],
+      outputs: [{ name: "parts", storage: parts, perRow: 4 }],
       params: [
         ...params,
         ["mode", "u32", { none: 0, mean: 1, sum: 2 }[reduction]],
@@ -197,14 +212,19 @@ export function cosineEmbeddingLossWebgpu(call: CosineEmbeddingGpuCall): Tensor 
       const [ns, ds] = first ? [n1, d1] : [n2, d2];
       const [no, dd] = first ? [n2, d2] : [n1, d1];
       const gx = allocGpu(me.numel);
+      const byRow = ns > 1 ? ds : undefined;
       recordRows(back, {
         label: "cosineEmbeddingLoss backward, inputs",
         inputs: [
-          { name: "me", storage: gpuStorage(me) },
-          { name: "other", storage: gpuStorage(other) },
-          { name: "parts", storage: parts },
+          { name: "me", storage: gpuStorage(me), perRow: byRow },
+          {
+            name: "other",
+            storage: gpuStorage(other),
+            perRow: ns > 1 ? byPair(no, dd) : undefined,
+          },
+          { name: "parts", storage: parts, perRow: ns > 1 ? 4 : undefined },
         ],
-        outputs: [{ name: "gx", storage: gx }],
+        outputs: [{ name: "gx", storage: gx, perRow: byRow }],
         params: [
           ["ns", "u32", ns],
           ["ds", "u32", ds],
@@ -216,7 +236,7 @@ export function cosineEmbeddingLossWebgpu(call: CosineEmbeddingGpuCall): Tensor 
         ],
         functions: "",
         body: INPUT_BACKWARD,
-      }, me.numel);
+      }, ns > 1 ? ns : ds);
       return new Tensor(gx, me.shape, me.dtype);
     };
     const grads = [grad(input1, input2, true), grad(input2, input1, false)];

@@ -8,6 +8,7 @@
 
 import assert from "node:assert/strict";
 import { type Device, type Tensor, tensor } from "../mod.ts";
+import { setRowWindowForTests } from "./_rows_wgsl.ts";
 
 /** Whether this runtime has a WebGPU adapter (tests that need one are ignored otherwise). */
 export const NO_GPU: boolean = await (async () => {
@@ -86,5 +87,18 @@ export async function checkAgainstCpu(
       new Uint32Array(gpu[j].buffer),
       `result ${j} changed on a rerun`,
     );
+  }
+}
+
+/**
+ * Runs `fn` with the row kernels' windows cut to 512 elements, so that inputs of a few
+ * hundred rows take the windowed path (blocks of 64 rows, offsets 256 bytes apart).
+ */
+export async function inSmallWindows(fn: () => Promise<void>): Promise<void> {
+  setRowWindowForTests(512);
+  try {
+    await fn();
+  } finally {
+    setRowWindowForTests(null);
   }
 }

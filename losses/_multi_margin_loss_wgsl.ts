@@ -84,8 +84,8 @@ export function multiMarginLossWebgpu(call: MultiMarginGpuCall): Tensor {
   const { input, target, weight, p, reduction, nframe, dim, perRow } = call;
   const weighted = weight !== null;
   const arrays = (): RowArray[] => [
-    { name: "x", storage: gpuStorage(input) },
-    { name: "tgt", storage: gpuStorage(target), type: "i32" },
+    { name: "x", storage: gpuStorage(input), perRow: dim },
+    { name: "tgt", storage: gpuStorage(target), type: "i32", perRow: 1 },
     ...(weighted ? [{ name: "w", storage: gpuStorage(weight) }] : []),
   ];
   const params = [
@@ -98,7 +98,7 @@ export function multiMarginLossWebgpu(call: MultiMarginGpuCall): Tensor {
   recordRows(cmds, {
     label: "multiMarginLoss forward",
     inputs: arrays(),
-    outputs: [{ name: "out", storage: rows }],
+    outputs: [{ name: "out", storage: rows, perRow: 1 }],
     params: [...params, ["dimf", "f32", dim]],
     functions: FUNCTIONS(weighted),
     body: FORWARD,
@@ -115,8 +115,12 @@ export function multiMarginLossWebgpu(call: MultiMarginGpuCall): Tensor {
     const gx = allocGpu(input.numel);
     recordRows(back, {
       label: "multiMarginLoss backward",
-      inputs: [...arrays(), { name: "go", storage: gpuStorage(gradOutput) }],
-      outputs: [{ name: "gx", storage: gx }],
+      inputs: [...arrays(), {
+        name: "go",
+        storage: gpuStorage(gradOutput),
+        perRow: perRow ? 1 : undefined,
+      }],
+      outputs: [{ name: "gx", storage: gx, perRow: dim }],
       params: [
         ...params,
         ["g", "f32", Math.fround(reduction === "mean" ? 1 / (nframe * dim) : 1 / dim)],

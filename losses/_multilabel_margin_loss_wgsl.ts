@@ -89,12 +89,13 @@ const BACKWARD = `
 export function multilabelMarginLossWebgpu(call: MultilabelMarginGpuCall): Tensor {
   const { input, target, reduction, nframe, dim, perRow } = call;
   const arrays = (cmds: GpuCommands): RowArray[] => [
-    { name: "x", storage: gpuStorage(input) },
-    { name: "tgt", storage: gpuStorage(target), type: "i32" },
+    { name: "x", storage: gpuStorage(input), perRow: dim },
+    { name: "tgt", storage: gpuStorage(target), type: "i32", perRow: dim },
     {
       name: "mask",
       storage: { buffer: cmds.scratch(input.numel * 4), bytes: input.numel * 4 },
       type: "u32",
+      perRow: dim,
     },
   ];
   const params = [["dim", "u32", dim], ["per_row", "u32", perRow ? 1 : 0]] as const;
@@ -104,7 +105,7 @@ export function multilabelMarginLossWebgpu(call: MultilabelMarginGpuCall): Tenso
   recordRows(cmds, {
     label: "multilabelMarginLoss forward",
     inputs: [x, tgt],
-    outputs: [mask, { name: "out", storage: rows }],
+    outputs: [mask, { name: "out", storage: rows, perRow: 1 }],
     params: [...params, ["dimf", "f32", dim]],
     functions: MARK,
     body: FORWARD,
@@ -121,8 +122,12 @@ export function multilabelMarginLossWebgpu(call: MultilabelMarginGpuCall): Tenso
     const [bx, btgt, bmask] = arrays(back);
     recordRows(back, {
       label: "multilabelMarginLoss backward",
-      inputs: [bx, btgt, { name: "go", storage: gpuStorage(gradOutput) }],
-      outputs: [bmask, { name: "gx", storage: gx }],
+      inputs: [bx, btgt, {
+        name: "go",
+        storage: gpuStorage(gradOutput),
+        perRow: perRow ? 1 : undefined,
+      }],
+      outputs: [bmask, { name: "gx", storage: gx, perRow: dim }],
       params: [
         ...params,
         ["g", "f32", Math.fround(reduction === "mean" ? 1 / (nframe * dim) : 1 / dim)],

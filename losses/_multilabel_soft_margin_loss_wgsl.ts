@@ -1,7 +1,7 @@
 /**
  * `multilabelSoftMarginLoss` on WebGPU: the operands broadcast to one shape, one invocation
  * per row sums its terms over the class dimension (the CPU path's order, a compensated sum for
- * its float64 one), the rows go through the tree sum; backward is one invocation per element.
+ * its float64 one), the rows go through the tree sum; backward is one invocation per row too.
  *
  * @module
  */
@@ -73,17 +73,21 @@ const FORWARD = `
 
 function backwardBody(gx: boolean, gy: boolean, gw: boolean): string {
   return `
-  let j = (t / (params.inner * params.size)) * params.inner + t % params.inner;
+  let o = t / params.inner;
+  let s = t % params.inner;
   var gr = go[0];
-  if (params.mode == 0u) { gr = go[j]; }
+  if (params.mode == 0u) { gr = go[t]; }
   if (params.mode == 1u) { gr = gr / params.rows; }
   let gl = gr / params.classes;
-  let xv = x[t];
-  let yv = y[t];
-  ${gw ? "gw[t] = gl * negated(xv, yv);" : ""}
-  let ga = -(gl * weight_at(t));
-  ${gy ? "gy[t] = (ga * log_sigmoid(xv)) - (ga * log_sigmoid(-xv));" : ""}
-  ${gx ? "gx[t] = log_sigmoid_grad(xv, ga * yv) + -log_sigmoid_grad(-xv, ga * (1.0 - yv));" : ""}
+  for (var c = 0u; c < params.size; c++) {
+    let i = (o * params.size + c) * params.inner + s;
+    let xv = x[i];
+    let yv = y[i];
+    ${gw ? "gw[i] = gl * negated(xv, yv);" : ""}
+    let ga = -(gl * weight_at(i));
+    ${gy ? "gy[i] = (ga * log_sigmoid(xv)) - (ga * log_sigmoid(-xv));" : ""}
+    ${gx ? "gx[i] = log_sigmoid_grad(xv, ga * yv) + -log_sigmoid_grad(-xv, ga * (1.0 - yv));" : ""}
+  }
 `;
 }
 
@@ -103,10 +107,13 @@ export function multilabelSoftMarginLossWebgpu(call: MultilabelSoftMarginGpuCall
   const cmds = new GpuCommands("multilabelSoftMarginLoss forward");
   const full = (t: Tensor): GpuStorage =>
     sameDims(t.shape, shape) ? gpuStorage(t) : recordExpand(cmds, gpuStorage(t), t.shape, shape, n);
+  // Rows are contiguous when the summed dimension is the last: then windows of rows.
+  const perRow = lanes.inner === 1 ? lanes.size : undefined;
+  const perOne = lanes.inner === 1 ? 1 : undefined;
   const arrays: RowArray[] = [
-    { name: "x", storage: full(input) },
-    { name: "y", storage: full(labels) },
-    ...(weight === null ? [] : [{ name: "w", storage: full(weight) }]),
+    { name: "x", storage: full(input), perRow },
+    { name: "y", storage: full(labels), perRow },
+    ...(weight === null ? [] : [{ name: "w", storage: full(weight), perRow }]),
   ];
   const params = [
     ["size", "u32", lanes.size],
@@ -117,7 +124,7 @@ export function multilabelSoftMarginLossWebgpu(call: MultilabelSoftMarginGpuCall
   recordRows(cmds, {
     label: "multilabelSoftMarginLoss forward",
     inputs: arrays,
-    outputs: [{ name: "out", storage: rows }],
+    outputs: [{ name: "out", storage: rows, perRow: perOne }],
     params,
     functions: FUNCTIONS(weight !== null),
     body: FORWARD,
@@ -133,8 +140,15 @@ export function multilabelSoftMarginLossWebgpu(call: MultilabelSoftMarginGpuCall
     const grads = wants.map((w) => (w ? allocGpu(n) : null));
     recordRows(back, {
       label: "multilabelSoftMarginLoss backward",
-      inputs: [...arrays, { name: "go", storage: gpuStorage(gradOutput) }],
-      outputs: grads.flatMap((g, j) => (g === null ? [] : [{ name: names[j], storage: g }])),
+      inputs: [...arrays, {
+        name: "go",
+        storage: gpuStorage(gradOutput),
+        perRow: reduction === "none" ? perOne : undefined,
+      }],
+      outputs: grads.flatMap((
+        g,
+        j,
+      ) => (g === null ? [] : [{ name: names[j], storage: g, perRow }])),
       params: [
         ...params,
         ["rows", "f32", nrows],
@@ -142,7 +156,7 @@ export function multilabelSoftMarginLossWebgpu(call: MultilabelSoftMarginGpuCall
       ],
       functions: FUNCTIONS(weight !== null),
       body: backwardBody(wants[0], wants[1], wants[2] ?? false),
-    }, n);
+    }, nrows);
     const result = operands.map((t, j) => {
       const g = grads[j];
       if (g === null) return null;

@@ -27,6 +27,11 @@ export interface RowArray {
   readonly storage: { readonly buffer: GPUBuffer; readonly bytes: number };
   /** Element type in WGSL (default `"f32"`; int64 tensors live as `i32`, bool as `u32`). */
   readonly type?: "f32" | "i32" | "u32";
+  /**
+   * Elements per invocation, `t`'s at `t * perRow`: the array is bound in windows that
+   * follow the blocks of invocations. Absent: bound whole (broadcast or small arrays).
+   */
+  readonly perRow?: number;
 }
 
 /** A uniform field: name, WGSL type, value. */
@@ -92,26 +97,63 @@ ${k.body}
   };
 }
 
+let windowOverride: number | null = null;
+
 /**
- * Records `k` over `n` invocations. Every array is bound whole, so each must fit one binding.
+ * Sets the elements one window may hold (`null`: the adapter's binding limit), so that tests
+ * can run the windowed path on small inputs.
+ */
+export function setRowWindowForTests(elements: number | null): void {
+  windowOverride = elements;
+}
+
+/**
+ * Records `k` over `n` invocations. An array with `perRow` is bound as the window of the
+ * current block of invocations (`perRow` elements each, so the body indexes it by the
+ * block's `t`); the others are bound whole. Blocks are multiples of 64 invocations, which
+ * keeps every window's offset a multiple of 256 bytes.
  *
- * @throws {RangeError} If an array is larger than the adapter's binding limit.
+ * @throws {RangeError} If a whole array, or one invocation's window, exceeds the adapter's
+ *   binding limit.
  */
 export function recordRows(cmds: GpuCommands, k: RowKernel, n: number): void {
   if (n === 0) return;
   const limit = gpu().maxBinding;
-  const bindings = [...k.inputs, ...k.outputs].map((a) => {
-    if (a.storage.bytes > limit) {
-      throw new RangeError(
-        `Cannot run ${k.label} on webgpu as ${a.name} needs ${a.storage.bytes} bytes in one binding and this adapter allows ${limit}`,
-      );
-    }
-    return { buffer: a.storage.buffer, offset: 0, size: Math.max(a.storage.bytes, 4) };
-  });
+  const arrays = [...k.inputs, ...k.outputs];
+  const unit = Math.max(WORKGROUP, gpu().offsetAlignment / 4);
+  const per = Math.max(1, ...arrays.map((a) => a.perRow ?? 0));
+  const window = windowOverride ?? Math.floor(limit / 4);
+  const block = n * per <= window ? n : Math.floor(window / per / unit) * unit;
+  const tooBig = (what: string, bytes: number): RangeError =>
+    new RangeError(
+      `Cannot run ${k.label} on webgpu as ${what} needs ${bytes} bytes in one binding and this adapter allows ${limit}`,
+    );
+  if (block === 0) throw tooBig(`one row of ${per} elements`, per * unit * 4);
+  for (const a of arrays) {
+    if (a.perRow === undefined && a.storage.bytes > limit) throw tooBig(a.name, a.storage.bytes);
+  }
   const kinds: ["u" | "i" | "f", number][] = k.params.map((
     [, type, value],
   ) => [type === "u32" ? "u" : type === "i32" ? "i" : "f", value]);
-  cmds.dispatch(shaderOf(k), bindings, packParams([["u", n], ...kinds]), Math.ceil(n / WORKGROUP));
+  const shader = shaderOf(k);
+  for (let start = 0; start < n; start += block) {
+    const count = Math.min(block, n - start);
+    const bindings = arrays.map((a) =>
+      a.perRow === undefined
+        ? { buffer: a.storage.buffer, offset: 0, size: Math.max(a.storage.bytes, 4) }
+        : {
+          buffer: a.storage.buffer,
+          offset: start * a.perRow * 4,
+          size: Math.max(count * a.perRow, 1) * 4,
+        }
+    );
+    cmds.dispatch(
+      shader,
+      bindings,
+      packParams([["u", count], ...kinds]),
+      Math.ceil(count / WORKGROUP),
+    );
+  }
 }
 
 /**

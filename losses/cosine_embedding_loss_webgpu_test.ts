@@ -1,5 +1,5 @@
 import { cosineEmbeddingLoss, type Reduction } from "../mod.ts";
-import { checkAgainstCpu, NO_GPU, seeded } from "./_margin_webgpu_check.ts";
+import { checkAgainstCpu, inSmallWindows, NO_GPU, seeded } from "./_margin_webgpu_check.ts";
 
 // 300 pairs (a two-pass tree sum), one input broadcast over the rows, and one pair against
 // 300 targets (the gradient of its cosine sums 300 outputs).
@@ -17,22 +17,27 @@ const y = {
 
 for (const reduction of ["none", "mean", "sum"] as Reduction[]) {
   Deno.test({
-    name: `cosineEmbeddingLoss() on webgpu: ${N} pairs, broadcast, ${reduction}`,
+    name:
+      `cosineEmbeddingLoss() on webgpu: ${N} pairs, broadcast, whole and in windows, ${reduction}`,
     ignore: NO_GPU,
     fn: async () => {
-      const margin = 0.25;
-      await checkAgainstCpu(
-        [a, b, y],
-        ([p, q, t]) => cosineEmbeddingLoss(p, q, t, { margin, reduction }),
-      );
-      await checkAgainstCpu(
-        [a, one, y],
-        ([p, q, t]) => cosineEmbeddingLoss(p, q, t, { reduction }),
-      );
-      await checkAgainstCpu(
-        [one, other, y],
-        ([p, q, t]) => cosineEmbeddingLoss(p, q, t, { margin: -0.5, reduction }),
-      );
+      const check = async () => {
+        const margin = 0.25;
+        await checkAgainstCpu(
+          [a, b, y],
+          ([p, q, t]) => cosineEmbeddingLoss(p, q, t, { margin, reduction }),
+        );
+        await checkAgainstCpu(
+          [a, one, y],
+          ([p, q, t]) => cosineEmbeddingLoss(p, q, t, { reduction }),
+        );
+        await checkAgainstCpu(
+          [one, other, y],
+          ([p, q, t]) => cosineEmbeddingLoss(p, q, t, { margin: -0.5, reduction }),
+        );
+      };
+      await check();
+      await inSmallWindows(check);
     },
   });
 }

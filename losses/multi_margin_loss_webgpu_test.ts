@@ -1,5 +1,5 @@
 import { multiMarginLoss, type Reduction } from "../mod.ts";
-import { checkAgainstCpu, NO_GPU, seeded } from "./_margin_webgpu_check.ts";
+import { checkAgainstCpu, inSmallWindows, NO_GPU, seeded } from "./_margin_webgpu_check.ts";
 
 // 300 rows: several workgroups of the row kernel and a two-pass tree sum.
 const N = 300;
@@ -10,14 +10,19 @@ const w = { data: seeded(C, 3, 0, 2), shape: [C] };
 
 for (const reduction of ["none", "mean", "sum"] as Reduction[]) {
   Deno.test({
-    name: `multiMarginLoss() on webgpu: ${N} rows, p 1 and 2, weighted, ${reduction}`,
+    name:
+      `multiMarginLoss() on webgpu: ${N} rows, p 1 and 2, weighted, whole and in windows, ${reduction}`,
     ignore: NO_GPU,
     fn: async () => {
-      await checkAgainstCpu([x, y], ([a, b]) => multiMarginLoss(a, b, { reduction }));
-      await checkAgainstCpu(
-        [x, y, w],
-        ([a, b, c]) => multiMarginLoss(a, b, { p: 2, margin: 0.5, weight: c, reduction }),
-      );
+      const check = async () => {
+        await checkAgainstCpu([x, y], ([a, b]) => multiMarginLoss(a, b, { reduction }));
+        await checkAgainstCpu(
+          [x, y, w],
+          ([a, b, c]) => multiMarginLoss(a, b, { p: 2, margin: 0.5, weight: c, reduction }),
+        );
+      };
+      await check();
+      await inSmallWindows(check);
     },
   });
 }

@@ -1,5 +1,5 @@
 import { multilabelMarginLoss, type Reduction } from "../mod.ts";
-import { checkAgainstCpu, NO_GPU, seeded } from "./_margin_webgpu_check.ts";
+import { checkAgainstCpu, inSmallWindows, NO_GPU, seeded } from "./_margin_webgpu_check.ts";
 
 // 300 rows of 6 classes; each row lists 0 to 5 targets (repeats allowed) before its -1.
 const N = 300;
@@ -12,8 +12,13 @@ const y = { data: target, shape: [N, C], dtype: "int64" as const };
 
 for (const reduction of ["none", "mean", "sum"] as Reduction[]) {
   Deno.test({
-    name: `multilabelMarginLoss() on webgpu: ${N} rows, ${reduction}`,
+    name: `multilabelMarginLoss() on webgpu: ${N} rows, whole and in windows, ${reduction}`,
     ignore: NO_GPU,
-    fn: () => checkAgainstCpu([x, y], ([a, b]) => multilabelMarginLoss(a, b, { reduction })),
+    fn: async () => {
+      const check = () =>
+        checkAgainstCpu([x, y], ([a, b]) => multilabelMarginLoss(a, b, { reduction }));
+      await check();
+      await inSmallWindows(check);
+    },
   });
 }
