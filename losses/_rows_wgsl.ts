@@ -49,7 +49,11 @@ export interface RowKernel {
   readonly params: readonly RowParam[];
   /** WGSL functions placed before `main`. */
   readonly functions?: string;
-  /** WGSL statements for invocation `t` (a `u32`). */
+  /**
+   * WGSL statements for invocation `t` (a `u32`), counted from the first of its block: index
+   * windowed arrays by `t`, whole ones only by what does not depend on `t` (or make no array
+   * windowed, which keeps one block).
+   */
   readonly body: string;
 }
 
@@ -123,7 +127,9 @@ export function recordRows(cmds: GpuCommands, k: RowKernel, n: number): void {
   const unit = Math.max(WORKGROUP, gpu().offsetAlignment / 4);
   const per = Math.max(1, ...arrays.map((a) => a.perRow ?? 0));
   const window = windowOverride ?? Math.floor(limit / 4);
-  const block = n * per <= window ? n : Math.floor(window / per / unit) * unit;
+  // Without windowed arrays, one dispatch: the body may index whole arrays by `t`.
+  const windowed = arrays.some((a) => a.perRow !== undefined);
+  const block = !windowed || n * per <= window ? n : Math.floor(window / per / unit) * unit;
   const tooBig = (what: string, bytes: number): RangeError =>
     new RangeError(
       `Cannot run ${k.label} on webgpu as ${what} needs ${bytes} bytes in one binding and this adapter allows ${limit}`,

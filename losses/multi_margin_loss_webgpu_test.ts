@@ -1,4 +1,5 @@
-import { multiMarginLoss, type Reduction } from "../mod.ts";
+import assert from "node:assert/strict";
+import { multiMarginLoss, type Reduction, tensor } from "../mod.ts";
 import { checkAgainstCpu, inSmallWindows, NO_GPU, seeded } from "./_margin_webgpu_check.ts";
 
 // 300 rows: several workgroups of the row kernel and a two-pass tree sum.
@@ -26,3 +27,16 @@ for (const reduction of ["none", "mean", "sum"] as Reduction[]) {
     },
   });
 }
+
+Deno.test({
+  name: "multiMarginLoss() on webgpu: operands on two devices are an error naming both",
+  ignore: NO_GPU,
+  fn: async () => {
+    const input = await tensor([[1, 2, 3]]).to("webgpu");
+    const target = tensor([0], { dtype: "int64" });
+    assert.throws(() => multiMarginLoss(input, target), {
+      message:
+        /input and target must be on the same device: input is on "webgpu", target is on "cpu"/,
+    });
+  },
+});

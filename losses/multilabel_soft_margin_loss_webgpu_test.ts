@@ -9,6 +9,9 @@ const x = { data: seeded(N * C, 7, -4, 4), shape: [N, C], grad: true };
 const y = { data: seeded(N * C, 8, 0, 1), shape: [N, C], grad: true };
 const w = { data: seeded(C, 9, 0, 2), shape: [C], grad: true };
 const row = { data: seeded(C, 10, -4, 4), shape: [C], grad: true };
+// 600 strided rows (input (600) against target (2, 600): the sum runs over the 2).
+const wide = { data: seeded(600, 16, -4, 4), shape: [600], grad: true };
+const pairs = { data: seeded(1200, 17, 0, 1), shape: [2, 600] };
 
 for (const reduction of ["none", "mean", "sum"] as Reduction[]) {
   Deno.test({
@@ -22,6 +25,10 @@ for (const reduction of ["none", "mean", "sum"] as Reduction[]) {
           ([a, b, c]) => multilabelSoftMarginLoss(a, b, { weight: c, reduction }),
         );
         await checkAgainstCpu([row, y], ([a, b]) => multilabelSoftMarginLoss(a, b, { reduction }));
+        await checkAgainstCpu(
+          [wide, pairs],
+          ([a, b]) => multilabelSoftMarginLoss(a, b, { reduction }),
+        );
       };
       await check();
       await inSmallWindows(check);
