@@ -20,7 +20,7 @@ export interface MultilabelSoftMarginGpuCall {
   readonly input: Tensor;
   /** The target as given (for its gradient). */
   readonly target: Tensor;
-  /** The target in the input's dtype. */
+  /** The target in the input's dtype, or int64 labels (read as floats by the kernels). */
   readonly labels: Tensor;
   readonly weight: Tensor | null;
   /** The broadcast shape of the operands. */
@@ -66,7 +66,7 @@ const FORWARD = `
   var acc = vec2f(0.0, 0.0);
   for (var c = 0u; c < params.size; c++) {
     let i = (o * params.size + c) * params.inner + s;
-    acc = acc_add(acc, negated(x[i], y[i]) * weight_at(i));
+    acc = acc_add(acc, negated(x[i], f32(y[i])) * weight_at(i));
   }
   if (params.classes == 0.0) { out[t] = nan_f32(); } else { out[t] = acc_value(acc) / params.classes; }
 `;
@@ -82,7 +82,7 @@ function backwardBody(gx: boolean, gy: boolean, gw: boolean): string {
   for (var c = 0u; c < params.size; c++) {
     let i = (o * params.size + c) * params.inner + s;
     let xv = x[i];
-    let yv = y[i];
+    let yv = f32(y[i]);
     ${gw ? "gw[i] = gl * negated(xv, yv);" : ""}
     let ga = -(gl * weight_at(i));
     ${gy ? "gy[i] = (ga * log_sigmoid(xv)) - (ga * log_sigmoid(-xv));" : ""}
@@ -112,7 +112,7 @@ export function multilabelSoftMarginLossWebgpu(call: MultilabelSoftMarginGpuCall
   const perOne = lanes.inner === 1 ? 1 : undefined;
   const arrays: RowArray[] = [
     { name: "x", storage: full(input), perRow },
-    { name: "y", storage: full(labels), perRow },
+    { name: "y", storage: full(labels), type: labels.dtype === "int64" ? "i32" : "f32", perRow },
     ...(weight === null ? [] : [{ name: "w", storage: full(weight), perRow }]),
   ];
   const params = [

@@ -91,7 +91,10 @@ export function multilabelSoftMarginLoss(
   checkFloat(fn, { input });
   checkTensor(fn, "target", target);
   checkSameDevice(fn, { input, target, weight: options.weight });
-  const labels = labelsAsFloat(fn, "target", target, input);
+  // On webgpu the kernels read int64 labels as they are (one submit, no conversion first).
+  const labels = input.device === "webgpu" && target.dtype === "int64"
+    ? target
+    : labelsAsFloat(fn, "target", target, input);
   const weight = options.weight ?? null;
   if (weight !== null) {
     checkFloat(fn, { weight });
