@@ -1,9 +1,9 @@
 /**
- * `cosineEmbeddingLoss` on WebGPU: one invocation per output computes its pair's cosine
- * (PyTorch's composite: the sums over features in the CPU path's order, compensated for its
- * float64 sums) and loss; the losses go through the tree sum. Backward: one invocation per
- * pair for the gradients of the cosine's parts, then one per row of each input, summing over
- * the pairs and features it was broadcast to.
+ * `cosineEmbeddingLoss` on WebGPU: one workgroup per output computes its pair's cosine
+ * (PyTorch's composite: the sums over features as compensated partials and a fixed tree, for
+ * the CPU path's float64 sums) and loss; the losses go through the tree sum. Backward: one
+ * workgroup per pair for the gradients of the cosine's parts, then one per row of each input,
+ * summing over the pairs and features it was broadcast to.
  *
  * @module
  */
@@ -12,7 +12,7 @@ import { record } from "./_autograd.ts";
 import type { Reduction } from "./_reduction.ts";
 import { recordRows, reduceRows, type RowArray, type RowParam } from "./_rows_wgsl.ts";
 import { allocGpu } from "./_webgpu/buffers.ts";
-import { GpuCommands } from "./_webgpu/pipelines.ts";
+import { GpuCommands, WORKGROUP } from "./_webgpu/pipelines.ts";
 import { gpuStorage, Tensor } from "./tensor.ts";
 
 /** What {@linkcode cosineEmbeddingLossWebgpu} needs, validated by `cosineEmbeddingLoss`. */
@@ -38,6 +38,8 @@ export interface CosineEmbeddingGpuCall {
 //   cos - margin >= 0); gprod = gcos / den; gden = -gcos * ((prod / den) / den);
 //   gms = gden / (2 den); grad x1 = gprod * x2 (summed where broadcast) + 2 * (gms1 * x1),
 //   gms1 = sum of gms * ms2 over the pairs of x1's row (and the same for x2).
+// One workgroup per pair (or output, or input row): its invocations take every 64th feature,
+// then fixed trees sum the compensated partials.
 const COSINE = `
 fn target_at(o: u32) -> f32 {
   if (params.t_n == 1u) { return f32(tg[0]); }
@@ -49,50 +51,46 @@ fn at1(n: u32, k: u32) -> f32 {
 fn at2(n: u32, k: u32) -> f32 {
   return x2[select(n, 0u, params.n2 == 1u) * params.d2 + select(k, 0u, params.d2 == 1u)];
 }
-fn mag1(n: u32) -> f32 {
-  var acc = vec2f(0.0, 0.0);
-  for (var k = 0u; k < params.d1; k++) { let v = at1(n, k); acc = acc_add(acc, v * v); }
-  return acc_value(acc) + params.eps;
-}
-fn mag2(n: u32) -> f32 {
-  var acc = vec2f(0.0, 0.0);
-  for (var k = 0u; k < params.d2; k++) { let v = at2(n, k); acc = acc_add(acc, v * v); }
-  return acc_value(acc) + params.eps;
-}
 struct Cos { prod: f32, den: f32, cos: f32, ms1: f32, ms2: f32 }
-fn cos_row(n: u32) -> Cos {
-  var acc = vec2f(0.0, 0.0);
-  for (var k = 0u; k < params.d; k++) { acc = acc_add(acc, at1(n, k) * at2(n, k)); }
-  let prod = acc_value(acc);
-  let ms1 = mag1(n);
-  let ms2 = mag2(n);
+fn cos_row(n: u32, lid: u32) -> Cos {
+  var p = vec2f(0.0, 0.0);
+  var a = vec2f(0.0, 0.0);
+  var b = vec2f(0.0, 0.0);
+  for (var k = lid; k < params.d; k += ${WORKGROUP}u) { p = acc_add(p, at1(n, k) * at2(n, k)); }
+  for (var k = lid; k < params.d1; k += ${WORKGROUP}u) { let v = at1(n, k); a = acc_add(a, v * v); }
+  for (var k = lid; k < params.d2; k += ${WORKGROUP}u) { let v = at2(n, k); b = acc_add(b, v * v); }
+  let prod = wg_sum(lid, p);
+  let ms1 = wg_sum(lid, a) + params.eps;
+  let ms2 = wg_sum(lid, b) + params.eps;
   let den = sqrt(ms1 * ms2);
   return Cos(prod, den, prod / den, ms1, ms2);
 }
 `;
 
 const FORWARD = `
-  let c = cos_row(select(t, 0u, params.cos_n == 1u)).cos;
-  let y = target_at(t);
-  var l = 0.0;
-  if (y == 1.0) { l = 1.0 - c; }
-  if (y == -1.0) {
-    l = c - params.margin;
-    if (!is_nan(l)) { l = max(l, 0.0); }
+  let c = cos_row(select(t, 0u, params.cos_n == 1u), lid).cos;
+  if (lid == 0u) {
+    let y = target_at(t);
+    var l = 0.0;
+    if (y == 1.0) { l = 1.0 - c; }
+    if (y == -1.0) {
+      l = c - params.margin;
+      if (!is_nan(l)) { l = max(l, 0.0); }
+    }
+    out[t] = l;
   }
-  out[t] = l;
 `;
 
 /** Per pair: [gprod, gms, ms1, ms2] into `parts`. */
 const PAIR_BACKWARD = `
-  let r = cos_row(t);
+  let r = cos_row(t, lid);
   var first = t;
   var last = t + 1u;
   if (params.cos_n == 1u) { first = 0u; last = params.out_n; }
   var gmean = go[0];
   if (params.mode == 1u) { gmean = gmean / params.out_f; }
   var acc = vec2f(0.0, 0.0);
-  for (var o = first; o < last; o++) {
+  for (var o = first + lid; o < last; o += ${WORKGROUP}u) {
     var g = gmean;
     if (params.mode == 0u) { g = go[o]; }
     let y = target_at(o);
@@ -100,43 +98,57 @@ const PAIR_BACKWARD = `
     if (y == 1.0) { acc = acc_add(acc, -g); }
     else if (y == -1.0 && !is_nan(v) && v >= 0.0) { acc = acc_add(acc, g); }
   }
-  let gc = acc_value(acc);
-  let gprod = gc / r.den;
-  let gden = -gc * ((r.prod / r.den) / r.den);
-  parts[4u * t] = gprod;
-  parts[4u * t + 1u] = gden / (2.0 * r.den);
-  parts[4u * t + 2u] = r.ms1;
-  parts[4u * t + 3u] = r.ms2;
+  let gc = wg_sum(lid, acc);
+  if (lid == 0u) {
+    let gprod = gc / r.den;
+    let gden = -gc * ((r.prod / r.den) / r.den);
+    parts[4u * t] = gprod;
+    parts[4u * t + 1u] = gden / (2.0 * r.den);
+    parts[4u * t + 2u] = r.ms1;
+    parts[4u * t + 3u] = r.ms2;
+  }
 `;
 
 /**
  * The gradient of one input ("me", ns rows of ds features) against the other: gprod times
  * the other input, summed over the pairs and features the element was broadcast to, plus
- * 2 * (gms * me), gms summed over the element's pairs with the other's ms. One invocation per
- * row of me when it has a row per pair, else (one row broadcast to every pair) one per element.
+ * 2 * (gms * me), gms summed over the element's pairs with the other's ms. One workgroup per
+ * row of me when it has a row per pair (its invocations take every 64th feature), else (one
+ * row broadcast to every pair) one per element, its invocations taking every 64th pair.
  */
 const INPUT_BACKWARD = `
-  var c0 = 0u;
-  var c1 = params.ds;
-  var n0 = t;
-  var n1 = t + 1u;
-  var base = t * params.ds;
-  if (params.ns == 1u) { c0 = t; c1 = t + 1u; n0 = 0u; n1 = params.cos_n; base = 0u; }
-  for (var c = c0; c < c1; c++) {
-    var k0 = c;
-    var k1 = c + 1u;
-    if (params.ds == 1u) { k0 = 0u; k1 = params.d; }
+fn other_at(n: u32, k: u32) -> f32 {
+  return other[select(n, 0u, params.no == 1u) * params.dd + select(k, 0u, params.dd == 1u)];
+}
+fn features(c: u32) -> vec2u {
+  if (params.ds == 1u) { return vec2u(0u, params.d); }
+  return vec2u(c, c + 1u);
+}
+`;
+
+const INPUT_BACKWARD_BODY = `
+  if (params.ns == 1u) {
+    let ks = features(t);
     var acc = vec2f(0.0, 0.0);
     var gacc = vec2f(0.0, 0.0);
-    for (var n = n0; n < n1; n++) {
+    for (var n = lid; n < params.cos_n; n += ${WORKGROUP}u) {
       let gprod = parts[4u * n];
-      for (var k = k0; k < k1; k++) {
-        let v = other[select(n, 0u, params.no == 1u) * params.dd + select(k, 0u, params.dd == 1u)];
-        acc = acc_add(acc, gprod * v);
-      }
+      for (var k = ks.x; k < ks.y; k++) { acc = acc_add(acc, gprod * other_at(n, k)); }
       gacc = acc_add(gacc, parts[4u * n + 1u] * parts[4u * n + params.ms_other]);
     }
-    gx[base + c] = acc_value(acc) + 2.0 * (acc_value(gacc) * me[base + c]);
+    let a = wg_sum(lid, acc);
+    let g = wg_sum(lid, gacc);
+    if (lid == 0u) { gx[t] = a + 2.0 * (g * me[t]); }
+  } else {
+    let base = t * params.ds;
+    let gprod = parts[4u * t];
+    let gm = parts[4u * t + 1u] * parts[4u * t + params.ms_other];
+    for (var c = lid; c < params.ds; c += ${WORKGROUP}u) {
+      let ks = features(c);
+      var acc = vec2f(0.0, 0.0);
+      for (var k = ks.x; k < ks.y; k++) { acc = acc_add(acc, gprod * other_at(t, k)); }
+      gx[base + c] = acc_value(acc) + 2.0 * (gm * me[base + c]);
+    }
   }
 `;
 
@@ -234,8 +246,8 @@ export function cosineEmbeddingLossWebgpu(call: CosineEmbeddingGpuCall): Tensor 
           ["cos_n", "u32", cosN],
           ["ms_other", "u32", first ? 3 : 2],
         ],
-        functions: "",
-        body: INPUT_BACKWARD,
+        functions: INPUT_BACKWARD,
+        body: INPUT_BACKWARD_BODY,
       }, ns > 1 ? ns : ds);
       return new Tensor(gx, me.shape, me.dtype);
     };

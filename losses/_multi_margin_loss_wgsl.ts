@@ -1,6 +1,6 @@
 /**
- * `multiMarginLoss` on WebGPU: one invocation per row runs the CPU path's row loop (the same
- * float32 steps in the same order), then the rows are summed by the tree sum.
+ * `multiMarginLoss` on WebGPU: one workgroup per row runs the CPU path's float32 steps over
+ * the row's classes, its terms summed by a fixed tree; then the rows by the tree sum.
  *
  * @module
  */
@@ -9,7 +9,7 @@ import { record } from "./_autograd.ts";
 import type { Reduction } from "./_reduction.ts";
 import { recordRows, reduceRows, type RowArray } from "./_rows_wgsl.ts";
 import { allocGpu } from "./_webgpu/buffers.ts";
-import { GpuCommands } from "./_webgpu/pipelines.ts";
+import { GpuCommands, WORKGROUP } from "./_webgpu/pipelines.ts";
 import { gpuStorage, Tensor } from "./tensor.ts";
 
 /** What {@linkcode multiMarginLossWebgpu} needs, validated by `multiMarginLoss`. */
@@ -36,23 +36,25 @@ fn class_weight(y: i32) -> f32 { return ${weighted ? "w[u32(y)]" : "1.0"}; }
 fn counts(z: f32) -> bool { return !is_nan(z) && z > 0.0; }
 `;
 
+// One workgroup per row: its invocations take every 64th class, then a fixed tree sums.
 const FORWARD = `
   let base = t * params.dim;
   let y = tgt[t];
   let xy = x[base + u32(y)];
   let wy = class_weight(y);
   let m = params.margin - xy;
-  var sum = 0.0;
-  for (var d = 0u; d < params.dim; d++) {
+  var acc = vec2f(0.0, 0.0);
+  for (var d = lid; d < params.dim; d += ${WORKGROUP}u) {
     if (i32(d) == y) { continue; }
     let z = m + x[base + d];
     if (counts(z)) {
       var h = z;
       if (params.p == 2u) { h = z * z; }
-      sum = sum + h * wy;
+      acc = acc_add(acc, h * wy);
     }
   }
-  out[t] = sum / params.dimf;
+  let sum = wg_sum(lid, acc);
+  if (lid == 0u) { out[t] = sum / params.dimf; }
 `;
 
 const BACKWARD = `
@@ -63,8 +65,8 @@ const BACKWARD = `
   let m = params.margin - xy;
   var s = go[0];
   if (params.per_row == 1u) { s = go[t]; }
-  var gy = 0.0;
-  for (var d = 0u; d < params.dim; d++) {
+  var acc = vec2f(0.0, 0.0);
+  for (var d = lid; d < params.dim; d += ${WORKGROUP}u) {
     if (i32(d) == y) { continue; }
     let z = m + x[base + d];
     var h = 0.0;
@@ -72,11 +74,12 @@ const BACKWARD = `
       h = params.g;
       if (params.p == 2u) { h = (2.0 * params.g) * z; }
       h = h * wy;
-      gy = gy - h;
+      acc = acc_add(acc, h);
     }
     gx[base + d] = h * s;
   }
-  gx[base + u32(y)] = gy * s;
+  let gy = -wg_sum(lid, acc);
+  if (lid == 0u) { gx[base + u32(y)] = gy * s; }
 `;
 
 /** `multiMarginLoss` for webgpu tensors: one submit forward, one backward. */

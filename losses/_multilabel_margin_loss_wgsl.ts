@@ -1,7 +1,7 @@
 /**
- * `multilabelMarginLoss` on WebGPU: one invocation per row marks the row's targets in a
+ * `multilabelMarginLoss` on WebGPU: one workgroup per row marks the row's targets in a
  * scratch mask, then runs the CPU path's double loop (targets before the first -1, times
- * non-targets) in the same order; the rows are summed by the tree sum.
+ * non-targets), the pairs' terms summed by a fixed tree; the rows are summed by the tree sum.
  *
  * @module
  */
@@ -11,7 +11,7 @@ import type { Reduction } from "./_reduction.ts";
 import { recordRows, type RowArray } from "./_rows_wgsl.ts";
 import { allocGpu } from "./_webgpu/buffers.ts";
 import { recordSumOf } from "./_webgpu/kernels.ts";
-import { GpuCommands } from "./_webgpu/pipelines.ts";
+import { GpuCommands, WORKGROUP } from "./_webgpu/pipelines.ts";
 import { gpuStorage, Tensor } from "./tensor.ts";
 
 /** What {@linkcode multilabelMarginLossWebgpu} needs, validated by `multilabelMarginLoss`. */
@@ -32,57 +32,74 @@ export interface MultilabelMarginGpuCall {
 //   grad: for each counted pair, x[y] -= g and x[d] += g (g = 1 / C, or 1 / (N * C) for
 //   "mean"), then every element times gradOutput.
 // `z > 0` is false for nan: a nan score adds nothing, as PyTorch's kernel.
+// One workgroup per row. The mask of the row's targets is cleared by all, then written by
+// invocation 0 (which finds the first -1); the pairs are split by non-target class.
 const MARK = `
-fn mark_targets(base: u32) {
-  for (var d = 0u; d < params.dim; d++) { mask[base + d] = 0u; }
-  for (var k = 0u; k < params.dim; k++) {
-    let y = tgt[base + k];
-    if (y < 0) { break; }
-    mask[base + u32(y)] = 1u;
+var<workgroup> targets_end: u32;
+fn mark_targets(base: u32, lid: u32) -> u32 {
+  for (var d = lid; d < params.dim; d += ${WORKGROUP}u) { mask[base + d] = 0u; }
+  storageBarrier();
+  if (lid == 0u) {
+    var end = params.dim;
+    for (var k = 0u; k < params.dim; k++) {
+      let y = tgt[base + k];
+      if (y < 0) { end = k; break; }
+      mask[base + u32(y)] = 1u;
+    }
+    targets_end = end;
   }
+  storageBarrier();
+  workgroupBarrier();
+  return targets_end;
 }
 fn counts(z: f32) -> bool { return !is_nan(z) && z > 0.0; }
 `;
 
 const FORWARD = `
   let base = t * params.dim;
-  mark_targets(base);
+  let end = mark_targets(base, lid);
   var acc = vec2f(0.0, 0.0);
-  for (var k = 0u; k < params.dim; k++) {
-    let y = tgt[base + k];
-    if (y < 0) { break; }
-    let m = 1.0 - x[base + u32(y)];
-    for (var d = 0u; d < params.dim; d++) {
+  for (var k = 0u; k < end; k++) {
+    let m = 1.0 - x[base + u32(tgt[base + k])];
+    for (var d = lid; d < params.dim; d += ${WORKGROUP}u) {
       if (mask[base + d] == 1u) { continue; }
       let z = m + x[base + d];
       if (counts(z)) { acc = acc_add(acc, z); }
     }
   }
-  var s = acc_value(acc);
-  if (params.per_row == 1u) { s = s / params.dimf; }
-  out[t] = s;
+  let sum = wg_sum(lid, acc);
+  if (lid == 0u) {
+    var s = sum;
+    if (params.per_row == 1u) { s = s / params.dimf; }
+    out[t] = s;
+  }
 `;
 
+// Each class's gradient is accumulated by one invocation in the CPU path's order (targets k
+// outer, classes d inner), so the bits are the CPU's.
 const BACKWARD = `
   let base = t * params.dim;
-  mark_targets(base);
-  for (var d = 0u; d < params.dim; d++) { gx[base + d] = 0.0; }
-  for (var k = 0u; k < params.dim; k++) {
-    let y = tgt[base + k];
-    if (y < 0) { break; }
-    let m = 1.0 - x[base + u32(y)];
-    for (var d = 0u; d < params.dim; d++) {
-      if (mask[base + d] == 1u) { continue; }
-      let z = m + x[base + d];
-      if (counts(z)) {
-        gx[base + u32(y)] = gx[base + u32(y)] - params.g;
-        gx[base + d] = gx[base + d] + params.g;
-      }
-    }
-  }
+  let end = mark_targets(base, lid);
   var s = go[0];
   if (params.per_row == 1u) { s = go[t]; }
-  for (var d = 0u; d < params.dim; d++) { gx[base + d] = gx[base + d] * s; }
+  for (var c = lid; c < params.dim; c += ${WORKGROUP}u) {
+    var v = 0.0;
+    if (mask[base + c] == 1u) {
+      let m = 1.0 - x[base + c];
+      for (var k = 0u; k < end; k++) {
+        if (tgt[base + k] != i32(c)) { continue; }
+        for (var d = 0u; d < params.dim; d++) {
+          if (mask[base + d] == 0u && counts(m + x[base + d])) { v = v - params.g; }
+        }
+      }
+    } else {
+      let xd = x[base + c];
+      for (var k = 0u; k < end; k++) {
+        if (counts((1.0 - x[base + u32(tgt[base + k])]) + xd)) { v = v + params.g; }
+      }
+    }
+    gx[base + c] = v * s;
+  }
 `;
 
 /** `multilabelMarginLoss` for webgpu tensors: one submit forward, one backward. */

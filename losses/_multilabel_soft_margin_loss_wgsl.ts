@@ -1,7 +1,8 @@
 /**
- * `multilabelSoftMarginLoss` on WebGPU: the operands broadcast to one shape, one invocation
- * per row sums its terms over the class dimension (the CPU path's order, a compensated sum for
- * its float64 one), the rows go through the tree sum; backward is one invocation per row too.
+ * `multilabelSoftMarginLoss` on WebGPU: the operands broadcast to one shape, one workgroup
+ * per row sums its terms over the class dimension (compensated partials and a fixed tree for
+ * the CPU path's float64 sum), the rows go through the tree sum; backward is one workgroup per
+ * row too.
  *
  * @module
  */
@@ -12,7 +13,7 @@ import { recordRows, reduceRows, type RowArray } from "./_rows_wgsl.ts";
 import { lanesOf } from "./_softmax.ts";
 import { allocGpu, type GpuStorage } from "./_webgpu/buffers.ts";
 import { recordExpand, recordSumTo } from "./_webgpu/kernels.ts";
-import { GpuCommands } from "./_webgpu/pipelines.ts";
+import { GpuCommands, WORKGROUP } from "./_webgpu/pipelines.ts";
 import { gpuStorage, shapeNumel, Tensor } from "./tensor.ts";
 
 /** What {@linkcode multilabelSoftMarginLossWebgpu} needs, validated by the public function. */
@@ -64,11 +65,14 @@ const FORWARD = `
   let o = t / params.inner;
   let s = t % params.inner;
   var acc = vec2f(0.0, 0.0);
-  for (var c = 0u; c < params.size; c++) {
+  for (var c = lid; c < params.size; c += ${WORKGROUP}u) {
     let i = (o * params.size + c) * params.inner + s;
     acc = acc_add(acc, negated(x[i], f32(y[i])) * weight_at(i));
   }
-  if (params.classes == 0.0) { out[t] = nan_f32(); } else { out[t] = acc_value(acc) / params.classes; }
+  let sum = wg_sum(lid, acc);
+  if (lid == 0u) {
+    if (params.classes == 0.0) { out[t] = nan_f32(); } else { out[t] = sum / params.classes; }
+  }
 `;
 
 function backwardBody(gx: boolean, gy: boolean, gw: boolean): string {
@@ -79,7 +83,7 @@ function backwardBody(gx: boolean, gy: boolean, gw: boolean): string {
   if (params.mode == 0u) { gr = go[t]; }
   if (params.mode == 1u) { gr = gr / params.rows; }
   let gl = gr / params.classes;
-  for (var c = 0u; c < params.size; c++) {
+  for (var c = lid; c < params.size; c += ${WORKGROUP}u) {
     let i = (o * params.size + c) * params.inner + s;
     let xv = x[i];
     let yv = f32(y[i]);

@@ -1,9 +1,10 @@
 /**
  * Row kernels for the WebGPU twins of the losses that reduce over classes or features
  * (`multiMarginLoss`, `multilabelMarginLoss`, `multilabelSoftMarginLoss`,
- * `cosineEmbeddingLoss`): one invocation per row runs the CPU path's loop for that row in
- * the same order, so a row's result has the same steps every run; the batch reduction is
- * then the deterministic tree sum ({@linkcode recordSumOf}).
+ * `cosineEmbeddingLoss`): one workgroup per row, its 64 invocations (`lid`) taking every
+ * 64th element of the row and their compensated partials summed by a fixed tree
+ * (`wg_sum`), so a row's result has the same steps every run; the batch reduction is then
+ * the deterministic tree sum ({@linkcode recordSumOf}).
  *
  * @module
  */
@@ -20,7 +21,7 @@ import {
   WORKGROUP,
 } from "./_webgpu/pipelines.ts";
 
-/** One array a row kernel binds whole: read as `<name>[k]`. */
+/** One array a row kernel binds, whole or in windows: read as `<name>[k]`. */
 export interface RowArray {
   readonly name: string;
   /** A tensor's storage, or a scratch buffer and its bytes. */
@@ -28,8 +29,8 @@ export interface RowArray {
   /** Element type in WGSL (default `"f32"`; int64 tensors live as `i32`, bool as `u32`). */
   readonly type?: "f32" | "i32" | "u32";
   /**
-   * Elements per invocation, `t`'s at `t * perRow`: the array is bound in windows that
-   * follow the blocks of invocations. Absent: bound whole (broadcast or small arrays).
+   * Elements per row, row `t`'s at `t * perRow`: the array is bound in windows that follow
+   * the blocks of rows. Absent: bound whole (broadcast or small arrays).
    */
   readonly perRow?: number;
 }
@@ -37,7 +38,7 @@ export interface RowArray {
 /** A uniform field: name, WGSL type, value. */
 export type RowParam = readonly [string, "u32" | "i32" | "f32", number];
 
-/** A kernel that runs `body` once for each `t` in `[0, n)`. */
+/** A kernel that runs `body` in one workgroup for each row `t` in `[0, n)`. */
 export interface RowKernel {
   /** Names the kernel in errors. */
   readonly label: string;
@@ -50,9 +51,9 @@ export interface RowKernel {
   /** WGSL functions placed before `main`. */
   readonly functions?: string;
   /**
-   * WGSL statements for invocation `t` (a `u32`), counted from the first of its block: index
-   * windowed arrays by `t`, whole ones only by what does not depend on `t` (or make no array
-   * windowed, which keeps one block).
+   * WGSL statements for row `t` (a `u32`, counted from the first of its block), run by each
+   * invocation `lid` of the row's workgroup: index windowed arrays by `t`, whole ones only by
+   * what does not depend on `t` (or make no array windowed, which keeps one block).
    */
   readonly body: string;
 }
@@ -74,6 +75,25 @@ fn acc_value(a: vec2f) -> f32 {
   if (!is_finite(a.x)) { return a.x; }
   return a.x + a.y;
 }
+fn acc_merge(a: vec2f, b: vec2f) -> vec2f {
+  let s = acc_add(a, b.x);
+  if (!is_finite(s.x)) { return s; }
+  return vec2f(s.x, s.y + b.y);
+}
+var<workgroup> red: array<vec2f, ${WORKGROUP}>;
+// The sum of the workgroup's compensated partials: a fixed tree over the invocations, so the
+// same bits every run. Call it from uniform control flow (every invocation of the row).
+fn wg_sum(lid: u32, v: vec2f) -> f32 {
+  red[lid] = v;
+  workgroupBarrier();
+  for (var s = ${WORKGROUP / 2}u; s > 0u; s = s >> 1u) {
+    if (lid < s) { red[lid] = acc_merge(red[lid], red[lid + s]); }
+    workgroupBarrier();
+  }
+  let total = acc_value(red[0]);
+  workgroupBarrier();
+  return total;
+}
 `;
 
 function shaderOf(k: RowKernel): Shader {
@@ -86,8 +106,9 @@ ${k.outputs.map((a, i) => decl(a, k.inputs.length + i, "read_write")).join("\n")
 @group(1) @binding(0) var<uniform> params: Params;
 ${k.functions ?? ""}
 @compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let t = gid.x + gid.y * nwg.x * ${WORKGROUP}u;
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let t = group_index(wid, nwg);
   if (t >= params.n) { return; }
 ${k.body}
 }
@@ -112,12 +133,12 @@ export function setRowWindowForTests(elements: number | null): void {
 }
 
 /**
- * Records `k` over `n` invocations. An array with `perRow` is bound as the window of the
- * current block of invocations (`perRow` elements each, so the body indexes it by the
- * block's `t`); the others are bound whole. Blocks are multiples of 64 invocations, which
- * keeps every window's offset a multiple of 256 bytes.
+ * Records `k` over `n` rows, one workgroup each. An array with `perRow` is bound as the
+ * window of the current block of rows (`perRow` elements each, so the body indexes it by the
+ * block's `t`); the others are bound whole. Blocks are multiples of 64 rows, which keeps
+ * every window's offset a multiple of 256 bytes.
  *
- * @throws {RangeError} If a whole array, or one invocation's window, exceeds the adapter's
+ * @throws {RangeError} If a whole array, or 64 rows' window, exceeds the adapter's
  *   binding limit.
  */
 export function recordRows(cmds: GpuCommands, k: RowKernel, n: number): void {
@@ -157,7 +178,7 @@ export function recordRows(cmds: GpuCommands, k: RowKernel, n: number): void {
       shader,
       bindings,
       packParams([["u", count], ...kinds]),
-      Math.ceil(count / WORKGROUP),
+      count,
     );
   }
 }
