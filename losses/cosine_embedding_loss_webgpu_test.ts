@@ -41,3 +41,24 @@ for (const reduction of ["none", "mean", "sum"] as Reduction[]) {
     },
   });
 }
+
+Deno.test({
+  name: "cosineEmbeddingLoss() on webgpu: 300 features, 64 lanes a pair, broadcast features",
+  ignore: NO_GPU,
+  fn: async () => {
+    const p = { data: seeded(20 * 300, 30), shape: [20, 300], grad: true };
+    const q = { data: seeded(20 * 300, 31), shape: [20, 300], grad: true };
+    const column = { data: seeded(20, 32), shape: [20, 1], grad: true };
+    const t = { data: seeded(20, 33, 0, 2).map((v) => (v < 1 ? -1 : 1)), shape: [20] };
+    for (const reduction of ["none", "mean", "sum"] as Reduction[]) {
+      await checkAgainstCpu(
+        [p, q, t],
+        ([a, b, c]) => cosineEmbeddingLoss(a, b, c, { margin: -0.2, reduction }),
+      );
+      await checkAgainstCpu(
+        [p, column, t],
+        ([a, b, c]) => cosineEmbeddingLoss(a, b, c, { margin: -0.2, reduction }),
+      );
+    }
+  },
+});

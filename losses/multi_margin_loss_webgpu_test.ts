@@ -40,3 +40,23 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "multiMarginLoss() on webgpu: rows of 300 classes, spread over a workgroup's 64 lanes",
+  ignore: NO_GPU,
+  fn: async () => {
+    const long = { data: seeded(20 * 300, 21, -1, 1), shape: [20, 300], grad: true };
+    const t = {
+      data: seeded(20, 22, 0, 300).map(Math.floor),
+      shape: [20],
+      dtype: "int64" as const,
+    };
+    const cw = { data: seeded(300, 23, 0, 2), shape: [300] };
+    for (const reduction of ["none", "mean", "sum"] as Reduction[]) {
+      await checkAgainstCpu(
+        [long, t, cw],
+        ([a, b, c]) => multiMarginLoss(a, b, { p: 2, weight: c, reduction }),
+      );
+    }
+  },
+});

@@ -22,3 +22,23 @@ for (const reduction of ["none", "mean", "sum"] as Reduction[]) {
     },
   });
 }
+
+Deno.test({
+  name: "multilabelMarginLoss() on webgpu: rows of 150 classes, many targets, 64 lanes a row",
+  ignore: NO_GPU,
+  fn: async () => {
+    const rows = 12;
+    const classes = 150;
+    const ends = seeded(rows, 24, 0, classes).map(Math.floor);
+    const ids = seeded(rows * classes, 25, 0, classes).map(Math.floor);
+    const long = { data: seeded(rows * classes, 26), shape: [rows, classes], grad: true };
+    const t = {
+      data: ids.map((v, i) => (i % classes < ends[Math.floor(i / classes)] ? v : -1)),
+      shape: [rows, classes],
+      dtype: "int64" as const,
+    };
+    for (const reduction of ["none", "mean", "sum"] as Reduction[]) {
+      await checkAgainstCpu([long, t], ([a, b]) => multilabelMarginLoss(a, b, { reduction }));
+    }
+  },
+});

@@ -35,3 +35,19 @@ for (const reduction of ["none", "mean", "sum"] as Reduction[]) {
     },
   });
 }
+
+Deno.test({
+  name: "multilabelSoftMarginLoss() on webgpu: rows of 300 classes, 64 lanes a row",
+  ignore: NO_GPU,
+  fn: async () => {
+    const long = { data: seeded(20 * 300, 27, -4, 4), shape: [20, 300], grad: true };
+    const labels = { data: seeded(20 * 300, 28, 0, 1), shape: [20, 300], grad: true };
+    const cw = { data: seeded(300, 29, 0, 2), shape: [300], grad: true };
+    for (const reduction of ["none", "mean", "sum"] as Reduction[]) {
+      await checkAgainstCpu(
+        [long, labels, cw],
+        ([a, b, c]) => multilabelSoftMarginLoss(a, b, { weight: c, reduction }),
+      );
+    }
+  },
+});
