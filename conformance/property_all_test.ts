@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { DEVICES, parityAdapter } from "./adapters/parity.ts";
-import type { Adapter } from "./runner.ts";
+import { type Adapter, Unsupported } from "./runner.ts";
 import {
   type ArrayTensor,
   decodeFixtureTensor,

@@ -83,7 +83,10 @@ export function classIndices(
   return out;
 }
 
-/** Checks an optional class weight: C elements of the input's dtype. */
+/**
+ * Checks an optional class weight: C elements of the input's dtype. Returns its CPU elements,
+ * or `null` when there is none or it is on webgpu.
+ */
 export function checkWeight(
   fn: string,
   weight: Tensor | undefined,
@@ -102,7 +105,8 @@ export function checkWeight(
   if (weight.requiresGrad) {
     fail(fn, "weight cannot take a gradient, as in PyTorch: weight has requiresGrad set");
   }
-  return cpuStorage(weight) as FloatArray;
+  // A webgpu weight is read by the kernels there: no CPU elements to give.
+  return weight.device === "webgpu" ? null : cpuStorage(weight) as FloatArray;
 }
 
 /** `[1, 2]` for flat index `j` of `shape`, for messages. */

@@ -10,7 +10,7 @@
 import { checkInt64, fail } from "./_checks.ts";
 import { indexText } from "./_class_targets.ts";
 import type { FloatArray } from "./_reduction.ts";
-import { cpuStorage, formatShape, type Tensor } from "./tensor.ts";
+import { formatShape, hostElements, type Tensor } from "./tensor.ts";
 
 /** An input seen as `nframe` rows of `dim` classes. */
 export interface MarginRows {
@@ -49,7 +49,13 @@ export function readTargets(
   what: string,
 ): Int32Array {
   checkInt64(fn, "target", target);
-  const src = cpuStorage(target) as BigInt64Array;
+  const src = hostElements(target) as BigInt64Array | null;
+  if (src === null) {
+    fail(
+      fn,
+      "target's values must be known on the cpu to check them: move the target to webgpu from the cpu",
+    );
+  }
   const out = new Int32Array(src.length);
   for (let j = 0; j < src.length; j++) {
     const t = src[j];

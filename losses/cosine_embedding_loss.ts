@@ -1,6 +1,14 @@
 import { record } from "./_autograd.ts";
 import { broadcastShape, expand, sumTo } from "./_broadcast.ts";
-import { checkFloat, checkNumber, checkSameDtype, checkTensor, fail } from "./_checks.ts";
+import {
+  checkFloat,
+  checkNumber,
+  checkSameDevice,
+  checkSameDtype,
+  checkTensor,
+  fail,
+} from "./_checks.ts";
+import { cosineEmbeddingLossWebgpu } from "./_cosine_embedding_loss_wgsl.ts";
 import {
   type FloatArray,
   floatStorage,
@@ -81,6 +89,7 @@ export function cosineEmbeddingLoss(
   checkFloat(fn, { input1, input2 });
   checkSameDtype(fn, { input1, input2 });
   checkTensor(fn, "target", target);
+  checkSameDevice(fn, { input1, input2, target });
   const targetDims = target.shape.length;
   if (targetDims > 1) {
     fail(fn, `target must be 0-d or 1-d: target is ${formatShape(target.shape)}`);
@@ -106,6 +115,10 @@ export function cosineEmbeddingLoss(
     );
   }
   const outN = cosN === 1 ? tN : cosN;
+  if (input1.device === "webgpu") {
+    const call = { input1, input2, target, margin, reduction, shape, cosN, tN, outN };
+    return cosineEmbeddingLossWebgpu(call);
+  }
   const dtype = input1.dtype;
   const r = rounder(dtype);
   const x1 = cpuStorage(input1) as FloatArray;

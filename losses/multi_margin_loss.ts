@@ -1,7 +1,8 @@
 import { record } from "./_autograd.ts";
-import { checkFloat, checkNumber, checkTensor, fail } from "./_checks.ts";
+import { checkFloat, checkNumber, checkSameDevice, checkTensor, fail } from "./_checks.ts";
 import { checkWeight } from "./_class_targets.ts";
 import { marginRowsOf, readTargets, rowGradScale } from "./_margin.ts";
+import { multiMarginLossWebgpu } from "./_multi_margin_loss_wgsl.ts";
 import {
   type FloatArray,
   floatStorage,
@@ -79,6 +80,7 @@ export function multiMarginLoss(
   const margin = checkNumber(fn, "margin", options.margin ?? 1);
   checkFloat(fn, { input });
   checkTensor(fn, "target", target);
+  checkSameDevice(fn, { input, target, weight: options.weight });
   const { nframe, dim } = marginRowsOf(fn, input);
   if (target.shape.length > 1 || target.numel !== nframe) {
     fail(
@@ -90,6 +92,11 @@ export function multiMarginLoss(
   }
   const w = checkWeight(fn, options.weight, input, dim);
   const idx = readTargets(fn, target, 0, dim, `the ${dim} classes`);
+  if (input.device === "webgpu") {
+    const perRow = reduction === "none" && target.shape.length > 0;
+    const call = { input, target, p, margin, reduction, nframe, dim, perRow };
+    return multiMarginLossWebgpu({ ...call, weight: options.weight ?? null });
+  }
   const dtype = input.dtype;
   const r = rounder(dtype);
   const x = cpuStorage(input) as FloatArray;

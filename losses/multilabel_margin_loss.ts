@@ -1,6 +1,7 @@
 import { record } from "./_autograd.ts";
-import { checkFloat, checkTensor, fail } from "./_checks.ts";
+import { checkFloat, checkSameDevice, checkTensor, fail } from "./_checks.ts";
 import { marginRowsOf, readTargets, rowGradScale } from "./_margin.ts";
+import { multilabelMarginLossWebgpu } from "./_multilabel_margin_loss_wgsl.ts";
 import {
   type FloatArray,
   floatStorage,
@@ -68,6 +69,7 @@ export function multilabelMarginLoss(
   const reduction = parseReduction(fn, options.reduction);
   checkFloat(fn, { input });
   checkTensor(fn, "target", target);
+  checkSameDevice(fn, { input, target });
   const { nframe, dim } = marginRowsOf(fn, input);
   const ok = input.shape.length <= 1
     ? target.shape.length <= 1 && target.numel === dim
@@ -81,6 +83,10 @@ export function multilabelMarginLoss(
     );
   }
   const idx = readTargets(fn, target, -1, dim, "class indices, -1 ends a row");
+  if (input.device === "webgpu") {
+    const perRow = reduction === "none" && target.shape.length > 1;
+    return multilabelMarginLossWebgpu({ input, target, reduction, nframe, dim, perRow });
+  }
   const dtype = input.dtype;
   const r = rounder(dtype);
   const x = cpuStorage(input) as FloatArray;

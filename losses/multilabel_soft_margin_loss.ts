@@ -1,7 +1,8 @@
 import { record } from "./_autograd.ts";
 import { broadcastShape, expand, sumTo } from "./_broadcast.ts";
-import { checkFloat, checkSameDtype, checkTensor, fail } from "./_checks.ts";
+import { checkFloat, checkSameDevice, checkSameDtype, checkTensor, fail } from "./_checks.ts";
 import { labelsAsFloat } from "./_elementwise.ts";
+import { multilabelSoftMarginLossWebgpu } from "./_multilabel_soft_margin_loss_wgsl.ts";
 import {
   type FloatArray,
   floatStorage,
@@ -89,7 +90,11 @@ export function multilabelSoftMarginLoss(
   const reduction = parseReduction(fn, options.reduction);
   checkFloat(fn, { input });
   checkTensor(fn, "target", target);
-  const labels = labelsAsFloat(fn, "target", target, input);
+  checkSameDevice(fn, { input, target, weight: options.weight });
+  // On webgpu the kernels read int64 labels as they are (one submit, no conversion first).
+  const labels = input.device === "webgpu" && target.dtype === "int64"
+    ? target
+    : labelsAsFloat(fn, "target", target, input);
   const weight = options.weight ?? null;
   if (weight !== null) {
     checkFloat(fn, { weight });
@@ -102,6 +107,9 @@ export function multilabelSoftMarginLoss(
     fn,
     weight === null ? { input, target } : { input, target, weight },
   );
+  if (input.device === "webgpu") {
+    return multilabelSoftMarginLossWebgpu({ input, target, labels, weight, shape, reduction });
+  }
   const dtype = input.dtype;
   const r = rounder(dtype);
   const n = shapeNumel(shape);

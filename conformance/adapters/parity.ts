@@ -36,10 +36,6 @@ const WEBGPU_PENDING = new Set([
   "cross_entropy",
   "log_softmax",
   "softmax",
-  "multi_margin_loss",
-  "multilabel_margin_loss",
-  "multilabel_soft_margin_loss",
-  "cosine_embedding_loss",
 ]);
 
 let adapterCheck: Promise<string | null> | null = null;
