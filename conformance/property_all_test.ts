@@ -11,7 +11,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { DEVICES, parityAdapter } from "./adapters/parity.ts";
-import { type Adapter, Unsupported } from "./runner.ts";
 import {
   type ArrayTensor,
   decodeFixtureTensor,
@@ -21,7 +20,13 @@ import {
   loadFixtureFile,
 } from "./fixture.ts";
 import { OPS } from "./ops.ts";
-import { type AdapterValue, FIXTURES_DIR, type OpResult, Unsupported } from "./runner.ts";
+import {
+  type Adapter,
+  type AdapterValue,
+  FIXTURES_DIR,
+  type OpResult,
+  Unsupported,
+} from "./runner.ts";
 
 const CPU = parityAdapter("cpu");
 const RUNS = { seed: 20261128, numRuns: 40 };
