@@ -53,8 +53,6 @@ const WEBGPU_PENDING = new Set([
   "nll_loss",
   "cross_entropy",
   "hinge_embedding_loss",
-  "log_softmax",
-  "softmax",
   "smooth_l1_loss",
   "huber_loss",
   "soft_margin_loss",

@@ -1,0 +1,343 @@
+/**
+ * WebGPU kernels of softmax and log-softmax along any dimension, and the row machinery the
+ * class losses (`_nll_loss_wgsl.ts`, `_cross_entropy_wgsl.ts`) build on.
+ *
+ * A tensor is seen as `outer × size × inner` (`Lanes`): a lane is the `size` elements
+ * `base + k * inner` of one `(o, i)`. A lane kernel gives each lane one workgroup of 64
+ * invocations: invocation `t` folds elements `t, t + 64, ...` in order, then a tree over the
+ * 64 partials (`tree_sum`, `tree_max`) gives the lane's value, so the same input gives the
+ * same bits every run. Big tensors are processed in row blocks: a block of outer rows whose
+ * every per-row binding fits one binding window (`gpu().maxBinding`); each binding starts at
+ * the aligned offset below the block and the kernel adds the element shift (`params.o<k>`).
+ *
+ * @module
+ */
+
+import { record } from "./_autograd.ts";
+import { checkFloat, normalizeDim } from "./_checks.ts";
+import { lanesOf } from "./_softmax.ts";
+import { allocGpu } from "./_webgpu/buffers.ts";
+import { gpu } from "./_webgpu/device.ts";
+import {
+  type Binding,
+  GpuCommands,
+  packParams,
+  PRELUDE,
+  type Shader,
+} from "./_webgpu/pipelines.ts";
+import { gpuStorage, Tensor } from "./tensor.ts";
+
+/** Storage bindings a row shader may have (all share the offsets `o0`..`o7`). */
+const MAX_BINDINGS = 8;
+
+/** The one parameter block of every row shader (4-byte fields, in `packRow`'s order). */
+const PARAMS_WGSL = `struct Params {
+  count: u32, size: u32, inner: u32,
+  o0: u32, o1: u32, o2: u32, o3: u32, o4: u32, o5: u32, o6: u32, o7: u32,
+  ignore: i32, mode: u32, flag: u32, a: f32, b: f32, c: f32,
+}
+@group(1) @binding(0) var<uniform> params: Params;`;
+
+/** Per-call values of a row shader's parameters (the count and offsets are per block). */
+export interface RowParams {
+  /** Elements along the lane (the class count). */
+  size?: number;
+  /** Product of the dimensions after the lane's dimension. */
+  inner?: number;
+  /** The ignored class index. */
+  ignore?: number;
+  /** A shader's switch (e.g. the reduction: 0 none, 1 mean, 2 sum). */
+  mode?: number;
+  /** A second switch (e.g. label smoothing on). */
+  flag?: number;
+  /** f32 parameters. */
+  a?: number;
+  /** f32 parameters. */
+  b?: number;
+  /** f32 parameters. */
+  c?: number;
+}
+
+function packRow(count: number, offsets: readonly number[], p: RowParams): ArrayBuffer {
+  const o: ["u", number][] = [];
+  for (let k = 0; k < MAX_BINDINGS; k++) o.push(["u", offsets[k] ?? 0]);
+  return packParams([
+    ["u", count],
+    ["u", p.size ?? 0],
+    ["u", p.inner ?? 0],
+    ...o,
+    ["i", p.ignore ?? 0],
+    ["u", p.mode ?? 0],
+    ["u", p.flag ?? 0],
+    ["f", p.a ?? 0],
+    ["f", p.b ?? 0],
+    ["f", p.c ?? 0],
+  ]);
+}
+
+/** One storage binding of a row shader: its WGSL name and element type. */
+export interface RowArray {
+  readonly name: string;
+  readonly type?: "f32" | "i32";
+}
+
+/**
+ * WGSL for row helpers: `exp_safe` (exp with nan kept and underflow to exactly 0, tested by
+ * bits since compilers may assume finite floats), and the workgroup trees.
+ */
+const LANE_WGSL = /* wgsl */ `
+var<workgroup> red: array<f32, 64>;
+fn exp_safe(d: f32) -> f32 {
+  if (is_nan(d)) { return d; }
+  if (is_inf(d)) { return select(0.0, d, d > 0.0); }
+  if (d < -104.0) { return 0.0; }
+  return exp(d);
+}
+// Fixed-order tree over the 64 invocations; every invocation gets the (uniform) result.
+fn tree_sum(t: u32, v: f32) -> f32 {
+  workgroupBarrier();
+  red[t] = v;
+  workgroupBarrier();
+  for (var s = 32u; s > 0u; s = s >> 1u) {
+    if (t < s) { red[t] = red[t] + red[t + s]; }
+    workgroupBarrier();
+  }
+  return workgroupUniformLoad(&red[0]);
+}
+fn tree_max(t: u32, v: f32) -> f32 {
+  workgroupBarrier();
+  red[t] = v;
+  workgroupBarrier();
+  for (var s = 32u; s > 0u; s = s >> 1u) {
+    if (t < s && red[t + s] > red[t]) { red[t] = red[t + s]; }
+    workgroupBarrier();
+  }
+  return workgroupUniformLoad(&red[0]);
+}
+// Element offset of lane g's first element within the block.
+fn lane_base(g: u32) -> u32 {
+  let o = g / params.inner;
+  return o * params.size * params.inner + (g - o * params.inner);
+}
+`;
+
+/** `lane_stats(t, base)`: the lane's max `m` and `sum(exp(x - m))`, both nan for a nan lane. */
+const LANE_STATS_WGSL = /* wgsl */ `
+// A lane holding nan, or whose max is +inf, or only -inf, is nan throughout (as PyTorch).
+fn lane_stats(t: u32, base: u32) -> vec2f {
+  var m = -inf_f32();
+  var bad = 0.0;
+  for (var k = t; k < params.size; k += 64u) {
+    let v = ld_x(base + k * params.inner);
+    if (is_nan(v)) { bad = 1.0; } else if (v > m) { m = v; }
+  }
+  let mm = tree_max(t, m);
+  let nans = tree_sum(t, bad);
+  if (nans > 0.0 || !is_finite(mm)) { return vec2f(nan_f32(), nan_f32()); }
+  var s = 0.0;
+  for (var k = t; k < params.size; k += 64u) {
+    s += exp_safe(ld_x(base + k * params.inner) - mm);
+  }
+  return vec2f(mm, tree_sum(t, s));
+}
+`;
+
+/**
+ * A row shader: `inputs` (read-only) then `outputs` (f32) in group 0, each with an accessor
+ * that adds its block shift (`ld_<name>(i)`, `st_<name>(i, v)`), then `body` inside `main`,
+ * which sees `wid`, `nwg` and `t` (the local invocation index). `lane` adds the workgroup
+ * trees and `lane_stats` (which reads input `x`).
+ */
+export function rowShader(
+  label: string,
+  inputs: readonly RowArray[],
+  outputs: readonly string[],
+  body: string,
+  lane: boolean,
+): Shader {
+  const decls: string[] = [];
+  inputs.forEach((a, k) => {
+    const type = a.type ?? "f32";
+    decls.push(
+      `@group(0) @binding(${k}) var<storage, read> ${a.name}: array<${type}>;`,
+      `fn ld_${a.name}(i: u32) -> ${type} { return ${a.name}[params.o${k} + i]; }`,
+    );
+  });
+  outputs.forEach((name, j) => {
+    const k = inputs.length + j;
+    decls.push(
+      `@group(0) @binding(${k}) var<storage, read_write> ${name}: array<f32>;`,
+      `fn st_${name}(i: u32, v: f32) { ${name}[params.o${k} + i] = v; }`,
+    );
+  });
+  const hasX = inputs.some((a) => a.name === "x");
+  const code = `${PRELUDE}
+${PARAMS_WGSL}
+${decls.join("\n")}
+${lane ? LANE_WGSL : ""}
+${lane && hasX ? LANE_STATS_WGSL : ""}
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) t: u32) {
+${body}
+}
+`;
+  return { label, code, inputs: inputs.length, outputs: outputs.length, uniform: true };
+}
+
+/** One binding of a row dispatch: a buffer and how many of its elements each outer row has. */
+export interface RowBinding {
+  readonly buffer: GPUBuffer;
+  /** Elements per outer row; 0 binds the whole buffer (weights, scalars). */
+  readonly perRow: number;
+}
+
+/**
+ * Records `shader` over `rows` outer rows, in blocks whose every per-row binding fits one
+ * binding. Each block runs `perRow × rows-in-block` items: one workgroup per item when `lanes`
+ * (lane kernels), else one invocation per item.
+ *
+ * @throws {RangeError} If one outer row of some binding is larger than a binding may be.
+ */
+export function dispatchRows(
+  cmds: GpuCommands,
+  shader: Shader,
+  bindings: readonly RowBinding[],
+  rows: number,
+  items: { perRow: number; lanes: boolean },
+  p: RowParams,
+): void {
+  const { maxBinding, offsetAlignment } = gpu();
+  const align = offsetAlignment / 4;
+  const limit = Math.floor(maxBinding / 4) - align;
+  const widest = Math.max(0, ...bindings.map((b) => b.perRow));
+  if (widest > limit) {
+    throw new RangeError(
+      `Cannot run ${shader.label} on webgpu as one row of ${widest} elements is larger than one binding of this adapter allows (${limit} elements)`,
+    );
+  }
+  const step = widest === 0 ? rows : Math.floor(limit / widest);
+  for (let r0 = 0; r0 < rows; r0 += step) {
+    const r1 = Math.min(rows, r0 + step);
+    const count = (r1 - r0) * items.perRow;
+    if (count === 0) continue;
+    const offsets: number[] = [];
+    const views: Binding[] = bindings.map((b) => {
+      if (b.perRow === 0) {
+        offsets.push(0);
+        return b.buffer;
+      }
+      const start = r0 * b.perRow;
+      const aligned = start - (start % align);
+      offsets.push(start - aligned);
+      return { buffer: b.buffer, offset: aligned * 4, size: (r1 * b.perRow - aligned) * 4 };
+    });
+    cmds.dispatch(
+      shader,
+      views,
+      packRow(count, offsets, p),
+      items.lanes ? count : Math.ceil(count / 64),
+    );
+  }
+}
+
+/** The index of this invocation's item in a non-lane row shader, with the bounds check. */
+export const ITEM_INDEX = `  let e = group_index(wid, nwg) * 64u + t;
+  if (e >= params.count) { return; }`;
+
+/** The index of this workgroup's lane in a lane shader, with the (uniform) bounds check. */
+export const LANE_INDEX = `  let g = group_index(wid, nwg);
+  if (g >= params.count) { return; }
+  let base = lane_base(g);`;
+
+// log_softmax / softmax forward (mode 0 / 1), as the CPU's `_softmax.ts`:
+//   log_softmax = (x - max) - log(sum(exp(x - max))),  softmax = exp(x - max) / sum(...)
+const LANE_FORWARD = rowShader(
+  "softmax forward",
+  [{ name: "x" }],
+  ["out"],
+  `${LANE_INDEX}
+  let st = lane_stats(t, base);
+  let ls = select(log(st.y), st.y, is_nan(st.y));
+  for (var k = t; k < params.size; k += 64u) {
+    let j = base + k * params.inner;
+    let d = ld_x(j) - st.x;
+    if (params.mode == 0u) { st_out(j, d - ls); } else { st_out(j, exp_safe(d) / st.y); }
+  }`,
+  true,
+);
+
+// ATen's backward: log_softmax  gx = g - exp(out) * sum(g)
+//                  softmax      gx = out * (g - sum(g * out))
+const LANE_BACKWARD = rowShader(
+  "softmax backward",
+  [{ name: "go" }, { name: "y" }],
+  ["gx"],
+  `${LANE_INDEX}
+  var s = 0.0;
+  for (var k = t; k < params.size; k += 64u) {
+    let j = base + k * params.inner;
+    if (params.mode == 0u) { s += ld_go(j); } else { s += ld_go(j) * ld_y(j); }
+  }
+  let total = tree_sum(t, s);
+  for (var k = t; k < params.size; k += 64u) {
+    let j = base + k * params.inner;
+    if (params.mode == 0u) {
+      st_gx(j, ld_go(j) - exp_safe(ld_y(j)) * total);
+    } else {
+      st_gx(j, ld_y(j) * (ld_go(j) - total));
+    }
+  }`,
+  true,
+);
+
+/**
+ * `logSoftmax` (`log: true`) or `softmax` of a webgpu tensor along `dim`: one lane kernel
+ * forward (one submit) and one backward, which reads the saved output as the CPU does.
+ */
+export function laneOpWebgpu(fn: string, input: Tensor, dim: number, log: boolean): Tensor {
+  checkFloat(fn, { input });
+  const lanes = lanesOf(input.shape, normalizeDim(fn, dim, input.shape.length));
+  const { outer, size, inner } = lanes;
+  const n = input.numel;
+  const p: RowParams = { size, inner, mode: log ? 0 : 1 };
+  const rowElements = size * inner;
+  const out = allocGpu(n);
+  if (n > 0) {
+    const cmds = new GpuCommands(`${fn} forward`);
+    dispatchRows(
+      cmds,
+      LANE_FORWARD,
+      [
+        { buffer: gpuStorage(input).buffer, perRow: rowElements },
+        { buffer: out.buffer, perRow: rowElements },
+      ],
+      outer,
+      { perRow: inner, lanes: true },
+      p,
+    );
+    cmds.submit();
+  }
+  const gradFn = log ? "LogSoftmaxBackward0" : "SoftmaxBackward0";
+  const node = record(gradFn, [input], (gradOutput) => {
+    const gx = allocGpu(n);
+    if (n > 0) {
+      const cmds = new GpuCommands(`${fn} backward`);
+      dispatchRows(
+        cmds,
+        LANE_BACKWARD,
+        [
+          { buffer: gpuStorage(gradOutput).buffer, perRow: rowElements },
+          { buffer: out.buffer, perRow: rowElements },
+          { buffer: gx.buffer, perRow: rowElements },
+        ],
+        outer,
+        { perRow: inner, lanes: true },
+        p,
+      );
+      cmds.submit();
+    }
+    return [new Tensor(gx, input.shape, input.dtype)];
+  });
+  return new Tensor(out, input.shape, input.dtype, node);
+}
