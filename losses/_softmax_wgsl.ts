@@ -145,16 +145,17 @@ fn lane_stats(t: u32, base: u32) -> vec2f {
 /**
  * A row shader: `inputs` (read-only) then `outputs` (f32) in group 0, each with an accessor
  * that adds its block shift (`ld_<name>(i)`, `st_<name>(i, v)`), then `body` inside `main`,
- * which sees `wid`, `nwg` and `t` (the local invocation index). `lane` adds the workgroup
- * trees and `lane_stats` (which reads input `x`).
+ * which sees `wid`, `nwg` and `t` (the local invocation index), after `functions`. `lane`
+ * adds the workgroup trees and `lane_stats` (which reads input `x`).
  */
 export function rowShader(
   label: string,
   inputs: readonly RowArray[],
   outputs: readonly string[],
   body: string,
-  lane: boolean,
+  options: { lane?: boolean; functions?: string } = {},
 ): Shader {
+  const lane = options.lane ?? false;
   const decls: string[] = [];
   inputs.forEach((a, k) => {
     const type = a.type ?? "f32";
@@ -176,6 +177,7 @@ ${PARAMS_WGSL}
 ${decls.join("\n")}
 ${lane ? LANE_WGSL : ""}
 ${lane && hasX ? LANE_STATS_WGSL : ""}
+${options.functions ?? ""}
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) t: u32) {
@@ -264,7 +266,7 @@ const LANE_FORWARD = rowShader(
     let d = ld_x(j) - st.x;
     if (params.mode == 0u) { st_out(j, d - ls); } else { st_out(j, exp_safe(d) / st.y); }
   }`,
-  true,
+  { lane: true },
 );
 
 // ATen's backward: log_softmax  gx = g - exp(out) * sum(g)
@@ -288,7 +290,7 @@ const LANE_BACKWARD = rowShader(
       st_gx(j, ld_y(j) * (ld_go(j) - total));
     }
   }`,
-  true,
+  { lane: true },
 );
 
 /**
