@@ -142,6 +142,16 @@ export function recordClassTotal(
   return { out, totalWeight };
 }
 
+/**
+ * `sample_scale(j)`: gradOutput's factor for sample `j` (mode 0 none: `go[j]`; 1 mean:
+ * `go / tw`, the kept weight total; 2 sum: `go`).
+ */
+export const SAMPLE_SCALE = `fn sample_scale(j: u32) -> f32 {
+  if (params.mode == 0u) { return ld_go(j); }
+  if (params.mode == 1u) { return ld_go(0u) / ld_tw(0u); }
+  return ld_go(0u);
+}`;
+
 // torch (nll_loss_backward_out_frame): grad x[j, t_j] = w[t_j] * -s_j, with s_j = g_j for
 // "none", g for "sum", g / total_weight for "mean"; 0 elsewhere and for ignored samples.
 export const NLL_BACKWARD = rowShader(
@@ -160,13 +170,7 @@ export const NLL_BACKWARD = rowShader(
     v = -(ld_w(k) * sample_scale(j));
   }
   st_gx(e, v);`,
-  {
-    functions: `fn sample_scale(j: u32) -> f32 {
-  if (params.mode == 0u) { return ld_go(j); }
-  if (params.mode == 1u) { return ld_go(0u) / ld_tw(0u); }
-  return ld_go(0u);
-}`,
-  },
+  { functions: SAMPLE_SCALE },
 );
 
 /** gradOutput as a row binding: per sample for `"none"`, else its one element. */

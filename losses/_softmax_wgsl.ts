@@ -81,18 +81,20 @@ export interface RowArray {
   readonly type?: "f32" | "i32";
 }
 
-/**
- * WGSL for row helpers: `exp_safe` (exp with nan kept and underflow to exactly 0, tested by
- * bits since compilers may assume finite floats), and the workgroup trees.
- */
-const LANE_WGSL = /* wgsl */ `
-var<workgroup> red: array<f32, 64>;
+/** `exp_safe`: exp with nan kept and underflow to exactly 0 (tested by bits: compilers may
+ * assume finite floats). */
+const EXP_WGSL = /* wgsl */ `
 fn exp_safe(d: f32) -> f32 {
   if (is_nan(d)) { return d; }
   if (is_inf(d)) { return select(0.0, d, d > 0.0); }
   if (d < -104.0) { return 0.0; }
   return exp(d);
 }
+`;
+
+/** WGSL for lane kernels: the workgroup trees and the lane's first element. */
+const LANE_WGSL = /* wgsl */ `
+var<workgroup> red: array<f32, 64>;
 // Fixed-order tree over the 64 invocations; every invocation gets the (uniform) result.
 fn tree_sum(t: u32, v: f32) -> f32 {
   workgroupBarrier();
@@ -175,6 +177,7 @@ export function rowShader(
   const code = `${PRELUDE}
 ${PARAMS_WGSL}
 ${decls.join("\n")}
+${EXP_WGSL}
 ${lane ? LANE_WGSL : ""}
 ${lane && hasX ? LANE_STATS_WGSL : ""}
 ${options.functions ?? ""}

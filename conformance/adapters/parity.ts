@@ -50,7 +50,6 @@ const WEBGPU_PENDING = new Set([
   "sum",
   "mean",
   "l1_loss",
-  "cross_entropy",
   "hinge_embedding_loss",
   "smooth_l1_loss",
   "huber_loss",
