@@ -1,0 +1,84 @@
+// What the fixtures cannot test: cross-entropy over an input larger than one storage binding
+// (2100 × 16411 float32 = 137.9 MB, past the software adapter's 128 MiB), which the kernels
+// process in row blocks, against the CPU.
+import assert from "node:assert/strict";
+import { crossEntropy, logSoftmax, tensor } from "../mod.ts";
+import type { Tensor } from "./tensor.ts";
+
+const adapter = await (globalThis.navigator as Navigator | undefined)?.gpu?.requestAdapter();
+const noGpu = adapter === null || adapter === undefined;
+if (noGpu) console.log("cross_entropy_webgpu_test: skipped, as there is no WebGPU adapter here");
+
+const N = 2100;
+// An odd class count, so that row blocks start off the 256-byte alignment (the kernels shift).
+const C = 16411;
+
+/** A deterministic float in [-4, 4) per element (xorshift). */
+function logits(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = ((s >>> 0) / 2 ** 32) * 8 - 4;
+  }
+  return out;
+}
+
+/** `torch.testing.assert_close`'s float32 rule, element by element. */
+function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
+  assert.equal(actual.length, expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    if (!(Math.abs(a - e) <= 1e-5 + 1.3e-6 * Math.abs(e))) {
+      assert.fail(`${what}: element ${i} is ${a}, expected ${e}`);
+    }
+  }
+}
+
+async function values(t: Tensor): Promise<Float32Array> {
+  return await t.data() as Float32Array;
+}
+
+Deno.test({
+  name: "crossEntropy on webgpu: an input past one binding runs in row blocks, as the CPU",
+  ignore: noGpu,
+  async fn() {
+    const x = logits(N * C, 1);
+    const idx = new BigInt64Array(N);
+    for (let j = 0; j < N; j++) idx[j] = j % 97 === 0 ? -100n : BigInt((j * 7919) % C);
+    const w = logits(C, 2).map((v) => 1 + v / 8);
+    const options = { labelSmoothing: 0.1 };
+    const cpuX = tensor(x, { shape: [N, C], requiresGrad: true });
+    const cpuT = tensor(idx, { shape: [N] });
+    const cpuW = tensor(w);
+    const gpuX = await tensor(x, { shape: [N, C], requiresGrad: true }).to("webgpu");
+    const gpuT = await cpuT.to("webgpu");
+    const gpuW = await cpuW.to("webgpu");
+
+    const none = crossEntropy(gpuX, gpuT, { ...options, weight: gpuW, reduction: "none" });
+    const cpuNone = crossEntropy(cpuX, cpuT, { ...options, weight: cpuW, reduction: "none" });
+    assertClose(await values(none), await values(cpuNone), "per-sample losses");
+
+    const loss = crossEntropy(gpuX, gpuT, { ...options, weight: gpuW });
+    const cpuLoss = crossEntropy(cpuX, cpuT, { ...options, weight: cpuW });
+    assertClose(await values(loss), await values(cpuLoss), "mean loss");
+    loss.backward();
+    cpuLoss.backward();
+    assert.ok(gpuX.grad !== null && cpuX.grad !== null);
+    assertClose(await values(gpuX.grad), await values(cpuX.grad), "gradient");
+  },
+});
+
+Deno.test({
+  name: "logSoftmax on webgpu: an input past one binding runs in row blocks, as the CPU",
+  ignore: noGpu,
+  async fn() {
+    const x = logits(N * C, 3);
+    const gpu = logSoftmax(await tensor(x, { shape: [N, C] }).to("webgpu"), 1);
+    const cpu = logSoftmax(tensor(x, { shape: [N, C] }), 1);
+    assertClose(await values(gpu), await values(cpu), "log_softmax");
+  },
+});
