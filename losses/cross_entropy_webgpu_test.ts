@@ -45,7 +45,7 @@ async function values(t: Tensor): Promise<Float32Array> {
 Deno.test({
   name: "crossEntropy on webgpu: an input past one binding runs in row blocks, as the CPU",
   ignore: noGpu,
-  async fn() {
+  async fn(): Promise<void> {
     const x = logits(N * C, 1);
     const idx = new BigInt64Array(N);
     for (let j = 0; j < N; j++) idx[j] = j % 97 === 0 ? -100n : BigInt((j * 7919) % C);
@@ -75,7 +75,7 @@ Deno.test({
 Deno.test({
   name: "logSoftmax on webgpu: an input past one binding runs in row blocks, as the CPU",
   ignore: noGpu,
-  async fn() {
+  async fn(): Promise<void> {
     const x = logits(N * C, 3);
     const gpu = logSoftmax(await tensor(x, { shape: [N, C] }).to("webgpu"), 1);
     const cpu = logSoftmax(tensor(x, { shape: [N, C] }), 1);
