@@ -51,7 +51,7 @@ const ELEMENT_INDEX = `${ITEM_INDEX}
 //   nll_j = -w[t_j] * lsm[t_j]; smooth_j = -sum_c w_c * lsm_c (flag 1); both 0 when ignored
 //   "none" with smoothing writes a * nll_j + smooth_j * b (a = 1 - ls, b = ls / C) as loss.
 // stats: (m, ls) per sample.
-export const INDEX_FORWARD: Shader = rowShader(
+const INDEX_FORWARD: Shader = rowShader(
   "crossEntropy forward",
   [{ name: "x" }, { name: "tgt", type: "i32" }, { name: "w" }],
   ["stats", "nll", "smo", "kept"],
@@ -94,7 +94,7 @@ export const INDEX_FORWARD: Shader = rowShader(
 //   dl_c = -(1 - ls) * w[t_j] * s_j [c == t_j] - (ls / C) * s_j * w_c
 //   sum_c dl_c = -(1 - ls) * w[t_j] * s_j - (ls / C) * s_j * sum_c w_c
 // then log_softmax's backward: gx_c = dl_c - exp(lsm_c) * sum_c dl_c.
-export const INDEX_BACKWARD: Shader = rowShader(
+const INDEX_BACKWARD: Shader = rowShader(
   "crossEntropy backward",
   [
     { name: "x" },
@@ -133,7 +133,7 @@ const SMOOTHED = `fn smoothed(v: f32) -> f32 {
 }`;
 
 // Class probabilities: l_j = -sum_c w_c * y'_jc * lsm_jc; stats (m, ls, sum_c w_c * y'_jc).
-export const PROB_FORWARD: Shader = rowShader(
+const PROB_FORWARD: Shader = rowShader(
   "crossEntropy forward (probabilities)",
   [{ name: "x" }, { name: "y" }, { name: "w" }],
   ["stats", "loss"],

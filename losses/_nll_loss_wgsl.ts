@@ -48,7 +48,7 @@ const SAMPLE_AT = `fn sample_at(j: u32, k: u32) -> u32 {
 
 // torch (LossNLL.cpp): l_j = -w[t_j] * x[j, t_j], 0 where t_j == ignore_index; the kept
 // weight w[t_j] (0 when ignored) sums to the mean's denominator.
-export const GATHER = rowShader(
+const GATHER = rowShader(
   "nllLoss forward",
   [{ name: "x" }, { name: "tgt", type: "i32" }, { name: "w" }],
   ["loss", "kept"],
@@ -67,7 +67,7 @@ export const GATHER = rowShader(
 
 // One invocation: the reduced loss from the sums. mode 1 (mean) divides by the kept weight
 // (0 / 0 = nan, as PyTorch); flag 1 mixes in label smoothing: a * nll + smooth * b.
-export const COMBINE = rowShader(
+const COMBINE = rowShader(
   "class loss total",
   [{ name: "nll" }, { name: "smo" }, { name: "tw" }],
   ["out"],
@@ -154,7 +154,7 @@ export const SAMPLE_SCALE = `fn sample_scale(j: u32) -> f32 {
 
 // torch (nll_loss_backward_out_frame): grad x[j, t_j] = w[t_j] * -s_j, with s_j = g_j for
 // "none", g for "sum", g / total_weight for "mean"; 0 elsewhere and for ignored samples.
-export const NLL_BACKWARD = rowShader(
+const NLL_BACKWARD = rowShader(
   "nllLoss backward",
   [{ name: "go" }, { name: "tgt", type: "i32" }, { name: "w" }, { name: "tw" }],
   ["gx"],

@@ -50,11 +50,11 @@ export interface RowParams {
   mode?: number;
   /** A second switch (e.g. label smoothing on). */
   flag?: number;
-  /** f32 parameters. */
+  /** An f32 parameter (e.g. `1 - labelSmoothing`). */
   a?: number;
-  /** f32 parameters. */
+  /** An f32 parameter (e.g. `labelSmoothing / C`). */
   b?: number;
-  /** f32 parameters. */
+  /** An f32 parameter (e.g. the sample count of a mean). */
   c?: number;
 }
 
