@@ -3,7 +3,7 @@
  * composite of log_softmax and nll_loss, label smoothing, class-probability targets).
  *
  * What is fused: the log-softmax is never written. The forward is one lane kernel per sample
- * (one workgroup, fixed-order trees): the lane's max `m` and `log(sum(exp(x - m)))` (`ls`),
+ * (one workgroup and fixed-order trees, or one invocation for short lanes: `laneShaders`): the lane's max `m` and `log(sum(exp(x - m)))` (`ls`),
  * then, in the same kernel, the nll term at the target, the smoothing term
  * `-sum_c w_c * lsm_c` or the probability term `-sum_c w_c * y'_c * lsm_c`. It saves only
  * per-sample statistics for the backward (`m`, `ls`, and for probabilities `sum_c w_c * y'_c`:
@@ -28,9 +28,10 @@ import {
 } from "./_nll_loss_wgsl.ts";
 import type { Reduction } from "./_reduction.ts";
 import {
+  dispatchLanes,
   dispatchRows,
   ITEM_INDEX,
-  LANE_INDEX,
+  laneShaders,
   type RowParams,
   rowShader,
 } from "./_softmax_wgsl.ts";
@@ -51,23 +52,22 @@ const ELEMENT_INDEX = `${ITEM_INDEX}
 //   nll_j = -w[t_j] * lsm[t_j]; smooth_j = -sum_c w_c * lsm_c (flag 1); both 0 when ignored
 //   "none" with smoothing writes a * nll_j + smooth_j * b (a = 1 - ls, b = ls / C) as loss.
 // stats: (m, ls) per sample.
-const INDEX_FORWARD: Shader = rowShader(
+const INDEX_FORWARD = laneShaders(
   "crossEntropy forward",
   [{ name: "x" }, { name: "tgt", type: "i32" }, { name: "w" }],
   ["stats", "nll", "smo", "kept"],
-  `${LANE_INDEX}
-  let st = lane_stats(t, base);
+  `  let st = lane_stats(lt, base);
   let m = st.x;
   let ls = select(log(st.y), st.y, is_nan(st.y));
   var smooth_j = 0.0;
   if (params.flag == 1u) {
     var acc = 0.0;
-    for (var k = t; k < params.size; k += 64u) {
+    for (var k = lt; k < params.size; k += LSTEP) {
       acc += ((ld_x(base + k * params.inner) - m) - ls) * ld_w(k);
     }
-    smooth_j = -tree_sum(t, acc);
+    smooth_j = -tree_sum(lt, acc);
   }
-  if (t != 0u) { return; }
+  if (lt != 0u) { return; }
   st_stats(2u * g, m);
   st_stats(2u * g + 1u, ls);
   let tj = ld_tgt(g);
@@ -87,7 +87,6 @@ const INDEX_FORWARD: Shader = rowShader(
   }
   st_smo(g, smooth_j);
   st_kept(g, wt);`,
-  { lane: true },
 );
 
 // d loss / d lsm_c for a kept sample, s_j its gradOutput factor (SAMPLE_SCALE):
@@ -133,32 +132,31 @@ const SMOOTHED = `fn smoothed(v: f32) -> f32 {
 }`;
 
 // Class probabilities: l_j = -sum_c w_c * y'_jc * lsm_jc; stats (m, ls, sum_c w_c * y'_jc).
-const PROB_FORWARD: Shader = rowShader(
+const PROB_FORWARD = laneShaders(
   "crossEntropy forward (probabilities)",
   [{ name: "x" }, { name: "y" }, { name: "w" }],
   ["stats", "loss"],
-  `${LANE_INDEX}
-  let st = lane_stats(t, base);
+  `  let st = lane_stats(lt, base);
   let m = st.x;
   let ls = select(log(st.y), st.y, is_nan(st.y));
   var acc = 0.0;
   var wy = 0.0;
-  for (var k = t; k < params.size; k += 64u) {
+  for (var k = lt; k < params.size; k += LSTEP) {
     let j = base + k * params.inner;
     let yv = smoothed(ld_y(j));
     let wk = ld_w(k);
     acc += (((ld_x(j) - m) - ls) * yv) * wk;
     wy += wk * yv;
   }
-  let l = tree_sum(t, acc);
-  let swy = tree_sum(t, wy);
-  if (t == 0u) {
+  let l = tree_sum(lt, acc);
+  let swy = tree_sum(lt, wy);
+  if (lt == 0u) {
     st_stats(3u * g, m);
     st_stats(3u * g + 1u, ls);
     st_stats(3u * g + 2u, swy);
     st_loss(g, -l);
   }`,
-  { lane: true, functions: SMOOTHED },
+  SMOOTHED,
 );
 
 // dl_c = -s_j * w_c * y'_c, sum_c dl_c = -s_j * sum_c w_c * y'_c, gx = dl - exp(lsm) * sum;
@@ -216,7 +214,7 @@ export function crossEntropyIndexWebgpu(
   const smooth = allocGpu(n);
   const kept = allocGpu(n);
   const cmds = new GpuCommands(`${fn} forward`);
-  dispatchRows(
+  dispatchLanes(
     cmds,
     INDEX_FORWARD,
     [
@@ -228,8 +226,7 @@ export function crossEntropyIndexWebgpu(
       { buffer: smooth.buffer, perRow: inner },
       { buffer: kept.buffer, perRow: inner },
     ],
-    outer,
-    { perRow: inner, lanes: true },
+    layout.lanes,
     p,
   );
   let out = nll;
@@ -312,7 +309,7 @@ export function crossEntropyProbabilityWebgpu(
   const stats = allocGpu(3 * n);
   const losses = allocGpu(n);
   const cmds = new GpuCommands(`${fn} forward`);
-  dispatchRows(
+  dispatchLanes(
     cmds,
     PROB_FORWARD,
     [
@@ -322,8 +319,7 @@ export function crossEntropyProbabilityWebgpu(
       { buffer: stats.buffer, perRow: 3 * inner },
       { buffer: losses.buffer, perRow: inner },
     ],
-    outer,
-    { perRow: inner, lanes: true },
+    layout.lanes,
     p,
   );
   let out = losses;
