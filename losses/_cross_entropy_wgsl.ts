@@ -3,8 +3,9 @@
  * composite of log_softmax and nll_loss, label smoothing, class-probability targets).
  *
  * What is fused: the log-softmax is never written. The forward is one lane kernel per sample
- * (one workgroup and fixed-order trees, or one invocation for short lanes: `laneShaders`): the lane's max `m` and `log(sum(exp(x - m)))` (`ls`),
- * then, in the same kernel, the nll term at the target, the smoothing term
+ * (one workgroup and fixed-order trees, or one invocation for short lanes: `laneShaders`):
+ * the lane's max `m` and `log(sum(exp(x - m)))` (`ls`), then, in the same kernel, the nll
+ * term at the target, the smoothing term
  * `-sum_c w_c * lsm_c` or the probability term `-sum_c w_c * y'_c * lsm_c`. It saves only
  * per-sample statistics for the backward (`m`, `ls`, and for probabilities `sum_c w_c * y'_c`:
  * 2 or 3 floats per row, the one extra row-sized buffer), so a vocabulary of any width costs
