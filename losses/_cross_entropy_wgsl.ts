@@ -22,6 +22,7 @@ import { checkSameDevice } from "./_checks.ts";
 import type { ClassLayout } from "./_class_targets.ts";
 import {
   gradBinding,
+  ignoreParam,
   recordClassTotal,
   reductionCode,
   SAMPLE_SCALE,
@@ -202,7 +203,7 @@ export function crossEntropyIndexWebgpu(
   const p: RowParams = {
     size,
     inner,
-    ignore: ignoreIndex,
+    ignore: ignoreParam(ignoreIndex),
     mode: reductionCode(reduction),
     flag: smoothing ? 1 : 0,
     a: Math.fround(1 - labelSmoothing),

@@ -33,6 +33,15 @@ export function reductionCode(reduction: Reduction): number {
   return reduction === "none" ? 0 : reduction === "mean" ? 1 : 2;
 }
 
+/**
+ * The ignored index as the kernels compare it (an i32). Targets on the GPU fit in i32, so an
+ * `ignoreIndex` outside that range matches none of them, as -1 does (no valid class is -1,
+ * and a -1 target that is not ignored failed validation).
+ */
+export function ignoreParam(ignoreIndex: number): number {
+  return ignoreIndex >= -(2 ** 31) && ignoreIndex < 2 ** 31 ? ignoreIndex : -1;
+}
+
 /** The class weight's GPU storage, or C ones when there is none (x * 1 is exact). */
 export function weightStorage(weight: Tensor | null | undefined, classes: number): GpuStorage {
   return weight === null || weight === undefined
@@ -194,7 +203,12 @@ export function nllLossWebgpu(
   const { outer, size, inner } = layout.lanes;
   const n = outer * inner;
   const w = weightStorage(weight, size);
-  const p: RowParams = { size, inner, ignore: ignoreIndex, mode: reductionCode(reduction) };
+  const p: RowParams = {
+    size,
+    inner,
+    ignore: ignoreParam(ignoreIndex),
+    mode: reductionCode(reduction),
+  };
   const cmds = new GpuCommands(`${fn} forward`);
   const losses = allocGpu(n);
   const kept = allocGpu(n);

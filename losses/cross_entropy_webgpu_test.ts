@@ -4,7 +4,7 @@
 // are shorter), which run one workgroup per lane instead of one invocation, on nan, ±inf
 // and ±1e4 as the fixtures test the short ones.
 import assert from "node:assert/strict";
-import { crossEntropy, logSoftmax, softmax, tensor } from "../mod.ts";
+import { crossEntropy, logSoftmax, nllLoss, softmax, tensor } from "../mod.ts";
 import type { Tensor } from "./tensor.ts";
 
 const adapter = await (globalThis.navigator as Navigator | undefined)?.gpu?.requestAdapter();
@@ -163,6 +163,24 @@ Deno.test({
       }
       assertClose(results[1][0], results[0][0], `${what}: value`);
       assertClose(results[1][1], results[0][1], `${what}: gradient`);
+    }
+  },
+});
+
+Deno.test({
+  name: "nllLoss and crossEntropy on webgpu: an ignoreIndex past 32 bits ignores no target",
+  ignore: noGpu,
+  async fn(): Promise<void> {
+    const x = tensor([[-1, -2], [-3, -4]]);
+    const t = tensor([1, 0], { dtype: "int64" });
+    const ignoreIndex = 2 ** 32 + 1; // 1 when wrapped to 32 bits
+    for (const loss of [nllLoss, crossEntropy]) {
+      const cpu = loss(x, t, { ignoreIndex, reduction: "none" });
+      const gpu = loss(await x.to("webgpu"), await t.to("webgpu"), {
+        ignoreIndex,
+        reduction: "none",
+      });
+      assertClose(await values(gpu), await values(cpu), loss.name);
     }
   },
 });
