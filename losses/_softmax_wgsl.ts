@@ -145,16 +145,15 @@ fn lane_base(g: u32) -> u32 {
 /** `lane_stats(t, base)`: the lane's max `m` and `sum(exp(x - m))`, both nan for a nan lane. */
 const LANE_STATS_WGSL = /* wgsl */ `
 // A lane holding nan, or whose max is +inf, or only -inf, is nan throughout (as PyTorch).
+// A nan counts as +inf in the max: either makes the lane nan, so one tree finds both.
 fn lane_stats(t: u32, base: u32) -> vec2f {
   var m = -inf_f32();
-  var bad = 0.0;
   for (var k = t; k < params.size; k += LSTEP) {
     let v = ld_x(base + k * params.inner);
-    if (is_nan(v)) { bad = 1.0; } else if (v > m) { m = v; }
+    if (is_nan(v)) { m = inf_f32(); } else if (v > m) { m = v; }
   }
   let mm = tree_max(t, m);
-  let nans = tree_sum(t, bad);
-  if (nans > 0.0 || !is_finite(mm)) { return vec2f(nan_f32(), nan_f32()); }
+  if (!is_finite(mm)) { return vec2f(nan_f32(), nan_f32()); }
   var s = 0.0;
   for (var k = t; k < params.size; k += LSTEP) {
     s += exp_safe(ld_x(base + k * params.inner) - mm);
