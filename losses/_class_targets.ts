@@ -6,10 +6,17 @@
  * @module
  */
 
-import { checkInt64, checkSameDtype, checkTensor, fail, shapesText } from "./_checks.ts";
+import {
+  checkInt64,
+  checkSameDevice,
+  checkSameDtype,
+  checkTensor,
+  fail,
+  shapesText,
+} from "./_checks.ts";
 import type { FloatArray } from "./_reduction.ts";
 import { type Lanes, lanesOf } from "./_softmax.ts";
-import { cpuStorage, formatShape, type Tensor } from "./tensor.ts";
+import { cpuStorage, formatShape, hostElements, type Tensor } from "./tensor.ts";
 
 /** A class loss's layout: `lanes.outer` = N, `lanes.size` = C, `lanes.inner` = d1·…·dk. */
 export interface ClassLayout {
@@ -37,6 +44,7 @@ export function classLayoutOf(fn: string, input: Tensor): ClassLayout {
  */
 export function checkIndexTarget(fn: string, input: Tensor, target: Tensor): ClassLayout {
   checkInt64(fn, "target", target);
+  checkSameDevice(fn, { input, target });
   const layout = classLayoutOf(fn, input);
   const want = layout.sampleShape;
   const ok = target.shape.length === want.length && target.shape.every((d, k) => d === want[k]);
@@ -61,7 +69,8 @@ export function classIndices(
   classes: number,
   ignoreIndex: number,
 ): Int32Array {
-  const src = cpuStorage(target) as BigInt64Array;
+  // A webgpu target keeps the int64 values it was uploaded from: validated here, as on the CPU.
+  const src = (hostElements(target) ?? cpuStorage(target)) as BigInt64Array;
   const out = new Int32Array(src.length);
   const ignore = BigInt(ignoreIndex);
   for (let j = 0; j < src.length; j++) {
@@ -84,8 +93,8 @@ export function classIndices(
 }
 
 /**
- * Checks an optional class weight: C elements of the input's dtype. Returns its CPU elements,
- * or `null` when there is none or it is on webgpu.
+ * Checks an optional class weight: C elements of the input's dtype, on the input's device.
+ * Returns its CPU elements; `null` for a webgpu weight (its kernels read the GPU storage).
  */
 export function checkWeight(
   fn: string,
@@ -105,7 +114,7 @@ export function checkWeight(
   if (weight.requiresGrad) {
     fail(fn, "weight cannot take a gradient, as in PyTorch: weight has requiresGrad set");
   }
-  // A webgpu weight is read by the kernels there: no CPU elements to give.
+  checkSameDevice(fn, { input, weight });
   return weight.device === "webgpu" ? null : cpuStorage(weight) as FloatArray;
 }
 

@@ -15,6 +15,7 @@ import {
   type Reduction,
   rounder,
 } from "./_reduction.ts";
+import { crossEntropyIndexWebgpu, crossEntropyProbabilityWebgpu } from "./_cross_entropy_wgsl.ts";
 import { logSoftmaxBackward, logSoftmaxForward } from "./_softmax.ts";
 import {
   addNllGrad,
@@ -120,10 +121,17 @@ export function crossEntropy(
         RangeError,
       );
     }
+    if (input.device === "webgpu") {
+      return crossEntropyProbabilityWebgpu(input, target, options.weight, layout, reduction, ls);
+    }
     return probabilityTarget(input, target, layout, w, reduction, ls);
   }
   checkIndexTarget(fn, input, target);
   const idx = classIndices(fn, target, layout.lanes.size, ignoreIndex);
+  if (input.device === "webgpu") {
+    const weight = options.weight;
+    return crossEntropyIndexWebgpu(input, target, weight, layout, reduction, ignoreIndex, ls);
+  }
   return indexTarget(input, layout, idx, w, reduction, ls);
 }
 

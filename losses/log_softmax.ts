@@ -1,4 +1,5 @@
 import { logSoftmaxBackward, logSoftmaxForward, runLaneOp } from "./_softmax.ts";
+import { laneOpWebgpu } from "./_softmax_wgsl.ts";
 import type { Tensor } from "./tensor.ts";
 
 /**
@@ -26,6 +27,7 @@ import type { Tensor } from "./tensor.ts";
  * @throws {RangeError} If `dim` is out of range.
  */
 export function logSoftmax(input: Tensor, dim: number): Tensor {
+  if (input?.device === "webgpu") return laneOpWebgpu("logSoftmax", input, dim, true);
   return runLaneOp("logSoftmax", input, dim, {
     gradFn: "LogSoftmaxBackward0",
     forward: logSoftmaxForward,

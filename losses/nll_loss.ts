@@ -10,6 +10,7 @@ import {
   type Rounder,
   rounder,
 } from "./_reduction.ts";
+import { nllLossWebgpu } from "./_nll_loss_wgsl.ts";
 import { cpuStorage, type DType, Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode nllLoss} and {@linkcode NLLLoss}. */
@@ -131,6 +132,9 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions =
   const layout = checkIndexTarget(fn, input, target);
   const w = checkWeight(fn, options.weight, input, layout.lanes.size);
   const idx = classIndices(fn, target, layout.lanes.size, ignoreIndex);
+  if (input.device === "webgpu") {
+    return nllLossWebgpu(input, target, options.weight, layout, reduction, ignoreIndex);
+  }
   const dtype = input.dtype;
   const { losses, totalWeight } = nllForward(
     cpuStorage(input) as FloatArray,

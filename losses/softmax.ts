@@ -1,4 +1,5 @@
 import { runLaneOp, softmaxBackward, softmaxForward } from "./_softmax.ts";
+import { laneOpWebgpu } from "./_softmax_wgsl.ts";
 import type { Tensor } from "./tensor.ts";
 
 /**
@@ -25,6 +26,7 @@ import type { Tensor } from "./tensor.ts";
  * @throws {RangeError} If `dim` is out of range.
  */
 export function softmax(input: Tensor, dim: number): Tensor {
+  if (input?.device === "webgpu") return laneOpWebgpu("softmax", input, dim, false);
   return runLaneOp("softmax", input, dim, {
     gradFn: "SoftmaxBackward0",
     forward: softmaxForward,

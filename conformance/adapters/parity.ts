@@ -30,14 +30,6 @@ export const DEVICES: readonly Device[] = ["cpu", "webgpu"];
  */
 const CPU_ONLY = new Set(["randn", "rand", "randint"]);
 
-/** Ops whose WebGPU kernels are not written yet; their webgpu cases are skipped. */
-const WEBGPU_PENDING = new Set([
-  "nll_loss",
-  "cross_entropy",
-  "log_softmax",
-  "softmax",
-]);
-
 let adapterCheck: Promise<string | null> | null = null;
 
 /** Why WebGPU cannot run here (no navigator.gpu, no adapter), or `null` when it can. */
@@ -66,7 +58,6 @@ export function parityAdapter(device: Device): Adapter {
         if (CPU_ONLY.has(spec.torch)) {
           throw new Unsupported("PyTorch's CPU generator: random numbers are made on the cpu");
         }
-        if (WEBGPU_PENDING.has(spec.torch)) throw new Unsupported("no WebGPU kernel yet");
         const missing = await webgpuUnavailable();
         if (missing !== null) throw new Unsupported(`no WebGPU adapter: ${missing}`);
         if (all.some((v) => isArrayTensor(v) && v.dtype === "float64")) {
