@@ -115,89 +115,27 @@ function layout(call: CtcGpuCall, batch: number): { meta: Int32Array; cells: num
   return { meta, cells };
 }
 
-/**
- * exp and log in f32 as WGSL code (`exp_g`, `log_g`, with `neg_inf`), accurate to within one
- * ulp: the adapters' own `exp` and `log` may be several ulps off (llvmpipe's exp is off by
- * up to 4 ulps on [-1, 0], its log loses relative accuracy near 1), and CTC's float32
- * gradient, a difference of sums over long inputs, magnifies those errors. torch's
- * std::exp/std::log (glibc) are correctly rounded; these are fdlibm's logf (musl) and a
- * Cody-Waite reduced expf, with -inf, +inf, 0 and nan handled by their bits.
- */
-export const CTC_MATH = /* wgsl */ `
-fn neg_inf() -> f32 { return bitcast<f32>(0xff800000u); }
-fn is_neg_inf(x: f32) -> bool { return bitcast<u32>(x) == 0xff800000u; }
-fn is_pos_inf(x: f32) -> bool { return bitcast<u32>(x) == 0x7f800000u; }
-// exp(x) = 2^k exp(r), r = x - k ln2 (ln2 in two parts, k ln2_hi exact), |r| <= ln2 / 2.
-fn exp_g(x: f32) -> f32 {
-  if (is_nan(x)) { return x; }
-  if (x > 88.72284) { return inf_f32(); }
-  if (x < -103.97208) { return 0.0; }
-  let k = round(x * 1.442695);
-  let r = (x - k * 0.693145751953125) - k * 1.428606765330187e-6;
-  var u = 1.9852762e-4;
-  u = u * r + 1.3930436e-3;
-  u = u * r + 8.333361e-3;
-  u = u * r + 4.1666485e-2;
-  u = u * r + 0.16666667;
-  u = u * r + 0.5;
-  let e = 1.0 + (r + (r * r) * u);
-  let ki = i32(k);
-  if (ki <= -126) {
-    // A subnormal (or the smallest normals): its bits are the integer e 2^(k + 149), made
-    // by hand as adapters may flush subnormal results to zero.
-    return bitcast<f32>(u32(round(ldexp(e, ki + 149))));
-  }
-  return ldexp(ldexp(e, ki / 2), ki - ki / 2);
-}
-// log(x) = k ln2 + log(m), m in [sqrt(1/2), sqrt(2)), f = m - 1, s = f / (2 + f).
-fn log_g(x: f32) -> f32 {
-  if (is_nan(x)) { return x; }
-  if (x == 0.0) { return neg_inf(); }
-  if (x < 0.0) { return nan_f32(); }
-  if (is_inf(x)) { return x; }
-  var ix = bitcast<u32>(x);
-  var k = 0;
-  if (ix < 0x00800000u) {
-    k = -25;
-    ix = bitcast<u32>(x * 33554432.0);
-  }
-  ix += 0x3f800000u - 0x3f3504f3u;
-  k += i32(ix >> 23u) - 0x7f;
-  ix = (ix & 0x007fffffu) + 0x3f3504f3u;
-  let f = bitcast<f32>(ix) - 1.0;
-  let s = f / (2.0 + f);
-  let z = s * s;
-  let w = z * z;
-  let t1 = w * (0.40000972 + w * 0.24279079);
-  let t2 = z * (0.66666663 + w * 0.28498787);
-  let hfsq = 0.5 * f * f;
-  let dk = f32(k);
-  return s * (hfsq + (t2 + t1)) + dk * 9.0580006e-6 - hfsq + f + dk * 0.69313812;
-}
-`;
-
 // WGSL shared by the kernels: the sample's header, lp_t(c), the extended label, and torch's
 // log-sum-exps with their order of operations (LossCTC.cpp), as in ctc_loss.ts:
 //   logSum3: m = max(a, b, c) (0 when -inf); log(exp(a - m) + exp(b - m) + exp(c - m)) + m
 //   logSum2: m = std::max(a, b) (0 when -inf); log(exp(a - m) + exp(b - m)) + m
-// exp and log are CTC_MATH's.
+// exp and log are WGSL_MATH's (losses/_webgpu/math.ts), in the prelude.
 const COMMON = /* wgsl */ `
 struct Params { batch: u32, classes: u32, blank: u32, zero_inf: u32, mode: u32 }
 @group(1) @binding(0) var<uniform> params: Params;
-${CTC_MATH}
 fn log_sum3(a: f32, b: f32, c: f32) -> f32 {
   var m = a;
   if (b > m) { m = b; }
   if (c > m) { m = c; }
   if (is_neg_inf(m)) { m = 0.0; }
-  let sum = (exp_g(a - m) + exp_g(b - m)) + exp_g(c - m);
-  return log_g(sum) + m;
+  let sum = (exp_f32(a - m) + exp_f32(b - m)) + exp_f32(c - m);
+  return log_f32(sum) + m;
 }
 fn log_sum2(a: f32, b: f32) -> f32 {
   var m = a;
   if (a < b) { m = b; }
   if (is_neg_inf(m)) { m = 0.0; }
-  return log_g(exp_g(a - m) + exp_g(b - m)) + m;
+  return log_f32(exp_f32(a - m) + exp_f32(b - m)) + m;
 }
 fn steps_of(b: u32) -> u32 { return u32(info[b * ${HEADER}u]); }
 fn length_of(b: u32) -> u32 { return u32(info[b * ${HEADER}u + 1u]); }
@@ -393,8 +331,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   if (params.mode == 0u) { g = go[b]; }
   if (params.mode == 2u) { g = (g / f32(params.batch)) / f32(max(length_of(b), 1u)); }
   let x = lp[i];
-  let post = exp_g((collected(b, t, c, steps) + loss) - x);
-  grad[i] = (exp_g(x) - post) * g;
+  let post = exp_f32((collected(b, t, c, steps) + loss) - x);
+  grad[i] = (exp_f32(x) - post) * g;
 }
 `,
 };

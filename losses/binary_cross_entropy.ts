@@ -82,13 +82,13 @@ export function binaryCrossEntropy(
       // max(log, -100), with -inf below the clamp.
       functions: `
 fn clamp_log(v: f32) -> f32 { return select(v, -100.0, v < -100.0); }`,
-      forward: `  let l = (y - 1.0) * clamp_log(log1p_e(-x)) - y * clamp_log(log_e(x));
+      forward: `  let l = (y - 1.0) * clamp_log(log1p_f32(-x)) - y * clamp_log(log_f32(x));
   return ${weight === null ? "l" : "l * w"};`,
       backward: [
         finish("(g * (x - y)) / max((1.0 - x) * x, params.eps)"),
         `  let one_minus = 1.0 - x;
   let ratio = select(x / one_minus, inf_f32(), one_minus == 0.0);
-${finish("-log_e(ratio) * g")}`,
+${finish("-log_f32(ratio) * g")}`,
         null,
       ],
     },

@@ -103,12 +103,12 @@ export function binaryCrossEntropyWithLogits(
       params: { count: mean ? n : 1 },
       // Math.max(-x, 0) and Math.min(x, 0) keep a nan.
       functions: `
-fn sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp_e(-x)); }
+fn sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp_f32(-x)); }
 fn log_sigmoid(x: f32) -> f32 {
-  return select(min(x, 0.0), x, is_nan(x)) - log1p_e(exp_e(-abs(x)));
+  return select(min(x, 0.0), x, is_nan(x)) - log1p_f32(exp_f32(-abs(x)));
 }`,
       forward: `  let m = select(max(-x, 0.0), -x, is_nan(x));
-  let log_term = log_e(exp_e(-m) + exp_e(-x - m));
+  let log_term = log_f32(exp_f32(-m) + exp_f32(-x - m));
   let linear = (1.0 - y) * x;
   ${
         posWeight === null

@@ -112,7 +112,7 @@ fn half_grad(g: f32) -> f32 { return (g / params.count) * 0.5; }`;
       functions: clamp,
       forward: `  let vc = clamped(v);
   let d = x - y;
-  let l = 0.5 * (log_e(vc) + (d * d) / vc);
+  let l = 0.5 * (log_f32(vc) + (d * d) / vc);
   return ${full ? "l + params.constant" : "l"};`,
       // x and y broadcast together to the full shape (var broadcasts to x's), so the
       // quotient's gradient needs no sum before the square's 2 (x - y) multiplies it.

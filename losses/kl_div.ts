@@ -115,19 +115,19 @@ fn times_over(s: f32, y: f32) -> f32 {
 fn xlogy(a: f32, y: f32) -> f32 {
   if (is_nan(y)) { return nan_f32(); }
   if (a == 0.0) { return 0.0; }
-  return a * log_e(y);
+  return a * log_f32(y);
 }`,
-      forward: logTarget ? "  return exp_e(y) * (y - x);" : "  return xlogy(y, y) - y * x;",
+      forward: logTarget ? "  return exp_f32(y) * (y - x);" : "  return xlogy(y, y) - y * x;",
       // g / count is the mean's grad / numel; s0, s1 are sums over the broadcast to y's shape.
       backward: logTarget
         ? [
-          "  return -((g / params.count) * exp_e(y));",
+          "  return -((g / params.count) * exp_f32(y));",
           {
             terms: [
               "  return (g / params.count) * (y - x);",
-              "  return (g / params.count) * exp_e(y);",
+              "  return (g / params.count) * exp_f32(y);",
             ],
-            finish: "  return s0 * exp_e(y) + s1;",
+            finish: "  return s0 * exp_f32(y) + s1;",
           },
         ]
         : [

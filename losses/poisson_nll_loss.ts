@@ -93,7 +93,7 @@ export function poissonNllLoss(
   const stirling = `
 fn masked(y: f32, v: f32) -> f32 { return select(v, 0.0, !is_nan(y) && y <= 1.0); }
 fn stirling(y: f32) -> f32 {
-  return masked(y, ((y * log_e(y)) - y) + 0.5 * log_e(params.two_pi * y));
+  return masked(y, ((y * log_f32(y)) - y) + 0.5 * log_f32(params.two_pi * y));
 }`;
   return runElementwise({
     fn,
@@ -102,7 +102,7 @@ fn stirling(y: f32) -> f32 {
       vars: ["x", "y"],
       params: { eps, two_pi: TWO_PI, count: reduction === "mean" ? n : 1 },
       functions: full ? stirling : undefined,
-      forward: `  let l = ${logInput ? "exp_e(x) - y * x" : "x - y * log_e(x + params.eps)"};
+      forward: `  let l = ${logInput ? "exp_f32(x) - y * x" : "x - y * log_f32(x + params.eps)"};
   return ${full ? "l + stirling(y)" : "l"};`,
       // g / count is the mean's grad / numel; s0, s1 are sums over the broadcast to the
       // operand's shape, finished by the factors computed at that shape.
@@ -110,22 +110,22 @@ fn stirling(y: f32) -> f32 {
         {
           terms: ["  return -(g / params.count) * y;", "  return g / params.count;"],
           finish: logInput
-            ? "  return s1 * exp_e(x) + s0;"
+            ? "  return s1 * exp_f32(x) + s0;"
             : "  return s1 + s0 / (x + params.eps);",
         },
         full
           ? {
             terms: [
-              `  return -(g / params.count) * ${logInput ? "x" : "log_e(x + params.eps)"};`,
+              `  return -(g / params.count) * ${logInput ? "x" : "log_f32(x + params.eps)"};`,
               "  return g / params.count;",
             ],
             finish: `  let gs = masked(y, s1);
-  let from_mul = gs * log_e(y);
+  let from_mul = gs * log_f32(y);
   let from_log = select((gs * y) / y, nan_f32(), y == 0.0 || is_inf(y));
   let from_half_log = ((gs * 0.5) / (params.two_pi * y)) * params.two_pi;
   return (((s0 + from_mul) + from_log) - gs) + from_half_log;`,
           }
-          : `  return -(g / params.count) * ${logInput ? "x" : "log_e(x + params.eps)"};`,
+          : `  return -(g / params.count) * ${logInput ? "x" : "log_f32(x + params.eps)"};`,
       ],
     },
     shape,

@@ -81,9 +81,9 @@ export function softMarginLoss(
     wgsl: {
       vars: ["x", "y"],
       params: { neg_norm: reduction === "mean" && n !== 1 ? Math.fround(-1 / n) : -1 },
-      forward: "  return log_e(1.0 + exp_e(-x * y));",
+      forward: "  return log_f32(1.0 + exp_f32(-x * y));",
       backward: [
-        `  let z = exp_e(-y * x);
+        `  let z = exp_f32(-y * x);
   return (((y * z) * params.neg_norm) / (1.0 + z)) * g;`,
         null,
       ],

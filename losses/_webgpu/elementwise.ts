@@ -74,65 +74,6 @@ export interface ElementwiseGpuCall {
   readonly differentiable: readonly number[];
 }
 
-/**
- * WGSL helpers every elementwise loss may call. `log_e` and `exp_e` give PyTorch's special
- * values by bits (log(±0) = -inf, log of a negative = nan, exp overflow = inf, nan kept), where
- * WGSL leaves them undefined, and compute the rest with Cephes' float32 polynomials (within 2
- * ulps on every device: WGSL's own `exp` may be 3 + 2|x| ulps off, its `log` 2^-21 absolute
- * near 1); `log_e` reads subnormals from their bits (GPUs may flush them to 0). `log1p_e` is
- * log1p on top of `log_e`.
- */
-export const ELEMENTWISE_MATH = /* wgsl */ `
-fn pow2_i(k: i32) -> f32 { return bitcast<f32>(u32(k + 127) << 23u); }
-// log(1 + f) + e ln2 for f in [sqrt(1/2) - 1, sqrt(2) - 1] (Cephes logf's core).
-fn log_core(f: f32, e: i32) -> f32 {
-  let z = f * f;
-  var y = ((((((((7.0376836292e-2 * f - 1.1514610310e-1) * f + 1.1676998740e-1) * f
-    - 1.2420140846e-1) * f + 1.4249322787e-1) * f - 1.6668057665e-1) * f
-    + 2.0000714765e-1) * f - 2.4999993993e-1) * f + 3.3333331174e-1) * f * z;
-  if (e == 0) { return f + (y - 0.5 * z); }
-  let fe = f32(e);
-  y = y + fe * -2.12194440e-4;
-  y = y - 0.5 * z;
-  return (f + y) + fe * 0.693359375;
-}
-// log(m 2^e) for the normal float32 with bits b, times 2^extra.
-fn log_bits(b: u32, extra: i32) -> f32 {
-  var e = i32(b >> 23u) - 127 + extra;
-  var m = bitcast<f32>((b & 0x007fffffu) | 0x3f800000u);
-  if (m > 1.41421356) { m = m * 0.5; e = e + 1; }
-  return log_core(m - 1.0, e);
-}
-fn log_e(x: f32) -> f32 {
-  let b = bitcast<u32>(x);
-  if (is_nan(x) || b > 0x80000000u) { return nan_f32(); }
-  if ((b & 0x7fffffffu) == 0u) { return -inf_f32(); }
-  if (is_inf(x)) { return x; }
-  if (b < 0x00800000u) { return log_bits(bitcast<u32>(f32(b)), -149); }
-  return log_bits(b, 0);
-}
-// Cephes expf: x = k ln2 + r, |r| <= ln2 / 2, e^r by a polynomial, times 2^k in two steps.
-fn exp_e(x: f32) -> f32 {
-  if (is_nan(x)) { return x; }
-  if (x >= 88.72283935546875) { return inf_f32(); }
-  if (x < -103.97208404541016) { return 0.0; }
-  let k = floor(x * 1.4426950408889634 + 0.5);
-  let r = (x - k * 0.693359375) - k * -2.12194440e-4;
-  let z = r * r;
-  let p = (((((1.9875691500e-4 * r + 1.3981999507e-3) * r + 8.3334519073e-3) * r
-    + 4.1665795894e-2) * r + 1.6666665459e-1) * r + 5.0000001201e-1) * z + r + 1.0;
-  let n = i32(k);
-  let h = n / 2;
-  return (p * pow2_i(h)) * pow2_i(n - h);
-}
-// log1p: the core directly near 0 (no 1 + a, whose rounding a compiler may also fold away).
-fn log1p_e(a: f32) -> f32 {
-  if (is_nan(a) || a < -1.0) { return nan_f32(); }
-  if (a >= -0.29289321 && a <= 0.41421356) { return log_core(a, 0); }
-  return log_e(1.0 + a);
-}
-`;
-
 function sameDims(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
@@ -154,7 +95,7 @@ export function runElementwiseGpu(call: ElementwiseGpuCall, wgsl: ElementwiseWgs
       : recordExpand(cmds, gpuStorage(t), layout(k), shape, n)
   );
   const inputs: MapInput[] = full.map((storage, k) => ({ name: wgsl.vars[k], storage }));
-  const helpers = `${ELEMENTWISE_MATH}${wgsl.functions ?? ""}`;
+  const helpers = wgsl.functions ?? "";
   const functions = `${helpers}
 fn loss(${signature(wgsl.vars)}) -> f32 {
 ${wgsl.forward}

@@ -9,6 +9,7 @@
 
 import { acquireStorage, releaseStorage, releaseUniform, uniform } from "./buffers.ts";
 import { gpu, withErrorScope } from "./device.ts";
+import { WGSL_MATH } from "./math.ts";
 
 /** Invocations per workgroup in every kernel (64 compiles fastest on the software adapter). */
 export const WORKGROUP = 64;
@@ -31,7 +32,8 @@ export interface Shader {
 
 /**
  * WGSL helpers every shader may use: nan and infinity tested by their bits (WGSL compilers may
- * assume floats are finite), a linear workgroup index for 2-D dispatches, and log1p.
+ * assume floats are finite), a linear workgroup index for 2-D dispatches, and exp, log and
+ * log1p accurate to an ulp or so (losses/_webgpu/math.ts).
  */
 export const PRELUDE = /* wgsl */ `
 fn is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
@@ -40,13 +42,7 @@ fn is_finite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) < 0x7f8000
 fn nan_f32() -> f32 { return bitcast<f32>(0x7fc00000u); }
 fn inf_f32() -> f32 { return bitcast<f32>(0x7f800000u); }
 fn group_index(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + wid.y * nwg.x; }
-fn log1p_f32(x: f32) -> f32 {
-  let u = 1.0 + x;
-  if (u == 1.0) { return x; }
-  if (is_inf(u)) { return u; }
-  return log(u) * (x / (u - 1.0));
-}
-`;
+${WGSL_MATH}`;
 
 interface CachedPipeline {
   pipeline: GPUComputePipeline;
