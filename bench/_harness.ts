@@ -377,10 +377,13 @@ function oursWebgpu(op: BenchOp, shape: number[], mode: Mode, cell: Cell): Runne
         ? undefined
         : await tensor(inputs.cot, { shape: out.shape }).to("webgpu");
       await out.backward(cot);
-      const value = (await out.data()) as ArrayLike<number>;
-      let grad: ArrayLike<number> | null = null;
-      for (const leaf of leaves) grad = (await leaf.grad?.data()) as Float32Array;
-      return [value, grad];
+      // Read together: the value and the gradients come back in one readback.
+      const [value, ...grads] = await Promise.all([
+        out.data(),
+        ...leaves.map((leaf) => leaf.grad?.data()),
+      ]);
+      const grad = grads.length > 0 ? grads[grads.length - 1] as Float32Array : null;
+      return [value as ArrayLike<number>, grad];
     };
     if (!checked) {
       const [value, grad] = await run();
