@@ -109,6 +109,33 @@ export function gaussianNllLoss(
         out[i] = full ? r(l + constant) : l;
       }
     },
+    sum: ([x, y, v], r) => {
+      const epsR = r(eps);
+      const constant = r(HALF_LOG_TWO_PI);
+      let s = 0;
+      for (let i = 0; i < x.length; i++) {
+        const vc = clamped(v[i], epsR);
+        const d = r(x[i] - y[i]);
+        const l = r(0.5 * r(r(Math.log(vc)) + r(r(d * d) / vc)));
+        s += full ? r(l + constant) : l;
+      }
+      return s;
+    },
+    // input has the broadcast shape here, and so (x - y)^2: no sum over the broadcast.
+    sumWithGrad: ([x, y, v], gx, g, r) => {
+      const epsR = r(eps);
+      const constant = r(HALF_LOG_TWO_PI);
+      const h = r((reduction === "mean" ? r(g / n) : g) * 0.5);
+      let s = 0;
+      for (let i = 0; i < x.length; i++) {
+        const vc = clamped(v[i], epsR);
+        const d = r(x[i] - y[i]);
+        const l = r(0.5 * r(r(Math.log(vc)) + r(r(d * d) / vc)));
+        s += full ? r(l + constant) : l;
+        gx[i] = r(r(h / vc) * r(2 * d));
+      }
+      return s;
+    },
     backward: (c) => {
       const [x, y, v] = c.v;
       const r = c.r;

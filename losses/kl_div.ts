@@ -116,6 +116,34 @@ export function klDiv(input: Tensor, target: Tensor, options: KLDivLossOptions =
         }
       }
     },
+    sum: ([x, y], r) => {
+      let s = 0;
+      if (logTarget) {
+        for (let i = 0; i < x.length; i++) s += r(r(Math.exp(y[i])) * r(y[i] - x[i]));
+      } else {
+        for (let i = 0; i < x.length; i++) s += r(xlogy(y[i], y[i], r) - r(y[i] * x[i]));
+      }
+      return s;
+    },
+    // input has the broadcast shape here, so its gradient needs no sum over the broadcast.
+    sumWithGrad: ([x, y], gx, g, r) => {
+      const gi = reduction === "mean" ? r(g / n) : g;
+      let s = 0;
+      if (logTarget) {
+        for (let i = 0; i < x.length; i++) {
+          const e = r(Math.exp(y[i]));
+          s += r(e * r(y[i] - x[i]));
+          gx[i] = -r(gi * e);
+        }
+      } else {
+        for (let i = 0; i < x.length; i++) {
+          const yi = y[i];
+          s += r(xlogy(yi, yi, r) - r(yi * x[i]));
+          gx[i] = r(-gi * yi);
+        }
+      }
+      return s;
+    },
     backward: (c) => {
       const [x, y] = c.v;
       const r = c.r;

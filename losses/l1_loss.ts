@@ -1,3 +1,4 @@
+import { float32Operands, simdLoss } from "./_simd.ts";
 import { checkFloatPair, negated, runElementwise } from "./_elementwise.ts";
 import { sgn } from "./_op_helpers.ts";
 import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
@@ -54,6 +55,27 @@ export function l1Loss(input: Tensor, target: Tensor, options: L1LossOptions = {
     differentiable: [0, 1],
     forward: ([x, y], out, r) => {
       for (let i = 0; i < out.length; i++) out[i] = Math.abs(r(x[i] - y[i]));
+    },
+    sum: (v, r) => {
+      const f32 = float32Operands(v);
+      if (f32 !== null) return simdLoss("l1", f32, null);
+      const [x, y] = v;
+      let s = 0;
+      for (let i = 0; i < x.length; i++) s += Math.abs(r(x[i] - y[i]));
+      return s;
+    },
+    sumWithGrad: (v, gx, g, r) => {
+      const [x, y] = v;
+      const gs = r(g / (reduction === "mean" ? x.length : 1));
+      const f32 = float32Operands(v);
+      if (f32 !== null && gx instanceof Float32Array) return simdLoss("l1", f32, gx, gs);
+      let s = 0;
+      for (let i = 0; i < x.length; i++) {
+        const d = r(x[i] - y[i]);
+        s += Math.abs(d);
+        gx[i] = r(gs * sgn(d));
+      }
+      return s;
     },
     backward: (c) => {
       const [x, y] = c.v;

@@ -1,3 +1,4 @@
+import { float32Operands, simdLoss } from "./_simd.ts";
 import { broadcastShape } from "./_broadcast.ts";
 import {
   checkFloat,
@@ -108,6 +109,32 @@ export function marginRankingLoss(
         const v = value(x1[i], x2[i], y[i], margin, r);
         out[i] = v < 0 ? 0 : v;
       }
+    },
+    sum: (v, r) => {
+      const f32 = float32Operands(v);
+      if (f32 !== null) return simdLoss("margin_ranking", f32, null, r(margin));
+      const [x1, x2, y] = v;
+      let s = 0;
+      for (let i = 0; i < x1.length; i++) {
+        const v = value(x1[i], x2[i], y[i], margin, r);
+        s += v < 0 ? 0 : v;
+      }
+      return s;
+    },
+    sumWithGrad: (v, g1, g, r) => {
+      const [x1, x2, y] = v;
+      const gs = reduction === "mean" ? r(g / x1.length) : g;
+      const f32 = float32Operands(v);
+      if (f32 !== null && g1 instanceof Float32Array) {
+        return simdLoss("margin_ranking", f32, g1, r(margin), gs);
+      }
+      let s = 0;
+      for (let i = 0; i < x1.length; i++) {
+        const v = value(x1[i], x2[i], y[i], margin, r);
+        s += v < 0 ? 0 : v;
+        g1[i] = r((v >= 0 ? gs : 0) * -y[i]);
+      }
+      return s;
     },
     backward: (c) => {
       const [x1, x2, y] = c.v;

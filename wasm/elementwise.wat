@@ -1,0 +1,425 @@
+;; Float32 SIMD kernels of the elementwise losses without exp or log (losses/_simd.ts drives
+;; them chunk by chunk). Each loss has two functions with one signature:
+;;   <loss>_sum  (a, b, c, out, n, p0, p1, p2, p3) -> f64   the float64 sum of the n losses
+;;   <loss>_grad (a, b, c, out, n, p0, p1, p2, p3) -> f64   the same sum, and out[i] = the
+;;                                                         gradient of operand a at element i
+;; a, b, c: byte offsets of the operands (float32, c unused by two-operand losses); out: byte
+;; offset of the gradient; p0..p3: the loss's scalars, already float32. Every step is one
+;; float32 operation in the order of the loss file's formula, so each lane is bit for bit the
+;; scalar formula. Lanes past n (the last vector of a chunk) are computed and then masked out
+;; of the sum; their gradients land in scratch that the caller never reads. The sum keeps two
+;; f64x2 accumulators: lanes 0 and 1 in $lo, lanes 2 and 3 in $hi.
+(module
+  (memory (export "memory") 1)
+
+  ;; ---- mse
+
+  (func (export "mse_sum")
+    (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
+    (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
+    (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
+    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $hi v128)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; l = d * d
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $l (f32x4.mul (local.get $d) (local.get $d)))
+        ;; keep lanes i + k < n: +0 elsewhere
+        (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
+          (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    (f64.add
+      (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
+      (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
+
+  (func (export "mse_grad")
+    (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
+    (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
+    (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
+    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $hi v128)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; l = d * d
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $l (f32x4.mul (local.get $d) (local.get $d)))
+        ;; g = (norm * d) * gradOutput ; p0 = norm, p1 = gradOutput
+        (local.set $g (f32x4.mul (f32x4.mul (f32x4.splat (local.get $p0)) (local.get $d))
+          (f32x4.splat (local.get $p1))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
+        ;; keep lanes i + k < n: +0 elsewhere
+        (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
+          (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    (f64.add
+      (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
+      (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
+
+  ;; ---- l1
+
+  (func (export "l1_sum")
+    (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
+    (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
+    (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
+    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $hi v128)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; l = |d|
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $l (f32x4.abs (local.get $d)))
+        ;; keep lanes i + k < n: +0 elsewhere
+        (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
+          (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    (f64.add
+      (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
+      (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
+
+  (func (export "l1_grad")
+    (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
+    (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
+    (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
+    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $hi v128)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; l = |d|
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $l (f32x4.abs (local.get $d)))
+        ;; g = gs * sgn(d), sgn = 1, -1 or 0 (0 for nan) ; p0 = gs
+        (local.set $g (f32x4.mul (f32x4.splat (local.get $p0))
+          (v128.or
+            (v128.and (f32x4.gt (local.get $d) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 1 1 1 1))
+            (v128.and (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))
+              (v128.const f32x4 -1 -1 -1 -1)))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
+        ;; keep lanes i + k < n: +0 elsewhere
+        (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
+          (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    (f64.add
+      (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
+      (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
+
+  ;; ---- hinge
+
+  (func (export "hinge_sum")
+    (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
+    (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
+    (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
+    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $hi v128)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; gap = margin - x ; l = (y != 1 ? max(gap, 0) : 0) + (y != -1 ? x : 0) ; p0 = margin
+        (local.set $d (f32x4.sub (f32x4.splat (local.get $p0)) (local.get $x)))
+        (local.set $m1 (f32x4.ne (local.get $y) (v128.const f32x4 1 1 1 1)))
+        (local.set $m2 (f32x4.ne (local.get $y) (v128.const f32x4 -1 -1 -1 -1)))
+        (local.set $l (f32x4.add
+          (v128.and (f32x4.max (local.get $d) (v128.const f32x4 0 0 0 0)) (local.get $m1))
+          (v128.and (local.get $x) (local.get $m2))))
+        ;; keep lanes i + k < n: +0 elsewhere
+        (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
+          (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    (f64.add
+      (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
+      (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
+
+  (func (export "hinge_grad")
+    (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
+    (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
+    (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
+    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $hi v128)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; gap = margin - x ; l = (y != 1 ? max(gap, 0) : 0) + (y != -1 ? x : 0) ; p0 = margin
+        (local.set $d (f32x4.sub (f32x4.splat (local.get $p0)) (local.get $x)))
+        (local.set $m1 (f32x4.ne (local.get $y) (v128.const f32x4 1 1 1 1)))
+        (local.set $m2 (f32x4.ne (local.get $y) (v128.const f32x4 -1 -1 -1 -1)))
+        (local.set $l (f32x4.add
+          (v128.and (f32x4.max (local.get $d) (v128.const f32x4 0 0 0 0)) (local.get $m1))
+          (v128.and (local.get $x) (local.get $m2))))
+        ;; g = (y != 1 && gap >= 0 ? -gs : 0) + (y != -1 ? gs : 0) ; p1 = gs
+        (local.set $g (f32x4.add
+          (v128.and (f32x4.neg (f32x4.splat (local.get $p1)))
+            (v128.and (local.get $m1) (f32x4.ge (local.get $d) (v128.const f32x4 0 0 0 0))))
+          (v128.and (f32x4.splat (local.get $p1)) (local.get $m2))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
+        ;; keep lanes i + k < n: +0 elsewhere
+        (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
+          (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    (f64.add
+      (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
+      (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
+
+  ;; ---- smooth_l1
+
+  (func (export "smooth_l1_sum")
+    (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
+    (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
+    (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
+    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $hi v128)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; z = |d| ; l = z < beta ? 0.5 * z * z / beta : z - 0.5 * beta
+        ;; p0 = beta, p1 = 0.5 * beta
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $z (f32x4.abs (local.get $d)))
+        (local.set $l (v128.bitselect
+          (f32x4.div (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $z))
+            (local.get $z)) (f32x4.splat (local.get $p0)))
+          (f32x4.sub (local.get $z) (f32x4.splat (local.get $p1)))
+          (f32x4.lt (local.get $z) (f32x4.splat (local.get $p0)))))
+        ;; keep lanes i + k < n: +0 elsewhere
+        (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
+          (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    (f64.add
+      (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
+      (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
+
+  (func (export "smooth_l1_grad")
+    (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
+    (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
+    (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
+    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $hi v128)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; z = |d| ; l = z < beta ? 0.5 * z * z / beta : z - 0.5 * beta
+        ;; p0 = beta, p1 = 0.5 * beta
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $z (f32x4.abs (local.get $d)))
+        (local.set $l (v128.bitselect
+          (f32x4.div (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $z))
+            (local.get $z)) (f32x4.splat (local.get $p0)))
+          (f32x4.sub (local.get $z) (f32x4.splat (local.get $p1)))
+          (f32x4.lt (local.get $z) (f32x4.splat (local.get $p0)))))
+        ;; g = d <= -beta ? -outer : d >= beta ? outer : norm * d * gradOutput / beta
+        ;; p2 = norm, p3 = gradOutput, outer = norm * gradOutput
+        (local.set $g (v128.bitselect
+          (f32x4.neg (f32x4.mul (f32x4.splat (local.get $p2)) (f32x4.splat (local.get $p3))))
+          (v128.bitselect
+            (f32x4.mul (f32x4.splat (local.get $p2)) (f32x4.splat (local.get $p3)))
+            (f32x4.div (f32x4.mul (f32x4.mul (f32x4.splat (local.get $p2)) (local.get $d))
+              (f32x4.splat (local.get $p3))) (f32x4.splat (local.get $p0)))
+            (f32x4.ge (local.get $d) (f32x4.splat (local.get $p0))))
+          (f32x4.le (local.get $d) (f32x4.neg (f32x4.splat (local.get $p0))))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
+        ;; keep lanes i + k < n: +0 elsewhere
+        (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
+          (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    (f64.add
+      (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
+      (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
+
+  ;; ---- huber
+
+  (func (export "huber_sum")
+    (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
+    (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
+    (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
+    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $hi v128)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; z = |d| ; l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta)
+        ;; p0 = delta, p1 = 0.5 * delta
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $z (f32x4.abs (local.get $d)))
+        (local.set $l (v128.bitselect
+          (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $z)) (local.get $z))
+          (f32x4.mul (f32x4.splat (local.get $p0))
+            (f32x4.sub (local.get $z) (f32x4.splat (local.get $p1))))
+          (f32x4.lt (local.get $z) (f32x4.splat (local.get $p0)))))
+        ;; keep lanes i + k < n: +0 elsewhere
+        (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
+          (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    (f64.add
+      (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
+      (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
+
+  (func (export "huber_grad")
+    (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
+    (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
+    (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
+    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $hi v128)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; z = |d| ; l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta)
+        ;; p0 = delta, p1 = 0.5 * delta
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $z (f32x4.abs (local.get $d)))
+        (local.set $l (v128.bitselect
+          (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $z)) (local.get $z))
+          (f32x4.mul (f32x4.splat (local.get $p0))
+            (f32x4.sub (local.get $z) (f32x4.splat (local.get $p1))))
+          (f32x4.lt (local.get $z) (f32x4.splat (local.get $p0)))))
+        ;; g = d <= -delta ? -outer : d >= delta ? outer : norm * d * gradOutput
+        ;; p2 = norm, p3 = gradOutput, outer = norm * gradOutput * delta
+        (local.set $z (f32x4.mul (f32x4.mul (f32x4.splat (local.get $p2))
+          (f32x4.splat (local.get $p3))) (f32x4.splat (local.get $p0))))
+        (local.set $g (v128.bitselect
+          (f32x4.neg (local.get $z))
+          (v128.bitselect
+            (local.get $z)
+            (f32x4.mul (f32x4.mul (f32x4.splat (local.get $p2)) (local.get $d))
+              (f32x4.splat (local.get $p3)))
+            (f32x4.ge (local.get $d) (f32x4.splat (local.get $p0))))
+          (f32x4.le (local.get $d) (f32x4.neg (f32x4.splat (local.get $p0))))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
+        ;; keep lanes i + k < n: +0 elsewhere
+        (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
+          (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    (f64.add
+      (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
+      (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
+
+  ;; ---- margin_ranking
+
+  (func (export "margin_ranking_sum")
+    (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
+    (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
+    (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
+    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $hi v128)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; v = -y * (x1 - x2) + margin ; l = v < 0 ? 0 : v ; operands x1 = a, x2 = b, y = c
+        ;; p0 = margin
+        (local.set $z (v128.load (i32.add (local.get $c) (local.get $at))))
+        (local.set $d (f32x4.add (f32x4.mul (f32x4.neg (local.get $z))
+          (f32x4.sub (local.get $x) (local.get $y))) (f32x4.splat (local.get $p0))))
+        (local.set $l (v128.andnot (local.get $d)
+          (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))))
+        ;; keep lanes i + k < n: +0 elsewhere
+        (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
+          (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    (f64.add
+      (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
+      (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
+
+  (func (export "margin_ranking_grad")
+    (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
+    (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
+    (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
+    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $hi v128)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; v = -y * (x1 - x2) + margin ; l = v < 0 ? 0 : v ; operands x1 = a, x2 = b, y = c
+        ;; p0 = margin
+        (local.set $z (v128.load (i32.add (local.get $c) (local.get $at))))
+        (local.set $d (f32x4.add (f32x4.mul (f32x4.neg (local.get $z))
+          (f32x4.sub (local.get $x) (local.get $y))) (f32x4.splat (local.get $p0))))
+        (local.set $l (v128.andnot (local.get $d)
+          (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))))
+        ;; g = (v >= 0 ? gs : 0) * -y ; p1 = gs
+        (local.set $g (f32x4.mul
+          (v128.and (f32x4.splat (local.get $p1))
+            (f32x4.ge (local.get $d) (v128.const f32x4 0 0 0 0)))
+          (f32x4.neg (local.get $z))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
+        ;; keep lanes i + k < n: +0 elsewhere
+        (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
+          (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    (f64.add
+      (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
+      (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
+)
