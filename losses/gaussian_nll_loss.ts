@@ -132,7 +132,7 @@ export function gaussianNllLoss(
         const d = r(x[i] - y[i]);
         const l = r(0.5 * r(r(Math.log(vc)) + r(r(d * d) / vc)));
         s += full ? r(l + constant) : l;
-        gx[i] = r(r(h / vc) * r(2 * d));
+        gx[i] = r(h / vc) * r(2 * d);
       }
       return s;
     },
@@ -171,7 +171,7 @@ export function gaussianNllLoss(
         const fromLog = c.sumTo(2, h);
         const vOwn = c.own(2);
         for (let j = 0; j < gv.length; j++) {
-          gv[j] = r(gv[j] + r(fromLog[j] / clamped(vOwn[j], epsR)));
+          gv[j] = gv[j] + r(fromLog[j] / clamped(vOwn[j], epsR));
         }
       }
       return [gx, gy, gv];

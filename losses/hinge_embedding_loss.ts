@@ -73,7 +73,7 @@ export function hingeEmbeddingLoss(
       for (let i = 0; i < out.length; i++) {
         const fromMargin = y[i] !== 1 ? Math.max(r(m - x[i]), 0) : 0;
         const fromSelf = y[i] !== -1 ? x[i] : 0;
-        out[i] = r(fromMargin + fromSelf);
+        out[i] = fromMargin + fromSelf;
       }
     },
     sum: (v, r) => {
@@ -100,7 +100,7 @@ export function hingeEmbeddingLoss(
         const yi = y[i];
         const gap = r(m - xi);
         s += r((yi !== 1 ? Math.max(gap, 0) : 0) + (yi !== -1 ? xi : 0));
-        gx[i] = r((yi !== 1 && gap >= 0 ? -gs : 0) + (yi !== -1 ? gs : 0));
+        gx[i] = (yi !== 1 && gap >= 0 ? -gs : 0) + (yi !== -1 ? gs : 0);
       }
       return s;
     },
@@ -114,7 +114,7 @@ export function hingeEmbeddingLoss(
         const gs = r(gradAt(c.gradOutput, reduction, i) / n);
         const fromMargin = y[i] !== 1 && r(m - x[i]) >= 0 ? -gs : 0;
         const fromSelf = y[i] !== -1 ? gs : 0;
-        gx[i] = r(fromMargin + fromSelf);
+        gx[i] = fromMargin + fromSelf;
       }
       return [c.sumTo(0, gx)];
     },

@@ -110,9 +110,9 @@ export function klDiv(input: Tensor, target: Tensor, options: KLDivLossOptions =
       for (let i = 0; i < out.length; i++) {
         const yi = y[i];
         if (logTarget) {
-          out[i] = r(r(Math.exp(yi)) * r(yi - x[i]));
+          out[i] = r(Math.exp(yi)) * r(yi - x[i]);
         } else {
-          out[i] = r(xlogy(yi, yi, r) - r(yi * x[i]));
+          out[i] = xlogy(yi, yi, r) - r(yi * x[i]);
         }
       }
     },
@@ -139,7 +139,7 @@ export function klDiv(input: Tensor, target: Tensor, options: KLDivLossOptions =
         for (let i = 0; i < x.length; i++) {
           const yi = y[i];
           s += r(xlogy(yi, yi, r) - r(yi * x[i]));
-          gx[i] = r(-gi * yi);
+          gx[i] = -gi * yi;
         }
       }
       return s;
@@ -156,7 +156,7 @@ export function klDiv(input: Tensor, target: Tensor, options: KLDivLossOptions =
         if (gy !== null) {
           const fromSub = c.sumTo(1, gE);
           for (let j = 0; j < gy.length; j++) {
-            gy[j] = r(r(gy[j] * r(Math.exp(yOwn[j]))) + fromSub[j]);
+            gy[j] = r(gy[j] * r(Math.exp(yOwn[j]))) + fromSub[j];
           }
         }
         return [c.wants(0) ? c.sumTo(0, c.map((i) => -gE[i])) : null, gy];
@@ -169,7 +169,7 @@ export function klDiv(input: Tensor, target: Tensor, options: KLDivLossOptions =
           const yj = yOwn[j];
           const fromSelf = yj === 0 ? 0 : xlogy(gSelf[j], yj, r);
           const fromOther = r(r(gSelf[j] * yj) / yj);
-          gy[j] = r(r(gy[j] + fromSelf) + fromOther);
+          gy[j] = r(gy[j] + fromSelf) + fromOther;
         }
       }
       return [c.wants(0) ? c.sumTo(0, c.map((i) => r(-g[i] * y[i]))) : null, gy];

@@ -73,7 +73,7 @@ export function l1Loss(input: Tensor, target: Tensor, options: L1LossOptions = {
       for (let i = 0; i < x.length; i++) {
         const d = r(x[i] - y[i]);
         s += Math.abs(d);
-        gx[i] = r(gs * sgn(d));
+        gx[i] = gs * sgn(d);
       }
       return s;
     },
@@ -83,7 +83,7 @@ export function l1Loss(input: Tensor, target: Tensor, options: L1LossOptions = {
       const n = reduction === "mean" ? x.length : 1;
       const gx = floatStorage(input.dtype, x.length);
       for (let i = 0; i < gx.length; i++) {
-        gx[i] = r(r(gradAt(c.gradOutput, reduction, i) / n) * sgn(r(x[i] - y[i])));
+        gx[i] = r(gradAt(c.gradOutput, reduction, i) / n) * sgn(r(x[i] - y[i]));
       }
       return [c.wants(0) ? c.sumTo(0, gx) : null, c.wants(1) ? c.sumTo(1, negated(gx)) : null];
     },

@@ -132,7 +132,7 @@ export function marginRankingLoss(
       for (let i = 0; i < x1.length; i++) {
         const v = value(x1[i], x2[i], y[i], margin, r);
         s += v < 0 ? 0 : v;
-        g1[i] = r((v >= 0 ? gs : 0) * -y[i]);
+        g1[i] = (v >= 0 ? gs : 0) * -y[i];
       }
       return s;
     },
@@ -151,7 +151,7 @@ export function marginRankingLoss(
       const g2 = floatStorage(input1.dtype, gm.length);
       const gy = floatStorage(input1.dtype, gm.length);
       for (let i = 0; i < gm.length; i++) {
-        g1[i] = r(gm[i] * -y[i]);
+        g1[i] = gm[i] * -y[i];
         g2[i] = -g1[i];
         gy[i] = -r(gm[i] * r(x1[i] - x2[i]));
       }

@@ -52,7 +52,7 @@ export function mseLoss(input: Tensor, target: Tensor, options: MSELossOptions =
     forward: ([x, y], out, r) => {
       for (let i = 0; i < out.length; i++) {
         const d = r(x[i] - y[i]);
-        out[i] = r(d * d);
+        out[i] = d * d;
       }
     },
     sum: (v, r) => {
@@ -75,7 +75,7 @@ export function mseLoss(input: Tensor, target: Tensor, options: MSELossOptions =
       for (let i = 0; i < x.length; i++) {
         const d = r(x[i] - y[i]);
         s += r(d * d);
-        gx[i] = r(r(norm * d) * g);
+        gx[i] = r(norm * d) * g;
       }
       return s;
     },
@@ -85,7 +85,7 @@ export function mseLoss(input: Tensor, target: Tensor, options: MSELossOptions =
       const norm = reduction === "mean" ? r(2 / x.length) : 2;
       const gx = floatStorage(input.dtype, x.length);
       for (let i = 0; i < gx.length; i++) {
-        gx[i] = r(r(norm * r(x[i] - y[i])) * gradAt(c.gradOutput, reduction, i));
+        gx[i] = r(norm * r(x[i] - y[i])) * gradAt(c.gradOutput, reduction, i);
       }
       return [c.wants(0) ? c.sumTo(0, gx) : null, c.wants(1) ? c.sumTo(1, negated(gx)) : null];
     },

@@ -155,7 +155,7 @@ export function poissonNllLoss(
             const fromMul = r(gs * r(Math.log(yj)));
             const fromLog = r(r(gs * yj) / yj);
             const fromHalfLog = r(r(r(gs * 0.5) / r(twoPi * yj)) * twoPi);
-            gy[j] = r(r(r(r(gy[j] + fromMul) + fromLog) - gs) + fromHalfLog);
+            gy[j] = r(r(r(gy[j] + fromMul) + fromLog) - gs) + fromHalfLog;
           }
         }
       }

@@ -80,7 +80,7 @@ export function softMarginLoss(
     differentiable: [0],
     forward: ([x, y], out, r) => {
       for (let i = 0; i < out.length; i++) {
-        out[i] = r(Math.log(r(1 + r(Math.exp(r(-x[i] * y[i]))))));
+        out[i] = Math.log(r(1 + r(Math.exp(r(-x[i] * y[i])))));
       }
     },
     sum: ([x, y], r) => {
@@ -97,7 +97,7 @@ export function softMarginLoss(
         const z = r(Math.exp(r(-x[i] * yi)));
         const onePlusZ = r(1 + z);
         s += r(Math.log(onePlusZ));
-        gx[i] = r(r(r(r(yi * z) * negNorm) / onePlusZ) * g);
+        gx[i] = r(r(r(yi * z) * negNorm) / onePlusZ) * g;
       }
       return s;
     },
@@ -108,7 +108,7 @@ export function softMarginLoss(
       const gx = floatStorage(input.dtype, x.length);
       for (let i = 0; i < gx.length; i++) {
         const z = r(Math.exp(r(-y[i] * x[i])));
-        gx[i] = r(r(r(r(y[i] * z) * negNorm) / r(1 + z)) * gradAt(c.gradOutput, reduction, i));
+        gx[i] = r(r(r(y[i] * z) * negNorm) / r(1 + z)) * gradAt(c.gradOutput, reduction, i);
       }
       return [c.sumTo(0, gx)];
     },
