@@ -7,6 +7,13 @@
  * live in the loss files so that each loss's hot loop calls only its own formula (V8 keeps
  * such a loop monomorphic; one loop serving many formulas de-optimises).
  *
+ * A loss may add two fused loops for `"mean"` and `"sum"`, as DESIGN.md's "Fused where it
+ * pays": `sum` sums the losses as it computes them (no per-element array), and
+ * `sumWithGrad` also writes the input's gradient for the gradOutput that `backward()` gives,
+ * which the node keeps and hands back as it is; any other gradOutput, and every gradient
+ * of another operand, takes the full backward. Both must give what the per-element forward
+ * and the backward give, bit for bit (`_elementwise_test.ts` checks).
+ *
  * @module
  */
 
@@ -125,7 +132,9 @@ export function runElementwise(spec: ElementwiseLoss): Tensor {
   const unitGrad = r(1 / divisor);
   const sum = fusedKernels.enabled ? spec.sum : undefined;
   const sumWithGrad = fusedKernels.enabled ? spec.sumWithGrad : undefined;
-  const fuseGrad = sumWithGrad !== undefined && reduction !== "none" &&
+  // Only operand 0 takes a gradient: the case the fused gradient serves.
+  const onlyFirst = spec.differentiable.every((k) => k === 0 || !operands[k].requiresGrad);
+  const fuseGrad = sumWithGrad !== undefined && reduction !== "none" && onlyFirst &&
     operands[0].requiresGrad && spec.differentiable.includes(0) && sameShape(layout(0), shape);
   // operand 0's gradient for unitGrad, when computed with the value
   const saved = fuseGrad ? floatStorage(dtype, n) : null;
@@ -147,11 +156,10 @@ export function runElementwise(spec: ElementwiseLoss): Tensor {
   if (divisor !== 1) out.storage[0] = r(out.storage[0] / divisor);
   const inputs = spec.differentiable.map((k) => operands[k]);
   const wants = (k: number): boolean => spec.differentiable.includes(k) && operands[k].requiresGrad;
-  const onlyFirst = spec.differentiable.every((k) => k === 0 || !operands[k].requiresGrad);
   const node = record(spec.gradFn, inputs, (gradOutput) => {
     const go = cpuStorage(gradOutput) as FloatArray;
     const scalar = r(go[0] / divisor);
-    if (saved !== null && onlyFirst && scalar === unitGrad) {
+    if (saved !== null && scalar === unitGrad) {
       return spec.differentiable.map((k) => k === 0 ? new Tensor(saved, shape, dtype) : null);
     }
     const context: GradContext = {

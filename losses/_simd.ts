@@ -37,10 +37,13 @@ const CHUNK = 4096;
 /** Bytes per scratch array: a chunk and one more vector, read past the end and masked. */
 const SLOT = (CHUNK + 4) * 4;
 
+/** The kernel's functions by export name, and views of its scratch (three operands, out). */
+let cache: { buffer: ArrayBuffer; fns: Map<string, KernelFn>; slots: Float32Array[] } | null = null;
+
 /**
  * Runs `<loss>_sum` (when `grad` is `null`) or `<loss>_grad` over float32 operands of one
  * length and returns the float64 sum of the losses; `_grad` also fills `grad` with operand
- * 0's gradient. `params` are the loss's scalars in the order its kernel reads them.
+ * 0's gradient. `p0`..`p3` are the loss's scalars in the order its kernel reads them.
  */
 export function simdLoss(
   loss: SimdLoss,
@@ -52,11 +55,19 @@ export function simdLoss(
   p3 = 0,
 ): number {
   const k = kernel();
-  const fn = k.exports[`${loss}_${grad === null ? "sum" : "grad"}`] as KernelFn;
   const buffer = k.reserve(4 * SLOT);
-  const slots = operands.map((_, j) => new Float32Array(buffer, j * SLOT, CHUNK));
-  const out = new Float32Array(buffer, 3 * SLOT, CHUNK);
-  const a = 0;
+  if (cache === null || cache.buffer !== buffer) {
+    const slots = [0, 1, 2, 3].map((j) => new Float32Array(buffer, j * SLOT, CHUNK));
+    cache = { buffer, fns: cache?.fns ?? new Map(), slots };
+  }
+  const name = grad === null ? `${loss}_sum` : `${loss}_grad`;
+  let fn = cache.fns.get(name);
+  if (fn === undefined) {
+    fn = k.exports[name] as KernelFn;
+    cache.fns.set(name, fn);
+  }
+  const { slots } = cache;
+  const out = slots[3];
   const b = operands.length > 1 ? SLOT : 0;
   const c = operands.length > 2 ? 2 * SLOT : 0;
   const n = operands[0].length;
@@ -66,7 +77,7 @@ export function simdLoss(
     for (let j = 0; j < operands.length; j++) {
       slots[j].set(operands[j].subarray(start, end));
     }
-    total += fn(a, b, c, 3 * SLOT, end - start, p0, p1, p2, p3);
+    total += fn(0, b, c, 3 * SLOT, end - start, p0, p1, p2, p3);
     if (grad !== null) grad.set(out.subarray(0, end - start), start);
   }
   return total;
