@@ -160,7 +160,9 @@ export function runElementwise(spec: ElementwiseLoss): Tensor {
     const go = cpuStorage(gradOutput) as FloatArray;
     const scalar = r(go[0] / divisor);
     if (saved !== null && scalar === unitGrad) {
-      return spec.differentiable.map((k) => k === 0 ? new Tensor(saved, shape, dtype) : null);
+      return spec.differentiable.map((k) =>
+        k === 0 ? new Tensor(saved, operands[0].shape, dtype) : null
+      );
     }
     const context: GradContext = {
       v,
