@@ -6,9 +6,12 @@
 ;; a, b, c: byte offsets of the operands (float32, c unused by two-operand losses); out: byte
 ;; offset of the gradient; p0..p3: the loss's scalars, already float32. Every step is one
 ;; float32 operation in the order of the loss file's formula, so each lane is bit for bit the
-;; scalar formula. Lanes past n (the last vector of a chunk) are computed and then masked out
-;; of the sum; their gradients land in scratch that the caller never reads. The sum keeps two
-;; f64x2 accumulators: lanes 0 and 1 in $lo, lanes 2 and 3 in $hi.
+;; scalar formula. The main loop takes two vectors a round, each into its own pair of f64x2
+;; accumulators (lanes 0 and 1 in $lo, lanes 2 and 3 in $hi), so that the additions of one do
+;; not wait on the other's. The last one or two vectors go through a masked loop: lanes past
+;; n are computed and then added as +0, and their gradients land in scratch that the caller
+;; never reads. WebAssembly text has no macros, so each loss's formula is written out three
+;; times per function (two vectors of the main loop, and the tail): change all of them alike.
 (module
   (memory (export "memory") 1)
 
@@ -18,17 +21,42 @@
     (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
     (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
-    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $hi v128)
+    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
+    (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    ;; 8 elements a round, 2 vectors, each into its own accumulator pair
     (block $done
       (loop $next
-        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
         (local.set $at (i32.shl (local.get $i) (i32.const 2)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
         ;; d = x - y ; l = d * d
         (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
         (local.set $l (f32x4.mul (local.get $d) (local.get $d)))
-        ;; keep lanes i + k < n: +0 elsewhere
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; l = d * d
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $l (f32x4.mul (local.get $d) (local.get $d)))
+        (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $next)))
+    ;; the last vectors, one at a time: lanes i + k >= n are computed, then +0 in the sum
+    (block $tail
+      (loop $next
+        (br_if $tail (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; l = d * d
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $l (f32x4.mul (local.get $d) (local.get $d)))
         (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
           (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
         (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
@@ -36,6 +64,9 @@
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
+
+    (local.set $lo (f64x2.add (local.get $lo) (local.get $lo1)))
+    (local.set $hi (f64x2.add (local.get $hi) (local.get $hi1)))
     (f64.add
       (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
       (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
@@ -44,10 +75,12 @@
     (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
     (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
-    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $hi v128)
+    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
+    (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    ;; 8 elements a round, 2 vectors, each into its own accumulator pair
     (block $done
       (loop $next
-        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
         (local.set $at (i32.shl (local.get $i) (i32.const 2)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
@@ -58,7 +91,38 @@
         (local.set $g (f32x4.mul (f32x4.mul (f32x4.splat (local.get $p0)) (local.get $d))
           (f32x4.splat (local.get $p1))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
-        ;; keep lanes i + k < n: +0 elsewhere
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; l = d * d
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $l (f32x4.mul (local.get $d) (local.get $d)))
+        ;; g = (norm * d) * gradOutput ; p0 = norm, p1 = gradOutput
+        (local.set $g (f32x4.mul (f32x4.mul (f32x4.splat (local.get $p0)) (local.get $d))
+          (f32x4.splat (local.get $p1))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
+        (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $next)))
+    ;; the last vectors, one at a time: lanes i + k >= n are computed, then +0 in the sum
+    (block $tail
+      (loop $next
+        (br_if $tail (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; l = d * d
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $l (f32x4.mul (local.get $d) (local.get $d)))
+        ;; g = (norm * d) * gradOutput ; p0 = norm, p1 = gradOutput
+        (local.set $g (f32x4.mul (f32x4.mul (f32x4.splat (local.get $p0)) (local.get $d))
+          (f32x4.splat (local.get $p1))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
         (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
           (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
         (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
@@ -66,6 +130,9 @@
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
+
+    (local.set $lo (f64x2.add (local.get $lo) (local.get $lo1)))
+    (local.set $hi (f64x2.add (local.get $hi) (local.get $hi1)))
     (f64.add
       (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
       (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
@@ -76,17 +143,42 @@
     (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
     (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
-    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $hi v128)
+    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
+    (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    ;; 8 elements a round, 2 vectors, each into its own accumulator pair
     (block $done
       (loop $next
-        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
         (local.set $at (i32.shl (local.get $i) (i32.const 2)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
         ;; d = x - y ; l = |d|
         (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
         (local.set $l (f32x4.abs (local.get $d)))
-        ;; keep lanes i + k < n: +0 elsewhere
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; l = |d|
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $l (f32x4.abs (local.get $d)))
+        (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $next)))
+    ;; the last vectors, one at a time: lanes i + k >= n are computed, then +0 in the sum
+    (block $tail
+      (loop $next
+        (br_if $tail (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; l = |d|
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $l (f32x4.abs (local.get $d)))
         (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
           (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
         (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
@@ -94,6 +186,9 @@
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
+
+    (local.set $lo (f64x2.add (local.get $lo) (local.get $lo1)))
+    (local.set $hi (f64x2.add (local.get $hi) (local.get $hi1)))
     (f64.add
       (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
       (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
@@ -102,10 +197,12 @@
     (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
     (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
-    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $hi v128)
+    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
+    (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    ;; 8 elements a round, 2 vectors, each into its own accumulator pair
     (block $done
       (loop $next
-        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
         (local.set $at (i32.shl (local.get $i) (i32.const 2)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
@@ -119,7 +216,44 @@
             (v128.and (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))
               (v128.const f32x4 -1 -1 -1 -1)))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
-        ;; keep lanes i + k < n: +0 elsewhere
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; l = |d|
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $l (f32x4.abs (local.get $d)))
+        ;; g = gs * sgn(d), sgn = 1, -1 or 0 (0 for nan) ; p0 = gs
+        (local.set $g (f32x4.mul (f32x4.splat (local.get $p0))
+          (v128.or
+            (v128.and (f32x4.gt (local.get $d) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 1 1 1 1))
+            (v128.and (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))
+              (v128.const f32x4 -1 -1 -1 -1)))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
+        (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $next)))
+    ;; the last vectors, one at a time: lanes i + k >= n are computed, then +0 in the sum
+    (block $tail
+      (loop $next
+        (br_if $tail (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; l = |d|
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $l (f32x4.abs (local.get $d)))
+        ;; g = gs * sgn(d), sgn = 1, -1 or 0 (0 for nan) ; p0 = gs
+        (local.set $g (f32x4.mul (f32x4.splat (local.get $p0))
+          (v128.or
+            (v128.and (f32x4.gt (local.get $d) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 1 1 1 1))
+            (v128.and (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))
+              (v128.const f32x4 -1 -1 -1 -1)))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
         (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
           (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
         (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
@@ -127,6 +261,9 @@
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
+
+    (local.set $lo (f64x2.add (local.get $lo) (local.get $lo1)))
+    (local.set $hi (f64x2.add (local.get $hi) (local.get $hi1)))
     (f64.add
       (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
       (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
@@ -137,10 +274,12 @@
     (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
     (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
-    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $hi v128)
+    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
+    (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    ;; 8 elements a round, 2 vectors, each into its own accumulator pair
     (block $done
       (loop $next
-        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
         (local.set $at (i32.shl (local.get $i) (i32.const 2)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
@@ -151,7 +290,38 @@
         (local.set $l (f32x4.add
           (v128.and (f32x4.max (local.get $d) (v128.const f32x4 0 0 0 0)) (local.get $m1))
           (v128.and (local.get $x) (local.get $m2))))
-        ;; keep lanes i + k < n: +0 elsewhere
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; gap = margin - x ; l = (y != 1 ? max(gap, 0) : 0) + (y != -1 ? x : 0) ; p0 = margin
+        (local.set $d (f32x4.sub (f32x4.splat (local.get $p0)) (local.get $x)))
+        (local.set $m1 (f32x4.ne (local.get $y) (v128.const f32x4 1 1 1 1)))
+        (local.set $m2 (f32x4.ne (local.get $y) (v128.const f32x4 -1 -1 -1 -1)))
+        (local.set $l (f32x4.add
+          (v128.and (f32x4.max (local.get $d) (v128.const f32x4 0 0 0 0)) (local.get $m1))
+          (v128.and (local.get $x) (local.get $m2))))
+        (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $next)))
+    ;; the last vectors, one at a time: lanes i + k >= n are computed, then +0 in the sum
+    (block $tail
+      (loop $next
+        (br_if $tail (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; gap = margin - x ; l = (y != 1 ? max(gap, 0) : 0) + (y != -1 ? x : 0) ; p0 = margin
+        (local.set $d (f32x4.sub (f32x4.splat (local.get $p0)) (local.get $x)))
+        (local.set $m1 (f32x4.ne (local.get $y) (v128.const f32x4 1 1 1 1)))
+        (local.set $m2 (f32x4.ne (local.get $y) (v128.const f32x4 -1 -1 -1 -1)))
+        (local.set $l (f32x4.add
+          (v128.and (f32x4.max (local.get $d) (v128.const f32x4 0 0 0 0)) (local.get $m1))
+          (v128.and (local.get $x) (local.get $m2))))
         (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
           (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
         (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
@@ -159,6 +329,9 @@
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
+
+    (local.set $lo (f64x2.add (local.get $lo) (local.get $lo1)))
+    (local.set $hi (f64x2.add (local.get $hi) (local.get $hi1)))
     (f64.add
       (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
       (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
@@ -167,10 +340,12 @@
     (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
     (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
-    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $hi v128)
+    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
+    (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    ;; 8 elements a round, 2 vectors, each into its own accumulator pair
     (block $done
       (loop $next
-        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
         (local.set $at (i32.shl (local.get $i) (i32.const 2)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
@@ -187,7 +362,50 @@
             (v128.and (local.get $m1) (f32x4.ge (local.get $d) (v128.const f32x4 0 0 0 0))))
           (v128.and (f32x4.splat (local.get $p1)) (local.get $m2))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
-        ;; keep lanes i + k < n: +0 elsewhere
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; gap = margin - x ; l = (y != 1 ? max(gap, 0) : 0) + (y != -1 ? x : 0) ; p0 = margin
+        (local.set $d (f32x4.sub (f32x4.splat (local.get $p0)) (local.get $x)))
+        (local.set $m1 (f32x4.ne (local.get $y) (v128.const f32x4 1 1 1 1)))
+        (local.set $m2 (f32x4.ne (local.get $y) (v128.const f32x4 -1 -1 -1 -1)))
+        (local.set $l (f32x4.add
+          (v128.and (f32x4.max (local.get $d) (v128.const f32x4 0 0 0 0)) (local.get $m1))
+          (v128.and (local.get $x) (local.get $m2))))
+        ;; g = (y != 1 && gap >= 0 ? -gs : 0) + (y != -1 ? gs : 0) ; p1 = gs
+        (local.set $g (f32x4.add
+          (v128.and (f32x4.neg (f32x4.splat (local.get $p1)))
+            (v128.and (local.get $m1) (f32x4.ge (local.get $d) (v128.const f32x4 0 0 0 0))))
+          (v128.and (f32x4.splat (local.get $p1)) (local.get $m2))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
+        (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $next)))
+    ;; the last vectors, one at a time: lanes i + k >= n are computed, then +0 in the sum
+    (block $tail
+      (loop $next
+        (br_if $tail (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; gap = margin - x ; l = (y != 1 ? max(gap, 0) : 0) + (y != -1 ? x : 0) ; p0 = margin
+        (local.set $d (f32x4.sub (f32x4.splat (local.get $p0)) (local.get $x)))
+        (local.set $m1 (f32x4.ne (local.get $y) (v128.const f32x4 1 1 1 1)))
+        (local.set $m2 (f32x4.ne (local.get $y) (v128.const f32x4 -1 -1 -1 -1)))
+        (local.set $l (f32x4.add
+          (v128.and (f32x4.max (local.get $d) (v128.const f32x4 0 0 0 0)) (local.get $m1))
+          (v128.and (local.get $x) (local.get $m2))))
+        ;; g = (y != 1 && gap >= 0 ? -gs : 0) + (y != -1 ? gs : 0) ; p1 = gs
+        (local.set $g (f32x4.add
+          (v128.and (f32x4.neg (f32x4.splat (local.get $p1)))
+            (v128.and (local.get $m1) (f32x4.ge (local.get $d) (v128.const f32x4 0 0 0 0))))
+          (v128.and (f32x4.splat (local.get $p1)) (local.get $m2))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
         (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
           (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
         (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
@@ -195,6 +413,9 @@
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
+
+    (local.set $lo (f64x2.add (local.get $lo) (local.get $lo1)))
+    (local.set $hi (f64x2.add (local.get $hi) (local.get $hi1)))
     (f64.add
       (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
       (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
@@ -205,10 +426,12 @@
     (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
     (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
-    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $hi v128)
+    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
+    (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    ;; 8 elements a round, 2 vectors, each into its own accumulator pair
     (block $done
       (loop $next
-        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
         (local.set $at (i32.shl (local.get $i) (i32.const 2)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
@@ -221,7 +444,42 @@
             (local.get $z)) (f32x4.splat (local.get $p0)))
           (f32x4.sub (local.get $z) (f32x4.splat (local.get $p1)))
           (f32x4.lt (local.get $z) (f32x4.splat (local.get $p0)))))
-        ;; keep lanes i + k < n: +0 elsewhere
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; z = |d| ; l = z < beta ? 0.5 * z * z / beta : z - 0.5 * beta
+        ;; p0 = beta, p1 = 0.5 * beta
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $z (f32x4.abs (local.get $d)))
+        (local.set $l (v128.bitselect
+          (f32x4.div (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $z))
+            (local.get $z)) (f32x4.splat (local.get $p0)))
+          (f32x4.sub (local.get $z) (f32x4.splat (local.get $p1)))
+          (f32x4.lt (local.get $z) (f32x4.splat (local.get $p0)))))
+        (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $next)))
+    ;; the last vectors, one at a time: lanes i + k >= n are computed, then +0 in the sum
+    (block $tail
+      (loop $next
+        (br_if $tail (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; z = |d| ; l = z < beta ? 0.5 * z * z / beta : z - 0.5 * beta
+        ;; p0 = beta, p1 = 0.5 * beta
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $z (f32x4.abs (local.get $d)))
+        (local.set $l (v128.bitselect
+          (f32x4.div (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $z))
+            (local.get $z)) (f32x4.splat (local.get $p0)))
+          (f32x4.sub (local.get $z) (f32x4.splat (local.get $p1)))
+          (f32x4.lt (local.get $z) (f32x4.splat (local.get $p0)))))
         (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
           (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
         (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
@@ -229,6 +487,9 @@
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
+
+    (local.set $lo (f64x2.add (local.get $lo) (local.get $lo1)))
+    (local.set $hi (f64x2.add (local.get $hi) (local.get $hi1)))
     (f64.add
       (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
       (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
@@ -237,10 +498,12 @@
     (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
     (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
-    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $hi v128)
+    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
+    (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    ;; 8 elements a round, 2 vectors, each into its own accumulator pair
     (block $done
       (loop $next
-        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
         (local.set $at (i32.shl (local.get $i) (i32.const 2)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
@@ -264,7 +527,64 @@
             (f32x4.ge (local.get $d) (f32x4.splat (local.get $p0))))
           (f32x4.le (local.get $d) (f32x4.neg (f32x4.splat (local.get $p0))))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
-        ;; keep lanes i + k < n: +0 elsewhere
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; z = |d| ; l = z < beta ? 0.5 * z * z / beta : z - 0.5 * beta
+        ;; p0 = beta, p1 = 0.5 * beta
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $z (f32x4.abs (local.get $d)))
+        (local.set $l (v128.bitselect
+          (f32x4.div (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $z))
+            (local.get $z)) (f32x4.splat (local.get $p0)))
+          (f32x4.sub (local.get $z) (f32x4.splat (local.get $p1)))
+          (f32x4.lt (local.get $z) (f32x4.splat (local.get $p0)))))
+        ;; g = d <= -beta ? -outer : d >= beta ? outer : norm * d * gradOutput / beta
+        ;; p2 = norm, p3 = gradOutput, outer = norm * gradOutput
+        (local.set $g (v128.bitselect
+          (f32x4.neg (f32x4.mul (f32x4.splat (local.get $p2)) (f32x4.splat (local.get $p3))))
+          (v128.bitselect
+            (f32x4.mul (f32x4.splat (local.get $p2)) (f32x4.splat (local.get $p3)))
+            (f32x4.div (f32x4.mul (f32x4.mul (f32x4.splat (local.get $p2)) (local.get $d))
+              (f32x4.splat (local.get $p3))) (f32x4.splat (local.get $p0)))
+            (f32x4.ge (local.get $d) (f32x4.splat (local.get $p0))))
+          (f32x4.le (local.get $d) (f32x4.neg (f32x4.splat (local.get $p0))))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
+        (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $next)))
+    ;; the last vectors, one at a time: lanes i + k >= n are computed, then +0 in the sum
+    (block $tail
+      (loop $next
+        (br_if $tail (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; z = |d| ; l = z < beta ? 0.5 * z * z / beta : z - 0.5 * beta
+        ;; p0 = beta, p1 = 0.5 * beta
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $z (f32x4.abs (local.get $d)))
+        (local.set $l (v128.bitselect
+          (f32x4.div (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $z))
+            (local.get $z)) (f32x4.splat (local.get $p0)))
+          (f32x4.sub (local.get $z) (f32x4.splat (local.get $p1)))
+          (f32x4.lt (local.get $z) (f32x4.splat (local.get $p0)))))
+        ;; g = d <= -beta ? -outer : d >= beta ? outer : norm * d * gradOutput / beta
+        ;; p2 = norm, p3 = gradOutput, outer = norm * gradOutput
+        (local.set $g (v128.bitselect
+          (f32x4.neg (f32x4.mul (f32x4.splat (local.get $p2)) (f32x4.splat (local.get $p3))))
+          (v128.bitselect
+            (f32x4.mul (f32x4.splat (local.get $p2)) (f32x4.splat (local.get $p3)))
+            (f32x4.div (f32x4.mul (f32x4.mul (f32x4.splat (local.get $p2)) (local.get $d))
+              (f32x4.splat (local.get $p3))) (f32x4.splat (local.get $p0)))
+            (f32x4.ge (local.get $d) (f32x4.splat (local.get $p0))))
+          (f32x4.le (local.get $d) (f32x4.neg (f32x4.splat (local.get $p0))))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
         (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
           (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
         (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
@@ -272,6 +592,9 @@
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
+
+    (local.set $lo (f64x2.add (local.get $lo) (local.get $lo1)))
+    (local.set $hi (f64x2.add (local.get $hi) (local.get $hi1)))
     (f64.add
       (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
       (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
@@ -282,10 +605,12 @@
     (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
     (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
-    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $hi v128)
+    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
+    (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    ;; 8 elements a round, 2 vectors, each into its own accumulator pair
     (block $done
       (loop $next
-        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
         (local.set $at (i32.shl (local.get $i) (i32.const 2)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
@@ -298,7 +623,42 @@
           (f32x4.mul (f32x4.splat (local.get $p0))
             (f32x4.sub (local.get $z) (f32x4.splat (local.get $p1))))
           (f32x4.lt (local.get $z) (f32x4.splat (local.get $p0)))))
-        ;; keep lanes i + k < n: +0 elsewhere
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; z = |d| ; l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta)
+        ;; p0 = delta, p1 = 0.5 * delta
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $z (f32x4.abs (local.get $d)))
+        (local.set $l (v128.bitselect
+          (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $z)) (local.get $z))
+          (f32x4.mul (f32x4.splat (local.get $p0))
+            (f32x4.sub (local.get $z) (f32x4.splat (local.get $p1))))
+          (f32x4.lt (local.get $z) (f32x4.splat (local.get $p0)))))
+        (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $next)))
+    ;; the last vectors, one at a time: lanes i + k >= n are computed, then +0 in the sum
+    (block $tail
+      (loop $next
+        (br_if $tail (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; z = |d| ; l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta)
+        ;; p0 = delta, p1 = 0.5 * delta
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $z (f32x4.abs (local.get $d)))
+        (local.set $l (v128.bitselect
+          (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $z)) (local.get $z))
+          (f32x4.mul (f32x4.splat (local.get $p0))
+            (f32x4.sub (local.get $z) (f32x4.splat (local.get $p1))))
+          (f32x4.lt (local.get $z) (f32x4.splat (local.get $p0)))))
         (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
           (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
         (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
@@ -306,6 +666,9 @@
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
+
+    (local.set $lo (f64x2.add (local.get $lo) (local.get $lo1)))
+    (local.set $hi (f64x2.add (local.get $hi) (local.get $hi1)))
     (f64.add
       (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
       (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
@@ -314,10 +677,12 @@
     (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
     (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
-    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $hi v128)
+    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
+    (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    ;; 8 elements a round, 2 vectors, each into its own accumulator pair
     (block $done
       (loop $next
-        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
         (local.set $at (i32.shl (local.get $i) (i32.const 2)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
@@ -343,7 +708,68 @@
             (f32x4.ge (local.get $d) (f32x4.splat (local.get $p0))))
           (f32x4.le (local.get $d) (f32x4.neg (f32x4.splat (local.get $p0))))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
-        ;; keep lanes i + k < n: +0 elsewhere
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; z = |d| ; l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta)
+        ;; p0 = delta, p1 = 0.5 * delta
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $z (f32x4.abs (local.get $d)))
+        (local.set $l (v128.bitselect
+          (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $z)) (local.get $z))
+          (f32x4.mul (f32x4.splat (local.get $p0))
+            (f32x4.sub (local.get $z) (f32x4.splat (local.get $p1))))
+          (f32x4.lt (local.get $z) (f32x4.splat (local.get $p0)))))
+        ;; g = d <= -delta ? -outer : d >= delta ? outer : norm * d * gradOutput
+        ;; p2 = norm, p3 = gradOutput, outer = norm * gradOutput * delta
+        (local.set $z (f32x4.mul (f32x4.mul (f32x4.splat (local.get $p2))
+          (f32x4.splat (local.get $p3))) (f32x4.splat (local.get $p0))))
+        (local.set $g (v128.bitselect
+          (f32x4.neg (local.get $z))
+          (v128.bitselect
+            (local.get $z)
+            (f32x4.mul (f32x4.mul (f32x4.splat (local.get $p2)) (local.get $d))
+              (f32x4.splat (local.get $p3)))
+            (f32x4.ge (local.get $d) (f32x4.splat (local.get $p0))))
+          (f32x4.le (local.get $d) (f32x4.neg (f32x4.splat (local.get $p0))))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
+        (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $next)))
+    ;; the last vectors, one at a time: lanes i + k >= n are computed, then +0 in the sum
+    (block $tail
+      (loop $next
+        (br_if $tail (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; z = |d| ; l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta)
+        ;; p0 = delta, p1 = 0.5 * delta
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $z (f32x4.abs (local.get $d)))
+        (local.set $l (v128.bitselect
+          (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $z)) (local.get $z))
+          (f32x4.mul (f32x4.splat (local.get $p0))
+            (f32x4.sub (local.get $z) (f32x4.splat (local.get $p1))))
+          (f32x4.lt (local.get $z) (f32x4.splat (local.get $p0)))))
+        ;; g = d <= -delta ? -outer : d >= delta ? outer : norm * d * gradOutput
+        ;; p2 = norm, p3 = gradOutput, outer = norm * gradOutput * delta
+        (local.set $z (f32x4.mul (f32x4.mul (f32x4.splat (local.get $p2))
+          (f32x4.splat (local.get $p3))) (f32x4.splat (local.get $p0))))
+        (local.set $g (v128.bitselect
+          (f32x4.neg (local.get $z))
+          (v128.bitselect
+            (local.get $z)
+            (f32x4.mul (f32x4.mul (f32x4.splat (local.get $p2)) (local.get $d))
+              (f32x4.splat (local.get $p3)))
+            (f32x4.ge (local.get $d) (f32x4.splat (local.get $p0))))
+          (f32x4.le (local.get $d) (f32x4.neg (f32x4.splat (local.get $p0))))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
         (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
           (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
         (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
@@ -351,6 +777,9 @@
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
+
+    (local.set $lo (f64x2.add (local.get $lo) (local.get $lo1)))
+    (local.set $hi (f64x2.add (local.get $hi) (local.get $hi1)))
     (f64.add
       (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
       (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
@@ -361,10 +790,12 @@
     (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
     (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
-    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $hi v128)
+    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
+    (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    ;; 8 elements a round, 2 vectors, each into its own accumulator pair
     (block $done
       (loop $next
-        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
         (local.set $at (i32.shl (local.get $i) (i32.const 2)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
@@ -375,7 +806,38 @@
           (f32x4.sub (local.get $x) (local.get $y))) (f32x4.splat (local.get $p0))))
         (local.set $l (v128.andnot (local.get $d)
           (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))))
-        ;; keep lanes i + k < n: +0 elsewhere
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; v = -y * (x1 - x2) + margin ; l = v < 0 ? 0 : v ; operands x1 = a, x2 = b, y = c
+        ;; p0 = margin
+        (local.set $z (v128.load (i32.add (local.get $c) (local.get $at))))
+        (local.set $d (f32x4.add (f32x4.mul (f32x4.neg (local.get $z))
+          (f32x4.sub (local.get $x) (local.get $y))) (f32x4.splat (local.get $p0))))
+        (local.set $l (v128.andnot (local.get $d)
+          (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))))
+        (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $next)))
+    ;; the last vectors, one at a time: lanes i + k >= n are computed, then +0 in the sum
+    (block $tail
+      (loop $next
+        (br_if $tail (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; v = -y * (x1 - x2) + margin ; l = v < 0 ? 0 : v ; operands x1 = a, x2 = b, y = c
+        ;; p0 = margin
+        (local.set $z (v128.load (i32.add (local.get $c) (local.get $at))))
+        (local.set $d (f32x4.add (f32x4.mul (f32x4.neg (local.get $z))
+          (f32x4.sub (local.get $x) (local.get $y))) (f32x4.splat (local.get $p0))))
+        (local.set $l (v128.andnot (local.get $d)
+          (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))))
         (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
           (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
         (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
@@ -383,6 +845,9 @@
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
+
+    (local.set $lo (f64x2.add (local.get $lo) (local.get $lo1)))
+    (local.set $hi (f64x2.add (local.get $hi) (local.get $hi1)))
     (f64.add
       (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
       (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
@@ -391,10 +856,12 @@
     (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
     (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
-    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $hi v128)
+    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
+    (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    ;; 8 elements a round, 2 vectors, each into its own accumulator pair
     (block $done
       (loop $next
-        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
         (local.set $at (i32.shl (local.get $i) (i32.const 2)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
@@ -411,7 +878,50 @@
             (f32x4.ge (local.get $d) (v128.const f32x4 0 0 0 0)))
           (f32x4.neg (local.get $z))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
-        ;; keep lanes i + k < n: +0 elsewhere
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; v = -y * (x1 - x2) + margin ; l = v < 0 ? 0 : v ; operands x1 = a, x2 = b, y = c
+        ;; p0 = margin
+        (local.set $z (v128.load (i32.add (local.get $c) (local.get $at))))
+        (local.set $d (f32x4.add (f32x4.mul (f32x4.neg (local.get $z))
+          (f32x4.sub (local.get $x) (local.get $y))) (f32x4.splat (local.get $p0))))
+        (local.set $l (v128.andnot (local.get $d)
+          (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))))
+        ;; g = (v >= 0 ? gs : 0) * -y ; p1 = gs
+        (local.set $g (f32x4.mul
+          (v128.and (f32x4.splat (local.get $p1))
+            (f32x4.ge (local.get $d) (v128.const f32x4 0 0 0 0)))
+          (f32x4.neg (local.get $z))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
+        (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $next)))
+    ;; the last vectors, one at a time: lanes i + k >= n are computed, then +0 in the sum
+    (block $tail
+      (loop $next
+        (br_if $tail (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; v = -y * (x1 - x2) + margin ; l = v < 0 ? 0 : v ; operands x1 = a, x2 = b, y = c
+        ;; p0 = margin
+        (local.set $z (v128.load (i32.add (local.get $c) (local.get $at))))
+        (local.set $d (f32x4.add (f32x4.mul (f32x4.neg (local.get $z))
+          (f32x4.sub (local.get $x) (local.get $y))) (f32x4.splat (local.get $p0))))
+        (local.set $l (v128.andnot (local.get $d)
+          (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))))
+        ;; g = (v >= 0 ? gs : 0) * -y ; p1 = gs
+        (local.set $g (f32x4.mul
+          (v128.and (f32x4.splat (local.get $p1))
+            (f32x4.ge (local.get $d) (v128.const f32x4 0 0 0 0)))
+          (f32x4.neg (local.get $z))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
         (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
           (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
         (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
@@ -419,6 +929,9 @@
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
+
+    (local.set $lo (f64x2.add (local.get $lo) (local.get $lo1)))
+    (local.set $hi (f64x2.add (local.get $hi) (local.get $hi1)))
     (f64.add
       (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
       (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
