@@ -4,7 +4,7 @@
 ;;   <loss>_grad (a, b, c, out, n, p0, p1, p2, p3) -> f64   the same sum, and out[i] = the
 ;;                                                         gradient of operand a at element i
 ;; a, b, c: byte offsets of the operands (float32, c unused by two-operand losses); out: byte
-;; offset of the gradient; p0..p3: the loss's scalars, already float32. Every step is one
+;; offset of the gradient; p0..p3: the loss's scalars, already float32 ($s0..$s3 as vectors). Every step is one
 ;; float32 operation in the order of the loss file's formula, so each lane is bit for bit the
 ;; scalar formula. The main loop takes two vectors a round, each into its own pair of f64x2
 ;; accumulators (lanes 0 and 1 in $lo, lanes 2 and 3 in $hi), so that the additions of one do
@@ -23,6 +23,16 @@
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
     (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $half v128) (local $one v128) (local $minus_one v128)
+    ;; the scalars and constants as vectors, once
+    (local.set $s0 (f32x4.splat (local.get $p0)))
+    (local.set $s1 (f32x4.splat (local.get $p1)))
+    (local.set $s2 (f32x4.splat (local.get $p2)))
+    (local.set $s3 (f32x4.splat (local.get $p3)))
+    (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
+    (local.set $one (v128.const f32x4 1 1 1 1))
+    (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
     ;; 8 elements a round, 2 vectors, each into its own accumulator pair
     (block $done
       (loop $next
@@ -77,6 +87,16 @@
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
     (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $half v128) (local $one v128) (local $minus_one v128)
+    ;; the scalars and constants as vectors, once
+    (local.set $s0 (f32x4.splat (local.get $p0)))
+    (local.set $s1 (f32x4.splat (local.get $p1)))
+    (local.set $s2 (f32x4.splat (local.get $p2)))
+    (local.set $s3 (f32x4.splat (local.get $p3)))
+    (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
+    (local.set $one (v128.const f32x4 1 1 1 1))
+    (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
     ;; 8 elements a round, 2 vectors, each into its own accumulator pair
     (block $done
       (loop $next
@@ -88,8 +108,8 @@
         (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
         (local.set $l (f32x4.mul (local.get $d) (local.get $d)))
         ;; g = (norm * d) * gradOutput ; p0 = norm, p1 = gradOutput
-        (local.set $g (f32x4.mul (f32x4.mul (f32x4.splat (local.get $p0)) (local.get $d))
-          (f32x4.splat (local.get $p1))))
+        (local.set $g (f32x4.mul (f32x4.mul (local.get $s0) (local.get $d))
+          (local.get $s1)))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
         (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
         (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
@@ -101,8 +121,8 @@
         (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
         (local.set $l (f32x4.mul (local.get $d) (local.get $d)))
         ;; g = (norm * d) * gradOutput ; p0 = norm, p1 = gradOutput
-        (local.set $g (f32x4.mul (f32x4.mul (f32x4.splat (local.get $p0)) (local.get $d))
-          (f32x4.splat (local.get $p1))))
+        (local.set $g (f32x4.mul (f32x4.mul (local.get $s0) (local.get $d))
+          (local.get $s1)))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
         (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
         (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
@@ -120,8 +140,8 @@
         (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
         (local.set $l (f32x4.mul (local.get $d) (local.get $d)))
         ;; g = (norm * d) * gradOutput ; p0 = norm, p1 = gradOutput
-        (local.set $g (f32x4.mul (f32x4.mul (f32x4.splat (local.get $p0)) (local.get $d))
-          (f32x4.splat (local.get $p1))))
+        (local.set $g (f32x4.mul (f32x4.mul (local.get $s0) (local.get $d))
+          (local.get $s1)))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
         (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
           (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
@@ -145,6 +165,16 @@
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
     (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $half v128) (local $one v128) (local $minus_one v128)
+    ;; the scalars and constants as vectors, once
+    (local.set $s0 (f32x4.splat (local.get $p0)))
+    (local.set $s1 (f32x4.splat (local.get $p1)))
+    (local.set $s2 (f32x4.splat (local.get $p2)))
+    (local.set $s3 (f32x4.splat (local.get $p3)))
+    (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
+    (local.set $one (v128.const f32x4 1 1 1 1))
+    (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
     ;; 8 elements a round, 2 vectors, each into its own accumulator pair
     (block $done
       (loop $next
@@ -199,6 +229,16 @@
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
     (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $half v128) (local $one v128) (local $minus_one v128)
+    ;; the scalars and constants as vectors, once
+    (local.set $s0 (f32x4.splat (local.get $p0)))
+    (local.set $s1 (f32x4.splat (local.get $p1)))
+    (local.set $s2 (f32x4.splat (local.get $p2)))
+    (local.set $s3 (f32x4.splat (local.get $p3)))
+    (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
+    (local.set $one (v128.const f32x4 1 1 1 1))
+    (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
     ;; 8 elements a round, 2 vectors, each into its own accumulator pair
     (block $done
       (loop $next
@@ -210,11 +250,11 @@
         (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
         (local.set $l (f32x4.abs (local.get $d)))
         ;; g = gs * sgn(d), sgn = 1, -1 or 0 (0 for nan) ; p0 = gs
-        (local.set $g (f32x4.mul (f32x4.splat (local.get $p0))
+        (local.set $g (f32x4.mul (local.get $s0)
           (v128.or
-            (v128.and (f32x4.gt (local.get $d) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 1 1 1 1))
+            (v128.and (f32x4.gt (local.get $d) (v128.const f32x4 0 0 0 0)) (local.get $one))
             (v128.and (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))
-              (v128.const f32x4 -1 -1 -1 -1)))))
+              (local.get $minus_one)))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
         (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
         (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
@@ -226,11 +266,11 @@
         (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
         (local.set $l (f32x4.abs (local.get $d)))
         ;; g = gs * sgn(d), sgn = 1, -1 or 0 (0 for nan) ; p0 = gs
-        (local.set $g (f32x4.mul (f32x4.splat (local.get $p0))
+        (local.set $g (f32x4.mul (local.get $s0)
           (v128.or
-            (v128.and (f32x4.gt (local.get $d) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 1 1 1 1))
+            (v128.and (f32x4.gt (local.get $d) (v128.const f32x4 0 0 0 0)) (local.get $one))
             (v128.and (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))
-              (v128.const f32x4 -1 -1 -1 -1)))))
+              (local.get $minus_one)))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
         (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
         (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
@@ -248,11 +288,11 @@
         (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
         (local.set $l (f32x4.abs (local.get $d)))
         ;; g = gs * sgn(d), sgn = 1, -1 or 0 (0 for nan) ; p0 = gs
-        (local.set $g (f32x4.mul (f32x4.splat (local.get $p0))
+        (local.set $g (f32x4.mul (local.get $s0)
           (v128.or
-            (v128.and (f32x4.gt (local.get $d) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 1 1 1 1))
+            (v128.and (f32x4.gt (local.get $d) (v128.const f32x4 0 0 0 0)) (local.get $one))
             (v128.and (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))
-              (v128.const f32x4 -1 -1 -1 -1)))))
+              (local.get $minus_one)))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
         (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
           (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
@@ -276,6 +316,16 @@
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
     (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $half v128) (local $one v128) (local $minus_one v128)
+    ;; the scalars and constants as vectors, once
+    (local.set $s0 (f32x4.splat (local.get $p0)))
+    (local.set $s1 (f32x4.splat (local.get $p1)))
+    (local.set $s2 (f32x4.splat (local.get $p2)))
+    (local.set $s3 (f32x4.splat (local.get $p3)))
+    (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
+    (local.set $one (v128.const f32x4 1 1 1 1))
+    (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
     ;; 8 elements a round, 2 vectors, each into its own accumulator pair
     (block $done
       (loop $next
@@ -284,9 +334,9 @@
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
         ;; gap = margin - x ; l = (y != 1 ? max(gap, 0) : 0) + (y != -1 ? x : 0) ; p0 = margin
-        (local.set $d (f32x4.sub (f32x4.splat (local.get $p0)) (local.get $x)))
-        (local.set $m1 (f32x4.ne (local.get $y) (v128.const f32x4 1 1 1 1)))
-        (local.set $m2 (f32x4.ne (local.get $y) (v128.const f32x4 -1 -1 -1 -1)))
+        (local.set $d (f32x4.sub (local.get $s0) (local.get $x)))
+        (local.set $m1 (f32x4.ne (local.get $y) (local.get $one)))
+        (local.set $m2 (f32x4.ne (local.get $y) (local.get $minus_one)))
         (local.set $l (f32x4.add
           (v128.and (f32x4.max (local.get $d) (v128.const f32x4 0 0 0 0)) (local.get $m1))
           (v128.and (local.get $x) (local.get $m2))))
@@ -297,9 +347,9 @@
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
         ;; gap = margin - x ; l = (y != 1 ? max(gap, 0) : 0) + (y != -1 ? x : 0) ; p0 = margin
-        (local.set $d (f32x4.sub (f32x4.splat (local.get $p0)) (local.get $x)))
-        (local.set $m1 (f32x4.ne (local.get $y) (v128.const f32x4 1 1 1 1)))
-        (local.set $m2 (f32x4.ne (local.get $y) (v128.const f32x4 -1 -1 -1 -1)))
+        (local.set $d (f32x4.sub (local.get $s0) (local.get $x)))
+        (local.set $m1 (f32x4.ne (local.get $y) (local.get $one)))
+        (local.set $m2 (f32x4.ne (local.get $y) (local.get $minus_one)))
         (local.set $l (f32x4.add
           (v128.and (f32x4.max (local.get $d) (v128.const f32x4 0 0 0 0)) (local.get $m1))
           (v128.and (local.get $x) (local.get $m2))))
@@ -316,9 +366,9 @@
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
         ;; gap = margin - x ; l = (y != 1 ? max(gap, 0) : 0) + (y != -1 ? x : 0) ; p0 = margin
-        (local.set $d (f32x4.sub (f32x4.splat (local.get $p0)) (local.get $x)))
-        (local.set $m1 (f32x4.ne (local.get $y) (v128.const f32x4 1 1 1 1)))
-        (local.set $m2 (f32x4.ne (local.get $y) (v128.const f32x4 -1 -1 -1 -1)))
+        (local.set $d (f32x4.sub (local.get $s0) (local.get $x)))
+        (local.set $m1 (f32x4.ne (local.get $y) (local.get $one)))
+        (local.set $m2 (f32x4.ne (local.get $y) (local.get $minus_one)))
         (local.set $l (f32x4.add
           (v128.and (f32x4.max (local.get $d) (v128.const f32x4 0 0 0 0)) (local.get $m1))
           (v128.and (local.get $x) (local.get $m2))))
@@ -342,6 +392,16 @@
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
     (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $half v128) (local $one v128) (local $minus_one v128)
+    ;; the scalars and constants as vectors, once
+    (local.set $s0 (f32x4.splat (local.get $p0)))
+    (local.set $s1 (f32x4.splat (local.get $p1)))
+    (local.set $s2 (f32x4.splat (local.get $p2)))
+    (local.set $s3 (f32x4.splat (local.get $p3)))
+    (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
+    (local.set $one (v128.const f32x4 1 1 1 1))
+    (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
     ;; 8 elements a round, 2 vectors, each into its own accumulator pair
     (block $done
       (loop $next
@@ -350,17 +410,17 @@
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
         ;; gap = margin - x ; l = (y != 1 ? max(gap, 0) : 0) + (y != -1 ? x : 0) ; p0 = margin
-        (local.set $d (f32x4.sub (f32x4.splat (local.get $p0)) (local.get $x)))
-        (local.set $m1 (f32x4.ne (local.get $y) (v128.const f32x4 1 1 1 1)))
-        (local.set $m2 (f32x4.ne (local.get $y) (v128.const f32x4 -1 -1 -1 -1)))
+        (local.set $d (f32x4.sub (local.get $s0) (local.get $x)))
+        (local.set $m1 (f32x4.ne (local.get $y) (local.get $one)))
+        (local.set $m2 (f32x4.ne (local.get $y) (local.get $minus_one)))
         (local.set $l (f32x4.add
           (v128.and (f32x4.max (local.get $d) (v128.const f32x4 0 0 0 0)) (local.get $m1))
           (v128.and (local.get $x) (local.get $m2))))
         ;; g = (y != 1 && gap >= 0 ? -gs : 0) + (y != -1 ? gs : 0) ; p1 = gs
         (local.set $g (f32x4.add
-          (v128.and (f32x4.neg (f32x4.splat (local.get $p1)))
+          (v128.and (f32x4.neg (local.get $s1))
             (v128.and (local.get $m1) (f32x4.ge (local.get $d) (v128.const f32x4 0 0 0 0))))
-          (v128.and (f32x4.splat (local.get $p1)) (local.get $m2))))
+          (v128.and (local.get $s1) (local.get $m2))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
         (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
         (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
@@ -369,17 +429,17 @@
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
         ;; gap = margin - x ; l = (y != 1 ? max(gap, 0) : 0) + (y != -1 ? x : 0) ; p0 = margin
-        (local.set $d (f32x4.sub (f32x4.splat (local.get $p0)) (local.get $x)))
-        (local.set $m1 (f32x4.ne (local.get $y) (v128.const f32x4 1 1 1 1)))
-        (local.set $m2 (f32x4.ne (local.get $y) (v128.const f32x4 -1 -1 -1 -1)))
+        (local.set $d (f32x4.sub (local.get $s0) (local.get $x)))
+        (local.set $m1 (f32x4.ne (local.get $y) (local.get $one)))
+        (local.set $m2 (f32x4.ne (local.get $y) (local.get $minus_one)))
         (local.set $l (f32x4.add
           (v128.and (f32x4.max (local.get $d) (v128.const f32x4 0 0 0 0)) (local.get $m1))
           (v128.and (local.get $x) (local.get $m2))))
         ;; g = (y != 1 && gap >= 0 ? -gs : 0) + (y != -1 ? gs : 0) ; p1 = gs
         (local.set $g (f32x4.add
-          (v128.and (f32x4.neg (f32x4.splat (local.get $p1)))
+          (v128.and (f32x4.neg (local.get $s1))
             (v128.and (local.get $m1) (f32x4.ge (local.get $d) (v128.const f32x4 0 0 0 0))))
-          (v128.and (f32x4.splat (local.get $p1)) (local.get $m2))))
+          (v128.and (local.get $s1) (local.get $m2))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
         (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
         (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
@@ -394,17 +454,17 @@
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
         ;; gap = margin - x ; l = (y != 1 ? max(gap, 0) : 0) + (y != -1 ? x : 0) ; p0 = margin
-        (local.set $d (f32x4.sub (f32x4.splat (local.get $p0)) (local.get $x)))
-        (local.set $m1 (f32x4.ne (local.get $y) (v128.const f32x4 1 1 1 1)))
-        (local.set $m2 (f32x4.ne (local.get $y) (v128.const f32x4 -1 -1 -1 -1)))
+        (local.set $d (f32x4.sub (local.get $s0) (local.get $x)))
+        (local.set $m1 (f32x4.ne (local.get $y) (local.get $one)))
+        (local.set $m2 (f32x4.ne (local.get $y) (local.get $minus_one)))
         (local.set $l (f32x4.add
           (v128.and (f32x4.max (local.get $d) (v128.const f32x4 0 0 0 0)) (local.get $m1))
           (v128.and (local.get $x) (local.get $m2))))
         ;; g = (y != 1 && gap >= 0 ? -gs : 0) + (y != -1 ? gs : 0) ; p1 = gs
         (local.set $g (f32x4.add
-          (v128.and (f32x4.neg (f32x4.splat (local.get $p1)))
+          (v128.and (f32x4.neg (local.get $s1))
             (v128.and (local.get $m1) (f32x4.ge (local.get $d) (v128.const f32x4 0 0 0 0))))
-          (v128.and (f32x4.splat (local.get $p1)) (local.get $m2))))
+          (v128.and (local.get $s1) (local.get $m2))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
         (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
           (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
@@ -428,6 +488,16 @@
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
     (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $half v128) (local $one v128) (local $minus_one v128)
+    ;; the scalars and constants as vectors, once
+    (local.set $s0 (f32x4.splat (local.get $p0)))
+    (local.set $s1 (f32x4.splat (local.get $p1)))
+    (local.set $s2 (f32x4.splat (local.get $p2)))
+    (local.set $s3 (f32x4.splat (local.get $p3)))
+    (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
+    (local.set $one (v128.const f32x4 1 1 1 1))
+    (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
     ;; 8 elements a round, 2 vectors, each into its own accumulator pair
     (block $done
       (loop $next
@@ -440,10 +510,10 @@
         (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
         (local.set $z (f32x4.abs (local.get $d)))
         (local.set $l (v128.bitselect
-          (f32x4.div (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $z))
-            (local.get $z)) (f32x4.splat (local.get $p0)))
-          (f32x4.sub (local.get $z) (f32x4.splat (local.get $p1)))
-          (f32x4.lt (local.get $z) (f32x4.splat (local.get $p0)))))
+          (f32x4.div (f32x4.mul (f32x4.mul (local.get $half) (local.get $z))
+            (local.get $z)) (local.get $s0))
+          (f32x4.sub (local.get $z) (local.get $s1))
+          (f32x4.lt (local.get $z) (local.get $s0))))
         (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
         (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
@@ -455,10 +525,10 @@
         (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
         (local.set $z (f32x4.abs (local.get $d)))
         (local.set $l (v128.bitselect
-          (f32x4.div (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $z))
-            (local.get $z)) (f32x4.splat (local.get $p0)))
-          (f32x4.sub (local.get $z) (f32x4.splat (local.get $p1)))
-          (f32x4.lt (local.get $z) (f32x4.splat (local.get $p0)))))
+          (f32x4.div (f32x4.mul (f32x4.mul (local.get $half) (local.get $z))
+            (local.get $z)) (local.get $s0))
+          (f32x4.sub (local.get $z) (local.get $s1))
+          (f32x4.lt (local.get $z) (local.get $s0))))
         (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
         (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
@@ -476,10 +546,10 @@
         (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
         (local.set $z (f32x4.abs (local.get $d)))
         (local.set $l (v128.bitselect
-          (f32x4.div (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $z))
-            (local.get $z)) (f32x4.splat (local.get $p0)))
-          (f32x4.sub (local.get $z) (f32x4.splat (local.get $p1)))
-          (f32x4.lt (local.get $z) (f32x4.splat (local.get $p0)))))
+          (f32x4.div (f32x4.mul (f32x4.mul (local.get $half) (local.get $z))
+            (local.get $z)) (local.get $s0))
+          (f32x4.sub (local.get $z) (local.get $s1))
+          (f32x4.lt (local.get $z) (local.get $s0))))
         (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
           (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
         (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
@@ -500,6 +570,16 @@
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
     (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $half v128) (local $one v128) (local $minus_one v128)
+    ;; the scalars and constants as vectors, once
+    (local.set $s0 (f32x4.splat (local.get $p0)))
+    (local.set $s1 (f32x4.splat (local.get $p1)))
+    (local.set $s2 (f32x4.splat (local.get $p2)))
+    (local.set $s3 (f32x4.splat (local.get $p3)))
+    (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
+    (local.set $one (v128.const f32x4 1 1 1 1))
+    (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
     ;; 8 elements a round, 2 vectors, each into its own accumulator pair
     (block $done
       (loop $next
@@ -512,20 +592,20 @@
         (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
         (local.set $z (f32x4.abs (local.get $d)))
         (local.set $l (v128.bitselect
-          (f32x4.div (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $z))
-            (local.get $z)) (f32x4.splat (local.get $p0)))
-          (f32x4.sub (local.get $z) (f32x4.splat (local.get $p1)))
-          (f32x4.lt (local.get $z) (f32x4.splat (local.get $p0)))))
+          (f32x4.div (f32x4.mul (f32x4.mul (local.get $half) (local.get $z))
+            (local.get $z)) (local.get $s0))
+          (f32x4.sub (local.get $z) (local.get $s1))
+          (f32x4.lt (local.get $z) (local.get $s0))))
         ;; g = d <= -beta ? -outer : d >= beta ? outer : norm * d * gradOutput / beta
         ;; p2 = norm, p3 = gradOutput, outer = norm * gradOutput
         (local.set $g (v128.bitselect
-          (f32x4.neg (f32x4.mul (f32x4.splat (local.get $p2)) (f32x4.splat (local.get $p3))))
+          (f32x4.neg (f32x4.mul (local.get $s2) (local.get $s3)))
           (v128.bitselect
-            (f32x4.mul (f32x4.splat (local.get $p2)) (f32x4.splat (local.get $p3)))
-            (f32x4.div (f32x4.mul (f32x4.mul (f32x4.splat (local.get $p2)) (local.get $d))
-              (f32x4.splat (local.get $p3))) (f32x4.splat (local.get $p0)))
-            (f32x4.ge (local.get $d) (f32x4.splat (local.get $p0))))
-          (f32x4.le (local.get $d) (f32x4.neg (f32x4.splat (local.get $p0))))))
+            (f32x4.mul (local.get $s2) (local.get $s3))
+            (f32x4.div (f32x4.mul (f32x4.mul (local.get $s2) (local.get $d))
+              (local.get $s3)) (local.get $s0))
+            (f32x4.ge (local.get $d) (local.get $s0)))
+          (f32x4.le (local.get $d) (f32x4.neg (local.get $s0)))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
         (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
         (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
@@ -538,20 +618,20 @@
         (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
         (local.set $z (f32x4.abs (local.get $d)))
         (local.set $l (v128.bitselect
-          (f32x4.div (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $z))
-            (local.get $z)) (f32x4.splat (local.get $p0)))
-          (f32x4.sub (local.get $z) (f32x4.splat (local.get $p1)))
-          (f32x4.lt (local.get $z) (f32x4.splat (local.get $p0)))))
+          (f32x4.div (f32x4.mul (f32x4.mul (local.get $half) (local.get $z))
+            (local.get $z)) (local.get $s0))
+          (f32x4.sub (local.get $z) (local.get $s1))
+          (f32x4.lt (local.get $z) (local.get $s0))))
         ;; g = d <= -beta ? -outer : d >= beta ? outer : norm * d * gradOutput / beta
         ;; p2 = norm, p3 = gradOutput, outer = norm * gradOutput
         (local.set $g (v128.bitselect
-          (f32x4.neg (f32x4.mul (f32x4.splat (local.get $p2)) (f32x4.splat (local.get $p3))))
+          (f32x4.neg (f32x4.mul (local.get $s2) (local.get $s3)))
           (v128.bitselect
-            (f32x4.mul (f32x4.splat (local.get $p2)) (f32x4.splat (local.get $p3)))
-            (f32x4.div (f32x4.mul (f32x4.mul (f32x4.splat (local.get $p2)) (local.get $d))
-              (f32x4.splat (local.get $p3))) (f32x4.splat (local.get $p0)))
-            (f32x4.ge (local.get $d) (f32x4.splat (local.get $p0))))
-          (f32x4.le (local.get $d) (f32x4.neg (f32x4.splat (local.get $p0))))))
+            (f32x4.mul (local.get $s2) (local.get $s3))
+            (f32x4.div (f32x4.mul (f32x4.mul (local.get $s2) (local.get $d))
+              (local.get $s3)) (local.get $s0))
+            (f32x4.ge (local.get $d) (local.get $s0)))
+          (f32x4.le (local.get $d) (f32x4.neg (local.get $s0)))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
         (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
         (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
@@ -570,20 +650,20 @@
         (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
         (local.set $z (f32x4.abs (local.get $d)))
         (local.set $l (v128.bitselect
-          (f32x4.div (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $z))
-            (local.get $z)) (f32x4.splat (local.get $p0)))
-          (f32x4.sub (local.get $z) (f32x4.splat (local.get $p1)))
-          (f32x4.lt (local.get $z) (f32x4.splat (local.get $p0)))))
+          (f32x4.div (f32x4.mul (f32x4.mul (local.get $half) (local.get $z))
+            (local.get $z)) (local.get $s0))
+          (f32x4.sub (local.get $z) (local.get $s1))
+          (f32x4.lt (local.get $z) (local.get $s0))))
         ;; g = d <= -beta ? -outer : d >= beta ? outer : norm * d * gradOutput / beta
         ;; p2 = norm, p3 = gradOutput, outer = norm * gradOutput
         (local.set $g (v128.bitselect
-          (f32x4.neg (f32x4.mul (f32x4.splat (local.get $p2)) (f32x4.splat (local.get $p3))))
+          (f32x4.neg (f32x4.mul (local.get $s2) (local.get $s3)))
           (v128.bitselect
-            (f32x4.mul (f32x4.splat (local.get $p2)) (f32x4.splat (local.get $p3)))
-            (f32x4.div (f32x4.mul (f32x4.mul (f32x4.splat (local.get $p2)) (local.get $d))
-              (f32x4.splat (local.get $p3))) (f32x4.splat (local.get $p0)))
-            (f32x4.ge (local.get $d) (f32x4.splat (local.get $p0))))
-          (f32x4.le (local.get $d) (f32x4.neg (f32x4.splat (local.get $p0))))))
+            (f32x4.mul (local.get $s2) (local.get $s3))
+            (f32x4.div (f32x4.mul (f32x4.mul (local.get $s2) (local.get $d))
+              (local.get $s3)) (local.get $s0))
+            (f32x4.ge (local.get $d) (local.get $s0)))
+          (f32x4.le (local.get $d) (f32x4.neg (local.get $s0)))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
         (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
           (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
@@ -607,6 +687,16 @@
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
     (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $half v128) (local $one v128) (local $minus_one v128)
+    ;; the scalars and constants as vectors, once
+    (local.set $s0 (f32x4.splat (local.get $p0)))
+    (local.set $s1 (f32x4.splat (local.get $p1)))
+    (local.set $s2 (f32x4.splat (local.get $p2)))
+    (local.set $s3 (f32x4.splat (local.get $p3)))
+    (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
+    (local.set $one (v128.const f32x4 1 1 1 1))
+    (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
     ;; 8 elements a round, 2 vectors, each into its own accumulator pair
     (block $done
       (loop $next
@@ -619,10 +709,10 @@
         (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
         (local.set $z (f32x4.abs (local.get $d)))
         (local.set $l (v128.bitselect
-          (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $z)) (local.get $z))
-          (f32x4.mul (f32x4.splat (local.get $p0))
-            (f32x4.sub (local.get $z) (f32x4.splat (local.get $p1))))
-          (f32x4.lt (local.get $z) (f32x4.splat (local.get $p0)))))
+          (f32x4.mul (f32x4.mul (local.get $half) (local.get $z)) (local.get $z))
+          (f32x4.mul (local.get $s0)
+            (f32x4.sub (local.get $z) (local.get $s1)))
+          (f32x4.lt (local.get $z) (local.get $s0))))
         (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
         (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
@@ -634,10 +724,10 @@
         (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
         (local.set $z (f32x4.abs (local.get $d)))
         (local.set $l (v128.bitselect
-          (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $z)) (local.get $z))
-          (f32x4.mul (f32x4.splat (local.get $p0))
-            (f32x4.sub (local.get $z) (f32x4.splat (local.get $p1))))
-          (f32x4.lt (local.get $z) (f32x4.splat (local.get $p0)))))
+          (f32x4.mul (f32x4.mul (local.get $half) (local.get $z)) (local.get $z))
+          (f32x4.mul (local.get $s0)
+            (f32x4.sub (local.get $z) (local.get $s1)))
+          (f32x4.lt (local.get $z) (local.get $s0))))
         (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
         (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
@@ -655,10 +745,10 @@
         (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
         (local.set $z (f32x4.abs (local.get $d)))
         (local.set $l (v128.bitselect
-          (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $z)) (local.get $z))
-          (f32x4.mul (f32x4.splat (local.get $p0))
-            (f32x4.sub (local.get $z) (f32x4.splat (local.get $p1))))
-          (f32x4.lt (local.get $z) (f32x4.splat (local.get $p0)))))
+          (f32x4.mul (f32x4.mul (local.get $half) (local.get $z)) (local.get $z))
+          (f32x4.mul (local.get $s0)
+            (f32x4.sub (local.get $z) (local.get $s1)))
+          (f32x4.lt (local.get $z) (local.get $s0))))
         (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
           (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
         (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
@@ -679,6 +769,16 @@
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
     (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $half v128) (local $one v128) (local $minus_one v128)
+    ;; the scalars and constants as vectors, once
+    (local.set $s0 (f32x4.splat (local.get $p0)))
+    (local.set $s1 (f32x4.splat (local.get $p1)))
+    (local.set $s2 (f32x4.splat (local.get $p2)))
+    (local.set $s3 (f32x4.splat (local.get $p3)))
+    (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
+    (local.set $one (v128.const f32x4 1 1 1 1))
+    (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
     ;; 8 elements a round, 2 vectors, each into its own accumulator pair
     (block $done
       (loop $next
@@ -691,22 +791,22 @@
         (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
         (local.set $z (f32x4.abs (local.get $d)))
         (local.set $l (v128.bitselect
-          (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $z)) (local.get $z))
-          (f32x4.mul (f32x4.splat (local.get $p0))
-            (f32x4.sub (local.get $z) (f32x4.splat (local.get $p1))))
-          (f32x4.lt (local.get $z) (f32x4.splat (local.get $p0)))))
+          (f32x4.mul (f32x4.mul (local.get $half) (local.get $z)) (local.get $z))
+          (f32x4.mul (local.get $s0)
+            (f32x4.sub (local.get $z) (local.get $s1)))
+          (f32x4.lt (local.get $z) (local.get $s0))))
         ;; g = d <= -delta ? -outer : d >= delta ? outer : norm * d * gradOutput
         ;; p2 = norm, p3 = gradOutput, outer = norm * gradOutput * delta
-        (local.set $z (f32x4.mul (f32x4.mul (f32x4.splat (local.get $p2))
-          (f32x4.splat (local.get $p3))) (f32x4.splat (local.get $p0))))
+        (local.set $z (f32x4.mul (f32x4.mul (local.get $s2)
+          (local.get $s3)) (local.get $s0)))
         (local.set $g (v128.bitselect
           (f32x4.neg (local.get $z))
           (v128.bitselect
             (local.get $z)
-            (f32x4.mul (f32x4.mul (f32x4.splat (local.get $p2)) (local.get $d))
-              (f32x4.splat (local.get $p3)))
-            (f32x4.ge (local.get $d) (f32x4.splat (local.get $p0))))
-          (f32x4.le (local.get $d) (f32x4.neg (f32x4.splat (local.get $p0))))))
+            (f32x4.mul (f32x4.mul (local.get $s2) (local.get $d))
+              (local.get $s3))
+            (f32x4.ge (local.get $d) (local.get $s0)))
+          (f32x4.le (local.get $d) (f32x4.neg (local.get $s0)))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
         (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
         (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
@@ -719,22 +819,22 @@
         (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
         (local.set $z (f32x4.abs (local.get $d)))
         (local.set $l (v128.bitselect
-          (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $z)) (local.get $z))
-          (f32x4.mul (f32x4.splat (local.get $p0))
-            (f32x4.sub (local.get $z) (f32x4.splat (local.get $p1))))
-          (f32x4.lt (local.get $z) (f32x4.splat (local.get $p0)))))
+          (f32x4.mul (f32x4.mul (local.get $half) (local.get $z)) (local.get $z))
+          (f32x4.mul (local.get $s0)
+            (f32x4.sub (local.get $z) (local.get $s1)))
+          (f32x4.lt (local.get $z) (local.get $s0))))
         ;; g = d <= -delta ? -outer : d >= delta ? outer : norm * d * gradOutput
         ;; p2 = norm, p3 = gradOutput, outer = norm * gradOutput * delta
-        (local.set $z (f32x4.mul (f32x4.mul (f32x4.splat (local.get $p2))
-          (f32x4.splat (local.get $p3))) (f32x4.splat (local.get $p0))))
+        (local.set $z (f32x4.mul (f32x4.mul (local.get $s2)
+          (local.get $s3)) (local.get $s0)))
         (local.set $g (v128.bitselect
           (f32x4.neg (local.get $z))
           (v128.bitselect
             (local.get $z)
-            (f32x4.mul (f32x4.mul (f32x4.splat (local.get $p2)) (local.get $d))
-              (f32x4.splat (local.get $p3)))
-            (f32x4.ge (local.get $d) (f32x4.splat (local.get $p0))))
-          (f32x4.le (local.get $d) (f32x4.neg (f32x4.splat (local.get $p0))))))
+            (f32x4.mul (f32x4.mul (local.get $s2) (local.get $d))
+              (local.get $s3))
+            (f32x4.ge (local.get $d) (local.get $s0)))
+          (f32x4.le (local.get $d) (f32x4.neg (local.get $s0)))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
         (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
         (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
@@ -753,22 +853,22 @@
         (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
         (local.set $z (f32x4.abs (local.get $d)))
         (local.set $l (v128.bitselect
-          (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $z)) (local.get $z))
-          (f32x4.mul (f32x4.splat (local.get $p0))
-            (f32x4.sub (local.get $z) (f32x4.splat (local.get $p1))))
-          (f32x4.lt (local.get $z) (f32x4.splat (local.get $p0)))))
+          (f32x4.mul (f32x4.mul (local.get $half) (local.get $z)) (local.get $z))
+          (f32x4.mul (local.get $s0)
+            (f32x4.sub (local.get $z) (local.get $s1)))
+          (f32x4.lt (local.get $z) (local.get $s0))))
         ;; g = d <= -delta ? -outer : d >= delta ? outer : norm * d * gradOutput
         ;; p2 = norm, p3 = gradOutput, outer = norm * gradOutput * delta
-        (local.set $z (f32x4.mul (f32x4.mul (f32x4.splat (local.get $p2))
-          (f32x4.splat (local.get $p3))) (f32x4.splat (local.get $p0))))
+        (local.set $z (f32x4.mul (f32x4.mul (local.get $s2)
+          (local.get $s3)) (local.get $s0)))
         (local.set $g (v128.bitselect
           (f32x4.neg (local.get $z))
           (v128.bitselect
             (local.get $z)
-            (f32x4.mul (f32x4.mul (f32x4.splat (local.get $p2)) (local.get $d))
-              (f32x4.splat (local.get $p3)))
-            (f32x4.ge (local.get $d) (f32x4.splat (local.get $p0))))
-          (f32x4.le (local.get $d) (f32x4.neg (f32x4.splat (local.get $p0))))))
+            (f32x4.mul (f32x4.mul (local.get $s2) (local.get $d))
+              (local.get $s3))
+            (f32x4.ge (local.get $d) (local.get $s0)))
+          (f32x4.le (local.get $d) (f32x4.neg (local.get $s0)))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
         (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
           (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
@@ -792,6 +892,16 @@
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
     (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $half v128) (local $one v128) (local $minus_one v128)
+    ;; the scalars and constants as vectors, once
+    (local.set $s0 (f32x4.splat (local.get $p0)))
+    (local.set $s1 (f32x4.splat (local.get $p1)))
+    (local.set $s2 (f32x4.splat (local.get $p2)))
+    (local.set $s3 (f32x4.splat (local.get $p3)))
+    (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
+    (local.set $one (v128.const f32x4 1 1 1 1))
+    (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
     ;; 8 elements a round, 2 vectors, each into its own accumulator pair
     (block $done
       (loop $next
@@ -803,7 +913,7 @@
         ;; p0 = margin
         (local.set $z (v128.load (i32.add (local.get $c) (local.get $at))))
         (local.set $d (f32x4.add (f32x4.mul (f32x4.neg (local.get $z))
-          (f32x4.sub (local.get $x) (local.get $y))) (f32x4.splat (local.get $p0))))
+          (f32x4.sub (local.get $x) (local.get $y))) (local.get $s0)))
         (local.set $l (v128.andnot (local.get $d)
           (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))))
         (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
@@ -816,7 +926,7 @@
         ;; p0 = margin
         (local.set $z (v128.load (i32.add (local.get $c) (local.get $at))))
         (local.set $d (f32x4.add (f32x4.mul (f32x4.neg (local.get $z))
-          (f32x4.sub (local.get $x) (local.get $y))) (f32x4.splat (local.get $p0))))
+          (f32x4.sub (local.get $x) (local.get $y))) (local.get $s0)))
         (local.set $l (v128.andnot (local.get $d)
           (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))))
         (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
@@ -835,7 +945,7 @@
         ;; p0 = margin
         (local.set $z (v128.load (i32.add (local.get $c) (local.get $at))))
         (local.set $d (f32x4.add (f32x4.mul (f32x4.neg (local.get $z))
-          (f32x4.sub (local.get $x) (local.get $y))) (f32x4.splat (local.get $p0))))
+          (f32x4.sub (local.get $x) (local.get $y))) (local.get $s0)))
         (local.set $l (v128.andnot (local.get $d)
           (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))))
         (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
@@ -858,6 +968,16 @@
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
     (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $half v128) (local $one v128) (local $minus_one v128)
+    ;; the scalars and constants as vectors, once
+    (local.set $s0 (f32x4.splat (local.get $p0)))
+    (local.set $s1 (f32x4.splat (local.get $p1)))
+    (local.set $s2 (f32x4.splat (local.get $p2)))
+    (local.set $s3 (f32x4.splat (local.get $p3)))
+    (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
+    (local.set $one (v128.const f32x4 1 1 1 1))
+    (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
     ;; 8 elements a round, 2 vectors, each into its own accumulator pair
     (block $done
       (loop $next
@@ -869,12 +989,12 @@
         ;; p0 = margin
         (local.set $z (v128.load (i32.add (local.get $c) (local.get $at))))
         (local.set $d (f32x4.add (f32x4.mul (f32x4.neg (local.get $z))
-          (f32x4.sub (local.get $x) (local.get $y))) (f32x4.splat (local.get $p0))))
+          (f32x4.sub (local.get $x) (local.get $y))) (local.get $s0)))
         (local.set $l (v128.andnot (local.get $d)
           (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))))
         ;; g = (v >= 0 ? gs : 0) * -y ; p1 = gs
         (local.set $g (f32x4.mul
-          (v128.and (f32x4.splat (local.get $p1))
+          (v128.and (local.get $s1)
             (f32x4.ge (local.get $d) (v128.const f32x4 0 0 0 0)))
           (f32x4.neg (local.get $z))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
@@ -888,12 +1008,12 @@
         ;; p0 = margin
         (local.set $z (v128.load (i32.add (local.get $c) (local.get $at))))
         (local.set $d (f32x4.add (f32x4.mul (f32x4.neg (local.get $z))
-          (f32x4.sub (local.get $x) (local.get $y))) (f32x4.splat (local.get $p0))))
+          (f32x4.sub (local.get $x) (local.get $y))) (local.get $s0)))
         (local.set $l (v128.andnot (local.get $d)
           (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))))
         ;; g = (v >= 0 ? gs : 0) * -y ; p1 = gs
         (local.set $g (f32x4.mul
-          (v128.and (f32x4.splat (local.get $p1))
+          (v128.and (local.get $s1)
             (f32x4.ge (local.get $d) (v128.const f32x4 0 0 0 0)))
           (f32x4.neg (local.get $z))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
@@ -913,12 +1033,12 @@
         ;; p0 = margin
         (local.set $z (v128.load (i32.add (local.get $c) (local.get $at))))
         (local.set $d (f32x4.add (f32x4.mul (f32x4.neg (local.get $z))
-          (f32x4.sub (local.get $x) (local.get $y))) (f32x4.splat (local.get $p0))))
+          (f32x4.sub (local.get $x) (local.get $y))) (local.get $s0)))
         (local.set $l (v128.andnot (local.get $d)
           (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))))
         ;; g = (v >= 0 ? gs : 0) * -y ; p1 = gs
         (local.set $g (f32x4.mul
-          (v128.and (f32x4.splat (local.get $p1))
+          (v128.and (local.get $s1)
             (f32x4.ge (local.get $d) (v128.const f32x4 0 0 0 0)))
           (f32x4.neg (local.get $z))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
