@@ -1,4 +1,4 @@
-import { float32Operands, simdLoss } from "./_simd.ts";
+import { simdLoss } from "./_simd.ts";
 import { broadcastShape } from "./_broadcast.ts";
 import { checkFloat, checkNumber, checkTensor } from "./_checks.ts";
 import { labelsAsFloat, runElementwise } from "./_elementwise.ts";
@@ -76,34 +76,9 @@ export function hingeEmbeddingLoss(
         out[i] = fromMargin + fromSelf;
       }
     },
-    sum: (v, r) => {
-      const [x, y] = v;
-      const m = r(margin);
-      const f32 = float32Operands(v);
-      if (f32 !== null) return simdLoss("hinge", f32, null, m);
-      let s = 0;
-      for (let i = 0; i < x.length; i++) {
-        const fromMargin = y[i] !== 1 ? Math.max(r(m - x[i]), 0) : 0;
-        s += r(fromMargin + (y[i] !== -1 ? x[i] : 0));
-      }
-      return s;
-    },
-    sumWithGrad: (v, gx, g, r) => {
-      const [x, y] = v;
-      const m = r(margin);
-      const gs = r(g / (reduction === "mean" ? x.length : 1));
-      const f32 = float32Operands(v);
-      if (f32 !== null && gx instanceof Float32Array) return simdLoss("hinge", f32, gx, m, gs);
-      let s = 0;
-      for (let i = 0; i < x.length; i++) {
-        const xi = x[i];
-        const yi = y[i];
-        const gap = r(m - xi);
-        s += r((yi !== 1 ? Math.max(gap, 0) : 0) + (yi !== -1 ? xi : 0));
-        gx[i] = (yi !== 1 && gap >= 0 ? -gs : 0) + (yi !== -1 ? gs : 0);
-      }
-      return s;
-    },
+    sum: (v, r) => simdLoss("hinge", v, null, r(margin)),
+    sumWithGrad: (v, gx, g, r) =>
+      simdLoss("hinge", v, gx, r(margin), r(g / (reduction === "mean" ? gx.length : 1))),
     backward: (c) => {
       const [x, y] = c.v;
       const r = c.r;

@@ -1,4 +1,4 @@
-import { float32Operands, simdLoss } from "./_simd.ts";
+import { simdLoss } from "./_simd.ts";
 import { checkNumber, fail } from "./_checks.ts";
 import { checkFloatPair, negated, runElementwise } from "./_elementwise.ts";
 import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
@@ -75,35 +75,10 @@ export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptio
         out[i] = z < d ? r(r(0.5 * z) * z) : r(d * r(z - r(0.5 * d)));
       }
     },
-    sum: (v, r) => {
-      const [x, y] = v;
-      const d = r(delta);
-      const f32 = float32Operands(v);
-      if (f32 !== null) return simdLoss("huber", f32, null, d, r(0.5 * d));
-      let s = 0;
-      for (let i = 0; i < x.length; i++) {
-        const z = Math.abs(r(x[i] - y[i]));
-        s += z < d ? r(r(0.5 * z) * z) : r(d * r(z - r(0.5 * d)));
-      }
-      return s;
-    },
+    sum: (v, r) => simdLoss("huber", v, null, r(delta), r(0.5 * r(delta))),
     sumWithGrad: (v, gx, g, r) => {
-      const [x, y] = v;
-      const dl = r(delta);
-      const norm = reduction === "mean" && x.length !== 1 ? r(1 / x.length) : 1;
-      const f32 = float32Operands(v);
-      if (f32 !== null && gx instanceof Float32Array) {
-        return simdLoss("huber", f32, gx, dl, r(0.5 * dl), norm, g);
-      }
-      const outer = r(r(norm * g) * dl);
-      let s = 0;
-      for (let i = 0; i < x.length; i++) {
-        const d = r(x[i] - y[i]);
-        const z = Math.abs(d);
-        s += z < dl ? r(r(0.5 * z) * z) : r(dl * r(z - r(0.5 * dl)));
-        gx[i] = d <= -dl ? -outer : d >= dl ? outer : r(r(norm * d) * g);
-      }
-      return s;
+      const norm = reduction === "mean" && gx.length !== 1 ? r(1 / gx.length) : 1;
+      return simdLoss("huber", v, gx, r(delta), r(0.5 * r(delta)), norm, g);
     },
     backward: (c) => {
       const [x, y] = c.v;

@@ -1,4 +1,4 @@
-import { float32Operands, simdLoss } from "./_simd.ts";
+import { simdLoss } from "./_simd.ts";
 import { checkFloatPair, negated, runElementwise } from "./_elementwise.ts";
 import { sgn } from "./_op_helpers.ts";
 import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
@@ -56,27 +56,9 @@ export function l1Loss(input: Tensor, target: Tensor, options: L1LossOptions = {
     forward: ([x, y], out, r) => {
       for (let i = 0; i < out.length; i++) out[i] = Math.abs(r(x[i] - y[i]));
     },
-    sum: (v, r) => {
-      const f32 = float32Operands(v);
-      if (f32 !== null) return simdLoss("l1", f32, null);
-      const [x, y] = v;
-      let s = 0;
-      for (let i = 0; i < x.length; i++) s += Math.abs(r(x[i] - y[i]));
-      return s;
-    },
-    sumWithGrad: (v, gx, g, r) => {
-      const [x, y] = v;
-      const gs = r(g / (reduction === "mean" ? x.length : 1));
-      const f32 = float32Operands(v);
-      if (f32 !== null && gx instanceof Float32Array) return simdLoss("l1", f32, gx, gs);
-      let s = 0;
-      for (let i = 0; i < x.length; i++) {
-        const d = r(x[i] - y[i]);
-        s += Math.abs(d);
-        gx[i] = gs * sgn(d);
-      }
-      return s;
-    },
+    sum: (v) => simdLoss("l1", v, null),
+    sumWithGrad: (v, gx, g, r) =>
+      simdLoss("l1", v, gx, r(g / (reduction === "mean" ? gx.length : 1))),
     backward: (c) => {
       const [x, y] = c.v;
       const r = c.r;

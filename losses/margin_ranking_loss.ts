@@ -1,4 +1,4 @@
-import { float32Operands, simdLoss } from "./_simd.ts";
+import { simdLoss } from "./_simd.ts";
 import { broadcastShape } from "./_broadcast.ts";
 import {
   checkFloat,
@@ -110,32 +110,9 @@ export function marginRankingLoss(
         out[i] = v < 0 ? 0 : v;
       }
     },
-    sum: (v, r) => {
-      const f32 = float32Operands(v);
-      if (f32 !== null) return simdLoss("margin_ranking", f32, null, r(margin));
-      const [x1, x2, y] = v;
-      let s = 0;
-      for (let i = 0; i < x1.length; i++) {
-        const v = value(x1[i], x2[i], y[i], margin, r);
-        s += v < 0 ? 0 : v;
-      }
-      return s;
-    },
-    sumWithGrad: (v, g1, g, r) => {
-      const [x1, x2, y] = v;
-      const gs = reduction === "mean" ? r(g / x1.length) : g;
-      const f32 = float32Operands(v);
-      if (f32 !== null && g1 instanceof Float32Array) {
-        return simdLoss("margin_ranking", f32, g1, r(margin), gs);
-      }
-      let s = 0;
-      for (let i = 0; i < x1.length; i++) {
-        const v = value(x1[i], x2[i], y[i], margin, r);
-        s += v < 0 ? 0 : v;
-        g1[i] = (v >= 0 ? gs : 0) * -y[i];
-      }
-      return s;
-    },
+    sum: (v, r) => simdLoss("margin_ranking", v, null, r(margin)),
+    sumWithGrad: (v, gx, g, r) =>
+      simdLoss("margin_ranking", v, gx, r(margin), reduction === "mean" ? r(g / gx.length) : g),
     backward: (c) => {
       const [x1, x2, y] = c.v;
       const r = c.r;

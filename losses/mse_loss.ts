@@ -1,4 +1,4 @@
-import { float32Operands, simdLoss } from "./_simd.ts";
+import { simdLoss } from "./_simd.ts";
 import { checkFloatPair, negated, runElementwise } from "./_elementwise.ts";
 import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
 import type { Tensor } from "./tensor.ts";
@@ -55,29 +55,10 @@ export function mseLoss(input: Tensor, target: Tensor, options: MSELossOptions =
         out[i] = d * d;
       }
     },
-    sum: (v, r) => {
-      const f32 = float32Operands(v);
-      if (f32 !== null) return simdLoss("mse", f32, null);
-      const [x, y] = v;
-      let s = 0;
-      for (let i = 0; i < x.length; i++) {
-        const d = r(x[i] - y[i]);
-        s += r(d * d);
-      }
-      return s;
-    },
+    sum: (v) => simdLoss("mse", v, null),
     sumWithGrad: (v, gx, g, r) => {
-      const [x, y] = v;
-      const norm = reduction === "mean" ? r(2 / x.length) : 2;
-      const f32 = float32Operands(v);
-      if (f32 !== null && gx instanceof Float32Array) return simdLoss("mse", f32, gx, norm, g);
-      let s = 0;
-      for (let i = 0; i < x.length; i++) {
-        const d = r(x[i] - y[i]);
-        s += r(d * d);
-        gx[i] = r(norm * d) * g;
-      }
-      return s;
+      const norm = reduction === "mean" ? r(2 / gx.length) : 2;
+      return simdLoss("mse", v, gx, norm, g);
     },
     backward: (c) => {
       const [x, y] = c.v;

@@ -1,4 +1,4 @@
-import { float32Operands, simdLoss } from "./_simd.ts";
+import { simdLoss } from "./_simd.ts";
 import { checkNumber, fail } from "./_checks.ts";
 import { checkFloatPair, runElementwise } from "./_elementwise.ts";
 import {
@@ -109,35 +109,10 @@ export function smoothL1Loss(
         out[i] = z < b ? r(r(r(0.5 * z) * z) / b) : r(z - r(0.5 * b));
       }
     },
-    sum: (v, r) => {
-      const [x, y] = v;
-      const b = r(beta);
-      const f32 = float32Operands(v);
-      if (f32 !== null) return simdLoss("smooth_l1", f32, null, b, r(0.5 * b));
-      let s = 0;
-      for (let i = 0; i < x.length; i++) {
-        const z = Math.abs(r(x[i] - y[i]));
-        s += z < b ? r(r(r(0.5 * z) * z) / b) : r(z - r(0.5 * b));
-      }
-      return s;
-    },
+    sum: (v, r) => simdLoss("smooth_l1", v, null, r(beta), r(0.5 * r(beta))),
     sumWithGrad: (v, gx, g, r) => {
-      const [x, y] = v;
-      const b = r(beta);
-      const norm = reduction === "mean" && x.length !== 1 ? r(1 / x.length) : 1;
-      const f32 = float32Operands(v);
-      if (f32 !== null && gx instanceof Float32Array) {
-        return simdLoss("smooth_l1", f32, gx, b, r(0.5 * b), norm, g);
-      }
-      const outer = r(norm * g);
-      let s = 0;
-      for (let i = 0; i < x.length; i++) {
-        const d = r(x[i] - y[i]);
-        const z = Math.abs(d);
-        s += z < b ? r(r(r(0.5 * z) * z) / b) : r(z - r(0.5 * b));
-        gx[i] = d <= -b ? -outer : d >= b ? outer : r(r(r(norm * d) * g) / b);
-      }
-      return s;
+      const norm = reduction === "mean" && gx.length !== 1 ? r(1 / gx.length) : 1;
+      return simdLoss("smooth_l1", v, gx, r(beta), r(0.5 * r(beta)), norm, g);
     },
     backward: (c) => {
       const [x, y] = c.v;
