@@ -11,6 +11,9 @@ import { type DType, formatShape, shapeNumel, type Tensor, type TypedArray } fro
 
 /** The shape the tensors broadcast to, or a TypeError naming every shape. */
 export function broadcastShape(fn: string, tensors: Record<string, Tensor>): number[] {
+  const list = Object.values(tensors);
+  const first = list[0]?.shape;
+  if (first !== undefined && list.every((t) => sameShape(t.shape, first))) return [...first];
   const shapes: Record<string, readonly number[]> = {};
   for (const [name, t] of Object.entries(tensors)) shapes[name] = t.shape;
   return broadcastShapes(fn, shapes);

@@ -7,6 +7,13 @@
  * live in the loss files so that each loss's hot loop calls only its own formula (V8 keeps
  * such a loop monomorphic; one loop serving many formulas de-optimises).
  *
+ * A loss may add two fused loops for `"mean"` and `"sum"`, as DESIGN.md's "Fused where it
+ * pays": `sum` sums the losses as it computes them (no per-element array), and
+ * `sumWithGrad` also writes the input's gradient for the gradOutput that `backward()` gives,
+ * which the node keeps and hands back as it is; any other gradOutput, and every gradient
+ * of another operand, takes the full backward. Both must give what the per-element forward
+ * and the backward give, bit for bit (`_elementwise_test.ts` checks).
+ *
  * @module
  */
 
@@ -83,6 +90,20 @@ export interface ElementwiseLoss {
   /** Fills `out[i]`, the loss of element `i`, from the expanded operands `v`. */
   forward: (v: readonly FloatArray[], out: FloatArray, r: Rounder) => void;
   /**
+   * The fused forward of `"mean"` and `"sum"`: the float64 sum of the per-element losses,
+   * each rounded as `forward` stores it, with no per-element array. Optional.
+   */
+  sum?: (v: readonly FloatArray[], r: Rounder) => number;
+  /**
+   * The fused value and gradient: returns what `sum` returns and fills `grad` with operand
+   * 0's gradient at the broadcast shape for a `"mean"`/`"sum"` gradOutput of `g` (already
+   * over `divisor`), element for element what `backward` gives for that gradOutput. Used
+   * when operand 0 requires grad and has the broadcast shape; `backward` then returns `grad`
+   * as it is when gradOutput is that `g` (as `loss.backward()` gives) and runs in full for
+   * any other gradOutput. Optional.
+   */
+  sumWithGrad?: (v: readonly FloatArray[], grad: FloatArray, g: number, r: Rounder) => number;
+  /**
    * The gradient of each operand `k` for which `c.wants(k)`, at the operand's own shape, by
    * operand index; entries for the others are ignored.
    */
@@ -93,7 +114,18 @@ export interface ElementwiseLoss {
   wgsl?: ElementwiseWgsl;
 }
 
-/** Runs one elementwise loss: forward, reduction and (when asked for) its node. */
+/**
+ * Whether {@linkcode runElementwise} may take a spec's fused kernels (`sum`, `sumWithGrad`).
+ * Tests turn it off to compare the fused results with the per-element forward and the full
+ * backward.
+ */
+export const fusedKernels: { enabled: boolean } = { enabled: true };
+
+/**
+ * Runs one elementwise loss: forward, reduction and (when asked for) its node. A `"mean"` or
+ * `"sum"` call takes the spec's fused kernels when it has them: `sumWithGrad` when operand 0
+ * requires grad, else `sum`.
+ */
 export function runElementwise(spec: ElementwiseLoss): Tensor {
   const { shape, reduction, operands } = spec;
   if (operands.some((t) => t.device === "webgpu")) {
@@ -106,21 +138,49 @@ export function runElementwise(spec: ElementwiseLoss): Tensor {
   const layout = (k: number): readonly number[] => spec.layouts?.[k] ?? operands[k].shape;
   const v = operands.map((t, k) => expand(cpuStorage(t) as FloatArray, layout(k), shape));
   const n = shapeNumel(shape);
-  const losses = floatStorage(dtype, n);
-  spec.forward(v, losses, r);
-  const out = reduceLosses(losses, shape, dtype, reduction);
   const divisor = spec.divisor ?? 1;
+  // The gradOutput scalar that `loss.backward()` gives, over the divisor.
+  const unitGrad = r(1 / divisor);
+  const sum = fusedKernels.enabled ? spec.sum : undefined;
+  const sumWithGrad = fusedKernels.enabled ? spec.sumWithGrad : undefined;
+  // Only operand 0 takes a gradient: the case the fused gradient serves.
+  const onlyFirst = spec.differentiable.every((k) => k === 0 || !operands[k].requiresGrad);
+  const fuseGrad = sumWithGrad !== undefined && reduction !== "none" && onlyFirst &&
+    operands[0].requiresGrad && spec.differentiable.includes(0) && sameShape(layout(0), shape);
+  // operand 0's gradient for unitGrad, when computed with the value
+  const saved = fuseGrad ? floatStorage(dtype, n) : null;
+  let out: { storage: FloatArray; shape: readonly number[] };
+  if (reduction !== "none" && (saved !== null || sum !== undefined)) {
+    const total = saved !== null && sumWithGrad !== undefined
+      ? sumWithGrad(v, saved, unitGrad, r)
+      : sum !== undefined
+      ? sum(v, r)
+      : NaN;
+    const storage = floatStorage(dtype, 1);
+    storage[0] = reduction === "sum" ? total : total / n;
+    out = { storage, shape: [] };
+  } else {
+    const losses = floatStorage(dtype, n);
+    spec.forward(v, losses, r);
+    out = reduceLosses(losses, shape, dtype, reduction);
+  }
   if (divisor !== 1) out.storage[0] = r(out.storage[0] / divisor);
   const inputs = spec.differentiable.map((k) => operands[k]);
+  const wants = (k: number): boolean => spec.differentiable.includes(k) && operands[k].requiresGrad;
   const node = record(spec.gradFn, inputs, (gradOutput) => {
     const go = cpuStorage(gradOutput) as FloatArray;
     const scalar = r(go[0] / divisor);
+    if (saved !== null && scalar === unitGrad) {
+      return spec.differentiable.map((k) =>
+        k === 0 ? new Tensor(saved, operands[0].shape, dtype) : null
+      );
+    }
     const context: GradContext = {
       v,
       g: reduction === "none" ? (i) => go[i] : () => scalar,
       gradOutput: reduction === "none" || divisor === 1 ? go : floatStorage(dtype, 1).fill(scalar),
       r,
-      wants: (k) => spec.differentiable.includes(k) && operands[k].requiresGrad,
+      wants,
       map: (f) => {
         const a = floatStorage(dtype, n);
         for (let i = 0; i < n; i++) a[i] = f(i);

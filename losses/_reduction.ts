@@ -20,7 +20,12 @@ export type Rounder = (x: number) => number;
 
 const identity: Rounder = (x) => x;
 
-/** The rounding step for `dtype`, wrapped around every arithmetic step of a float32 formula. */
+/**
+ * The rounding step for `dtype`, wrapped around every arithmetic step of a float32 formula.
+ * A value stored into the dtype's typed array is rounded by the store exactly as `r` rounds
+ * it (round to nearest even), so the loops leave out the last `r` before a store: V8 runs
+ * chains of `Math.fround` slowly.
+ */
 export function rounder(dtype: DType): Rounder {
   return dtype === "float32" ? Math.fround : identity;
 }

@@ -104,6 +104,33 @@ ${finish("-log_f32(ratio) * g")}`,
         out[i] = w === undefined ? l : r(l * w[i]);
       }
     },
+    sum: ([x, y, w], r) => {
+      let s = 0;
+      for (let i = 0; i < x.length; i++) {
+        const logX = Math.max(r(Math.log(x[i])), -100);
+        const log1mX = Math.max(r(Math.log1p(-x[i])), -100);
+        const l = r(r(r(y[i] - 1) * log1mX) - r(y[i] * logX));
+        s += w === undefined ? l : r(l * w[i]);
+      }
+      return s;
+    },
+    sumWithGrad: ([x, y, w], gx, g, r) => {
+      const eps = r(EPSILON);
+      let s = 0;
+      for (let i = 0; i < x.length; i++) {
+        const xi = x[i];
+        const yi = y[i];
+        const logX = Math.max(r(Math.log(xi)), -100);
+        const log1mX = Math.max(r(Math.log1p(-xi)), -100);
+        const l = r(r(r(yi - 1) * log1mX) - r(yi * logX));
+        s += w === undefined ? l : r(l * w[i]);
+        const denom = Math.max(r(r(1 - xi) * xi), eps);
+        const d = r(r(g * r(xi - yi)) / denom);
+        const weighted = w === undefined ? d : r(d * w[i]);
+        gx[i] = mean ? r(weighted / n) : weighted;
+      }
+      return s;
+    },
     backward: (c) => {
       const [x, y, w] = c.v;
       const r = c.r;

@@ -26,6 +26,16 @@ export interface BCEWithLogitsLossOptions {
 //   grad_target = -x * g,                or (log_sigmoid(-x) - log_sigmoid(x) * p) * g
 //   each then *= w and /= numel for "mean"
 
+/** One element's loss before the weight: `posWeight`'s `p` is `undefined` when absent. */
+function logitsLoss(x: number, y: number, p: number | undefined, r: Rounder): number {
+  const m = Math.max(-x, 0);
+  const logTerm = r(Math.log(r(r(Math.exp(-m)) + r(Math.exp(r(-x - m))))));
+  const linear = r(r(1 - y) * x);
+  if (p === undefined) return r(r(linear + m) + logTerm);
+  const logWeight = r(r(r(p - 1) * y) + 1);
+  return r(linear + r(logWeight * r(logTerm + m)));
+}
+
 /** 1 / (1 + exp(-x)), as PyTorch's CPU sigmoid. */
 function sigmoid(x: number, r: Rounder): number {
   return r(1 / r(1 + r(Math.exp(-x))));
@@ -134,19 +144,43 @@ fn log_sigmoid(x: f32) -> f32 {
       const w = v[wAt];
       const p = v[pAt];
       for (let i = 0; i < out.length; i++) {
-        const xi = x[i];
-        const m = Math.max(-xi, 0);
-        const logTerm = r(Math.log(r(r(Math.exp(-m)) + r(Math.exp(r(-xi - m))))));
-        const linear = r(r(1 - y[i]) * xi);
-        let l: number;
-        if (p === undefined) {
-          l = r(r(linear + m) + logTerm);
-        } else {
-          const logWeight = r(r(r(p[i] - 1) * y[i]) + 1);
-          l = r(linear + r(logWeight * r(logTerm + m)));
-        }
+        const l = logitsLoss(x[i], y[i], p === undefined ? undefined : p[i], r);
         out[i] = w === undefined ? l : r(l * w[i]);
       }
+    },
+    sum: (v, r) => {
+      const [x, y] = v;
+      const w = v[wAt];
+      const p = v[pAt];
+      let s = 0;
+      for (let i = 0; i < x.length; i++) {
+        const l = logitsLoss(x[i], y[i], p === undefined ? undefined : p[i], r);
+        s += w === undefined ? l : r(l * w[i]);
+      }
+      return s;
+    },
+    sumWithGrad: (v, gx, g, r) => {
+      const [x, y] = v;
+      const w = v[wAt];
+      const p = v[pAt];
+      let s = 0;
+      for (let i = 0; i < x.length; i++) {
+        const xi = x[i];
+        const yi = y[i];
+        const l = logitsLoss(xi, yi, p === undefined ? undefined : p[i], r);
+        s += w === undefined ? l : r(l * w[i]);
+        let d: number;
+        if (p === undefined) {
+          d = r(sigmoid(xi, r) - yi);
+        } else {
+          const t = r(p[i] * yi);
+          d = r(r(r(r(t + 1) - yi) * sigmoid(xi, r)) - t);
+        }
+        const value = r(d * g);
+        const weighted = w === undefined ? value : r(value * w[i]);
+        gx[i] = mean ? r(weighted / n) : weighted;
+      }
+      return s;
     },
     backward: (c) => {
       const [x, y] = c.v;

@@ -145,6 +145,33 @@ fn half_grad(g: f32) -> f32 { return (g / params.count) * 0.5; }`;
         out[i] = full ? r(l + constant) : l;
       }
     },
+    sum: ([x, y, v], r) => {
+      const epsR = r(eps);
+      const constant = r(HALF_LOG_TWO_PI);
+      let s = 0;
+      for (let i = 0; i < x.length; i++) {
+        const vc = clamped(v[i], epsR);
+        const d = r(x[i] - y[i]);
+        const l = r(0.5 * r(r(Math.log(vc)) + r(r(d * d) / vc)));
+        s += full ? r(l + constant) : l;
+      }
+      return s;
+    },
+    // input has the broadcast shape here, and so (x - y)^2: no sum over the broadcast.
+    sumWithGrad: ([x, y, v], gx, g, r) => {
+      const epsR = r(eps);
+      const constant = r(HALF_LOG_TWO_PI);
+      const h = r((reduction === "mean" ? r(g / n) : g) * 0.5);
+      let s = 0;
+      for (let i = 0; i < x.length; i++) {
+        const vc = clamped(v[i], epsR);
+        const d = r(x[i] - y[i]);
+        const l = r(0.5 * r(r(Math.log(vc)) + r(r(d * d) / vc)));
+        s += full ? r(l + constant) : l;
+        gx[i] = r(h / vc) * r(2 * d);
+      }
+      return s;
+    },
     backward: (c) => {
       const [x, y, v] = c.v;
       const r = c.r;
@@ -180,7 +207,7 @@ fn half_grad(g: f32) -> f32 { return (g / params.count) * 0.5; }`;
         const fromLog = c.sumTo(2, h);
         const vOwn = c.own(2);
         for (let j = 0; j < gv.length; j++) {
-          gv[j] = r(gv[j] + r(fromLog[j] / clamped(vOwn[j], epsR)));
+          gv[j] = gv[j] + r(fromLog[j] / clamped(vOwn[j], epsR));
         }
       }
       return [gx, gy, gv];

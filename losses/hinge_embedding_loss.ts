@@ -1,3 +1,4 @@
+import { simdLoss } from "./_simd.ts";
 import { broadcastShape } from "./_broadcast.ts";
 import { checkFloat, checkNumber, checkSameDevice, checkTensor } from "./_checks.ts";
 import { labelsAsFloat, runElementwise } from "./_elementwise.ts";
@@ -96,9 +97,12 @@ fn not_label(y: f32, label: f32) -> bool { return is_nan(y) || y != label; }`,
       for (let i = 0; i < out.length; i++) {
         const fromMargin = y[i] !== 1 ? Math.max(r(m - x[i]), 0) : 0;
         const fromSelf = y[i] !== -1 ? x[i] : 0;
-        out[i] = r(fromMargin + fromSelf);
+        out[i] = fromMargin + fromSelf;
       }
     },
+    sum: (v, r) => simdLoss("hinge", v, null, r(margin)),
+    sumWithGrad: (v, gx, g, r) =>
+      simdLoss("hinge", v, gx, r(margin), r(g / (reduction === "mean" ? gx.length : 1))),
     backward: (c) => {
       const [x, y] = c.v;
       const r = c.r;
@@ -109,7 +113,7 @@ fn not_label(y: f32, label: f32) -> bool { return is_nan(y) || y != label; }`,
         const gs = r(gradAt(c.gradOutput, reduction, i) / n);
         const fromMargin = y[i] !== 1 && r(m - x[i]) >= 0 ? -gs : 0;
         const fromSelf = y[i] !== -1 ? gs : 0;
-        gx[i] = r(fromMargin + fromSelf);
+        gx[i] = fromMargin + fromSelf;
       }
       return [c.sumTo(0, gx)];
     },

@@ -1,3 +1,4 @@
+import { simdLoss } from "./_simd.ts";
 import { checkNumber, checkSameDevice, fail } from "./_checks.ts";
 import { checkFloatPair, negated, runElementwise } from "./_elementwise.ts";
 import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
@@ -93,6 +94,11 @@ fn huber_grad(x: f32, y: f32, g: f32) -> f32 {
         const z = Math.abs(r(x[i] - y[i]));
         out[i] = z < d ? r(r(0.5 * z) * z) : r(d * r(z - r(0.5 * d)));
       }
+    },
+    sum: (v, r) => simdLoss("huber", v, null, r(delta), r(0.5 * r(delta))),
+    sumWithGrad: (v, gx, g, r) => {
+      const norm = reduction === "mean" && gx.length !== 1 ? r(1 / gx.length) : 1;
+      return simdLoss("huber", v, gx, r(delta), r(0.5 * r(delta)), norm, g);
     },
     backward: (c) => {
       const [x, y] = c.v;

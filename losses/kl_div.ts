@@ -148,11 +148,39 @@ fn xlogy(a: f32, y: f32) -> f32 {
       for (let i = 0; i < out.length; i++) {
         const yi = y[i];
         if (logTarget) {
-          out[i] = r(r(Math.exp(yi)) * r(yi - x[i]));
+          out[i] = r(Math.exp(yi)) * r(yi - x[i]);
         } else {
-          out[i] = r(xlogy(yi, yi, r) - r(yi * x[i]));
+          out[i] = xlogy(yi, yi, r) - r(yi * x[i]);
         }
       }
+    },
+    sum: ([x, y], r) => {
+      let s = 0;
+      if (logTarget) {
+        for (let i = 0; i < x.length; i++) s += r(r(Math.exp(y[i])) * r(y[i] - x[i]));
+      } else {
+        for (let i = 0; i < x.length; i++) s += r(xlogy(y[i], y[i], r) - r(y[i] * x[i]));
+      }
+      return s;
+    },
+    // input has the broadcast shape here, so its gradient needs no sum over the broadcast.
+    sumWithGrad: ([x, y], gx, g, r) => {
+      const gi = reduction === "mean" ? r(g / n) : g;
+      let s = 0;
+      if (logTarget) {
+        for (let i = 0; i < x.length; i++) {
+          const e = r(Math.exp(y[i]));
+          s += r(e * r(y[i] - x[i]));
+          gx[i] = -r(gi * e);
+        }
+      } else {
+        for (let i = 0; i < x.length; i++) {
+          const yi = y[i];
+          s += r(xlogy(yi, yi, r) - r(yi * x[i]));
+          gx[i] = -gi * yi;
+        }
+      }
+      return s;
     },
     backward: (c) => {
       const [x, y] = c.v;
@@ -166,7 +194,7 @@ fn xlogy(a: f32, y: f32) -> f32 {
         if (gy !== null) {
           const fromSub = c.sumTo(1, gE);
           for (let j = 0; j < gy.length; j++) {
-            gy[j] = r(r(gy[j] * r(Math.exp(yOwn[j]))) + fromSub[j]);
+            gy[j] = r(gy[j] * r(Math.exp(yOwn[j]))) + fromSub[j];
           }
         }
         return [c.wants(0) ? c.sumTo(0, c.map((i) => -gE[i])) : null, gy];
@@ -179,7 +207,7 @@ fn xlogy(a: f32, y: f32) -> f32 {
           const yj = yOwn[j];
           const fromSelf = yj === 0 ? 0 : xlogy(gSelf[j], yj, r);
           const fromOther = r(r(gSelf[j] * yj) / yj);
-          gy[j] = r(r(gy[j] + fromSelf) + fromOther);
+          gy[j] = r(gy[j] + fromSelf) + fromOther;
         }
       }
       return [c.wants(0) ? c.sumTo(0, c.map((i) => r(-g[i] * y[i]))) : null, gy];

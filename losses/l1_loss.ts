@@ -1,4 +1,5 @@
 import { checkSameDevice } from "./_checks.ts";
+import { simdLoss } from "./_simd.ts";
 import { checkFloatPair, negated, runElementwise } from "./_elementwise.ts";
 import { sgn } from "./_op_helpers.ts";
 import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
@@ -74,13 +75,16 @@ export function l1Loss(input: Tensor, target: Tensor, options: L1LossOptions = {
     forward: ([x, y], out, r) => {
       for (let i = 0; i < out.length; i++) out[i] = Math.abs(r(x[i] - y[i]));
     },
+    sum: (v) => simdLoss("l1", v, null),
+    sumWithGrad: (v, gx, g, r) =>
+      simdLoss("l1", v, gx, r(g / (reduction === "mean" ? gx.length : 1))),
     backward: (c) => {
       const [x, y] = c.v;
       const r = c.r;
       const n = reduction === "mean" ? x.length : 1;
       const gx = floatStorage(input.dtype, x.length);
       for (let i = 0; i < gx.length; i++) {
-        gx[i] = r(r(gradAt(c.gradOutput, reduction, i) / n) * sgn(r(x[i] - y[i])));
+        gx[i] = r(gradAt(c.gradOutput, reduction, i) / n) * sgn(r(x[i] - y[i]));
       }
       return [c.wants(0) ? c.sumTo(0, gx) : null, c.wants(1) ? c.sumTo(1, negated(gx)) : null];
     },

@@ -1,3 +1,4 @@
+import { simdLoss } from "./_simd.ts";
 import { broadcastShape } from "./_broadcast.ts";
 import {
   checkFloat,
@@ -133,6 +134,9 @@ fn passed(x1: f32, x2: f32, y: f32, g: f32) -> f32 {
         out[i] = v < 0 ? 0 : v;
       }
     },
+    sum: (v, r) => simdLoss("margin_ranking", v, null, r(margin)),
+    sumWithGrad: (v, gx, g, r) =>
+      simdLoss("margin_ranking", v, gx, r(margin), reduction === "mean" ? r(g / gx.length) : g),
     backward: (c) => {
       const [x1, x2, y] = c.v;
       const r = c.r;
@@ -148,7 +152,7 @@ fn passed(x1: f32, x2: f32, y: f32, g: f32) -> f32 {
       const g2 = floatStorage(input1.dtype, gm.length);
       const gy = floatStorage(input1.dtype, gm.length);
       for (let i = 0; i < gm.length; i++) {
-        g1[i] = r(gm[i] * -y[i]);
+        g1[i] = gm[i] * -y[i];
         g2[i] = -g1[i];
         gy[i] = -r(gm[i] * r(x1[i] - x2[i]));
       }

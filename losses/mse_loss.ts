@@ -1,3 +1,4 @@
+import { simdLoss } from "./_simd.ts";
 import { checkFloatPair, negated, runElementwise } from "./_elementwise.ts";
 import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
 import { shapeNumel, type Tensor } from "./tensor.ts";
@@ -61,8 +62,13 @@ export function mseLoss(input: Tensor, target: Tensor, options: MSELossOptions =
     forward: ([x, y], out, r) => {
       for (let i = 0; i < out.length; i++) {
         const d = r(x[i] - y[i]);
-        out[i] = r(d * d);
+        out[i] = d * d;
       }
+    },
+    sum: (v) => simdLoss("mse", v, null),
+    sumWithGrad: (v, gx, g, r) => {
+      const norm = reduction === "mean" ? r(2 / gx.length) : 2;
+      return simdLoss("mse", v, gx, norm, g);
     },
     backward: (c) => {
       const [x, y] = c.v;
@@ -70,7 +76,7 @@ export function mseLoss(input: Tensor, target: Tensor, options: MSELossOptions =
       const norm = reduction === "mean" ? r(2 / x.length) : 2;
       const gx = floatStorage(input.dtype, x.length);
       for (let i = 0; i < gx.length; i++) {
-        gx[i] = r(r(norm * r(x[i] - y[i])) * gradAt(c.gradOutput, reduction, i));
+        gx[i] = r(norm * r(x[i] - y[i])) * gradAt(c.gradOutput, reduction, i);
       }
       return [c.wants(0) ? c.sumTo(0, gx) : null, c.wants(1) ? c.sumTo(1, negated(gx)) : null];
     },

@@ -7,7 +7,7 @@ import {
   checkSameDevice,
   checkSameDtype,
 } from "./_checks.ts";
-import { type FloatArray, parseReduction, type Reduction } from "./_reduction.ts";
+import { type FloatArray, parseReduction, type Reduction, type Rounder } from "./_reduction.ts";
 import { shapeNumel, type Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode poissonNllLoss} and {@linkcode PoissonNLLLoss}. */
@@ -136,19 +136,32 @@ fn stirling(y: f32) -> f32 {
       const epsR = r(eps);
       const twoPi = r(TWO_PI);
       for (let i = 0; i < out.length; i++) {
+        out[i] = poissonLoss(x[i], y[i], logInput, full, epsR, twoPi, r);
+      }
+    },
+    sum: ([x, y], r) => {
+      const epsR = r(eps);
+      const twoPi = r(TWO_PI);
+      let s = 0;
+      for (let i = 0; i < x.length; i++) {
+        s += poissonLoss(x[i], y[i], logInput, full, epsR, twoPi, r);
+      }
+      return s;
+    },
+    // input has the broadcast shape here, so its terms need no sum over the broadcast.
+    sumWithGrad: ([x, y], gx, g, r) => {
+      const epsR = r(eps);
+      const twoPi = r(TWO_PI);
+      const gi = reduction === "mean" ? r(g / n) : g;
+      let s = 0;
+      for (let i = 0; i < x.length; i++) {
         const xi = x[i];
         const yi = y[i];
-        let l = logInput
-          ? r(r(Math.exp(xi)) - r(yi * xi))
-          : r(xi - r(yi * r(Math.log(r(xi + epsR)))));
-        if (full) {
-          const stirling = yi <= 1
-            ? 0
-            : r(r(r(yi * r(Math.log(yi))) - yi) + r(0.5 * r(Math.log(r(twoPi * yi)))));
-          l = r(l + stirling);
-        }
-        out[i] = l;
+        s += poissonLoss(xi, yi, logInput, full, epsR, twoPi, r);
+        const fromMul = r(-gi * yi);
+        gx[i] = logInput ? r(r(gi * r(Math.exp(xi))) + fromMul) : r(gi + r(fromMul / r(xi + epsR)));
       }
+      return s;
     },
     backward: (c) => {
       const [x, y] = c.v;
@@ -186,7 +199,7 @@ fn stirling(y: f32) -> f32 {
             const fromMul = r(gs * r(Math.log(yj)));
             const fromLog = r(r(gs * yj) / yj);
             const fromHalfLog = r(r(r(gs * 0.5) / r(twoPi * yj)) * twoPi);
-            gy[j] = r(r(r(r(gy[j] + fromMul) + fromLog) - gs) + fromHalfLog);
+            gy[j] = r(r(r(gy[j] + fromMul) + fromLog) - gs) + fromHalfLog;
           }
         }
       }
@@ -227,4 +240,22 @@ export class PoissonNLLLoss {
   forward(input: Tensor, target: Tensor): Tensor {
     return poissonNllLoss(input, target, this.#options);
   }
+}
+
+/** One element's loss; `epsR` and `twoPi` already rounded to the dtype. */
+function poissonLoss(
+  x: number,
+  y: number,
+  logInput: boolean,
+  full: boolean,
+  epsR: number,
+  twoPi: number,
+  r: Rounder,
+): number {
+  const l = logInput ? r(r(Math.exp(x)) - r(y * x)) : r(x - r(y * r(Math.log(r(x + epsR)))));
+  if (!full) return l;
+  const stirling = y <= 1
+    ? 0
+    : r(r(r(y * r(Math.log(y))) - y) + r(0.5 * r(Math.log(r(twoPi * y)))));
+  return r(l + stirling);
 }

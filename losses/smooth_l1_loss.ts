@@ -1,3 +1,4 @@
+import { simdLoss } from "./_simd.ts";
 import { checkNumber, checkSameDevice, fail } from "./_checks.ts";
 import { checkFloatPair, runElementwise } from "./_elementwise.ts";
 import {
@@ -128,6 +129,11 @@ fn smooth_grad(u: f32, v: f32, g: f32) -> f32 {
         const z = Math.abs(r(x[i] - y[i]));
         out[i] = z < b ? r(r(r(0.5 * z) * z) / b) : r(z - r(0.5 * b));
       }
+    },
+    sum: (v, r) => simdLoss("smooth_l1", v, null, r(beta), r(0.5 * r(beta))),
+    sumWithGrad: (v, gx, g, r) => {
+      const norm = reduction === "mean" && gx.length !== 1 ? r(1 / gx.length) : 1;
+      return simdLoss("smooth_l1", v, gx, r(beta), r(0.5 * r(beta)), norm, g);
     },
     backward: (c) => {
       const [x, y] = c.v;

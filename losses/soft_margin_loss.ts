@@ -94,8 +94,26 @@ export function softMarginLoss(
     differentiable: [0],
     forward: ([x, y], out, r) => {
       for (let i = 0; i < out.length; i++) {
-        out[i] = r(Math.log(r(1 + r(Math.exp(r(-x[i] * y[i]))))));
+        out[i] = Math.log(r(1 + r(Math.exp(r(-x[i] * y[i])))));
       }
+    },
+    sum: ([x, y], r) => {
+      let s = 0;
+      for (let i = 0; i < x.length; i++) s += r(Math.log(r(1 + r(Math.exp(r(-x[i] * y[i]))))));
+      return s;
+    },
+    // exp(-x * y) of the loss is exp(-y * x) of the gradient: computed once.
+    sumWithGrad: ([x, y], gx, g, r) => {
+      const negNorm = reduction === "mean" && x.length !== 1 ? r(-1 / x.length) : -1;
+      let s = 0;
+      for (let i = 0; i < x.length; i++) {
+        const yi = y[i];
+        const z = r(Math.exp(r(-x[i] * yi)));
+        const onePlusZ = r(1 + z);
+        s += r(Math.log(onePlusZ));
+        gx[i] = r(r(r(yi * z) * negNorm) / onePlusZ) * g;
+      }
+      return s;
     },
     backward: (c) => {
       const [x, y] = c.v;
@@ -104,7 +122,7 @@ export function softMarginLoss(
       const gx = floatStorage(input.dtype, x.length);
       for (let i = 0; i < gx.length; i++) {
         const z = r(Math.exp(r(-y[i] * x[i])));
-        gx[i] = r(r(r(r(y[i] * z) * negNorm) / r(1 + z)) * gradAt(c.gradOutput, reduction, i));
+        gx[i] = r(r(r(y[i] * z) * negNorm) / r(1 + z)) * gradAt(c.gradOutput, reduction, i);
       }
       return [c.sumTo(0, gx)];
     },
