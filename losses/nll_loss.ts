@@ -27,13 +27,18 @@ export interface NLLLossOptions {
 //   mean = sum_j l_j / sum_j w[t_j] over kept j   (0 / 0 = nan when every target is ignored)
 //   grad x[j, t_j] = w[t_j] * -(g / total_weight) for "mean", w[t_j] * -g otherwise
 
-/** The per-sample losses and the kept weight total (float64). */
+/**
+ * The per-sample losses and the kept weight total (float64). With `logSumExp` (one per
+ * sample), `x` holds logits and the log-probability picked is `x - logSumExp[j]` (rounded to
+ * the dtype, as a log_softmax tensor would hold it).
+ */
 export function nllForward(
   x: FloatArray,
   layout: ClassLayout,
   idx: Int32Array,
   w: FloatArray | null,
   dtype: DType,
+  logSumExp: Float64Array | null = null,
 ): { losses: FloatArray; totalWeight: number } {
   const r = rounder(dtype);
   const { size: classes, inner } = layout.lanes;
@@ -44,7 +49,9 @@ export function nllForward(
     if (t < 0) continue;
     const wt = w === null ? 1 : w[t];
     totalWeight += wt;
-    losses[j] = r(-x[samplePosition(j, t, classes, inner)] * wt);
+    const p = inner === 1 ? j * classes + t : samplePosition(j, t, classes, inner);
+    const v = logSumExp === null ? x[p] : r(x[p] - logSumExp[j]);
+    losses[j] = r(-v * wt);
   }
   return { losses, totalWeight };
 }

@@ -1,0 +1,140 @@
+/**
+ * Row kernels in WebAssembly SIMD (`wasm/softmax.wat`) for the class losses: a matrix of
+ * `rows × cols` contiguous elements (the class dimension last) goes through the module's
+ * memory in chunks of whole rows that stay in cache: copied in, computed, copied out. Per
+ * row the kernels find the maximum `m` and `s = sum(exp(x - m))` (float64), then either
+ * scale `exp(x - m)` by a per-row factor (softmax, cross-entropy's gradient) or subtract a
+ * per-row number from `x` (log-softmax). Float32 rows use a float32 exp (four lanes), float64
+ * rows a float64 exp (two lanes); the accuracy of both is tested in `_row_kernels_test.ts`.
+ *
+ * @module
+ */
+
+import { lazyKernel, type WasmKernel } from "./_wasm.ts";
+import { WASM_BASE64 } from "./_wasm_softmax.ts";
+import type { FloatArray } from "./_reduction.ts";
+
+const kernel = lazyKernel(() => WASM_BASE64);
+
+/** Elements per chunk: 64 KiB of float32, 128 KiB of float64 each for input and output. */
+const CHUNK = 16384;
+
+type RowFn = (x: number, out: number, rows: number, cols: number, aux: number) => void;
+type ExpFn = (x: number, out: number, n: number) => void;
+
+/** The module's memory laid out for one call: input, output, and two per-row float64 blocks. */
+interface Block {
+  exports: {
+    expRows: RowFn;
+    scaleRows: (buf: number, rows: number, cols: number, coef: number) => void;
+    subRows: RowFn;
+  };
+  rowsPer: number;
+  xPtr: number;
+  outPtr: number;
+  statsPtr: number;
+  coefPtr: number;
+  x: FloatArray;
+  out: FloatArray;
+  stats: Float64Array;
+  coef: Float64Array;
+}
+
+function blockFor(f32: boolean, cols: number): Block {
+  const k: WasmKernel = kernel();
+  const bytes = f32 ? 4 : 8;
+  const rowsPer = Math.max(1, Math.floor(CHUNK / Math.max(cols, 1)));
+  const elems = rowsPer * cols;
+  const span = (elems * bytes + 15) & ~15;
+  const xPtr = 0;
+  const outPtr = span;
+  const statsPtr = 2 * span;
+  const coefPtr = statsPtr + rowsPer * 16;
+  const buffer = k.reserve(coefPtr + rowsPer * 8);
+  const e = k.exports;
+  const Arr = f32 ? Float32Array : Float64Array;
+  return {
+    exports: {
+      expRows: (f32 ? e.exp_rows_f32 : e.exp_rows_f64) as RowFn,
+      scaleRows: (f32 ? e.scale_rows_f32 : e.scale_rows_f64) as Block["exports"]["scaleRows"],
+      subRows: (f32 ? e.sub_rows_f32 : e.sub_rows_f64) as RowFn,
+    },
+    rowsPer,
+    xPtr,
+    outPtr,
+    statsPtr,
+    coefPtr,
+    x: new Arr(buffer, xPtr, elems),
+    out: new Arr(buffer, outPtr, elems),
+    stats: new Float64Array(buffer, statsPtr, rowsPer * 2),
+    coef: new Float64Array(buffer, coefPtr, rowsPer),
+  };
+}
+
+/**
+ * Per row `r` of `x` (`rows × cols`): `m = max(x_r)` (nan if any is nan) and
+ * `s = sum(exp(x_r - m))` in float64. Then, when `out` is given, `out_r = exp(x_r - m) · f`
+ * with `f = factor(r, m, s)` (the product in float64, rounded once); otherwise `factor` is
+ * called only for what it records. `out` may be `x`.
+ */
+export function rowSoftmaxScaled(
+  x: FloatArray,
+  rows: number,
+  cols: number,
+  out: FloatArray | null,
+  factor: (r: number, m: number, s: number) => number,
+): void {
+  const b = blockFor(x instanceof Float32Array, cols);
+  const { expRows, scaleRows } = b.exports;
+  for (let r0 = 0; r0 < rows; r0 += b.rowsPer) {
+    const n = Math.min(b.rowsPer, rows - r0);
+    const start = r0 * cols;
+    b.x.set(x.subarray(start, start + n * cols));
+    expRows(b.xPtr, b.outPtr, n, cols, b.statsPtr);
+    for (let i = 0; i < n; i++) {
+      b.coef[i] = factor(r0 + i, b.stats[2 * i], b.stats[2 * i + 1]);
+    }
+    if (out === null) continue;
+    scaleRows(b.outPtr, n, cols, b.coefPtr);
+    out.set(b.out.subarray(0, n * cols), start);
+  }
+}
+
+/**
+ * Log-softmax of each row: `out_r = x_r - (m + log(s))`, the difference in float64 and
+ * rounded once. A row with a nan, or whose maximum is infinite, becomes nan.
+ */
+export function rowLogSoftmax(x: FloatArray, rows: number, cols: number, out: FloatArray): void {
+  const b = blockFor(x instanceof Float32Array, cols);
+  const { expRows, subRows } = b.exports;
+  for (let r0 = 0; r0 < rows; r0 += b.rowsPer) {
+    const n = Math.min(b.rowsPer, rows - r0);
+    const start = r0 * cols;
+    b.x.set(x.subarray(start, start + n * cols));
+    expRows(b.xPtr, b.outPtr, n, cols, b.statsPtr);
+    for (let i = 0; i < n; i++) b.coef[i] = b.stats[2 * i] + Math.log(b.stats[2 * i + 1]);
+    subRows(b.xPtr, b.outPtr, n, cols, b.coefPtr);
+    out.set(b.out.subarray(0, n * cols), start);
+  }
+}
+
+/**
+ * `out[i] = exp(x[i])` with the kernels' vector exp (float32 or float64 by the array type):
+ * for tests of its accuracy and for callers that need many exps at once.
+ */
+export function vectorExp(x: FloatArray, out: FloatArray): void {
+  const f32 = x instanceof Float32Array;
+  const k = kernel();
+  const fn = (f32 ? k.exports.exp_f32 : k.exports.exp_f64) as ExpFn;
+  const bytes = f32 ? 4 : 8;
+  const buffer = k.reserve(2 * CHUNK * bytes);
+  const Arr = f32 ? Float32Array : Float64Array;
+  const xv = new Arr(buffer, 0, CHUNK);
+  const ov = new Arr(buffer, CHUNK * bytes, CHUNK);
+  for (let i = 0; i < x.length; i += CHUNK) {
+    const n = Math.min(CHUNK, x.length - i);
+    xv.set(x.subarray(i, i + n));
+    fn(0, CHUNK * bytes, n);
+    out.set(ov.subarray(0, n), i);
+  }
+}
