@@ -13,11 +13,16 @@
   (func $exp4 (param $x v128) (result v128)
     (local $k v128) (local $r v128) (local $r2 v128) (local $p v128) (local $ki v128)
     (local $k1 v128)
-    (local.set $x (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -104 -104 -104 -104))
-                             (v128.const f32x4 89 89 89 89)))
-    (local.set $k (f32x4.nearest
+    ;; clamp to [-104, 89] (beyond: 0 and inf); pmax / pmin keep a nan in $x
+    (local.set $x (f32x4.pmin (f32x4.pmax (local.get $x) (v128.const f32x4 -104 -104 -104 -104))
+                              (v128.const f32x4 89 89 89 89)))
+    ;; k = round(x / ln2) by adding 1.5 * 2^23: its low bits then hold k as an integer
+    (local.set $ki (f32x4.add
       (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341
-                                                  1.44269504088896341 1.44269504088896341))))
+                                                  1.44269504088896341 1.44269504088896341))
+      (v128.const f32x4 12582912 12582912 12582912 12582912)))
+    (local.set $k (f32x4.sub (local.get $ki) (v128.const f32x4 12582912 12582912 12582912 12582912)))
+    (local.set $ki (i32x4.sub (local.get $ki) (v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000)))
     (local.set $r (f32x4.sub (local.get $x)
       (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
     (local.set $r (f32x4.sub (local.get $r)
@@ -38,7 +43,6 @@
       (f32x4.add (f32x4.mul (local.get $p) (local.get $r2)) (local.get $r))
       (v128.const f32x4 1 1 1 1)))
     ;; 2^k as 2^k1 · 2^(k - k1), k1 = k >> 1, each a normal float32
-    (local.set $ki (i32x4.trunc_sat_f32x4_s (local.get $k)))
     (local.set $k1 (i32x4.shr_s (local.get $ki) (i32.const 1)))
     (f32x4.mul
       (f32x4.mul (local.get $p)
