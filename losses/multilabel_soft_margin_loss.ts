@@ -32,16 +32,20 @@ export interface MultiLabelSoftMarginLossOptions {
 //   (v < 0 ? 1 - b / (1 + b) : b / (1 + b)) * grad.
 // Every step below is one of those ops, rounded to the dtype as torch rounds it.
 
-/** logsigmoid(v), PyTorch's CPU formula. */
-function logSigmoid(v: number, r: Rounder): number {
-  return r(Math.min(v, 0) - r(Math.log1p(r(Math.exp(-Math.abs(v))))));
+/**
+ * `log1p(exp(-|v|))` rounded as PyTorch rounds it: logsigmoid(v) = min(v, 0) - it, and
+ * logsigmoid(-v) = min(-v, 0) - it, so one exp and one log1p serve both.
+ */
+function softplusTail(v: number, r: Rounder): number {
+  return r(Math.log1p(r(Math.exp(-Math.abs(v)))));
 }
 
-/** d logsigmoid(v) / dv times `c`, PyTorch's CPU backward. */
-function logSigmoidGrad(v: number, c: number, r: Rounder): number {
-  const b = r(Math.exp(-Math.abs(v)));
-  const q = r(b / r(1 + b));
-  return v < 0 ? r(r(1 - q) * c) : r(q * c);
+/** The negated, weighted term -(y·logsigmoid(x) + (1 - y)·logsigmoid(-x)), before `* w`. */
+function negTerm(x: number, y: number, r: Rounder): number {
+  const t = softplusTail(x, r);
+  const a = r(Math.min(x, 0) - t);
+  const b = r(Math.min(-x, 0) - t);
+  return -r(r(y * a) + r(r(1 - y) * b));
 }
 
 /**
@@ -108,16 +112,8 @@ export function multilabelSoftMarginLoss(
   const x = expand(cpuStorage(input) as FloatArray, input.shape, shape);
   const y = expand(cpuStorage(labels) as FloatArray, target.shape, shape);
   const w = weight === null ? null : expand(cpuStorage(weight) as FloatArray, weight.shape, shape);
-  // Per element: a = logsigmoid(x), b = logsigmoid(-x), l = -(y a + (1 - y) b) (* w).
-  const neg = floatStorage(dtype, n);
-  const terms = floatStorage(dtype, n);
-  for (let i = 0; i < n; i++) {
-    const a = logSigmoid(x[i], r);
-    const b = logSigmoid(-x[i], r);
-    neg[i] = -r(r(y[i] * a) + r(r(1 - y[i]) * b));
-    terms[i] = w === null ? neg[i] : r(neg[i] * w[i]);
-  }
-  // Sum over dimension input.ndim - 1 of the broadcast shape, then / C.
+  // Per element: a = logsigmoid(x), b = logsigmoid(-x), l = -(y a + (1 - y) b) (* w),
+  // summed over dimension input.ndim - 1 of the broadcast shape, then / C.
   const k = input.shape.length - 1;
   const classes = input.shape[k];
   const lanes = lanesOf(shape, k);
@@ -126,7 +122,11 @@ export function multilabelSoftMarginLoss(
   for (let o = 0; o < lanes.outer; o++) {
     for (let s = 0; s < lanes.inner; s++) {
       let sum = 0;
-      for (let c = 0; c < lanes.size; c++) sum += terms[(o * lanes.size + c) * lanes.inner + s];
+      for (let c = 0; c < lanes.size; c++) {
+        const i = (o * lanes.size + c) * lanes.inner + s;
+        const neg = negTerm(x[i], y[i], r);
+        sum += w === null ? neg : r(neg * w[i]);
+      }
       rows[o * lanes.inner + s] = r(r(sum) / classes);
     }
   }
@@ -152,14 +152,21 @@ export function multilabelSoftMarginLoss(
         const gl = rowGrad(o * lanes.inner + s);
         for (let c = 0; c < lanes.size; c++) {
           const i = (o * lanes.size + c) * lanes.inner + s;
-          if (gw !== null) gw[i] = r(gl * neg[i]);
+          const v = x[i];
+          if (gw !== null) gw[i] = r(gl * negTerm(v, y[i], r));
           const gA = -(w === null ? gl : r(gl * w[i])); // through * weight, then negation
-          const a = logSigmoid(x[i], r);
-          const b = logSigmoid(-x[i], r);
-          const omt = r(1 - y[i]);
-          if (gy !== null) gy[i] = r(r(gA * a) - r(gA * b));
-          const fromA = logSigmoidGrad(x[i], r(gA * y[i]), r);
-          const fromB = -logSigmoidGrad(-x[i], r(gA * omt), r);
+          if (gy !== null) {
+            const t = softplusTail(v, r);
+            gy[i] = r(r(gA * r(Math.min(v, 0) - t)) - r(gA * r(Math.min(-v, 0) - t)));
+          }
+          // logsigmoid's backward at v and at -v, with one buffer b = exp(-|v|):
+          // (u < 0 ? 1 - q : q) · c, q = b / (1 + b)
+          const e = r(Math.exp(-Math.abs(v)));
+          const q = r(e / r(1 + e));
+          const cA = r(gA * y[i]);
+          const cB = r(gA * r(1 - y[i]));
+          const fromA = v < 0 ? r(r(1 - q) * cA) : r(q * cA);
+          const fromB = -(-v < 0 ? r(r(1 - q) * cB) : r(q * cB));
           gx[i] = r(fromA + fromB);
         }
       }
