@@ -8,6 +8,7 @@ import {
   parseReduction,
   reduceLosses,
   type Reduction,
+  type Rounder,
   rounder,
 } from "./_reduction.ts";
 import { cpuStorage, formatShape, Tensor } from "./tensor.ts";
@@ -96,21 +97,7 @@ export function multiMarginLoss(
   const m = r(margin);
   const rows = floatStorage(dtype, nframe);
   for (let t = 0; t < nframe; t++) {
-    const base = t * dim;
-    const y = idx[t];
-    const xy = x[base + y];
-    const wy = w === null ? 1 : w[y];
-    let sum = 0;
-    for (let d = 0; d < dim; d++) {
-      if (d === y) continue;
-      const z = r(r(m - xy) + x[base + d]);
-      if (z > 0) {
-        let h = p === 1 ? z : r(z * z);
-        if (w !== null) h = r(h * wy);
-        sum = r(sum + h);
-      }
-    }
-    rows[t] = r(sum / dim);
+    rows[t] = r(multiMarginRow(x, t * dim, dim, idx[t], m, p, w, r) / dim);
   }
   const perRow = reduction === "none" && target.shape.length > 0;
   const out = perRow
@@ -121,28 +108,71 @@ export function multiMarginLoss(
     const g = r(reduction === "mean" ? 1 / (nframe * dim) : 1 / dim);
     const scale = rowGradScale(cpuStorage(gradOutput) as FloatArray, perRow);
     for (let t = 0; t < nframe; t++) {
-      const base = t * dim;
-      const y = idx[t];
-      const xy = x[base + y];
-      const wy = w === null ? 1 : w[y];
-      let gy = 0;
-      for (let d = 0; d < dim; d++) {
-        if (d === y) continue;
-        const z = r(r(m - xy) + x[base + d]);
-        if (z > 0) {
-          let h = p === 1 ? g : r(r(2 * g) * z);
-          if (w !== null) h = r(h * wy);
-          gy = r(gy - h);
-          gx[base + d] = h;
-        }
-      }
-      gx[base + y] = gy;
-      const s = scale(t);
-      for (let d = 0; d < dim; d++) gx[base + d] = r(gx[base + d] * s);
+      multiMarginRowGrad(x, t * dim, dim, idx[t], m, p, w, g, scale(t), r, gx);
     }
     return [new Tensor(gx, input.shape, dtype)];
   });
   return new Tensor(out.storage, out.shape, dtype, node);
+}
+
+/** One row's sum of `w[y] · max(0, margin - x[y] + x[d])^p` over d != y, rounded per step. */
+function multiMarginRow(
+  x: FloatArray,
+  base: number,
+  dim: number,
+  y: number,
+  m: number,
+  p: number,
+  w: FloatArray | null,
+  r: Rounder,
+): number {
+  const c = r(m - x[base + y]);
+  const wy = w === null ? 1 : w[y];
+  let sum = 0;
+  for (let d = 0; d < dim; d++) {
+    if (d === y) continue;
+    const z = r(c + x[base + d]);
+    if (z > 0) {
+      let h = p === 1 ? z : r(z * z);
+      if (w !== null) h = r(h * wy);
+      sum = r(sum + h);
+    }
+  }
+  return sum;
+}
+
+/** One row's gradient, already times the row's gradOutput `s`, written into `gx`. */
+function multiMarginRowGrad(
+  x: FloatArray,
+  base: number,
+  dim: number,
+  y: number,
+  m: number,
+  p: number,
+  w: FloatArray | null,
+  g: number,
+  s: number,
+  r: Rounder,
+  gx: FloatArray,
+): void {
+  const c = r(m - x[base + y]);
+  const wy = w === null ? 1 : w[y];
+  const g2 = r(2 * g);
+  const zero = r(0 * s);
+  let gy = 0;
+  for (let d = 0; d < dim; d++) {
+    if (d === y) continue;
+    const z = r(c + x[base + d]);
+    if (z > 0) {
+      let h = p === 1 ? g : r(g2 * z);
+      if (w !== null) h = r(h * wy);
+      gy = r(gy - h);
+      gx[base + d] = r(h * s);
+    } else {
+      gx[base + d] = zero;
+    }
+  }
+  gx[base + y] = r(gy * s);
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   floatStorage,
   parseReduction,
   type Reduction,
+  type Rounder,
   rounder,
 } from "./_reduction.ts";
 import { cpuStorage, formatShape, Tensor } from "./tensor.ts";
@@ -84,26 +85,12 @@ export function multilabelMarginLoss(
   const dtype = input.dtype;
   const r = rounder(dtype);
   const x = cpuStorage(input) as FloatArray;
-  const isTarget = new Uint8Array(nframe * dim);
-  for (let t = 0; t < nframe; t++) {
-    for (let k = 0; k < dim && idx[t * dim + k] >= 0; k++) isTarget[t * dim + idx[t * dim + k]] = 1;
-  }
   // Each row's sum S_n, summed in float64 and rounded to the dtype.
   const sums = floatStorage(dtype, nframe);
+  const isTarget = new Uint8Array(dim);
   for (let t = 0; t < nframe; t++) {
-    const base = t * dim;
-    let sum = 0;
-    for (let k = 0; k < dim; k++) {
-      const y = idx[base + k];
-      if (y < 0) break;
-      const xt = x[base + y];
-      for (let d = 0; d < dim; d++) {
-        if (isTarget[base + d]) continue;
-        const z = r(r(1 - xt) + x[base + d]);
-        if (z > 0) sum += z;
-      }
-    }
-    sums[t] = sum;
+    const count = markTargets(idx, t * dim, dim, isTarget);
+    sums[t] = multilabelMarginRow(x, idx, t * dim, dim, count, isTarget, r);
   }
   const perRow = reduction === "none" && target.shape.length > 1;
   let out: FloatArray;
@@ -122,27 +109,78 @@ export function multilabelMarginLoss(
     const gx = floatStorage(dtype, input.numel);
     const g = r(reduction === "mean" ? 1 / (nframe * dim) : 1 / dim);
     const scale = rowGradScale(cpuStorage(gradOutput) as FloatArray, perRow);
+    const isTarget = new Uint8Array(dim);
     for (let t = 0; t < nframe; t++) {
       const base = t * dim;
-      for (let k = 0; k < dim; k++) {
-        const y = idx[base + k];
-        if (y < 0) break;
-        const xt = x[base + y];
-        for (let d = 0; d < dim; d++) {
-          if (isTarget[base + d]) continue;
-          const z = r(r(1 - xt) + x[base + d]);
-          if (z > 0) {
-            gx[base + y] = r(gx[base + y] - g);
-            gx[base + d] = r(gx[base + d] + g);
-          }
-        }
-      }
+      const count = markTargets(idx, base, dim, isTarget);
+      multilabelMarginRowGrad(x, idx, base, dim, count, isTarget, g, r, gx);
       const s = scale(t);
-      for (let d = 0; d < dim; d++) gx[base + d] = r(gx[base + d] * s);
+      for (let d = base; d < base + dim; d++) gx[d] = r(gx[d] * s);
     }
     return [new Tensor(gx, input.shape, dtype)];
   });
   return new Tensor(out, perRow ? [nframe] : [], dtype, node);
+}
+
+/**
+ * Marks row `base`'s targets (read up to the first -1) in `isTarget`, cleared first; returns
+ * how many were read.
+ */
+function markTargets(idx: Int32Array, base: number, dim: number, isTarget: Uint8Array): number {
+  isTarget.fill(0);
+  let count = 0;
+  while (count < dim && idx[base + count] >= 0) isTarget[idx[base + count++]] = 1;
+  return count;
+}
+
+/** One row's `sum over targets y, non-targets d of max(0, (1 - x[y]) + x[d])`, in float64. */
+function multilabelMarginRow(
+  x: FloatArray,
+  idx: Int32Array,
+  base: number,
+  dim: number,
+  count: number,
+  isTarget: Uint8Array,
+  r: Rounder,
+): number {
+  let sum = 0;
+  for (let k = 0; k < count; k++) {
+    const c = r(1 - x[base + idx[base + k]]);
+    for (let d = 0; d < dim; d++) {
+      if (isTarget[d]) continue;
+      const z = r(c + x[base + d]);
+      if (z > 0) sum += z;
+    }
+  }
+  return sum;
+}
+
+/** One row's gradient before gradOutput: -g at a target, +g at a non-target, per counted pair. */
+function multilabelMarginRowGrad(
+  x: FloatArray,
+  idx: Int32Array,
+  base: number,
+  dim: number,
+  count: number,
+  isTarget: Uint8Array,
+  g: number,
+  r: Rounder,
+  gx: FloatArray,
+): void {
+  for (let k = 0; k < count; k++) {
+    const y = base + idx[base + k];
+    const c = r(1 - x[y]);
+    let gy = gx[y];
+    for (let d = 0; d < dim; d++) {
+      if (isTarget[d]) continue;
+      const z = r(c + x[base + d]);
+      if (z > 0) {
+        gy = r(gy - g);
+        gx[base + d] = r(gx[base + d] + g);
+      }
+    }
+    gx[y] = gy;
+  }
 }
 
 /**
