@@ -1,4 +1,5 @@
 import { record } from "./_autograd.ts";
+import { fr } from "./_round.ts";
 import { checkFloat, checkNumber, checkTensor, fail } from "./_checks.ts";
 import { checkWeight } from "./_class_targets.ts";
 import { marginRowsOf, readTargets, rowGradScale } from "./_margin.ts";
@@ -8,7 +9,6 @@ import {
   parseReduction,
   reduceLosses,
   type Reduction,
-  type Rounder,
   rounder,
 } from "./_reduction.ts";
 import { cpuStorage, formatShape, Tensor } from "./tensor.ts";
@@ -95,9 +95,10 @@ export function multiMarginLoss(
   const r = rounder(dtype);
   const x = cpuStorage(input) as FloatArray;
   const m = r(margin);
+  const f32 = dtype === "float32";
   const rows = floatStorage(dtype, nframe);
   for (let t = 0; t < nframe; t++) {
-    rows[t] = r(multiMarginRow(x, t * dim, dim, idx[t], m, p, w, r) / dim);
+    rows[t] = r(multiMarginRow(x, t * dim, dim, idx[t], m, p, w, f32) / dim);
   }
   const perRow = reduction === "none" && target.shape.length > 0;
   const out = perRow
@@ -108,7 +109,7 @@ export function multiMarginLoss(
     const g = r(reduction === "mean" ? 1 / (nframe * dim) : 1 / dim);
     const scale = rowGradScale(cpuStorage(gradOutput) as FloatArray, perRow);
     for (let t = 0; t < nframe; t++) {
-      multiMarginRowGrad(x, t * dim, dim, idx[t], m, p, w, g, scale(t), r, gx);
+      multiMarginRowGrad(x, t * dim, dim, idx[t], m, p, w, g, scale(t), f32, gx);
     }
     return [new Tensor(gx, input.shape, dtype)];
   });
@@ -124,18 +125,18 @@ function multiMarginRow(
   m: number,
   p: number,
   w: FloatArray | null,
-  r: Rounder,
+  f32: boolean,
 ): number {
-  const c = r(m - x[base + y]);
+  const c = fr(f32, m - x[base + y]);
   const wy = w === null ? 1 : w[y];
   let sum = 0;
   for (let d = 0; d < dim; d++) {
     if (d === y) continue;
-    const z = r(c + x[base + d]);
+    const z = fr(f32, c + x[base + d]);
     if (z > 0) {
-      let h = p === 1 ? z : r(z * z);
-      if (w !== null) h = r(h * wy);
-      sum = r(sum + h);
+      let h = p === 1 ? z : fr(f32, z * z);
+      if (w !== null) h = fr(f32, h * wy);
+      sum = fr(f32, sum + h);
     }
   }
   return sum;
@@ -152,27 +153,27 @@ function multiMarginRowGrad(
   w: FloatArray | null,
   g: number,
   s: number,
-  r: Rounder,
+  f32: boolean,
   gx: FloatArray,
 ): void {
-  const c = r(m - x[base + y]);
+  const c = fr(f32, m - x[base + y]);
   const wy = w === null ? 1 : w[y];
-  const g2 = r(2 * g);
-  const zero = r(0 * s);
+  const g2 = fr(f32, 2 * g);
+  const zero = fr(f32, 0 * s);
   let gy = 0;
   for (let d = 0; d < dim; d++) {
     if (d === y) continue;
-    const z = r(c + x[base + d]);
+    const z = fr(f32, c + x[base + d]);
     if (z > 0) {
-      let h = p === 1 ? g : r(g2 * z);
-      if (w !== null) h = r(h * wy);
-      gy = r(gy - h);
-      gx[base + d] = r(h * s);
+      let h = p === 1 ? g : fr(f32, g2 * z);
+      if (w !== null) h = fr(f32, h * wy);
+      gy = fr(f32, gy - h);
+      gx[base + d] = fr(f32, h * s);
     } else {
       gx[base + d] = zero;
     }
   }
-  gx[base + y] = r(gy * s);
+  gx[base + y] = fr(f32, gy * s);
 }
 
 /**

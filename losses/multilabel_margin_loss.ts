@@ -1,4 +1,5 @@
 import { record } from "./_autograd.ts";
+import { fr } from "./_round.ts";
 import { checkFloat, checkTensor, fail } from "./_checks.ts";
 import { marginRowsOf, readTargets, rowGradScale } from "./_margin.ts";
 import {
@@ -6,7 +7,6 @@ import {
   floatStorage,
   parseReduction,
   type Reduction,
-  type Rounder,
   rounder,
 } from "./_reduction.ts";
 import { cpuStorage, formatShape, Tensor } from "./tensor.ts";
@@ -84,13 +84,14 @@ export function multilabelMarginLoss(
   const idx = readTargets(fn, target, -1, dim, "class indices, -1 ends a row");
   const dtype = input.dtype;
   const r = rounder(dtype);
+  const f32 = dtype === "float32";
   const x = cpuStorage(input) as FloatArray;
   // Each row's sum S_n, summed in float64 and rounded to the dtype.
   const sums = floatStorage(dtype, nframe);
   const isTarget = new Uint8Array(dim);
   for (let t = 0; t < nframe; t++) {
     const count = markTargets(idx, t * dim, dim, isTarget);
-    sums[t] = multilabelMarginRow(x, idx, t * dim, dim, count, isTarget, r);
+    sums[t] = multilabelMarginRow(x, idx, t * dim, dim, count, isTarget, f32);
   }
   const perRow = reduction === "none" && target.shape.length > 1;
   let out: FloatArray;
@@ -113,9 +114,7 @@ export function multilabelMarginLoss(
     for (let t = 0; t < nframe; t++) {
       const base = t * dim;
       const count = markTargets(idx, base, dim, isTarget);
-      multilabelMarginRowGrad(x, idx, base, dim, count, isTarget, g, r, gx);
-      const s = scale(t);
-      for (let d = base; d < base + dim; d++) gx[d] = r(gx[d] * s);
+      multilabelMarginRowGrad(x, idx, base, dim, count, isTarget, g, scale(t), f32, gx);
     }
     return [new Tensor(gx, input.shape, dtype)];
   });
@@ -141,21 +140,21 @@ function multilabelMarginRow(
   dim: number,
   count: number,
   isTarget: Uint8Array,
-  r: Rounder,
+  f32: boolean,
 ): number {
   let sum = 0;
   for (let k = 0; k < count; k++) {
-    const c = r(1 - x[base + idx[base + k]]);
+    const c = fr(f32, 1 - x[base + idx[base + k]]);
     for (let d = 0; d < dim; d++) {
       if (isTarget[d]) continue;
-      const z = r(c + x[base + d]);
+      const z = fr(f32, c + x[base + d]);
       if (z > 0) sum += z;
     }
   }
   return sum;
 }
 
-/** One row's gradient before gradOutput: -g at a target, +g at a non-target, per counted pair. */
+/** One row's gradient: -g at a target, +g at a non-target per counted pair, then times `s`. */
 function multilabelMarginRowGrad(
   x: FloatArray,
   idx: Int32Array,
@@ -164,23 +163,25 @@ function multilabelMarginRowGrad(
   count: number,
   isTarget: Uint8Array,
   g: number,
-  r: Rounder,
+  s: number,
+  f32: boolean,
   gx: FloatArray,
 ): void {
   for (let k = 0; k < count; k++) {
     const y = base + idx[base + k];
-    const c = r(1 - x[y]);
+    const c = fr(f32, 1 - x[y]);
     let gy = gx[y];
     for (let d = 0; d < dim; d++) {
       if (isTarget[d]) continue;
-      const z = r(c + x[base + d]);
+      const z = fr(f32, c + x[base + d]);
       if (z > 0) {
-        gy = r(gy - g);
-        gx[base + d] = r(gx[base + d] + g);
+        gy = fr(f32, gy - g);
+        gx[base + d] = fr(f32, gx[base + d] + g);
       }
     }
     gx[y] = gy;
   }
+  for (let d = base; d < base + dim; d++) gx[d] = fr(f32, gx[d] * s);
 }
 
 /**

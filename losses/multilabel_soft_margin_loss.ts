@@ -1,4 +1,5 @@
 import { record } from "./_autograd.ts";
+import { fr } from "./_round.ts";
 import { broadcastShape, expand, sumTo } from "./_broadcast.ts";
 import { checkFloat, checkSameDtype, checkTensor, fail } from "./_checks.ts";
 import { labelsAsFloat } from "./_elementwise.ts";
@@ -7,8 +8,6 @@ import {
   floatStorage,
   parseReduction,
   type Reduction,
-  type Rounder,
-  rounder,
   sum64,
 } from "./_reduction.ts";
 import { lanesOf } from "./_softmax.ts";
@@ -36,16 +35,16 @@ export interface MultiLabelSoftMarginLossOptions {
  * `log1p(exp(-|v|))` rounded as PyTorch rounds it: logsigmoid(v) = min(v, 0) - it, and
  * logsigmoid(-v) = min(-v, 0) - it, so one exp and one log1p serve both.
  */
-function softplusTail(v: number, r: Rounder): number {
-  return r(Math.log1p(r(Math.exp(-Math.abs(v)))));
+function softplusTail(v: number, f32: boolean): number {
+  return fr(f32, Math.log1p(fr(f32, Math.exp(-Math.abs(v)))));
 }
 
 /** The negated, weighted term -(y·logsigmoid(x) + (1 - y)·logsigmoid(-x)), before `* w`. */
-function negTerm(x: number, y: number, r: Rounder): number {
-  const t = softplusTail(x, r);
-  const a = r(Math.min(x, 0) - t);
-  const b = r(Math.min(-x, 0) - t);
-  return -r(r(y * a) + r(r(1 - y) * b));
+function negTerm(x: number, y: number, f32: boolean): number {
+  const t = softplusTail(x, f32);
+  const a = fr(f32, Math.min(x, 0) - t);
+  const b = fr(f32, Math.min(-x, 0) - t);
+  return -fr(f32, fr(f32, y * a) + fr(f32, fr(f32, 1 - y) * b));
 }
 
 /**
@@ -107,7 +106,7 @@ export function multilabelSoftMarginLoss(
     weight === null ? { input, target } : { input, target, weight },
   );
   const dtype = input.dtype;
-  const r = rounder(dtype);
+  const f32 = dtype === "float32";
   const n = shapeNumel(shape);
   const x = expand(cpuStorage(input) as FloatArray, input.shape, shape);
   const y = expand(cpuStorage(labels) as FloatArray, target.shape, shape);
@@ -124,10 +123,10 @@ export function multilabelSoftMarginLoss(
       let sum = 0;
       for (let c = 0; c < lanes.size; c++) {
         const i = (o * lanes.size + c) * lanes.inner + s;
-        const neg = negTerm(x[i], y[i], r);
-        sum += w === null ? neg : r(neg * w[i]);
+        const neg = negTerm(x[i], y[i], f32);
+        sum += w === null ? neg : fr(f32, neg * w[i]);
       }
-      rows[o * lanes.inner + s] = r(r(sum) / classes);
+      rows[o * lanes.inner + s] = fr(f32, fr(f32, sum) / classes);
     }
   }
   let out: FloatArray = rows;
@@ -141,8 +140,12 @@ export function multilabelSoftMarginLoss(
   const node = record(gradFn, inputs, (gradOutput) => {
     const g = cpuStorage(gradOutput) as FloatArray;
     const rowGrad = (j: number): number => {
-      const gr = reduction === "none" ? g[j] : reduction === "mean" ? r(g[0] / rows.length) : g[0];
-      return r(gr / classes);
+      const gr = reduction === "none"
+        ? g[j]
+        : reduction === "mean"
+        ? fr(f32, g[0] / rows.length)
+        : g[0];
+      return fr(f32, gr / classes);
     };
     const gx = floatStorage(dtype, n);
     const gy = target.requiresGrad ? floatStorage(dtype, n) : null;
@@ -153,21 +156,25 @@ export function multilabelSoftMarginLoss(
         for (let c = 0; c < lanes.size; c++) {
           const i = (o * lanes.size + c) * lanes.inner + s;
           const v = x[i];
-          if (gw !== null) gw[i] = r(gl * negTerm(v, y[i], r));
-          const gA = -(w === null ? gl : r(gl * w[i])); // through * weight, then negation
+          if (gw !== null) gw[i] = fr(f32, gl * negTerm(v, y[i], f32));
+          const gA = -(w === null ? gl : fr(f32, gl * w[i])); // through * weight, then negation
           if (gy !== null) {
-            const t = softplusTail(v, r);
-            gy[i] = r(r(gA * r(Math.min(v, 0) - t)) - r(gA * r(Math.min(-v, 0) - t)));
+            const t = softplusTail(v, f32);
+            gy[i] = fr(
+              f32,
+              fr(f32, gA * fr(f32, Math.min(v, 0) - t)) -
+                fr(f32, gA * fr(f32, Math.min(-v, 0) - t)),
+            );
           }
           // logsigmoid's backward at v and at -v, with one buffer b = exp(-|v|):
           // (u < 0 ? 1 - q : q) · c, q = b / (1 + b)
-          const e = r(Math.exp(-Math.abs(v)));
-          const q = r(e / r(1 + e));
-          const cA = r(gA * y[i]);
-          const cB = r(gA * r(1 - y[i]));
-          const fromA = v < 0 ? r(r(1 - q) * cA) : r(q * cA);
-          const fromB = -(-v < 0 ? r(r(1 - q) * cB) : r(q * cB));
-          gx[i] = r(fromA + fromB);
+          const e = fr(f32, Math.exp(-Math.abs(v)));
+          const q = fr(f32, e / fr(f32, 1 + e));
+          const cA = fr(f32, gA * y[i]);
+          const cB = fr(f32, gA * fr(f32, 1 - y[i]));
+          const fromA = v < 0 ? fr(f32, fr(f32, 1 - q) * cA) : fr(f32, q * cA);
+          const fromB = -(-v < 0 ? fr(f32, fr(f32, 1 - q) * cB) : fr(f32, q * cB));
+          gx[i] = fr(f32, fromA + fromB);
         }
       }
     }
