@@ -133,11 +133,10 @@ function multiMarginRow(
   for (let d = 0; d < dim; d++) {
     if (d === y) continue;
     const z = fr(f32, c + x[base + d]);
-    if (z > 0) {
-      let h = p === 1 ? z : fr(f32, z * z);
-      if (w !== null) h = fr(f32, h * wy);
-      sum = fr(f32, sum + h);
-    }
+    let h = p === 1 ? z : fr(f32, z * z);
+    if (w !== null) h = fr(f32, h * wy);
+    // a select, not a branch (random data): adding 0 leaves the sum as it is
+    sum = fr(f32, sum + (z > 0 ? h : 0));
   }
   return sum;
 }
@@ -164,14 +163,11 @@ function multiMarginRowGrad(
   for (let d = 0; d < dim; d++) {
     if (d === y) continue;
     const z = fr(f32, c + x[base + d]);
-    if (z > 0) {
-      let h = p === 1 ? g : fr(f32, g2 * z);
-      if (w !== null) h = fr(f32, h * wy);
-      gy = fr(f32, gy - h);
-      gx[base + d] = fr(f32, h * s);
-    } else {
-      gx[base + d] = zero;
-    }
+    let h = p === 1 ? g : fr(f32, g2 * z);
+    if (w !== null) h = fr(f32, h * wy);
+    const on = z > 0;
+    gy = fr(f32, gy - (on ? h : 0));
+    gx[base + d] = on ? fr(f32, h * s) : zero;
   }
   gx[base + y] = fr(f32, gy * s);
 }

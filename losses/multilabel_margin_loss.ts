@@ -148,7 +148,7 @@ function multilabelMarginRow(
     for (let d = 0; d < dim; d++) {
       if (isTarget[d]) continue;
       const z = fr(f32, c + x[base + d]);
-      if (z > 0) sum += z;
+      sum += z > 0 ? z : 0; // a select, not a branch (random data)
     }
   }
   return sum;
@@ -173,11 +173,9 @@ function multilabelMarginRowGrad(
     let gy = gx[y];
     for (let d = 0; d < dim; d++) {
       if (isTarget[d]) continue;
-      const z = fr(f32, c + x[base + d]);
-      if (z > 0) {
-        gy = fr(f32, gy - g);
-        gx[base + d] = fr(f32, gx[base + d] + g);
-      }
+      const step = fr(f32, c + x[base + d]) > 0 ? g : 0; // adding 0 changes nothing
+      gy = fr(f32, gy - step);
+      gx[base + d] = fr(f32, gx[base + d] + step);
     }
     gx[y] = gy;
   }
