@@ -29,6 +29,7 @@ interface Block {
     scaleRows: (buf: number, rows: number, cols: number, coef: number) => void;
     subRows: RowFn;
   };
+  cols: number;
   rowsPer: number;
   xPtr: number;
   outPtr: number;
@@ -40,8 +41,28 @@ interface Block {
   coef: Float64Array;
 }
 
+/** The last block laid out per dtype, reused while its width and the memory stay the same. */
+const lastBlock: { f32: Block | null; f64: Block | null; buffer: ArrayBuffer | null } = {
+  f32: null,
+  f64: null,
+  buffer: null,
+};
+
 function blockFor(f32: boolean, cols: number): Block {
-  const k: WasmKernel = kernel();
+  const k = kernel();
+  const last = f32 ? lastBlock.f32 : lastBlock.f64;
+  if (last !== null && last.cols === cols && lastBlock.buffer === k.buffer) return last;
+  const block = layBlock(k, f32, cols);
+  if (lastBlock.buffer !== k.buffer) {
+    lastBlock.f32 = lastBlock.f64 = null;
+    lastBlock.buffer = k.buffer;
+  }
+  if (f32) lastBlock.f32 = block;
+  else lastBlock.f64 = block;
+  return block;
+}
+
+function layBlock(k: WasmKernel, f32: boolean, cols: number): Block {
   const bytes = f32 ? 4 : 8;
   const rowsPer = Math.max(1, Math.floor(CHUNK / Math.max(cols, 1)));
   const elems = rowsPer * cols;
@@ -59,6 +80,7 @@ function blockFor(f32: boolean, cols: number): Block {
       scaleRows: (f32 ? e.scale_rows_f32 : e.scale_rows_f64) as Block["exports"]["scaleRows"],
       subRows: (f32 ? e.sub_rows_f32 : e.sub_rows_f64) as RowFn,
     },
+    cols,
     rowsPer,
     xPtr,
     outPtr,
