@@ -20,12 +20,19 @@ const kernel = lazyKernel(() => WASM_BASE64);
 const CHUNK = 16384;
 
 type RowFn = (x: number, out: number, rows: number, cols: number, aux: number) => void;
-type ExpFn = (x: number, out: number, n: number) => void;
+type ExpRowsFn = (
+  x: number,
+  out: number,
+  rows: number,
+  cols: number,
+  stats: number,
+  withMax: number,
+) => void;
 
 /** The module's memory laid out for one call: input, output, and two per-row float64 blocks. */
 interface Block {
   exports: {
-    expRows: RowFn;
+    expRows: ExpRowsFn;
     scaleRows: (buf: number, rows: number, cols: number, coef: number) => void;
     subRows: RowFn;
   };
@@ -66,7 +73,8 @@ function layBlock(k: WasmKernel, f32: boolean, cols: number): Block {
   const bytes = f32 ? 4 : 8;
   const rowsPer = Math.max(1, Math.floor(CHUNK / Math.max(cols, 1)));
   const elems = rowsPer * cols;
-  const span = (elems * bytes + 15) & ~15;
+  // 16 bytes of slack: a row's last partial vector reads and writes up to 12 bytes past it
+  const span = ((elems * bytes + 15) & ~15) + 16;
   const xPtr = 0;
   const outPtr = span;
   const statsPtr = 2 * span;
@@ -76,7 +84,7 @@ function layBlock(k: WasmKernel, f32: boolean, cols: number): Block {
   const Arr = f32 ? Float32Array : Float64Array;
   return {
     exports: {
-      expRows: (f32 ? e.exp_rows_f32 : e.exp_rows_f64) as RowFn,
+      expRows: (f32 ? e.exp_rows_f32 : e.exp_rows_f64) as ExpRowsFn,
       scaleRows: (f32 ? e.scale_rows_f32 : e.scale_rows_f64) as Block["exports"]["scaleRows"],
       subRows: (f32 ? e.sub_rows_f32 : e.sub_rows_f64) as RowFn,
     },
@@ -112,7 +120,7 @@ export function rowSoftmaxScaled(
     const n = Math.min(b.rowsPer, rows - r0);
     const start = r0 * cols;
     b.x.set(x.subarray(start, start + n * cols));
-    expRows(b.xPtr, b.outPtr, n, cols, b.statsPtr);
+    expRows(b.xPtr, b.outPtr, n, cols, b.statsPtr, 1);
     for (let i = 0; i < n; i++) {
       b.coef[i] = factor(r0 + i, b.stats[2 * i], b.stats[2 * i + 1]);
     }
@@ -133,7 +141,7 @@ export function rowLogSoftmax(x: FloatArray, rows: number, cols: number, out: Fl
     const n = Math.min(b.rowsPer, rows - r0);
     const start = r0 * cols;
     b.x.set(x.subarray(start, start + n * cols));
-    expRows(b.xPtr, b.outPtr, n, cols, b.statsPtr);
+    expRows(b.xPtr, b.outPtr, n, cols, b.statsPtr, 1);
     for (let i = 0; i < n; i++) b.coef[i] = b.stats[2 * i] + Math.log(b.stats[2 * i + 1]);
     subRows(b.xPtr, b.outPtr, n, cols, b.coefPtr);
     out.set(b.out.subarray(0, n * cols), start);
@@ -141,22 +149,16 @@ export function rowLogSoftmax(x: FloatArray, rows: number, cols: number, out: Fl
 }
 
 /**
- * `out[i] = exp(x[i])` with the kernels' vector exp (float32 or float64 by the array type):
- * for tests of its accuracy and for callers that need many exps at once.
+ * `out[i] = exp(x[i])` with the row kernels' vector exp (float32 or float64 by the array
+ * type): for tests of its accuracy and for callers that need many exps at once.
  */
 export function vectorExp(x: FloatArray, out: FloatArray): void {
-  const f32 = x instanceof Float32Array;
-  const k = kernel();
-  const fn = (f32 ? k.exports.exp_f32 : k.exports.exp_f64) as ExpFn;
-  const bytes = f32 ? 4 : 8;
-  const buffer = k.reserve(2 * CHUNK * bytes);
-  const Arr = f32 ? Float32Array : Float64Array;
-  const xv = new Arr(buffer, 0, CHUNK);
-  const ov = new Arr(buffer, CHUNK * bytes, CHUNK);
+  // rows of CHUNK elements through the row kernel with no maximum taken: the same exp code
+  const b = blockFor(x instanceof Float32Array, CHUNK);
   for (let i = 0; i < x.length; i += CHUNK) {
     const n = Math.min(CHUNK, x.length - i);
-    xv.set(x.subarray(i, i + n));
-    fn(0, CHUNK * bytes, n);
-    out.set(ov.subarray(0, n), i);
+    b.x.set(x.subarray(i, i + n));
+    b.exports.expRows(b.xPtr, b.outPtr, 1, n, b.statsPtr, 0);
+    out.set(b.out.subarray(0, n), i);
   }
 }
