@@ -10,6 +10,7 @@ import {
   type Reduction,
   sum64,
 } from "./_reduction.ts";
+import { softplusParts } from "./_row_kernels.ts";
 import { lanesOf } from "./_softmax.ts";
 import { cpuStorage, formatShape, shapeNumel, Tensor } from "./tensor.ts";
 
@@ -32,20 +33,37 @@ export interface MultiLabelSoftMarginLossOptions {
 // Every step below is one of those ops, rounded to the dtype as torch rounds it.
 
 /**
- * `log1p(exp(-|v|))` rounded as PyTorch rounds it: logsigmoid(v) = min(v, 0) - it, and
- * logsigmoid(-v) = min(-v, 0) - it, so one exp and one log1p serve both.
+ * The negated term -(y·logsigmoid(x) + (1 - y)·logsigmoid(-x)), before `* w`, from
+ * `t = log1p(exp(-|x|))` (rounded as PyTorch rounds it): logsigmoid(x) = min(x, 0) - t and
+ * logsigmoid(-x) = min(-x, 0) - t, so one exp and one log1p serve both.
  */
-function softplusTail(v: number, f32: boolean): number {
-  return fr(f32, Math.log1p(fr(f32, Math.exp(-Math.abs(v)))));
-}
-
-/** The negated, weighted term -(y·logsigmoid(x) + (1 - y)·logsigmoid(-x)), before `* w`. */
-function negTerm(x: number, y: number, f32: boolean): number {
-  const t = softplusTail(x, f32);
+function negTerm(x: number, y: number, t: number, f32: boolean): number {
   const a = fr(f32, Math.min(x, 0) - t);
   const b = fr(f32, Math.min(-x, 0) - t);
   return -fr(f32, fr(f32, y * a) + fr(f32, fr(f32, 1 - y) * b));
 }
+
+/**
+ * Calls `fn(o0, o1, e, t)` for blocks of whole outer rows `[o0, o1)` of `span` contiguous
+ * elements each, with `e = exp(-|x|)` and `t = log1p(e)` of the block (from the vector
+ * kernels) indexed from the block's first element.
+ */
+function forSoftplusBlocks(
+  x: FloatArray,
+  outer: number,
+  span: number,
+  fn: (o0: number, o1: number, e: FloatArray, t: FloatArray) => void,
+): void {
+  const per = Math.max(1, Math.floor(SOFTPLUS_BLOCK / Math.max(span, 1)));
+  for (let o0 = 0; o0 < outer; o0 += per) {
+    const o1 = Math.min(outer, o0 + per);
+    const { e, t } = softplusParts(x, o0 * span, (o1 - o0) * span);
+    fn(o0, o1, e, t);
+  }
+}
+
+/** Elements per block of {@linkcode forSoftplusBlocks}. */
+const SOFTPLUS_BLOCK = 8192;
 
 /**
  * Multi-label one-versus-all loss, as `torch.nn.functional.multilabel_soft_margin_loss`.
@@ -118,17 +136,20 @@ export function multilabelSoftMarginLoss(
   const lanes = lanesOf(shape, k);
   const rowShape = shape.filter((_d, j) => j !== k);
   const rows = floatStorage(dtype, lanes.outer * lanes.inner);
-  for (let o = 0; o < lanes.outer; o++) {
-    for (let s = 0; s < lanes.inner; s++) {
-      let sum = 0;
-      for (let c = 0; c < lanes.size; c++) {
-        const i = (o * lanes.size + c) * lanes.inner + s;
-        const neg = negTerm(x[i], y[i], f32);
-        sum += w === null ? neg : fr(f32, neg * w[i]);
+  const span = lanes.size * lanes.inner;
+  forSoftplusBlocks(x, lanes.outer, span, (o0, o1, _e, t) => {
+    for (let o = o0; o < o1; o++) {
+      for (let s = 0; s < lanes.inner; s++) {
+        let sum = 0;
+        for (let c = 0; c < lanes.size; c++) {
+          const i = (o * lanes.size + c) * lanes.inner + s;
+          const neg = negTerm(x[i], y[i], t[i - o0 * span], f32);
+          sum += w === null ? neg : fr(f32, neg * w[i]);
+        }
+        rows[o * lanes.inner + s] = fr(f32, fr(f32, sum) / classes);
       }
-      rows[o * lanes.inner + s] = fr(f32, fr(f32, sum) / classes);
     }
-  }
+  });
   let out: FloatArray = rows;
   if (reduction !== "none") {
     out = floatStorage(dtype, 1);
@@ -150,34 +171,36 @@ export function multilabelSoftMarginLoss(
     const gx = floatStorage(dtype, n);
     const gy = target.requiresGrad ? floatStorage(dtype, n) : null;
     const gw = weight?.requiresGrad ? floatStorage(dtype, n) : null;
-    for (let o = 0; o < lanes.outer; o++) {
-      for (let s = 0; s < lanes.inner; s++) {
-        const gl = rowGrad(o * lanes.inner + s);
-        for (let c = 0; c < lanes.size; c++) {
-          const i = (o * lanes.size + c) * lanes.inner + s;
-          const v = x[i];
-          if (gw !== null) gw[i] = fr(f32, gl * negTerm(v, y[i], f32));
-          const gA = -(w === null ? gl : fr(f32, gl * w[i])); // through * weight, then negation
-          if (gy !== null) {
-            const t = softplusTail(v, f32);
-            gy[i] = fr(
-              f32,
-              fr(f32, gA * fr(f32, Math.min(v, 0) - t)) -
-                fr(f32, gA * fr(f32, Math.min(-v, 0) - t)),
-            );
+    forSoftplusBlocks(x, lanes.outer, span, (o0, o1, eBlock, tBlock) => {
+      for (let o = o0; o < o1; o++) {
+        for (let s = 0; s < lanes.inner; s++) {
+          const gl = rowGrad(o * lanes.inner + s);
+          for (let c = 0; c < lanes.size; c++) {
+            const i = (o * lanes.size + c) * lanes.inner + s;
+            const v = x[i];
+            const t = tBlock[i - o0 * span];
+            if (gw !== null) gw[i] = fr(f32, gl * negTerm(v, y[i], t, f32));
+            const gA = -(w === null ? gl : fr(f32, gl * w[i])); // through * weight, negation
+            if (gy !== null) {
+              gy[i] = fr(
+                f32,
+                fr(f32, gA * fr(f32, Math.min(v, 0) - t)) -
+                  fr(f32, gA * fr(f32, Math.min(-v, 0) - t)),
+              );
+            }
+            // logsigmoid's backward at v and at -v, with one buffer b = exp(-|v|):
+            // (u < 0 ? 1 - q : q) · c, q = b / (1 + b)
+            const e = eBlock[i - o0 * span];
+            const q = fr(f32, e / fr(f32, 1 + e));
+            const cA = fr(f32, gA * y[i]);
+            const cB = fr(f32, gA * fr(f32, 1 - y[i]));
+            const fromA = v < 0 ? fr(f32, fr(f32, 1 - q) * cA) : fr(f32, q * cA);
+            const fromB = -(-v < 0 ? fr(f32, fr(f32, 1 - q) * cB) : fr(f32, q * cB));
+            gx[i] = fr(f32, fromA + fromB);
           }
-          // logsigmoid's backward at v and at -v, with one buffer b = exp(-|v|):
-          // (u < 0 ? 1 - q : q) · c, q = b / (1 + b)
-          const e = fr(f32, Math.exp(-Math.abs(v)));
-          const q = fr(f32, e / fr(f32, 1 + e));
-          const cA = fr(f32, gA * y[i]);
-          const cB = fr(f32, gA * fr(f32, 1 - y[i]));
-          const fromA = v < 0 ? fr(f32, fr(f32, 1 - q) * cA) : fr(f32, q * cA);
-          const fromB = -(-v < 0 ? fr(f32, fr(f32, 1 - q) * cB) : fr(f32, q * cB));
-          gx[i] = fr(f32, fromA + fromB);
         }
       }
-    }
+    });
     const back = (t: Tensor | null, grad: FloatArray | null): Tensor | null =>
       t === null || grad === null || !t.requiresGrad
         ? null
