@@ -136,17 +136,18 @@ export function multilabelSoftMarginLoss(
   const lanes = lanesOf(shape, k);
   const rowShape = shape.filter((_d, j) => j !== k);
   const rows = floatStorage(dtype, lanes.outer * lanes.inner);
-  const span = lanes.size * lanes.inner;
+  const { size, inner } = lanes;
+  const span = size * inner;
   forSoftplusBlocks(x, lanes.outer, span, (o0, o1, _e, t) => {
+    const first = o0 * span;
     for (let o = o0; o < o1; o++) {
-      for (let s = 0; s < lanes.inner; s++) {
+      for (let s = 0; s < inner; s++) {
         let sum = 0;
-        for (let c = 0; c < lanes.size; c++) {
-          const i = (o * lanes.size + c) * lanes.inner + s;
-          const neg = negTerm(x[i], y[i], t[i - o0 * span], f32);
+        for (let i = o * span + s; i < (o + 1) * span; i += inner) {
+          const neg = negTerm(x[i], y[i], t[i - first], f32);
           sum += w === null ? neg : fr(f32, neg * w[i]);
         }
-        rows[o * lanes.inner + s] = fr(f32, fr(f32, sum) / classes);
+        rows[o * inner + s] = fr(f32, fr(f32, sum) / classes);
       }
     }
   });
@@ -172,13 +173,13 @@ export function multilabelSoftMarginLoss(
     const gy = target.requiresGrad ? floatStorage(dtype, n) : null;
     const gw = weight?.requiresGrad ? floatStorage(dtype, n) : null;
     forSoftplusBlocks(x, lanes.outer, span, (o0, o1, eBlock, tBlock) => {
+      const first = o0 * span;
       for (let o = o0; o < o1; o++) {
-        for (let s = 0; s < lanes.inner; s++) {
-          const gl = rowGrad(o * lanes.inner + s);
-          for (let c = 0; c < lanes.size; c++) {
-            const i = (o * lanes.size + c) * lanes.inner + s;
+        for (let s = 0; s < inner; s++) {
+          const gl = rowGrad(o * inner + s);
+          for (let i = o * span + s; i < (o + 1) * span; i += inner) {
             const v = x[i];
-            const t = tBlock[i - o0 * span];
+            const t = tBlock[i - first];
             if (gw !== null) gw[i] = fr(f32, gl * negTerm(v, y[i], t, f32));
             const gA = -(w === null ? gl : fr(f32, gl * w[i])); // through * weight, negation
             if (gy !== null) {
@@ -190,7 +191,7 @@ export function multilabelSoftMarginLoss(
             }
             // logsigmoid's backward at v and at -v, with one buffer b = exp(-|v|):
             // (u < 0 ? 1 - q : q) · c, q = b / (1 + b)
-            const e = eBlock[i - o0 * span];
+            const e = eBlock[i - first];
             const q = fr(f32, e / fr(f32, 1 + e));
             const cA = fr(f32, gA * y[i]);
             const cB = fr(f32, gA * fr(f32, 1 - y[i]));
