@@ -165,8 +165,9 @@ export function vectorExp(x: FloatArray, out: FloatArray): void {
 
 /**
  * For `x[start .. start + n)`: `e = exp(-|x|)` and `t = log1p(e)`, each rounded to the dtype
- * (softplus's parts: logsigmoid(v) = min(v, 0) - t). The results are views into the kernels'
- * memory, valid until the next call into this module.
+ * (softplus's parts: logsigmoid(v) = min(v, 0) - t). Float32 takes both from the vector
+ * kernels; float64 takes `e` from them and `t` from `Math.log1p`. The results are views into
+ * the kernels' memory, valid until the next call into this module.
  */
 export function softplusParts(
   x: FloatArray,
@@ -175,20 +176,19 @@ export function softplusParts(
 ): { e: FloatArray; t: FloatArray } {
   const f32 = x instanceof Float32Array;
   const b = blockFor(f32, n);
-  const k = kernel().exports;
   for (let i = 0; i < n; i++) b.x[i] = -Math.abs(x[start + i]);
   b.exports.expRows(b.xPtr, b.outPtr, 1, n, b.statsPtr, 0);
-  ((f32 ? k.log1p_f32 : k.log1p_f64) as ExpFn)(b.outPtr, b.xPtr, n);
+  if (f32) (kernel().exports.log1p_f32 as Log1pFn)(b.outPtr, b.xPtr, n);
+  else for (let i = 0; i < n; i++) b.x[i] = Math.log1p(b.out[i]);
   return { e: b.out.subarray(0, n), t: b.x.subarray(0, n) };
 }
 
-type ExpFn = (src: number, dst: number, n: number) => void;
+type Log1pFn = (src: number, dst: number, n: number) => void;
 
-/** `out[i] = log1p(x[i])` for `x` in [0, 1] with the kernels' vector log1p (for its tests). */
-export function vectorLog1p(x: FloatArray, out: FloatArray): void {
-  const f32 = x instanceof Float32Array;
-  const b = blockFor(f32, CHUNK);
-  const fn = (f32 ? kernel().exports.log1p_f32 : kernel().exports.log1p_f64) as ExpFn;
+/** `out[i] = log1p(x[i])` for float32 `x` in [0, 1] with the vector log1p (for its tests). */
+export function vectorLog1p(x: Float32Array, out: Float32Array): void {
+  const b = blockFor(true, CHUNK);
+  const fn = kernel().exports.log1p_f32 as Log1pFn;
   for (let i = 0; i < x.length; i += CHUNK) {
     const n = Math.min(CHUNK, x.length - i);
     b.x.set(x.subarray(i, i + n));

@@ -227,8 +227,9 @@
 
   ;; ---- log1p for arguments in [0, 1] (softplus's log1p(exp(-|v|))) ------------------------
   ;; log1p(e) = 2 atanh(s), s = e / (2 + e) in [0, 1/3]: 2s (1 + s^2/3 + s^4/5 + ...), to
-  ;; s^18/19 for float32 results (truncation below 2^-30) and s^34/35 for float64 (below 2^-57);
-  ;; exact at 0 and for tiny e (2s rounds to e). Constants in locals, as in exp_rows.
+  ;; s^18/19 (truncation below 2^-30) in float64, for float32 results; exact at 0 and for tiny
+  ;; e (2s rounds to e). Constants in locals, as in exp_rows. (Float64 callers use Math.log1p:
+  ;; this series would need 17 terms and still miss by up to 3 ulps after s's two roundings.)
   ;; dst[i] = log1p(src[i]) for n float32 (in float64, rounded once), src in [0, 1]; two at a time (a last odd one
   ;; reads and writes one element past the end: the caller's slack)
   (func (export "log1p_f32") (param $src i32) (param $dst i32) (param $n i32)
@@ -265,60 +266,6 @@
       (v128.store64_lane align=4 0 (local.get $dst) (f32x4.demote_f64x2_zero (local.get $p)))
       (local.set $src (i32.add (local.get $src) (i32.const 8)))
       (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
-      (br $vec))))
-
-  ;; dst[i] = log1p(src[i]) for n float64, src in [0, 1]; two at a time (a last odd one
-  ;; reads and writes one element past the end: the caller's slack)
-  (func (export "log1p_f64") (param $src i32) (param $dst i32) (param $n i32)
-    (local $end i32) (local $e v128) (local $s v128) (local $q v128) (local $p v128) (local $two v128)
-    (local $one v128) (local $c17 v128) (local $c16 v128) (local $c15 v128) (local $c14 v128) (local $c13 v128) (local $c12 v128) (local $c11 v128) (local $c10 v128) (local $c9 v128) (local $c8 v128) (local $c7 v128) (local $c6 v128) (local $c5 v128) (local $c4 v128) (local $c3 v128) (local $c2 v128) (local $c1 v128)
-    (local.set $two (v128.const f64x2 2 2))
-    (local.set $one (v128.const f64x2 1 1))
-    (local.set $c17 (v128.const f64x2 0.02857142857142857 0.02857142857142857)) ;; 1/35
-    (local.set $c16 (v128.const f64x2 0.030303030303030304 0.030303030303030304)) ;; 1/33
-    (local.set $c15 (v128.const f64x2 0.03225806451612903 0.03225806451612903)) ;; 1/31
-    (local.set $c14 (v128.const f64x2 0.034482758620689655 0.034482758620689655)) ;; 1/29
-    (local.set $c13 (v128.const f64x2 0.037037037037037035 0.037037037037037035)) ;; 1/27
-    (local.set $c12 (v128.const f64x2 0.04 0.04)) ;; 1/25
-    (local.set $c11 (v128.const f64x2 0.043478260869565216 0.043478260869565216)) ;; 1/23
-    (local.set $c10 (v128.const f64x2 0.047619047619047616 0.047619047619047616)) ;; 1/21
-    (local.set $c9 (v128.const f64x2 0.05263157894736842 0.05263157894736842)) ;; 1/19
-    (local.set $c8 (v128.const f64x2 0.058823529411764705 0.058823529411764705)) ;; 1/17
-    (local.set $c7 (v128.const f64x2 0.06666666666666667 0.06666666666666667)) ;; 1/15
-    (local.set $c6 (v128.const f64x2 0.07692307692307693 0.07692307692307693)) ;; 1/13
-    (local.set $c5 (v128.const f64x2 0.09090909090909091 0.09090909090909091)) ;; 1/11
-    (local.set $c4 (v128.const f64x2 0.1111111111111111 0.1111111111111111)) ;; 1/9
-    (local.set $c3 (v128.const f64x2 0.14285714285714285 0.14285714285714285)) ;; 1/7
-    (local.set $c2 (v128.const f64x2 0.2 0.2)) ;; 1/5
-    (local.set $c1 (v128.const f64x2 0.3333333333333333 0.3333333333333333)) ;; 1/3
-    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $n) (i32.const 3))))
-    (block $done (loop $vec
-      (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
-      (local.set $e (v128.load align=8 (local.get $src)))
-      (local.set $s (f64x2.div (local.get $e) (f64x2.add (local.get $e) (local.get $two))))
-      (local.set $q (f64x2.mul (local.get $s) (local.get $s)))
-        (local.set $p (local.get $c17))
-        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $q)) (local.get $c16)))
-        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $q)) (local.get $c15)))
-        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $q)) (local.get $c14)))
-        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $q)) (local.get $c13)))
-        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $q)) (local.get $c12)))
-        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $q)) (local.get $c11)))
-        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $q)) (local.get $c10)))
-        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $q)) (local.get $c9)))
-        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $q)) (local.get $c8)))
-        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $q)) (local.get $c7)))
-        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $q)) (local.get $c6)))
-        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $q)) (local.get $c5)))
-        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $q)) (local.get $c4)))
-        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $q)) (local.get $c3)))
-        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $q)) (local.get $c2)))
-        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $q)) (local.get $c1)))
-        (local.set $p (f64x2.mul (f64x2.add (local.get $s) (local.get $s))
-          (f64x2.add (f64x2.mul (local.get $p) (local.get $q)) (local.get $one))))
-      (v128.store align=8 (local.get $dst) (local.get $p))
-      (local.set $src (i32.add (local.get $src) (i32.const 16)))
-      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
       (br $vec))))
 
   ;; ---- per row: buf = buf · coef[r] (float64 product, rounded once) ---------------------
