@@ -1,4 +1,5 @@
 import { record } from "./_autograd.ts";
+import { fr } from "./_round.ts";
 import { checkFloat, checkInteger, checkTensor } from "./_checks.ts";
 import { checkIndexTarget, checkWeight, classIndices, type ClassLayout } from "./_class_targets.ts";
 import {
@@ -40,7 +41,7 @@ export function nllForward(
   dtype: DType,
   logSumExp: Float64Array | null = null,
 ): { losses: FloatArray; totalWeight: number } {
-  const r = rounder(dtype);
+  const f32 = dtype === "float32";
   const { size: classes, inner } = layout.lanes;
   const losses = floatStorage(dtype, idx.length);
   let totalWeight = 0;
@@ -50,8 +51,8 @@ export function nllForward(
     const wt = w === null ? 1 : w[t];
     totalWeight += wt;
     const p = inner === 1 ? j * classes + t : samplePosition(j, t, classes, inner);
-    const v = logSumExp === null ? x[p] : r(x[p] - logSumExp[j]);
-    losses[j] = r(-v * wt);
+    const v = logSumExp === null ? x[p] : fr(f32, x[p] - logSumExp[j]);
+    losses[j] = fr(f32, -v * wt);
   }
   return { losses, totalWeight };
 }
