@@ -72,24 +72,56 @@ export function classIndices(
   // A webgpu target keeps the int64 values it was uploaded from: validated here, as on the CPU.
   const src = (hostElements(target) ?? cpuStorage(target)) as BigInt64Array;
   const out = new Int32Array(src.length);
-  const ignore = BigInt(ignoreIndex);
+  const halves = int32Halves(src);
   for (let j = 0; j < src.length; j++) {
-    const t = src[j];
-    if (t === ignore) {
-      out[j] = -1;
-    } else if (t < 0n || t >= BigInt(classes)) {
-      fail(
-        fn,
-        `target values must be in [0, ${classes}) or equal ignoreIndex (${ignoreIndex}): target${
-          indexText(target.shape, j)
-        } is ${t}`,
-        RangeError,
-      );
-    } else {
-      out[j] = Number(t);
+    // the common case without BigInt: a value in [0, classes), or an ignoreIndex in int32
+    if (halves !== null) {
+      const lo = halves[2 * j];
+      const hi = halves[2 * j + 1];
+      if (hi === lo >> 31 && lo === ignoreIndex) {
+        out[j] = -1;
+        continue;
+      }
+      if (hi === 0 && lo >= 0 && lo < classes) {
+        out[j] = lo;
+        continue;
+      }
     }
+    out[j] = classIndex(fn, target, src[j], j, classes, ignoreIndex);
   }
   return out;
+}
+
+/** One target value read as a BigInt: its class, -1 if ignored; throws when out of range. */
+function classIndex(
+  fn: string,
+  target: Tensor,
+  t: bigint,
+  j: number,
+  classes: number,
+  ignoreIndex: number,
+): number {
+  if (t === BigInt(ignoreIndex)) return -1;
+  if (t < 0n || t >= BigInt(classes)) {
+    fail(
+      fn,
+      `target values must be in [0, ${classes}) or equal ignoreIndex (${ignoreIndex}): target${
+        indexText(target.shape, j)
+      } is ${t}`,
+      RangeError,
+    );
+  }
+  return Number(t);
+}
+
+/**
+ * An int64 storage seen as pairs of int32 (low, high; little-endian), so that values are read
+ * without BigInt: a value is `low` when `high === low >> 31`. `null` for other storage.
+ */
+export function int32Halves(src: ArrayLike<unknown>): Int32Array | null {
+  return src instanceof BigInt64Array
+    ? new Int32Array(src.buffer, src.byteOffset, src.length * 2)
+    : null;
 }
 
 /**

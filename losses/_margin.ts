@@ -8,7 +8,7 @@
  */
 
 import { checkInt64, fail } from "./_checks.ts";
-import { indexText } from "./_class_targets.ts";
+import { indexText, int32Halves } from "./_class_targets.ts";
 import type { FloatArray } from "./_reduction.ts";
 import { formatShape, hostElements, type Tensor } from "./tensor.ts";
 
@@ -57,7 +57,15 @@ export function readTargets(
     );
   }
   const out = new Int32Array(src.length);
+  const halves = int32Halves(src);
   for (let j = 0; j < src.length; j++) {
+    if (halves !== null) {
+      const lo = halves[2 * j];
+      if (halves[2 * j + 1] === lo >> 31 && lo >= low && lo < high) {
+        out[j] = lo;
+        continue;
+      }
+    }
     const t = src[j];
     if (t < BigInt(low) || t >= BigInt(high)) {
       fail(

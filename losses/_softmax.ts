@@ -12,6 +12,7 @@
 import { record } from "./_autograd.ts";
 import { checkFloat, normalizeDim } from "./_checks.ts";
 import { type FloatArray, floatStorage } from "./_reduction.ts";
+import { rowLogSoftmax, rowSoftmaxScaled } from "./_row_kernels.ts";
 import { cpuStorage, Tensor } from "./tensor.ts";
 
 /** A tensor's layout around one dimension. */
@@ -61,6 +62,7 @@ function laneSumExp(x: FloatArray, base: number, size: number, inner: number, m:
 /** `out = x - max - log(sum(exp(x - max)))` per lane. */
 export function logSoftmaxForward(x: FloatArray, lanes: Lanes, out: FloatArray): void {
   const { size, inner } = lanes;
+  if (inner === 1) return rowLogSoftmax(x, lanes.outer, size, out);
   forEachLane(lanes, (base) => {
     const m = laneMax(x, base, size, inner);
     const logSum = Math.log(laneSumExp(x, base, size, inner, m));
@@ -74,6 +76,7 @@ export function logSoftmaxForward(x: FloatArray, lanes: Lanes, out: FloatArray):
 /** `out = exp(x - max) / sum(exp(x - max))` per lane. */
 export function softmaxForward(x: FloatArray, lanes: Lanes, out: FloatArray): void {
   const { size, inner } = lanes;
+  if (inner === 1) return rowSoftmaxScaled(x, lanes.outer, size, out, (_r, _m, s) => 1 / s);
   forEachLane(lanes, (base) => {
     const m = laneMax(x, base, size, inner);
     const s = laneSumExp(x, base, size, inner, m);
@@ -92,6 +95,16 @@ export function logSoftmaxBackward(
   gx: FloatArray,
 ): void {
   const { size, inner } = lanes;
+  if (inner === 1) {
+    // exp(output) · sum(g) per row from the row kernels (exp(output - m) · e^m · sum(g)),
+    // then g minus it
+    const rows = lanes.outer;
+    const sums = new Float64Array(rows);
+    for (let r = 0; r < rows; r++) sums[r] = rowSum(g, r * size, size);
+    rowSoftmaxScaled(output, rows, size, gx, (r, m) => sums[r] * Math.exp(m));
+    for (let j = 0; j < gx.length; j++) gx[j] = g[j] - gx[j];
+    return;
+  }
   forEachLane(lanes, (base) => {
     let s = 0;
     for (let k = 0; k < size; k++) s += g[base + k * inner];
@@ -102,6 +115,13 @@ export function logSoftmaxBackward(
   });
 }
 
+/** `sum(a[start .. start + n])` in float64. */
+function rowSum(a: FloatArray, start: number, n: number): number {
+  let s = 0;
+  for (let k = start; k < start + n; k++) s += a[k];
+  return s;
+}
+
 /** softmax's backward (ATen): `grad_input = output * (g - sum(g * output))` per lane. */
 export function softmaxBackward(
   g: FloatArray,
@@ -110,6 +130,14 @@ export function softmaxBackward(
   gx: FloatArray,
 ): void {
   const { size, inner } = lanes;
+  if (inner === 1) {
+    for (let base = 0; base < output.length; base += size) {
+      let s = 0;
+      for (let j = base; j < base + size; j++) s += g[j] * output[j];
+      for (let j = base; j < base + size; j++) gx[j] = output[j] * (g[j] - s);
+    }
+    return;
+  }
   forEachLane(lanes, (base) => {
     let s = 0;
     for (let k = 0; k < size; k++) s += g[base + k * inner] * output[base + k * inner];

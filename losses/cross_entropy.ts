@@ -16,6 +16,7 @@ import {
   rounder,
 } from "./_reduction.ts";
 import { crossEntropyIndexWebgpu, crossEntropyProbabilityWebgpu } from "./_cross_entropy_wgsl.ts";
+import { rowSoftmaxScaled } from "./_row_kernels.ts";
 import { logSoftmaxBackward, logSoftmaxForward } from "./_softmax.ts";
 import {
   addNllGrad,
@@ -152,14 +153,19 @@ function indexTarget(
 ): Tensor {
   const dtype = input.dtype;
   const r = rounder(dtype);
-  const lsm = logSoftmaxOf(input, layout);
-  const nll = nllForward(lsm, layout, idx, w, dtype);
+  const x = cpuStorage(input) as FloatArray;
+  const { size: classes, inner } = layout.lanes;
+  // Class dimension last: per-sample log-sum-exp from the row kernels, without a log_softmax
+  // tensor; otherwise (N, C, d1, ...) through log_softmax.
+  const rowsLast = inner === 1 && ls === 0;
+  const lsm = rowsLast ? x : logSoftmaxOf(input, layout);
+  const lse = rowsLast ? rowLogSumExp(x, idx.length, classes) : null;
+  const nll = nllForward(lsm, layout, idx, w, dtype, lse);
   const reduce = (losses: FloatArray): FloatArray =>
     reduction === "mean"
       ? meanOver(losses, nll.totalWeight, dtype).storage
       : reduceLosses(losses, layout.sampleShape, dtype, reduction).storage;
   let out = reduce(nll.losses);
-  const classes = layout.lanes.size;
   if (ls > 0) {
     const smooth = reduce(smoothLosses(lsm, layout, idx, w, dtype));
     const a = r(1 - ls);
@@ -171,23 +177,74 @@ function indexTarget(
   const gradFn = ls > 0 ? "AddBackward0" : "NllLossBackward0";
   const node = record(gradFn, [input], (gradOutput) => {
     const scale = sampleScale(cpuStorage(gradOutput) as FloatArray, reduction, nll.totalWeight, r);
+    const gx = floatStorage(dtype, input.numel);
+    if (inner === 1) {
+      crossEntropyRowsBackward(x, idx, w, scale, ls, gx);
+      return [new Tensor(gx, input.shape, dtype)];
+    }
     const dl = new Float64Array(input.numel);
     addNllGrad(dl, layout, idx, w, scale, -(1 - ls));
     if (ls > 0) {
-      const { size, inner } = layout.lanes;
       for (let j = 0; j < idx.length; j++) {
         if (idx[j] < 0) continue;
         const s = -(ls / classes) * scale(j);
-        for (let c = 0; c < size; c++) {
-          dl[samplePosition(j, c, size, inner)] += s * (w === null ? 1 : w[c]);
+        for (let c = 0; c < classes; c++) {
+          dl[samplePosition(j, c, classes, inner)] += s * (w === null ? 1 : w[c]);
         }
       }
     }
-    const gx = floatStorage(dtype, input.numel);
     logSoftmaxBackward(dl, lsm, layout.lanes, gx);
     return [new Tensor(gx, input.shape, dtype)];
   });
   return new Tensor(out, reduction === "none" ? layout.sampleShape : [], dtype, node);
+}
+
+/** `max + log(sum(exp(x - max)))` of each of `rows` rows (float64). */
+function rowLogSumExp(x: FloatArray, rows: number, classes: number): Float64Array {
+  const lse = new Float64Array(rows);
+  rowSoftmaxScaled(x, rows, classes, null, (j, m, s) => lse[j] = m + Math.log(s));
+  return lse;
+}
+
+/**
+ * Cross-entropy's input gradient for (N, C) rows, from the logits in one pass of the row
+ * kernels: with dl = d loss / d log_softmax (the target's -(1 - ls)·w_t·g_j plus the
+ * smoothing's -(ls / C)·w_c·g_j) and S_j = sum_c dl_jc, log_softmax's backward is
+ * `gx = dl - softmax · S`, written as `exp(x - m) · (-S / s)` and then dl added.
+ */
+function crossEntropyRowsBackward(
+  x: FloatArray,
+  idx: Int32Array,
+  w: FloatArray | null,
+  scale: (j: number) => number,
+  ls: number,
+  gx: FloatArray,
+): void {
+  const rows = idx.length;
+  const classes = rows === 0 ? 0 : x.length / rows;
+  let weightSum = classes;
+  if (w !== null) {
+    weightSum = 0;
+    for (let c = 0; c < classes; c++) weightSum += w[c];
+  }
+  const keep = 1 - ls;
+  const spread = ls / classes;
+  rowSoftmaxScaled(x, rows, classes, gx, (j, _m, s) => {
+    const t = idx[j];
+    if (t < 0) return 0;
+    const g = scale(j);
+    return (keep * (w === null ? 1 : w[t]) * g + spread * weightSum * g) / s;
+  });
+  for (let j = 0; j < rows; j++) {
+    const t = idx[j];
+    if (t < 0) continue;
+    const g = scale(j);
+    const base = j * classes;
+    if (ls > 0) {
+      for (let c = 0; c < classes; c++) gx[base + c] -= spread * (w === null ? 1 : w[c]) * g;
+    }
+    gx[base + t] -= keep * (w === null ? 1 : w[t]) * g;
+  }
 }
 
 /** smooth_j = -sum_c w_c * lsm_jc, 0 for ignored samples. */

@@ -76,3 +76,66 @@ Deno.test("crossEntropy() throws for each kind of bad input", () => {
     message: /labelSmoothing must be a number: current value is "0.1"/,
   });
 });
+
+/** Sum of crossEntropy(x) * g in float64, for central differences. */
+function weightedLoss(
+  x: Float64Array,
+  shape: number[],
+  target: number[],
+  options: Parameters<typeof crossEntropy>[2],
+  g: number[],
+): number {
+  const out = crossEntropy(
+    tensor(x, { shape }),
+    tensor(target, { dtype: "int64" }),
+    options,
+  ).toArray();
+  const values = Array.isArray(out) ? out as number[] : [out as number];
+  return values.reduce((s, v, j) => s + v * g[j], 0);
+}
+
+Deno.test("crossEntropy() gradient from the logits matches central differences for every option", () => {
+  const shape = [4, 7];
+  const target = [3, 0, 6, 2];
+  const weight = tensor([0.5, 1, 2, 0.25, 1.5, 1, 3], { dtype: "float64" });
+  const base = new Float64Array(28).map((_v, i) => Math.sin(i * 2.3) * 3);
+  for (const reduction of ["none", "mean", "sum"] as const) {
+    for (const labelSmoothing of [0, 0.2]) {
+      for (const w of [undefined, weight]) {
+        const options = { reduction, labelSmoothing, weight: w, ignoreIndex: 2 };
+        const g = reduction === "none" ? [0.7, -1.3, 2, 0.4] : [0.9];
+        const x = tensor(base, { shape, requiresGrad: true });
+        const loss = crossEntropy(x, tensor(target, { dtype: "int64" }), options);
+        loss.backward(tensor(g, { shape: loss.shape as number[], dtype: "float64" }));
+        const grad = (x.grad?.toArray() as number[][]).flat();
+        for (let i = 0; i < base.length; i++) {
+          const h = 1e-6;
+          const up = base.slice();
+          const down = base.slice();
+          up[i] += h;
+          down[i] -= h;
+          const numeric = (weightedLoss(up, shape, target, options, g) -
+            weightedLoss(down, shape, target, options, g)) / (2 * h);
+          assert.ok(
+            Math.abs(grad[i] - numeric) < 1e-7,
+            `${reduction} ls=${labelSmoothing} w=${w !== undefined} [${i}]: ${
+              grad[i]
+            } vs ${numeric}`,
+          );
+        }
+        // the ignored row (target 2) takes no gradient
+        assert.deepEqual(grad.slice(21, 28), [0, 0, 0, 0, 0, 0, 0]);
+      }
+    }
+  }
+});
+
+Deno.test("crossEntropy() backward twice with retainGraph doubles the gradient", () => {
+  const x = tensor([[1, 2, 3], [0.5, -1, 4]], { requiresGrad: true });
+  const loss = crossEntropy(x, tensor([2, 0], { dtype: "int64" }));
+  loss.backward(undefined, { retainGraph: true });
+  const once = (x.grad?.toArray() as number[][]).flat();
+  loss.backward();
+  const twice = (x.grad?.toArray() as number[][]).flat();
+  assert.deepEqual(twice, once.map((v) => Math.fround(v + v)));
+});

@@ -1,4 +1,5 @@
 import { record } from "./_autograd.ts";
+import { fr } from "./_round.ts";
 import { checkFloat, checkNumber, checkSameDevice, checkTensor, fail } from "./_checks.ts";
 import { checkWeight } from "./_class_targets.ts";
 import { marginRowsOf, readTargets, rowGradScale } from "./_margin.ts";
@@ -101,23 +102,10 @@ export function multiMarginLoss(
   const r = rounder(dtype);
   const x = cpuStorage(input) as FloatArray;
   const m = r(margin);
+  const f32 = dtype === "float32";
   const rows = floatStorage(dtype, nframe);
   for (let t = 0; t < nframe; t++) {
-    const base = t * dim;
-    const y = idx[t];
-    const xy = x[base + y];
-    const wy = w === null ? 1 : w[y];
-    let sum = 0;
-    for (let d = 0; d < dim; d++) {
-      if (d === y) continue;
-      const z = r(r(m - xy) + x[base + d]);
-      if (z > 0) {
-        let h = p === 1 ? z : r(z * z);
-        if (w !== null) h = r(h * wy);
-        sum = r(sum + h);
-      }
-    }
-    rows[t] = r(sum / dim);
+    rows[t] = r(multiMarginRow(x, t * dim, dim, idx[t], m, p, w, f32) / dim);
   }
   const perRow = reduction === "none" && target.shape.length > 0;
   const out = perRow
@@ -128,28 +116,67 @@ export function multiMarginLoss(
     const g = r(reduction === "mean" ? 1 / (nframe * dim) : 1 / dim);
     const scale = rowGradScale(cpuStorage(gradOutput) as FloatArray, perRow);
     for (let t = 0; t < nframe; t++) {
-      const base = t * dim;
-      const y = idx[t];
-      const xy = x[base + y];
-      const wy = w === null ? 1 : w[y];
-      let gy = 0;
-      for (let d = 0; d < dim; d++) {
-        if (d === y) continue;
-        const z = r(r(m - xy) + x[base + d]);
-        if (z > 0) {
-          let h = p === 1 ? g : r(r(2 * g) * z);
-          if (w !== null) h = r(h * wy);
-          gy = r(gy - h);
-          gx[base + d] = h;
-        }
-      }
-      gx[base + y] = gy;
-      const s = scale(t);
-      for (let d = 0; d < dim; d++) gx[base + d] = r(gx[base + d] * s);
+      multiMarginRowGrad(x, t * dim, dim, idx[t], m, p, w, g, scale(t), f32, gx);
     }
     return [new Tensor(gx, input.shape, dtype)];
   });
   return new Tensor(out.storage, out.shape, dtype, node);
+}
+
+/** One row's sum of `w[y] · max(0, margin - x[y] + x[d])^p` over d != y, rounded per step. */
+function multiMarginRow(
+  x: FloatArray,
+  base: number,
+  dim: number,
+  y: number,
+  m: number,
+  p: number,
+  w: FloatArray | null,
+  f32: boolean,
+): number {
+  const c = fr(f32, m - x[base + y]);
+  const wy = w === null ? 1 : w[y];
+  let sum = 0;
+  for (let d = 0; d < dim; d++) {
+    if (d === y) continue;
+    const z = fr(f32, c + x[base + d]);
+    let h = p === 1 ? z : fr(f32, z * z);
+    if (w !== null) h = fr(f32, h * wy);
+    // a select, not a branch (random data): adding 0 leaves the sum as it is
+    sum = fr(f32, sum + (z > 0 ? h : 0));
+  }
+  return sum;
+}
+
+/** One row's gradient, already times the row's gradOutput `s`, written into `gx`. */
+function multiMarginRowGrad(
+  x: FloatArray,
+  base: number,
+  dim: number,
+  y: number,
+  m: number,
+  p: number,
+  w: FloatArray | null,
+  g: number,
+  s: number,
+  f32: boolean,
+  gx: FloatArray,
+): void {
+  const c = fr(f32, m - x[base + y]);
+  const wy = w === null ? 1 : w[y];
+  const g2 = fr(f32, 2 * g);
+  const zero = fr(f32, 0 * s);
+  let gy = 0;
+  for (let d = 0; d < dim; d++) {
+    if (d === y) continue;
+    const z = fr(f32, c + x[base + d]);
+    let h = p === 1 ? g : fr(f32, g2 * z);
+    if (w !== null) h = fr(f32, h * wy);
+    const on = z > 0;
+    gy = fr(f32, gy - (on ? h : 0));
+    gx[base + d] = on ? fr(f32, h * s) : zero;
+  }
+  gx[base + y] = fr(f32, gy * s);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { record } from "./_autograd.ts";
+import { fr } from "./_round.ts";
 import { checkFloat, checkSameDevice, checkTensor, fail } from "./_checks.ts";
 import { marginRowsOf, readTargets, rowGradScale } from "./_margin.ts";
 import { multilabelMarginLossWebgpu } from "./_multilabel_margin_loss_wgsl.ts";
@@ -89,27 +90,14 @@ export function multilabelMarginLoss(
   }
   const dtype = input.dtype;
   const r = rounder(dtype);
+  const f32 = dtype === "float32";
   const x = cpuStorage(input) as FloatArray;
-  const isTarget = new Uint8Array(nframe * dim);
-  for (let t = 0; t < nframe; t++) {
-    for (let k = 0; k < dim && idx[t * dim + k] >= 0; k++) isTarget[t * dim + idx[t * dim + k]] = 1;
-  }
   // Each row's sum S_n, summed in float64 and rounded to the dtype.
   const sums = floatStorage(dtype, nframe);
+  const isTarget = new Uint8Array(dim);
   for (let t = 0; t < nframe; t++) {
-    const base = t * dim;
-    let sum = 0;
-    for (let k = 0; k < dim; k++) {
-      const y = idx[base + k];
-      if (y < 0) break;
-      const xt = x[base + y];
-      for (let d = 0; d < dim; d++) {
-        if (isTarget[base + d]) continue;
-        const z = r(r(1 - xt) + x[base + d]);
-        if (z > 0) sum += z;
-      }
-    }
-    sums[t] = sum;
+    const count = markTargets(idx, t * dim, dim, isTarget);
+    sums[t] = multilabelMarginRow(x, idx, t * dim, dim, count, isTarget, f32);
   }
   const perRow = reduction === "none" && target.shape.length > 1;
   let out: FloatArray;
@@ -128,27 +116,76 @@ export function multilabelMarginLoss(
     const gx = floatStorage(dtype, input.numel);
     const g = r(reduction === "mean" ? 1 / (nframe * dim) : 1 / dim);
     const scale = rowGradScale(cpuStorage(gradOutput) as FloatArray, perRow);
+    const isTarget = new Uint8Array(dim);
     for (let t = 0; t < nframe; t++) {
       const base = t * dim;
-      for (let k = 0; k < dim; k++) {
-        const y = idx[base + k];
-        if (y < 0) break;
-        const xt = x[base + y];
-        for (let d = 0; d < dim; d++) {
-          if (isTarget[base + d]) continue;
-          const z = r(r(1 - xt) + x[base + d]);
-          if (z > 0) {
-            gx[base + y] = r(gx[base + y] - g);
-            gx[base + d] = r(gx[base + d] + g);
-          }
-        }
-      }
-      const s = scale(t);
-      for (let d = 0; d < dim; d++) gx[base + d] = r(gx[base + d] * s);
+      const count = markTargets(idx, base, dim, isTarget);
+      multilabelMarginRowGrad(x, idx, base, dim, count, isTarget, g, scale(t), f32, gx);
     }
     return [new Tensor(gx, input.shape, dtype)];
   });
   return new Tensor(out, perRow ? [nframe] : [], dtype, node);
+}
+
+/**
+ * Marks row `base`'s targets (read up to the first -1) in `isTarget`, cleared first; returns
+ * how many were read.
+ */
+function markTargets(idx: Int32Array, base: number, dim: number, isTarget: Uint8Array): number {
+  isTarget.fill(0);
+  let count = 0;
+  while (count < dim && idx[base + count] >= 0) isTarget[idx[base + count++]] = 1;
+  return count;
+}
+
+/** One row's `sum over targets y, non-targets d of max(0, (1 - x[y]) + x[d])`, in float64. */
+function multilabelMarginRow(
+  x: FloatArray,
+  idx: Int32Array,
+  base: number,
+  dim: number,
+  count: number,
+  isTarget: Uint8Array,
+  f32: boolean,
+): number {
+  let sum = 0;
+  for (let k = 0; k < count; k++) {
+    const c = fr(f32, 1 - x[base + idx[base + k]]);
+    for (let d = 0; d < dim; d++) {
+      if (isTarget[d]) continue;
+      const z = fr(f32, c + x[base + d]);
+      sum += z > 0 ? z : 0; // a select, not a branch (random data)
+    }
+  }
+  return sum;
+}
+
+/** One row's gradient: -g at a target, +g at a non-target per counted pair, then times `s`. */
+function multilabelMarginRowGrad(
+  x: FloatArray,
+  idx: Int32Array,
+  base: number,
+  dim: number,
+  count: number,
+  isTarget: Uint8Array,
+  g: number,
+  s: number,
+  f32: boolean,
+  gx: FloatArray,
+): void {
+  for (let k = 0; k < count; k++) {
+    const y = base + idx[base + k];
+    const c = fr(f32, 1 - x[y]);
+    let gy = gx[y];
+    for (let d = 0; d < dim; d++) {
+      if (isTarget[d]) continue;
+      const step = fr(f32, c + x[base + d]) > 0 ? g : 0; // adding 0 changes nothing
+      gy = fr(f32, gy - step);
+      gx[base + d] = fr(f32, gx[base + d] + step);
+    }
+    gx[y] = gy;
+  }
+  for (let d = base; d < base + dim; d++) gx[d] = fr(f32, gx[d] * s);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { record } from "./_autograd.ts";
+import { fr } from "./_round.ts";
 import { broadcastShape, expand, sumTo } from "./_broadcast.ts";
 import { checkFloat, checkSameDevice, checkSameDtype, checkTensor, fail } from "./_checks.ts";
 import { labelsAsFloat } from "./_elementwise.ts";
@@ -8,10 +9,9 @@ import {
   floatStorage,
   parseReduction,
   type Reduction,
-  type Rounder,
-  rounder,
   sum64,
 } from "./_reduction.ts";
+import { softplusParts } from "./_row_kernels.ts";
 import { lanesOf } from "./_softmax.ts";
 import { cpuStorage, formatShape, shapeNumel, Tensor } from "./tensor.ts";
 
@@ -33,17 +33,38 @@ export interface MultiLabelSoftMarginLossOptions {
 //   (v < 0 ? 1 - b / (1 + b) : b / (1 + b)) * grad.
 // Every step below is one of those ops, rounded to the dtype as torch rounds it.
 
-/** logsigmoid(v), PyTorch's CPU formula. */
-function logSigmoid(v: number, r: Rounder): number {
-  return r(Math.min(v, 0) - r(Math.log1p(r(Math.exp(-Math.abs(v))))));
+/**
+ * The negated term -(y·logsigmoid(x) + (1 - y)·logsigmoid(-x)), before `* w`, from
+ * `t = log1p(exp(-|x|))` (rounded as PyTorch rounds it): logsigmoid(x) = min(x, 0) - t and
+ * logsigmoid(-x) = min(-x, 0) - t, so one exp and one log1p serve both.
+ */
+function negTerm(x: number, y: number, t: number, f32: boolean): number {
+  const a = fr(f32, Math.min(x, 0) - t);
+  const b = fr(f32, Math.min(-x, 0) - t);
+  return -fr(f32, fr(f32, y * a) + fr(f32, fr(f32, 1 - y) * b));
 }
 
-/** d logsigmoid(v) / dv times `c`, PyTorch's CPU backward. */
-function logSigmoidGrad(v: number, c: number, r: Rounder): number {
-  const b = r(Math.exp(-Math.abs(v)));
-  const q = r(b / r(1 + b));
-  return v < 0 ? r(r(1 - q) * c) : r(q * c);
+/**
+ * Calls `fn(o0, o1, e, t)` for blocks of whole outer rows `[o0, o1)` of `span` contiguous
+ * elements each, with `e = exp(-|x|)` and `t = log1p(e)` of the block (from the vector
+ * kernels) indexed from the block's first element.
+ */
+function forSoftplusBlocks(
+  x: FloatArray,
+  outer: number,
+  span: number,
+  fn: (o0: number, o1: number, e: FloatArray, t: FloatArray) => void,
+): void {
+  const per = Math.max(1, Math.floor(SOFTPLUS_BLOCK / Math.max(span, 1)));
+  for (let o0 = 0; o0 < outer; o0 += per) {
+    const o1 = Math.min(outer, o0 + per);
+    const { e, t } = softplusParts(x, o0 * span, (o1 - o0) * span);
+    fn(o0, o1, e, t);
+  }
 }
+
+/** Elements per block of {@linkcode forSoftplusBlocks}. */
+const SOFTPLUS_BLOCK = 8192;
 
 /**
  * Multi-label one-versus-all loss, as `torch.nn.functional.multilabel_soft_margin_loss`.
@@ -111,33 +132,33 @@ export function multilabelSoftMarginLoss(
     return multilabelSoftMarginLossWebgpu({ input, target, labels, weight, shape, reduction });
   }
   const dtype = input.dtype;
-  const r = rounder(dtype);
+  const f32 = dtype === "float32";
   const n = shapeNumel(shape);
   const x = expand(cpuStorage(input) as FloatArray, input.shape, shape);
   const y = expand(cpuStorage(labels) as FloatArray, target.shape, shape);
   const w = weight === null ? null : expand(cpuStorage(weight) as FloatArray, weight.shape, shape);
-  // Per element: a = logsigmoid(x), b = logsigmoid(-x), l = -(y a + (1 - y) b) (* w).
-  const neg = floatStorage(dtype, n);
-  const terms = floatStorage(dtype, n);
-  for (let i = 0; i < n; i++) {
-    const a = logSigmoid(x[i], r);
-    const b = logSigmoid(-x[i], r);
-    neg[i] = -r(r(y[i] * a) + r(r(1 - y[i]) * b));
-    terms[i] = w === null ? neg[i] : r(neg[i] * w[i]);
-  }
-  // Sum over dimension input.ndim - 1 of the broadcast shape, then / C.
+  // Per element: a = logsigmoid(x), b = logsigmoid(-x), l = -(y a + (1 - y) b) (* w),
+  // summed over dimension input.ndim - 1 of the broadcast shape, then / C.
   const k = input.shape.length - 1;
   const classes = input.shape[k];
   const lanes = lanesOf(shape, k);
   const rowShape = shape.filter((_d, j) => j !== k);
   const rows = floatStorage(dtype, lanes.outer * lanes.inner);
-  for (let o = 0; o < lanes.outer; o++) {
-    for (let s = 0; s < lanes.inner; s++) {
-      let sum = 0;
-      for (let c = 0; c < lanes.size; c++) sum += terms[(o * lanes.size + c) * lanes.inner + s];
-      rows[o * lanes.inner + s] = r(r(sum) / classes);
+  const { size, inner } = lanes;
+  const span = size * inner;
+  forSoftplusBlocks(x, lanes.outer, span, (o0, o1, _e, t) => {
+    const first = o0 * span;
+    for (let o = o0; o < o1; o++) {
+      for (let s = 0; s < inner; s++) {
+        let sum = 0;
+        for (let i = o * span + s; i < (o + 1) * span; i += inner) {
+          const neg = negTerm(x[i], y[i], t[i - first], f32);
+          sum += w === null ? neg : fr(f32, neg * w[i]);
+        }
+        rows[o * inner + s] = fr(f32, fr(f32, sum) / classes);
+      }
     }
-  }
+  });
   let out: FloatArray = rows;
   if (reduction !== "none") {
     out = floatStorage(dtype, 1);
@@ -149,29 +170,46 @@ export function multilabelSoftMarginLoss(
   const node = record(gradFn, inputs, (gradOutput) => {
     const g = cpuStorage(gradOutput) as FloatArray;
     const rowGrad = (j: number): number => {
-      const gr = reduction === "none" ? g[j] : reduction === "mean" ? r(g[0] / rows.length) : g[0];
-      return r(gr / classes);
+      const gr = reduction === "none"
+        ? g[j]
+        : reduction === "mean"
+        ? fr(f32, g[0] / rows.length)
+        : g[0];
+      return fr(f32, gr / classes);
     };
     const gx = floatStorage(dtype, n);
     const gy = target.requiresGrad ? floatStorage(dtype, n) : null;
     const gw = weight?.requiresGrad ? floatStorage(dtype, n) : null;
-    for (let o = 0; o < lanes.outer; o++) {
-      for (let s = 0; s < lanes.inner; s++) {
-        const gl = rowGrad(o * lanes.inner + s);
-        for (let c = 0; c < lanes.size; c++) {
-          const i = (o * lanes.size + c) * lanes.inner + s;
-          if (gw !== null) gw[i] = r(gl * neg[i]);
-          const gA = -(w === null ? gl : r(gl * w[i])); // through * weight, then negation
-          const a = logSigmoid(x[i], r);
-          const b = logSigmoid(-x[i], r);
-          const omt = r(1 - y[i]);
-          if (gy !== null) gy[i] = r(r(gA * a) - r(gA * b));
-          const fromA = logSigmoidGrad(x[i], r(gA * y[i]), r);
-          const fromB = -logSigmoidGrad(-x[i], r(gA * omt), r);
-          gx[i] = r(fromA + fromB);
+    forSoftplusBlocks(x, lanes.outer, span, (o0, o1, eBlock, tBlock) => {
+      const first = o0 * span;
+      for (let o = o0; o < o1; o++) {
+        for (let s = 0; s < inner; s++) {
+          const gl = rowGrad(o * inner + s);
+          for (let i = o * span + s; i < (o + 1) * span; i += inner) {
+            const v = x[i];
+            const t = tBlock[i - first];
+            if (gw !== null) gw[i] = fr(f32, gl * negTerm(v, y[i], t, f32));
+            const gA = -(w === null ? gl : fr(f32, gl * w[i])); // through * weight, negation
+            if (gy !== null) {
+              gy[i] = fr(
+                f32,
+                fr(f32, gA * fr(f32, Math.min(v, 0) - t)) -
+                  fr(f32, gA * fr(f32, Math.min(-v, 0) - t)),
+              );
+            }
+            // logsigmoid's backward at v and at -v, with one buffer b = exp(-|v|):
+            // (u < 0 ? 1 - q : q) · c, q = b / (1 + b)
+            const e = eBlock[i - first];
+            const q = fr(f32, e / fr(f32, 1 + e));
+            const cA = fr(f32, gA * y[i]);
+            const cB = fr(f32, gA * fr(f32, 1 - y[i]));
+            const fromA = v < 0 ? fr(f32, fr(f32, 1 - q) * cA) : fr(f32, q * cA);
+            const fromB = -(-v < 0 ? fr(f32, fr(f32, 1 - q) * cB) : fr(f32, q * cB));
+            gx[i] = fr(f32, fromA + fromB);
+          }
         }
       }
-    }
+    });
     const back = (t: Tensor | null, grad: FloatArray | null): Tensor | null =>
       t === null || grad === null || !t.requiresGrad
         ? null

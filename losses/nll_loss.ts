@@ -1,4 +1,5 @@
 import { record } from "./_autograd.ts";
+import { fr } from "./_round.ts";
 import { checkFloat, checkInteger, checkTensor } from "./_checks.ts";
 import { checkIndexTarget, checkWeight, classIndices, type ClassLayout } from "./_class_targets.ts";
 import {
@@ -28,15 +29,20 @@ export interface NLLLossOptions {
 //   mean = sum_j l_j / sum_j w[t_j] over kept j   (0 / 0 = nan when every target is ignored)
 //   grad x[j, t_j] = w[t_j] * -(g / total_weight) for "mean", w[t_j] * -g otherwise
 
-/** The per-sample losses and the kept weight total (float64). */
+/**
+ * The per-sample losses and the kept weight total (float64). With `logSumExp` (one per
+ * sample), `x` holds logits and the log-probability picked is `x - logSumExp[j]` (rounded to
+ * the dtype, as a log_softmax tensor would hold it).
+ */
 export function nllForward(
   x: FloatArray,
   layout: ClassLayout,
   idx: Int32Array,
   w: FloatArray | null,
   dtype: DType,
+  logSumExp: Float64Array | null = null,
 ): { losses: FloatArray; totalWeight: number } {
-  const r = rounder(dtype);
+  const f32 = dtype === "float32";
   const { size: classes, inner } = layout.lanes;
   const losses = floatStorage(dtype, idx.length);
   let totalWeight = 0;
@@ -45,7 +51,9 @@ export function nllForward(
     if (t < 0) continue;
     const wt = w === null ? 1 : w[t];
     totalWeight += wt;
-    losses[j] = r(-x[samplePosition(j, t, classes, inner)] * wt);
+    const p = inner === 1 ? j * classes + t : samplePosition(j, t, classes, inner);
+    const v = logSumExp === null ? x[p] : fr(f32, x[p] - logSumExp[j]);
+    losses[j] = fr(f32, -v * wt);
   }
   return { losses, totalWeight };
 }
