@@ -4,6 +4,7 @@ import { parseReduction, type Reduction } from "./_reduction.ts";
 import { orDefault } from "./_op_helpers.ts";
 import { add, clampMin, mean, minimum, sub, sum } from "./ops.ts";
 import { checkDistanceInputs, distance } from "./pairwise_distance.ts";
+import { canFuseTriplet, fusedTriplet } from "./_triplet.ts";
 import type { Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode tripletMarginLoss} and {@linkcode TripletMarginLoss}. */
@@ -105,6 +106,9 @@ export function tripletMarginLoss(
   if (swap) distances["d(positive, negative)"] = rows(broadcastShape(fn, { positive, negative }));
   broadcastShapes(fn, distances);
 
+  if (p === 2 && canFuseTriplet(anchor, positive, negative)) {
+    return fusedTriplet(anchor, positive, negative, "margin", margin, eps, swap, reduction);
+  }
   const dPos = distance(anchor, positive, p, eps, false);
   let dNeg = distance(anchor, negative, p, eps, false);
   if (swap) dNeg = minimum(dNeg, distance(positive, negative, p, eps, false));

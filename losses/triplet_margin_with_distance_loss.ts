@@ -4,6 +4,7 @@ import { parseReduction, type Reduction } from "./_reduction.ts";
 import { checkTensors, orDefault } from "./_op_helpers.ts";
 import { add, clamp, mean, minimum, sub, sum } from "./ops.ts";
 import { checkDistanceInputs, distance } from "./pairwise_distance.ts";
+import { canFuseTriplet, fusedTriplet } from "./_triplet.ts";
 import { Tensor } from "./tensor.ts";
 
 /**
@@ -104,6 +105,9 @@ export function tripletMarginWithDistanceLoss(
     broadcastShape(fn, { anchor, positive });
     broadcastShape(fn, { anchor, negative });
     if (swap) broadcastShape(fn, { positive, negative });
+    if (canFuseTriplet(anchor, positive, negative)) {
+      return fusedTriplet(anchor, positive, negative, "distance", margin, 1e-6, swap, reduction);
+    }
     dist = (x1, x2) => distance(x1, x2, 2, 1e-6, false);
   } else {
     dist = (x1, x2) => {

@@ -1,0 +1,127 @@
+/**
+ * The triplet losses with the 2-norm distance as one node, for float anchors, positives and
+ * negatives of one shape: the distances, the hinge and the reduction in one pass per row, and
+ * a backward that recomputes each difference from the inputs instead of keeping them. The
+ * arithmetic is that of the composite (`pairwiseDistance`, `add`, `sub`, `minimum`,
+ * `clampMin`/`clamp`, `mean`/`sum`) step by step, so results and gradients are the same; see
+ * `triplet_margin_loss.ts` and `triplet_margin_with_distance_loss.ts` for the formulas.
+ *
+ * @module
+ */
+
+import { record } from "./_autograd.ts";
+import { sameShape } from "./_broadcast.ts";
+import { type GradTerm, normGrad2, type NormPair, rowNorms2 } from "./_distance.ts";
+import {
+  type FloatArray,
+  floatStorage,
+  reduceLosses,
+  type Reduction,
+  rounder,
+} from "./_reduction.ts";
+import { cpuStorage, Tensor } from "./tensor.ts";
+
+/** Which loss: `"margin"` is `clamp_min(margin + d_pos - d_neg, 0)`, `"distance"` is
+ * `clamp(d_pos - d_neg + margin, min=0)` (the two round differently in float32). */
+export type TripletForm = "margin" | "distance";
+
+/** Whether {@linkcode fusedTriplet} can run: float inputs of one shape, at least 1-d, distinct. */
+export function canFuseTriplet(anchor: Tensor, positive: Tensor, negative: Tensor): boolean {
+  const dtype = anchor.dtype;
+  return (dtype === "float32" || dtype === "float64") && positive.dtype === dtype &&
+    negative.dtype === dtype && anchor.shape.length > 0 &&
+    sameShape(anchor.shape, positive.shape) && sameShape(anchor.shape, negative.shape) &&
+    anchor !== positive && anchor !== negative && positive !== negative;
+}
+
+/** The triplet loss with distance `||x - y + eps||_2`, as one node (see the module doc). */
+export function fusedTriplet(
+  anchor: Tensor,
+  positive: Tensor,
+  negative: Tensor,
+  form: TripletForm,
+  margin: number,
+  eps: number,
+  swap: boolean,
+  reduction: Reduction,
+): Tensor {
+  const dtype = anchor.dtype;
+  const r = rounder(dtype);
+  const shape = anchor.shape;
+  const size = shape[shape.length - 1];
+  const rowShape = shape.slice(0, -1);
+  let rows = 1;
+  for (const d of rowShape) rows *= d;
+  const a = cpuStorage(anchor) as FloatArray;
+  const p = cpuStorage(positive) as FloatArray;
+  const n = cpuStorage(negative) as FloatArray;
+  const dPos = floatStorage(dtype, rows);
+  const dAn = floatStorage(dtype, rows);
+  const inputs = [a, p, n];
+  const dPn = swap ? floatStorage(dtype, rows) : null;
+  const pairs: NormPair[] = [[0, 1, dPos], [0, 2, dAn]];
+  if (dPn !== null) pairs.push([1, 2, dPn]);
+  rowNorms2(inputs, pairs, rows, size, eps);
+  const m = r(margin);
+  // the hinge's argument, kept for the backward (the gradient passes where it is >= 0)
+  const pre = floatStorage(dtype, rows);
+  const losses = floatStorage(dtype, rows);
+  for (let j = 0; j < rows; j++) {
+    let dNeg = dAn[j];
+    if (dPn !== null) {
+      const y = dPn[j];
+      dNeg = dNeg !== dNeg || y !== y ? NaN : y < dNeg ? y : dNeg;
+    }
+    const h = form === "margin" ? r(r(dPos[j] + m) - dNeg) : r(r(dPos[j] - dNeg) + m);
+    pre[j] = h;
+    losses[j] = h !== h ? NaN : h < 0 ? 0 : h;
+  }
+  const out = reduceLosses(losses, rowShape, dtype, reduction);
+  const gradFn = reduction === "mean"
+    ? "MeanBackward0"
+    : reduction === "sum"
+    ? "SumBackward0"
+    : form === "margin"
+    ? "ClampMinBackward0"
+    : "ClampBackward1";
+  const node = record(gradFn, [anchor, positive, negative], (gradOutput) => {
+    const g = cpuStorage(gradOutput) as FloatArray;
+    const g0 = reduction === "mean" ? r(g[0] / rows) : g[0];
+    // per row: the gradient of d_pos, of d(a, n) and of d(p, n)
+    const gPos = floatStorage(dtype, rows);
+    const gAn = floatStorage(dtype, rows);
+    const gPn = floatStorage(dtype, swap ? rows : 0);
+    for (let j = 0; j < rows; j++) {
+      const gj = reduction === "none" ? g[j] : g0;
+      const h = pre[j];
+      const gh = h >= 0 ? gj : 0; // nan: no gradient
+      gPos[j] = gh;
+      const gNeg = -gh;
+      if (dPn === null) {
+        gAn[j] = gNeg;
+      } else {
+        // minimum's backward: a tie halves the gradient, nan passes it to both
+        const x = dAn[j];
+        const y = dPn[j];
+        gAn[j] = x === y ? gNeg / 2 : x > y ? 0 : gNeg;
+        gPn[j] = x === y ? gNeg / 2 : x < y ? 0 : gNeg;
+      }
+    }
+    const leaf = (t: Tensor, terms: GradTerm[]): Tensor | null => {
+      if (!t.requiresGrad) return null;
+      const gx = floatStorage(dtype, a.length);
+      normGrad2(inputs, terms, rows, size, eps, gx);
+      return new Tensor(gx, shape, dtype);
+    };
+    const pn = dPn as FloatArray;
+    return [
+      leaf(anchor, [[0, 1, dPos, gPos, 1], [0, 2, dAn, gAn, 1]]),
+      leaf(
+        positive,
+        swap ? [[0, 1, dPos, gPos, -1], [1, 2, pn, gPn, 1]] : [[0, 1, dPos, gPos, -1]],
+      ),
+      leaf(negative, swap ? [[0, 2, dAn, gAn, -1], [1, 2, pn, gPn, -1]] : [[0, 2, dAn, gAn, -1]]),
+    ];
+  });
+  return new Tensor(out.storage, out.shape, dtype, node);
+}

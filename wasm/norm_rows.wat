@@ -1,0 +1,134 @@
+;; Row kernels of the float32 2-norm distance ||x1 - x2 + eps||_2 over rows of `size`
+;; elements, and of its gradient (losses/_distance.ts drives them block by block).
+;; Every elementwise step is float32 (f32x4), as PyTorch's float32 ops round them; the sum
+;; of squares is float64 (two f64x2 accumulators), rounded once to float32.
+;; Pointers are byte offsets into this module's memory.
+(module
+  (memory (export "memory") 1)
+
+  ;; The float64 sum of the float32 squares of (x1 - x2 + eps) over `size` elements.
+  (func $sumsq (param $x1 i32) (param $x2 i32) (param $size i32) (param $eps f32) (result f64)
+    (local $k i32) (local $e v128) (local $v v128) (local $acc0 v128) (local $acc1 v128)
+    (local $s f64) (local $w f32)
+    (local.set $e (f32x4.splat (local.get $eps)))
+    (block $done
+      (loop $vec
+        (br_if $done (i32.gt_s (i32.add (local.get $k) (i32.const 4)) (local.get $size)))
+        (local.set $v
+          (f32x4.add
+            (f32x4.sub
+              (v128.load (i32.add (local.get $x1) (i32.shl (local.get $k) (i32.const 2))))
+              (v128.load (i32.add (local.get $x2) (i32.shl (local.get $k) (i32.const 2)))))
+            (local.get $e)))
+        (local.set $v (f32x4.mul (local.get $v) (local.get $v)))
+        (local.set $acc0 (f64x2.add (local.get $acc0) (f64x2.promote_low_f32x4 (local.get $v))))
+        (local.set $acc1
+          (f64x2.add (local.get $acc1)
+            (f64x2.promote_low_f32x4
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
+                (local.get $v) (local.get $v)))))
+        (local.set $k (i32.add (local.get $k) (i32.const 4)))
+        (br $vec)))
+    (block $tail_done
+      (loop $tail
+        (br_if $tail_done (i32.ge_s (local.get $k) (local.get $size)))
+        (local.set $w
+          (f32.add
+            (f32.sub
+              (f32.load (i32.add (local.get $x1) (i32.shl (local.get $k) (i32.const 2))))
+              (f32.load (i32.add (local.get $x2) (i32.shl (local.get $k) (i32.const 2)))))
+            (local.get $eps)))
+        (local.set $s (f64.add (local.get $s) (f64.promote_f32 (f32.mul (local.get $w) (local.get $w)))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $tail)))
+    (local.set $acc0 (f64x2.add (local.get $acc0) (local.get $acc1)))
+    (f64.add
+      (f64.add (f64x2.extract_lane 0 (local.get $acc0)) (f64x2.extract_lane 1 (local.get $acc0)))
+      (local.get $s)))
+
+  ;; out[j] = ||x1[j] - x2[j] + eps||_2 for `rows` rows.
+  (func (export "norms2")
+    (param $x1 i32) (param $x2 i32) (param $rows i32) (param $size i32) (param $eps f32)
+    (param $out i32)
+    (local $j i32) (local $stride i32)
+    (local.set $stride (i32.shl (local.get $size) (i32.const 2)))
+    (block $done
+      (loop $row
+        (br_if $done (i32.ge_s (local.get $j) (local.get $rows)))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2)))
+          (f32.sqrt (f32.demote_f64
+            (call $sumsq (local.get $x1) (local.get $x2) (local.get $size) (local.get $eps)))))
+        (local.set $x1 (i32.add (local.get $x1) (local.get $stride)))
+        (local.set $x2 (i32.add (local.get $x2) (local.get $stride)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $row))))
+
+  ;; out[k] = sign * (g[j] * ((x1[k] - x2[k] + eps) / norms[j])), 0 * g[j] where norms[j] is
+  ;; 0; added to out[k] instead when `accumulate` is not 0.
+  (func (export "grad2")
+    (param $x1 i32) (param $x2 i32) (param $rows i32) (param $size i32) (param $eps f32)
+    (param $norms i32) (param $g i32) (param $sign f32) (param $out i32) (param $accumulate i32)
+    (local $j i32) (local $k i32) (local $off i32) (local $n f32) (local $gj f32)
+    (local $e v128) (local $vn v128) (local $vg v128) (local $mask v128) (local $t v128)
+    (local $w f32) (local $tw f32)
+    (local.set $e (f32x4.splat (local.get $eps)))
+    (block $done
+      (loop $row
+        (br_if $done (i32.ge_s (local.get $j) (local.get $rows)))
+        (local.set $n (f32.load (i32.add (local.get $norms) (i32.shl (local.get $j) (i32.const 2)))))
+        (local.set $gj
+          (f32.mul (local.get $sign)
+            (f32.load (i32.add (local.get $g) (i32.shl (local.get $j) (i32.const 2))))))
+        (local.set $vn (f32x4.splat (local.get $n)))
+        (local.set $vg (f32x4.splat (local.get $gj)))
+        ;; all ones where the norm is not 0 (nan included), so that v / 0 becomes 0
+        (local.set $mask (v128.not (f32x4.eq (local.get $vn) (v128.const f32x4 0 0 0 0))))
+        (local.set $k (i32.const 0))
+        (block $vec_done
+          (loop $vec
+            (br_if $vec_done (i32.gt_s (i32.add (local.get $k) (i32.const 4)) (local.get $size)))
+            (local.set $off (i32.shl (local.get $k) (i32.const 2)))
+            (local.set $t
+              (f32x4.mul (local.get $vg)
+                (v128.and (local.get $mask)
+                  (f32x4.div
+                    (f32x4.add
+                      (f32x4.sub
+                        (v128.load (i32.add (local.get $x1) (local.get $off)))
+                        (v128.load (i32.add (local.get $x2) (local.get $off))))
+                      (local.get $e))
+                    (local.get $vn)))))
+            (if (local.get $accumulate)
+              (then
+                (local.set $t
+                  (f32x4.add (v128.load (i32.add (local.get $out) (local.get $off))) (local.get $t)))))
+            (v128.store (i32.add (local.get $out) (local.get $off)) (local.get $t))
+            (local.set $k (i32.add (local.get $k) (i32.const 4)))
+            (br $vec)))
+        (block $tail_done
+          (loop $tail
+            (br_if $tail_done (i32.ge_s (local.get $k) (local.get $size)))
+            (local.set $off (i32.shl (local.get $k) (i32.const 2)))
+            (local.set $w
+              (f32.add
+                (f32.sub
+                  (f32.load (i32.add (local.get $x1) (local.get $off)))
+                  (f32.load (i32.add (local.get $x2) (local.get $off))))
+                (local.get $eps)))
+            (local.set $tw
+              (f32.mul (local.get $gj)
+                (select (f32.const 0) (f32.div (local.get $w) (local.get $n))
+                  (f32.eq (local.get $n) (f32.const 0)))))
+            (if (local.get $accumulate)
+              (then
+                (local.set $tw
+                  (f32.add (f32.load (i32.add (local.get $out) (local.get $off))) (local.get $tw)))))
+            (f32.store (i32.add (local.get $out) (local.get $off)) (local.get $tw))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $tail)))
+        (local.set $x1 (i32.add (local.get $x1) (i32.shl (local.get $size) (i32.const 2))))
+        (local.set $x2 (i32.add (local.get $x2) (i32.shl (local.get $size) (i32.const 2))))
+        (local.set $out (i32.add (local.get $out) (i32.shl (local.get $size) (i32.const 2))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $row))))
+)
