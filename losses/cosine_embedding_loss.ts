@@ -1,5 +1,6 @@
 import { record } from "./_autograd.ts";
-import { broadcastShape, expand, sumTo } from "./_broadcast.ts";
+import { broadcastShape, expand, sameShape, sumTo } from "./_broadcast.ts";
+import { cosineGrad, rowDots } from "./_cosine_rows.ts";
 import { checkFloat, checkNumber, checkSameDtype, checkTensor, fail } from "./_checks.ts";
 import {
   type FloatArray,
@@ -111,30 +112,48 @@ export function cosineEmbeddingLoss(
   const x1 = cpuStorage(input1) as FloatArray;
   const x2 = cpuStorage(input2) as FloatArray;
   const D = shape[shape.length - 1];
-  const x1e = expand(x1, input1.shape, shape);
-  const x2e = expand(x2, input2.shape, shape);
   const eps = r(EPSILON);
-  const magSquare = (x: FloatArray, xShape: readonly number[]): FloatArray => {
-    const d = xShape[xShape.length - 1];
-    const rows = xShape.length === 2 ? xShape[0] : 1;
-    const out = floatStorage(dtype, rows);
-    for (let n = 0; n < rows; n++) {
-      let s = 0;
-      for (let k = 0; k < d; k++) s += r(x[n * d + k] * x[n * d + k]);
-      out[n] = r(r(s) + eps);
-    }
-    return out;
-  };
-  const ms1 = magSquare(x1, input1.shape);
-  const ms2 = magSquare(x2, input2.shape);
-  const at = (a: FloatArray, n: number): number => a[a.length === 1 ? 0 : n];
+  const same = sameShape(input1.shape, input2.shape);
+  const x1e = same ? x1 : expand(x1, input1.shape, shape);
+  const x2e = same ? x2 : expand(x2, input2.shape, shape);
   const prod = floatStorage(dtype, cosN);
   const den = floatStorage(dtype, cosN);
   const cos = floatStorage(dtype, cosN);
+  let ms1: FloatArray;
+  let ms2: FloatArray;
+  if (same) {
+    // one pass over both inputs: the three row sums, in float64
+    const sums = new Float64Array(3 * cosN);
+    rowDots(x1, x2, cosN, D, sums);
+    ms1 = floatStorage(dtype, cosN);
+    ms2 = floatStorage(dtype, cosN);
+    for (let n = 0; n < cosN; n++) {
+      prod[n] = sums[3 * n];
+      ms1[n] = r(r(sums[3 * n + 1]) + eps);
+      ms2[n] = r(r(sums[3 * n + 2]) + eps);
+    }
+  } else {
+    const magSquare = (x: FloatArray, xShape: readonly number[]): FloatArray => {
+      const d = xShape[xShape.length - 1];
+      const rows = xShape.length === 2 ? xShape[0] : 1;
+      const out = floatStorage(dtype, rows);
+      for (let n = 0; n < rows; n++) {
+        let s = 0;
+        for (let k = 0; k < d; k++) s += r(x[n * d + k] * x[n * d + k]);
+        out[n] = r(r(s) + eps);
+      }
+      return out;
+    };
+    ms1 = magSquare(x1, input1.shape);
+    ms2 = magSquare(x2, input2.shape);
+    for (let n = 0; n < cosN; n++) {
+      let s = 0;
+      for (let k = 0; k < D; k++) s += r(x1e[n * D + k] * x2e[n * D + k]);
+      prod[n] = s;
+    }
+  }
+  const at = (a: FloatArray, n: number): number => a[a.length === 1 ? 0 : n];
   for (let n = 0; n < cosN; n++) {
-    let s = 0;
-    for (let k = 0; k < D; k++) s += r(x1e[n * D + k] * x2e[n * D + k]);
-    prod[n] = s;
     den[n] = r(Math.sqrt(r(at(ms1, n) * at(ms2, n))));
     cos[n] = r(prod[n] / den[n]);
   }
@@ -158,6 +177,33 @@ export function cosineEmbeddingLoss(
       const go = reduction === "none" ? g[o] : gMean;
       if (t === 1) gcos[n] += -go;
       else if (t === -1 && r(cos[n] - m) >= 0) gcos[n] += go;
+    }
+    if (same) {
+      // per row: the gradient of the dot product, and of each squared norm
+      const c1 = floatStorage(dtype, 2 * cosN);
+      const c2 = floatStorage(dtype, 2 * cosN);
+      for (let n = 0; n < cosN; n++) {
+        const gc = r(gcos[n]);
+        const gProd = r(gc / den[n]);
+        const gDen = r(-gc * r(r(prod[n] / den[n]) / den[n]));
+        const gM = r(gDen / r(2 * den[n]));
+        c1[2 * n] = gProd;
+        c1[2 * n + 1] = gM * ms2[n];
+        c2[2 * n] = gProd;
+        c2[2 * n + 1] = gM * ms1[n];
+      }
+      const rowGrad = (
+        t: Tensor,
+        self: FloatArray,
+        other: FloatArray,
+        c: FloatArray,
+      ): Tensor | null => {
+        if (!t.requiresGrad) return null;
+        const gx = floatStorage(dtype, self.length);
+        cosineGrad(self, other, cosN, D, c, gx);
+        return new Tensor(gx, t.shape, dtype);
+      };
+      return [rowGrad(input1, x1, x2, c1), rowGrad(input2, x2, x1, c2)];
     }
     const gms1 = new Float64Array(ms1.length);
     const gms2 = new Float64Array(ms2.length);
