@@ -60,15 +60,46 @@ export interface ClampOptions {
 // ---------------------------------------------------------------------------
 // Machinery
 
-/** One elementwise binary op. */
+/**
+ * A loop over `n` output elements: `x[i & xm]` and `y[i & ym]` read an operand in full
+ * (mask -1) or its one element (mask 0), so that a number operand is never expanded. The
+ * masks cost about a third of a plain loop's speed, so the common ops also have the plain
+ * loop for two full operands.
+ */
+type BinaryLoop = (
+  x: FloatArray,
+  xm: number,
+  y: FloatArray,
+  ym: number,
+  out: FloatArray,
+  n: number,
+  r: Rounder,
+) => void;
+
+/** A loop writing one operand's gradient (at the broadcast shape) from `g`. */
+type BinaryGradLoop = (
+  x: FloatArray,
+  xm: number,
+  y: FloatArray,
+  ym: number,
+  g: FloatArray,
+  out: FloatArray,
+  n: number,
+  r: Rounder,
+) => void;
+
+/**
+ * One elementwise binary op as three loops (one function each, so that V8 keeps each loop's
+ * calls monomorphic and inlines them; a per-element callback shared by every op would not).
+ */
 interface BinaryDef {
   name: string;
   gradFn: string;
-  forward: (x: number, y: number, r: Rounder) => number;
+  forward: BinaryLoop;
   /** d(out)/d(x) times g. */
-  gradInput: (x: number, y: number, g: number, r: Rounder) => number;
+  gradInput: BinaryGradLoop;
   /** d(out)/d(y) times g. */
-  gradOther: (x: number, y: number, g: number, r: Rounder) => number;
+  gradOther: BinaryGradLoop;
 }
 
 /** A one-element tensor holding a Python-style scalar in `dtype`. */
@@ -96,20 +127,29 @@ function operands(fn: string, input: unknown, other: unknown): [Tensor, Tensor] 
   ];
 }
 
+/** An operand's storage for a loop over `n` elements, and its mask (see `BinaryLoop`). */
+function operandView(t: Tensor, shape: readonly number[], n: number): [FloatArray, number] {
+  const s = cpuStorage(t) as FloatArray;
+  if (s.length === n) return [s, -1];
+  if (s.length === 1) return [s, 0];
+  return [expand(s, t.shape, shape), -1];
+}
+
 function runBinary(def: BinaryDef, a: Tensor, b: Tensor): Tensor {
   const shape = broadcastShape(def.name, { input: a, other: b });
   const dtype = a.dtype;
   const r = rounder(dtype);
-  const x = expand(cpuStorage(a) as FloatArray, a.shape, shape);
-  const y = expand(cpuStorage(b) as FloatArray, b.shape, shape);
-  const out = floatStorage(dtype, x.length);
-  for (let i = 0; i < x.length; i++) out[i] = def.forward(x[i], y[i], r);
+  const n = shapeNumel(shape);
+  const [x, xm] = operandView(a, shape, n);
+  const [y, ym] = operandView(b, shape, n);
+  const out = floatStorage(dtype, n);
+  def.forward(x, xm, y, ym, out, n, r);
   const node = record(def.gradFn, [a, b], (gradOutput) => {
     const g = cpuStorage(gradOutput) as FloatArray;
-    const grad = (t: Tensor, f: BinaryDef["gradInput"]): Tensor | null => {
+    const grad = (t: Tensor, loop: BinaryGradLoop): Tensor | null => {
       if (!t.requiresGrad) return null;
-      const gi = floatStorage(dtype, x.length);
-      for (let i = 0; i < x.length; i++) gi[i] = f(x[i], y[i], g[i], r);
+      const gi = floatStorage(dtype, n);
+      loop(x, xm, y, ym, g, gi, n, r);
       return new Tensor(sumTo(gi, shape, t.shape, dtype), t.shape, dtype);
     };
     return [grad(a, def.gradInput), grad(b, def.gradOther)];
@@ -117,11 +157,19 @@ function runBinary(def: BinaryDef, a: Tensor, b: Tensor): Tensor {
   return new Tensor(out, shape, dtype, node);
 }
 
-/** One elementwise unary op; `gradInput` also sees the output element. */
+/** The gradient `g` itself, copied (add's and sub's `input`). */
+const passGrad: BinaryGradLoop = (_x, _xm, _y, _ym, g, out) => out.set(g);
+
+/** `-g` (sub's `other`). */
+const negGrad: BinaryGradLoop = (_x, _xm, _y, _ym, g, out, n) => {
+  for (let i = 0; i < n; i++) out[i] = -g[i];
+};
+
+/** One elementwise unary op as two loops; the backward also sees the output. */
 interface UnaryDef {
   gradFn: string;
-  forward: (x: number, r: Rounder) => number;
-  gradInput: (x: number, out: number, g: number, r: Rounder) => number;
+  forward: (x: FloatArray, out: FloatArray, r: Rounder) => void;
+  backward: (x: FloatArray, out: FloatArray, g: FloatArray, gi: FloatArray, r: Rounder) => void;
 }
 
 function runUnary(fn: string, def: UnaryDef, input: Tensor): Tensor {
@@ -130,11 +178,11 @@ function runUnary(fn: string, def: UnaryDef, input: Tensor): Tensor {
   const r = rounder(dtype);
   const x = cpuStorage(input) as FloatArray;
   const out = floatStorage(dtype, x.length);
-  for (let i = 0; i < x.length; i++) out[i] = def.forward(x[i], r);
+  def.forward(x, out, r);
   const node = record(def.gradFn, [input], (gradOutput) => {
     const g = cpuStorage(gradOutput) as FloatArray;
     const gi = floatStorage(dtype, x.length);
-    for (let i = 0; i < x.length; i++) gi[i] = def.gradInput(x[i], out[i], g[i], r);
+    def.backward(x, out, g, gi, r);
     return [new Tensor(gi, input.shape, dtype)];
   });
   return new Tensor(out, input.shape, dtype, node);
@@ -146,9 +194,15 @@ function runUnary(fn: string, def: UnaryDef, input: Tensor): Tensor {
 const ADD: BinaryDef = {
   name: "add",
   gradFn: "AddBackward0",
-  forward: (x, y) => x + y,
-  gradInput: (_x, _y, g) => g,
-  gradOther: (_x, _y, g) => g,
+  forward: (x, xm, y, ym, out, n) => {
+    if ((xm & ym) === -1) {
+      for (let i = 0; i < n; i++) out[i] = x[i] + y[i];
+    } else {
+      for (let i = 0; i < n; i++) out[i] = x[i & xm] + y[i & ym];
+    }
+  },
+  gradInput: passGrad,
+  gradOther: passGrad,
 };
 
 /**
@@ -177,9 +231,15 @@ export function add(input: Operand, other: Operand): Tensor {
 const SUB: BinaryDef = {
   name: "sub",
   gradFn: "SubBackward0",
-  forward: (x, y) => x - y,
-  gradInput: (_x, _y, g) => g,
-  gradOther: (_x, _y, g) => -g,
+  forward: (x, xm, y, ym, out, n) => {
+    if ((xm & ym) === -1) {
+      for (let i = 0; i < n; i++) out[i] = x[i] - y[i];
+    } else {
+      for (let i = 0; i < n; i++) out[i] = x[i & xm] - y[i & ym];
+    }
+  },
+  gradInput: passGrad,
+  gradOther: negGrad,
 };
 
 /**
@@ -212,9 +272,19 @@ export function sub(input: Operand, other: Operand): Tensor {
 const MUL: BinaryDef = {
   name: "mul",
   gradFn: "MulBackward0",
-  forward: (x, y) => x * y,
-  gradInput: (_x, y, g) => g * y,
-  gradOther: (x, _y, g) => g * x,
+  forward: (x, xm, y, ym, out, n) => {
+    if ((xm & ym) === -1) {
+      for (let i = 0; i < n; i++) out[i] = x[i] * y[i];
+    } else {
+      for (let i = 0; i < n; i++) out[i] = x[i & xm] * y[i & ym];
+    }
+  },
+  gradInput: (_x, _xm, y, ym, g, out, n) => {
+    for (let i = 0; i < n; i++) out[i] = g[i] * y[i & ym];
+  },
+  gradOther: (x, xm, _y, _ym, g, out, n) => {
+    for (let i = 0; i < n; i++) out[i] = g[i] * x[i & xm];
+  },
 };
 
 /**
@@ -243,9 +313,18 @@ export function mul(input: Operand, other: Operand): Tensor {
 const DIV: BinaryDef = {
   name: "div",
   gradFn: "DivBackward0",
-  forward: (x, y) => x / y,
-  gradInput: (_x, y, g) => g / y,
-  gradOther: (x, y, g, r) => r(-g * x) / r(y * y),
+  forward: (x, xm, y, ym, out, n) => {
+    for (let i = 0; i < n; i++) out[i] = x[i & xm] / y[i & ym];
+  },
+  gradInput: (_x, _xm, y, ym, g, out, n) => {
+    for (let i = 0; i < n; i++) out[i] = g[i] / y[i & ym];
+  },
+  gradOther: (x, xm, y, ym, g, out, n, r) => {
+    for (let i = 0; i < n; i++) {
+      const v = y[i & ym];
+      out[i] = r(-g[i] * x[i & xm]) / r(v * v);
+    }
+  },
 };
 
 // Python's `number / tensor` is `tensor.reciprocal() * number`: out = (1 / y) * x, and the
@@ -253,11 +332,17 @@ const DIV: BinaryDef = {
 const RDIV: BinaryDef = {
   name: "div",
   gradFn: "MulBackward0",
-  forward: (x, y, r) => r(1 / y) * x,
-  gradInput: (_x, y, g, r) => g * r(1 / y),
-  gradOther: (x, y, g, r) => {
-    const inv = r(1 / y);
-    return -r(g * x) * r(inv * inv);
+  forward: (x, xm, y, ym, out, n, r) => {
+    for (let i = 0; i < n; i++) out[i] = r(1 / y[i & ym]) * x[i & xm];
+  },
+  gradInput: (_x, _xm, y, ym, g, out, n, r) => {
+    for (let i = 0; i < n; i++) out[i] = g[i] * r(1 / y[i & ym]);
+  },
+  gradOther: (x, xm, y, ym, g, out, n, r) => {
+    for (let i = 0; i < n; i++) {
+      const inv = r(1 / y[i & ym]);
+      out[i] = -r(g[i] * x[i & xm]) * r(inv * inv);
+    }
   },
 };
 
@@ -289,9 +374,27 @@ export function div(input: Operand, other: Operand): Tensor {
 const MINIMUM: BinaryDef = {
   name: "minimum",
   gradFn: "MinimumBackward0",
-  forward: (x, y) => (x !== x || y !== y) ? NaN : y < x ? y : x,
-  gradInput: (x, y, g) => x === y ? g / 2 : x > y ? 0 : g,
-  gradOther: (x, y, g) => x === y ? g / 2 : x < y ? 0 : g,
+  forward: (x, xm, y, ym, out, n) => {
+    for (let i = 0; i < n; i++) {
+      const a = x[i & xm];
+      const b = y[i & ym];
+      out[i] = (a !== a || b !== b) ? NaN : b < a ? b : a;
+    }
+  },
+  gradInput: (x, xm, y, ym, g, out, n) => {
+    for (let i = 0; i < n; i++) {
+      const a = x[i & xm];
+      const b = y[i & ym];
+      out[i] = a === b ? g[i] / 2 : a > b ? 0 : g[i];
+    }
+  },
+  gradOther: (x, xm, y, ym, g, out, n) => {
+    for (let i = 0; i < n; i++) {
+      const a = x[i & xm];
+      const b = y[i & ym];
+      out[i] = a === b ? g[i] / 2 : a < b ? 0 : g[i];
+    }
+  },
 };
 
 /**
@@ -327,9 +430,27 @@ export function minimum(input: Tensor, other: Tensor): Tensor {
 const MAXIMUM: BinaryDef = {
   name: "maximum",
   gradFn: "MaximumBackward0",
-  forward: (x, y) => (x !== x || y !== y) ? NaN : y > x ? y : x,
-  gradInput: (x, y, g) => x === y ? g / 2 : x < y ? 0 : g,
-  gradOther: (x, y, g) => x === y ? g / 2 : x > y ? 0 : g,
+  forward: (x, xm, y, ym, out, n) => {
+    for (let i = 0; i < n; i++) {
+      const a = x[i & xm];
+      const b = y[i & ym];
+      out[i] = (a !== a || b !== b) ? NaN : b > a ? b : a;
+    }
+  },
+  gradInput: (x, xm, y, ym, g, out, n) => {
+    for (let i = 0; i < n; i++) {
+      const a = x[i & xm];
+      const b = y[i & ym];
+      out[i] = a === b ? g[i] / 2 : a < b ? 0 : g[i];
+    }
+  },
+  gradOther: (x, xm, y, ym, g, out, n) => {
+    for (let i = 0; i < n; i++) {
+      const a = x[i & xm];
+      const b = y[i & ym];
+      out[i] = a === b ? g[i] / 2 : a > b ? 0 : g[i];
+    }
+  },
 };
 
 /**
@@ -359,6 +480,37 @@ export function maximum(input: Tensor, other: Tensor): Tensor {
 // ---------------------------------------------------------------------------
 // Unary ops
 
+const NEG: UnaryDef = {
+  gradFn: "NegBackward0",
+  forward: (x, out) => {
+    for (let i = 0; i < x.length; i++) out[i] = -x[i];
+  },
+  backward: (_x, _out, g, gi) => {
+    for (let i = 0; i < g.length; i++) gi[i] = -g[i];
+  },
+};
+
+const ABS: UnaryDef = {
+  gradFn: "AbsBackward0",
+  forward: (x, out) => {
+    for (let i = 0; i < x.length; i++) out[i] = Math.abs(x[i]);
+  },
+  backward: (x, _out, g, gi) => {
+    for (let i = 0; i < x.length; i++) gi[i] = sgn(x[i]) * g[i];
+  },
+};
+
+const SQRT: UnaryDef = {
+  gradFn: "SqrtBackward0",
+  forward: (x, out) => {
+    for (let i = 0; i < x.length; i++) out[i] = Math.sqrt(x[i]);
+  },
+  // grad / (2 * result), the doubling rounded (it can overflow float32)
+  backward: (_x, out, g, gi, r) => {
+    for (let i = 0; i < out.length; i++) gi[i] = g[i] / r(2 * out[i]);
+  },
+};
+
 /**
  * Elementwise `-input`, as `torch.neg`.
  *
@@ -375,11 +527,7 @@ export function maximum(input: Tensor, other: Tensor): Tensor {
  * @throws {TypeError} If `input` is not a float tensor.
  */
 export function neg(input: Tensor): Tensor {
-  return runUnary("neg", {
-    gradFn: "NegBackward0",
-    forward: (x) => -x,
-    gradInput: (_x, _o, g) => -g,
-  }, input);
+  return runUnary("neg", NEG, input);
 }
 
 /**
@@ -403,11 +551,7 @@ export function neg(input: Tensor): Tensor {
  * @throws {TypeError} If `input` is not a float tensor.
  */
 export function abs(input: Tensor): Tensor {
-  return runUnary("abs", {
-    gradFn: "AbsBackward0",
-    forward: (x) => Math.abs(x),
-    gradInput: (x, _o, g) => sgn(x) * g,
-  }, input);
+  return runUnary("abs", ABS, input);
 }
 
 /**
@@ -427,11 +571,7 @@ export function abs(input: Tensor): Tensor {
  * @throws {TypeError} If `input` is not a float tensor.
  */
 export function sqrt(input: Tensor): Tensor {
-  return runUnary("sqrt", {
-    gradFn: "SqrtBackward0",
-    forward: (x) => Math.sqrt(x),
-    gradInput: (_x, out, g, r) => g / r(2 * out),
-  }, input);
+  return runUnary("sqrt", SQRT, input);
 }
 
 /**
@@ -462,8 +602,13 @@ export function pow(input: Tensor, exponent: number): Tensor {
   const e = checkNumber("pow", "exponent", exponent);
   return runUnary("pow", {
     gradFn: "PowBackward0",
-    forward: (x, r) => torchPow(x, e, r),
-    gradInput: (x, _o, g, r) => e === 0 ? 0 : g * r(e * r(torchPow(x, e - 1, r))),
+    forward: (x, out, r) => {
+      for (let i = 0; i < x.length; i++) out[i] = torchPow(x[i], e, r);
+    },
+    backward: (x, _out, g, gi, r) => {
+      if (e === 0) return; // zeros
+      for (let i = 0; i < x.length; i++) gi[i] = g[i] * r(e * r(torchPow(x[i], e - 1, r)));
+    },
   }, input);
 }
 
@@ -493,8 +638,17 @@ export function clampMin(input: Tensor, min: number): Tensor {
   const lo = checkNumber("clampMin", "min", min);
   return runUnary("clampMin", {
     gradFn: "ClampMinBackward0",
-    forward: (x, r) => (x !== x || lo !== lo) ? NaN : x < r(lo) ? r(lo) : x,
-    gradInput: (x, _o, g, r) => x >= r(lo) ? g : 0,
+    forward: (x, out, r) => {
+      const b = r(lo);
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i];
+        out[i] = (v !== v || lo !== lo) ? NaN : v < b ? b : v;
+      }
+    },
+    backward: (x, _out, g, gi, r) => {
+      const b = r(lo);
+      for (let i = 0; i < x.length; i++) gi[i] = x[i] >= b ? g[i] : 0;
+    },
   }, input);
 }
 
@@ -527,12 +681,25 @@ export function clamp(input: Tensor, options: ClampOptions): Tensor {
   const hi = options.max === undefined ? Infinity : checkNumber(fn, "max", options.max);
   return runUnary(fn, {
     gradFn: "ClampBackward1",
-    forward: (x, r) => {
-      if (x !== x || lo !== lo || hi !== hi) return NaN;
-      const y = x < r(lo) ? r(lo) : x;
-      return y > r(hi) ? r(hi) : y;
+    forward: (x, out, r) => {
+      const a = r(lo);
+      const b = r(hi);
+      const nanBound = lo !== lo || hi !== hi;
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i];
+        if (v !== v || nanBound) {
+          out[i] = NaN;
+        } else {
+          const y = v < a ? a : v;
+          out[i] = y > b ? b : y;
+        }
+      }
     },
-    gradInput: (x, _o, g, r) => x >= r(lo) && x <= r(hi) ? g : 0,
+    backward: (x, _out, g, gi, r) => {
+      const a = r(lo);
+      const b = r(hi);
+      for (let i = 0; i < x.length; i++) gi[i] = x[i] >= a && x[i] <= b ? g[i] : 0;
+    },
   }, input);
 }
 
@@ -587,12 +754,26 @@ function runReduce(fn: "sum" | "mean", input: Tensor, options: ReduceOptions): T
   const reduced = reducedDims(fn, input.shape, options.dim);
   const dtype = input.dtype;
   const outShape = input.shape.flatMap((d, k) => reduced[k] ? (keepdim ? [1] : []) : [d]);
-  const index = foldIndex(input.shape, reduced);
   const x = cpuStorage(input) as FloatArray;
   const nOut = shapeNumel(outShape);
-  const acc = new Float64Array(nOut);
-  for (let i = 0; i < x.length; i++) acc[index[i]] += x[i];
   const count = nOut === 0 ? 0 : x.length / nOut;
+  // Reducing trailing dimensions only (all of them, or the last few) folds contiguous runs of
+  // `count` elements; anything else goes through an index per element.
+  const ndim = input.shape.length;
+  let first = ndim;
+  while (first > 0 && reduced[first - 1]) first--;
+  const runs = reduced.every((d, k) => d === k >= first);
+  const index = runs ? null : foldIndex(input.shape, reduced);
+  const acc = new Float64Array(nOut);
+  if (index === null) {
+    for (let j = 0, i = 0; j < nOut; j++) {
+      let s = 0;
+      for (const end = i + count; i < end; i++) s += x[i];
+      acc[j] = s;
+    }
+  } else {
+    for (let i = 0; i < x.length; i++) acc[index[i]] += x[i];
+  }
   const out = floatStorage(dtype, nOut);
   for (let j = 0; j < nOut; j++) out[j] = fn === "mean" ? acc[j] / count : acc[j];
   const gradFn = fn === "sum"
@@ -602,8 +783,13 @@ function runReduce(fn: "sum" | "mean", input: Tensor, options: ReduceOptions): T
   const node = record(gradFn, [input], (gradOutput) => {
     const g = cpuStorage(gradOutput) as FloatArray;
     const gi = floatStorage(dtype, x.length);
-    for (let i = 0; i < x.length; i++) {
-      gi[i] = fn === "mean" ? r(g[index[i]] / count) : g[index[i]];
+    // each input element gets its output's gradient (divided by the count for a mean)
+    const share = floatStorage(dtype, nOut);
+    for (let j = 0; j < nOut; j++) share[j] = fn === "mean" ? r(g[j] / count) : g[j];
+    if (index === null) {
+      for (let j = 0; j < nOut; j++) gi.fill(share[j], j * count, (j + 1) * count);
+    } else {
+      for (let i = 0; i < x.length; i++) gi[i] = share[index[i]];
     }
     return [new Tensor(gi, input.shape, dtype)];
   });
