@@ -112,6 +112,37 @@ type GradFn = (
   accumulate: number,
 ) => void;
 
+/** Copies rows [r0, r0 + nr) of `x` (rows of `size`) to `mem` at `at`. */
+function copyRows(
+  mem: Float32Array,
+  at: number,
+  x: Float32Array,
+  r0: number,
+  nr: number,
+  size: number,
+): void {
+  if (r0 === 0 && nr * size === x.length) mem.set(x, at);
+  else mem.set(x.subarray(r0 * size, (r0 + nr) * size), at);
+}
+
+/** Copies `n` elements of `mem` from `from` into `out` at `to`. */
+function copyOut(out: FloatArray, to: number, mem: Float32Array, from: number, n: number): void {
+  if (n <= 64) {
+    for (let i = 0; i < n; i++) out[to + i] = mem[from + i];
+  } else {
+    out.set(mem.subarray(from, from + n), to);
+  }
+}
+
+/** Copies `n` elements of `x` from `from` into `mem` at `to`. */
+function copyIn(mem: Float32Array, to: number, x: FloatArray, from: number, n: number): void {
+  if (n <= 64) {
+    for (let i = 0; i < n; i++) mem[to + i] = x[from + i];
+  } else {
+    mem.set(x.subarray(from, from + n), to);
+  }
+}
+
 function wasmRowNorms(
   inputs: readonly Float32Array[],
   pairs: readonly NormPair[],
@@ -127,12 +158,13 @@ function wasmRowNorms(
   const mem = new Float32Array(k.reserve(4 * (outAt + pairs.length * per)));
   for (let r0 = 0; r0 < rows; r0 += per) {
     const nr = Math.min(per, rows - r0);
-    inputs.forEach((x, i) => mem.set(x.subarray(r0 * size, (r0 + nr) * size), i * block));
-    pairs.forEach(([i1, i2, out], q) => {
+    for (let i = 0; i < inputs.length; i++) copyRows(mem, i * block, inputs[i], r0, nr, size);
+    for (let q = 0; q < pairs.length; q++) {
+      const [i1, i2, out] = pairs[q];
       const o = outAt + q * per;
       norms2(4 * i1 * block, 4 * i2 * block, nr, size, eps, 4 * o);
-      out.set(mem.subarray(o, o + nr), r0);
-    });
+      copyOut(out, r0, mem, o, nr);
+    }
   }
 }
 

@@ -12,13 +12,7 @@
 import { record } from "./_autograd.ts";
 import { sameShape } from "./_broadcast.ts";
 import { type GradTerm, normGrad2, type NormPair, rowNorms2 } from "./_distance.ts";
-import {
-  type FloatArray,
-  floatStorage,
-  reduceLosses,
-  type Reduction,
-  rounder,
-} from "./_reduction.ts";
+import { type FloatArray, floatStorage, type Reduction, rounder } from "./_reduction.ts";
 import { cpuStorage, Tensor } from "./tensor.ts";
 
 /** Which loss: `"margin"` is `clamp_min(margin + d_pos - d_neg, 0)`, `"distance"` is
@@ -55,17 +49,20 @@ export function fusedTriplet(
   const a = cpuStorage(anchor) as FloatArray;
   const p = cpuStorage(positive) as FloatArray;
   const n = cpuStorage(negative) as FloatArray;
-  const dPos = floatStorage(dtype, rows);
-  const dAn = floatStorage(dtype, rows);
+  // the row distances and the hinge's argument (the gradient passes where it is >= 0), in
+  // one allocation
+  const perRow = floatStorage(dtype, (swap ? 4 : 3) * rows);
+  const dPos = perRow.subarray(0, rows);
+  const dAn = perRow.subarray(rows, 2 * rows);
+  const pre = perRow.subarray(2 * rows, 3 * rows);
+  const dPn = swap ? perRow.subarray(3 * rows, 4 * rows) : null;
   const inputs = [a, p, n];
-  const dPn = swap ? floatStorage(dtype, rows) : null;
   const pairs: NormPair[] = [[0, 1, dPos], [0, 2, dAn]];
   if (dPn !== null) pairs.push([1, 2, dPn]);
   rowNorms2(inputs, pairs, rows, size, eps);
   const m = r(margin);
-  // the hinge's argument, kept for the backward (the gradient passes where it is >= 0)
-  const pre = floatStorage(dtype, rows);
-  const losses = floatStorage(dtype, rows);
+  const losses = reduction === "none" ? floatStorage(dtype, rows) : pre;
+  let total = 0;
   for (let j = 0; j < rows; j++) {
     let dNeg = dAn[j];
     if (dPn !== null) {
@@ -74,9 +71,18 @@ export function fusedTriplet(
     }
     const h = form === "margin" ? r(r(dPos[j] + m) - dNeg) : r(r(dPos[j] - dNeg) + m);
     pre[j] = h;
-    losses[j] = h !== h ? NaN : h < 0 ? 0 : h;
+    const l = h !== h ? NaN : h < 0 ? 0 : h;
+    if (reduction === "none") losses[j] = l;
+    total += l;
   }
-  const out = reduceLosses(losses, rowShape, dtype, reduction);
+  let out: { storage: FloatArray; shape: readonly number[] };
+  if (reduction === "none") {
+    out = { storage: losses, shape: rowShape };
+  } else {
+    const storage = floatStorage(dtype, 1);
+    storage[0] = reduction === "sum" ? total : total / rows;
+    out = { storage, shape: [] };
+  }
   const gradFn = reduction === "mean"
     ? "MeanBackward0"
     : reduction === "sum"
@@ -88,9 +94,10 @@ export function fusedTriplet(
     const g = cpuStorage(gradOutput) as FloatArray;
     const g0 = reduction === "mean" ? r(g[0] / rows) : g[0];
     // per row: the gradient of d_pos, of d(a, n) and of d(p, n)
-    const gPos = floatStorage(dtype, rows);
-    const gAn = floatStorage(dtype, rows);
-    const gPn = floatStorage(dtype, swap ? rows : 0);
+    const perRowGrad = floatStorage(dtype, (swap ? 3 : 2) * rows);
+    const gPos = perRowGrad.subarray(0, rows);
+    const gAn = perRowGrad.subarray(rows, 2 * rows);
+    const gPn = perRowGrad.subarray(2 * rows);
     for (let j = 0; j < rows; j++) {
       const gj = reduction === "none" ? g[j] : g0;
       const h = pre[j];

@@ -96,6 +96,10 @@ export function tripletMarginLoss(
       }-d, positive is ${dims[1]}-d, negative is ${dims[2]}-d`,
     );
   }
+  if (p === 2 && canFuseTriplet(anchor, positive, negative)) {
+    // one shape: nothing to broadcast
+    return fusedTriplet(anchor, positive, negative, "margin", margin, eps, swap, reduction);
+  }
   const rows = (shape: readonly number[]) => shape.slice(0, -1);
   const toPositive = rows(broadcastShape(fn, { anchor, positive }));
   const toNegative = rows(broadcastShape(fn, { anchor, negative }));
@@ -106,9 +110,6 @@ export function tripletMarginLoss(
   if (swap) distances["d(positive, negative)"] = rows(broadcastShape(fn, { positive, negative }));
   broadcastShapes(fn, distances);
 
-  if (p === 2 && canFuseTriplet(anchor, positive, negative)) {
-    return fusedTriplet(anchor, positive, negative, "margin", margin, eps, swap, reduction);
-  }
   const dPos = distance(anchor, positive, p, eps, false);
   let dNeg = distance(anchor, negative, p, eps, false);
   if (swap) dNeg = minimum(dNeg, distance(positive, negative, p, eps, false));

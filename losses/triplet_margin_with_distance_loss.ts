@@ -102,12 +102,13 @@ export function tripletMarginWithDistanceLoss(
   let dist: DistanceFunction;
   if (custom === undefined) {
     checkDistanceInputs(fn, { anchor, positive, negative });
+    if (canFuseTriplet(anchor, positive, negative)) {
+      // one shape: nothing to broadcast
+      return fusedTriplet(anchor, positive, negative, "distance", margin, 1e-6, swap, reduction);
+    }
     broadcastShape(fn, { anchor, positive });
     broadcastShape(fn, { anchor, negative });
     if (swap) broadcastShape(fn, { positive, negative });
-    if (canFuseTriplet(anchor, positive, negative)) {
-      return fusedTriplet(anchor, positive, negative, "distance", margin, 1e-6, swap, reduction);
-    }
     dist = (x1, x2) => distance(x1, x2, 2, 1e-6, false);
   } else {
     dist = (x1, x2) => {
