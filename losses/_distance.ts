@@ -185,11 +185,12 @@ function wasmNormGrad(
   const mem = new Float32Array(k.reserve(4 * (rowsAt + 2 * terms.length * per)));
   for (let r0 = 0; r0 < rows; r0 += per) {
     const nr = Math.min(per, rows - r0);
-    inputs.forEach((x, i) => mem.set(x.subarray(r0 * size, (r0 + nr) * size), i * block));
-    terms.forEach(([i1, i2, norms, g, sign], q) => {
+    for (let i = 0; i < inputs.length; i++) copyRows(mem, i * block, inputs[i], r0, nr, size);
+    for (let q = 0; q < terms.length; q++) {
+      const [i1, i2, norms, g, sign] = terms[q];
       const n = rowsAt + 2 * q * per;
-      mem.set(norms.subarray(r0, r0 + nr), n);
-      mem.set(g.subarray(r0, r0 + nr), n + per);
+      copyIn(mem, n, norms, r0, nr);
+      copyIn(mem, n + per, g, r0, nr);
       grad2(
         4 * i1 * block,
         4 * i2 * block,
@@ -202,8 +203,8 @@ function wasmNormGrad(
         4 * outAt,
         q,
       );
-    });
-    out.set(mem.subarray(outAt, outAt + nr * size), r0 * size);
+    }
+    copyOut(out, r0 * size, mem, outAt, nr * size);
   }
 }
 
