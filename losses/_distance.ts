@@ -91,6 +91,65 @@ export function normGrad2(
   }
 }
 
+/** The gradient terms of one input (see {@linkcode normGrad2}) and where its gradient goes. */
+export type LeafGrad = [terms: readonly GradTerm[], out: FloatArray];
+
+/**
+ * {@linkcode rowNorms2}, then `rowsDone(j0, j1)` (which fills the row gradients the terms
+ * read for rows [j0, j1)), then {@linkcode normGrad2} of each leaf, block by block: in
+ * float32 the inputs are copied into WebAssembly memory once for the norms and the
+ * gradients.
+ */
+export function rowNorms2WithGrads(
+  inputs: readonly FloatArray[],
+  pairs: readonly NormPair[],
+  rows: number,
+  size: number,
+  eps: number,
+  rowsDone: (j0: number, j1: number) => void,
+  leaves: readonly LeafGrad[],
+): void {
+  if (size === 0 || !(inputs[0] instanceof Float32Array)) {
+    rowNorms2(inputs, pairs, rows, size, eps);
+    rowsDone(0, rows);
+    for (const [terms, out] of leaves) normGrad2(inputs, terms, rows, size, eps, out);
+    return;
+  }
+  const k = kernel();
+  const norms2 = k.exports.norms2 as NormsFn;
+  const grad2 = k.exports.grad2 as GradFn;
+  const per = Math.max(1, Math.floor(BLOCK / size));
+  const block = per * size;
+  const normsAt = inputs.length * block;
+  const outAt = normsAt + pairs.length * per;
+  const gAt = outAt + block;
+  const mem = new Float32Array(k.reserve(4 * (gAt + pairs.length * per)));
+  const ins = inputs as readonly Float32Array[];
+  for (let r0 = 0; r0 < rows; r0 += per) {
+    const nr = Math.min(per, rows - r0);
+    for (let i = 0; i < ins.length; i++) copyRows(mem, i * block, ins[i], r0, nr, size);
+    for (let q = 0; q < pairs.length; q++) {
+      const [i1, i2, out] = pairs[q];
+      const o = normsAt + q * per;
+      norms2(4 * i1 * block, 4 * i2 * block, nr, size, eps, 4 * o);
+      copyOut(out, r0, mem, o, nr);
+    }
+    rowsDone(r0, r0 + nr);
+    for (const [terms, out] of leaves) {
+      for (let q = 0; q < terms.length; q++) {
+        const [i1, i2, norms, g, sign] = terms[q];
+        // the norms are in memory already, at their pair's place
+        const pair = pairs.findIndex(([p1, p2, o]) => p1 === i1 && p2 === i2 && o === norms);
+        const n = normsAt + pair * per;
+        const gq = gAt + pair * per;
+        copyIn(mem, gq, g, r0, nr);
+        grad2(4 * i1 * block, 4 * i2 * block, nr, size, eps, 4 * n, 4 * gq, sign, 4 * outAt, q);
+      }
+      copyOut(out, r0 * size, mem, outAt, nr * size);
+    }
+  }
+}
+
 type NormsFn = (
   x1: number,
   x2: number,

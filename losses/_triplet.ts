@@ -11,7 +11,14 @@
 
 import { record } from "./_autograd.ts";
 import { sameShape } from "./_broadcast.ts";
-import { type GradTerm, normGrad2, type NormPair, rowNorms2 } from "./_distance.ts";
+import {
+  type GradTerm,
+  type LeafGrad,
+  normGrad2,
+  type NormPair,
+  rowNorms2,
+  rowNorms2WithGrads,
+} from "./_distance.ts";
 import { type FloatArray, floatStorage, type Reduction, rounder } from "./_reduction.ts";
 import { cpuStorage, Tensor } from "./tensor.ts";
 
@@ -59,21 +66,75 @@ export function fusedTriplet(
   const inputs = [a, p, n];
   const pairs: NormPair[] = [[0, 1, dPos], [0, 2, dAn]];
   if (dPn !== null) pairs.push([1, 2, dPn]);
-  rowNorms2(inputs, pairs, rows, size, eps);
   const m = r(margin);
   const losses = reduction === "none" ? floatStorage(dtype, rows) : pre;
   let total = 0;
-  for (let j = 0; j < rows; j++) {
-    let dNeg = dAn[j];
-    if (dPn !== null) {
-      const y = dPn[j];
-      dNeg = dNeg !== dNeg || y !== y ? NaN : y < dNeg ? y : dNeg;
+  /** The hinge of rows [j0, j1), once their distances are known. */
+  const hinge = (j0: number, j1: number): void => {
+    for (let j = j0; j < j1; j++) {
+      let dNeg = dAn[j];
+      if (dPn !== null) {
+        const y = dPn[j];
+        dNeg = dNeg !== dNeg || y !== y ? NaN : y < dNeg ? y : dNeg;
+      }
+      const h = form === "margin" ? r(r(dPos[j] + m) - dNeg) : r(r(dPos[j] - dNeg) + m);
+      pre[j] = h;
+      const l = h !== h ? NaN : h < 0 ? 0 : h;
+      if (reduction === "none") losses[j] = l;
+      total += l;
     }
-    const h = form === "margin" ? r(r(dPos[j] + m) - dNeg) : r(r(dPos[j] - dNeg) + m);
-    pre[j] = h;
-    const l = h !== h ? NaN : h < 0 ? 0 : h;
-    if (reduction === "none") losses[j] = l;
-    total += l;
+  };
+  // per row: the gradient of d_pos, of d(a, n) and of d(p, n)
+  const perRowGrad = floatStorage(dtype, (swap ? 3 : 2) * rows);
+  const gPos = perRowGrad.subarray(0, rows);
+  const gAn = perRowGrad.subarray(rows, 2 * rows);
+  const gPn = perRowGrad.subarray(2 * rows);
+  /** The row gradients of rows [j0, j1) for a gradient `g` of the output. */
+  const rowGrads = (j0: number, j1: number, g: FloatArray): void => {
+    const g0 = reduction === "mean" ? r(g[0] / rows) : g[0];
+    for (let j = j0; j < j1; j++) {
+      const gj = reduction === "none" ? g[j] : g0;
+      const h = pre[j];
+      const gh = h >= 0 ? gj : 0; // nan: no gradient
+      gPos[j] = gh;
+      const gNeg = -gh;
+      if (dPn === null) {
+        gAn[j] = gNeg;
+      } else {
+        // minimum's backward: a tie halves the gradient, nan passes it to both
+        const x = dAn[j];
+        const y = dPn[j];
+        gAn[j] = x === y ? gNeg / 2 : x > y ? 0 : gNeg;
+        gPn[j] = x === y ? gNeg / 2 : x < y ? 0 : gNeg;
+      }
+    }
+  };
+  const pn = dPn as FloatArray;
+  const terms: GradTerm[][] = [
+    [[0, 1, dPos, gPos, 1], [0, 2, dAn, gAn, 1]],
+    swap ? [[0, 1, dPos, gPos, -1], [1, 2, pn, gPn, 1]] : [[0, 1, dPos, gPos, -1]],
+    swap ? [[0, 2, dAn, gAn, -1], [1, 2, pn, gPn, -1]] : [[0, 2, dAn, gAn, -1]],
+  ];
+  const leaves = [anchor, positive, negative];
+  // Fused where it pays: when an input takes a gradient, the gradients for a gradient of 1
+  // (backward()'s default) are made in the same pass over the rows as the loss, and the
+  // backward hands them over when that is the gradient it gets (once; otherwise it
+  // recomputes from the inputs).
+  let saved: (FloatArray | null)[] | null = null;
+  if (leaves.some((t) => t.requiresGrad)) {
+    const ones = floatStorage(dtype, reduction === "none" ? rows : 1).fill(1);
+    saved = leaves.map((t) => t.requiresGrad ? floatStorage(dtype, a.length) : null);
+    const outs: LeafGrad[] = [];
+    saved.forEach((gx, i) => {
+      if (gx !== null) outs.push([terms[i], gx]);
+    });
+    rowNorms2WithGrads(inputs, pairs, rows, size, eps, (j0, j1) => {
+      hinge(j0, j1);
+      rowGrads(j0, j1, ones);
+    }, outs);
+  } else {
+    rowNorms2(inputs, pairs, rows, size, eps);
+    hinge(0, rows);
   }
   let out: { storage: FloatArray; shape: readonly number[] };
   if (reduction === "none") {
@@ -90,45 +151,26 @@ export function fusedTriplet(
     : form === "margin"
     ? "ClampMinBackward0"
     : "ClampBackward1";
-  const node = record(gradFn, [anchor, positive, negative], (gradOutput) => {
+  const node = record(gradFn, leaves, (gradOutput) => {
     const g = cpuStorage(gradOutput) as FloatArray;
-    const g0 = reduction === "mean" ? r(g[0] / rows) : g[0];
-    // per row: the gradient of d_pos, of d(a, n) and of d(p, n)
-    const perRowGrad = floatStorage(dtype, (swap ? 3 : 2) * rows);
-    const gPos = perRowGrad.subarray(0, rows);
-    const gAn = perRowGrad.subarray(rows, 2 * rows);
-    const gPn = perRowGrad.subarray(2 * rows);
-    for (let j = 0; j < rows; j++) {
-      const gj = reduction === "none" ? g[j] : g0;
-      const h = pre[j];
-      const gh = h >= 0 ? gj : 0; // nan: no gradient
-      gPos[j] = gh;
-      const gNeg = -gh;
-      if (dPn === null) {
-        gAn[j] = gNeg;
-      } else {
-        // minimum's backward: a tie halves the gradient, nan passes it to both
-        const x = dAn[j];
-        const y = dPn[j];
-        gAn[j] = x === y ? gNeg / 2 : x > y ? 0 : gNeg;
-        gPn[j] = x === y ? gNeg / 2 : x < y ? 0 : gNeg;
-      }
+    const ready = saved;
+    if (
+      ready !== null && g.every((v) => v === 1) &&
+      leaves.every((t, i) => !t.requiresGrad || ready[i] !== null)
+    ) {
+      saved = null;
+      return leaves.map((t, i) => {
+        const gx = ready[i];
+        return t.requiresGrad && gx !== null ? new Tensor(gx, shape, dtype) : null;
+      });
     }
-    const leaf = (t: Tensor, terms: GradTerm[]): Tensor | null => {
+    rowGrads(0, rows, g);
+    return leaves.map((t, i) => {
       if (!t.requiresGrad) return null;
       const gx = floatStorage(dtype, a.length);
-      normGrad2(inputs, terms, rows, size, eps, gx);
+      normGrad2(inputs, terms[i], rows, size, eps, gx);
       return new Tensor(gx, shape, dtype);
-    };
-    const pn = dPn as FloatArray;
-    return [
-      leaf(anchor, [[0, 1, dPos, gPos, 1], [0, 2, dAn, gAn, 1]]),
-      leaf(
-        positive,
-        swap ? [[0, 1, dPos, gPos, -1], [1, 2, pn, gPn, 1]] : [[0, 1, dPos, gPos, -1]],
-      ),
-      leaf(negative, swap ? [[0, 2, dAn, gAn, -1], [1, 2, pn, gPn, -1]] : [[0, 2, dAn, gAn, -1]]),
-    ];
+    });
   });
   return new Tensor(out.storage, out.shape, dtype, node);
 }

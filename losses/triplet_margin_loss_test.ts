@@ -154,3 +154,19 @@ Deno.test("tripletMarginLoss() of one shape (one node over rows) equals the broa
     }
   }
 });
+
+Deno.test("tripletMarginLoss() hands over the gradients made in the forward pass once, then recomputes", () => {
+  const data = [values(12, 5), values(12, 6), values(12, 7)].map((v) => v.map((x) => x || 0.5));
+  const leaves = () => data.map((v) => tensor(v, { shape: [3, 4], requiresGrad: true }));
+  const [a, p, n] = leaves();
+  const loss = tripletMarginLoss(a, p, n, { reduction: "sum" });
+  loss.backward(undefined, { retainGraph: true });
+  const once = a.grad?.toArray() as number[][];
+  loss.backward(undefined, { retainGraph: true });
+  // the second call recomputes: the same gradient again, added
+  assertClose(a.grad?.toArray(), once.map((row) => row.map((v) => Math.fround(v + v))), 0);
+  const [a2, p2, n2] = leaves();
+  const loss2 = tripletMarginLoss(a2, p2, n2, { reduction: "sum" });
+  loss2.backward(tensor(2));
+  assertClose(a2.grad?.toArray(), once.map((row) => row.map((v) => Math.fround(2 * v))), 0);
+});
