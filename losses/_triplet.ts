@@ -35,6 +35,45 @@ export function canFuseTriplet(anchor: Tensor, positive: Tensor, negative: Tenso
     anchor !== positive && anchor !== negative && positive !== negative;
 }
 
+/**
+ * The hinge `max(0, h)` of rows [j0, j1), `h = (d_pos + margin) - d_neg` (`marginFirst`) or
+ * `(d_pos - d_neg) + margin`, each step rounded to float32 when `f32`, `d_neg` the minimum
+ * with `dPn` when given (nan if either is nan). Writes `h` into `pre` and the losses into
+ * `losses` (when given); returns their sum (float64).
+ */
+function hingeRows(
+  marginFirst: boolean,
+  f32: boolean,
+  m: number,
+  dPos: FloatArray,
+  dAn: FloatArray,
+  dPn: FloatArray | null,
+  pre: FloatArray,
+  losses: FloatArray | null,
+  j0: number,
+  j1: number,
+): number {
+  let total = 0;
+  for (let j = j0; j < j1; j++) {
+    let dNeg = dAn[j];
+    if (dPn !== null) {
+      const y = dPn[j];
+      dNeg = dNeg !== dNeg || y !== y ? NaN : y < dNeg ? y : dNeg;
+    }
+    let h: number;
+    if (marginFirst) {
+      h = f32 ? Math.fround(Math.fround(dPos[j] + m) - dNeg) : (dPos[j] + m) - dNeg;
+    } else {
+      h = f32 ? Math.fround(Math.fround(dPos[j] - dNeg) + m) : (dPos[j] - dNeg) + m;
+    }
+    pre[j] = h;
+    const l = h !== h ? NaN : h < 0 ? 0 : h;
+    if (losses !== null) losses[j] = l;
+    total += l;
+  }
+  return total;
+}
+
 /** The triplet loss with distance `||x - y + eps||_2`, as one node (see the module doc). */
 export function fusedTriplet(
   anchor: Tensor,
@@ -71,18 +110,18 @@ export function fusedTriplet(
   let total = 0;
   /** The hinge of rows [j0, j1), once their distances are known. */
   const hinge = (j0: number, j1: number): void => {
-    for (let j = j0; j < j1; j++) {
-      let dNeg = dAn[j];
-      if (dPn !== null) {
-        const y = dPn[j];
-        dNeg = dNeg !== dNeg || y !== y ? NaN : y < dNeg ? y : dNeg;
-      }
-      const h = form === "margin" ? r(r(dPos[j] + m) - dNeg) : r(r(dPos[j] - dNeg) + m);
-      pre[j] = h;
-      const l = h !== h ? NaN : h < 0 ? 0 : h;
-      if (reduction === "none") losses[j] = l;
-      total += l;
-    }
+    total += hingeRows(
+      form === "margin",
+      dtype === "float32",
+      m,
+      dPos,
+      dAn,
+      dPn,
+      pre,
+      reduction === "none" ? losses : null,
+      j0,
+      j1,
+    );
   };
   // per row: the gradient of d_pos, of d(a, n) and of d(p, n)
   const perRowGrad = floatStorage(dtype, (swap ? 3 : 2) * rows);

@@ -6,58 +6,59 @@
 (module
   (memory (export "memory") 1)
 
-  ;; The float64 sum of the float32 squares of (x1 - x2 + eps) over `size` elements.
-  (func $sumsq (param $x1 i32) (param $x2 i32) (param $size i32) (param $eps f32) (result f64)
-    (local $k i32) (local $e v128) (local $v v128) (local $acc0 v128) (local $acc1 v128)
-    (local $s f64) (local $w f32)
-    (local.set $e (f32x4.splat (local.get $eps)))
-    (block $done
-      (loop $vec
-        (br_if $done (i32.gt_s (i32.add (local.get $k) (i32.const 4)) (local.get $size)))
-        (local.set $v
-          (f32x4.add
-            (f32x4.sub
-              (v128.load (i32.add (local.get $x1) (i32.shl (local.get $k) (i32.const 2))))
-              (v128.load (i32.add (local.get $x2) (i32.shl (local.get $k) (i32.const 2)))))
-            (local.get $e)))
-        (local.set $v (f32x4.mul (local.get $v) (local.get $v)))
-        (local.set $acc0 (f64x2.add (local.get $acc0) (f64x2.promote_low_f32x4 (local.get $v))))
-        (local.set $acc1
-          (f64x2.add (local.get $acc1)
-            (f64x2.promote_low_f32x4
-              (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
-                (local.get $v) (local.get $v)))))
-        (local.set $k (i32.add (local.get $k) (i32.const 4)))
-        (br $vec)))
-    (block $tail_done
-      (loop $tail
-        (br_if $tail_done (i32.ge_s (local.get $k) (local.get $size)))
-        (local.set $w
-          (f32.add
-            (f32.sub
-              (f32.load (i32.add (local.get $x1) (i32.shl (local.get $k) (i32.const 2))))
-              (f32.load (i32.add (local.get $x2) (i32.shl (local.get $k) (i32.const 2)))))
-            (local.get $eps)))
-        (local.set $s (f64.add (local.get $s) (f64.promote_f32 (f32.mul (local.get $w) (local.get $w)))))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
-        (br $tail)))
-    (local.set $acc0 (f64x2.add (local.get $acc0) (local.get $acc1)))
-    (f64.add
-      (f64.add (f64x2.extract_lane 0 (local.get $acc0)) (f64x2.extract_lane 1 (local.get $acc0)))
-      (local.get $s)))
-
-  ;; out[j] = ||x1[j] - x2[j] + eps||_2 for `rows` rows.
+  ;; out[j] = ||x1[j] - x2[j] + eps||_2 for `rows` rows: the float64 sum of the float32
+  ;; squares of (x1 - x2 + eps), two f64x2 accumulators, then a float32 square root.
   (func (export "norms2")
     (param $x1 i32) (param $x2 i32) (param $rows i32) (param $size i32) (param $eps f32)
     (param $out i32)
-    (local $j i32) (local $stride i32)
+    (local $j i32) (local $stride i32) (local $k i32) (local $e v128) (local $v v128)
+    (local $acc0 v128) (local $acc1 v128) (local $s f64) (local $w f32)
     (local.set $stride (i32.shl (local.get $size) (i32.const 2)))
+    (local.set $e (f32x4.splat (local.get $eps)))
     (block $done
       (loop $row
         (br_if $done (i32.ge_s (local.get $j) (local.get $rows)))
+        (local.set $k (i32.const 0))
+        (local.set $acc0 (v128.const f64x2 0 0))
+        (local.set $acc1 (v128.const f64x2 0 0))
+        (local.set $s (f64.const 0))
+        (block $vec_done
+          (loop $vec
+            (br_if $vec_done (i32.gt_s (i32.add (local.get $k) (i32.const 4)) (local.get $size)))
+            (local.set $v
+              (f32x4.add
+                (f32x4.sub
+                  (v128.load (i32.add (local.get $x1) (i32.shl (local.get $k) (i32.const 2))))
+                  (v128.load (i32.add (local.get $x2) (i32.shl (local.get $k) (i32.const 2)))))
+                (local.get $e)))
+            (local.set $v (f32x4.mul (local.get $v) (local.get $v)))
+            (local.set $acc0 (f64x2.add (local.get $acc0) (f64x2.promote_low_f32x4 (local.get $v))))
+            (local.set $acc1
+              (f64x2.add (local.get $acc1)
+                (f64x2.promote_low_f32x4
+                  (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
+                    (local.get $v) (local.get $v)))))
+            (local.set $k (i32.add (local.get $k) (i32.const 4)))
+            (br $vec)))
+        (block $tail_done
+          (loop $tail
+            (br_if $tail_done (i32.ge_s (local.get $k) (local.get $size)))
+            (local.set $w
+              (f32.add
+                (f32.sub
+                  (f32.load (i32.add (local.get $x1) (i32.shl (local.get $k) (i32.const 2))))
+                  (f32.load (i32.add (local.get $x2) (i32.shl (local.get $k) (i32.const 2)))))
+                (local.get $eps)))
+            (local.set $s
+              (f64.add (local.get $s) (f64.promote_f32 (f32.mul (local.get $w) (local.get $w)))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $tail)))
+        (local.set $acc0 (f64x2.add (local.get $acc0) (local.get $acc1)))
         (f32.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2)))
           (f32.sqrt (f32.demote_f64
-            (call $sumsq (local.get $x1) (local.get $x2) (local.get $size) (local.get $eps)))))
+            (f64.add
+              (f64.add (f64x2.extract_lane 0 (local.get $acc0)) (f64x2.extract_lane 1 (local.get $acc0)))
+              (local.get $s)))))
         (local.set $x1 (i32.add (local.get $x1) (local.get $stride)))
         (local.set $x2 (i32.add (local.get $x2) (local.get $stride)))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
