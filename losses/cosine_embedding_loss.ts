@@ -127,11 +127,7 @@ export function cosineEmbeddingLoss(
     rowDots(x1, x2, cosN, D, sums);
     ms1 = floatStorage(dtype, cosN);
     ms2 = floatStorage(dtype, cosN);
-    for (let n = 0; n < cosN; n++) {
-      prod[n] = sums[3 * n];
-      ms1[n] = r(r(sums[3 * n + 1]) + eps);
-      ms2[n] = r(r(sums[3 * n + 2]) + eps);
-    }
+    cosineRows(dtype === "float32", sums, eps, prod, ms1, ms2, den, cos);
   } else {
     const magSquare = (x: FloatArray, xShape: readonly number[]): FloatArray => {
       const d = xShape[xShape.length - 1];
@@ -153,18 +149,16 @@ export function cosineEmbeddingLoss(
     }
   }
   const at = (a: FloatArray, n: number): number => a[a.length === 1 ? 0 : n];
-  for (let n = 0; n < cosN; n++) {
-    den[n] = r(Math.sqrt(r(at(ms1, n) * at(ms2, n))));
-    cos[n] = r(prod[n] / den[n]);
+  if (!same) {
+    for (let n = 0; n < cosN; n++) {
+      den[n] = r(Math.sqrt(r(at(ms1, n) * at(ms2, n))));
+      cos[n] = r(prod[n] / den[n]);
+    }
   }
   const y = targetValues(target);
   const m = r(margin);
   const losses = floatStorage(dtype, outN);
-  for (let o = 0; o < outN; o++) {
-    const c = cos[cosN === 1 ? 0 : o];
-    const t = y[tN === 1 ? 0 : o];
-    losses[o] = t === 1 ? r(1 - c) : t === -1 ? Math.max(r(c - m), 0) : 0;
-  }
+  cosineLosses(dtype === "float32", cos, y, m, losses);
   const out = reduceLosses(losses, want === 2 ? [outN] : [], dtype, reduction);
   const gradFn = { none: "AddBackward0", mean: "MeanBackward0", sum: "SumBackward0" }[reduction];
   const node = record(gradFn, [input1, input2], (gradOutput) => {
@@ -235,6 +229,52 @@ export function cosineEmbeddingLoss(
     return [grad(x1, input1, gx1e, gms1), grad(x2, input2, gx2e, gms2)];
   });
   return new Tensor(out.storage, out.shape, dtype, node);
+}
+
+/**
+ * The per-row values of same-shape inputs from their three row sums (`sums[3n..3n+2]`:
+ * x1·x2, x1·x1, x2·x2), every step rounded to float32 when `f32`.
+ */
+function cosineRows(
+  f32: boolean,
+  sums: Float64Array,
+  eps: number,
+  prod: FloatArray,
+  ms1: FloatArray,
+  ms2: FloatArray,
+  den: FloatArray,
+  cos: FloatArray,
+): void {
+  const fr = Math.fround;
+  for (let n = 0; n < prod.length; n++) {
+    // the stores round to the dtype
+    prod[n] = sums[3 * n];
+    ms1[n] = f32 ? fr(sums[3 * n + 1]) + eps : sums[3 * n + 1] + eps;
+    ms2[n] = f32 ? fr(sums[3 * n + 2]) + eps : sums[3 * n + 2] + eps;
+    den[n] = f32 ? Math.sqrt(fr(ms1[n] * ms2[n])) : Math.sqrt(ms1[n] * ms2[n]);
+    cos[n] = prod[n] / den[n];
+  }
+}
+
+/**
+ * Each loss from its cosine and target (either may hold one value for all):
+ * `1 - cos` for 1, `max(0, cos - m)` for -1, 0 otherwise; rounded to float32 when `f32`.
+ */
+function cosineLosses(
+  f32: boolean,
+  cos: FloatArray,
+  y: Float64Array,
+  m: number,
+  losses: FloatArray,
+): void {
+  const cm = cos.length === 1 ? 0 : -1;
+  const ym = y.length === 1 ? 0 : -1;
+  for (let o = 0; o < losses.length; o++) {
+    const c = cos[o & cm];
+    const t = y[o & ym];
+    const d = f32 ? Math.fround(c - m) : c - m;
+    losses[o] = t === 1 ? 1 - c : t === -1 ? (d > 0 || d !== d ? d : 0) : 0; // max(d, 0), nan kept
+  }
 }
 
 /** The target's values as numbers (bool as 0/1). */
