@@ -176,16 +176,7 @@ export function cosineEmbeddingLoss(
       // per row: the gradient of the dot product, and of each squared norm
       const c1 = floatStorage(dtype, 2 * cosN);
       const c2 = floatStorage(dtype, 2 * cosN);
-      for (let n = 0; n < cosN; n++) {
-        const gc = r(gcos[n]);
-        const gProd = r(gc / den[n]);
-        const gDen = r(-gc * r(r(prod[n] / den[n]) / den[n]));
-        const gM = r(gDen / r(2 * den[n]));
-        c1[2 * n] = gProd;
-        c1[2 * n + 1] = gM * ms2[n];
-        c2[2 * n] = gProd;
-        c2[2 * n + 1] = gM * ms1[n];
-      }
+      cosineRowGrads(dtype === "float32", gcos, prod, den, ms1, ms2, c1, c2);
       const rowGrad = (
         t: Tensor,
         self: FloatArray,
@@ -253,6 +244,43 @@ function cosineRows(
     ms2[n] = f32 ? fr(sums[3 * n + 2]) + eps : sums[3 * n + 2] + eps;
     den[n] = f32 ? Math.sqrt(fr(ms1[n] * ms2[n])) : Math.sqrt(ms1[n] * ms2[n]);
     cos[n] = prod[n] / den[n];
+  }
+}
+
+/**
+ * The backward of same-shape rows from the gradient of each cosine: through
+ * `cos = prod / den`, `den = sqrt(ms1 * ms2)`, as PyTorch's ops (div, sqrt, mul), every step
+ * rounded to float32 when `f32`. Writes per row the gradient of the dot product and of the
+ * squared norm of input 1 into `c1` (pairs) and of input 2 into `c2`.
+ */
+function cosineRowGrads(
+  f32: boolean,
+  gcos: Float64Array,
+  prod: FloatArray,
+  den: FloatArray,
+  ms1: FloatArray,
+  ms2: FloatArray,
+  c1: FloatArray,
+  c2: FloatArray,
+): void {
+  const fr = Math.fround;
+  for (let n = 0; n < prod.length; n++) {
+    const d = den[n];
+    let gc: number, gProd: number, gM: number;
+    if (f32) {
+      gc = fr(gcos[n]);
+      gProd = fr(gc / d);
+      gM = fr(fr(-gc * fr(fr(prod[n] / d) / d)) / fr(2 * d));
+    } else {
+      gc = gcos[n];
+      gProd = gc / d;
+      gM = (-gc * ((prod[n] / d) / d)) / (2 * d);
+    }
+    // the stores round to the dtype
+    c1[2 * n] = gProd;
+    c1[2 * n + 1] = gM * ms2[n];
+    c2[2 * n] = gProd;
+    c2[2 * n + 1] = gM * ms1[n];
   }
 }
 
