@@ -10,7 +10,8 @@ import type { Rounder } from "./_reduction.ts";
 
 /** PyTorch's `sgn` for real numbers: -1, 0 or 1, and 0 for nan. */
 export function sgn(x: number): number {
-  return x > 0 ? 1 : x < 0 ? -1 : 0;
+  // branch-free: random signs make a branchy select several times slower
+  return Number(x > 0) - Number(x < 0);
 }
 
 /** C's `pow`: `pow(1, y)` and `pow(x, 0)` are 1 even for nan, `pow(-1, ±inf)` is 1. */
