@@ -116,17 +116,19 @@ export function cosineEmbeddingLoss(
   const same = sameShape(input1.shape, input2.shape);
   const x1e = same ? x1 : expand(x1, input1.shape, shape);
   const x2e = same ? x2 : expand(x2, input2.shape, shape);
-  const prod = floatStorage(dtype, cosN);
-  const den = floatStorage(dtype, cosN);
-  const cos = floatStorage(dtype, cosN);
+  // the per-row values in one allocation (and the squared norms too for one shape)
+  const perRow = floatStorage(dtype, (same ? 5 : 3) * cosN);
+  const prod = perRow.subarray(0, cosN);
+  const den = perRow.subarray(cosN, 2 * cosN);
+  const cos = perRow.subarray(2 * cosN, 3 * cosN);
   let ms1: FloatArray;
   let ms2: FloatArray;
   if (same) {
     // one pass over both inputs: the three row sums, in float64
     const sums = new Float64Array(3 * cosN);
     rowDots(x1, x2, cosN, D, sums);
-    ms1 = floatStorage(dtype, cosN);
-    ms2 = floatStorage(dtype, cosN);
+    ms1 = perRow.subarray(3 * cosN, 4 * cosN);
+    ms2 = perRow.subarray(4 * cosN);
     cosineRows(dtype === "float32", sums, eps, prod, ms1, ms2, den, cos);
   } else {
     const magSquare = (x: FloatArray, xShape: readonly number[]): FloatArray => {
