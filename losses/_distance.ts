@@ -116,7 +116,6 @@ export function rowNorms2WithGrads(
     return;
   }
   const k = kernel();
-  const norms2 = k.exports.norms2 as NormsFn;
   const grad2 = k.exports.grad2 as GradFn;
   const per = Math.max(1, Math.floor(BLOCK / size));
   const block = per * size;
@@ -128,12 +127,8 @@ export function rowNorms2WithGrads(
   for (let r0 = 0; r0 < rows; r0 += per) {
     const nr = Math.min(per, rows - r0);
     for (let i = 0; i < ins.length; i++) copyRows(mem, i * block, ins[i], r0, nr, size);
-    for (let q = 0; q < pairs.length; q++) {
-      const [i1, i2, out] = pairs[q];
-      const o = normsAt + q * per;
-      norms2(4 * i1 * block, 4 * i2 * block, nr, size, eps, 4 * o);
-      copyOut(out, r0, mem, o, nr);
-    }
+    blockNorms(k, pairs, block, per, normsAt, nr, size, eps);
+    for (let q = 0; q < pairs.length; q++) copyOut(pairs[q][2], r0, mem, normsAt + q * per, nr);
     rowsDone(r0, r0 + nr);
     for (const [terms, out] of leaves) {
       for (let q = 0; q < terms.length; q++) {
@@ -147,6 +142,37 @@ export function rowNorms2WithGrads(
       }
       copyOut(out, r0 * size, mem, outAt, nr * size);
     }
+  }
+}
+
+/**
+ * The norms of `pairs` for one block of `nr` rows already in memory (input i at element
+ * `i * block`), written at `normsAt + q * per` for pair q; two pairs sharing their first
+ * input go through the kernel that reads it once.
+ */
+function blockNorms(
+  k: ReturnType<typeof kernel>,
+  pairs: readonly NormPair[],
+  block: number,
+  per: number,
+  normsAt: number,
+  nr: number,
+  size: number,
+  eps: number,
+): void {
+  const norms2 = k.exports.norms2 as NormsFn;
+  let q = 0;
+  if (pairs.length >= 2 && pairs[0][0] === pairs[1][0]) {
+    const pair = k.exports.norms2_pair as (...args: number[]) => void;
+    const [a, p] = pairs[0];
+    const n = pairs[1][1];
+    const o = normsAt;
+    pair(4 * a * block, 4 * p * block, 4 * n * block, nr, size, eps, 4 * o, 4 * (o + per));
+    q = 2;
+  }
+  for (; q < pairs.length; q++) {
+    const [i1, i2] = pairs[q];
+    norms2(4 * i1 * block, 4 * i2 * block, nr, size, eps, 4 * (normsAt + q * per));
   }
 }
 
@@ -210,7 +236,6 @@ function wasmRowNorms(
   eps: number,
 ): void {
   const k = kernel();
-  const norms2 = k.exports.norms2 as NormsFn;
   const per = Math.max(1, Math.floor(BLOCK / size));
   const block = per * size;
   const outAt = inputs.length * block;
@@ -218,12 +243,8 @@ function wasmRowNorms(
   for (let r0 = 0; r0 < rows; r0 += per) {
     const nr = Math.min(per, rows - r0);
     for (let i = 0; i < inputs.length; i++) copyRows(mem, i * block, inputs[i], r0, nr, size);
-    for (let q = 0; q < pairs.length; q++) {
-      const [i1, i2, out] = pairs[q];
-      const o = outAt + q * per;
-      norms2(4 * i1 * block, 4 * i2 * block, nr, size, eps, 4 * o);
-      copyOut(out, r0, mem, o, nr);
-    }
+    blockNorms(k, pairs, block, per, outAt, nr, size, eps);
+    for (let q = 0; q < pairs.length; q++) copyOut(pairs[q][2], r0, mem, outAt + q * per, nr);
   }
 }
 
