@@ -150,7 +150,7 @@ function ctcAlpha(p: CtcProblem, b: number, alpha: FloatArray): number {
   return -logSum2(alpha[last + width - 1], alpha[last + width - 2], r);
 }
 
-/** Scratch for the backward, grown as samples need and shared by them. */
+/** Scratch for the backward, sized for the largest sample and shared by all. */
 interface CtcScratch {
   beta: FloatArray;
   collected: FloatArray;
