@@ -500,6 +500,18 @@ const ABS: UnaryDef = {
   },
 };
 
+// pow(x, 2), the common case, without the exponent's dispatch per element: x * x, and the
+// gradient grad * (2 * x) (the doubling rounded, as PyTorch's 2 * x.pow(1))
+const SQUARE: UnaryDef = {
+  gradFn: "PowBackward0",
+  forward: (x, out) => {
+    for (let i = 0; i < x.length; i++) out[i] = x[i] * x[i];
+  },
+  backward: (x, _out, g, gi, r) => {
+    for (let i = 0; i < x.length; i++) gi[i] = g[i] * r(2 * x[i]);
+  },
+};
+
 const SQRT: UnaryDef = {
   gradFn: "SqrtBackward0",
   forward: (x, out) => {
@@ -600,6 +612,7 @@ export function sqrt(input: Tensor): Tensor {
 export function pow(input: Tensor, exponent: number): Tensor {
   checkFloat("pow", { input });
   const e = checkNumber("pow", "exponent", exponent);
+  if (e === 2) return runUnary("pow", SQUARE, input);
   return runUnary("pow", {
     gradFn: "PowBackward0",
     forward: (x, out, r) => {
