@@ -10,7 +10,8 @@ import type { Rounder } from "./_reduction.ts";
 
 /** PyTorch's `sgn` for real numbers: -1, 0 or 1, and 0 for nan. */
 export function sgn(x: number): number {
-  return x > 0 ? 1 : x < 0 ? -1 : 0;
+  // branch-free: random signs make a branchy select several times slower
+  return Number(x > 0) - Number(x < 0);
 }
 
 /** C's `pow`: `pow(1, y)` and `pow(x, 0)` are 1 even for nan, `pow(-1, ±inf)` is 1. */
@@ -21,12 +22,14 @@ export function cPow(x: number, y: number): number {
 }
 
 /**
- * `torch.pow(tensor, exponent)` for one element: PyTorch computes exponents 0.5, -0.5, 2, 3,
- * -1 and -2 as `sqrt`, `1 / sqrt`, `x * x`, `x * x * x`, `1 / x` and `1 / (x * x)` (so
+ * `torch.pow(tensor, exponent)` for one element: PyTorch computes exponents 1, 0.5, -0.5, 2,
+ * 3, -1 and -2 as `x`, `sqrt`, `1 / sqrt`, `x * x`, `x * x * x`, `1 / x` and `1 / (x * x)` (so
  * `pow(-inf, 0.5)` is nan and `pow(-0, -0.5)` is -inf), and the rest with C's `pow`.
  */
 export function torchPow(x: number, e: number, r: Rounder): number {
   switch (e) {
+    case 1:
+      return x;
     case 0.5:
       return Math.sqrt(x);
     case -0.5:

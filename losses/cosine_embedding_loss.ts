@@ -1,5 +1,6 @@
 import { record } from "./_autograd.ts";
-import { broadcastShape, expand, sumTo } from "./_broadcast.ts";
+import { broadcastShape, expand, sameShape, sumTo } from "./_broadcast.ts";
+import { cosineGrad, rowDots } from "./_cosine_rows.ts";
 import {
   checkFloat,
   checkNumber,
@@ -124,41 +125,55 @@ export function cosineEmbeddingLoss(
   const x1 = cpuStorage(input1) as FloatArray;
   const x2 = cpuStorage(input2) as FloatArray;
   const D = shape[shape.length - 1];
-  const x1e = expand(x1, input1.shape, shape);
-  const x2e = expand(x2, input2.shape, shape);
   const eps = r(EPSILON);
-  const magSquare = (x: FloatArray, xShape: readonly number[]): FloatArray => {
-    const d = xShape[xShape.length - 1];
-    const rows = xShape.length === 2 ? xShape[0] : 1;
-    const out = floatStorage(dtype, rows);
-    for (let n = 0; n < rows; n++) {
+  const same = sameShape(input1.shape, input2.shape);
+  const x1e = same ? x1 : expand(x1, input1.shape, shape);
+  const x2e = same ? x2 : expand(x2, input2.shape, shape);
+  // the per-row values in one allocation (and the squared norms too for one shape)
+  const perRow = floatStorage(dtype, (same ? 5 : 3) * cosN);
+  const prod = perRow.subarray(0, cosN);
+  const den = perRow.subarray(cosN, 2 * cosN);
+  const cos = perRow.subarray(2 * cosN, 3 * cosN);
+  let ms1: FloatArray;
+  let ms2: FloatArray;
+  if (same) {
+    // one pass over both inputs: the three row sums, in float64
+    const sums = new Float64Array(3 * cosN);
+    rowDots(x1, x2, cosN, D, sums);
+    ms1 = perRow.subarray(3 * cosN, 4 * cosN);
+    ms2 = perRow.subarray(4 * cosN);
+    cosineRows(dtype === "float32", sums, eps, prod, ms1, ms2, den, cos);
+  } else {
+    const magSquare = (x: FloatArray, xShape: readonly number[]): FloatArray => {
+      const d = xShape[xShape.length - 1];
+      const rows = xShape.length === 2 ? xShape[0] : 1;
+      const out = floatStorage(dtype, rows);
+      for (let n = 0; n < rows; n++) {
+        let s = 0;
+        for (let k = 0; k < d; k++) s += r(x[n * d + k] * x[n * d + k]);
+        out[n] = r(r(s) + eps);
+      }
+      return out;
+    };
+    ms1 = magSquare(x1, input1.shape);
+    ms2 = magSquare(x2, input2.shape);
+    for (let n = 0; n < cosN; n++) {
       let s = 0;
-      for (let k = 0; k < d; k++) s += r(x[n * d + k] * x[n * d + k]);
-      out[n] = r(r(s) + eps);
+      for (let k = 0; k < D; k++) s += r(x1e[n * D + k] * x2e[n * D + k]);
+      prod[n] = s;
     }
-    return out;
-  };
-  const ms1 = magSquare(x1, input1.shape);
-  const ms2 = magSquare(x2, input2.shape);
+  }
   const at = (a: FloatArray, n: number): number => a[a.length === 1 ? 0 : n];
-  const prod = floatStorage(dtype, cosN);
-  const den = floatStorage(dtype, cosN);
-  const cos = floatStorage(dtype, cosN);
-  for (let n = 0; n < cosN; n++) {
-    let s = 0;
-    for (let k = 0; k < D; k++) s += r(x1e[n * D + k] * x2e[n * D + k]);
-    prod[n] = s;
-    den[n] = r(Math.sqrt(r(at(ms1, n) * at(ms2, n))));
-    cos[n] = r(prod[n] / den[n]);
+  if (!same) {
+    for (let n = 0; n < cosN; n++) {
+      den[n] = r(Math.sqrt(r(at(ms1, n) * at(ms2, n))));
+      cos[n] = r(prod[n] / den[n]);
+    }
   }
   const y = targetValues(target);
   const m = r(margin);
   const losses = floatStorage(dtype, outN);
-  for (let o = 0; o < outN; o++) {
-    const c = cos[cosN === 1 ? 0 : o];
-    const t = y[tN === 1 ? 0 : o];
-    losses[o] = t === 1 ? r(1 - c) : t === -1 ? Math.max(r(c - m), 0) : 0;
-  }
+  cosineLosses(dtype === "float32", cos, y, m, losses);
   const out = reduceLosses(losses, want === 2 ? [outN] : [], dtype, reduction);
   const gradFn = { none: "AddBackward0", mean: "MeanBackward0", sum: "SumBackward0" }[reduction];
   const node = record(gradFn, [input1, input2], (gradOutput) => {
@@ -171,6 +186,24 @@ export function cosineEmbeddingLoss(
       const go = reduction === "none" ? g[o] : gMean;
       if (t === 1) gcos[n] += -go;
       else if (t === -1 && r(cos[n] - m) >= 0) gcos[n] += go;
+    }
+    if (same) {
+      // per row: the gradient of the dot product, and of each squared norm
+      const c1 = floatStorage(dtype, 2 * cosN);
+      const c2 = floatStorage(dtype, 2 * cosN);
+      cosineRowGrads(dtype === "float32", gcos, prod, den, ms1, ms2, c1, c2);
+      const rowGrad = (
+        t: Tensor,
+        self: FloatArray,
+        other: FloatArray,
+        c: FloatArray,
+      ): Tensor | null => {
+        if (!t.requiresGrad) return null;
+        const gx = floatStorage(dtype, self.length);
+        cosineGrad(self, other, cosN, D, c, gx);
+        return new Tensor(gx, t.shape, dtype);
+      };
+      return [rowGrad(input1, x1, x2, c1), rowGrad(input2, x2, x1, c2)];
     }
     const gms1 = new Float64Array(ms1.length);
     const gms2 = new Float64Array(ms2.length);
@@ -202,6 +235,89 @@ export function cosineEmbeddingLoss(
     return [grad(x1, input1, gx1e, gms1), grad(x2, input2, gx2e, gms2)];
   });
   return new Tensor(out.storage, out.shape, dtype, node);
+}
+
+/**
+ * The per-row values of same-shape inputs from their three row sums (`sums[3n..3n+2]`:
+ * x1·x2, x1·x1, x2·x2), every step rounded to float32 when `f32`.
+ */
+function cosineRows(
+  f32: boolean,
+  sums: Float64Array,
+  eps: number,
+  prod: FloatArray,
+  ms1: FloatArray,
+  ms2: FloatArray,
+  den: FloatArray,
+  cos: FloatArray,
+): void {
+  const fr = Math.fround;
+  for (let n = 0; n < prod.length; n++) {
+    // the stores round to the dtype
+    prod[n] = sums[3 * n];
+    ms1[n] = f32 ? fr(sums[3 * n + 1]) + eps : sums[3 * n + 1] + eps;
+    ms2[n] = f32 ? fr(sums[3 * n + 2]) + eps : sums[3 * n + 2] + eps;
+    den[n] = f32 ? Math.sqrt(fr(ms1[n] * ms2[n])) : Math.sqrt(ms1[n] * ms2[n]);
+    cos[n] = prod[n] / den[n];
+  }
+}
+
+/**
+ * The backward of same-shape rows from the gradient of each cosine: through
+ * `cos = prod / den`, `den = sqrt(ms1 * ms2)`, as PyTorch's ops (div, sqrt, mul), every step
+ * rounded to float32 when `f32`. Writes per row the gradient of the dot product and of the
+ * squared norm of input 1 into `c1` (pairs) and of input 2 into `c2`.
+ */
+function cosineRowGrads(
+  f32: boolean,
+  gcos: Float64Array,
+  prod: FloatArray,
+  den: FloatArray,
+  ms1: FloatArray,
+  ms2: FloatArray,
+  c1: FloatArray,
+  c2: FloatArray,
+): void {
+  const fr = Math.fround;
+  for (let n = 0; n < prod.length; n++) {
+    const d = den[n];
+    let gc: number, gProd: number, gM: number;
+    if (f32) {
+      gc = fr(gcos[n]);
+      gProd = fr(gc / d);
+      gM = fr(fr(-gc * fr(fr(prod[n] / d) / d)) / fr(2 * d));
+    } else {
+      gc = gcos[n];
+      gProd = gc / d;
+      gM = (-gc * ((prod[n] / d) / d)) / (2 * d);
+    }
+    // the stores round to the dtype
+    c1[2 * n] = gProd;
+    c1[2 * n + 1] = gM * ms2[n];
+    c2[2 * n] = gProd;
+    c2[2 * n + 1] = gM * ms1[n];
+  }
+}
+
+/**
+ * Each loss from its cosine and target (either may hold one value for all):
+ * `1 - cos` for 1, `max(0, cos - m)` for -1, 0 otherwise; rounded to float32 when `f32`.
+ */
+function cosineLosses(
+  f32: boolean,
+  cos: FloatArray,
+  y: Float64Array,
+  m: number,
+  losses: FloatArray,
+): void {
+  const cm = cos.length === 1 ? 0 : -1;
+  const ym = y.length === 1 ? 0 : -1;
+  for (let o = 0; o < losses.length; o++) {
+    const c = cos[o & cm];
+    const t = y[o & ym];
+    const d = f32 ? Math.fround(c - m) : c - m;
+    losses[o] = t === 1 ? 1 - c : t === -1 ? (d > 0 || d !== d ? d : 0) : 0; // max(d, 0), nan kept
+  }
 }
 
 /** The target's values as numbers (bool as 0/1). */

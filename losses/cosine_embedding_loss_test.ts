@@ -74,3 +74,46 @@ Deno.test("cosineEmbeddingLoss() throws for each kind of bad input", () => {
     message: /target must be a Tensor: got an array/,
   });
 });
+
+Deno.test("cosineEmbeddingLoss() of one shape (row kernels) equals the broadcast path", () => {
+  let s = 9;
+  const values = (n: number) =>
+    Array.from({ length: n }, (_v, i) => {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      return i === 5 ? 0 : s / 2 ** 32 * 4 - 2;
+    });
+  for (const dtype of ["float32", "float64"] as const) {
+    for (const [n, d] of [[3, 1], [4, 5], [6, 8], [2, 13]]) {
+      for (const reduction of ["none", "mean", "sum"] as const) {
+        const a = values(n * d);
+        const row = values(d);
+        const y = tensor(Array.from({ length: n }, (_v, i) => [1, -1, 0][i % 3]));
+        const g = values(n);
+        const run = (other: number[], shape: number[]) => {
+          const x1 = tensor(a, { shape: [n, d], dtype, requiresGrad: true });
+          const x2 = tensor(other, { shape, dtype, requiresGrad: true });
+          const loss = cosineEmbeddingLoss(x1, x2, y, { reduction, margin: -0.2 });
+          loss.backward(reduction === "none" ? tensor(g, { dtype }) : undefined);
+          return { loss, x1 };
+        };
+        const broadcast = run(row, [1, d]);
+        const same = run(Array.from({ length: n }, () => row).flat(), [n, d]);
+        // float64 sums in another order: the float32 results may differ in the last bit
+        const tol = dtype === "float32" ? 1e-6 : 1e-12;
+        for (
+          const [got, want] of [
+            [same.loss.toArray(), broadcast.loss.toArray()],
+            [same.x1.grad?.toArray(), broadcast.x1.grad?.toArray()],
+          ]
+        ) {
+          const g = ([got] as unknown[]).flat(Infinity) as number[];
+          const w = ([want] as unknown[]).flat(Infinity) as number[];
+          assert.equal(g.length, w.length);
+          g.forEach((x, i) =>
+            assert.ok(Math.abs(x - w[i]) <= tol * Math.max(1, Math.abs(w[i])), `${x} vs ${w[i]}`)
+          );
+        }
+      }
+    }
+  }
+});

@@ -61,8 +61,26 @@ interface CtcProblem {
   r: Rounder;
 }
 
-/** `log(exp(a - m) + exp(b - m) + exp(c - m)) + m` with torch's choice of `m`, step by step. */
+/**
+ * `log(exp(a - m) + exp(b - m) + exp(c - m)) + m` with torch's choice of `m`, step by step.
+ * Shortcuts that give the same bits: a term at the max is exp(0) = 1, a term at -inf is 0, a
+ * sum of 1 has log 0, and all three at -inf give -inf (nan when one is nan).
+ */
 function logSum3(a: number, b: number, c: number, r: Rounder): number {
+  let m = a;
+  if (b > m) m = b;
+  if (c > m) m = c;
+  if (m === NEG_INF) return a + b + c;
+  if (!(m < Infinity)) return logSum3Slow(a, b, c, r);
+  const ea = a === m ? 1 : a === NEG_INF ? 0 : r(Math.exp(r(a - m)));
+  const eb = b === m ? 1 : b === NEG_INF ? 0 : r(Math.exp(r(b - m)));
+  const ec = c === m ? 1 : c === NEG_INF ? 0 : r(Math.exp(r(c - m)));
+  const sum = r(r(ea + eb) + ec);
+  return sum === 1 ? m + 0 : r(r(Math.log(sum)) + m);
+}
+
+/** {@linkcode logSum3} written out, for a max that is nan or +inf. */
+function logSum3Slow(a: number, b: number, c: number, r: Rounder): number {
   let m = a;
   if (b > m) m = b;
   if (c > m) m = c;
@@ -71,46 +89,72 @@ function logSum3(a: number, b: number, c: number, r: Rounder): number {
   return r(r(Math.log(sum)) + m);
 }
 
-/** `log(exp(a - m) + exp(b - m)) + m` for `m` = std::max(a, b), 0 when that is -inf. */
+/**
+ * `log(exp(a - m) + exp(b - m)) + m` for `m` = std::max(a, b), 0 when that is -inf; the
+ * shortcuts of {@linkcode logSum3}.
+ */
 function logSum2(a: number, b: number, r: Rounder): number {
-  let m = cmax(a, b);
-  if (m === NEG_INF) m = 0;
-  return r(r(Math.log(r(r(Math.exp(r(a - m))) + r(Math.exp(r(b - m)))))) + m);
+  const m = a < b ? b : a; // std::max
+  if (m === NEG_INF) return a + b;
+  if (!(m < Infinity)) {
+    return r(r(Math.log(r(r(Math.exp(r(a - m))) + r(Math.exp(r(b - m)))))) + m);
+  }
+  const ea = a === m ? 1 : a === NEG_INF ? 0 : r(Math.exp(r(a - m)));
+  const eb = b === m ? 1 : b === NEG_INF ? 0 : r(Math.exp(r(b - m)));
+  const sum = r(ea + eb);
+  return sum === 1 ? m + 0 : r(r(Math.log(sum)) + m);
 }
 
-/** std::max(a, b) as C++ has it: `a < b ? b : a`. */
-function cmax(a: number, b: number): number {
-  return a < b ? b : a;
+/**
+ * The extended labels l' of one sample (blank at even positions) and, per position, whether
+ * the recursion may skip from two places back (`l'_s != l'_{s-2}`).
+ */
+function extended(labels: Int32Array, blank: number): { prime: Int32Array; skip: Uint8Array } {
+  const width = 2 * labels.length + 1;
+  const prime = new Int32Array(width).fill(blank);
+  const skip = new Uint8Array(width);
+  for (let i = 0; i < labels.length; i++) prime[2 * i + 1] = labels[i];
+  for (let s = 2; s < width; s++) skip[s] = prime[s] !== prime[s - 2] ? 1 : 0;
+  return { prime, skip };
 }
 
-/** The label at extended position `s`: blank at even `s`, the target at odd `s`. */
-function primeOf(labels: Int32Array, blank: number, s: number): number {
-  return s % 2 === 0 ? blank : labels[(s - 1) / 2];
-}
-
-/** Forward of one sample: the negative log-likelihood and, for the backward, alpha. */
-function ctcAlpha(p: CtcProblem, b: number): { nll: number; alpha: Float64Array } {
-  const { r } = p;
+/**
+ * Forward of one sample: the negative log-likelihood; alpha (steps × width) is written into
+ * `alpha`, which must hold at least that many elements.
+ */
+function ctcAlpha(p: CtcProblem, b: number, alpha: FloatArray): number {
+  const { r, lp, blank } = p;
   const steps = p.inputLengths[b];
   const labels = p.labels[b];
   const width = 2 * labels.length + 1;
-  const alpha = new Float64Array(steps * width).fill(NEG_INF);
-  if (steps === 0) return { nll: labels.length === 0 ? 0 : Infinity, alpha };
-  const at = (t: number, c: number): number => p.lp[(t * p.batch + b) * p.classes + c];
-  alpha[0] = at(0, p.blank);
-  if (labels.length > 0) alpha[1] = at(0, labels[0]);
-  for (let t = 1; t < steps; t++) {
-    const prev = (t - 1) * width;
-    for (let s = 0; s < width; s++) {
-      const cur = primeOf(labels, p.blank, s);
-      const la2 = s > 0 ? alpha[prev + s - 1] : NEG_INF;
-      const la3 = s > 1 && primeOf(labels, p.blank, s - 2) !== cur ? alpha[prev + s - 2] : NEG_INF;
-      alpha[t * width + s] = r(logSum3(alpha[prev + s], la2, la3, r) + at(t, cur));
+  if (steps === 0) return labels.length === 0 ? 0 : Infinity;
+  const { prime, skip } = extended(labels, blank);
+  const stride = p.batch * p.classes;
+  const row0 = b * p.classes;
+  alpha.fill(NEG_INF, 0, width);
+  alpha[0] = lp[row0 + blank];
+  if (labels.length > 0) alpha[1] = lp[row0 + labels[0]];
+  for (let t = 1, prev = 0, cur = width, row = row0 + stride; t < steps; t++) {
+    alpha[cur] = r(logSum3(alpha[prev], NEG_INF, NEG_INF, r) + lp[row + blank]);
+    for (let s = 1; s < width; s++) {
+      const la3 = skip[s] === 1 ? alpha[prev + s - 2] : NEG_INF;
+      alpha[cur + s] = r(
+        logSum3(alpha[prev + s], alpha[prev + s - 1], la3, r) + lp[row + prime[s]],
+      );
     }
+    prev = cur;
+    cur += width;
+    row += stride;
   }
   const last = (steps - 1) * width;
-  if (labels.length === 0) return { nll: -alpha[last], alpha };
-  return { nll: -logSum2(alpha[last + width - 1], alpha[last + width - 2], r), alpha };
+  if (labels.length === 0) return -alpha[last];
+  return -logSum2(alpha[last + width - 1], alpha[last + width - 2], r);
+}
+
+/** Scratch for the backward, sized for the largest sample and shared by all. */
+interface CtcScratch {
+  beta: FloatArray;
+  collected: FloatArray;
 }
 
 /**
@@ -121,49 +165,59 @@ function ctcGradSample(
   p: CtcProblem,
   b: number,
   nll: number,
-  alpha: Float64Array,
+  alpha: FloatArray,
   g: number,
   grad: FloatArray,
+  scratch: CtcScratch,
 ): void {
   const steps = p.inputLengths[b];
   if (steps === 0) return;
   const labels = p.labels[b];
   const width = 2 * labels.length + 1;
   const top = width - 1;
-  const { classes, blank, r } = p;
-  const at = (t: number, c: number): number => p.lp[(t * p.batch + b) * classes + c];
-  const beta = new Float64Array(steps * width).fill(NEG_INF);
-  const collected = new Float64Array(steps * classes).fill(NEG_INF);
+  const { classes, blank, r, lp } = p;
+  const { prime, skip } = extended(labels, blank);
+  const stride = p.batch * classes;
+  const row0 = b * classes;
+  const beta = scratch.beta;
+  const collected = scratch.collected;
+  collected.fill(NEG_INF, 0, steps * classes);
   const end = steps - 1;
-  beta[end * width + top] = at(end, blank);
+  const rowEnd = row0 + end * stride;
+  beta[end * width + top] = lp[rowEnd + blank];
   collected[end * classes + blank] = r(alpha[end * width + top] + beta[end * width + top]);
   if (labels.length > 0) {
     const cur = labels[labels.length - 1];
-    beta[end * width + top - 1] = at(end, cur);
+    beta[end * width + top - 1] = lp[rowEnd + cur];
     collected[end * classes + cur] = r(alpha[end * width + top - 1] + beta[end * width + top - 1]);
   }
+  for (let s = 0; s < top - 1; s++) beta[end * width + s] = NEG_INF;
   for (let t = steps - 2; t >= 0; t--) {
     const next = (t + 1) * width;
+    const here = t * width;
+    const row = row0 + t * stride;
+    const col = t * classes;
     for (let s = top; s >= 0; s--) {
-      const cur = primeOf(labels, blank, s);
+      const cur = prime[s];
       const lb2 = s < top ? beta[next + s + 1] : NEG_INF;
-      const lb3 = s < top - 1 && primeOf(labels, blank, s + 2) !== cur
-        ? beta[next + s + 2]
-        : NEG_INF;
-      const lb = r(logSum3(beta[next + s], lb2, lb3, r) + at(t, cur));
-      beta[t * width + s] = lb;
-      const ab = r(alpha[t * width + s] + lb);
-      const k = t * classes + cur;
+      const lb3 = s < top - 1 && skip[s + 2] === 1 ? beta[next + s + 2] : NEG_INF;
+      const lb = r(logSum3(beta[next + s], lb2, lb3, r) + lp[row + cur]);
+      beta[here + s] = lb;
+      const ab = r(alpha[here + s] + lb);
+      const k = col + cur;
       // Both are finite or -inf here unless the input holds nan or +inf, and then so does
       // torch's sum: logSum2 keeps its order of operations.
       collected[k] = collected[k] === NEG_INF ? ab : logSum2(collected[k], ab, r);
     }
   }
   for (let t = 0; t < steps; t++) {
+    const row = row0 + t * stride;
+    const col = t * classes;
     for (let c = 0; c < classes; c++) {
-      const lp = at(t, c);
-      const post = r(Math.exp(r(r(collected[t * classes + c] + nll) - lp)));
-      grad[(t * p.batch + b) * classes + c] = r(r(r(Math.exp(lp)) - post) * g);
+      const x = lp[row + c];
+      const z = r(r(collected[col + c] + nll) - x);
+      const post = z === NEG_INF ? 0 : r(Math.exp(z));
+      grad[row + c] = r(r(r(Math.exp(x)) - post) * g);
     }
   }
 }
@@ -305,11 +359,14 @@ export function ctcLoss(
   };
   const r = problem.r;
   const nlls = new Float64Array(batch);
-  const alphas: Float64Array[] = [];
+  // alpha of every sample, kept for the backward; without it one buffer serves them all
   const keep = logProbs.requiresGrad;
+  const alphas: FloatArray[] = [];
+  const sizes = labels.map((l, b) => ils[b] * (2 * l.length + 1));
+  const shared = keep ? null : floatStorage(dtype, Math.max(0, ...sizes));
   for (let b = 0; b < batch; b++) {
-    const { nll, alpha } = ctcAlpha(problem, b);
-    nlls[b] = nll;
+    const alpha = shared ?? floatStorage(dtype, sizes[b]);
+    nlls[b] = ctcAlpha(problem, b, alpha);
     if (keep) alphas.push(alpha);
   }
   const losses = floatStorage(dtype, batch);
@@ -336,6 +393,10 @@ export function ctcLoss(
   const node = record(gradFn, [logProbs], (gradOutput) => {
     const g = cpuStorage(gradOutput) as FloatArray;
     const grad = floatStorage(dtype, logProbs.numel);
+    const scratch: CtcScratch = {
+      beta: floatStorage(dtype, Math.max(0, ...sizes)),
+      collected: floatStorage(dtype, steps * classes),
+    };
     for (let b = 0; b < batch; b++) {
       if (zeroInfinity && nlls[b] === Infinity) continue;
       const gb = reduction === "none"
@@ -343,7 +404,7 @@ export function ctcLoss(
         : reduction === "sum"
         ? g[0]
         : r(r(g[0] / batch) / Math.max(tls[b], 1));
-      ctcGradSample(problem, b, nlls[b], alphas[b], gb, grad);
+      ctcGradSample(problem, b, nlls[b], alphas[b], gb, grad, scratch);
     }
     return [new Tensor(grad, logProbs.shape, dtype)];
   });

@@ -61,15 +61,46 @@ export interface ClampOptions {
 // ---------------------------------------------------------------------------
 // Machinery
 
-/** One elementwise binary op. */
+/**
+ * A loop over `n` output elements: `x[i & xm]` and `y[i & ym]` read an operand in full
+ * (mask -1) or its one element (mask 0), so that a number operand is never expanded. The
+ * masks cost about a third of a plain loop's speed, so the common ops also have the plain
+ * loop for two full operands.
+ */
+type BinaryLoop = (
+  x: FloatArray,
+  xm: number,
+  y: FloatArray,
+  ym: number,
+  out: FloatArray,
+  n: number,
+  r: Rounder,
+) => void;
+
+/** A loop writing one operand's gradient (at the broadcast shape) from `g`. */
+type BinaryGradLoop = (
+  x: FloatArray,
+  xm: number,
+  y: FloatArray,
+  ym: number,
+  g: FloatArray,
+  out: FloatArray,
+  n: number,
+  r: Rounder,
+) => void;
+
+/**
+ * One elementwise binary op as three loops (one function each, so that V8 keeps each loop's
+ * calls monomorphic and inlines them; a per-element callback shared by every op would not).
+ */
 interface BinaryDef {
   name: string;
   gradFn: string;
-  forward: (x: number, y: number, r: Rounder) => number;
+  forward: BinaryLoop;
   /** d(out)/d(x) times g. */
-  gradInput: (x: number, y: number, g: number, r: Rounder) => number;
+  gradInput: BinaryGradLoop;
   /** d(out)/d(y) times g. */
-  gradOther: (x: number, y: number, g: number, r: Rounder) => number;
+  gradOther: BinaryGradLoop;
 }
 
 /** A one-element tensor holding a Python-style scalar in `dtype`. */
@@ -97,20 +128,29 @@ function operands(fn: string, input: unknown, other: unknown): [Tensor, Tensor] 
   ];
 }
 
+/** An operand's storage for a loop over `n` elements, and its mask (see `BinaryLoop`). */
+function operandView(t: Tensor, shape: readonly number[], n: number): [FloatArray, number] {
+  const s = cpuStorage(t) as FloatArray;
+  if (s.length === n) return [s, -1];
+  if (s.length === 1) return [s, 0];
+  return [expand(s, t.shape, shape), -1];
+}
+
 function runBinary(def: BinaryDef, a: Tensor, b: Tensor): Tensor {
   const shape = broadcastShape(def.name, { input: a, other: b });
   const dtype = a.dtype;
   const r = rounder(dtype);
-  const x = expand(cpuStorage(a) as FloatArray, a.shape, shape);
-  const y = expand(cpuStorage(b) as FloatArray, b.shape, shape);
-  const out = floatStorage(dtype, x.length);
-  for (let i = 0; i < x.length; i++) out[i] = def.forward(x[i], y[i], r);
+  const n = shapeNumel(shape);
+  const [x, xm] = operandView(a, shape, n);
+  const [y, ym] = operandView(b, shape, n);
+  const out = floatStorage(dtype, n);
+  def.forward(x, xm, y, ym, out, n, r);
   const node = record(def.gradFn, [a, b], (gradOutput) => {
     const g = cpuStorage(gradOutput) as FloatArray;
-    const grad = (t: Tensor, f: BinaryDef["gradInput"]): Tensor | null => {
+    const grad = (t: Tensor, loop: BinaryGradLoop): Tensor | null => {
       if (!t.requiresGrad) return null;
-      const gi = floatStorage(dtype, x.length);
-      for (let i = 0; i < x.length; i++) gi[i] = f(x[i], y[i], g[i], r);
+      const gi = floatStorage(dtype, n);
+      loop(x, xm, y, ym, g, gi, n, r);
       return new Tensor(sumTo(gi, shape, t.shape, dtype), t.shape, dtype);
     };
     return [grad(a, def.gradInput), grad(b, def.gradOther)];
@@ -118,11 +158,19 @@ function runBinary(def: BinaryDef, a: Tensor, b: Tensor): Tensor {
   return new Tensor(out, shape, dtype, node);
 }
 
-/** One elementwise unary op; `gradInput` also sees the output element. */
+/** The gradient `g` itself, copied (add's and sub's `input`). */
+const passGrad: BinaryGradLoop = (_x, _xm, _y, _ym, g, out) => out.set(g);
+
+/** `-g` (sub's `other`). */
+const negGrad: BinaryGradLoop = (_x, _xm, _y, _ym, g, out, n) => {
+  for (let i = 0; i < n; i++) out[i] = -g[i];
+};
+
+/** One elementwise unary op as two loops; the backward also sees the output. */
 interface UnaryDef {
   gradFn: string;
-  forward: (x: number, r: Rounder) => number;
-  gradInput: (x: number, out: number, g: number, r: Rounder) => number;
+  forward: (x: FloatArray, out: FloatArray, r: Rounder) => void;
+  backward: (x: FloatArray, out: FloatArray, g: FloatArray, gi: FloatArray, r: Rounder) => void;
 }
 
 function runUnary(
@@ -137,11 +185,11 @@ function runUnary(
   const r = rounder(dtype);
   const x = cpuStorage(input) as FloatArray;
   const out = floatStorage(dtype, x.length);
-  for (let i = 0; i < x.length; i++) out[i] = def.forward(x[i], r);
+  def.forward(x, out, r);
   const node = record(def.gradFn, [input], (gradOutput) => {
     const g = cpuStorage(gradOutput) as FloatArray;
     const gi = floatStorage(dtype, x.length);
-    for (let i = 0; i < x.length; i++) gi[i] = def.gradInput(x[i], out[i], g[i], r);
+    def.backward(x, out, g, gi, r);
     return [new Tensor(gi, input.shape, dtype)];
   });
   return new Tensor(out, input.shape, dtype, node);
@@ -153,9 +201,15 @@ function runUnary(
 const ADD: BinaryDef = {
   name: "add",
   gradFn: "AddBackward0",
-  forward: (x, y) => x + y,
-  gradInput: (_x, _y, g) => g,
-  gradOther: (_x, _y, g) => g,
+  forward: (x, xm, y, ym, out, n) => {
+    if ((xm & ym) === -1) {
+      for (let i = 0; i < n; i++) out[i] = x[i] + y[i];
+    } else {
+      for (let i = 0; i < n; i++) out[i] = x[i & xm] + y[i & ym];
+    }
+  },
+  gradInput: passGrad,
+  gradOther: passGrad,
 };
 
 /**
@@ -185,9 +239,15 @@ export function add(input: Operand, other: Operand): Tensor {
 const SUB: BinaryDef = {
   name: "sub",
   gradFn: "SubBackward0",
-  forward: (x, y) => x - y,
-  gradInput: (_x, _y, g) => g,
-  gradOther: (_x, _y, g) => -g,
+  forward: (x, xm, y, ym, out, n) => {
+    if ((xm & ym) === -1) {
+      for (let i = 0; i < n; i++) out[i] = x[i] - y[i];
+    } else {
+      for (let i = 0; i < n; i++) out[i] = x[i & xm] - y[i & ym];
+    }
+  },
+  gradInput: passGrad,
+  gradOther: negGrad,
 };
 
 /**
@@ -221,9 +281,19 @@ export function sub(input: Operand, other: Operand): Tensor {
 const MUL: BinaryDef = {
   name: "mul",
   gradFn: "MulBackward0",
-  forward: (x, y) => x * y,
-  gradInput: (_x, y, g) => g * y,
-  gradOther: (x, _y, g) => g * x,
+  forward: (x, xm, y, ym, out, n) => {
+    if ((xm & ym) === -1) {
+      for (let i = 0; i < n; i++) out[i] = x[i] * y[i];
+    } else {
+      for (let i = 0; i < n; i++) out[i] = x[i & xm] * y[i & ym];
+    }
+  },
+  gradInput: (_x, _xm, y, ym, g, out, n) => {
+    for (let i = 0; i < n; i++) out[i] = g[i] * y[i & ym];
+  },
+  gradOther: (x, xm, _y, _ym, g, out, n) => {
+    for (let i = 0; i < n; i++) out[i] = g[i] * x[i & xm];
+  },
 };
 
 /**
@@ -253,9 +323,18 @@ export function mul(input: Operand, other: Operand): Tensor {
 const DIV: BinaryDef = {
   name: "div",
   gradFn: "DivBackward0",
-  forward: (x, y) => x / y,
-  gradInput: (_x, y, g) => g / y,
-  gradOther: (x, y, g, r) => r(-g * x) / r(y * y),
+  forward: (x, xm, y, ym, out, n) => {
+    for (let i = 0; i < n; i++) out[i] = x[i & xm] / y[i & ym];
+  },
+  gradInput: (_x, _xm, y, ym, g, out, n) => {
+    for (let i = 0; i < n; i++) out[i] = g[i] / y[i & ym];
+  },
+  gradOther: (x, xm, y, ym, g, out, n, r) => {
+    for (let i = 0; i < n; i++) {
+      const v = y[i & ym];
+      out[i] = r(-g[i] * x[i & xm]) / r(v * v);
+    }
+  },
 };
 
 // Python's `number / tensor` is `tensor.reciprocal() * number`: out = (1 / y) * x, and the
@@ -263,11 +342,17 @@ const DIV: BinaryDef = {
 const RDIV: BinaryDef = {
   name: "div",
   gradFn: "MulBackward0",
-  forward: (x, y, r) => r(1 / y) * x,
-  gradInput: (_x, y, g, r) => g * r(1 / y),
-  gradOther: (x, y, g, r) => {
-    const inv = r(1 / y);
-    return -r(g * x) * r(inv * inv);
+  forward: (x, xm, y, ym, out, n, r) => {
+    for (let i = 0; i < n; i++) out[i] = r(1 / y[i & ym]) * x[i & xm];
+  },
+  gradInput: (_x, _xm, y, ym, g, out, n, r) => {
+    for (let i = 0; i < n; i++) out[i] = g[i] * r(1 / y[i & ym]);
+  },
+  gradOther: (x, xm, y, ym, g, out, n, r) => {
+    for (let i = 0; i < n; i++) {
+      const inv = r(1 / y[i & ym]);
+      out[i] = -r(g[i] * x[i & xm]) * r(inv * inv);
+    }
   },
 };
 
@@ -300,9 +385,27 @@ export function div(input: Operand, other: Operand): Tensor {
 const MINIMUM: BinaryDef = {
   name: "minimum",
   gradFn: "MinimumBackward0",
-  forward: (x, y) => (x !== x || y !== y) ? NaN : y < x ? y : x,
-  gradInput: (x, y, g) => x === y ? g / 2 : x > y ? 0 : g,
-  gradOther: (x, y, g) => x === y ? g / 2 : x < y ? 0 : g,
+  forward: (x, xm, y, ym, out, n) => {
+    for (let i = 0; i < n; i++) {
+      const a = x[i & xm];
+      const b = y[i & ym];
+      out[i] = (a !== a || b !== b) ? NaN : b < a ? b : a;
+    }
+  },
+  gradInput: (x, xm, y, ym, g, out, n) => {
+    for (let i = 0; i < n; i++) {
+      const a = x[i & xm];
+      const b = y[i & ym];
+      out[i] = a === b ? g[i] / 2 : a > b ? 0 : g[i];
+    }
+  },
+  gradOther: (x, xm, y, ym, g, out, n) => {
+    for (let i = 0; i < n; i++) {
+      const a = x[i & xm];
+      const b = y[i & ym];
+      out[i] = a === b ? g[i] / 2 : a < b ? 0 : g[i];
+    }
+  },
 };
 
 /**
@@ -339,9 +442,27 @@ export function minimum(input: Tensor, other: Tensor): Tensor {
 const MAXIMUM: BinaryDef = {
   name: "maximum",
   gradFn: "MaximumBackward0",
-  forward: (x, y) => (x !== x || y !== y) ? NaN : y > x ? y : x,
-  gradInput: (x, y, g) => x === y ? g / 2 : x < y ? 0 : g,
-  gradOther: (x, y, g) => x === y ? g / 2 : x > y ? 0 : g,
+  forward: (x, xm, y, ym, out, n) => {
+    for (let i = 0; i < n; i++) {
+      const a = x[i & xm];
+      const b = y[i & ym];
+      out[i] = (a !== a || b !== b) ? NaN : b > a ? b : a;
+    }
+  },
+  gradInput: (x, xm, y, ym, g, out, n) => {
+    for (let i = 0; i < n; i++) {
+      const a = x[i & xm];
+      const b = y[i & ym];
+      out[i] = a === b ? g[i] / 2 : a < b ? 0 : g[i];
+    }
+  },
+  gradOther: (x, xm, y, ym, g, out, n) => {
+    for (let i = 0; i < n; i++) {
+      const a = x[i & xm];
+      const b = y[i & ym];
+      out[i] = a === b ? g[i] / 2 : a > b ? 0 : g[i];
+    }
+  },
 };
 
 /**
@@ -372,6 +493,49 @@ export function maximum(input: Tensor, other: Tensor): Tensor {
 // ---------------------------------------------------------------------------
 // Unary ops
 
+const NEG: UnaryDef = {
+  gradFn: "NegBackward0",
+  forward: (x, out) => {
+    for (let i = 0; i < x.length; i++) out[i] = -x[i];
+  },
+  backward: (_x, _out, g, gi) => {
+    for (let i = 0; i < g.length; i++) gi[i] = -g[i];
+  },
+};
+
+const ABS: UnaryDef = {
+  gradFn: "AbsBackward0",
+  forward: (x, out) => {
+    for (let i = 0; i < x.length; i++) out[i] = Math.abs(x[i]);
+  },
+  backward: (x, _out, g, gi) => {
+    for (let i = 0; i < x.length; i++) gi[i] = sgn(x[i]) * g[i];
+  },
+};
+
+// pow(x, 2), the common case, without the exponent's dispatch per element: x * x, and the
+// gradient grad * (2 * x) (the doubling rounded, as PyTorch's 2 * x.pow(1))
+const SQUARE: UnaryDef = {
+  gradFn: "PowBackward0",
+  forward: (x, out) => {
+    for (let i = 0; i < x.length; i++) out[i] = x[i] * x[i];
+  },
+  backward: (x, _out, g, gi, r) => {
+    for (let i = 0; i < x.length; i++) gi[i] = g[i] * r(2 * x[i]);
+  },
+};
+
+const SQRT: UnaryDef = {
+  gradFn: "SqrtBackward0",
+  forward: (x, out) => {
+    for (let i = 0; i < x.length; i++) out[i] = Math.sqrt(x[i]);
+  },
+  // grad / (2 * result), the doubling rounded (it can overflow float32)
+  backward: (_x, out, g, gi, r) => {
+    for (let i = 0; i < out.length; i++) gi[i] = g[i] / r(2 * out[i]);
+  },
+};
+
 /**
  * Elementwise `-input`, as `torch.neg`.
  *
@@ -388,11 +552,7 @@ export function maximum(input: Tensor, other: Tensor): Tensor {
  * @throws {TypeError} If `input` is not a float tensor.
  */
 export function neg(input: Tensor): Tensor {
-  return runUnary("neg", {
-    gradFn: "NegBackward0",
-    forward: (x) => -x,
-    gradInput: (_x, _o, g) => -g,
-  }, input);
+  return runUnary("neg", NEG, input);
 }
 
 /**
@@ -416,11 +576,7 @@ export function neg(input: Tensor): Tensor {
  * @throws {TypeError} If `input` is not a float tensor.
  */
 export function abs(input: Tensor): Tensor {
-  return runUnary("abs", {
-    gradFn: "AbsBackward0",
-    forward: (x) => Math.abs(x),
-    gradInput: (x, _o, g) => sgn(x) * g,
-  }, input);
+  return runUnary("abs", ABS, input);
 }
 
 /**
@@ -440,11 +596,7 @@ export function abs(input: Tensor): Tensor {
  * @throws {TypeError} If `input` is not a float tensor.
  */
 export function sqrt(input: Tensor): Tensor {
-  return runUnary("sqrt", {
-    gradFn: "SqrtBackward0",
-    forward: (x) => Math.sqrt(x),
-    gradInput: (_x, out, g, r) => g / r(2 * out),
-  }, input);
+  return runUnary("sqrt", SQRT, input);
 }
 
 /**
@@ -473,12 +625,18 @@ export function sqrt(input: Tensor): Tensor {
 export function pow(input: Tensor, exponent: number): Tensor {
   checkFloat("pow", { input });
   const e = checkNumber("pow", "exponent", exponent);
+  if (e === 2) return runUnary("pow", SQUARE, input, { e });
   return runUnary(
     "pow",
     {
       gradFn: "PowBackward0",
-      forward: (x, r) => torchPow(x, e, r),
-      gradInput: (x, _o, g, r) => e === 0 ? 0 : g * r(e * r(torchPow(x, e - 1, r))),
+      forward: (x, out, r) => {
+        for (let i = 0; i < x.length; i++) out[i] = torchPow(x[i], e, r);
+      },
+      backward: (x, _out, g, gi, r) => {
+        if (e === 0) return; // zeros
+        for (let i = 0; i < x.length; i++) gi[i] = g[i] * r(e * r(torchPow(x[i], e - 1, r)));
+      },
     },
     input,
     { e },
@@ -513,8 +671,17 @@ export function clampMin(input: Tensor, min: number): Tensor {
     "clampMin",
     {
       gradFn: "ClampMinBackward0",
-      forward: (x, r) => (x !== x || lo !== lo) ? NaN : x < r(lo) ? r(lo) : x,
-      gradInput: (x, _o, g, r) => x >= r(lo) ? g : 0,
+      forward: (x, out, r) => {
+        const b = r(lo);
+        for (let i = 0; i < x.length; i++) {
+          const v = x[i];
+          out[i] = (v !== v || lo !== lo) ? NaN : v < b ? b : v;
+        }
+      },
+      backward: (x, _out, g, gi, r) => {
+        const b = r(lo);
+        for (let i = 0; i < x.length; i++) gi[i] = x[i] >= b ? g[i] : 0;
+      },
     },
     input,
     { lo },
@@ -552,12 +719,25 @@ export function clamp(input: Tensor, options: ClampOptions): Tensor {
     fn,
     {
       gradFn: "ClampBackward1",
-      forward: (x, r) => {
-        if (x !== x || lo !== lo || hi !== hi) return NaN;
-        const y = x < r(lo) ? r(lo) : x;
-        return y > r(hi) ? r(hi) : y;
+      forward: (x, out, r) => {
+        const a = r(lo);
+        const b = r(hi);
+        const nanBound = lo !== lo || hi !== hi;
+        for (let i = 0; i < x.length; i++) {
+          const v = x[i];
+          if (v !== v || nanBound) {
+            out[i] = NaN;
+          } else {
+            const y = v < a ? a : v;
+            out[i] = y > b ? b : y;
+          }
+        }
       },
-      gradInput: (x, _o, g, r) => x >= r(lo) && x <= r(hi) ? g : 0,
+      backward: (x, _out, g, gi, r) => {
+        const a = r(lo);
+        const b = r(hi);
+        for (let i = 0; i < x.length; i++) gi[i] = x[i] >= a && x[i] <= b ? g[i] : 0;
+      },
     },
     input,
     { lo, hi },
@@ -618,12 +798,26 @@ function runReduce(fn: "sum" | "mean", input: Tensor, options: ReduceOptions): T
   if (input.device === "webgpu") {
     return reduceWebgpu(fn, input, reduced, outShape, options.dim === undefined);
   }
-  const index = foldIndex(input.shape, reduced);
   const x = cpuStorage(input) as FloatArray;
   const nOut = shapeNumel(outShape);
-  const acc = new Float64Array(nOut);
-  for (let i = 0; i < x.length; i++) acc[index[i]] += x[i];
   const count = nOut === 0 ? 0 : x.length / nOut;
+  // Reducing trailing dimensions only (all of them, or the last few) folds contiguous runs of
+  // `count` elements; anything else goes through an index per element.
+  const ndim = input.shape.length;
+  let first = ndim;
+  while (first > 0 && reduced[first - 1]) first--;
+  const runs = reduced.every((d, k) => d === k >= first);
+  const index = runs ? null : foldIndex(input.shape, reduced);
+  const acc = new Float64Array(nOut);
+  if (index === null) {
+    for (let j = 0, i = 0; j < nOut; j++) {
+      let s = 0;
+      for (const end = i + count; i < end; i++) s += x[i];
+      acc[j] = s;
+    }
+  } else {
+    for (let i = 0; i < x.length; i++) acc[index[i]] += x[i];
+  }
   const out = floatStorage(dtype, nOut);
   for (let j = 0; j < nOut; j++) out[j] = fn === "mean" ? acc[j] / count : acc[j];
   const gradFn = fn === "sum"
@@ -633,8 +827,13 @@ function runReduce(fn: "sum" | "mean", input: Tensor, options: ReduceOptions): T
   const node = record(gradFn, [input], (gradOutput) => {
     const g = cpuStorage(gradOutput) as FloatArray;
     const gi = floatStorage(dtype, x.length);
-    for (let i = 0; i < x.length; i++) {
-      gi[i] = fn === "mean" ? r(g[index[i]] / count) : g[index[i]];
+    // each input element gets its output's gradient (divided by the count for a mean)
+    const share = floatStorage(dtype, nOut);
+    for (let j = 0; j < nOut; j++) share[j] = fn === "mean" ? r(g[j] / count) : g[j];
+    if (index === null) {
+      for (let j = 0; j < nOut; j++) gi.fill(share[j], j * count, (j + 1) * count);
+    } else {
+      for (let i = 0; i < x.length; i++) gi[i] = share[index[i]];
     }
     return [new Tensor(gi, input.shape, dtype)];
   });

@@ -135,3 +135,34 @@ Deno.test("ops throw for each kind of bad input", () => {
     message: /Cannot compute sum as keepdim must be a boolean: current value is 1/,
   });
 });
+
+Deno.test("binary ops read a one-element operand in place and sum its gradient", () => {
+  const x = tensor([[1, 2, 3], [4, 5, 6]], { requiresGrad: true, dtype: "float64" });
+  const c = tensor([2], { requiresGrad: true, dtype: "float64" });
+  const y = div(sub(mul(x, c), c), add(c, 1));
+  assert.deepEqual(y.toArray(), [[0, 2 / 3, 4 / 3], [2, 8 / 3, 10 / 3]]);
+  y.backward(tensor([[1, 1, 1], [1, 1, 1]], { dtype: "float64" }));
+  assert.deepEqual(x.grad?.toArray(), [[2 / 3, 2 / 3, 2 / 3], [2 / 3, 2 / 3, 2 / 3]]);
+  // d/dc sum((x c - c) / (c + 1)) = sum((x - 1) / (c + 1) - (x c - c) / (c + 1)^2)
+  const want = [1, 2, 3, 4, 5, 6].reduce((s, v) => s + (v - 1) / 3 - (2 * v - 2) / 9, 0);
+  assert.ok(Math.abs((c.grad?.item() ?? NaN) - want) < 1e-12);
+});
+
+Deno.test("sum() over trailing dims equals the same sum through an index per element", () => {
+  const data = Array.from({ length: 24 }, (_v, i) => Math.sin(i) * 3);
+  const x = tensor(data, { shape: [2, 3, 4], requiresGrad: true });
+  const trailing = sum(x, { dim: [1, 2] });
+  const swapped = sum(x, { dim: [2, 1] });
+  assert.deepEqual(trailing.toArray(), swapped.toArray());
+  const byHand = [0, 1].map((i) =>
+    Math.fround(data.slice(12 * i, 12 * i + 12).reduce((a, b) => a + Math.fround(b), 0))
+  );
+  assert.deepEqual(trailing.toArray(), byHand);
+  mean(x, { dim: -1, keepdim: true }).backward(tensor(new Array(6).fill(2), { shape: [2, 3, 1] }));
+  assert.deepEqual((x.grad?.toArray() as number[][][]).flat(2), new Array(24).fill(0.5));
+  // a leading dim still goes through the index
+  assert.deepEqual(
+    sum(tensor([[1, 2], [3, 4]]), { dim: 0 }).toArray(),
+    [4, 6],
+  );
+});

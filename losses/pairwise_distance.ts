@@ -1,5 +1,5 @@
 import { record } from "./_autograd.ts";
-import { broadcastShape, expand } from "./_broadcast.ts";
+import { broadcastShape, expand, sameShape, sumTo } from "./_broadcast.ts";
 import {
   checkBoolean,
   checkNumber,
@@ -10,10 +10,11 @@ import {
 } from "./_checks.ts";
 import { type FloatArray, floatStorage, type Rounder, rounder } from "./_reduction.ts";
 import { cPow, orDefault, sgn, torchPow } from "./_op_helpers.ts";
+import { normGrad2, rowNorms2 } from "./_distance.ts";
 import { add, sub } from "./ops.ts";
 import { intDifferenceWebgpu, vectorNormWebgpu } from "./_pairwise_distance_wgsl.ts";
 import { recordAsOne } from "./_ops_wgsl.ts";
-import { cpuStorage, Tensor } from "./tensor.ts";
+import { cpuStorage, shapeNumel, Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode pairwiseDistance}. */
 export interface PairwiseDistanceOptions {
@@ -92,12 +93,79 @@ export function checkDistanceInputs(fn: string, tensors: Record<string, Tensor>)
 
 /** `||x1 - x2 + eps||_p` over the last dimension, for inputs already checked. */
 export function distance(x1: Tensor, x2: Tensor, p: number, eps: number, keepdim: boolean): Tensor {
-  const diff = x1.dtype !== "int64"
-    ? sub(x1, x2)
-    : x1.device === "webgpu"
-    ? intDifferenceWebgpu(x1, x2)
-    : intDifference(x1, x2);
-  return vectorNorm(add(diff, eps), p, keepdim);
+  if (x1.device === "webgpu") {
+    const diff = x1.dtype === "int64" ? intDifferenceWebgpu(x1, x2) : sub(x1, x2);
+    return vectorNorm(add(diff, eps), p, keepdim);
+  }
+  if (x1.dtype === "int64") return vectorNorm(add(intDifference(x1, x2), eps), p, keepdim);
+  if (p === 2 && x1.shape.length > 0 && sameShape(x1.shape, x2.shape)) {
+    return distance2(x1, x2, eps, keepdim);
+  }
+  return floatDistance(x1, x2, p, eps, keepdim);
+}
+
+/** The shape of a norm over the last dimension of `shape`. */
+function normShape(shape: readonly number[], keepdim: boolean): number[] {
+  return shape.length === 0 ? [] : [...shape.slice(0, -1), ...(keepdim ? [1] : [])];
+}
+
+/**
+ * The 2-norm distance of two float tensors of one shape (at least 1-d), as one node: the
+ * difference is never stored, the backward recomputes it row by row.
+ */
+function distance2(x1: Tensor, x2: Tensor, eps: number, keepdim: boolean): Tensor {
+  const dtype = x1.dtype;
+  const size = x1.shape[x1.shape.length - 1];
+  const rows = size === 0 ? shapeNumel(x1.shape.slice(0, -1)) : x1.numel / size;
+  const a = cpuStorage(x1) as FloatArray;
+  const b = cpuStorage(x2) as FloatArray;
+  const out = floatStorage(dtype, rows);
+  rowNorms2([a, b], [[0, 1, out]], rows, size, eps);
+  const node = record("NormBackward1", [x1, x2], (gradOutput) => {
+    const g = cpuStorage(gradOutput) as FloatArray;
+    const grad = (t: Tensor, sign: 1 | -1): Tensor | null => {
+      if (!t.requiresGrad) return null;
+      const gx = floatStorage(dtype, a.length);
+      normGrad2([a, b], [[0, 1, out, g, sign]], rows, size, eps, gx);
+      return new Tensor(gx, t.shape, dtype);
+    };
+    return [grad(x1, 1), grad(x2, -1)];
+  });
+  return new Tensor(out, normShape(x1.shape, keepdim), dtype, node);
+}
+
+/**
+ * Any p, any broadcast: `v = x1 - x2 + eps` made once (each step rounded to the dtype), its
+ * norms, and one node that sums `norm_backward`'s gradient back to each input's shape.
+ */
+function floatDistance(x1: Tensor, x2: Tensor, p: number, eps: number, keepdim: boolean): Tensor {
+  const dtype = x1.dtype;
+  const r = rounder(dtype);
+  const shape = broadcastShape("pairwiseDistance", { x1, x2 });
+  const a = expand(cpuStorage(x1) as FloatArray, x1.shape, shape);
+  const b = expand(cpuStorage(x2) as FloatArray, x2.shape, shape);
+  const v = floatStorage(dtype, a.length);
+  const e = r(eps);
+  for (let i = 0; i < v.length; i++) v[i] = r(a[i] - b[i]) + e;
+  const diff = new Tensor(v, shape, dtype);
+  const { out, lanes, size } = laneNorms(diff, p);
+  const node = record("NormBackward1", [x1, x2], (gradOutput) => {
+    if (p === 0) return [null, null];
+    const g = cpuStorage(gradOutput) as FloatArray;
+    const gi = floatStorage(dtype, v.length);
+    for (let j = 0; j < lanes; j++) laneNormBackward(v, j * size, size, p, out[j], g[j], r, gi);
+    const grad = (t: Tensor, sign: number): Tensor | null => {
+      if (!t.requiresGrad) return null;
+      let gs = gi;
+      if (sign < 0) {
+        gs = floatStorage(dtype, gi.length);
+        for (let i = 0; i < gi.length; i++) gs[i] = -gi[i];
+      }
+      return new Tensor(sumTo(gs, shape, t.shape, dtype), t.shape, dtype);
+    };
+    return [grad(x1, 1), grad(x2, -1)];
+  });
+  return new Tensor(out, normShape(shape, keepdim), dtype, node);
 }
 
 /** int64 `x1 - x2` (wrapping, as int64 arithmetic) converted to float32, as PyTorch promotes. */
@@ -195,18 +263,26 @@ function laneNormBackward(
   }
 }
 
+/** The p-norm of each lane (last dimension) of a float tensor. */
+function laneNorms(input: Tensor, p: number): { out: FloatArray; lanes: number; size: number } {
+  const dtype = input.dtype;
+  const r = rounder(dtype);
+  const ndim = input.shape.length;
+  const size = ndim === 0 ? 1 : input.shape[ndim - 1];
+  const lanes = ndim === 0 ? 1 : shapeNumel(input.shape.slice(0, -1));
+  const x = cpuStorage(input) as FloatArray;
+  const out = floatStorage(dtype, lanes);
+  for (let j = 0; j < lanes; j++) out[j] = laneNorm(x, j * size, size, p, r);
+  return { out, lanes, size };
+}
+
 /** The p-norm over the last dimension (PyTorch's `norm(x, p, -1, keepdim)`), with its node. */
 function vectorNorm(input: Tensor, p: number, keepdim: boolean): Tensor {
   if (input.device === "webgpu") return vectorNormWebgpu(input, p, keepdim);
   const dtype = input.dtype;
   const r = rounder(dtype);
-  const ndim = input.shape.length;
-  const size = ndim === 0 ? 1 : input.shape[ndim - 1];
-  const outShape = ndim === 0 ? [] : [...input.shape.slice(0, -1), ...(keepdim ? [1] : [])];
-  const lanes = ndim === 0 ? 1 : input.shape.slice(0, -1).reduce((a, b) => a * b, 1);
   const x = cpuStorage(input) as FloatArray;
-  const out = floatStorage(dtype, lanes);
-  for (let j = 0; j < lanes; j++) out[j] = laneNorm(x, j * size, size, p, r);
+  const { out, lanes, size } = laneNorms(input, p);
   const node = record("NormBackward1", [input], (gradOutput) => {
     if (p === 0) return [null];
     const g = cpuStorage(gradOutput) as FloatArray;
@@ -216,5 +292,5 @@ function vectorNorm(input: Tensor, p: number, keepdim: boolean): Tensor {
     }
     return [new Tensor(gi, input.shape, dtype)];
   });
-  return new Tensor(out, outShape, dtype, node);
+  return new Tensor(out, normShape(input.shape, keepdim), dtype, node);
 }

@@ -70,3 +70,45 @@ Deno.test("pairwiseDistance() throws for each kind of bad input", () => {
     message: /Cannot compute pairwiseDistance as x2 must be a Tensor: got 1/,
   });
 });
+
+Deno.test("pairwiseDistance() of one shape (p = 2 row kernels) equals the broadcast path", () => {
+  let s = 5;
+  const values = (n: number) =>
+    Array.from({ length: n }, () => {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      return s / 2 ** 32 * 4 - 2;
+    });
+  for (const dtype of ["float32", "float64"] as const) {
+    for (const [n, d] of [[3, 1], [4, 5], [6, 8], [2, 13], [3, 0]]) {
+      for (const keepdim of [false, true]) {
+        const a = values(n * d);
+        const row = values(d);
+        const g = values(n);
+        const run = (other: number[], shape: number[]) => {
+          const x1 = tensor(a, { shape: [n, d], dtype, requiresGrad: true });
+          const x2 = tensor(other, { shape, dtype });
+          const out = pairwiseDistance(x1, x2, { keepdim });
+          out.backward(tensor(g, { shape: out.shape, dtype }));
+          return { out, x1 };
+        };
+        const broadcast = run(row, [1, d]);
+        const same = run(Array.from({ length: n }, () => row).flat(), [n, d]);
+        assert.deepEqual(same.out.shape, broadcast.out.shape);
+        const rtol = dtype === "float32" ? 1e-6 : 1e-12;
+        for (
+          const [got, want] of [
+            [same.out.toArray(), broadcast.out.toArray()],
+            [same.x1.grad?.toArray(), broadcast.x1.grad?.toArray()],
+          ]
+        ) {
+          const x = ([got] as unknown[]).flat(Infinity) as number[];
+          const w = ([want] as unknown[]).flat(Infinity) as number[];
+          assert.equal(x.length, w.length);
+          x.forEach((v, i) =>
+            assert.ok(Math.abs(v - w[i]) <= rtol * Math.abs(w[i]), `${v} vs ${w[i]}`)
+          );
+        }
+      }
+    }
+  }
+});

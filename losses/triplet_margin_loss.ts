@@ -5,6 +5,7 @@ import { orDefault } from "./_op_helpers.ts";
 import { add, clampMin, mean, minimum, sub, sum } from "./ops.ts";
 import { recordAsOne } from "./_ops_wgsl.ts";
 import { checkDistanceInputs, distance } from "./pairwise_distance.ts";
+import { canFuseTriplet, fusedTriplet } from "./_triplet.ts";
 import type { Tensor } from "./tensor.ts";
 
 /** Options for {@linkcode tripletMarginLoss} and {@linkcode TripletMarginLoss}. */
@@ -95,6 +96,10 @@ export function tripletMarginLoss(
         dims[0]
       }-d, positive is ${dims[1]}-d, negative is ${dims[2]}-d`,
     );
+  }
+  if (p === 2 && canFuseTriplet(anchor, positive, negative)) {
+    // one shape: nothing to broadcast
+    return fusedTriplet(anchor, positive, negative, "margin", margin, eps, swap, reduction);
   }
   const rows = (shape: readonly number[]) => shape.slice(0, -1);
   const toPositive = rows(broadcastShape(fn, { anchor, positive }));

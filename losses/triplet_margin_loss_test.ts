@@ -99,3 +99,74 @@ Deno.test("tripletMarginLoss() throws for each kind of bad input", () => {
     message: /negative must be a Tensor: got an array/,
   });
 });
+
+/** Seeded values in [-2, 2), with a nan, an inf and a few tiny ones. */
+function values(n: number, seed: number): number[] {
+  let s = seed;
+  return Array.from({ length: n }, (_v, i) => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    const u = s / 2 ** 32;
+    if (i === 7) return NaN;
+    if (i === 11) return Infinity;
+    return (u * 4 - 2) * (i % 9 === 4 ? 1e-20 : 1);
+  });
+}
+
+/** Elements equal, or within `rtol` (float64 sums may add in another order), nan equal to nan. */
+function assertClose(got: unknown, want: unknown, rtol: number): void {
+  const g = ([got] as unknown[]).flat(Infinity) as number[];
+  const w = ([want] as unknown[]).flat(Infinity) as number[];
+  assert.equal(g.length, w.length);
+  g.forEach((x, i) => {
+    const y = w[i];
+    if (Object.is(x, y) || x === y || (x !== x && y !== y)) return;
+    assert.ok(Math.abs(x - y) <= rtol * Math.abs(y), `element ${i}: ${x} vs ${y}`);
+  });
+}
+
+Deno.test("tripletMarginLoss() of one shape (one node over rows) equals the broadcast composite", () => {
+  for (const dtype of ["float32", "float64"] as const) {
+    for (const [n, d] of [[3, 1], [4, 5], [5, 8], [2, 13], [0, 4]]) {
+      for (const swap of [false, true]) {
+        for (const reduction of ["none", "mean", "sum"] as const) {
+          const a = values(n * d, 1);
+          const row = values(d, 2).map((v) => Number.isFinite(v) ? v : 0.5);
+          const neg = values(n * d, 3);
+          const run = (positive: number[], shape: number[]) => {
+            const anchor = tensor(a, { shape: [n, d], dtype, requiresGrad: true });
+            const p = tensor(positive, { shape, dtype, requiresGrad: true });
+            const negative = tensor(neg, { shape: [n, d], dtype, requiresGrad: true });
+            const loss = tripletMarginLoss(anchor, p, negative, { swap, reduction, margin: 0.7 });
+            const g = values(n, 4).map((v) => Number.isFinite(v) ? v : 1);
+            loss.backward(reduction === "none" ? tensor(g, { shape: [n], dtype }) : undefined);
+            return { loss, anchor, negative, p };
+          };
+          // a positive row of [1, D] broadcasts (the composite); repeated, it is one shape
+          const composite = run(row, [1, d]);
+          const fused = run(Array.from({ length: n }, () => row).flat(), [n, d]);
+          const rtol = dtype === "float32" ? 1e-6 : 1e-12;
+          assert.equal(fused.loss.gradFn?.name, composite.loss.gradFn?.name);
+          assertClose(fused.loss.toArray(), composite.loss.toArray(), rtol);
+          assertClose(fused.anchor.grad?.toArray(), composite.anchor.grad?.toArray(), rtol);
+          assertClose(fused.negative.grad?.toArray(), composite.negative.grad?.toArray(), rtol);
+        }
+      }
+    }
+  }
+});
+
+Deno.test("tripletMarginLoss() hands over the gradients made in the forward pass once, then recomputes", () => {
+  const data = [values(12, 5), values(12, 6), values(12, 7)].map((v) => v.map((x) => x || 0.5));
+  const leaves = () => data.map((v) => tensor(v, { shape: [3, 4], requiresGrad: true }));
+  const [a, p, n] = leaves();
+  const loss = tripletMarginLoss(a, p, n, { reduction: "sum" });
+  loss.backward(undefined, { retainGraph: true });
+  const once = a.grad?.toArray() as number[][];
+  loss.backward(undefined, { retainGraph: true });
+  // the second call recomputes: the same gradient again, added
+  assertClose(a.grad?.toArray(), once.map((row) => row.map((v) => Math.fround(v + v))), 0);
+  const [a2, p2, n2] = leaves();
+  const loss2 = tripletMarginLoss(a2, p2, n2, { reduction: "sum" });
+  loss2.backward(tensor(2));
+  assertClose(a2.grad?.toArray(), once.map((row) => row.map((v) => Math.fround(2 * v))), 0);
+});

@@ -12,6 +12,7 @@ import { checkTensors, orDefault } from "./_op_helpers.ts";
 import { add, clamp, mean, minimum, sub, sum } from "./ops.ts";
 import { recordAsOne } from "./_ops_wgsl.ts";
 import { checkDistanceInputs, distance } from "./pairwise_distance.ts";
+import { canFuseTriplet, fusedTriplet } from "./_triplet.ts";
 import { Tensor } from "./tensor.ts";
 
 /**
@@ -110,6 +111,10 @@ export function tripletMarginWithDistanceLoss(
   let dist: DistanceFunction;
   if (custom === undefined) {
     checkDistanceInputs(fn, { anchor, positive, negative });
+    if (canFuseTriplet(anchor, positive, negative)) {
+      // one shape: nothing to broadcast
+      return fusedTriplet(anchor, positive, negative, "distance", margin, 1e-6, swap, reduction);
+    }
     broadcastShape(fn, { anchor, positive });
     broadcastShape(fn, { anchor, negative });
     if (swap) broadcastShape(fn, { positive, negative });

@@ -114,3 +114,35 @@ Deno.test("tripletMarginWithDistanceLoss() throws for each kind of bad input", (
     message: /positive must be a Tensor: got null/,
   });
 });
+
+Deno.test("tripletMarginWithDistanceLoss() default (one node over rows) equals pairwiseDistance's composite", () => {
+  let s = 3;
+  const values = (n: number) =>
+    Array.from({ length: n }, () => {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      return s / 2 ** 32 * 4 - 2;
+    });
+  for (const dtype of ["float32", "float64"] as const) {
+    for (const [n, d] of [[3, 1], [4, 5], [6, 8], [2, 13]]) {
+      for (const swap of [false, true]) {
+        for (const reduction of ["none", "mean", "sum"] as const) {
+          const data = [values(n * d), values(n * d), values(n * d)];
+          const g = values(n);
+          const run = (custom: boolean) => {
+            const [a, p, ng] = data.map((v) =>
+              tensor(v, { shape: [n, d], dtype, requiresGrad: true })
+            );
+            const loss = tripletMarginWithDistanceLoss(a, p, ng, {
+              swap,
+              reduction,
+              distanceFunction: custom ? (x, y) => pairwiseDistance(x, y) : undefined,
+            });
+            loss.backward(reduction === "none" ? tensor(g, { dtype }) : undefined);
+            return [loss, a.grad, p.grad, ng.grad].map((t) => t?.toArray());
+          };
+          assert.deepEqual(run(false), run(true));
+        }
+      }
+    }
+  }
+});
