@@ -15,25 +15,30 @@ import { WASM_BASE64 } from "./_wasm_explog.ts";
 
 const kernel = lazyKernel(() => WASM_BASE64);
 
-/** Elements per slot: two float32 slots of 8 KiB (float64: 16 KiB) stay in the L1 cache. */
+/** Elements per slot: three float32 slots of 8 KiB (float64: 16 KiB) stay in the caches. */
 export const BLOCK = 2048;
+
+/** A slot of a {@linkcode MathBlock}: 0 is `a`, 1 is `b`, 2 is `c`. */
+export type Slot = 0 | 1 | 2;
 
 type Fn = (src: number, dst: number, n: number) => void;
 
-/** Two scratch slots in the kernel's memory and the functions that work on them in place. */
+/** Three scratch slots in the kernel's memory and the functions that work on them in place. */
 export interface MathBlock<A extends Float32Array | Float64Array> {
   /** Slot 0. */
   readonly a: A;
   /** Slot 1. */
   readonly b: A;
+  /** Slot 2. */
+  readonly c: A;
   /** `slot[i] = exp(slot[i])` for `i < n` (`n` at most {@linkcode BLOCK}). */
-  exp(slot: 0 | 1, n: number): void;
+  exp(slot: Slot, n: number): void;
   /** `slot[i] = log(slot[i])` for `i < n` (`n` at most {@linkcode BLOCK}). */
-  log(slot: 0 | 1, n: number): void;
+  log(slot: Slot, n: number): void;
 }
 
-/** Bytes per slot: the block in float64 and 16 bytes for an odd count's last pair. */
-const SLOT = BLOCK * 8 + 16;
+/** Bytes per slot: the block in float64 and 32 bytes for the last step, four elements whole. */
+const SLOT = BLOCK * 8 + 32;
 
 let f32: MathBlock<Float32Array> | null = null;
 let f64: MathBlock<Float64Array> | null = null;
@@ -44,12 +49,13 @@ function make<A extends Float32Array | Float64Array>(
   logName: string,
 ): MathBlock<A> {
   const k = kernel();
-  const buffer = k.reserve(2 * SLOT);
+  const buffer = k.reserve(3 * SLOT);
   const exp = k.exports[expName] as Fn;
   const log = k.exports[logName] as Fn;
   return {
     a: new Arr(buffer, 0, BLOCK),
     b: new Arr(buffer, SLOT, BLOCK),
+    c: new Arr(buffer, 2 * SLOT, BLOCK),
     exp: (slot, n) => exp(slot * SLOT, slot * SLOT, n),
     log: (slot, n) => log(slot * SLOT, slot * SLOT, n),
   };
