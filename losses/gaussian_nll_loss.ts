@@ -1,7 +1,6 @@
 import { runElementwise } from "./_elementwise.ts";
 import { broadcastShape, broadcastShapes, expand, sameShape, sumTo } from "./_broadcast.ts";
 import { indexText } from "./_class_targets.ts";
-import { BLOCK, mathBlock32 } from "./_explog.ts";
 import {
   checkBoolean,
   checkFloat,
@@ -149,9 +148,6 @@ fn half_grad(g: f32) -> f32 { return (g / params.count) * 0.5; }`;
     sum: ([x, y, v], r) => {
       const epsR = r(eps);
       const constant = r(HALF_LOG_TWO_PI);
-      if (x instanceof Float32Array) {
-        return gaussianSum32(x, y as Float32Array, v as Float32Array, null, 0, epsR, full);
-      }
       let s = 0;
       for (let i = 0; i < x.length; i++) {
         const vc = clamped(v[i], epsR);
@@ -166,17 +162,6 @@ fn half_grad(g: f32) -> f32 { return (g / params.count) * 0.5; }`;
       const epsR = r(eps);
       const constant = r(HALF_LOG_TWO_PI);
       const h = r((reduction === "mean" ? r(g / n) : g) * 0.5);
-      if (x instanceof Float32Array) {
-        return gaussianSum32(
-          x,
-          y as Float32Array,
-          v as Float32Array,
-          gx as Float32Array,
-          h,
-          epsR,
-          full,
-        );
-      }
       let s = 0;
       for (let i = 0; i < x.length; i++) {
         const vc = clamped(v[i], epsR);
@@ -302,43 +287,4 @@ export class GaussianNLLLoss {
   forward(input: Tensor, target: Tensor, variance: Tensor): Tensor {
     return gaussianNllLoss(input, target, variance, this.#options);
   }
-}
-
-/**
- * `sum` (and with `gx`, `sumWithGrad` for `h`, half the scalar gradOutput) for float32,
- * block by block: the clamped variance's log from the vector kernel, every step as the
- * scalar loop rounds it.
- */
-function gaussianSum32(
-  x: Float32Array,
-  y: Float32Array,
-  v: Float32Array,
-  gx: Float32Array | null,
-  h: number,
-  epsR: number,
-  full: boolean,
-): number {
-  const r = Math.fround;
-  const m = mathBlock32();
-  const { a } = m;
-  const constant = r(HALF_LOG_TWO_PI);
-  let s = 0;
-  for (let start = 0; start < x.length; start += BLOCK) {
-    const n = Math.min(BLOCK, x.length - start);
-    for (let j = 0; j < n; j++) {
-      const vi = v[start + j];
-      a[j] = vi < epsR ? epsR : vi;
-    }
-    m.log(0, n);
-    for (let j = 0; j < n; j++) {
-      const i = start + j;
-      const vi = v[i];
-      const vc = vi < epsR ? epsR : vi;
-      const d = r(x[i] - y[i]);
-      const l = r(0.5 * r(a[j] + r(r(d * d) / vc)));
-      s += full ? r(l + constant) : l;
-      if (gx !== null) gx[i] = r(h / vc) * r(2 * d);
-    }
-  }
-  return s;
 }
