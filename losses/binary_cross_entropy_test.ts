@@ -73,3 +73,32 @@ Deno.test("binaryCrossEntropy() throws for each kind of bad input", () => {
     { name: "RangeError", message: /reduction must be "none", "mean" or "sum"/ },
   );
 });
+
+Deno.test("binaryCrossEntropy() float32 sum: log1p(-x) from log(1 - x) is the scalar loop's, tiny x too", async () => {
+  const { fusedKernels } = await import("./_elementwise.ts");
+  const xs = [
+    0,
+    1e-45,
+    1e-40,
+    1e-20,
+    2 ** -30,
+    2 ** -29,
+    3e-9,
+    1e-7,
+    0.25,
+    0.5,
+    0.75,
+    1 - 2 ** -24,
+    1,
+  ];
+  for (let i = 0; i < 500; i++) xs.push(((i * 0.6180339887498949) % 1) ** 3);
+  // one element per call: the fused sum is that element's loss, bit for bit
+  for (const [i, xi] of xs.entries()) {
+    const y = tensor(new Float32Array([(i * 0.37) % 1]));
+    const x = tensor(new Float32Array([xi]));
+    fusedKernels.enabled = false;
+    const want = binaryCrossEntropy(x, y, { reduction: "none" }).toArray() as number[];
+    fusedKernels.enabled = true;
+    assert.equal(binaryCrossEntropy(x, y, { reduction: "sum" }).item(), want[0], `x = ${xi}`);
+  }
+});
