@@ -1,5 +1,6 @@
 import { checkElementWeight, checkSameShape, runElementwise } from "./_elementwise.ts";
 import { indexText } from "./_class_targets.ts";
+import { BLOCK, mathBlock32, mathBlock64 } from "./_explog.ts";
 import { checkFloat, checkSameDevice, checkSameDtype, fail } from "./_checks.ts";
 import { type FloatArray, parseReduction, type Reduction } from "./_reduction.ts";
 import { hostElements, type Tensor } from "./tensor.ts";
@@ -105,6 +106,9 @@ ${finish("-log_f32(ratio) * g")}`,
       }
     },
     sum: ([x, y, w], r) => {
+      if (x instanceof Float32Array) {
+        return bceSum32(x, y as Float32Array, w as Float32Array | undefined, null, 0, 1);
+      }
       let s = 0;
       for (let i = 0; i < x.length; i++) {
         const logX = Math.max(r(Math.log(x[i])), -100);
@@ -115,6 +119,10 @@ ${finish("-log_f32(ratio) * g")}`,
       return s;
     },
     sumWithGrad: ([x, y, w], gx, g, r) => {
+      if (x instanceof Float32Array) {
+        const wf = w as Float32Array | undefined;
+        return bceSum32(x, y as Float32Array, wf, gx as Float32Array, g, mean ? n : 1);
+      }
       const eps = r(EPSILON);
       let s = 0;
       for (let i = 0; i < x.length; i++) {
@@ -156,6 +164,56 @@ ${finish("-log_f32(ratio) * g")}`,
 }
 
 /** PyTorch's check inside the kernel: every input element in [0, 1] (nan fails). */
+/** Below this, float32 `log1p(-x)` is `-x`, and `1 - x` is not exact in float64. */
+const TINY = 2 ** -29;
+
+/**
+ * `sum` (and with `gx`, `sumWithGrad` for the scalar gradOutput `g`; `count` divides the
+ * weighted gradient) for float32, block by block. `log(x)` comes from the float32 vector log;
+ * `log1p(-x)` is `log(1 - x)` from the float64 one (`1 - x` is exact in float64 for float32
+ * `x` in [2^-29, 1]), rounded once, and `-x` below 2^-29 (where the series' next term is below
+ * half an ulp): both `Math.fround(Math.log1p(-x))`.
+ */
+function bceSum32(
+  x: Float32Array,
+  y: Float32Array,
+  w: Float32Array | undefined,
+  gx: Float32Array | null,
+  g: number,
+  count: number,
+): number {
+  const r = Math.fround;
+  const m = mathBlock32();
+  const { a } = m;
+  // the float64 block's slot 2 lies past the float32 block's slots 0 and 1
+  const m64 = mathBlock64();
+  const c = m64.c;
+  const eps = r(EPSILON);
+  let s = 0;
+  for (let start = 0; start < x.length; start += BLOCK) {
+    const n = Math.min(BLOCK, x.length - start);
+    a.set(x.subarray(start, start + n));
+    m.log(0, n);
+    for (let j = 0; j < n; j++) c[j] = 1 - x[start + j];
+    m64.log(2, n);
+    for (let j = 0; j < n; j++) {
+      const i = start + j;
+      const xi = x[i];
+      const yi = y[i];
+      const logX = Math.max(a[j], -100);
+      const log1mX = Math.max(xi < TINY ? -xi : r(c[j]), -100);
+      const l = r(r(r(yi - 1) * log1mX) - r(yi * logX));
+      s += w === undefined ? l : r(l * w[i]);
+      if (gx === null) continue;
+      const denom = Math.max(r(r(1 - xi) * xi), eps);
+      const d = r(r(g * r(xi - yi)) / denom);
+      const weighted = w === undefined ? d : r(d * w[i]);
+      gx[i] = count === 1 ? weighted : r(weighted / count);
+    }
+  }
+  return s;
+}
+
 function checkProbabilities(fn: string, input: Tensor): void {
   const x = hostElements(input) as FloatArray | null;
   if (x === null) {

@@ -73,3 +73,35 @@ Deno.test("binaryCrossEntropy() throws for each kind of bad input", () => {
     { name: "RangeError", message: /reduction must be "none", "mean" or "sum"/ },
   );
 });
+
+Deno.test("binaryCrossEntropy() float32 sum: log1p(-x) from log(1 - x) is the scalar loop's, tiny x too", async () => {
+  const { fusedKernels } = await import("./_elementwise.ts");
+  const special = [
+    0,
+    1e-45,
+    1e-40,
+    1e-20,
+    2 ** -30,
+    2 ** -29,
+    3e-9,
+    1e-7,
+    0.25,
+    0.5,
+    0.75,
+    1 - 2 ** -24,
+    1,
+  ];
+  // each twice: once with y = 0 (below)
+  const xs = special.flatMap((v) => [v, v]);
+  for (let i = 0; i < 500; i++) xs.push(((i * 0.6180339887498949) % 1) ** 3);
+  // one element per call: the fused sum is that element's loss, bit for bit
+  for (const [i, xi] of xs.entries()) {
+    // y = 0 on even i: the loss is -log1p(-x) itself
+    const y = tensor(new Float32Array([i % 2 === 0 ? 0 : (i * 0.37) % 1]));
+    const x = tensor(new Float32Array([xi]));
+    fusedKernels.enabled = false;
+    const want = binaryCrossEntropy(x, y, { reduction: "none" }).toArray() as number[];
+    fusedKernels.enabled = true;
+    assert.equal(binaryCrossEntropy(x, y, { reduction: "sum" }).item(), want[0], `x = ${xi}`);
+  }
+});

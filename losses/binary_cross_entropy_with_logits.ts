@@ -1,5 +1,6 @@
 import { checkElementWeight, checkSameShape, runElementwise } from "./_elementwise.ts";
 import { checkFloat, checkSameDevice, checkSameDtype } from "./_checks.ts";
+import { BLOCK, mathBlock32 } from "./_explog.ts";
 import { parseReduction, type Reduction, type Rounder } from "./_reduction.ts";
 import type { Tensor } from "./tensor.ts";
 
@@ -44,6 +45,73 @@ function sigmoid(x: number, r: Rounder): number {
 /** min(x, 0) - log1p(exp(-|x|)): finite for large |x|, -inf at -inf. */
 function logSigmoid(x: number, r: Rounder): number {
   return r(Math.min(x, 0) - r(Math.log1p(r(Math.exp(-Math.abs(x))))));
+}
+
+/**
+ * `sum` (and with `gx`, `sumWithGrad`) for float32 operands `v` (x, y, then the weights at
+ * `wAt` and `pAt`, -1 when absent), block by block: {@linkcode logitsLoss} and the input's
+ * gradient step for step, their exps and log from the vector kernels. `count` divides the
+ * weighted gradient (the mean's numel, else 1).
+ */
+function logitsSum32(
+  v: Float32Array[],
+  wAt: number,
+  pAt: number,
+  gx: Float32Array | null,
+  g: number,
+  count: number,
+): number {
+  const r = Math.fround;
+  const [x, y] = v;
+  const w = wAt < 0 ? null : v[wAt];
+  const p = pAt < 0 ? null : v[pAt];
+  const mb = mathBlock32();
+  const { a, c } = mb;
+  let s = 0;
+  for (let start = 0; start < x.length; start += BLOCK) {
+    const n = Math.min(BLOCK, x.length - start);
+    // c: log(exp(-m) + exp(-x - m)), m = max(-x, 0). One of the two exps is exp(0) = 1 and the
+    // other exp(-|x|), but at x = -inf, where -x - m is inf - inf: nan.
+    for (let j = 0; j < n; j++) a[j] = -Math.abs(x[start + j]);
+    mb.exp(0, n);
+    // (xi - xi is that nan: a NaN literal here makes V8 run the loop several times slower)
+    for (let j = 0; j < n; j++) {
+      const xi = x[start + j];
+      c[j] = xi === -Infinity ? xi - xi : 1 + a[j];
+    }
+    mb.log(2, n);
+    for (let j = 0; j < n; j++) {
+      const i = start + j;
+      const xi = x[i];
+      const yi = y[i];
+      const m = Math.max(-xi, 0);
+      const linear = r(r(1 - yi) * xi);
+      const l = p === null
+        ? r(r(linear + m) + c[j])
+        : r(linear + r(r(r(r(p[i] - 1) * yi) + 1) * r(c[j] + m)));
+      s += w === null ? l : r(l * w[i]);
+    }
+    if (gx === null) continue;
+    // a: exp(-x), sigmoid's
+    for (let j = 0; j < n; j++) a[j] = -x[start + j];
+    mb.exp(0, n);
+    for (let j = 0; j < n; j++) {
+      const i = start + j;
+      const yi = y[i];
+      const sig = r(1 / r(1 + a[j]));
+      let d: number;
+      if (p === null) {
+        d = r(sig - yi);
+      } else {
+        const t = r(p[i] * yi);
+        d = r(r(r(r(t + 1) - yi) * sig) - t);
+      }
+      const value = r(d * g);
+      const weighted = w === null ? value : r(value * w[i]);
+      gx[i] = count === 1 ? weighted : r(weighted / count);
+    }
+  }
+  return s;
 }
 
 /**
@@ -152,6 +220,7 @@ fn log_sigmoid(x: f32) -> f32 {
       const [x, y] = v;
       const w = v[wAt];
       const p = v[pAt];
+      if (x instanceof Float32Array) return logitsSum32(v as Float32Array[], wAt, pAt, null, 0, 1);
       let s = 0;
       for (let i = 0; i < x.length; i++) {
         const l = logitsLoss(x[i], y[i], p === undefined ? undefined : p[i], r);
@@ -163,6 +232,9 @@ fn log_sigmoid(x: f32) -> f32 {
       const [x, y] = v;
       const w = v[wAt];
       const p = v[pAt];
+      if (x instanceof Float32Array) {
+        return logitsSum32(v as Float32Array[], wAt, pAt, gx as Float32Array, g, mean ? n : 1);
+      }
       let s = 0;
       for (let i = 0; i < x.length; i++) {
         const xi = x[i];

@@ -1,5 +1,6 @@
 import { runElementwise } from "./_elementwise.ts";
 import { broadcastShape } from "./_broadcast.ts";
+import { BLOCK, mathBlock32 } from "./_explog.ts";
 import { checkBoolean, checkFloat, checkSameDevice, checkSameDtype, fail } from "./_checks.ts";
 import type { Reduction, Rounder } from "./_reduction.ts";
 import { shapeNumel, type Tensor } from "./tensor.ts";
@@ -31,6 +32,47 @@ export interface KLDivLossOptions {
 /** PyTorch's xlogy: nan where y is nan, else 0 where x is 0, else x * log(y). */
 function xlogy(x: number, y: number, r: Rounder): number {
   return Number.isNaN(y) ? NaN : x === 0 ? 0 : r(x * r(Math.log(y)));
+}
+
+/**
+ * `sum` (and with `gx`, `sumWithGrad` for the scalar `gi`, the mean's 1 / n applied) for
+ * float32, block by block: `exp(y)` (logTarget) or `log(y)` (xlogy's) from the vector kernels.
+ */
+function klSum32(
+  x: Float32Array,
+  y: Float32Array,
+  logTarget: boolean,
+  gx: Float32Array | null,
+  gi: number,
+): number {
+  const r = Math.fround;
+  const m = mathBlock32();
+  const { a } = m;
+  let s = 0;
+  for (let start = 0; start < x.length; start += BLOCK) {
+    const n = Math.min(BLOCK, x.length - start);
+    a.set(y.subarray(start, start + n));
+    if (logTarget) {
+      m.exp(0, n);
+      for (let j = 0; j < n; j++) {
+        const i = start + j;
+        const e = a[j];
+        s += r(e * r(y[i] - x[i]));
+        if (gx !== null) gx[i] = -r(gi * e);
+      }
+    } else {
+      m.log(0, n);
+      for (let j = 0; j < n; j++) {
+        const i = start + j;
+        const yi = y[i];
+        // xlogy(y, y): 0 at y = 0; a nan y gives nan through the product
+        const self = yi === 0 ? 0 : r(yi * a[j]);
+        s += r(self - r(yi * x[i]));
+        if (gx !== null) gx[i] = -gi * yi;
+      }
+    }
+  }
+  return s;
 }
 
 function parseKLReduction(fn: string, value: unknown = "mean"): KLDivReduction {
@@ -155,6 +197,7 @@ fn xlogy(a: f32, y: f32) -> f32 {
       }
     },
     sum: ([x, y], r) => {
+      if (x instanceof Float32Array) return klSum32(x, y as Float32Array, logTarget, null, 0);
       let s = 0;
       if (logTarget) {
         for (let i = 0; i < x.length; i++) s += r(r(Math.exp(y[i])) * r(y[i] - x[i]));
@@ -166,6 +209,9 @@ fn xlogy(a: f32, y: f32) -> f32 {
     // input has the broadcast shape here, so its gradient needs no sum over the broadcast.
     sumWithGrad: ([x, y], gx, g, r) => {
       const gi = reduction === "mean" ? r(g / n) : g;
+      if (x instanceof Float32Array) {
+        return klSum32(x, y as Float32Array, logTarget, gx as Float32Array, gi);
+      }
       let s = 0;
       if (logTarget) {
         for (let i = 0; i < x.length; i++) {

@@ -1,4 +1,5 @@
 import { runElementwise } from "./_elementwise.ts";
+import { BLOCK, mathBlock32 } from "./_explog.ts";
 import { broadcastShape } from "./_broadcast.ts";
 import {
   checkBoolean,
@@ -140,6 +141,9 @@ fn stirling(y: f32) -> f32 {
       }
     },
     sum: ([x, y], r) => {
+      if (x instanceof Float32Array) {
+        return poissonSum32(x, y as Float32Array, null, 0, logInput, full, r(eps), r(TWO_PI));
+      }
       const epsR = r(eps);
       const twoPi = r(TWO_PI);
       let s = 0;
@@ -153,6 +157,18 @@ fn stirling(y: f32) -> f32 {
       const epsR = r(eps);
       const twoPi = r(TWO_PI);
       const gi = reduction === "mean" ? r(g / n) : g;
+      if (x instanceof Float32Array) {
+        return poissonSum32(
+          x,
+          y as Float32Array,
+          gx as Float32Array,
+          gi,
+          logInput,
+          full,
+          epsR,
+          twoPi,
+        );
+      }
       let s = 0;
       for (let i = 0; i < x.length; i++) {
         const xi = x[i];
@@ -258,4 +274,64 @@ function poissonLoss(
     ? 0
     : r(r(r(y * r(Math.log(y))) - y) + r(0.5 * r(Math.log(r(twoPi * y)))));
   return r(l + stirling);
+}
+
+/**
+ * The float32 sum of the losses, block by block with the vector exp and log (`_explog.ts`),
+ * each step rounded as {@linkcode poissonLoss} rounds it; with `gx`, also the input's gradient
+ * for the scalar gradOutput `gi` (already over the mean's numel), as `sumWithGrad` gives it.
+ */
+function poissonSum32(
+  x: Float32Array,
+  y: Float32Array,
+  gx: Float32Array | null,
+  gi: number,
+  logInput: boolean,
+  full: boolean,
+  epsR: number,
+  twoPi: number,
+): number {
+  const r = Math.fround;
+  const m = mathBlock32();
+  const { a, b, c } = m;
+  const fromMulScale = r(-gi);
+  let s = 0;
+  for (let start = 0; start < x.length; start += BLOCK) {
+    const n = Math.min(BLOCK, x.length - start);
+    // a: exp(x), or log(x + eps) (the float32 store rounds x + eps)
+    if (logInput) {
+      for (let j = 0; j < n; j++) a[j] = x[start + j];
+      m.exp(0, n);
+    } else {
+      for (let j = 0; j < n; j++) a[j] = x[start + j] + epsR;
+      m.log(0, n);
+    }
+    if (full) {
+      // b: log(y), c: log(2 pi y), read where y > 1 only
+      for (let j = 0; j < n; j++) {
+        const yj = y[start + j];
+        b[j] = yj;
+        c[j] = twoPi * yj;
+      }
+      m.log(1, n);
+      m.log(2, n);
+    }
+    for (let j = 0; j < n; j++) {
+      const i = start + j;
+      const xi = x[i];
+      const yi = y[i];
+      let l = logInput ? r(a[j] - r(yi * xi)) : r(xi - r(yi * a[j]));
+      if (full) {
+        const stirling = yi <= 1 ? 0 : r(r(r(yi * b[j]) - yi) + r(0.5 * c[j]));
+        l = r(l + stirling);
+      }
+      s += l;
+      if (gx !== null) {
+        const fromMul = r(fromMulScale * yi);
+        // x + eps recomputed: a holds its log
+        gx[i] = logInput ? r(r(gi * a[j]) + fromMul) : r(gi + r(fromMul / r(xi + epsR)));
+      }
+    }
+  }
+  return s;
 }

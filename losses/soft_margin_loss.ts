@@ -1,6 +1,7 @@
 import { broadcastShape, sameShape } from "./_broadcast.ts";
 import { checkFloat, checkSameDevice, checkTensor, fail, shapesText } from "./_checks.ts";
 import { labelsAsFloat, runElementwise } from "./_elementwise.ts";
+import { BLOCK, mathBlock32 } from "./_explog.ts";
 import { gpuIntLabels } from "./_webgpu/elementwise.ts";
 import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
 import { shapeNumel, type Tensor } from "./tensor.ts";
@@ -98,6 +99,7 @@ export function softMarginLoss(
       }
     },
     sum: ([x, y], r) => {
+      if (x instanceof Float32Array) return softMarginSum32(x, y as Float32Array);
       let s = 0;
       for (let i = 0; i < x.length; i++) s += r(Math.log(r(1 + r(Math.exp(r(-x[i] * y[i]))))));
       return s;
@@ -105,6 +107,9 @@ export function softMarginLoss(
     // exp(-x * y) of the loss is exp(-y * x) of the gradient: computed once.
     sumWithGrad: ([x, y], gx, g, r) => {
       const negNorm = reduction === "mean" && x.length !== 1 ? r(-1 / x.length) : -1;
+      if (x instanceof Float32Array) {
+        return softMarginGrad32(x, y as Float32Array, gx as Float32Array, g, negNorm);
+      }
       let s = 0;
       for (let i = 0; i < x.length; i++) {
         const yi = y[i];
@@ -127,6 +132,54 @@ export function softMarginLoss(
       return [c.sumTo(0, gx)];
     },
   });
+}
+
+/**
+ * Fills slot `a` with `z = exp(-x * y)` and slot `b` with `log(1 + z)` for `n` elements from
+ * `start`, each step rounded to float32 (the slot's store rounds), with the vector exp and log.
+ */
+function softMarginBlock(x: Float32Array, y: Float32Array, start: number, n: number): void {
+  const m = mathBlock32();
+  const { a, b } = m;
+  for (let j = 0; j < n; j++) a[j] = -x[start + j] * y[start + j];
+  m.exp(0, n);
+  for (let j = 0; j < n; j++) b[j] = 1 + a[j];
+  m.log(1, n);
+}
+
+/** `sum` for float32: the float64 sum of the losses, block by block. */
+function softMarginSum32(x: Float32Array, y: Float32Array): number {
+  const { b } = mathBlock32();
+  let s = 0;
+  for (let start = 0; start < x.length; start += BLOCK) {
+    const n = Math.min(BLOCK, x.length - start);
+    softMarginBlock(x, y, start, n);
+    for (let j = 0; j < n; j++) s += b[j];
+  }
+  return s;
+}
+
+/** `sumWithGrad` for float32, block by block; `negNorm` is the gradient's `-norm`. */
+function softMarginGrad32(
+  x: Float32Array,
+  y: Float32Array,
+  gx: Float32Array,
+  g: number,
+  negNorm: number,
+): number {
+  const r = Math.fround;
+  const { a, b } = mathBlock32();
+  let s = 0;
+  for (let start = 0; start < x.length; start += BLOCK) {
+    const n = Math.min(BLOCK, x.length - start);
+    softMarginBlock(x, y, start, n);
+    for (let j = 0; j < n; j++) {
+      const z = a[j];
+      s += b[j];
+      gx[start + j] = r(r(r(y[start + j] * z) * negNorm) / r(1 + z)) * g;
+    }
+  }
+  return s;
 }
 
 /**

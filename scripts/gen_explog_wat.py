@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Writes wasm/explog.wat: elementwise exp and log over arrays, float64 arithmetic (f64x2).
+
+Four kernels `exp_f32`, `log_f32`, `exp_f64`, `log_f64` (src, dst, n): dst[i] = f(src[i]).
+The float32 kernels promote to float64, compute there and round once, so their results are
+the float64 function rounded to float32 (what `Math.fround(Math.exp(x))` gives, but for the
+rare double rounding). Four elements per step: up to three past
+the end are read and written (the caller leaves room). src may be dst. Run: python3 scripts/gen_explog_wat.py
+"""
+
+def splat(v):
+    return f"(v128.const f64x2 {v} {v})"
+
+# exp: the range reduction and series of wasm/softmax.wat's exp_rows_f64.
+EXP_CONSTS = {
+    "lo": "-746", "hi": "710", "log2e": "1.44269504088896338700",
+    "magic": "6755399441055744",
+    "ln2a": "6.93147180369123816490e-01", "ln2b": "1.90821492927058770002e-10",
+    "c13": "1.6059043836821613e-10", "c12": "2.08767569878681e-9",
+    "c11": "2.505210838544172e-8", "c10": "2.755731922398589e-7",
+    "c9": "2.7557319223985893e-6", "c8": "2.48015873015873e-5",
+    "c7": "1.984126984126984e-4", "c6": "1.388888888888889e-3",
+    "c5": "8.333333333333333e-3", "c4": "4.1666666666666664e-2",
+    "c3": "0.16666666666666666", "c2": "0.5", "one": "1",
+}
+EXP_BODY = """
+        (local.set $v (f64x2.pmin (f64x2.pmax (local.get $v) (local.get $lo)) (local.get $hi)))
+        (local.set $ki (f64x2.add (f64x2.mul (local.get $v) (local.get $log2e)) (local.get $magic)))
+        (local.set $k (f64x2.sub (local.get $ki) (local.get $magic)))
+        (local.set $ki (i64x2.sub (local.get $ki) (local.get $magic)))
+        (local.set $r (f64x2.sub (f64x2.sub (local.get $v) (f64x2.mul (local.get $k) (local.get $ln2a)))
+                                 (f64x2.mul (local.get $k) (local.get $ln2b))))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $c13) (local.get $r)) (local.get $c12)))
+""" + "".join(
+    f"        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (local.get ${c})))\n"
+    for c in ["c11", "c10", "c9", "c8", "c7", "c6", "c5", "c4", "c3", "c2", "one", "one"]
+)
+# float64: 2^k in two halves, so that subnormal results round once and 2^1024 overflows
+EXP_SCALE_F64 = """        (local.set $k1 (i64x2.shr_s (local.get $ki) (i32.const 1)))
+        (local.set $p (f64x2.mul
+          (f64x2.mul (local.get $p)
+            (i64x2.shl (i64x2.add (local.get $k1) (i64x2.splat (i64.const 1023))) (i32.const 52)))
+          (i64x2.shl (i64x2.add (i64x2.sub (local.get $ki) (local.get $k1)) (i64x2.splat (i64.const 1023)))
+                     (i32.const 52))))
+"""
+# float32 arguments clamped to [-104, 89]: 2^k is a normal float64, one product, and the
+# rounding to float32 makes the subnormals, 0 and inf
+EXP_SCALE_F32 = """        (local.set $p (f64x2.mul (local.get $p)
+          (i64x2.shl (i64x2.add (local.get $ki) (i64x2.splat (i64.const 1023))) (i32.const 52))))
+"""
+EXP_CONSTS_F32 = {**EXP_CONSTS, "lo": "-104", "hi": "89"}
+EXP_LOCALS = ["k", "ki", "k1", "r"]
+
+# log: musl's (fdlibm's) log. x = 2^k (1 + f), sqrt(2)/2 <= 1 + f < sqrt(2), s = f / (2 + f),
+# log(1 + f) = f - hfsq + s (hfsq + R(s^2)); subnormals scaled by 2^54 first.
+LOG_CONSTS = {
+    "tiny": "2.2250738585072014e-308", "two54": "18014398509481984", "m54": "-54",
+    "magic": "6755399441055744", "one": "1", "two": "2", "half": "0.5",
+    "lg1": "6.666666666666735130e-01", "lg2": "3.999999999940941908e-01",
+    "lg3": "2.857142874366239149e-01", "lg4": "2.222219843214978396e-01",
+    "lg5": "1.818357216161805012e-01", "lg6": "1.531383769920937332e-01",
+    "lg7": "1.479819860511658591e-01",
+    "ln2hi": "6.93147180369123816490e-01", "ln2lo": "1.90821492927058770002e-10",
+    "inf": "inf", "ninf": "-inf", "nan": "nan", "zero": "0",
+}
+LOG_BODY = """
+        (local.set $t (f64x2.lt (local.get $v) (local.get $tiny)))
+        (local.set $x (v128.bitselect (f64x2.mul (local.get $v) (local.get $two54)) (local.get $v) (local.get $t)))
+        (local.set $ki (i64x2.shr_s (i64x2.sub (local.get $x) (v128.const i64x2 0x3fe6a09e667f3bcd 0x3fe6a09e667f3bcd))
+                                   (i32.const 52)))
+        (local.set $f (f64x2.sub (i64x2.sub (local.get $x) (i64x2.shl (local.get $ki) (i32.const 52))) (local.get $one)))
+        ;; k as a float64: its integer under the bits of 1.5 * 2^52, then minus 1.5 * 2^52
+        (local.set $k (f64x2.add
+          (f64x2.sub (i64x2.add (local.get $ki) (local.get $magic)) (local.get $magic))
+          (v128.and (local.get $m54) (local.get $t))))
+        (local.set $s (f64x2.div (local.get $f) (f64x2.add (local.get $two) (local.get $f))))
+        (local.set $z (f64x2.mul (local.get $s) (local.get $s)))
+        (local.set $w (f64x2.mul (local.get $z) (local.get $z)))
+        (local.set $t1 (f64x2.mul (local.get $w) (f64x2.add (local.get $lg2) (f64x2.mul (local.get $w)
+          (f64x2.add (local.get $lg4) (f64x2.mul (local.get $w) (local.get $lg6)))))))
+        (local.set $t2 (f64x2.mul (local.get $z) (f64x2.add (local.get $lg1) (f64x2.mul (local.get $w)
+          (f64x2.add (local.get $lg3) (f64x2.mul (local.get $w)
+            (f64x2.add (local.get $lg5) (f64x2.mul (local.get $w) (local.get $lg7)))))))))
+        (local.set $hfsq (f64x2.mul (f64x2.mul (local.get $half) (local.get $f)) (local.get $f)))
+        ;; s (hfsq + R) + k ln2lo - hfsq + f + k ln2hi, left to right
+        (local.set $p (f64x2.add (f64x2.add (f64x2.sub (f64x2.add
+          (f64x2.mul (local.get $s) (f64x2.add (local.get $hfsq) (f64x2.add (local.get $t2) (local.get $t1))))
+          (f64x2.mul (local.get $k) (local.get $ln2lo)))
+          (local.get $hfsq)) (local.get $f)) (f64x2.mul (local.get $k) (local.get $ln2hi))))
+        ;; 0 < v < inf computed; else nan for v < 0 or nan, -inf for +-0, inf for inf
+        (local.set $p (v128.bitselect (local.get $p)
+          (v128.bitselect (local.get $ninf)
+            (v128.bitselect (local.get $inf) (local.get $nan) (f64x2.eq (local.get $v) (local.get $inf)))
+            (f64x2.eq (local.get $v) (local.get $zero)))
+          (v128.and (f64x2.gt (local.get $v) (local.get $zero)) (f64x2.lt (local.get $v) (local.get $inf)))))
+"""
+LOG_LOCALS = ["t", "x", "ki", "f", "k", "s", "z", "w", "t1", "t2", "hfsq"]
+
+
+import re
+
+
+def renamed(body, names, suffix):
+    """The body with each local of `names` renamed `$name<suffix>` (a second, independent chain)."""
+    return re.sub(r"\$(\w+)\b", lambda m: f"${m.group(1)}{suffix}" if m.group(1) in names else m.group(0), body)
+
+
+def kernel(name, wide, consts, body, extra):
+    # Two vectors per step, their dependency chains interleaved by the CPU: the series is a
+    # long chain of dependent multiply-adds, so one vector per step waits on its latency.
+    size = 8 if wide else 4
+    chain = ["v", "p"] + extra
+    local_names = chain + [c + "_b" for c in chain] + list(consts)
+    locals_ = " ".join(f"(local ${l} v128)" for l in local_names)
+    sets = "\n".join(f"    (local.set ${c} {splat(v)})" for c, v in consts.items())
+
+    def load(at):
+        return (f"(v128.load offset={at} align=8 (local.get $src))" if wide else
+                f"(f64x2.promote_low_f32x4 (v128.load64_zero offset={at} align=4 (local.get $src)))")
+
+    def store(at, p):
+        return (f"(v128.store offset={at} align=8 (local.get $dst) (local.get ${p}))" if wide else
+                f"(v128.store64_lane offset={at} align=4 0 (local.get $dst) (f32x4.demote_f64x2_zero (local.get ${p})))")
+
+    half = 2 * size
+    return f"""
+  (func (export "{name}") (param $src i32) (param $dst i32) (param $n i32)
+    (local $end i32) {locals_}
+{sets}
+    (local.set $end (i32.add (local.get $src) (i32.mul (local.get $n) (i32.const {size}))))
+    (block $done (loop $vec
+        (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+        (local.set $v {load(0)})
+        (local.set $v_b {load(half)}){body}{renamed(body, chain, "_b")}        {store(0, "p")}
+        {store(half, "p_b")}
+        (local.set $src (i32.add (local.get $src) (i32.const {2 * half})))
+        (local.set $dst (i32.add (local.get $dst) (i32.const {2 * half})))
+        (br $vec))))
+"""
+
+
+HEADER = """;; Generated by scripts/gen_explog_wat.py: edit that, not this file.
+;; Elementwise exp and log in float64 arithmetic (f64x2), for float64 arrays and for float32
+;; arrays (promoted, computed in float64, rounded once). exp is wasm/softmax.wat's float64 exp
+;; (range reduction by ln2, Taylor series to r^13, 2^k in two halves); log is musl's (fdlibm's)
+;; log, with subnormals scaled by 2^54. dst[i] = f(src[i]) for n elements, four per step (up
+;; to three elements past the end are read and written); src may be dst. Constants live in locals
+;; (V8 rebuilds a v128.const at every use). Accuracy: losses/_explog_test.ts.
+(module
+  (memory (export "memory") 1)
+"""
+
+out = HEADER
+out += kernel("exp_f32", False, EXP_CONSTS_F32, EXP_BODY + EXP_SCALE_F32, EXP_LOCALS)
+out += kernel("exp_f64", True, EXP_CONSTS, EXP_BODY + EXP_SCALE_F64, EXP_LOCALS)
+out += kernel("log_f32", False, LOG_CONSTS, LOG_BODY, LOG_LOCALS)
+out += kernel("log_f64", True, LOG_CONSTS, LOG_BODY, LOG_LOCALS)
+out += ")\n"
+import pathlib
+pathlib.Path(__file__).resolve().parent.parent.joinpath("wasm/explog.wat").write_text(out)
