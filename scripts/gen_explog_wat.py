@@ -157,4 +157,11 @@ out += kernel("log_f32", False, LOG_CONSTS, LOG_BODY, LOG_LOCALS)
 out += kernel("log_f64", True, LOG_CONSTS, LOG_BODY, LOG_LOCALS)
 out += ")\n"
 import pathlib
-pathlib.Path(__file__).resolve().parent.parent.joinpath("wasm/explog.wat").write_text(out)
+import sys
+
+target = pathlib.Path(__file__).resolve().parent.parent.joinpath("wasm/explog.wat")
+if sys.argv[1:] == ["--check"]:
+    if target.read_text() != out:
+        sys.exit("wasm/explog.wat differs from scripts/gen_explog_wat.py: run it")
+else:
+    target.write_text(out)
