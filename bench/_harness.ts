@@ -325,6 +325,9 @@ function oursCpu(op: BenchOp, shape: number[], mode: Mode, cell: Cell): Runner {
       ? undefined
       : tensor(inputs.cot, { shape: op.cotangent?.(shape).shape });
     await timed(b, cell, async () => {
+      // As scripts/bench_torch.py: each call starts with no gradient, so backward writes a
+      // new one instead of adding into the last call's.
+      for (const leaf of leaves) leaf.grad = null;
       const out = call(op, args);
       out.backward(cot);
       if (cot === undefined) out.item();
