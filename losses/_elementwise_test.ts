@@ -100,6 +100,10 @@ const CASES: Record<string, { values: Values[]; call: Call }> = {
     values: [withSpecials(SPECIAL, wave), wave2, withSpecials([0, 1e-30, Infinity], unit)],
     call: ([x, y, v], reduction) => gaussianNllLoss(x, y, v, { reduction, full: true }),
   },
+  "gaussianNllLoss without full": {
+    values: [withSpecials(SPECIAL, wave), wave2, withSpecials([0, 1e-30, Infinity], unit)],
+    call: ([x, y, v], reduction) => gaussianNllLoss(x, y, v, { reduction }),
+  },
 };
 
 function makeArgs(values: Values[], n: number, dtype: DType): Tensor[] {

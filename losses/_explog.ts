@@ -40,6 +40,11 @@ export interface MathBlock<A extends Float32Array | Float64Array> {
 /** Bytes per slot: the block in float64 and 32 bytes for the last step, four elements whole. */
 const SLOT = BLOCK * 8 + 32;
 
+/** Bytes per array of {@linkcode LossBlock32}: a block of float32 and 16 bytes for the last step. */
+const LOSS_SLOT = BLOCK * 4 + 16;
+/** The memory all views share, reserved whole at first use so that it never grows after. */
+const BYTES = 3 * SLOT + 5 * LOSS_SLOT;
+
 let f32: MathBlock<Float32Array> | null = null;
 let f64: MathBlock<Float64Array> | null = null;
 
@@ -49,7 +54,7 @@ function make<A extends Float32Array | Float64Array>(
   logName: string,
 ): MathBlock<A> {
   const k = kernel();
-  const buffer = k.reserve(3 * SLOT);
+  const buffer = k.reserve(BYTES);
   const exp = k.exports[expName] as Fn;
   const log = k.exports[logName] as Fn;
   return {
@@ -61,7 +66,7 @@ function make<A extends Float32Array | Float64Array>(
   };
 }
 
-/** The float32 block (made on first use; the module's memory never grows past it). */
+/** The float32 block (made on first use). */
 export function mathBlock32(): MathBlock<Float32Array> {
   return f32 ??= make(Float32Array, "exp_f32", "log_f32");
 }
@@ -69,6 +74,32 @@ export function mathBlock32(): MathBlock<Float32Array> {
 /** The float64 block. */
 export function mathBlock64(): MathBlock<Float64Array> {
   return f64 ??= make(Float64Array, "exp_f64", "log_f64");
+}
+
+/**
+ * Five float32 arrays of {@linkcode BLOCK} elements in the kernel's memory, after the
+ * {@linkcode MathBlock} slots, for the whole-loss kernels of `wasm/explog.wat` (which take byte
+ * offsets: `at[k]` is array `k`'s), and those kernels by name.
+ */
+export interface LossBlock32 {
+  /** The arrays. */
+  readonly arrays: readonly Float32Array[];
+  /** Their byte offsets in the kernel's memory. */
+  readonly at: readonly number[];
+  /** The module's exported functions. */
+  readonly exports: WebAssembly.Exports;
+}
+
+let loss32: LossBlock32 | null = null;
+
+/** The float32 loss scratch (made on first use, with the math blocks' memory). */
+export function lossBlock32(): LossBlock32 {
+  if (loss32 !== null) return loss32;
+  const k = kernel();
+  const at = [0, 1, 2, 3, 4].map((j) => 3 * SLOT + j * LOSS_SLOT);
+  const buffer = k.reserve(BYTES);
+  loss32 = { arrays: at.map((b) => new Float32Array(buffer, b, BLOCK)), at, exports: k.exports };
+  return loss32;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { runElementwise } from "./_elementwise.ts";
+import { BLOCK, lossBlock32 } from "./_explog.ts";
 import { broadcastShape, broadcastShapes, expand, sameShape, sumTo } from "./_broadcast.ts";
 import { indexText } from "./_class_targets.ts";
 import {
@@ -147,6 +148,9 @@ fn half_grad(g: f32) -> f32 { return (g / params.count) * 0.5; }`;
     },
     sum: ([x, y, v], r) => {
       const epsR = r(eps);
+      if (x instanceof Float32Array) {
+        return gaussianSum32(x, y as Float32Array, v as Float32Array, null, 0, full, epsR);
+      }
       const constant = r(HALF_LOG_TWO_PI);
       let s = 0;
       for (let i = 0; i < x.length; i++) {
@@ -162,6 +166,17 @@ fn half_grad(g: f32) -> f32 { return (g / params.count) * 0.5; }`;
       const epsR = r(eps);
       const constant = r(HALF_LOG_TWO_PI);
       const h = r((reduction === "mean" ? r(g / n) : g) * 0.5);
+      if (x instanceof Float32Array) {
+        return gaussianSum32(
+          x,
+          y as Float32Array,
+          v as Float32Array,
+          gx as Float32Array,
+          h,
+          full,
+          epsR,
+        );
+      }
       let s = 0;
       for (let i = 0; i < x.length; i++) {
         const vc = clamped(v[i], epsR);
@@ -252,6 +267,58 @@ function checkNonNegative(fn: string, variance: Tensor): void {
       );
     }
   }
+}
+
+/** `clamp_min_f32`, `log_f32` and `gaussian_nll_f32` of `wasm/explog.wat`. */
+type GaussianKernels = {
+  clamp_min_f32: (src: number, dst: number, n: number, lo: number) => void;
+  log_f32: (src: number, dst: number, n: number) => void;
+  gaussian_nll_f32: (
+    x: number,
+    y: number,
+    v: number,
+    lv: number,
+    g: number,
+    n: number,
+    eps: number,
+    h: number,
+    c: number,
+  ) => number;
+};
+
+/**
+ * The float32 sum of the losses, block by block in WebAssembly (`wasm/explog.wat`): the
+ * variance clamped, its log (the float64 log rounded, as `Math.fround(Math.log(vc))`), then the
+ * loss in float32 lanes, each step rounded as the scalar loop rounds it. With `gx`, also the
+ * input's gradient for half the scalar gradOutput `h` (already over the mean's numel), as
+ * `sumWithGrad` gives it.
+ */
+function gaussianSum32(
+  x: Float32Array,
+  y: Float32Array,
+  v: Float32Array,
+  gx: Float32Array | null,
+  h: number,
+  full: boolean,
+  epsR: number,
+): number {
+  const { arrays, at, exports } = lossBlock32();
+  const k = exports as unknown as GaussianKernels;
+  const [xs, ys, vs, , gs] = arrays;
+  const c = full ? Math.fround(HALF_LOG_TWO_PI) : 0;
+  let s = 0;
+  for (let start = 0; start < x.length; start += BLOCK) {
+    const end = Math.min(x.length, start + BLOCK);
+    const n = end - start;
+    xs.set(x.subarray(start, end));
+    ys.set(y.subarray(start, end));
+    vs.set(v.subarray(start, end));
+    k.clamp_min_f32(at[2], at[3], n, epsR);
+    k.log_f32(at[3], at[3], n);
+    s += k.gaussian_nll_f32(at[0], at[1], at[2], at[3], gx === null ? 0 : at[4], n, epsR, h, c);
+    if (gx !== null) gx.set(gs.subarray(0, n), start);
+  }
+  return s;
 }
 
 /**

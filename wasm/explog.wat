@@ -4,7 +4,8 @@
 ;; (range reduction by ln2, Taylor series to r^13, 2^k in two halves); log is musl's (fdlibm's)
 ;; log, with subnormals scaled by 2^54. dst[i] = f(src[i]) for n elements, four per step (up
 ;; to three elements past the end are read and written); src may be dst. Constants live in locals
-;; (V8 rebuilds a v128.const at every use). Accuracy: losses/_explog_test.ts.
+;; (V8 rebuilds a v128.const at every use). Accuracy: losses/_explog_test.ts. Last, whole-loss
+;; kernels in float32 lanes around the log (Gaussian NLL), step for step the loss file's loop.
 (module
   (memory (export "memory") 1)
 
@@ -349,4 +350,65 @@
         (local.set $src (i32.add (local.get $src) (i32.const 32)))
         (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
         (br $vec))))
+
+  ;; dst[i] = max(src[i], lo) with a nan kept (src[i] < lo ? lo : src[i]), n elements, four per
+  ;; step (up to three past the end read and written).
+  (func (export "clamp_min_f32") (param $src i32) (param $dst i32) (param $n i32) (param $lo f32)
+    (local $end i32) (local $v v128) (local $lov v128)
+    (local.set $lov (f32x4.splat (local.get $lo)))
+    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $vec
+      (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+      (local.set $v (v128.load align=4 (local.get $src)))
+      (v128.store align=4 (local.get $dst)
+        (v128.bitselect (local.get $lov) (local.get $v) (f32x4.lt (local.get $v) (local.get $lov))))
+      (local.set $src (i32.add (local.get $src) (i32.const 16)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+      (br $vec))))
+
+  ;; Gaussian NLL over n elements: x, y, var v, and lv = log(max(v, eps)). Returns the float64
+  ;; sum of l = 0.5 * (lv + (x - y)^2 / vc) + c (vc = max(v, eps), nan kept; c is 0.5 log(2 pi)
+  ;; or 0); with g != 0 also writes the input's gradient (h / vc) * (2 (x - y)) at g. Lanes
+  ;; past n add 0 (up to three elements past the end are read, and written at g).
+  (func (export "gaussian_nll_f32") (param $x i32) (param $y i32) (param $v i32) (param $lv i32)
+      (param $g i32) (param $n i32) (param $eps f32) (param $h f32) (param $c f32) (result f64)
+    (local $i i32) (local $epsv v128) (local $hv v128) (local $cv v128) (local $half v128)
+    (local $two v128) (local $iota v128) (local $nv v128) (local $vi v128) (local $vc v128)
+    (local $d v128) (local $l v128) (local $a0 v128) (local $a1 v128)
+    (local.set $epsv (f32x4.splat (local.get $eps)))
+    (local.set $hv (f32x4.splat (local.get $h)))
+    (local.set $cv (f32x4.splat (local.get $c)))
+    (local.set $half (f32x4.splat (f32.const 0.5)))
+    (local.set $two (f32x4.splat (f32.const 2)))
+    (local.set $iota (v128.const i32x4 0 1 2 3))
+    (local.set $nv (i32x4.splat (local.get $n)))
+    (block $done (loop $vec
+      (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+      (local.set $vi (v128.load align=4 (local.get $v)))
+      (local.set $vc (v128.bitselect (local.get $epsv) (local.get $vi)
+        (f32x4.lt (local.get $vi) (local.get $epsv))))
+      (local.set $d (f32x4.sub (v128.load align=4 (local.get $x)) (v128.load align=4 (local.get $y))))
+      (local.set $l (f32x4.add
+        (f32x4.mul (local.get $half)
+          (f32x4.add (v128.load align=4 (local.get $lv))
+            (f32x4.div (f32x4.mul (local.get $d) (local.get $d)) (local.get $vc))))
+        (local.get $cv)))
+      ;; lanes at or past n add 0
+      (local.set $l (v128.and (local.get $l)
+        (i32x4.lt_s (i32x4.add (local.get $iota) (i32x4.splat (local.get $i))) (local.get $nv))))
+      (local.set $a0 (f64x2.add (local.get $a0) (f64x2.promote_low_f32x4 (local.get $l))))
+      (local.set $a1 (f64x2.add (local.get $a1) (f64x2.promote_low_f32x4
+        (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+      (if (local.get $g) (then
+        (v128.store align=4 (local.get $g)
+          (f32x4.mul (f32x4.div (local.get $hv) (local.get $vc)) (f32x4.mul (local.get $two) (local.get $d))))
+        (local.set $g (i32.add (local.get $g) (i32.const 16)))))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (local.set $y (i32.add (local.get $y) (i32.const 16)))
+      (local.set $v (i32.add (local.get $v) (i32.const 16)))
+      (local.set $lv (i32.add (local.get $lv) (i32.const 16)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $vec)))
+    (local.set $a0 (f64x2.add (local.get $a0) (local.get $a1)))
+    (f64.add (f64x2.extract_lane 0 (local.get $a0)) (f64x2.extract_lane 1 (local.get $a0))))
 )
