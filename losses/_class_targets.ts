@@ -93,7 +93,7 @@ export function classIndices(
 }
 
 /** One target value read as a BigInt: its class, -1 if ignored; throws when out of range. */
-function classIndex(
+export function classIndex(
   fn: string,
   target: Tensor,
   t: bigint,

@@ -1,7 +1,14 @@
 import { record } from "./_autograd.ts";
 import { fr } from "./_round.ts";
 import { checkFloat, checkInteger, checkTensor } from "./_checks.ts";
-import { checkIndexTarget, checkWeight, classIndices, type ClassLayout } from "./_class_targets.ts";
+import {
+  checkIndexTarget,
+  checkWeight,
+  classIndex,
+  classIndices,
+  type ClassLayout,
+  int32Halves,
+} from "./_class_targets.ts";
 import {
   type FloatArray,
   floatStorage,
@@ -139,29 +146,77 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions =
   checkTensor(fn, "target", target);
   const layout = checkIndexTarget(fn, input, target);
   const w = checkWeight(fn, options.weight, input, layout.lanes.size);
-  const idx = classIndices(fn, target, layout.lanes.size, ignoreIndex);
   if (input.device === "webgpu") {
+    classIndices(fn, target, layout.lanes.size, ignoreIndex);
     return nllLossWebgpu(input, target, options.weight, layout, reduction, ignoreIndex);
   }
   const dtype = input.dtype;
-  const { losses, totalWeight } = nllForward(
-    cpuStorage(input) as FloatArray,
-    layout,
-    idx,
-    w,
-    dtype,
-  );
-  const out = reduction === "mean"
-    ? meanOver(losses, totalWeight, dtype)
-    : reduceLosses(losses, layout.sampleShape, dtype, reduction);
+  const x = cpuStorage(input) as FloatArray;
+  let out: { storage: FloatArray; shape: readonly number[] };
+  let totalWeight: number;
+  // the indices, read and checked as the forward reads them; "mean" and "sum" read the target
+  // in their one pass and leave these to the backward
+  let idx: Int32Array | null = null;
+  const indices = (): Int32Array =>
+    idx ??= classIndices(fn, target, layout.lanes.size, ignoreIndex);
+  if (reduction === "none") {
+    const nll = nllForward(x, layout, indices(), w, dtype);
+    totalWeight = nll.totalWeight;
+    out = reduceLosses(nll.losses, layout.sampleShape, dtype, reduction);
+  } else {
+    const totals = nllTotals(fn, x, layout, target, w, dtype, ignoreIndex);
+    totalWeight = totals.totalWeight;
+    const storage = floatStorage(dtype, 1);
+    storage[0] = totals.loss;
+    if (reduction === "mean") storage[0] = storage[0] / rounder(dtype)(totalWeight);
+    out = { storage, shape: [] };
+  }
   const node = record("NllLossBackward0", [input], (gradOutput) => {
     const r = rounder(dtype);
     const gx = floatStorage(dtype, input.numel);
     const scale = sampleScale(cpuStorage(gradOutput) as FloatArray, reduction, totalWeight, r);
-    addNllGrad(gx, layout, idx, w, scale, -1);
+    addNllGrad(gx, layout, indices(), w, scale, -1);
     return [new Tensor(gx, input.shape, dtype)];
   });
   return new Tensor(out.storage, out.shape, dtype, node);
+}
+
+/**
+ * For `"mean"` and `"sum"` on the CPU, in one pass over the int64 target: the float64 sums of
+ * the kept samples' losses and weights, each loss rounded as {@linkcode nllForward} rounds it
+ * (so the sums are its sums), without its per-sample arrays. Each target is checked as
+ * `classIndices` checks it, with its messages.
+ */
+function nllTotals(
+  fn: string,
+  x: FloatArray,
+  layout: ClassLayout,
+  target: Tensor,
+  w: FloatArray | null,
+  dtype: DType,
+  ignoreIndex: number,
+): { loss: number; totalWeight: number } {
+  const f32 = dtype === "float32";
+  const { size: classes, inner } = layout.lanes;
+  const src = cpuStorage(target) as BigInt64Array;
+  const halves = int32Halves(src) as Int32Array;
+  let loss = 0;
+  let totalWeight = 0;
+  for (let j = 0; j < src.length; j++) {
+    const lo = halves[2 * j];
+    const hi = halves[2 * j + 1];
+    let t = lo;
+    if (hi === lo >> 31 && lo === ignoreIndex) continue;
+    if (hi !== 0 || lo < 0 || lo >= classes) {
+      t = classIndex(fn, target, src[j], j, classes, ignoreIndex);
+      if (t < 0) continue;
+    }
+    const wt = w === null ? 1 : w[t];
+    totalWeight += wt;
+    const v = x[inner === 1 ? j * classes + t : samplePosition(j, t, classes, inner)];
+    loss += fr(f32, -v * wt);
+  }
+  return { loss, totalWeight };
 }
 
 /** A weighted mean: `sum(losses) / denominator` as a 0-d result (nan for 0 / 0). */

@@ -81,3 +81,35 @@ Deno.test("nllLoss() throws for each kind of bad input", () => {
     message: /reduction must be "none", "mean" or "sum": current value is "avg"/,
   });
 });
+
+Deno.test("nllLoss() mean and sum read the target in one pass: they fold the per-sample losses", () => {
+  // (N, C, d) with a weight, an ignored target, and an ignoreIndex past int32
+  const x = tensor([[[-1, -2], [-3, -4], [-5, -6]], [[-0.5, -1.5], [-2.5, -3.5], [-4.5, -5.5]]]);
+  const weight = tensor([0.5, 2, 3]);
+  for (const ignoreIndex of [1, 2 ** 40]) {
+    const target = tensor([[2, 1], [ignoreIndex, 0]], { dtype: "int64" });
+    const opts = { weight, ignoreIndex };
+    const each = Array.from(
+      nllLoss(x, target, { ...opts, reduction: "none" }).toArray() as number[][],
+    ).flat();
+    const kept = [[2, 1], [ignoreIndex, 0]].flat().map((t) =>
+      t === ignoreIndex ? 0 : [0.5, 2, 3][t]
+    );
+    const sum = each.reduce((a, b) => a + b, 0);
+    assert.equal(nllLoss(x, target, { ...opts, reduction: "sum" }).item(), Math.fround(sum));
+    assert.equal(
+      nllLoss(x, target, opts).item(),
+      Math.fround(Math.fround(sum) / kept.reduce((a, b) => a + b, 0)),
+    );
+  }
+  // targets past int32 and below 0 are rejected with their index
+  for (const bad of [-1n, 2n ** 33n, -(2n ** 40n)]) {
+    assert.throws(
+      () => nllLoss(x, tensor(new BigInt64Array([0n, 1n, 0n, bad]), { shape: [2, 2] })),
+      {
+        name: "RangeError",
+        message: new RegExp(`target\\[1, 1\\] is ${bad}`),
+      },
+    );
+  }
+});
