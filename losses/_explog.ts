@@ -86,8 +86,8 @@ export interface LossBlock32 {
   readonly arrays: readonly Float32Array[];
   /** Their byte offsets in the kernel's memory. */
   readonly at: readonly number[];
-  /** The module's exported functions. */
-  readonly exports: WebAssembly.Exports;
+  /** The module's functions by name (arguments: byte offsets, `n`, then float32 scalars). */
+  readonly kernels: Readonly<Record<string, (...args: number[]) => number>>;
 }
 
 let loss32: LossBlock32 | null = null;
@@ -98,7 +98,11 @@ export function lossBlock32(): LossBlock32 {
   const k = kernel();
   const at = [0, 1, 2, 3, 4].map((j) => 3 * SLOT + j * LOSS_SLOT);
   const buffer = k.reserve(BYTES);
-  loss32 = { arrays: at.map((b) => new Float32Array(buffer, b, BLOCK)), at, exports: k.exports };
+  loss32 = {
+    arrays: at.map((b) => new Float32Array(buffer, b, BLOCK)),
+    at,
+    kernels: k.exports as unknown as LossBlock32["kernels"],
+  };
   return loss32;
 }
 

@@ -269,23 +269,6 @@ function checkNonNegative(fn: string, variance: Tensor): void {
   }
 }
 
-/** `clamp_min_f32`, `log_f32` and `gaussian_nll_f32` of `wasm/explog.wat`. */
-type GaussianKernels = {
-  clamp_min_f32: (src: number, dst: number, n: number, lo: number) => void;
-  log_f32: (src: number, dst: number, n: number) => void;
-  gaussian_nll_f32: (
-    x: number,
-    y: number,
-    v: number,
-    lv: number,
-    g: number,
-    n: number,
-    eps: number,
-    h: number,
-    c: number,
-  ) => number;
-};
-
 /**
  * The float32 sum of the losses, block by block in WebAssembly (`wasm/explog.wat`): the
  * variance clamped, its log (the float64 log rounded, as `Math.fround(Math.log(vc))`), then the
@@ -302,8 +285,7 @@ function gaussianSum32(
   full: boolean,
   epsR: number,
 ): number {
-  const { arrays, at, exports } = lossBlock32();
-  const k = exports as unknown as GaussianKernels;
+  const { arrays, at, kernels: k } = lossBlock32();
   const [xs, ys, vs, , gs] = arrays;
   const c = full ? Math.fround(HALF_LOG_TWO_PI) : 0;
   let s = 0;
@@ -315,8 +297,12 @@ function gaussianSum32(
     vs.set(v.subarray(start, end));
     k.clamp_min_f32(at[2], at[3], n, epsR);
     k.log_f32(at[3], at[3], n);
-    s += k.gaussian_nll_f32(at[0], at[1], at[2], at[3], gx === null ? 0 : at[4], n, epsR, h, c);
-    if (gx !== null) gx.set(gs.subarray(0, n), start);
+    if (gx === null) {
+      s += k.gaussian_nll_sum_f32(at[0], at[1], at[2], at[3], n, epsR, c);
+    } else {
+      s += k.gaussian_nll_grad_f32(at[0], at[1], at[2], at[3], at[4], n, epsR, c, h);
+      gx.set(gs.subarray(0, n), start);
+    }
   }
   return s;
 }

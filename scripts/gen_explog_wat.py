@@ -99,6 +99,7 @@ LOG_LOCALS = ["t", "x", "ki", "f", "k", "s", "z", "w", "t1", "t2", "hfsq"]
 
 
 import re
+import struct
 
 
 def renamed(body, names, suffix):
@@ -140,71 +141,129 @@ def kernel(name, wide, consts, body, extra):
 """
 
 
-# Whole-loss steps around the float32 log, for losses whose JavaScript loops cost more than
-# the log itself (a float32 division is a float64 one there, several ns each): float32 lanes
-# (f32x4), each step rounded as the loss file's scalar loop rounds it.
-LOSS_KERNELS = """
-  ;; dst[i] = max(src[i], lo) with a nan kept (src[i] < lo ? lo : src[i]), n elements, four per
-  ;; step (up to three past the end read and written).
-  (func (export "clamp_min_f32") (param $src i32) (param $dst i32) (param $n i32) (param $lo f32)
-    (local $end i32) (local $v v128) (local $lov v128)
-    (local.set $lov (f32x4.splat (local.get $lo)))
-    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $n) (i32.const 2))))
-    (block $done (loop $vec
-      (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
-      (local.set $v (v128.load align=4 (local.get $src)))
-      (v128.store align=4 (local.get $dst)
-        (v128.bitselect (local.get $lov) (local.get $v) (f32x4.lt (local.get $v) (local.get $lov))))
-      (local.set $src (i32.add (local.get $src) (i32.const 16)))
-      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
-      (br $vec))))
+# Whole-loss steps around the float32 exp and log, for losses whose JavaScript loops cost more
+# than the exp and log themselves (a float32 division is a float64 one there, several ns each).
+# Each kernel is written as float32 lane expressions (f32x4), every operation rounded as the
+# loss file's scalar loop rounds it (each `Math.fround` step is one float32 operation):
+#   a name      an array argument (a byte offset; read at the element), a scalar argument
+#               (float32, the same in every lane) or an earlier `let`
+#   a number    a constant
+#   (op, ...)   add sub mul div min max (NaN-propagating, -0 < +0, as Math.min / Math.max),
+#               neg abs, lt gt le ge eq (lane masks), select (mask, then, else)
+# A kernel stores whole vectors (up to three elements past n, which the caller leaves room for)
+# and returns the float64 sum of `total` over its n elements (0 without one).
 
-  ;; Gaussian NLL over n elements: x, y, var v, and lv = log(max(v, eps)). Returns the float64
-  ;; sum of l = 0.5 * (lv + (x - y)^2 / vc) + c (vc = max(v, eps), nan kept; c is 0.5 log(2 pi)
-  ;; or 0); with g != 0 also writes the input's gradient (h / vc) * (2 (x - y)) at g. Lanes
-  ;; past n add 0 (up to three elements past the end are read, and written at g).
-  (func (export "gaussian_nll_f32") (param $x i32) (param $y i32) (param $v i32) (param $lv i32)
-      (param $g i32) (param $n i32) (param $eps f32) (param $h f32) (param $c f32) (result f64)
-    (local $i i32) (local $epsv v128) (local $hv v128) (local $cv v128) (local $half v128)
-    (local $two v128) (local $iota v128) (local $nv v128) (local $vi v128) (local $vc v128)
-    (local $d v128) (local $l v128) (local $a0 v128) (local $a1 v128)
-    (local.set $epsv (f32x4.splat (local.get $eps)))
-    (local.set $hv (f32x4.splat (local.get $h)))
-    (local.set $cv (f32x4.splat (local.get $c)))
-    (local.set $half (f32x4.splat (f32.const 0.5)))
-    (local.set $two (f32x4.splat (f32.const 2)))
+BINARY = {"add": "f32x4.add", "sub": "f32x4.sub", "mul": "f32x4.mul", "div": "f32x4.div",
+          "min": "f32x4.min", "max": "f32x4.max", "lt": "f32x4.lt", "gt": "f32x4.gt",
+          "le": "f32x4.le", "ge": "f32x4.ge", "eq": "f32x4.eq"}
+UNARY = {"neg": "f32x4.neg", "abs": "f32x4.abs"}
+
+
+def f32_kernel(name, arrays, scalars=(), lets=(), stores=(), total=None):
+    consts = {}
+    bound = {n for n, _ in lets}
+
+    def expr(e):
+        if isinstance(e, str):
+            if e in arrays:
+                return f"(v128.load align=4 (i32.add (local.get ${e}) (local.get $off)))"
+            assert e in scalars or e in bound, e
+            return f"(local.get ${e})"
+        if isinstance(e, (int, float)):
+            bits = struct.pack("<f", e)  # -0 and 0 are two constants
+            key = next((k for k, v in consts.items() if struct.pack("<f", v) == bits),
+                       f"c{len(consts)}")
+            consts[key] = e
+            return f"(local.get ${key})"
+        op, *args = e
+        if op == "select":
+            m, then, other = args
+            return f"(v128.bitselect {expr(then)} {expr(other)} {expr(m)})"
+        if op in UNARY:
+            return f"({UNARY[op]} {expr(args[0])})"
+        return f"({BINARY[op]} {expr(args[0])} {expr(args[1])})"
+
+    body = "".join(f"\n        (local.set ${n} {expr(e)})" for n, e in lets)
+    body += "".join(
+        f"\n        (v128.store align=4 (i32.add (local.get ${a}) (local.get $off)) {expr(e)})"
+        for a, e in stores)
+    if total is not None:
+        body += f"""
+        ;; lanes at or past n add 0
+        (local.set $l (v128.and {expr(total)}
+          (i32x4.lt_s (i32x4.add (local.get $iota) (i32x4.splat (local.get $i))) (local.get $nv))))
+        (local.set $a0 (f64x2.add (local.get $a0) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $a1 (f64x2.add (local.get $a1) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))"""
+    params = " ".join(f"(param ${a} i32)" for a in arrays) + " (param $n i32) " + " ".join(
+        f"(param ${c}_ f32)" for c in scalars)
+    v128s = [c for c in scalars] + list(bound) + list(consts) + ["l", "a0", "a1", "iota", "nv"]
+    locals_ = " ".join(f"(local ${v} v128)" for v in v128s)
+    sets = "".join(f"\n    (local.set ${c} (f32x4.splat (local.get ${c}_)))" for c in scalars)
+    sets += "".join(
+        f"\n    (local.set ${k} (f32x4.splat (f32.const {'nan' if v != v else v})))"
+        for k, v in consts.items())
+    return f"""
+  (func (export "{name}") {params} (result f64)
+    (local $i i32) (local $off i32) {locals_}{sets}
     (local.set $iota (v128.const i32x4 0 1 2 3))
     (local.set $nv (i32x4.splat (local.get $n)))
     (block $done (loop $vec
-      (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
-      (local.set $vi (v128.load align=4 (local.get $v)))
-      (local.set $vc (v128.bitselect (local.get $epsv) (local.get $vi)
-        (f32x4.lt (local.get $vi) (local.get $epsv))))
-      (local.set $d (f32x4.sub (v128.load align=4 (local.get $x)) (v128.load align=4 (local.get $y))))
-      (local.set $l (f32x4.add
-        (f32x4.mul (local.get $half)
-          (f32x4.add (v128.load align=4 (local.get $lv))
-            (f32x4.div (f32x4.mul (local.get $d) (local.get $d)) (local.get $vc))))
-        (local.get $cv)))
-      ;; lanes at or past n add 0
-      (local.set $l (v128.and (local.get $l)
-        (i32x4.lt_s (i32x4.add (local.get $iota) (i32x4.splat (local.get $i))) (local.get $nv))))
-      (local.set $a0 (f64x2.add (local.get $a0) (f64x2.promote_low_f32x4 (local.get $l))))
-      (local.set $a1 (f64x2.add (local.get $a1) (f64x2.promote_low_f32x4
-        (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
-      (if (local.get $g) (then
-        (v128.store align=4 (local.get $g)
-          (f32x4.mul (f32x4.div (local.get $hv) (local.get $vc)) (f32x4.mul (local.get $two) (local.get $d))))
-        (local.set $g (i32.add (local.get $g) (i32.const 16)))))
-      (local.set $x (i32.add (local.get $x) (i32.const 16)))
-      (local.set $y (i32.add (local.get $y) (i32.const 16)))
-      (local.set $v (i32.add (local.get $v) (i32.const 16)))
-      (local.set $lv (i32.add (local.get $lv) (i32.const 16)))
-      (local.set $i (i32.add (local.get $i) (i32.const 4)))
-      (br $vec)))
+        (br_if $done (i32.ge_s (local.get $i) (local.get $n))){body}
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (local.set $off (i32.add (local.get $off) (i32.const 16)))
+        (br $vec)))
     (local.set $a0 (f64x2.add (local.get $a0) (local.get $a1)))
     (f64.add (f64x2.extract_lane 0 (local.get $a0)) (f64x2.extract_lane 1 (local.get $a0))))
 """
+
+
+# Gaussian NLL (losses/gaussian_nll_loss.ts): vc = var clamped to eps (a nan stays), lv its log;
+# l = 0.5 * (lv + (x - y)^2 / vc) + c (c is 0.5 log(2 pi) or 0); the input's gradient
+# (h / vc) * (2 (x - y)), h half the scalar gradOutput.
+GAUSSIAN_LETS = [("vc", ("select", ("lt", "v", "eps"), "eps", "v")), ("d", ("sub", "x", "y"))]
+GAUSSIAN_LOSS = ("add", ("mul", 0.5, ("add", "lv", ("div", ("mul", "d", "d"), "vc"))), "c")
+INF = float("inf")
+NAN = float("nan")
+# binary cross-entropy with logits, no weights (losses/binary_cross_entropy_with_logits.ts):
+# a = exp(-|x|), c = log(1 + a) (nan at x = -inf), l = (1 - y) x + max(-x, 0) + c; the
+# gradient from e = exp(-x): (1 / (1 + e) - y) * g / count.
+# soft margin (losses/soft_margin_loss.ts): z = exp(-x y), b = log(1 + z); the gradient
+# ((y z) * negNorm) / (1 + z) * g.
+# KL divergence (losses/kl_div.ts): with a = log(y), xlogy(y, y) - y x (0 where y is 0), the
+# gradient -gi y; with a log target, e = exp(y): e (y - x), the gradient -(gi e).
+# Poisson NLL, log input (losses/poisson_nll_loss.ts): e = exp(x), l = e - y x, the gradient
+# gi e + (-gi) y.
+LOSS_KERNELS = "".join([
+    f32_kernel("sum_f32", ["a"], total="a"),
+    f32_kernel("neg_f32", ["x", "a"], stores=[("a", ("neg", "x"))]),
+    f32_kernel("neg_abs_f32", ["x", "a"], stores=[("a", ("neg", ("abs", "x")))]),
+    f32_kernel("one_plus_f32", ["a", "b"], stores=[("b", ("add", 1, "a"))]),
+    f32_kernel("bce_logits_mid_f32", ["x", "a", "c"],
+               stores=[("c", ("select", ("eq", "x", -INF), NAN, ("add", 1, "a")))]),
+    f32_kernel("bce_logits_sum_f32", ["x", "y", "c"],
+               total=("add", ("add", ("mul", ("sub", 1, "y"), "x"), ("max", ("neg", "x"), 0)), "c")),
+    f32_kernel("bce_logits_grad_f32", ["y", "e", "g"], ["go", "count"], stores=[
+        ("g", ("div", ("mul", ("sub", ("div", 1, ("add", 1, "e")), "y"), "go"), "count"))]),
+    f32_kernel("soft_margin_pre_f32", ["x", "y", "z"], stores=[("z", ("mul", ("neg", "x"), "y"))]),
+    f32_kernel("soft_margin_grad_f32", ["y", "z", "b", "g"], ["nn", "go"], stores=[
+        ("g", ("mul", ("div", ("mul", ("mul", "y", "z"), "nn"), ("add", 1, "z")), "go"))], total="b"),
+    f32_kernel("kl_sum_f32", ["x", "y", "a"],
+               total=("sub", ("select", ("eq", "y", 0), 0, ("mul", "y", "a")), ("mul", "y", "x"))),
+    f32_kernel("kl_grad_f32", ["y", "g"], ["gi"], stores=[("g", ("mul", ("neg", "gi"), "y"))]),
+    f32_kernel("kl_log_target_sum_f32", ["x", "y", "e"], total=("mul", "e", ("sub", "y", "x"))),
+    f32_kernel("kl_log_target_grad_f32", ["e", "g"], ["gi"], stores=[("g", ("neg", ("mul", "gi", "e")))]),
+    f32_kernel("poisson_log_sum_f32", ["x", "y", "e"], total=("sub", "e", ("mul", "y", "x"))),
+    f32_kernel("poisson_log_grad_f32", ["y", "e", "g"], ["gi", "ngi"],
+               stores=[("g", ("add", ("mul", "gi", "e"), ("mul", "ngi", "y")))]),
+    f32_kernel("clamp_min_f32", ["v", "vc"], ["eps"],
+               stores=[("vc", ("select", ("lt", "v", "eps"), "eps", "v"))]),
+    f32_kernel("gaussian_nll_sum_f32", ["x", "y", "v", "lv"], ["eps", "c"], GAUSSIAN_LETS,
+               total=GAUSSIAN_LOSS),
+    f32_kernel("gaussian_nll_grad_f32", ["x", "y", "v", "lv", "g"], ["eps", "c", "h"],
+               GAUSSIAN_LETS, [("g", ("mul", ("div", "h", "vc"), ("mul", 2, "d")))],
+               GAUSSIAN_LOSS),
+])
 
 
 HEADER = """;; Generated by scripts/gen_explog_wat.py: edit that, not this file.
