@@ -1,7 +1,7 @@
 import { broadcastShape, sameShape } from "./_broadcast.ts";
 import { checkFloat, checkSameDevice, checkTensor, fail, shapesText } from "./_checks.ts";
 import { labelsAsFloat, runElementwise } from "./_elementwise.ts";
-import { BLOCK, mathBlock32 } from "./_explog.ts";
+import { BLOCK, lossBlock32 } from "./_explog.ts";
 import { gpuIntLabels } from "./_webgpu/elementwise.ts";
 import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
 import { shapeNumel, type Tensor } from "./tensor.ts";
@@ -108,7 +108,7 @@ export function softMarginLoss(
     sumWithGrad: ([x, y], gx, g, r) => {
       const negNorm = reduction === "mean" && x.length !== 1 ? r(-1 / x.length) : -1;
       if (x instanceof Float32Array) {
-        return softMarginGrad32(x, y as Float32Array, gx as Float32Array, g, negNorm);
+        return softMarginSum32(x, y as Float32Array, gx as Float32Array, g, negNorm);
       }
       let s = 0;
       for (let i = 0; i < x.length; i++) {
@@ -135,48 +135,35 @@ export function softMarginLoss(
 }
 
 /**
- * Fills slot `a` with `z = exp(-x * y)` and slot `b` with `log(1 + z)` for `n` elements from
- * `start`, each step rounded to float32 (the slot's store rounds), with the vector exp and log.
+ * `sum` for float32 (and with `gx`, `sumWithGrad`; `negNorm` is the gradient's `-norm`), block
+ * by block in WebAssembly (`wasm/explog.wat`): z = exp(-x * y) and log(1 + z) from the vector
+ * exp and log, the loss and gradient in float32 lanes, each step rounded as the scalar loop
+ * rounds it.
  */
-function softMarginBlock(x: Float32Array, y: Float32Array, start: number, n: number): void {
-  const m = mathBlock32();
-  const { a, b } = m;
-  for (let j = 0; j < n; j++) a[j] = -x[start + j] * y[start + j];
-  m.exp(0, n);
-  for (let j = 0; j < n; j++) b[j] = 1 + a[j];
-  m.log(1, n);
-}
-
-/** `sum` for float32: the float64 sum of the losses, block by block. */
-function softMarginSum32(x: Float32Array, y: Float32Array): number {
-  const { b } = mathBlock32();
-  let s = 0;
-  for (let start = 0; start < x.length; start += BLOCK) {
-    const n = Math.min(BLOCK, x.length - start);
-    softMarginBlock(x, y, start, n);
-    for (let j = 0; j < n; j++) s += b[j];
-  }
-  return s;
-}
-
-/** `sumWithGrad` for float32, block by block; `negNorm` is the gradient's `-norm`. */
-function softMarginGrad32(
+function softMarginSum32(
   x: Float32Array,
   y: Float32Array,
-  gx: Float32Array,
-  g: number,
-  negNorm: number,
+  gx: Float32Array | null = null,
+  g = 0,
+  negNorm = 0,
 ): number {
-  const r = Math.fround;
-  const { a, b } = mathBlock32();
+  const { arrays, at, kernels: k } = lossBlock32();
+  const [xs, ys, , , gs] = arrays;
   let s = 0;
   for (let start = 0; start < x.length; start += BLOCK) {
-    const n = Math.min(BLOCK, x.length - start);
-    softMarginBlock(x, y, start, n);
-    for (let j = 0; j < n; j++) {
-      const z = a[j];
-      s += b[j];
-      gx[start + j] = r(r(r(y[start + j] * z) * negNorm) / r(1 + z)) * g;
+    const end = Math.min(x.length, start + BLOCK);
+    const n = end - start;
+    xs.set(x.subarray(start, end));
+    ys.set(y.subarray(start, end));
+    k.soft_margin_pre_f32(at[0], at[1], at[2], n);
+    k.exp_f32(at[2], at[2], n);
+    k.one_plus_f32(at[2], at[3], n);
+    k.log_f32(at[3], at[3], n);
+    if (gx === null) {
+      s += k.sum_f32(at[3], n);
+    } else {
+      s += k.soft_margin_grad_f32(at[1], at[2], at[3], at[4], n, negNorm, g);
+      gx.set(gs.subarray(0, n), start);
     }
   }
   return s;
