@@ -1,6 +1,6 @@
 import { checkElementWeight, checkSameShape, runElementwise } from "./_elementwise.ts";
 import { checkFloat, checkSameDevice, checkSameDtype } from "./_checks.ts";
-import { BLOCK, mathBlock32 } from "./_explog.ts";
+import { BLOCK, lossBlock32, mathBlock32 } from "./_explog.ts";
 import { parseReduction, type Reduction, type Rounder } from "./_reduction.ts";
 import type { Tensor } from "./tensor.ts";
 
@@ -63,6 +63,7 @@ function logitsSum32(
 ): number {
   const r = Math.fround;
   const [x, y] = v;
+  if (wAt < 0 && pAt < 0 && r(count) === count) return logitsPlain32(x, y, gx, g, count);
   const w = wAt < 0 ? null : v[wAt];
   const p = pAt < 0 ? null : v[pAt];
   const mb = mathBlock32();
@@ -110,6 +111,42 @@ function logitsSum32(
       const weighted = w === null ? value : r(value * w[i]);
       gx[i] = count === 1 ? weighted : r(weighted / count);
     }
+  }
+  return s;
+}
+
+/**
+ * {@linkcode logitsSum32} without weights, block by block in WebAssembly (`wasm/explog.wat`):
+ * exp(-|x|), its log1p and exp(-x) from the vector exp and log, the loss and gradient in
+ * float32 lanes, each step rounded as that loop rounds it. `count` must be a float32 value.
+ */
+function logitsPlain32(
+  x: Float32Array,
+  y: Float32Array,
+  gx: Float32Array | null,
+  g: number,
+  count: number,
+): number {
+  const { arrays, at, kernels: k } = lossBlock32();
+  const [xs, ys, , , gs] = arrays;
+  let s = 0;
+  for (let start = 0; start < x.length; start += BLOCK) {
+    const end = Math.min(x.length, start + BLOCK);
+    const n = end - start;
+    xs.set(x.subarray(start, end));
+    ys.set(y.subarray(start, end));
+    // 2: exp(-|x|); 3: log(1 + exp(-|x|)), nan at x = -inf
+    k.neg_abs_f32(at[0], at[2], n);
+    k.exp_f32(at[2], at[2], n);
+    k.bce_logits_mid_f32(at[0], at[2], at[3], n);
+    k.log_f32(at[3], at[3], n);
+    s += k.bce_logits_sum_f32(at[0], at[1], at[3], n);
+    if (gx === null) continue;
+    // 2: exp(-x), sigmoid's
+    k.neg_f32(at[0], at[2], n);
+    k.exp_f32(at[2], at[2], n);
+    k.bce_logits_grad_f32(at[1], at[2], at[4], n, g, count);
+    gx.set(gs.subarray(0, n), start);
   }
   return s;
 }
