@@ -1,6 +1,6 @@
 import { runElementwise } from "./_elementwise.ts";
 import { broadcastShape } from "./_broadcast.ts";
-import { BLOCK, mathBlock32 } from "./_explog.ts";
+import { BLOCK, lossBlock32 } from "./_explog.ts";
 import { checkBoolean, checkFloat, checkSameDevice, checkSameDtype, fail } from "./_checks.ts";
 import type { Reduction, Rounder } from "./_reduction.ts";
 import { shapeNumel, type Tensor } from "./tensor.ts";
@@ -36,7 +36,9 @@ function xlogy(x: number, y: number, r: Rounder): number {
 
 /**
  * `sum` (and with `gx`, `sumWithGrad` for the scalar `gi`, the mean's 1 / n applied) for
- * float32, block by block: `exp(y)` (logTarget) or `log(y)` (xlogy's) from the vector kernels.
+ * float32, block by block in WebAssembly (`wasm/explog.wat`): `exp(y)` (logTarget) or `log(y)`
+ * (xlogy's) from the vector kernels, the loss and gradient in float32 lanes, each step
+ * rounded as {@linkcode xlogy} and the scalar loop round it.
  */
 function klSum32(
   x: Float32Array,
@@ -45,32 +47,24 @@ function klSum32(
   gx: Float32Array | null,
   gi: number,
 ): number {
-  const r = Math.fround;
-  const m = mathBlock32();
-  const { a } = m;
+  const { arrays, at, kernels: k } = lossBlock32();
+  const [xs, ys, , , gs] = arrays;
   let s = 0;
   for (let start = 0; start < x.length; start += BLOCK) {
-    const n = Math.min(BLOCK, x.length - start);
-    a.set(y.subarray(start, start + n));
+    const end = Math.min(x.length, start + BLOCK);
+    const n = end - start;
+    xs.set(x.subarray(start, end));
+    ys.set(y.subarray(start, end));
     if (logTarget) {
-      m.exp(0, n);
-      for (let j = 0; j < n; j++) {
-        const i = start + j;
-        const e = a[j];
-        s += r(e * r(y[i] - x[i]));
-        if (gx !== null) gx[i] = -r(gi * e);
-      }
+      k.exp_f32(at[1], at[2], n);
+      s += k.kl_log_target_sum_f32(at[0], at[1], at[2], n);
+      if (gx !== null) k.kl_log_target_grad_f32(at[2], at[4], n, gi);
     } else {
-      m.log(0, n);
-      for (let j = 0; j < n; j++) {
-        const i = start + j;
-        const yi = y[i];
-        // xlogy(y, y): 0 at y = 0; a nan y gives nan through the product
-        const self = yi === 0 ? 0 : r(yi * a[j]);
-        s += r(self - r(yi * x[i]));
-        if (gx !== null) gx[i] = -gi * yi;
-      }
+      k.log_f32(at[1], at[2], n);
+      s += k.kl_sum_f32(at[0], at[1], at[2], n);
+      if (gx !== null) k.kl_grad_f32(at[1], at[4], n, gi);
     }
+    if (gx !== null) gx.set(gs.subarray(0, n), start);
   }
   return s;
 }
