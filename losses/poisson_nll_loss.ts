@@ -1,5 +1,5 @@
 import { runElementwise } from "./_elementwise.ts";
-import { BLOCK, mathBlock32 } from "./_explog.ts";
+import { BLOCK, lossBlock32, mathBlock32 } from "./_explog.ts";
 import { broadcastShape } from "./_broadcast.ts";
 import {
   checkBoolean,
@@ -292,6 +292,7 @@ function poissonSum32(
   twoPi: number,
 ): number {
   const r = Math.fround;
+  if (logInput && !full) return poissonLog32(x, y, gx, gi);
   const m = mathBlock32();
   const { a, b, c } = m;
   const fromMulScale = r(-gi);
@@ -332,6 +333,34 @@ function poissonSum32(
         gx[i] = logInput ? r(r(gi * a[j]) + fromMul) : r(gi + r(fromMul / r(xi + epsR)));
       }
     }
+  }
+  return s;
+}
+
+/**
+ * {@linkcode poissonSum32} for log input without Stirling's term (the default), block by block
+ * in WebAssembly (`wasm/explog.wat`): exp(x) from the vector exp, the loss and gradient in
+ * float32 lanes, each step rounded as that loop rounds it.
+ */
+function poissonLog32(
+  x: Float32Array,
+  y: Float32Array,
+  gx: Float32Array | null,
+  gi: number,
+): number {
+  const { arrays, at, kernels: k } = lossBlock32();
+  const [xs, ys, , , gs] = arrays;
+  let s = 0;
+  for (let start = 0; start < x.length; start += BLOCK) {
+    const end = Math.min(x.length, start + BLOCK);
+    const n = end - start;
+    xs.set(x.subarray(start, end));
+    ys.set(y.subarray(start, end));
+    k.exp_f32(at[0], at[2], n);
+    s += k.poisson_log_sum_f32(at[0], at[1], at[2], n);
+    if (gx === null) continue;
+    k.poisson_log_grad_f32(at[1], at[2], at[4], n, gi, Math.fround(-gi));
+    gx.set(gs.subarray(0, n), start);
   }
   return s;
 }
