@@ -75,6 +75,11 @@ const CASES: Record<string, { values: Values[]; call: Call }> = {
     values: [withSpecials(SPECIAL, (i) => 30 * Math.sin(i)), unit],
     call: ([x, y], reduction) => binaryCrossEntropyWithLogits(x, y, { reduction }),
   },
+  "binaryCrossEntropyWithLogits with weights": {
+    values: [withSpecials(SPECIAL, (i) => 30 * Math.sin(i)), unit, (i) => 1 + wave(i), wave2],
+    call: ([x, y, weight, posWeight], reduction) =>
+      binaryCrossEntropyWithLogits(x, y, { reduction, weight, posWeight }),
+  },
   klDiv: {
     values: [withSpecials(SPECIAL, wave), withSpecials([0, NaN, 1, 1e-30], unit)],
     call: ([x, y], reduction) => klDiv(x, y, { reduction }),
@@ -91,6 +96,10 @@ const CASES: Record<string, { values: Values[]; call: Call }> = {
   poissonNllLoss: {
     values: [withSpecials(SPECIAL, wave), (i) => i % 5],
     call: ([x, y], reduction) => poissonNllLoss(x, y, { reduction, full: true }),
+  },
+  "poissonNllLoss without full": {
+    values: [withSpecials(SPECIAL, wave), (i) => i % 5],
+    call: ([x, y], reduction) => poissonNllLoss(x, y, { reduction }),
   },
   poissonNllLossNoLog: {
     values: [withSpecials([0, 1, Infinity, NaN], (i) => 2 + wave(i)), (i) => i % 5],
