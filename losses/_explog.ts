@@ -76,34 +76,41 @@ export function mathBlock64(): MathBlock<Float64Array> {
   return f64 ??= make(Float64Array, "exp_f64", "log_f64");
 }
 
+/** The functions of `wasm/explog.wat` by name (arguments: byte offsets, `n`, float32 scalars). */
+export type LossKernels = Readonly<Record<string, (...args: number[]) => number>>;
+
+/** Five float32 arrays of {@linkcode BLOCK} elements after the math blocks' slots. */
+let loss32: { arrays: Float32Array[]; at: number[] } | null = null;
+
 /**
- * Five float32 arrays of {@linkcode BLOCK} elements in the kernel's memory, after the
- * {@linkcode MathBlock} slots, for the whole-loss kernels of `wasm/explog.wat` (which take byte
- * offsets: `at[k]` is array `k`'s), and those kernels by name.
+ * Runs a float32 loss through the whole-loss kernels of `wasm/explog.wat`, block by block:
+ * operand `k`'s block is copied into scratch array `k` (at most three), `step` calls the
+ * kernels on the scratch arrays (`at[k]` is array `k`'s byte offset; arrays past the operands
+ * are work space) and returns its block's float64 sum, and with `gx` the gradient the step
+ * wrote to array 4 is copied out. Returns the sum of the blocks' sums.
  */
-export interface LossBlock32 {
-  /** The arrays. */
-  readonly arrays: readonly Float32Array[];
-  /** Their byte offsets in the kernel's memory. */
-  readonly at: readonly number[];
-  /** The module's functions by name (arguments: byte offsets, `n`, then float32 scalars). */
-  readonly kernels: Readonly<Record<string, (...args: number[]) => number>>;
-}
-
-let loss32: LossBlock32 | null = null;
-
-/** The float32 loss scratch (made on first use, with the math blocks' memory). */
-export function lossBlock32(): LossBlock32 {
-  if (loss32 !== null) return loss32;
+export function blockLoss32(
+  operands: readonly Float32Array[],
+  gx: Float32Array | null,
+  step: (k: LossKernels, at: readonly number[], n: number) => number,
+): number {
   const k = kernel();
-  const at = [0, 1, 2, 3, 4].map((j) => 3 * SLOT + j * LOSS_SLOT);
-  const buffer = k.reserve(BYTES);
-  loss32 = {
-    arrays: at.map((b) => new Float32Array(buffer, b, BLOCK)),
-    at,
-    kernels: k.exports as unknown as LossBlock32["kernels"],
-  };
-  return loss32;
+  if (loss32 === null) {
+    const at = [0, 1, 2, 3, 4].map((j) => 3 * SLOT + j * LOSS_SLOT);
+    const buffer = k.reserve(BYTES);
+    loss32 = { arrays: at.map((b) => new Float32Array(buffer, b, BLOCK)), at };
+  }
+  const { arrays, at } = loss32;
+  const kernels = k.exports as unknown as LossKernels;
+  const length = operands[0].length;
+  let s = 0;
+  for (let start = 0; start < length; start += BLOCK) {
+    const end = Math.min(length, start + BLOCK);
+    for (let j = 0; j < operands.length; j++) arrays[j].set(operands[j].subarray(start, end));
+    s += step(kernels, at, end - start);
+    if (gx !== null) gx.set(arrays[4].subarray(0, end - start), start);
+  }
+  return s;
 }
 
 /**

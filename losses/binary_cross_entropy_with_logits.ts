@@ -1,6 +1,6 @@
 import { checkElementWeight, checkSameShape, runElementwise } from "./_elementwise.ts";
 import { checkFloat, checkSameDevice, checkSameDtype } from "./_checks.ts";
-import { BLOCK, lossBlock32, mathBlock32 } from "./_explog.ts";
+import { BLOCK, blockLoss32, mathBlock32 } from "./_explog.ts";
 import { parseReduction, type Reduction, type Rounder } from "./_reduction.ts";
 import type { Tensor } from "./tensor.ts";
 
@@ -127,28 +127,21 @@ function logitsPlain32(
   g: number,
   count: number,
 ): number {
-  const { arrays, at, kernels: k } = lossBlock32();
-  const [xs, ys, , , gs] = arrays;
-  let s = 0;
-  for (let start = 0; start < x.length; start += BLOCK) {
-    const end = Math.min(x.length, start + BLOCK);
-    const n = end - start;
-    xs.set(x.subarray(start, end));
-    ys.set(y.subarray(start, end));
+  return blockLoss32([x, y], gx, (k, at, n) => {
     // 2: exp(-|x|); 3: log(1 + exp(-|x|)), nan at x = -inf
     k.neg_abs_f32(at[0], at[2], n);
     k.exp_f32(at[2], at[2], n);
     k.bce_logits_mid_f32(at[0], at[2], at[3], n);
     k.log_f32(at[3], at[3], n);
-    s += k.bce_logits_sum_f32(at[0], at[1], at[3], n);
-    if (gx === null) continue;
-    // 2: exp(-x), sigmoid's
-    k.neg_f32(at[0], at[2], n);
-    k.exp_f32(at[2], at[2], n);
-    k.bce_logits_grad_f32(at[1], at[2], at[4], n, g, count);
-    gx.set(gs.subarray(0, n), start);
-  }
-  return s;
+    const s = k.bce_logits_sum_f32(at[0], at[1], at[3], n);
+    if (gx !== null) {
+      // 2: exp(-x), sigmoid's
+      k.neg_f32(at[0], at[2], n);
+      k.exp_f32(at[2], at[2], n);
+      k.bce_logits_grad_f32(at[1], at[2], at[4], n, g, count);
+    }
+    return s;
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { runElementwise } from "./_elementwise.ts";
-import { BLOCK, lossBlock32 } from "./_explog.ts";
+import { blockLoss32 } from "./_explog.ts";
 import { broadcastShape, broadcastShapes, expand, sameShape, sumTo } from "./_broadcast.ts";
 import { indexText } from "./_class_targets.ts";
 import {
@@ -285,26 +285,15 @@ function gaussianSum32(
   full: boolean,
   epsR: number,
 ): number {
-  const { arrays, at, kernels: k } = lossBlock32();
-  const [xs, ys, vs, , gs] = arrays;
   const c = full ? Math.fround(HALF_LOG_TWO_PI) : 0;
-  let s = 0;
-  for (let start = 0; start < x.length; start += BLOCK) {
-    const end = Math.min(x.length, start + BLOCK);
-    const n = end - start;
-    xs.set(x.subarray(start, end));
-    ys.set(y.subarray(start, end));
-    vs.set(v.subarray(start, end));
+  return blockLoss32([x, y, v], gx, (k, at, n) => {
+    // 3: log(var clamped to eps)
     k.clamp_min_f32(at[2], at[3], n, epsR);
     k.log_f32(at[3], at[3], n);
-    if (gx === null) {
-      s += k.gaussian_nll_sum_f32(at[0], at[1], at[2], at[3], n, epsR, c);
-    } else {
-      s += k.gaussian_nll_grad_f32(at[0], at[1], at[2], at[3], at[4], n, epsR, c, h);
-      gx.set(gs.subarray(0, n), start);
-    }
-  }
-  return s;
+    return gx === null
+      ? k.gaussian_nll_sum_f32(at[0], at[1], at[2], at[3], n, epsR, c)
+      : k.gaussian_nll_grad_f32(at[0], at[1], at[2], at[3], at[4], n, epsR, c, h);
+  });
 }
 
 /**

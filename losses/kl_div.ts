@@ -1,6 +1,6 @@
 import { runElementwise } from "./_elementwise.ts";
 import { broadcastShape } from "./_broadcast.ts";
-import { BLOCK, lossBlock32 } from "./_explog.ts";
+import { blockLoss32 } from "./_explog.ts";
 import { checkBoolean, checkFloat, checkSameDevice, checkSameDtype, fail } from "./_checks.ts";
 import type { Reduction, Rounder } from "./_reduction.ts";
 import { shapeNumel, type Tensor } from "./tensor.ts";
@@ -47,26 +47,17 @@ function klSum32(
   gx: Float32Array | null,
   gi: number,
 ): number {
-  const { arrays, at, kernels: k } = lossBlock32();
-  const [xs, ys, , , gs] = arrays;
-  let s = 0;
-  for (let start = 0; start < x.length; start += BLOCK) {
-    const end = Math.min(x.length, start + BLOCK);
-    const n = end - start;
-    xs.set(x.subarray(start, end));
-    ys.set(y.subarray(start, end));
+  return blockLoss32([x, y], gx, (k, at, n) => {
+    // 2: exp(y), or log(y)
     if (logTarget) {
       k.exp_f32(at[1], at[2], n);
-      s += k.kl_log_target_sum_f32(at[0], at[1], at[2], n);
       if (gx !== null) k.kl_log_target_grad_f32(at[2], at[4], n, gi);
-    } else {
-      k.log_f32(at[1], at[2], n);
-      s += k.kl_sum_f32(at[0], at[1], at[2], n);
-      if (gx !== null) k.kl_grad_f32(at[1], at[4], n, gi);
+      return k.kl_log_target_sum_f32(at[0], at[1], at[2], n);
     }
-    if (gx !== null) gx.set(gs.subarray(0, n), start);
-  }
-  return s;
+    k.log_f32(at[1], at[2], n);
+    if (gx !== null) k.kl_grad_f32(at[1], at[4], n, gi);
+    return k.kl_sum_f32(at[0], at[1], at[2], n);
+  });
 }
 
 function parseKLReduction(fn: string, value: unknown = "mean"): KLDivReduction {

@@ -1,5 +1,5 @@
 import { runElementwise } from "./_elementwise.ts";
-import { BLOCK, lossBlock32, mathBlock32 } from "./_explog.ts";
+import { BLOCK, blockLoss32, mathBlock32 } from "./_explog.ts";
 import { broadcastShape } from "./_broadcast.ts";
 import {
   checkBoolean,
@@ -348,19 +348,10 @@ function poissonLog32(
   gx: Float32Array | null,
   gi: number,
 ): number {
-  const { arrays, at, kernels: k } = lossBlock32();
-  const [xs, ys, , , gs] = arrays;
-  let s = 0;
-  for (let start = 0; start < x.length; start += BLOCK) {
-    const end = Math.min(x.length, start + BLOCK);
-    const n = end - start;
-    xs.set(x.subarray(start, end));
-    ys.set(y.subarray(start, end));
+  return blockLoss32([x, y], gx, (k, at, n) => {
+    // 2: exp(x)
     k.exp_f32(at[0], at[2], n);
-    s += k.poisson_log_sum_f32(at[0], at[1], at[2], n);
-    if (gx === null) continue;
-    k.poisson_log_grad_f32(at[1], at[2], at[4], n, gi, Math.fround(-gi));
-    gx.set(gs.subarray(0, n), start);
-  }
-  return s;
+    if (gx !== null) k.poisson_log_grad_f32(at[1], at[2], at[4], n, gi, Math.fround(-gi));
+    return k.poisson_log_sum_f32(at[0], at[1], at[2], n);
+  });
 }

@@ -1,7 +1,7 @@
 import { broadcastShape, sameShape } from "./_broadcast.ts";
 import { checkFloat, checkSameDevice, checkTensor, fail, shapesText } from "./_checks.ts";
 import { labelsAsFloat, runElementwise } from "./_elementwise.ts";
-import { BLOCK, lossBlock32 } from "./_explog.ts";
+import { blockLoss32 } from "./_explog.ts";
 import { gpuIntLabels } from "./_webgpu/elementwise.ts";
 import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
 import { shapeNumel, type Tensor } from "./tensor.ts";
@@ -147,26 +147,16 @@ function softMarginSum32(
   g = 0,
   negNorm = 0,
 ): number {
-  const { arrays, at, kernels: k } = lossBlock32();
-  const [xs, ys, , , gs] = arrays;
-  let s = 0;
-  for (let start = 0; start < x.length; start += BLOCK) {
-    const end = Math.min(x.length, start + BLOCK);
-    const n = end - start;
-    xs.set(x.subarray(start, end));
-    ys.set(y.subarray(start, end));
+  return blockLoss32([x, y], gx, (k, at, n) => {
+    // 2: z = exp(-x * y); 3: log(1 + z)
     k.soft_margin_pre_f32(at[0], at[1], at[2], n);
     k.exp_f32(at[2], at[2], n);
     k.one_plus_f32(at[2], at[3], n);
     k.log_f32(at[3], at[3], n);
-    if (gx === null) {
-      s += k.sum_f32(at[3], n);
-    } else {
-      s += k.soft_margin_grad_f32(at[1], at[2], at[3], at[4], n, negNorm, g);
-      gx.set(gs.subarray(0, n), start);
-    }
-  }
-  return s;
+    return gx === null
+      ? k.sum_f32(at[3], n)
+      : k.soft_margin_grad_f32(at[1], at[2], at[3], at[4], n, negNorm, g);
+  });
 }
 
 /**
