@@ -71,6 +71,10 @@ const CASES: Record<string, { values: Values[]; call: Call }> = {
     values: [withSpecials([0, 1, 1e-30, 0.5], unit), (i) => (i % 4) / 3],
     call: ([x, y], reduction) => binaryCrossEntropy(x, y, { reduction }),
   },
+  "binaryCrossEntropy with weights": {
+    values: [withSpecials([0, 1, 1e-30, 0.5], unit), (i) => (i % 4) / 3, (i) => 1 + wave(i)],
+    call: ([x, y, weight], reduction) => binaryCrossEntropy(x, y, { reduction, weight }),
+  },
   binaryCrossEntropyWithLogits: {
     values: [withSpecials(SPECIAL, (i) => 30 * Math.sin(i)), unit],
     call: ([x, y], reduction) => binaryCrossEntropyWithLogits(x, y, { reduction }),

@@ -1,6 +1,6 @@
 import { checkElementWeight, checkSameShape, runElementwise } from "./_elementwise.ts";
 import { indexText } from "./_class_targets.ts";
-import { BLOCK, mathBlock32, mathBlock64 } from "./_explog.ts";
+import { BLOCK, blockLoss32, mathBlock32, mathBlock64 } from "./_explog.ts";
 import { checkFloat, checkSameDevice, checkSameDtype, fail } from "./_checks.ts";
 import { type FloatArray, parseReduction, type Reduction } from "./_reduction.ts";
 import { hostElements, type Tensor } from "./tensor.ts";
@@ -163,7 +163,6 @@ ${finish("-log_f32(ratio) * g")}`,
   });
 }
 
-/** PyTorch's check inside the kernel: every input element in [0, 1] (nan fails). */
 /** Below this, float32 `log1p(-x)` is `-x`, and `1 - x` is not exact in float64. */
 const TINY = 2 ** -29;
 
@@ -183,6 +182,7 @@ function bceSum32(
   count: number,
 ): number {
   const r = Math.fround;
+  if (w === undefined && r(count) === count) return bcePlain32(x, y, gx, g, count);
   const m = mathBlock32();
   const { a } = m;
   // the float64 block's slot 2 lies past the float32 block's slots 0 and 1
@@ -214,6 +214,30 @@ function bceSum32(
   return s;
 }
 
+/**
+ * {@linkcode bceSum32} without weights, block by block in WebAssembly (`wasm/explog.wat`):
+ * log(x) and log(1 - x) from the vector log (the second in float64, as that function takes
+ * it), the loss and gradient in float32 lanes, each step rounded as its loop rounds it.
+ * `count` must be a float32 value.
+ */
+function bcePlain32(
+  x: Float32Array,
+  y: Float32Array,
+  gx: Float32Array | null,
+  g: number,
+  count: number,
+): number {
+  const eps = Math.fround(EPSILON);
+  return blockLoss32([x, y], gx, (k, at, n) => {
+    // 2: log(x); 3: log(1 - x)
+    k.log_f32(at[0], at[2], n);
+    k.log1m_f32(at[0], at[3], n);
+    if (gx !== null) k.bce_grad_f32(at[0], at[1], at[4], n, g, eps, count);
+    return k.bce_sum_f32(at[0], at[1], at[2], at[3], n, TINY);
+  });
+}
+
+/** PyTorch's check inside the kernel: every input element in [0, 1] (nan fails). */
 function checkProbabilities(fn: string, input: Tensor): void {
   const x = hostElements(input) as FloatArray | null;
   if (x === null) {

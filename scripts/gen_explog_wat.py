@@ -161,7 +161,7 @@ UNARY = {"neg": "f32x4.neg", "abs": "f32x4.abs"}
 
 def f32_kernel(name, arrays, scalars=(), lets=(), stores=(), total=None):
     consts = {}
-    bound = {n for n, _ in lets}
+    bound = [n for n, _ in lets]  # a list: the output must not depend on set order
 
     def expr(e):
         if isinstance(e, str):
@@ -197,7 +197,7 @@ def f32_kernel(name, arrays, scalars=(), lets=(), stores=(), total=None):
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))"""
     params = " ".join(f"(param ${a} i32)" for a in arrays) + " (param $n i32) " + " ".join(
         f"(param ${c}_ f32)" for c in scalars)
-    v128s = [c for c in scalars] + list(bound) + list(consts) + ["l", "a0", "a1", "iota", "nv"]
+    v128s = list(scalars) + bound + list(consts) + ["l", "a0", "a1", "iota", "nv"]
     locals_ = " ".join(f"(local ${v} v128)" for v in v128s)
     sets = "".join(f"\n    (local.set ${c} (f32x4.splat (local.get ${c}_)))" for c in scalars)
     sets += "".join(
@@ -234,7 +234,17 @@ NAN = float("nan")
 # gradient -gi y; with a log target, e = exp(y): e (y - x), the gradient -(gi e).
 # Poisson NLL, log input (losses/poisson_nll_loss.ts): e = exp(x), l = e - y x, the gradient
 # gi e + (-gi) y.
+# binary cross-entropy (losses/binary_cross_entropy.ts), no weights: a = log(x), c = log(1 - x)
+# (log1m_f32: 1 - x exact in float64), l = (y - 1) max(log1p(-x), -100) - y max(a, -100) with
+# log1p(-x) = -x below tiny; the gradient g (x - y) / max((1 - x) x, eps) / count.
+BCE_LETS = [("logx", ("max", "a", -100)),
+            ("l1m", ("max", ("select", ("lt", "x", "tiny"), ("neg", "x"), "c"), -100))]
 LOSS_KERNELS = "".join([
+    f32_kernel("bce_sum_f32", ["x", "y", "a", "c"], ["tiny"], BCE_LETS,
+               total=("sub", ("mul", ("sub", "y", 1), "l1m"), ("mul", "y", "logx"))),
+    f32_kernel("bce_grad_f32", ["x", "y", "g"], ["go", "eps", "count"], stores=[
+        ("g", ("div", ("div", ("mul", "go", ("sub", "x", "y")),
+                       ("max", ("mul", ("sub", 1, "x"), "x"), "eps")), "count"))]),
     f32_kernel("sum_f32", ["a"], total="a"),
     f32_kernel("neg_f32", ["x", "a"], stores=[("a", ("neg", "x"))]),
     f32_kernel("neg_abs_f32", ["x", "a"], stores=[("a", ("neg", ("abs", "x")))]),
@@ -283,6 +293,10 @@ out += kernel("exp_f32", False, EXP_CONSTS_F32, EXP_BODY + EXP_SCALE_F32, EXP_LO
 out += kernel("exp_f64", True, EXP_CONSTS, EXP_BODY + EXP_SCALE_F64, EXP_LOCALS)
 out += kernel("log_f32", False, LOG_CONSTS, LOG_BODY, LOG_LOCALS)
 out += kernel("log_f64", True, LOG_CONSTS, LOG_BODY, LOG_LOCALS)
+# log(1 - x) of float32 x, 1 - x exact in float64 for x in [2^-29, 1] (binary cross-entropy)
+out += kernel("log1m_f32", False, LOG_CONSTS,
+              "\n        (local.set $v (f64x2.sub (local.get $one) (local.get $v)))" + LOG_BODY,
+              LOG_LOCALS)
 out += LOSS_KERNELS
 out += ")\n"
 import pathlib
