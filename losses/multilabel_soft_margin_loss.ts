@@ -3,6 +3,7 @@ import { fr } from "./_round.ts";
 import { broadcastShape, expand, sumTo } from "./_broadcast.ts";
 import { checkFloat, checkSameDevice, checkSameDtype, checkTensor, fail } from "./_checks.ts";
 import { labelsAsFloat } from "./_elementwise.ts";
+import { blockLoss32 } from "./_explog.ts";
 import { multilabelSoftMarginLossWebgpu } from "./_multilabel_soft_margin_loss_wgsl.ts";
 import {
   type FloatArray,
@@ -146,8 +147,28 @@ export function multilabelSoftMarginLoss(
   const rows = floatStorage(dtype, lanes.outer * lanes.inner);
   const { size, inner } = lanes;
   const span = size * inner;
+  // float32 (N, C) without weights takes the lane kernels of `wasm/explog.wat` for the terms
+  // (each step rounded as negTerm and the backward's loop round it), into `terms` per block.
+  const lanesKernels = f32 && inner === 1 && w === null;
+  const terms = new Float32Array(lanesKernels ? Math.min(n, Math.max(SOFTPLUS_BLOCK, span)) : 0);
   forSoftplusBlocks(x, lanes.outer, span, (o0, o1, _e, t) => {
     const first = o0 * span;
+    if (lanesKernels) {
+      // float32 (N, C) without weights: the terms in WebAssembly lanes, the row sums here
+      const len = (o1 - o0) * span;
+      const [xf, yf, tf] = [x, y, t] as Float32Array[];
+      const operands = [xf.subarray(first, first + len), yf.subarray(first, first + len), tf];
+      blockLoss32(operands, terms, (k, at, m) => {
+        k.multilabel_soft_margin_f32(at[0], at[1], at[2], at[4], m);
+        return 0;
+      });
+      for (let o = o0; o < o1; o++) {
+        let sum = 0;
+        for (let i = o * span; i < (o + 1) * span; i++) sum += terms[i - first];
+        rows[o] = Math.fround(Math.fround(sum) / classes);
+      }
+      return;
+    }
     for (let o = o0; o < o1; o++) {
       for (let s = 0; s < inner; s++) {
         let sum = 0;
@@ -182,6 +203,18 @@ export function multilabelSoftMarginLoss(
     const gw = weight?.requiresGrad ? floatStorage(dtype, n) : null;
     forSoftplusBlocks(x, lanes.outer, span, (o0, o1, eBlock, tBlock) => {
       const first = o0 * span;
+      if (lanesKernels && gy === null && gw === null && reduction !== "none") {
+        // float32 (N, C), one row gradient: gx in WebAssembly lanes
+        const len = (o1 - o0) * span;
+        const [xf, yf, ef, gf] = [x, y, eBlock, gx] as Float32Array[];
+        const operands = [xf.subarray(first, first + len), yf.subarray(first, first + len), ef];
+        const gl = rowGrad(0);
+        blockLoss32(operands, gf.subarray(first, first + len), (k, at, m) => {
+          k.multilabel_soft_margin_grad_f32(at[0], at[1], at[2], at[4], m, gl);
+          return 0;
+        });
+        return;
+      }
       for (let o = o0; o < o1; o++) {
         for (let s = 0; s < inner; s++) {
           const gl = rowGrad(o * inner + s);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MultiLabelSoftMarginLoss, multilabelSoftMarginLoss, tensor } from "../mod.ts";
+import { MultiLabelSoftMarginLoss, multilabelSoftMarginLoss, type Tensor, tensor } from "../mod.ts";
 
 Deno.test("multilabelSoftMarginLoss() is stable for large logits and exact for 0", () => {
   const x = tensor([[1e4, -1e4, 0]], { requiresGrad: true, dtype: "float64" });
@@ -74,4 +74,39 @@ Deno.test("multilabelSoftMarginLoss() throws for each kind of bad input", () => 
       message: /reduction must be "none", "mean" or "sum": current value is "avg"/,
     },
   );
+});
+
+Deno.test("multilabelSoftMarginLoss() float32 lane kernels give the loop's bits", async () => {
+  // Without weights, float32 (N, C) takes the WebAssembly lanes; a weight of ones takes the
+  // JavaScript loop, whose products by 1 change nothing: losses and gradients must be equal.
+  const specials = [NaN, Infinity, -Infinity, 0, -0, 1e-30, 90, -90, 3e38];
+  const bitwise = (got: ArrayLike<number>, want: ArrayLike<number>, what: string): void => {
+    assert.equal(got.length, want.length);
+    for (let i = 0; i < want.length; i++) {
+      assert.ok(Object.is(got[i], want[i]), `${what}[${i}]: ${got[i]} vs ${want[i]}`);
+    }
+  };
+  for (const [rows, classes] of [[3, 5], [700, 10], [5, 3000]]) {
+    const n = rows * classes;
+    const xs = new Float32Array(n).map((_, i) =>
+      i % 97 === 5 ? specials[(i / 97 | 0) % specials.length] : 4 * Math.sin(i * 1.3)
+    );
+    const ys = new Float32Array(n).map((_, i) => (i * 7) % 3 === 0 ? 1 : i % 5 === 0 ? 0.25 : 0);
+    const ones = tensor(new Float32Array(classes).fill(1));
+    for (const reduction of ["none", "mean", "sum"] as const) {
+      const run = async (weight?: Tensor) => {
+        const x = tensor(xs, { shape: [rows, classes], requiresGrad: true });
+        const y = tensor(ys, { shape: [rows, classes] });
+        const loss = multilabelSoftMarginLoss(x, y, { reduction, weight });
+        loss.backward(reduction === "none" ? tensor(new Float32Array(rows).fill(0.5)) : undefined);
+        const grad = await (x.grad as Tensor).data() as Float32Array;
+        return { value: await loss.data() as Float32Array, grad };
+      };
+      const lanes = await run();
+      const loop = await run(ones);
+      const where = `${rows}x${classes} ${reduction}`;
+      bitwise(lanes.value, loop.value, `${where} loss`);
+      bitwise(lanes.grad, loop.grad, `${where} grad`);
+    }
+  }
 });

@@ -239,7 +239,22 @@ NAN = float("nan")
 # log1p(-x) = -x below tiny; the gradient g (x - y) / max((1 - x) x, eps) / count.
 BCE_LETS = [("logx", ("max", "a", -100)),
             ("l1m", ("max", ("select", ("lt", "x", "tiny"), ("neg", "x"), "c"), -100))]
+# multilabel soft margin (losses/multilabel_soft_margin_loss.ts), per element before the row
+# mean, from t = log1p(exp(-|x|)): -(y (min(x, 0) - t) + (1 - y) (min(-x, 0) - t)); the input's
+# gradient for the row gradient gl from e = exp(-|x|), q = e / (1 + e): logsigmoid's backward
+# at x and at -x, (u < 0 ? 1 - q : q) times -gl y and -gl (1 - y).
+MLSM_Q = [("q", ("div", "e", ("add", 1, "e"))), ("ga", ("neg", "gl")),
+          ("ca", ("mul", "ga", "y")), ("cb", ("mul", "ga", ("sub", 1, "y")))]
+MLSM_GRAD = ("add",
+             ("select", ("lt", "x", 0), ("mul", ("sub", 1, "q"), "ca"), ("mul", "q", "ca")),
+             ("neg", ("select", ("lt", ("neg", "x"), 0), ("mul", ("sub", 1, "q"), "cb"),
+                      ("mul", "q", "cb"))))
 LOSS_KERNELS = "".join([
+    f32_kernel("multilabel_soft_margin_f32", ["x", "y", "t", "out"], stores=[
+        ("out", ("neg", ("add", ("mul", "y", ("sub", ("min", "x", 0), "t")),
+                         ("mul", ("sub", 1, "y"), ("sub", ("min", ("neg", "x"), 0), "t")))))]),
+    f32_kernel("multilabel_soft_margin_grad_f32", ["x", "y", "e", "g"], ["gl"], MLSM_Q,
+               [("g", MLSM_GRAD)]),
     f32_kernel("bce_sum_f32", ["x", "y", "a", "c"], ["tiny"], BCE_LETS,
                total=("sub", ("mul", ("sub", "y", 1), "l1m"), ("mul", "y", "logx"))),
     f32_kernel("bce_grad_f32", ["x", "y", "g"], ["go", "eps", "count"], stores=[
