@@ -1,5 +1,5 @@
 import { record } from "./_autograd.ts";
-import { fr } from "./_round.ts";
+import { multiMarginGrad32, multiMarginRows32 } from "./_margin_rows.ts";
 import { checkFloat, checkNumber, checkSameDevice, checkTensor, fail } from "./_checks.ts";
 import { checkWeight } from "./_class_targets.ts";
 import { marginRowsOf, readTargets, rowGradScale } from "./_margin.ts";
@@ -104,8 +104,21 @@ export function multiMarginLoss(
   const m = r(margin);
   const f32 = dtype === "float32";
   const rows = floatStorage(dtype, nframe);
-  for (let t = 0; t < nframe; t++) {
-    rows[t] = r(multiMarginRow(x, t * dim, dim, idx[t], m, p, w, f32) / dim);
+  if (f32) {
+    multiMarginRows32(
+      x as Float32Array,
+      idx,
+      dim,
+      m,
+      p,
+      w as Float32Array | null,
+      rows as Float32Array,
+    );
+    for (let t = 0; t < nframe; t++) rows[t] = r(rows[t] / dim);
+  } else {
+    for (let t = 0; t < nframe; t++) {
+      rows[t] = multiMarginRow(x, t * dim, dim, idx[t], m, p, w) / dim;
+    }
   }
   const perRow = reduction === "none" && target.shape.length > 0;
   const out = perRow
@@ -115,15 +128,23 @@ export function multiMarginLoss(
     const gx = floatStorage(dtype, input.numel);
     const g = r(reduction === "mean" ? 1 / (nframe * dim) : 1 / dim);
     const scale = rowGradScale(cpuStorage(gradOutput) as FloatArray, perRow);
+    if (f32) {
+      const [xf, wf, gf] = [x, w, gx] as Float32Array[];
+      multiMarginGrad32(xf, idx, dim, m, p, wf, g, scale, gf);
+      return [new Tensor(gx, input.shape, dtype)];
+    }
     for (let t = 0; t < nframe; t++) {
-      multiMarginRowGrad(x, t * dim, dim, idx[t], m, p, w, g, scale(t), f32, gx);
+      multiMarginRowGrad(x, t * dim, dim, idx[t], m, p, w, g, scale(t), gx);
     }
     return [new Tensor(gx, input.shape, dtype)];
   });
   return new Tensor(out.storage, out.shape, dtype, node);
 }
 
-/** One row's sum of `w[y] · max(0, margin - x[y] + x[d])^p` over d != y, rounded per step. */
+/**
+ * One float64 row's sum of `w[y] · max(0, margin - x[y] + x[d])^p` over d != y, in order
+ * (float32 rows run in `_margin_rows.ts`, step for step the same).
+ */
 function multiMarginRow(
   x: FloatArray,
   base: number,
@@ -132,23 +153,22 @@ function multiMarginRow(
   m: number,
   p: number,
   w: FloatArray | null,
-  f32: boolean,
 ): number {
-  const c = fr(f32, m - x[base + y]);
+  const c = m - x[base + y];
   const wy = w === null ? 1 : w[y];
   let sum = 0;
   for (let d = 0; d < dim; d++) {
     if (d === y) continue;
-    const z = fr(f32, c + x[base + d]);
-    let h = p === 1 ? z : fr(f32, z * z);
-    if (w !== null) h = fr(f32, h * wy);
+    const z = c + x[base + d];
+    let h = p === 1 ? z : z * z;
+    if (w !== null) h = h * wy;
     // a select, not a branch (random data): adding 0 leaves the sum as it is
-    sum = fr(f32, sum + (z > 0 ? h : 0));
+    sum = sum + (z > 0 ? h : 0);
   }
   return sum;
 }
 
-/** One row's gradient, already times the row's gradOutput `s`, written into `gx`. */
+/** One float64 row's gradient, already times the row's gradOutput `s`, written into `gx`. */
 function multiMarginRowGrad(
   x: FloatArray,
   base: number,
@@ -159,24 +179,23 @@ function multiMarginRowGrad(
   w: FloatArray | null,
   g: number,
   s: number,
-  f32: boolean,
   gx: FloatArray,
 ): void {
-  const c = fr(f32, m - x[base + y]);
+  const c = m - x[base + y];
   const wy = w === null ? 1 : w[y];
-  const g2 = fr(f32, 2 * g);
-  const zero = fr(f32, 0 * s);
+  const g2 = 2 * g;
+  const zero = 0 * s;
   let gy = 0;
   for (let d = 0; d < dim; d++) {
     if (d === y) continue;
-    const z = fr(f32, c + x[base + d]);
-    let h = p === 1 ? g : fr(f32, g2 * z);
-    if (w !== null) h = fr(f32, h * wy);
+    const z = c + x[base + d];
+    let h = p === 1 ? g : g2 * z;
+    if (w !== null) h = h * wy;
     const on = z > 0;
-    gy = fr(f32, gy - (on ? h : 0));
-    gx[base + d] = on ? fr(f32, h * s) : zero;
+    gy = gy - (on ? h : 0);
+    gx[base + d] = on ? h * s : zero;
   }
-  gx[base + y] = fr(f32, gy * s);
+  gx[base + y] = gy * s;
 }
 
 /**
