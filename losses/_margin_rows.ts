@@ -1,7 +1,8 @@
 /**
- * The float32 multi-margin loss's rows in WebAssembly (`wasm/margin_rows.wat`), block by block
- * of whole rows: each row's float32 sum (PyTorch's order) and the input's gradient, every step
- * the loss file's scalar loop's, without JavaScript's float64 round trip per step.
+ * The float32 multi-margin and multilabel margin losses' rows in WebAssembly
+ * (`wasm/margin_rows.wat`), block by block of whole rows: each row's sum and the input's
+ * gradient, every float32 step the loss files' scalar loops', without JavaScript's float64
+ * round trip per step.
  *
  * @module
  */
@@ -37,38 +38,64 @@ type GradFn = (
   g: number,
 ) => void;
 
-/** The memory laid out for blocks of `rowsPer` rows: input, gradient, and four per-row arrays. */
+/**
+ * The memory laid out for blocks of `rowsPer` rows: input (and 16 bytes that vector reads past
+ * the last row may touch), gradient, targets, and the per-row arrays.
+ */
 interface Block {
   exports: WebAssembly.Exports;
   rowsPer: number;
-  /** Byte offsets of the arrays below. */
-  at: { x: number; gx: number; t: number; wt: number; s: number; out: number };
+  /** Byte offsets of the arrays below, and of the multilabel kernels' target marks. */
+  at: {
+    x: number;
+    gx: number;
+    idx: number;
+    t: number;
+    wt: number;
+    s: number;
+    out: number;
+    sums: number;
+    mark: number;
+  };
   x: Float32Array;
   gx: Float32Array;
+  /** Multilabel margin: the block's targets, `dim` per row. */
+  idx: Int32Array;
   t: Int32Array;
   wt: Float32Array;
   s: Float32Array;
   out: Float32Array;
+  /** Multilabel margin: each row's float64 sum. */
+  sums: Float64Array;
 }
 
 function layout(dim: number): Block {
   const k = kernel();
   const rowsPer = Math.max(1, Math.floor(BLOCK / Math.max(dim, 1)));
-  const span = rowsPer * dim * 4;
-  const at = { x: 0, gx: span, t: 2 * span, wt: 2 * span + rowsPer * 4 };
-  const s = at.wt + rowsPer * 4;
-  const out = s + rowsPer * 4;
-  const buffer = k.reserve(out + rowsPer * 4);
+  const span = rowsPer * dim * 4 + 16;
+  const row4 = rowsPer * 4;
+  const x = 0;
+  const gx = span;
+  const idx = 2 * span;
+  const t = 3 * span;
+  const wt = t + row4;
+  const s = wt + row4;
+  const out = s + row4;
+  const sums = (out + row4 + 7) & ~7;
+  const mark = sums + rowsPer * 8;
+  const buffer = k.reserve(mark + ((dim + 3) & ~3) * 4);
   return {
     exports: k.exports,
     rowsPer,
-    at: { ...at, s, out },
-    x: new Float32Array(buffer, at.x, rowsPer * dim),
-    gx: new Float32Array(buffer, at.gx, rowsPer * dim),
-    t: new Int32Array(buffer, at.t, rowsPer),
-    wt: new Float32Array(buffer, at.wt, rowsPer),
+    at: { x, gx, idx, t, wt, s, out, sums, mark },
+    x: new Float32Array(buffer, x, rowsPer * dim),
+    gx: new Float32Array(buffer, gx, rowsPer * dim),
+    idx: new Int32Array(buffer, idx, rowsPer * dim),
+    t: new Int32Array(buffer, t, rowsPer),
+    wt: new Float32Array(buffer, wt, rowsPer),
     s: new Float32Array(buffer, s, rowsPer),
     out: new Float32Array(buffer, out, rowsPer),
+    sums: new Float64Array(buffer, sums, rowsPer),
   };
 }
 
@@ -134,6 +161,74 @@ export function multiMarginGrad32(
     fillRows(b, idx, w, r0, n);
     for (let j = 0; j < n; j++) b.s[j] = scale(r0 + j);
     fn(b.at.x, b.at.t, b.at.wt, b.at.s, b.at.gx, n, dim, m, p === 2 ? 1 : 0, g);
+    gx.set(b.gx.subarray(0, n * dim), r0 * dim);
+  }
+}
+
+type MultilabelRowsFn = (
+  x: number,
+  idx: number,
+  mark: number,
+  sums: number,
+  rows: number,
+  dim: number,
+) => void;
+type MultilabelGradFn = (
+  x: number,
+  idx: number,
+  mark: number,
+  s: number,
+  gx: number,
+  rows: number,
+  dim: number,
+  g: number,
+) => void;
+
+/**
+ * Multilabel margin: `sums[r]` = row r's float64 sum over its targets y (read from `idx`, `dim`
+ * per row, up to the first -1) and non-targets d of `max(0, (1 - x[y]) + x[d])`, each term
+ * float32.
+ */
+export function multilabelMarginRows32(
+  x: Float32Array,
+  idx: Int32Array,
+  dim: number,
+  sums: Float64Array,
+): void {
+  const b = layout(dim);
+  const fn = b.exports.multilabel_margin_rows as MultilabelRowsFn;
+  const rows = sums.length;
+  for (let r0 = 0; r0 < rows; r0 += b.rowsPer) {
+    const n = Math.min(b.rowsPer, rows - r0);
+    b.x.set(x.subarray(r0 * dim, (r0 + n) * dim));
+    b.idx.set(idx.subarray(r0 * dim, (r0 + n) * dim));
+    fn(b.at.x, b.at.idx, b.at.mark, b.at.sums, n, dim);
+    sums.set(b.sums.subarray(0, n), r0);
+  }
+}
+
+/**
+ * Multilabel margin: the input's gradient of those rows into `gx`, for the factor `g` and row
+ * r's gradOutput `scale(r)`: per target, in order, each non-target with a positive term moves
+ * `g` from the target's gradient to its own (float32 chains), then the row times `scale(r)`.
+ */
+export function multilabelMarginGrad32(
+  x: Float32Array,
+  idx: Int32Array,
+  dim: number,
+  g: number,
+  scale: (r: number) => number,
+  gx: Float32Array,
+): void {
+  const b = layout(dim);
+  const fn = b.exports.multilabel_margin_grad as MultilabelGradFn;
+  const rows = dim === 0 ? 0 : x.length / dim;
+  for (let r0 = 0; r0 < rows; r0 += b.rowsPer) {
+    const n = Math.min(b.rowsPer, rows - r0);
+    b.x.set(x.subarray(r0 * dim, (r0 + n) * dim));
+    b.idx.set(idx.subarray(r0 * dim, (r0 + n) * dim));
+    for (let j = 0; j < n; j++) b.s[j] = scale(r0 + j);
+    fn(b.at.x, b.at.idx, b.at.mark, b.at.s, b.at.gx, n, dim, g);
     gx.set(b.gx.subarray(0, n * dim), r0 * dim);
   }
 }

@@ -1,5 +1,5 @@
 import { record } from "./_autograd.ts";
-import { fr } from "./_round.ts";
+import { multilabelMarginGrad32, multilabelMarginRows32 } from "./_margin_rows.ts";
 import { checkFloat, checkSameDevice, checkTensor, fail } from "./_checks.ts";
 import { marginRowsOf, readTargets, rowGradScale } from "./_margin.ts";
 import { multilabelMarginLossWebgpu } from "./_multilabel_margin_loss_wgsl.ts";
@@ -94,10 +94,16 @@ export function multilabelMarginLoss(
   const x = cpuStorage(input) as FloatArray;
   // Each row's sum S_n, summed in float64 and rounded to the dtype.
   const sums = floatStorage(dtype, nframe);
-  const isTarget = new Uint8Array(dim);
-  for (let t = 0; t < nframe; t++) {
-    const count = markTargets(idx, t * dim, dim, isTarget);
-    sums[t] = multilabelMarginRow(x, idx, t * dim, dim, count, isTarget, f32);
+  if (f32) {
+    const wide = new Float64Array(nframe);
+    multilabelMarginRows32(x as Float32Array, idx, dim, wide);
+    sums.set(wide);
+  } else {
+    const isTarget = new Uint8Array(dim);
+    for (let t = 0; t < nframe; t++) {
+      const count = markTargets(idx, t * dim, dim, isTarget);
+      sums[t] = multilabelMarginRow(x, idx, t * dim, dim, count, isTarget);
+    }
   }
   const perRow = reduction === "none" && target.shape.length > 1;
   let out: FloatArray;
@@ -116,11 +122,15 @@ export function multilabelMarginLoss(
     const gx = floatStorage(dtype, input.numel);
     const g = r(reduction === "mean" ? 1 / (nframe * dim) : 1 / dim);
     const scale = rowGradScale(cpuStorage(gradOutput) as FloatArray, perRow);
+    if (f32) {
+      multilabelMarginGrad32(x as Float32Array, idx, dim, g, scale, gx as Float32Array);
+      return [new Tensor(gx, input.shape, dtype)];
+    }
     const isTarget = new Uint8Array(dim);
     for (let t = 0; t < nframe; t++) {
       const base = t * dim;
       const count = markTargets(idx, base, dim, isTarget);
-      multilabelMarginRowGrad(x, idx, base, dim, count, isTarget, g, scale(t), f32, gx);
+      multilabelMarginRowGrad(x, idx, base, dim, count, isTarget, g, scale(t), gx);
     }
     return [new Tensor(gx, input.shape, dtype)];
   });
@@ -138,7 +148,10 @@ function markTargets(idx: Int32Array, base: number, dim: number, isTarget: Uint8
   return count;
 }
 
-/** One row's `sum over targets y, non-targets d of max(0, (1 - x[y]) + x[d])`, in float64. */
+/**
+ * One float64 row's `sum over targets y, non-targets d of max(0, (1 - x[y]) + x[d])` (float32
+ * rows run in `_margin_rows.ts`).
+ */
 function multilabelMarginRow(
   x: FloatArray,
   idx: Int32Array,
@@ -146,21 +159,20 @@ function multilabelMarginRow(
   dim: number,
   count: number,
   isTarget: Uint8Array,
-  f32: boolean,
 ): number {
   let sum = 0;
   for (let k = 0; k < count; k++) {
-    const c = fr(f32, 1 - x[base + idx[base + k]]);
+    const c = 1 - x[base + idx[base + k]];
     for (let d = 0; d < dim; d++) {
       if (isTarget[d]) continue;
-      const z = fr(f32, c + x[base + d]);
+      const z = c + x[base + d];
       sum += z > 0 ? z : 0; // a select, not a branch (random data)
     }
   }
   return sum;
 }
 
-/** One row's gradient: -g at a target, +g at a non-target per counted pair, then times `s`. */
+/** One float64 row's gradient: -g at a target, +g at a non-target per counted pair, then times `s`. */
 function multilabelMarginRowGrad(
   x: FloatArray,
   idx: Int32Array,
@@ -170,22 +182,21 @@ function multilabelMarginRowGrad(
   isTarget: Uint8Array,
   g: number,
   s: number,
-  f32: boolean,
   gx: FloatArray,
 ): void {
   for (let k = 0; k < count; k++) {
     const y = base + idx[base + k];
-    const c = fr(f32, 1 - x[y]);
+    const c = 1 - x[y];
     let gy = gx[y];
     for (let d = 0; d < dim; d++) {
       if (isTarget[d]) continue;
-      const step = fr(f32, c + x[base + d]) > 0 ? g : 0; // adding 0 changes nothing
-      gy = fr(f32, gy - step);
-      gx[base + d] = fr(f32, gx[base + d] + step);
+      const step = c + x[base + d] > 0 ? g : 0; // adding 0 changes nothing
+      gy = gy - step;
+      gx[base + d] = gx[base + d] + step;
     }
     gx[y] = gy;
   }
-  for (let d = base; d < base + dim; d++) gx[d] = fr(f32, gx[d] * s);
+  for (let d = base; d < base + dim; d++) gx[d] = gx[d] * s;
 }
 
 /**

@@ -1,5 +1,5 @@
-;; Row kernels of the float32 multi-margin loss (losses/multi_margin_loss.ts drives them block
-;; by block). A row's sum is a float32 chain in PyTorch's order (d = 0, 1, ...), so the loop is
+;; Row kernels of the float32 multi-margin and multilabel margin losses (losses/_margin_rows.ts
+;; drives them block by block). A row's sum is a float32 chain in PyTorch's order (d = 0, 1, ...), so the loop is
 ;; scalar: float32 operations here round as the loss file's `Math.fround` steps do, without
 ;; JavaScript's conversion to float64 and back at every step. Pointers are byte offsets into
 ;; this module's memory; a row is `dim` float32 at x + 4 * dim * r, its target class t[r]
@@ -76,6 +76,121 @@
         (br $elem)))
       (f32.store (i32.add (local.get $grow) (i32.shl (local.get $y) (i32.const 2)))
         (f32.mul (local.get $gy) (local.get $sr)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowloop))))
+
+  ;; Multilabel margin: marks row r's targets (read from idx up to the first -1) in mark as
+  ;; all-ones lanes, its `padded` entries (dim rounded up to 4) cleared first and those past
+  ;; dim marked, so that vector reads past the row count nothing. Returns how many were read.
+  (func $mark (param $idx i32) (param $mark i32) (param $dim i32) (param $padded i32) (result i32)
+    (local $k i32) (local $y i32)
+    (memory.fill (local.get $mark) (i32.const 0) (i32.shl (local.get $dim) (i32.const 2)))
+    (memory.fill (i32.add (local.get $mark) (i32.shl (local.get $dim) (i32.const 2))) (i32.const 255)
+      (i32.shl (i32.sub (local.get $padded) (local.get $dim)) (i32.const 2)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_s (local.get $k) (local.get $dim)))
+      (local.set $y (i32.load (i32.add (local.get $idx) (i32.shl (local.get $k) (i32.const 2)))))
+      (br_if $done (i32.lt_s (local.get $y) (i32.const 0)))
+      (i32.store (i32.add (local.get $mark) (i32.shl (local.get $y) (i32.const 2))) (i32.const -1))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $next)))
+    (local.get $k))
+
+  ;; sums[r] (float64) = sum over row r's targets y and non-targets d of max(0, (1 - x[y]) + x[d]),
+  ;; each term float32. x holds rows of dim float32 and at least 12 bytes after the last.
+  (func (export "multilabel_margin_rows")
+    (param $x i32) (param $idx i32) (param $mark i32) (param $sums i32) (param $rows i32)
+    (param $dim i32)
+    (local $r i32) (local $k i32) (local $count i32) (local $padded i32) (local $row i32)
+    (local $d i32) (local $c v128) (local $z v128) (local $a0 v128) (local $a1 v128)
+    (local.set $padded (i32.and (i32.add (local.get $dim) (i32.const 3)) (i32.const -4)))
+    (block $done (loop $rowloop
+      (br_if $done (i32.ge_s (local.get $r) (local.get $rows)))
+      (local.set $row (i32.add (local.get $x) (i32.shl (i32.mul (local.get $r) (local.get $dim)) (i32.const 2))))
+      (local.set $count (call $mark
+        (i32.add (local.get $idx) (i32.shl (i32.mul (local.get $r) (local.get $dim)) (i32.const 2)))
+        (local.get $mark) (local.get $dim) (local.get $padded)))
+      (local.set $a0 (v128.const f64x2 0 0))
+      (local.set $a1 (v128.const f64x2 0 0))
+      (local.set $k (i32.const 0))
+      (block $kdone (loop $target
+        (br_if $kdone (i32.ge_s (local.get $k) (local.get $count)))
+        (local.set $c (f32x4.splat (f32.sub (f32.const 1) (f32.load (i32.add (local.get $row)
+          (i32.shl (i32.load (i32.add (local.get $idx)
+            (i32.shl (i32.add (i32.mul (local.get $r) (local.get $dim)) (local.get $k)) (i32.const 2))))
+            (i32.const 2)))))))
+        (local.set $d (i32.const 0))
+        (block $ddone (loop $vec
+          (br_if $ddone (i32.ge_s (local.get $d) (local.get $padded)))
+          (local.set $z (f32x4.add (local.get $c)
+            (v128.load align=4 (i32.add (local.get $row) (i32.shl (local.get $d) (i32.const 2))))))
+          ;; z where z > 0 and d is no target, else 0
+          (local.set $z (v128.and (local.get $z) (v128.andnot
+            (f32x4.gt (local.get $z) (v128.const f32x4 0 0 0 0))
+            (v128.load (i32.add (local.get $mark) (i32.shl (local.get $d) (i32.const 2)))))))
+          (local.set $a0 (f64x2.add (local.get $a0) (f64x2.promote_low_f32x4 (local.get $z))))
+          (local.set $a1 (f64x2.add (local.get $a1) (f64x2.promote_low_f32x4
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $z) (local.get $z)))))
+          (local.set $d (i32.add (local.get $d) (i32.const 4)))
+          (br $vec)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $target)))
+      (local.set $a0 (f64x2.add (local.get $a0) (local.get $a1)))
+      (f64.store (i32.add (local.get $sums) (i32.shl (local.get $r) (i32.const 3)))
+        (f64.add (f64x2.extract_lane 0 (local.get $a0)) (f64x2.extract_lane 1 (local.get $a0))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowloop))))
+
+  ;; The input's gradient of those rows into gx, for the factor g and row r's gradOutput s[r]:
+  ;; per target y, in order, each non-target d with (1 - x[y]) + x[d] > 0 moves g from gx[y] to
+  ;; gx[d] (float32 chains, in PyTorch's order); then the row times s[r].
+  (func (export "multilabel_margin_grad")
+    (param $x i32) (param $idx i32) (param $mark i32) (param $s i32) (param $gx i32)
+    (param $rows i32) (param $dim i32) (param $g f32)
+    (local $r i32) (local $k i32) (local $count i32) (local $padded i32) (local $row i32)
+    (local $grow i32) (local $d i32) (local $y i32) (local $c f32) (local $gy f32) (local $step f32)
+    (local $sr f32) (local $at i32)
+    (local.set $padded (i32.and (i32.add (local.get $dim) (i32.const 3)) (i32.const -4)))
+    (block $done (loop $rowloop
+      (br_if $done (i32.ge_s (local.get $r) (local.get $rows)))
+      (local.set $row (i32.add (local.get $x) (i32.shl (i32.mul (local.get $r) (local.get $dim)) (i32.const 2))))
+      (local.set $grow (i32.add (local.get $gx) (i32.shl (i32.mul (local.get $r) (local.get $dim)) (i32.const 2))))
+      (local.set $count (call $mark
+        (i32.add (local.get $idx) (i32.shl (i32.mul (local.get $r) (local.get $dim)) (i32.const 2)))
+        (local.get $mark) (local.get $dim) (local.get $padded)))
+      (memory.fill (local.get $grow) (i32.const 0) (i32.shl (local.get $dim) (i32.const 2)))
+      (local.set $k (i32.const 0))
+      (block $kdone (loop $target
+        (br_if $kdone (i32.ge_s (local.get $k) (local.get $count)))
+        (local.set $y (i32.load (i32.add (local.get $idx)
+          (i32.shl (i32.add (i32.mul (local.get $r) (local.get $dim)) (local.get $k)) (i32.const 2)))))
+        (local.set $c (f32.sub (f32.const 1)
+          (f32.load (i32.add (local.get $row) (i32.shl (local.get $y) (i32.const 2))))))
+        (local.set $gy (f32.load (i32.add (local.get $grow) (i32.shl (local.get $y) (i32.const 2)))))
+        (local.set $d (i32.const 0))
+        (block $ddone (loop $elem
+          (br_if $ddone (i32.ge_s (local.get $d) (local.get $dim)))
+          (if (i32.eqz (i32.load (i32.add (local.get $mark) (i32.shl (local.get $d) (i32.const 2))))) (then
+            (local.set $step (select (local.get $g) (f32.const 0)
+              (f32.gt (f32.add (local.get $c)
+                (f32.load (i32.add (local.get $row) (i32.shl (local.get $d) (i32.const 2)))))
+                (f32.const 0))))
+            (local.set $gy (f32.sub (local.get $gy) (local.get $step)))
+            (local.set $at (i32.add (local.get $grow) (i32.shl (local.get $d) (i32.const 2))))
+            (f32.store (local.get $at) (f32.add (f32.load (local.get $at)) (local.get $step)))))
+          (local.set $d (i32.add (local.get $d) (i32.const 1)))
+          (br $elem)))
+        (f32.store (i32.add (local.get $grow) (i32.shl (local.get $y) (i32.const 2))) (local.get $gy))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $target)))
+      (local.set $sr (f32.load (i32.add (local.get $s) (i32.shl (local.get $r) (i32.const 2)))))
+      (local.set $d (i32.const 0))
+      (block $sdone (loop $scale
+        (br_if $sdone (i32.ge_s (local.get $d) (local.get $dim)))
+        (local.set $at (i32.add (local.get $grow) (i32.shl (local.get $d) (i32.const 2))))
+        (f32.store (local.get $at) (f32.mul (f32.load (local.get $at)) (local.get $sr)))
+        (local.set $d (i32.add (local.get $d) (i32.const 1)))
+        (br $scale)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rowloop))))
 )
