@@ -1,4 +1,5 @@
 import { record } from "./_autograd.ts";
+import { fusedKernels } from "./_elementwise.ts";
 import { checkFloat, checkNumber, checkSameDtype, checkTensor, fail } from "./_checks.ts";
 import {
   checkIndexTarget,
@@ -159,7 +160,29 @@ function indexTarget(
   // tensor; otherwise (N, C, d1, ...) through log_softmax.
   const rowsLast = inner === 1 && ls === 0;
   const lsm = rowsLast ? x : logSoftmaxOf(input, layout);
-  const lse = rowsLast ? rowLogSumExp(x, idx.length, classes) : null;
+  // With the default gradOutput ahead (a mean or sum of an input that requires grad), the row
+  // pass that gives the log-sum-exp also writes the input's gradient for gradOutput 1, as the
+  // backward would (the same kernels and factors); the backward hands it over.
+  const fuse = rowsLast && reduction !== "none" && input.requiresGrad && fusedKernels.enabled;
+  const saved = fuse ? floatStorage(dtype, input.numel) : null;
+  let lse: Float64Array | null = null;
+  if (rowsLast) {
+    const sums = new Float64Array(idx.length);
+    const onStats = (j: number, m: number, s: number): void => {
+      sums[j] = m + Math.log(s);
+    };
+    if (saved !== null) {
+      const one = floatStorage(dtype, 1).fill(1);
+      const unit = sampleScale(one, reduction, keptWeight(idx, w), r);
+      crossEntropyRowsBackward(x, idx, w, unit, 0, saved, onStats);
+    } else {
+      rowSoftmaxScaled(x, idx.length, classes, null, (j, m, s) => {
+        onStats(j, m, s);
+        return 0;
+      });
+    }
+    lse = sums;
+  }
   const nll = nllForward(lsm, layout, idx, w, dtype, lse);
   const reduce = (losses: FloatArray): FloatArray =>
     reduction === "mean"
@@ -176,7 +199,9 @@ function indexTarget(
   }
   const gradFn = ls > 0 ? "AddBackward0" : "NllLossBackward0";
   const node = record(gradFn, [input], (gradOutput) => {
-    const scale = sampleScale(cpuStorage(gradOutput) as FloatArray, reduction, nll.totalWeight, r);
+    const go = cpuStorage(gradOutput) as FloatArray;
+    if (saved !== null && go[0] === 1) return [new Tensor(saved, input.shape, dtype)];
+    const scale = sampleScale(go, reduction, nll.totalWeight, r);
     const gx = floatStorage(dtype, input.numel);
     if (inner === 1) {
       crossEntropyRowsBackward(x, idx, w, scale, ls, gx);
@@ -199,18 +224,21 @@ function indexTarget(
   return new Tensor(out, reduction === "none" ? layout.sampleShape : [], dtype, node);
 }
 
-/** `max + log(sum(exp(x - max)))` of each of `rows` rows (float64). */
-function rowLogSumExp(x: FloatArray, rows: number, classes: number): Float64Array {
-  const lse = new Float64Array(rows);
-  rowSoftmaxScaled(x, rows, classes, null, (j, m, s) => lse[j] = m + Math.log(s));
-  return lse;
+/** The kept samples' total weight, in {@linkcode nllForward}'s order (float64). */
+function keptWeight(idx: Int32Array, w: FloatArray | null): number {
+  let total = 0;
+  for (let j = 0; j < idx.length; j++) {
+    if (idx[j] >= 0) total += w === null ? 1 : w[idx[j]];
+  }
+  return total;
 }
 
 /**
  * Cross-entropy's input gradient for (N, C) rows, from the logits in one pass of the row
  * kernels: with dl = d loss / d log_softmax (the target's -(1 - ls)·w_t·g_j plus the
  * smoothing's -(ls / C)·w_c·g_j) and S_j = sum_c dl_jc, log_softmax's backward is
- * `gx = dl - softmax · S`, written as `exp(x - m) · (-S / s)` and then dl added.
+ * `gx = dl - softmax · S`, written as `exp(x - m) · (-S / s)` and then dl added. `onStats`
+ * gets each row's maximum and sum of exps (the forward's log-sum-exp, when fused).
  */
 function crossEntropyRowsBackward(
   x: FloatArray,
@@ -219,6 +247,7 @@ function crossEntropyRowsBackward(
   scale: (j: number) => number,
   ls: number,
   gx: FloatArray,
+  onStats: ((j: number, m: number, s: number) => void) | null = null,
 ): void {
   const rows = idx.length;
   const classes = rows === 0 ? 0 : x.length / rows;
@@ -229,7 +258,8 @@ function crossEntropyRowsBackward(
   }
   const keep = 1 - ls;
   const spread = ls / classes;
-  rowSoftmaxScaled(x, rows, classes, gx, (j, _m, s) => {
+  rowSoftmaxScaled(x, rows, classes, gx, (j, m, s) => {
+    onStats?.(j, m, s);
     const t = idx[j];
     if (t < 0) return 0;
     const g = scale(j);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { crossEntropy, CrossEntropyLoss, tensor } from "../mod.ts";
+import { crossEntropy, CrossEntropyLoss, type Tensor, tensor } from "../mod.ts";
+import { fusedKernels } from "./_elementwise.ts";
 
 Deno.test("crossEntropy() is stable for logits of ±1e4", () => {
   const x = tensor([[1e4, -1e4, 0], [-1e4, -1e4, 1e4]], { requiresGrad: true });
@@ -138,4 +139,63 @@ Deno.test("crossEntropy() backward twice with retainGraph doubles the gradient",
   loss.backward();
   const twice = (x.grad?.toArray() as number[][]).flat();
   assert.deepEqual(twice, once.map((v) => Math.fround(v + v)));
+});
+
+async function gradOf(x: Tensor): Promise<number[]> {
+  return Array.from(await (x.grad as Tensor).data() as Float32Array | Float64Array);
+}
+
+Deno.test("crossEntropy() gradient made in the forward pass is the backward's, bit for bit", async () => {
+  const grads = async (args: {
+    dtype: "float32" | "float64";
+    reduction: "mean" | "sum";
+    weight: boolean;
+    ignore: boolean;
+  }): Promise<number[][]> => {
+    const [rows, classes] = [37, 11];
+    const data = Array.from({ length: rows * classes }, (_, i) => 3 * Math.sin(i * 0.91));
+    data[5] = -Infinity;
+    data[40] = 80;
+    const x = tensor(data, { shape: [rows, classes], dtype: args.dtype, requiresGrad: true });
+    const t = tensor(Array.from({ length: rows }, (_, j) => (j * 5) % classes), { dtype: "int64" });
+    const weight = args.weight
+      ? tensor(Array.from({ length: classes }, (_, c) => 0.5 + c / 4), { dtype: args.dtype })
+      : undefined;
+    const loss = crossEntropy(x, t, {
+      reduction: args.reduction,
+      weight,
+      ignoreIndex: args.ignore ? 3 : -100,
+    });
+    const out: number[][] = [[loss.item()]];
+    loss.backward(undefined, { retainGraph: true });
+    out.push(await gradOf(x));
+    loss.backward(undefined, { retainGraph: true });
+    out.push(await gradOf(x));
+    x.grad = null;
+    loss.backward(tensor(2.5, { dtype: args.dtype }));
+    out.push(await gradOf(x));
+    return out;
+  };
+  for (const dtype of ["float32", "float64"] as const) {
+    for (const reduction of ["mean", "sum"] as const) {
+      for (const weight of [false, true]) {
+        for (const ignore of [false, true]) {
+          const args = { dtype, reduction, weight, ignore };
+          const fused = await grads(args);
+          fusedKernels.enabled = false;
+          let plain: number[][];
+          try {
+            plain = await grads(args);
+          } finally {
+            fusedKernels.enabled = true;
+          }
+          fused.forEach((row, k) =>
+            row.forEach((v, i) =>
+              assert.ok(Object.is(v, plain[k][i]), `${JSON.stringify(args)} [${k}][${i}]`)
+            )
+          );
+        }
+      }
+    }
+  }
 });
