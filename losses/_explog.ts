@@ -6,6 +6,8 @@
  * results. Both functions are computed in float64 and, for float32 slots, rounded once, so a
  * float32 result is `Math.fround(Math.exp(v))` (or log) but for a double rounding of about
  * one argument in 2^28; float64 results are within 1 ulp (tested in `_explog_test.ts`).
+ * {@linkcode blockLoss32} runs the module's whole-loss kernels: float32 losses whose arithmetic
+ * around the exp and log is done in float32 lanes too.
  *
  * @module
  */
@@ -40,7 +42,7 @@ export interface MathBlock<A extends Float32Array | Float64Array> {
 /** Bytes per slot: the block in float64 and 32 bytes for the last step, four elements whole. */
 const SLOT = BLOCK * 8 + 32;
 
-/** Bytes per array of {@linkcode LossBlock32}: a block of float32 and 16 bytes for the last step. */
+/** Bytes per scratch array of {@linkcode blockLoss32}: a float32 block and 16 bytes for the last step. */
 const LOSS_SLOT = BLOCK * 4 + 16;
 /** The memory all views share, reserved whole at first use so that it never grows after. */
 const BYTES = 3 * SLOT + 5 * LOSS_SLOT;
