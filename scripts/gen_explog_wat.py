@@ -142,7 +142,7 @@ def kernel(name, wide, consts, body, extra):
 
 
 # Whole-loss steps around the float32 exp and log, for losses whose JavaScript loops cost more
-# than the exp and log themselves (a float32 division is a float64 one there, several ns each).
+# than the exp and log themselves (each float32 step is a float64 one and a Math.fround there).
 # Each kernel is written as float32 lane expressions (f32x4), every operation rounded as the
 # loss file's scalar loop rounds it (each `Math.fround` step is one float32 operation):
 #   a name      an array argument (a byte offset; read at the element), a scalar argument
