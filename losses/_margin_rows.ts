@@ -99,6 +99,11 @@ function layout(dim: number): Block {
   };
 }
 
+/** The kernels' flag for `p`: 1 for p = 2 (squared hinge), 0 for p = 1. */
+function p2(p: number): number {
+  return p === 2 ? 1 : 0;
+}
+
 /** The weight of each row's target class (1 without weights), for rows `[r0, r0 + n)`. */
 function fillRows(
   b: Block,
@@ -115,6 +120,24 @@ function fillRows(
 }
 
 /**
+ * Calls `step(b, r0, n)` for each block of `n` whole rows from row `r0` of `rows` rows of
+ * `dim`, after copying the block's rows of `x` into the kernel's memory.
+ */
+function forBlocks(
+  x: Float32Array,
+  rows: number,
+  dim: number,
+  step: (b: Block, r0: number, n: number) => void,
+): void {
+  const b = layout(dim);
+  for (let r0 = 0; r0 < rows; r0 += b.rowsPer) {
+    const n = Math.min(b.rowsPer, rows - r0);
+    b.x.set(x.subarray(r0 * dim, (r0 + n) * dim));
+    step(b, r0, n);
+  }
+}
+
+/**
  * `sums[r]` = row r's float32 sum of `w[y] · max(0, margin - x[y] + x[d])^p` over d != y (y
  * its target), in order; `m` is the margin as float32, `p` 1 or 2.
  */
@@ -127,15 +150,11 @@ export function multiMarginRows32(
   w: Float32Array | null,
   sums: Float32Array,
 ): void {
-  const b = layout(dim);
-  const fn = b.exports.multi_margin_rows as RowsFn;
-  for (let r0 = 0; r0 < idx.length; r0 += b.rowsPer) {
-    const n = Math.min(b.rowsPer, idx.length - r0);
-    b.x.set(x.subarray(r0 * dim, (r0 + n) * dim));
+  forBlocks(x, idx.length, dim, (b, r0, n) => {
     fillRows(b, idx, w, r0, n);
-    fn(b.at.x, b.at.t, b.at.wt, b.at.out, n, dim, m, p === 2 ? 1 : 0);
+    (b.exports.multi_margin_rows as RowsFn)(b.at.x, b.at.t, b.at.wt, b.at.out, n, dim, m, p2(p));
     sums.set(b.out.subarray(0, n), r0);
-  }
+  });
 }
 
 /**
@@ -153,16 +172,13 @@ export function multiMarginGrad32(
   scale: (r: number) => number,
   gx: Float32Array,
 ): void {
-  const b = layout(dim);
-  const fn = b.exports.multi_margin_grad as GradFn;
-  for (let r0 = 0; r0 < idx.length; r0 += b.rowsPer) {
-    const n = Math.min(b.rowsPer, idx.length - r0);
-    b.x.set(x.subarray(r0 * dim, (r0 + n) * dim));
+  forBlocks(x, idx.length, dim, (b, r0, n) => {
     fillRows(b, idx, w, r0, n);
     for (let j = 0; j < n; j++) b.s[j] = scale(r0 + j);
-    fn(b.at.x, b.at.t, b.at.wt, b.at.s, b.at.gx, n, dim, m, p === 2 ? 1 : 0, g);
+    const fn = b.exports.multi_margin_grad as GradFn;
+    fn(b.at.x, b.at.t, b.at.wt, b.at.s, b.at.gx, n, dim, m, p2(p), g);
     gx.set(b.gx.subarray(0, n * dim), r0 * dim);
-  }
+  });
 }
 
 type MultilabelRowsFn = (
@@ -195,16 +211,12 @@ export function multilabelMarginRows32(
   dim: number,
   sums: Float64Array,
 ): void {
-  const b = layout(dim);
-  const fn = b.exports.multilabel_margin_rows as MultilabelRowsFn;
-  const rows = sums.length;
-  for (let r0 = 0; r0 < rows; r0 += b.rowsPer) {
-    const n = Math.min(b.rowsPer, rows - r0);
-    b.x.set(x.subarray(r0 * dim, (r0 + n) * dim));
+  forBlocks(x, sums.length, dim, (b, r0, n) => {
     b.idx.set(idx.subarray(r0 * dim, (r0 + n) * dim));
+    const fn = b.exports.multilabel_margin_rows as MultilabelRowsFn;
     fn(b.at.x, b.at.idx, b.at.mark, b.at.sums, n, dim);
     sums.set(b.sums.subarray(0, n), r0);
-  }
+  });
 }
 
 /**
@@ -220,15 +232,11 @@ export function multilabelMarginGrad32(
   scale: (r: number) => number,
   gx: Float32Array,
 ): void {
-  const b = layout(dim);
-  const fn = b.exports.multilabel_margin_grad as MultilabelGradFn;
-  const rows = dim === 0 ? 0 : x.length / dim;
-  for (let r0 = 0; r0 < rows; r0 += b.rowsPer) {
-    const n = Math.min(b.rowsPer, rows - r0);
-    b.x.set(x.subarray(r0 * dim, (r0 + n) * dim));
+  forBlocks(x, dim === 0 ? 0 : x.length / dim, dim, (b, r0, n) => {
     b.idx.set(idx.subarray(r0 * dim, (r0 + n) * dim));
     for (let j = 0; j < n; j++) b.s[j] = scale(r0 + j);
+    const fn = b.exports.multilabel_margin_grad as MultilabelGradFn;
     fn(b.at.x, b.at.idx, b.at.mark, b.at.s, b.at.gx, n, dim, g);
     gx.set(b.gx.subarray(0, n * dim), r0 * dim);
-  }
+  });
 }
