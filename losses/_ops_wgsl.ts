@@ -16,6 +16,7 @@ import { broadcastShapes } from "./_broadcast.ts";
 import { checkSameDevice } from "./_checks.ts";
 import { allocGpu, type GpuStorage } from "./_webgpu/buffers.ts";
 import {
+  FULL_INDEX_WGSL,
   type MapInput,
   recordExpand,
   recordMap,
@@ -420,29 +421,15 @@ struct Params { n: u32, reduced: u32, finish: u32, divisor: f32 }
 @group(0) @binding(1) var<storage, read> dims: array<u32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 @group(1) @binding(0) var<uniform> params: Params;
-// dims: [nd, shape..., 1 where the output keeps the dimension else 0 ...]. Each output sums
-// its elements in order with Neumaier's compensation (close to a float64 sum rounded once).
+${FULL_INDEX_WGSL}
+// Each output sums its elements in order with Neumaier's compensation (close to a float64 sum
+// rounded once).
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let j = gid.x + gid.y * nwg.x * ${WORKGROUP}u;
   if (j >= params.n) { return; }
-  let nd = dims[0];
   var sc = vec2f(0.0, 0.0);
-  for (var r = 0u; r < params.reduced; r++) {
-    var jr = j;
-    var rr = r;
-    var full = 0u;
-    var stride = 1u;
-    for (var d = i32(nd) - 1; d >= 0; d--) {
-      let size = dims[1u + u32(d)];
-      var k = 0u;
-      if (dims[1u + nd + u32(d)] == 1u) { k = jr % size; jr = jr / size; }
-      else { k = rr % size; rr = rr / size; }
-      full += k * stride;
-      stride *= size;
-    }
-    sc = neumaier(sc, x[full]);
-  }
+  for (var r = 0u; r < params.reduced; r++) { sc = neumaier(sc, x[full_index(j, r)]); }
   var v = neumaier_total(sc);
   if (params.finish == 1u) { v = v / params.divisor; }
   if (params.finish == 2u) { v = nan_f32(); }

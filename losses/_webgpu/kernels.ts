@@ -365,6 +365,29 @@ function checkWindow(n: number, what: string): void {
   }
 }
 
+/**
+ * WGSL `full_index(j, r)` of the sum-over-dimensions shaders: the index in the full shape of
+ * the `r`-th element summed into output `j`. It reads a storage array `dims`: [nd, full
+ * shape..., 1 where the output keeps the dimension else 0 ...].
+ */
+export const FULL_INDEX_WGSL = `
+fn full_index(j: u32, r: u32) -> u32 {
+  let nd = dims[0];
+  var jr = j;
+  var rr = r;
+  var full = 0u;
+  var stride = 1u;
+  for (var d = i32(nd) - 1; d >= 0; d--) {
+    let size = dims[1u + u32(d)];
+    var k = 0u;
+    if (dims[1u + nd + u32(d)] == 1u) { k = jr % size; jr = jr / size; }
+    else { k = rr % size; rr = rr / size; }
+    full += k * stride;
+    stride *= size;
+  }
+  return full;
+}`;
+
 const SUM_TO: Shader = {
   label: "sum to shape",
   inputs: 2,
@@ -376,29 +399,13 @@ struct Params { n: u32, reduced: u32 }
 @group(0) @binding(1) var<storage, read> dims: array<u32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 @group(1) @binding(0) var<uniform> params: Params;
-// dims: [nd, full shape..., 1 where the output keeps the dimension else 0 ...]
+${FULL_INDEX_WGSL}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let j = gid.x + gid.y * nwg.x * ${WORKGROUP}u;
   if (j >= params.n) { return; }
-  let nd = dims[0];
   var acc = 0.0;
-  for (var r = 0u; r < params.reduced; r++) {
-    // Compose the full index from j (kept dimensions) and r (summed dimensions).
-    var jr = j;
-    var rr = r;
-    var full = 0u;
-    var stride = 1u;
-    for (var d = i32(nd) - 1; d >= 0; d--) {
-      let size = dims[1u + u32(d)];
-      var k = 0u;
-      if (dims[1u + nd + u32(d)] == 1u) { k = jr % size; jr = jr / size; }
-      else { k = rr % size; rr = rr / size; }
-      full += k * stride;
-      stride *= size;
-    }
-    acc += x[full];
-  }
+  for (var r = 0u; r < params.reduced; r++) { acc += x[full_index(j, r)]; }
   out[j] = acc;
 }
 `,
