@@ -1,26 +1,6 @@
 import assert from "node:assert/strict";
 import { vectorMath } from "./_explog.ts";
-
-/** Distance in units in the last place between two floats of one width (0 for nan, nan). */
-function ulps(got: number, want: number, f32: boolean): number {
-  if (Number.isNaN(want) || Number.isNaN(got)) {
-    return Number.isNaN(want) && Number.isNaN(got) ? 0 : Infinity;
-  }
-  if (got === want) return Object.is(got, want) ? 0 : Infinity; // 0 vs -0 counts
-  if (f32) {
-    const i = new Int32Array(new Float32Array([got, want]).buffer);
-    return Math.abs(i[0] - i[1]);
-  }
-  const i = new BigInt64Array(new Float64Array([got, want]).buffer);
-  return Number(i[0] > i[1] ? i[0] - i[1] : i[1] - i[0]);
-}
-
-/** A fixed, well spread sample of [lo, hi] (a Weyl sequence), plus the end points. */
-function sweep(lo: number, hi: number, n: number): number[] {
-  const out = [lo, hi];
-  for (let i = 0; i < n; i++) out.push(lo + (hi - lo) * ((i * 0.6180339887498949) % 1));
-  return out;
-}
+import { sweep, ulps } from "./_test_helpers.ts";
 
 /** Positive numbers spread over every binade from the smallest subnormal up (log-uniform). */
 function binades(minExp: number, maxExp: number, n: number): number[] {

@@ -4,6 +4,7 @@
  * Skipped, with the reason printed, where there is no WebGPU adapter.
  */
 import assert from "node:assert/strict";
+import { webgpuAdapter } from "./_test_helpers.ts";
 import {
   binaryCrossEntropy,
   gaussianNllLoss,
@@ -17,13 +18,7 @@ import {
 } from "../mod.ts";
 import { gpu } from "./_webgpu/device.ts";
 
-const adapter = await navigator.gpu?.requestAdapter();
-const missing = adapter === undefined
-  ? "this runtime has no navigator.gpu"
-  : adapter === null
-  ? "navigator.gpu.requestAdapter() found no adapter"
-  : null;
-if (missing !== null) console.log(`elementwise webgpu tests skipped: ${missing}`);
+const { missing } = await webgpuAdapter("elementwise webgpu tests");
 
 /** Values the GPU computed (no CPU copy): |a - b| elementwise. */
 async function computedOnGpu(a: number[], b: number[]): Promise<Tensor> {

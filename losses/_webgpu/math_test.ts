@@ -5,17 +5,12 @@
  * Skipped, with the reason printed, where there is no WebGPU adapter.
  */
 import assert from "node:assert/strict";
+import { webgpuAdapter } from "../_test_helpers.ts";
 import { tensor } from "../../mod.ts";
 import { gpuStorage, Tensor } from "../tensor.ts";
 import { runMap } from "./kernels.ts";
 
-const adapter = await navigator.gpu?.requestAdapter();
-const missing = adapter === undefined
-  ? "this runtime has no navigator.gpu"
-  : adapter === null
-  ? "navigator.gpu.requestAdapter() found no adapter"
-  : null;
-if (missing !== null) console.log(`WGSL math tests skipped: ${missing}`);
+const { missing } = await webgpuAdapter("WGSL math tests");
 
 type MathFn = "exp_f32" | "log_f32" | "log1p_f32";
 

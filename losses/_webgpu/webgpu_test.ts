@@ -4,19 +4,14 @@
  * Skipped, with the reason printed, where there is no WebGPU adapter.
  */
 import assert from "node:assert/strict";
+import { webgpuAdapter } from "../_test_helpers.ts";
 import { mseLoss, tensor } from "../../mod.ts";
 import { bufferStats } from "./buffers.ts";
 import { createGpuContext } from "./device.ts";
 import { GpuCommands, PRELUDE } from "./pipelines.ts";
 import { gpuStorage } from "../tensor.ts";
 
-const adapter = await navigator.gpu?.requestAdapter();
-const missing = adapter === undefined
-  ? "this runtime has no navigator.gpu"
-  : adapter === null
-  ? "navigator.gpu.requestAdapter() found no adapter"
-  : null;
-if (missing !== null) console.log(`webgpu tests skipped: ${missing}`);
+const { adapter, missing } = await webgpuAdapter("webgpu tests");
 
 /** Counter-form mulberry32: element k of a seeded stream in [0, 1), for big inputs. */
 function fillUniform(out: Float32Array, seed: number, lo: number, hi: number): void {
