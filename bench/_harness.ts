@@ -16,10 +16,10 @@
  */
 
 import { type Tensor, tensor } from "../mod.ts";
-import { opSpec } from "../conformance/ops.ts";
+import { opSpec } from "../conformance/mod.ts";
 import { type BenchOp, benchOp, cellBytes, sizeLabel, type TfTensor } from "./_ops.ts";
 import { type InputData, makeInput, numelOf } from "./_inputs.ts";
-import { tf, type TfBackend, tfStatus, useBackend } from "./_tfjs.ts";
+import { tf, type TfBackend, tfStatus, useBackend } from "../dev/peers/tfjs.ts";
 
 /**
  * Largest size (elements of the first input) TensorFlow.js's plain-JavaScript cpu backend is
@@ -325,7 +325,7 @@ function oursCpu(op: BenchOp, shape: number[], mode: Mode, cell: Cell): Runner {
       ? undefined
       : tensor(inputs.cot, { shape: op.cotangent?.(shape).shape });
     await timed(b, cell, async () => {
-      // As scripts/bench_torch.py: each call starts with no gradient, so backward writes a
+      // As bench/bench_torch.py: each call starts with no gradient, so backward writes a
       // new one instead of adding into the last call's.
       for (const leaf of leaves) leaf.grad = null;
       const out = call(op, args);

@@ -1,6 +1,6 @@
 /**
  * Benchmark inputs from fixed seeds. An input is described by a small plain object
- * ({@linkcode InputSpec}) so that `scripts/bench_torch.py` can make the same numbers from the
+ * ({@linkcode InputSpec}) so that `bench/bench_torch.py` can make the same numbers from the
  * same description: both sides use the counter form of mulberry32, element k (from 1) of seed s
  * being `mix((s + k * 0x6d2b79f5) mod 2^32)`.
  *

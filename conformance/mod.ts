@@ -64,3 +64,4 @@ export {
   parseFixtureFile,
 } from "./fixture.ts";
 export { DEVICES, parityAdapter } from "./adapters/parity.ts";
+export { type ArgValue, NAMED_DISTANCES, OPS, type OpSpec, opSpec } from "./ops.ts";

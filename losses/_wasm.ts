@@ -1,5 +1,5 @@
 /**
- * Loads the WebAssembly kernels built from `wasm/<name>.wat` (see scripts/build_wasm.ts).
+ * Loads the WebAssembly kernels built from `wasm/<name>.wat` (see wasm/build.ts).
  * Compiled lazily, on the first call that needs a kernel, and once per module; nothing runs at
  * import. Each kernel module owns and exports its memory (`memory`); {@linkcode WasmKernel}
  * grows it as inputs need and hands out typed-array views at byte offsets.

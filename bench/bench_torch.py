@@ -1,6 +1,6 @@
 """PyTorch CPU timings of the benchmark cells, one thread, on the same inputs as bench/.
 
-Run by scripts/report.ts: `python3 scripts/bench_torch.py SPEC.json OUT.jsonl`. SPEC.json lists
+Run by scripts/report.ts: `python3 bench/bench_torch.py SPEC.json OUT.jsonl`. SPEC.json lists
 cells as {op, size, inputs, grad, budget_ms}; each input is the seeded description of
 bench/_inputs.ts, made here with the same counter-form mulberry32, so the numbers are the
 bench's own. OUT.jsonl gets one "samples" line per cell (the JSON of bench/_harness.ts) and one

@@ -10,7 +10,7 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { DEVICES, parityAdapter } from "./adapters/parity.ts";
+import { DEVICES, parityAdapter } from "../conformance/adapters/parity.ts";
 import {
   type ArrayTensor,
   decodeFixtureTensor,
@@ -18,15 +18,15 @@ import {
   type FixtureCase,
   type FixtureTensor,
   loadFixtureFile,
-} from "./fixture.ts";
-import { OPS } from "./ops.ts";
+} from "../conformance/fixture.ts";
+import { OPS } from "../conformance/ops.ts";
 import {
   type Adapter,
   type AdapterValue,
   FIXTURES_DIR,
   type OpResult,
   Unsupported,
-} from "./runner.ts";
+} from "../conformance/runner.ts";
 
 const CPU = parityAdapter("cpu");
 const RUNS = { seed: 20261128, numRuns: 40 };

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { runConformance } from "../runner.ts";
+import { runConformance } from "../../conformance/runner.ts";
 import adapter from "./tfjs.ts";
 import { causeOf, causesTable } from "./tfjs_causes.ts";
 
@@ -67,13 +67,17 @@ function cells(markdown: string): string {
 
 Deno.test("conformance/README.md and README.md show the table this adapter gives", async () => {
   const table = causesTable(report);
-  const files = { "conformance/README.md": "../README.md", "README.md": "../../README.md" };
+  const files = {
+    "conformance/README.md": "../../conformance/README.md",
+    "README.md": "../../README.md",
+  };
   for (const [name, path] of Object.entries(files)) {
     const readme = await Deno.readTextFile(new URL(path, import.meta.url));
     assert.ok(
       cells(readme).includes(cells(table)),
       `${name} is out of date: paste the output of\n` +
-        "deno run --allow-read --allow-env conformance/adapters/tfjs_causes.ts\n\n" + table,
+        "deno run --config dev/deno.json --allow-read --allow-env dev/adapters/tfjs_causes.ts\n\n" +
+        table,
     );
   }
 });

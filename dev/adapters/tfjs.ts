@@ -3,10 +3,10 @@
  * TensorFlow.js user would port them, `tf.losses` where its semantics can be made to match
  * PyTorch's and plain `tf` ops elsewhere, gradients from `tf.valueAndGrads`. It runs on the
  * cpu backend (deterministic); `TFJS_BACKEND=wasm` picks the wasm one. Dev-only, like
- * `bench/_tfjs.ts` it loads TensorFlow.js through: nothing the package publishes imports it.
+ * `dev/peers/tfjs.ts` it loads TensorFlow.js through: nothing the package publishes imports it.
  *
  * ```sh
- * deno task conformance --impl conformance/adapters/tfjs.ts
+ * deno run --config dev/deno.json --allow-read --allow-env conformance/main.ts --impl dev/adapters/tfjs.ts
  * ```
  *
  * Cases it cannot express are skipped with the reason: TensorFlow.js has no float64 and no
@@ -18,8 +18,8 @@
  * @module
  */
 
-import { tf, type TfBackend, tfStatus, useBackend } from "../../bench/_tfjs.ts";
-import type { ArrayTensor } from "../fixture.ts";
+import { tf, type TfBackend, tfStatus, useBackend } from "../peers/tfjs.ts";
+import type { ArrayTensor } from "../../conformance/fixture.ts";
 import {
   type Adapter,
   type AdapterOp,
@@ -27,7 +27,7 @@ import {
   type OpCall,
   type OpResult,
   Unsupported,
-} from "../runner.ts";
+} from "../../conformance/runner.ts";
 
 type T = tf.Tensor;
 /** An argument after conversion: a tf tensor, or the plain value. */

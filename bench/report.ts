@@ -18,8 +18,8 @@
 
 import { parseArgs } from "node:util";
 import { stringify } from "npm:csv-stringify@6.5.2/sync";
-import { BENCH_OPS, cellBytes, sizeLabel } from "../bench/_ops.ts";
-import { numelOf } from "../bench/_inputs.ts";
+import { BENCH_OPS, cellBytes, sizeLabel } from "./_ops.ts";
+import { numelOf } from "./_inputs.ts";
 import { lineChart, type Series } from "./_report_svg.ts";
 
 /** One timed cell after aggregation. */
@@ -358,7 +358,7 @@ async function main(): Promise<void> {
     Deno.writeTextFileSync(torchLog, "");
     const torchRun = await withProgress(
       new Deno.Command(python.path, {
-        args: [`${root}scripts/bench_torch.py`, `${out}/torch_spec.json`, torchLog],
+        args: [`${root}bench/bench_torch.py`, `${out}/torch_spec.json`, torchLog],
         env: { OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
         stdout: "inherit",
         stderr: "piped",
@@ -801,7 +801,7 @@ function reportMd(i: ReportInput): string {
     "## Notes",
     "",
     "- Inputs come from fixed seeds (counter-form mulberry32, `bench/_inputs.ts`); PyTorch " +
-      "makes the same numbers from the same descriptions (`scripts/bench_torch.py`).",
+      "makes the same numbers from the same descriptions (`bench/bench_torch.py`).",
     "- Each peer's first result is compared with this library's (value and input gradient, " +
       `relative ${TOLERANCE}); a peer that disagrees is reported, not timed.`,
     `- PyTorch agreement (worst relative error of value, Σ|grad|, Σ grad·w): ${

@@ -6,13 +6,13 @@
  * cannot drift from what the adapter does.
  *
  * ```sh
- * deno run --allow-read --allow-env conformance/adapters/tfjs_causes.ts   # prints the table
+ * deno run --config dev/deno.json --allow-read --allow-env dev/adapters/tfjs_causes.ts   # prints the table
  * ```
  *
  * @module
  */
 
-import type { CaseResult, ConformanceReport } from "../runner.ts";
+import type { CaseResult, ConformanceReport } from "../../conformance/runner.ts";
 
 /** One class of disagreement: a short key, the reason, and which failing cases it takes. */
 export interface Cause {
@@ -210,7 +210,7 @@ export function causesTable(report: ConformanceReport): string {
 }
 
 if (import.meta.main) {
-  const { runConformance } = await import("../runner.ts");
+  const { runConformance } = await import("../../conformance/runner.ts");
   const { default: adapter } = await import("./tfjs.ts");
   console.log(causesTable(await runConformance(adapter)));
 }
