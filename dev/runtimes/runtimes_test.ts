@@ -1,7 +1,8 @@
 /**
  * The package under Node and Bun, as their users would import it, through `check.ts`: every
  * CPU fixture case passes, the tutorial prints what Deno prints byte for byte, and
- * `console.log` of a tensor prints PyTorch's text.
+ * `console.log` of a tensor prints PyTorch's text. The README's example runs under Deno, Node
+ * and Bun and prints the output the README shows under it.
  *
  * - Node (`node` on the PATH, 20 or later): the `deno bundle` of the package's two entries
  *   (`mod.ts`, `conformance/mod.ts`, one shared chunk), installed as
@@ -66,7 +67,20 @@ for (const [name, missing] of [["Node", nodeMissing], ["Bun", bun.missing]]) {
   if (missing !== null && !IN_CI) console.log(`${name} check skipped: ${missing}`);
 }
 
-/** A temporary folder with `node_modules/@parity/losses` and the bundled check. */
+/** The README's example (the first `ts` block under "## Example") and the output shown after it. */
+export async function readmeExample(): Promise<{ code: string; output: string }> {
+  const readme = await Deno.readTextFile(new URL("README.md", ROOT));
+  const section = readme.slice(readme.indexOf("\n## Example\n"));
+  const code = /```ts\n([^]*?)```\n/.exec(section)?.[1];
+  const output = /```text\n([^]*?)```\n/.exec(section)?.[1];
+  assert.ok(code !== undefined && output !== undefined, "README.md: no example with its output");
+  return { code, output };
+}
+
+/**
+ * A temporary folder with `node_modules/@parity/losses`, the bundled check (`check.mjs`) and the
+ * README's example (`example.ts`, and for the bundle `example.mjs`).
+ */
 async function install(kind: "bundle" | "source"): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: `parity-losses-${kind}-` });
   const pkg = `${dir}/node_modules/@parity/losses`;
@@ -128,7 +142,37 @@ async function install(kind: "bundle" | "source"): Promise<string> {
     `${root}dev/runtimes/check.ts`,
   ], root);
   assert.equal(check.code, 0, `deno bundle of check.ts failed:\n${check.stderr}`);
+  await Deno.writeTextFile(`${dir}/example.ts`, (await readmeExample()).code);
+  if (kind === "bundle") {
+    const example = await run(deno, [
+      "bundle",
+      "--quiet",
+      "--no-config",
+      "--platform",
+      "deno",
+      "--external",
+      "@parity/losses",
+      "--output",
+      `${dir}/example.mjs`,
+      `${dir}/example.ts`,
+    ], dir);
+    assert.equal(example.code, 0, `deno bundle of the README's example failed:\n${example.stderr}`);
+  }
   return dir;
+}
+
+/** Runs the README's example with `command` and compares what it prints with the README. */
+async function assertExample(
+  t: Deno.TestContext,
+  command: string,
+  args: string[],
+  cwd: string,
+): Promise<void> {
+  await t.step("the README's example prints the output the README shows", async () => {
+    const out = await run(command, args, cwd);
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(out.stdout, (await readmeExample()).output);
+  });
 }
 
 let expectedCases: Promise<number> | null = null;
@@ -178,6 +222,7 @@ Deno.test({
     const dir = await install("bundle");
     try {
       await assertCheck(t, await run("node", [`${dir}/check.mjs`], dir));
+      await assertExample(t, "node", [`${dir}/example.mjs`], dir);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -194,8 +239,24 @@ Deno.test({
       const path = bun.path as string;
       console.log(`bun ${await version(path)}`);
       await assertCheck(t, await run(path, [`${dir}/check.mjs`], dir));
+      await assertExample(t, path, [`${dir}/example.ts`], dir);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("Deno runs the README's example and prints the output the README shows", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "parity-losses-deno-" });
+  try {
+    // As `deno add jsr:@parity/losses` maps the package's name, here to this checkout.
+    await Deno.writeTextFile(
+      `${dir}/deno.json`,
+      JSON.stringify({ imports: { "@parity/losses": new URL("mod.ts", ROOT).href } }),
+    );
+    await Deno.writeTextFile(`${dir}/example.ts`, (await readmeExample()).code);
+    await assertExample(t, Deno.execPath(), ["run", "--quiet", `${dir}/example.ts`], dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
