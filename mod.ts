@@ -33,8 +33,8 @@ export {
   type TensorOptions,
   type TypedArray,
 } from "./losses/tensor.ts";
-export type { GradFn } from "./losses/_autograd.ts";
-export type { Reduction } from "./losses/_reduction.ts";
+export type { GradFn } from "./losses/_core/autograd.ts";
+export type { Reduction } from "./losses/_core/reduction.ts";
 export { L1Loss, l1Loss, type L1LossOptions } from "./losses/l1_loss.ts";
 export { MSELoss, mseLoss, type MSELossOptions } from "./losses/mse_loss.ts";
 export { NLLLoss, nllLoss, type NLLLossOptions } from "./losses/nll_loss.ts";

@@ -7,10 +7,12 @@
  */
 
 import { type DType, Generator, rand, randint, randn, type Tensor } from "../mod.ts";
-import type { ArgValue, OpSpec } from "./ops.ts";
+
+/** A decoded fixture argument, as the op table passes it (the table's `ArgValue`). */
+type Arg = unknown;
 
 /** A generator seeded as the fixture says: a number, or a decimal string for big seeds. */
-export function seededGenerator(seed: ArgValue): Generator {
+export function seededGenerator(seed: Arg): Generator {
   if (typeof seed === "string") return new Generator(BigInt(seed));
   if (typeof seed !== "number") throw new TypeError("kwargs.seed must be a number or a string");
   return new Generator(seed);
@@ -21,7 +23,7 @@ function parseShape(text: string): number[] {
 }
 
 /** Replays `before` (`randn 3 float32;randint 0 5 3 int64`) on `g`. */
-export function replayDraws(before: ArgValue | undefined, g: Generator): void {
+export function replayDraws(before: Arg, g: Generator): void {
   if (typeof before !== "string" || before === "") return;
   for (const spec of before.split(";")) {
     const parts = spec.trim().split(/\s+/);
@@ -35,13 +37,15 @@ export function replayDraws(before: ArgValue | undefined, g: Generator): void {
   }
 }
 
-function dims(args: readonly ArgValue[]): number[] {
+function dims(args: readonly Arg[]): number[] {
   return args.map((a) => a as number);
 }
 
 /** Makes the case's draw for `op` from decoded args and options. */
-export function randomCall(op: "randn" | "rand" | "randint"): OpSpec["call"] {
-  return (args, options): Tensor => {
+export function randomCall(
+  op: "randn" | "rand" | "randint",
+): (args: readonly Arg[], options: Readonly<Record<string, Arg>>) => Tensor {
+  return (args, options) => {
     const generator = seededGenerator(options.seed);
     replayDraws(options.before, generator);
     const dtype = options.dtype as DType;

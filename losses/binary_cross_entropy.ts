@@ -1,9 +1,9 @@
-import { checkElementWeight, checkSameShape, runElementwise } from "./_elementwise.ts";
-import { indexText } from "./_class_targets.ts";
-import { BLOCK, blockLoss32, mathBlock32, mathBlock64 } from "./_explog.ts";
-import { checkFloat, checkSameDevice, checkSameDtype, fail } from "./_checks.ts";
-import { type FloatArray, parseReduction, type Reduction } from "./_reduction.ts";
-import { hostElements, type Tensor } from "./tensor.ts";
+import { checkElementWeight, checkSameShape, runElementwise } from "./_engines/elementwise.ts";
+import { indexText } from "./_engines/class_targets.ts";
+import { BLOCK, blockLoss32, mathBlock32, mathBlock64 } from "./_cpu/explog.ts";
+import { checkFloat, checkSameDevice, checkSameDtype, fail } from "./_core/checks.ts";
+import { type FloatArray, parseReduction, type Reduction } from "./_core/reduction.ts";
+import { hostElements, type Tensor } from "./_core/tensor.ts";
 
 /** Options for {@linkcode binaryCrossEntropy} and {@linkcode BCELoss}. */
 export interface BCELossOptions {

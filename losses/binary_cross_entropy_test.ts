@@ -75,7 +75,7 @@ Deno.test("binaryCrossEntropy() throws for each kind of bad input", () => {
 });
 
 Deno.test("binaryCrossEntropy() float32 sum: log1p(-x) from log(1 - x) is the scalar loop's, tiny x too", async () => {
-  const { fusedKernels } = await import("./_elementwise.ts");
+  const { fusedKernels } = await import("./_engines/elementwise.ts");
   const special = [
     0,
     1e-45,

@@ -1,8 +1,8 @@
-import { checkElementWeight, checkSameShape, runElementwise } from "./_elementwise.ts";
-import { checkFloat, checkSameDevice, checkSameDtype } from "./_checks.ts";
-import { BLOCK, blockLoss32, mathBlock32 } from "./_explog.ts";
-import { parseReduction, type Reduction, type Rounder } from "./_reduction.ts";
-import type { Tensor } from "./tensor.ts";
+import { checkElementWeight, checkSameShape, runElementwise } from "./_engines/elementwise.ts";
+import { checkFloat, checkSameDevice, checkSameDtype } from "./_core/checks.ts";
+import { BLOCK, blockLoss32, mathBlock32 } from "./_cpu/explog.ts";
+import { parseReduction, type Reduction, type Rounder } from "./_core/reduction.ts";
+import type { Tensor } from "./_core/tensor.ts";
 
 /** Options for {@linkcode binaryCrossEntropyWithLogits} and {@linkcode BCEWithLogitsLoss}. */
 export interface BCEWithLogitsLossOptions {

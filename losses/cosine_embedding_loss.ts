@@ -1,6 +1,6 @@
-import { record } from "./_autograd.ts";
-import { broadcastShape, expand, sameShape, sumTo } from "./_broadcast.ts";
-import { cosineGrad, rowDots } from "./_cosine_rows.ts";
+import { record } from "./_core/autograd.ts";
+import { broadcastShape, expand, sameShape, sumTo } from "./_core/broadcast.ts";
+import { cosineGrad, rowDots } from "./_cpu/cosine_rows.ts";
 import {
   checkFloat,
   checkNumber,
@@ -8,8 +8,8 @@ import {
   checkSameDtype,
   checkTensor,
   fail,
-} from "./_checks.ts";
-import { cosineEmbeddingLossWebgpu } from "./_cosine_embedding_loss_wgsl.ts";
+} from "./_core/checks.ts";
+import { cosineEmbeddingLossWebgpu } from "./_webgpu/cosine_embedding_loss.ts";
 import {
   type FloatArray,
   floatStorage,
@@ -17,8 +17,8 @@ import {
   reduceLosses,
   type Reduction,
   rounder,
-} from "./_reduction.ts";
-import { cpuStorage, formatShape, Tensor, type TypedArray } from "./tensor.ts";
+} from "./_core/reduction.ts";
+import { cpuStorage, formatShape, Tensor, type TypedArray } from "./_core/tensor.ts";
 
 /** Options for {@linkcode cosineEmbeddingLoss} and {@linkcode CosineEmbeddingLoss}. */
 export interface CosineEmbeddingLossOptions {

@@ -1,5 +1,5 @@
 import { cosineEmbeddingLoss, type Reduction } from "../mod.ts";
-import { checkAgainstCpu, inSmallWindows, NO_GPU, seeded } from "./_margin_webgpu_check.ts";
+import { checkAgainstCpu, inSmallWindows, NO_GPU, seeded } from "./_testing/margin_webgpu_check.ts";
 
 // 300 pairs (a two-pass tree sum), one input broadcast over the rows, and one pair against
 // 300 targets (the gradient of its cosine sums 300 outputs).

@@ -1,13 +1,8 @@
-import { record } from "./_autograd.ts";
-import { fusedKernels } from "./_elementwise.ts";
-import { checkFloat, checkNumber, checkSameDtype, checkTensor, fail } from "./_checks.ts";
-import {
-  checkIndexTarget,
-  checkWeight,
-  classIndices,
-  type ClassLayout,
-  classLayoutOf,
-} from "./_class_targets.ts";
+import { record } from "./_core/autograd.ts";
+import { fusedKernels } from "./_engines/elementwise.ts";
+import { checkFloat, checkNumber, checkSameDtype, checkTensor, fail } from "./_core/checks.ts";
+import { checkIndexTarget, checkWeight, classIndices } from "./_engines/class_targets.ts";
+import { type ClassLayout, classLayoutOf } from "./_core/lanes.ts";
 import {
   type FloatArray,
   floatStorage,
@@ -15,10 +10,10 @@ import {
   reduceLosses,
   type Reduction,
   rounder,
-} from "./_reduction.ts";
-import { crossEntropyIndexWebgpu, crossEntropyProbabilityWebgpu } from "./_cross_entropy_wgsl.ts";
-import { rowSoftmaxScaled } from "./_row_kernels.ts";
-import { logSoftmaxBackward, logSoftmaxForward } from "./_softmax.ts";
+} from "./_core/reduction.ts";
+import { crossEntropyIndexWebgpu, crossEntropyProbabilityWebgpu } from "./_webgpu/cross_entropy.ts";
+import { rowSoftmaxScaled } from "./_cpu/row_kernels.ts";
+import { logSoftmaxBackward, logSoftmaxForward } from "./_engines/softmax.ts";
 import {
   addNllGrad,
   meanOver,
@@ -27,7 +22,7 @@ import {
   samplePosition,
   sampleScale,
 } from "./nll_loss.ts";
-import { cpuStorage, type DType, Tensor } from "./tensor.ts";
+import { cpuStorage, type DType, Tensor } from "./_core/tensor.ts";
 
 /** Options for {@linkcode crossEntropy} and {@linkcode CrossEntropyLoss}. */
 export interface CrossEntropyLossOptions {

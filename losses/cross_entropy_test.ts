@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { crossEntropy, CrossEntropyLoss, type Tensor, tensor } from "../mod.ts";
-import { fusedKernels } from "./_elementwise.ts";
+import { fusedKernels } from "./_engines/elementwise.ts";
 
 Deno.test("crossEntropy() is stable for logits of ±1e4", () => {
   const x = tensor([[1e4, -1e4, 0], [-1e4, -1e4, 1e4]], { requiresGrad: true });

@@ -5,7 +5,7 @@
 // and ±1e4 as the fixtures test the short ones.
 import assert from "node:assert/strict";
 import { crossEntropy, logSoftmax, nllLoss, softmax, tensor } from "../mod.ts";
-import type { Tensor } from "./tensor.ts";
+import type { Tensor } from "./_core/tensor.ts";
 
 const adapter = await (globalThis.navigator as Navigator | undefined)?.gpu?.requestAdapter();
 const noGpu = adapter === null || adapter === undefined;

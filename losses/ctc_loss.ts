@@ -1,5 +1,5 @@
-import { record } from "./_autograd.ts";
-import { checkFloat, checkInteger, checkSameDevice, checkTensor, fail } from "./_checks.ts";
+import { record } from "./_core/autograd.ts";
+import { checkFloat, checkInteger, checkSameDevice, checkTensor, fail } from "./_core/checks.ts";
 import {
   type FloatArray,
   floatStorage,
@@ -8,9 +8,9 @@ import {
   type Reduction,
   type Rounder,
   rounder,
-} from "./_reduction.ts";
-import { cpuStorage, formatShape, Tensor } from "./tensor.ts";
-import { ctcLossWebgpu, hostValues } from "./_ctc_loss_wgsl.ts";
+} from "./_core/reduction.ts";
+import { cpuStorage, formatShape, Tensor } from "./_core/tensor.ts";
+import { ctcLossWebgpu, hostValues } from "./_webgpu/ctc_loss.ts";
 
 /** Options for {@linkcode ctcLoss} and {@linkcode CTCLoss}. */
 export interface CTCLossOptions {

@@ -4,7 +4,7 @@
  * Skipped, with the reason printed, where there is no WebGPU adapter.
  */
 import assert from "node:assert/strict";
-import { webgpuAdapter } from "./_test_helpers.ts";
+import { webgpuAdapter } from "./_testing/helpers.ts";
 import {
   binaryCrossEntropy,
   gaussianNllLoss,
@@ -16,7 +16,7 @@ import {
   type Tensor,
   tensor,
 } from "../mod.ts";
-import { gpu } from "./_webgpu/device.ts";
+import { gpu } from "./_core/webgpu/device.ts";
 
 const { missing } = await webgpuAdapter("elementwise webgpu tests");
 

@@ -1,7 +1,7 @@
-import { runElementwise } from "./_elementwise.ts";
-import { blockLoss32 } from "./_explog.ts";
-import { broadcastShape, broadcastShapes, expand, sameShape, sumTo } from "./_broadcast.ts";
-import { indexText } from "./_class_targets.ts";
+import { runElementwise } from "./_engines/elementwise.ts";
+import { blockLoss32 } from "./_cpu/explog.ts";
+import { broadcastShape, broadcastShapes, expand, sameShape, sumTo } from "./_core/broadcast.ts";
+import { indexText } from "./_engines/class_targets.ts";
 import {
   checkBoolean,
   checkFloat,
@@ -9,9 +9,14 @@ import {
   checkSameDevice,
   checkSameDtype,
   fail,
-} from "./_checks.ts";
-import { type FloatArray, floatStorage, parseReduction, type Reduction } from "./_reduction.ts";
-import { formatShape, hostElements, shapeNumel, type Tensor } from "./tensor.ts";
+} from "./_core/checks.ts";
+import {
+  type FloatArray,
+  floatStorage,
+  parseReduction,
+  type Reduction,
+} from "./_core/reduction.ts";
+import { formatShape, hostElements, shapeNumel, type Tensor } from "./_core/tensor.ts";
 
 /** Options for {@linkcode gaussianNllLoss} and {@linkcode GaussianNLLLoss}. */
 export interface GaussianNLLLossOptions {

@@ -1,10 +1,10 @@
-import { simdLoss } from "./_simd.ts";
-import { broadcastShape } from "./_broadcast.ts";
-import { checkFloat, checkNumber, checkSameDevice, checkTensor } from "./_checks.ts";
-import { labelsAsFloat, runElementwise } from "./_elementwise.ts";
+import { simdLoss } from "./_cpu/simd.ts";
+import { broadcastShape } from "./_core/broadcast.ts";
+import { checkFloat, checkNumber, checkSameDevice, checkTensor } from "./_core/checks.ts";
+import { labelsAsFloat, runElementwise } from "./_engines/elementwise.ts";
 import { gpuIntLabels } from "./_webgpu/elementwise.ts";
-import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
-import { shapeNumel, type Tensor } from "./tensor.ts";
+import { floatStorage, gradAt, parseReduction, type Reduction } from "./_core/reduction.ts";
+import { shapeNumel, type Tensor } from "./_core/tensor.ts";
 
 /** Options for {@linkcode hingeEmbeddingLoss} and {@linkcode HingeEmbeddingLoss}. */
 export interface HingeEmbeddingLossOptions {

@@ -1,8 +1,8 @@
-import { simdLoss } from "./_simd.ts";
-import { checkNumber, checkSameDevice, fail } from "./_checks.ts";
-import { checkFloatPair, negated, runElementwise } from "./_elementwise.ts";
-import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
-import { shapeNumel, type Tensor } from "./tensor.ts";
+import { simdLoss } from "./_cpu/simd.ts";
+import { checkNumber, checkSameDevice, fail } from "./_core/checks.ts";
+import { checkFloatPair, negated, runElementwise } from "./_engines/elementwise.ts";
+import { floatStorage, gradAt, parseReduction, type Reduction } from "./_core/reduction.ts";
+import { shapeNumel, type Tensor } from "./_core/tensor.ts";
 
 /** Options for {@linkcode huberLoss} and {@linkcode HuberLoss}. */
 export interface HuberLossOptions {

@@ -1,9 +1,9 @@
-import { runElementwise } from "./_elementwise.ts";
-import { broadcastShape } from "./_broadcast.ts";
-import { blockLoss32 } from "./_explog.ts";
-import { checkBoolean, checkFloat, checkSameDevice, checkSameDtype, fail } from "./_checks.ts";
-import type { Reduction, Rounder } from "./_reduction.ts";
-import { shapeNumel, type Tensor } from "./tensor.ts";
+import { runElementwise } from "./_engines/elementwise.ts";
+import { broadcastShape } from "./_core/broadcast.ts";
+import { blockLoss32 } from "./_cpu/explog.ts";
+import { checkBoolean, checkFloat, checkSameDevice, checkSameDtype, fail } from "./_core/checks.ts";
+import type { Reduction, Rounder } from "./_core/reduction.ts";
+import { shapeNumel, type Tensor } from "./_core/tensor.ts";
 
 /**
  * {@linkcode klDiv}'s reductions: the three shared ones plus `"batchmean"`, the sum over the

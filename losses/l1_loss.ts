@@ -1,9 +1,9 @@
-import { checkSameDevice } from "./_checks.ts";
-import { simdLoss } from "./_simd.ts";
-import { checkFloatPair, negated, runElementwise } from "./_elementwise.ts";
-import { sgn } from "./_op_helpers.ts";
-import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
-import { shapeNumel, type Tensor } from "./tensor.ts";
+import { checkSameDevice } from "./_core/checks.ts";
+import { simdLoss } from "./_cpu/simd.ts";
+import { checkFloatPair, negated, runElementwise } from "./_engines/elementwise.ts";
+import { sgn } from "./_engines/op_helpers.ts";
+import { floatStorage, gradAt, parseReduction, type Reduction } from "./_core/reduction.ts";
+import { shapeNumel, type Tensor } from "./_core/tensor.ts";
 
 /** Options for {@linkcode l1Loss} and {@linkcode L1Loss}. */
 export interface L1LossOptions {

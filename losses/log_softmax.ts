@@ -1,6 +1,6 @@
-import { logSoftmaxBackward, logSoftmaxForward, runLaneOp } from "./_softmax.ts";
-import { laneOpWebgpu } from "./_softmax_wgsl.ts";
-import type { Tensor } from "./tensor.ts";
+import { logSoftmaxBackward, logSoftmaxForward, runLaneOp } from "./_engines/softmax.ts";
+import { laneOpWebgpu } from "./_webgpu/softmax.ts";
+import type { Tensor } from "./_core/tensor.ts";
 
 /**
  * Log of the softmax along `dim`, as `torch.nn.functional.log_softmax`.

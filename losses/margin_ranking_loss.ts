@@ -1,5 +1,5 @@
-import { simdLoss } from "./_simd.ts";
-import { broadcastShape } from "./_broadcast.ts";
+import { simdLoss } from "./_cpu/simd.ts";
+import { broadcastShape } from "./_core/broadcast.ts";
 import {
   checkFloat,
   checkNumber,
@@ -8,8 +8,8 @@ import {
   checkTensor,
   fail,
   shapesText,
-} from "./_checks.ts";
-import { labelsAsFloat, runElementwise } from "./_elementwise.ts";
+} from "./_core/checks.ts";
+import { labelsAsFloat, runElementwise } from "./_engines/elementwise.ts";
 import { gpuIntLabels } from "./_webgpu/elementwise.ts";
 import {
   floatStorage,
@@ -17,8 +17,8 @@ import {
   parseReduction,
   type Reduction,
   type Rounder,
-} from "./_reduction.ts";
-import { shapeNumel, type Tensor } from "./tensor.ts";
+} from "./_core/reduction.ts";
+import { shapeNumel, type Tensor } from "./_core/tensor.ts";
 
 /** Options for {@linkcode marginRankingLoss} and {@linkcode MarginRankingLoss}. */
 export interface MarginRankingLossOptions {

@@ -1,7 +1,7 @@
-import { simdLoss } from "./_simd.ts";
-import { checkFloatPair, negated, runElementwise } from "./_elementwise.ts";
-import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
-import { shapeNumel, type Tensor } from "./tensor.ts";
+import { simdLoss } from "./_cpu/simd.ts";
+import { checkFloatPair, negated, runElementwise } from "./_engines/elementwise.ts";
+import { floatStorage, gradAt, parseReduction, type Reduction } from "./_core/reduction.ts";
+import { shapeNumel, type Tensor } from "./_core/tensor.ts";
 
 /** Options for {@linkcode mseLoss} and {@linkcode MSELoss}. */
 export interface MSELossOptions {

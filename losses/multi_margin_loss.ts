@@ -1,9 +1,9 @@
-import { record } from "./_autograd.ts";
-import { multiMarginGrad32, multiMarginRows32 } from "./_margin_rows.ts";
-import { checkFloat, checkNumber, checkSameDevice, checkTensor, fail } from "./_checks.ts";
-import { checkWeight } from "./_class_targets.ts";
-import { marginRowsOf, readTargets, rowGradScale } from "./_margin.ts";
-import { multiMarginLossWebgpu } from "./_multi_margin_loss_wgsl.ts";
+import { record } from "./_core/autograd.ts";
+import { multiMarginGrad32, multiMarginRows32 } from "./_cpu/margin_rows.ts";
+import { checkFloat, checkNumber, checkSameDevice, checkTensor, fail } from "./_core/checks.ts";
+import { checkWeight } from "./_engines/class_targets.ts";
+import { marginRowsOf, readTargets, rowGradScale } from "./_engines/margin.ts";
+import { multiMarginLossWebgpu } from "./_webgpu/multi_margin_loss.ts";
 import {
   type FloatArray,
   floatStorage,
@@ -11,8 +11,8 @@ import {
   reduceLosses,
   type Reduction,
   rounder,
-} from "./_reduction.ts";
-import { cpuStorage, formatShape, Tensor } from "./tensor.ts";
+} from "./_core/reduction.ts";
+import { cpuStorage, formatShape, Tensor } from "./_core/tensor.ts";
 
 /** Options for {@linkcode multiMarginLoss} and {@linkcode MultiMarginLoss}. */
 export interface MultiMarginLossOptions {
@@ -143,7 +143,7 @@ export function multiMarginLoss(
 
 /**
  * One float64 row's sum of `w[y] · max(0, margin - x[y] + x[d])^p` over d != y, in order
- * (float32 rows run in `_margin_rows.ts`, step for step the same).
+ * (float32 rows run in `_cpu/margin_rows.ts`, step for step the same).
  */
 function multiMarginRow(
   x: FloatArray,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { multiMarginLoss, type Reduction, tensor } from "../mod.ts";
-import { checkAgainstCpu, inSmallWindows, NO_GPU, seeded } from "./_margin_webgpu_check.ts";
+import { checkAgainstCpu, inSmallWindows, NO_GPU, seeded } from "./_testing/margin_webgpu_check.ts";
 
 // 300 rows: several workgroups of the row kernel and a two-pass tree sum.
 const N = 300;

@@ -1,16 +1,16 @@
-import { record } from "./_autograd.ts";
-import { multilabelMarginGrad32, multilabelMarginRows32 } from "./_margin_rows.ts";
-import { checkFloat, checkSameDevice, checkTensor, fail } from "./_checks.ts";
-import { marginRowsOf, readTargets, rowGradScale } from "./_margin.ts";
-import { multilabelMarginLossWebgpu } from "./_multilabel_margin_loss_wgsl.ts";
+import { record } from "./_core/autograd.ts";
+import { multilabelMarginGrad32, multilabelMarginRows32 } from "./_cpu/margin_rows.ts";
+import { checkFloat, checkSameDevice, checkTensor, fail } from "./_core/checks.ts";
+import { marginRowsOf, readTargets, rowGradScale } from "./_engines/margin.ts";
+import { multilabelMarginLossWebgpu } from "./_webgpu/multilabel_margin_loss.ts";
 import {
   type FloatArray,
   floatStorage,
   parseReduction,
   type Reduction,
   rounder,
-} from "./_reduction.ts";
-import { cpuStorage, formatShape, Tensor } from "./tensor.ts";
+} from "./_core/reduction.ts";
+import { cpuStorage, formatShape, Tensor } from "./_core/tensor.ts";
 
 /** Options for {@linkcode multilabelMarginLoss} and {@linkcode MultiLabelMarginLoss}. */
 export interface MultiLabelMarginLossOptions {
@@ -150,7 +150,7 @@ function markTargets(idx: Int32Array, base: number, dim: number, isTarget: Uint8
 
 /**
  * One float64 row's `sum over targets y, non-targets d of max(0, (1 - x[y]) + x[d])` (float32
- * rows run in `_margin_rows.ts`).
+ * rows run in `_cpu/margin_rows.ts`).
  */
 function multilabelMarginRow(
   x: FloatArray,

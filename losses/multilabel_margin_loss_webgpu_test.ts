@@ -1,5 +1,5 @@
 import { multilabelMarginLoss, type Reduction } from "../mod.ts";
-import { checkAgainstCpu, inSmallWindows, NO_GPU, seeded } from "./_margin_webgpu_check.ts";
+import { checkAgainstCpu, inSmallWindows, NO_GPU, seeded } from "./_testing/margin_webgpu_check.ts";
 
 // 300 rows of 6 classes; each row lists 0 to 5 targets (repeats allowed) before its -1.
 const N = 300;

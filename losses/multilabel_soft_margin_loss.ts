@@ -1,20 +1,20 @@
-import { record } from "./_autograd.ts";
-import { fr } from "./_round.ts";
-import { broadcastShape, expand, sumTo } from "./_broadcast.ts";
-import { checkFloat, checkSameDevice, checkSameDtype, checkTensor, fail } from "./_checks.ts";
-import { labelsAsFloat } from "./_elementwise.ts";
-import { blockLoss32 } from "./_explog.ts";
-import { multilabelSoftMarginLossWebgpu } from "./_multilabel_soft_margin_loss_wgsl.ts";
+import { record } from "./_core/autograd.ts";
+import { fr } from "./_cpu/round.ts";
+import { broadcastShape, expand, sumTo } from "./_core/broadcast.ts";
+import { checkFloat, checkSameDevice, checkSameDtype, checkTensor, fail } from "./_core/checks.ts";
+import { labelsAsFloat } from "./_engines/elementwise.ts";
+import { blockLoss32 } from "./_cpu/explog.ts";
+import { multilabelSoftMarginLossWebgpu } from "./_webgpu/multilabel_soft_margin_loss.ts";
 import {
   type FloatArray,
   floatStorage,
   parseReduction,
   type Reduction,
   sum64,
-} from "./_reduction.ts";
-import { softplusParts } from "./_row_kernels.ts";
-import { lanesOf } from "./_softmax.ts";
-import { cpuStorage, formatShape, shapeNumel, Tensor } from "./tensor.ts";
+} from "./_core/reduction.ts";
+import { softplusParts } from "./_cpu/row_kernels.ts";
+import { lanesOf } from "./_core/lanes.ts";
+import { cpuStorage, formatShape, shapeNumel, Tensor } from "./_core/tensor.ts";
 
 /** Options for {@linkcode multilabelSoftMarginLoss} and {@linkcode MultiLabelSoftMarginLoss}. */
 export interface MultiLabelSoftMarginLossOptions {

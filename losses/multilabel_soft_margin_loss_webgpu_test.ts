@@ -1,5 +1,5 @@
 import { multilabelSoftMarginLoss, type Reduction } from "../mod.ts";
-import { checkAgainstCpu, inSmallWindows, NO_GPU, seeded } from "./_margin_webgpu_check.ts";
+import { checkAgainstCpu, inSmallWindows, NO_GPU, seeded } from "./_testing/margin_webgpu_check.ts";
 
 // 300 rows (a two-pass tree sum), a class weight, and an input broadcast over 300 rows of
 // targets, which makes the summed dimension the 300 rows (dimension input.ndim - 1 = 0).

@@ -1,14 +1,14 @@
-import { record } from "./_autograd.ts";
-import { fr } from "./_round.ts";
-import { checkFloat, checkInteger, checkTensor } from "./_checks.ts";
+import { record } from "./_core/autograd.ts";
+import { fr } from "./_cpu/round.ts";
+import { checkFloat, checkInteger, checkTensor } from "./_core/checks.ts";
 import {
   checkIndexTarget,
   checkWeight,
   classIndex,
   classIndices,
-  type ClassLayout,
   int32Halves,
-} from "./_class_targets.ts";
+} from "./_engines/class_targets.ts";
+import type { ClassLayout } from "./_core/lanes.ts";
 import {
   type FloatArray,
   floatStorage,
@@ -17,9 +17,9 @@ import {
   type Reduction,
   type Rounder,
   rounder,
-} from "./_reduction.ts";
-import { nllLossWebgpu } from "./_nll_loss_wgsl.ts";
-import { cpuStorage, type DType, Tensor } from "./tensor.ts";
+} from "./_core/reduction.ts";
+import { nllLossWebgpu } from "./_webgpu/nll_loss.ts";
+import { cpuStorage, type DType, Tensor } from "./_core/tensor.ts";
 
 /** Options for {@linkcode nllLoss} and {@linkcode NLLLoss}. */
 export interface NLLLossOptions {

@@ -31,13 +31,13 @@
  * @module
  */
 
-import { record } from "./_autograd.ts";
-import { broadcastShape, expand, stridedIndex, sumTo } from "./_broadcast.ts";
-import { checkBoolean, checkFloat, checkNumber, checkSameDtype, fail } from "./_checks.ts";
-import { sgn, torchPow } from "./_op_helpers.ts";
-import { binaryWebgpu, onWebgpu, reduceWebgpu, unaryWebgpu } from "./_ops_wgsl.ts";
-import { type FloatArray, floatStorage, type Rounder, rounder } from "./_reduction.ts";
-import { cpuStorage, type DType, shapeNumel, Tensor } from "./tensor.ts";
+import { record } from "./_core/autograd.ts";
+import { broadcastShape, expand, stridedIndex, sumTo } from "./_core/broadcast.ts";
+import { checkBoolean, checkFloat, checkNumber, checkSameDtype, fail } from "./_core/checks.ts";
+import { sgn, torchPow } from "./_engines/op_helpers.ts";
+import { binaryWebgpu, onWebgpu, reduceWebgpu, unaryWebgpu } from "./_webgpu/ops.ts";
+import { type FloatArray, floatStorage, type Rounder, rounder } from "./_core/reduction.ts";
+import { cpuStorage, type DType, shapeNumel, Tensor } from "./_core/tensor.ts";
 
 /** A tensor, or a number that takes the other operand's dtype. */
 export type Operand = Tensor | number;

@@ -19,7 +19,7 @@ import {
   tripletMarginLoss,
   tripletMarginWithDistanceLoss,
 } from "../mod.ts";
-import { windowElements } from "./_webgpu/kernels.ts";
+import { windowElements } from "./_core/webgpu/kernels.ts";
 
 const adapter = await (globalThis.navigator as Navigator | undefined)?.gpu?.requestAdapter() ??
   null;

@@ -1,5 +1,5 @@
-import { record } from "./_autograd.ts";
-import { broadcastShape, expand, sameShape, sumTo } from "./_broadcast.ts";
+import { record } from "./_core/autograd.ts";
+import { broadcastShape, expand, sameShape, sumTo } from "./_core/broadcast.ts";
 import {
   checkBoolean,
   checkNumber,
@@ -7,14 +7,14 @@ import {
   checkSameDtype,
   checkTensor,
   fail,
-} from "./_checks.ts";
-import { type FloatArray, floatStorage, type Rounder, rounder } from "./_reduction.ts";
-import { cPow, orDefault, sgn, torchPow } from "./_op_helpers.ts";
-import { normGrad2, rowNorms2 } from "./_distance.ts";
+} from "./_core/checks.ts";
+import { type FloatArray, floatStorage, type Rounder, rounder } from "./_core/reduction.ts";
+import { cPow, orDefault, sgn, torchPow } from "./_engines/op_helpers.ts";
+import { normGrad2, rowNorms2 } from "./_cpu/norm_rows.ts";
 import { add, sub } from "./ops.ts";
-import { intDifferenceWebgpu, vectorNormWebgpu } from "./_pairwise_distance_wgsl.ts";
-import { recordAsOne } from "./_ops_wgsl.ts";
-import { cpuStorage, shapeNumel, Tensor } from "./tensor.ts";
+import { intDifferenceWebgpu, vectorNormWebgpu } from "./_webgpu/pairwise_distance.ts";
+import { recordAsOne } from "./_webgpu/ops.ts";
+import { cpuStorage, shapeNumel, Tensor } from "./_core/tensor.ts";
 
 /** Options for {@linkcode pairwiseDistance}. */
 export interface PairwiseDistanceOptions {

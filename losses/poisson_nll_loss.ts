@@ -1,15 +1,20 @@
-import { runElementwise } from "./_elementwise.ts";
-import { BLOCK, blockLoss32, mathBlock32 } from "./_explog.ts";
-import { broadcastShape } from "./_broadcast.ts";
+import { runElementwise } from "./_engines/elementwise.ts";
+import { BLOCK, blockLoss32, mathBlock32 } from "./_cpu/explog.ts";
+import { broadcastShape } from "./_core/broadcast.ts";
 import {
   checkBoolean,
   checkFloat,
   checkNumber,
   checkSameDevice,
   checkSameDtype,
-} from "./_checks.ts";
-import { type FloatArray, parseReduction, type Reduction, type Rounder } from "./_reduction.ts";
-import { shapeNumel, type Tensor } from "./tensor.ts";
+} from "./_core/checks.ts";
+import {
+  type FloatArray,
+  parseReduction,
+  type Reduction,
+  type Rounder,
+} from "./_core/reduction.ts";
+import { shapeNumel, type Tensor } from "./_core/tensor.ts";
 
 /** Options for {@linkcode poissonNllLoss} and {@linkcode PoissonNLLLoss}. */
 export interface PoissonNLLLossOptions {
@@ -277,7 +282,7 @@ function poissonLoss(
 }
 
 /**
- * The float32 sum of the losses, block by block with the vector exp and log (`_explog.ts`),
+ * The float32 sum of the losses, block by block with the vector exp and log (`_cpu/explog.ts`),
  * each step rounded as {@linkcode poissonLoss} rounds it; with `gx`, also the input's gradient
  * for the scalar gradOutput `gi` (already over the mean's numel), as `sumWithGrad` gives it.
  */

@@ -22,7 +22,7 @@
  * How exact, per path (measured by `random_test.ts` against the fixtures):
  * - the 32- and 64-bit stream, `rand`, `randint`: integer and IEEE arithmetic, bit for bit.
  * - `randn` float32, 16 or more elements (the portable kernel): bit for bit with Linux x86-64
- *   glibc; `logf`, `sinf` and `cosf` are ports of glibc's (see `_libm.ts`), checked equal to
+ *   glibc; `logf`, `sinf` and `cosf` are ports of glibc's (see `_cpu/libm.ts`), checked equal to
  *   glibc on all 2^24 inputs the kernel can produce.
  * - `randn` with fewer than 16 elements and float64 `randn`: these go through double `log`,
  *   `sin` and `cos`. `log` is a port of glibc's (checked equal on 600,000 arguments), `sin`
@@ -31,7 +31,7 @@
  *   99.9% of elements and within 2 units in the last place for all (float32 results round
  *   the difference away almost always).
  * - `randn` float32, 16 or more elements, `{ cpuCapability: "avx2" }`: the AVX2 build's fill
- *   (`avx_mathfun.h` polynomials with the compiler's fused multiply-adds, see `_avx2.ts`), bit
+ *   (`avx_mathfun.h` polynomials with the compiler's fused multiply-adds, see `_cpu/avx2.ts`), bit
  *   for bit. A stock x86-64 PyTorch on an AVX2 machine runs this one; the portable one runs
  *   on Apple silicon, AVX-512 builds and under `ATEN_CPU_CAPABILITY=default`. Elements of
  *   the two differ by a few units in the last place for about 40% of elements.
@@ -39,9 +39,9 @@
  * @module
  */
 
-import { log256, sincos256 } from "./_avx2.ts";
-import { cosf, log, logf, sinf } from "./_libm.ts";
-import { type DType, formatShape, shapeNumel, Tensor } from "./tensor.ts";
+import { log256, sincos256 } from "./_cpu/avx2.ts";
+import { cosf, log, logf, sinf } from "./_cpu/libm.ts";
+import { type DType, formatShape, shapeNumel, Tensor } from "./_core/tensor.ts";
 
 const N = 624;
 const M = 397;

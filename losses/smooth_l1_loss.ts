@@ -1,6 +1,6 @@
-import { simdLoss } from "./_simd.ts";
-import { checkNumber, checkSameDevice, fail } from "./_checks.ts";
-import { checkFloatPair, runElementwise } from "./_elementwise.ts";
+import { simdLoss } from "./_cpu/simd.ts";
+import { checkNumber, checkSameDevice, fail } from "./_core/checks.ts";
+import { checkFloatPair, runElementwise } from "./_engines/elementwise.ts";
 import {
   type FloatArray,
   floatStorage,
@@ -8,8 +8,8 @@ import {
   parseReduction,
   type Reduction,
   rounder,
-} from "./_reduction.ts";
-import { type DType, shapeNumel, type Tensor } from "./tensor.ts";
+} from "./_core/reduction.ts";
+import { type DType, shapeNumel, type Tensor } from "./_core/tensor.ts";
 
 /** Options for {@linkcode smoothL1Loss} and {@linkcode SmoothL1Loss}. */
 export interface SmoothL1LossOptions {

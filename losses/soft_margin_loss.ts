@@ -1,10 +1,10 @@
-import { broadcastShape, sameShape } from "./_broadcast.ts";
-import { checkFloat, checkSameDevice, checkTensor, fail, shapesText } from "./_checks.ts";
-import { labelsAsFloat, runElementwise } from "./_elementwise.ts";
-import { blockLoss32 } from "./_explog.ts";
+import { broadcastShape, sameShape } from "./_core/broadcast.ts";
+import { checkFloat, checkSameDevice, checkTensor, fail, shapesText } from "./_core/checks.ts";
+import { labelsAsFloat, runElementwise } from "./_engines/elementwise.ts";
+import { blockLoss32 } from "./_cpu/explog.ts";
 import { gpuIntLabels } from "./_webgpu/elementwise.ts";
-import { floatStorage, gradAt, parseReduction, type Reduction } from "./_reduction.ts";
-import { shapeNumel, type Tensor } from "./tensor.ts";
+import { floatStorage, gradAt, parseReduction, type Reduction } from "./_core/reduction.ts";
+import { shapeNumel, type Tensor } from "./_core/tensor.ts";
 
 /** Options for {@linkcode softMarginLoss} and {@linkcode SoftMarginLoss}. */
 export interface SoftMarginLossOptions {

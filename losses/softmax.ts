@@ -1,6 +1,6 @@
-import { runLaneOp, softmaxBackward, softmaxForward } from "./_softmax.ts";
-import { laneOpWebgpu } from "./_softmax_wgsl.ts";
-import type { Tensor } from "./tensor.ts";
+import { runLaneOp, softmaxBackward, softmaxForward } from "./_engines/softmax.ts";
+import { laneOpWebgpu } from "./_webgpu/softmax.ts";
+import type { Tensor } from "./_core/tensor.ts";
 
 /**
  * Softmax along `dim`, as `torch.nn.functional.softmax`.

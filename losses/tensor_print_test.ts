@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { tensor } from "../mod.ts";
-import { record } from "./_autograd.ts";
-import { formatExp, formatFixed } from "./_print.ts";
-import { type DType, Tensor } from "./tensor.ts";
+import { record } from "./_core/autograd.ts";
+import { formatExp, formatFixed } from "./_core/print.ts";
+import { type DType, Tensor } from "./_core/tensor.ts";
 
 interface PrintCase {
   id: string;

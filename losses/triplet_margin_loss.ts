@@ -1,12 +1,12 @@
-import { broadcastShape, broadcastShapes } from "./_broadcast.ts";
-import { checkBoolean, checkNumber, fail } from "./_checks.ts";
-import { parseReduction, type Reduction } from "./_reduction.ts";
-import { orDefault } from "./_op_helpers.ts";
+import { broadcastShape, broadcastShapes } from "./_core/broadcast.ts";
+import { checkBoolean, checkNumber, fail } from "./_core/checks.ts";
+import { parseReduction, type Reduction } from "./_core/reduction.ts";
+import { orDefault } from "./_engines/op_helpers.ts";
 import { add, clampMin, mean, minimum, sub, sum } from "./ops.ts";
-import { recordAsOne } from "./_ops_wgsl.ts";
+import { recordAsOne } from "./_webgpu/ops.ts";
 import { checkDistanceInputs, distance } from "./pairwise_distance.ts";
-import { canFuseTriplet, fusedTriplet } from "./_triplet.ts";
-import type { Tensor } from "./tensor.ts";
+import { canFuseTriplet, fusedTriplet } from "./_engines/triplet.ts";
+import type { Tensor } from "./_core/tensor.ts";
 
 /** Options for {@linkcode tripletMarginLoss} and {@linkcode TripletMarginLoss}. */
 export interface TripletMarginLossOptions {

@@ -1,4 +1,4 @@
-import { broadcastShape, broadcastShapes } from "./_broadcast.ts";
+import { broadcastShape, broadcastShapes } from "./_core/broadcast.ts";
 import {
   checkBoolean,
   checkFloat,
@@ -6,14 +6,14 @@ import {
   checkSameDevice,
   checkSameDtype,
   fail,
-} from "./_checks.ts";
-import { parseReduction, type Reduction } from "./_reduction.ts";
-import { checkTensors, orDefault } from "./_op_helpers.ts";
+} from "./_core/checks.ts";
+import { parseReduction, type Reduction } from "./_core/reduction.ts";
+import { checkTensors, orDefault } from "./_engines/op_helpers.ts";
 import { add, clamp, mean, minimum, sub, sum } from "./ops.ts";
-import { recordAsOne } from "./_ops_wgsl.ts";
+import { recordAsOne } from "./_webgpu/ops.ts";
 import { checkDistanceInputs, distance } from "./pairwise_distance.ts";
-import { canFuseTriplet, fusedTriplet } from "./_triplet.ts";
-import { Tensor } from "./tensor.ts";
+import { canFuseTriplet, fusedTriplet } from "./_engines/triplet.ts";
+import { Tensor } from "./_core/tensor.ts";
 
 /**
  * A distance between two batches of vectors, built from this library's ops (`sub`, `abs`,

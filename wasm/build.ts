@@ -1,6 +1,6 @@
 /**
  * Builds the WebAssembly kernels: each `wasm/<name>.wat` (WebAssembly text with SIMD) becomes
- * `losses/_wasm_<name>.ts`, a module that exports the binary as base64 (`WASM_BASE64`), so
+ * `losses/_cpu/generated/wasm_<name>.ts`, a module that exports the binary as base64 (`WASM_BASE64`), so
  * the library ships no binary file and stays importable from JSR in Deno and in browsers.
  * The text is the source; the generated modules are committed. With `--check` nothing is
  * written and the script exits 1 if a generated module differs from a fresh build (CI runs
@@ -20,7 +20,7 @@ import wabtInit from "npm:wabt@1.0.37";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SOURCE_DIR = join(ROOT, "wasm");
-const OUT_DIR = join(ROOT, "losses");
+const OUT_DIR = join(ROOT, "losses", "_cpu", "generated");
 
 /** The generated TypeScript module for one kernel file. */
 export function generatedModule(name: string, bytes: Uint8Array): string {
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     const { buffer } = parsed.toBinary({});
     parsed.destroy();
     const code = generatedModule(name, buffer);
-    const target = join(OUT_DIR, `_wasm_${name}.ts`);
+    const target = join(OUT_DIR, `wasm_${name}.ts`);
     let current: string | null = null;
     try {
       current = await Deno.readTextFile(target);

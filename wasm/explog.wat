@@ -4,7 +4,7 @@
 ;; (range reduction by ln2, Taylor series to r^13, 2^k in two halves); log is musl's (fdlibm's)
 ;; log, with subnormals scaled by 2^54. dst[i] = f(src[i]) for n elements, four per step (up
 ;; to three elements past the end are read and written); src may be dst. Constants live in locals
-;; (V8 rebuilds a v128.const at every use). Accuracy: losses/_explog_test.ts. Last, whole-loss
+;; (V8 rebuilds a v128.const at every use). Accuracy: losses/_cpu/explog_test.ts. Last, whole-loss
 ;; kernels in float32 lanes around the log (Gaussian NLL), step for step the loss file's loop.
 (module
   (memory (export "memory") 1)

@@ -1,4 +1,4 @@
-;; Row kernels of the float32 multi-margin and multilabel margin losses (losses/_margin_rows.ts
+;; Row kernels of the float32 multi-margin and multilabel margin losses (losses/_cpu/margin_rows.ts
 ;; drives them block by block). A row's sum is a float32 chain in PyTorch's order (d = 0, 1, ...), so the loop is
 ;; scalar: float32 operations here round as the loss file's `Math.fround` steps do, without
 ;; JavaScript's conversion to float64 and back at every step. Pointers are byte offsets into

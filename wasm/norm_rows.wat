@@ -1,5 +1,5 @@
 ;; Row kernels of the float32 2-norm distance ||x1 - x2 + eps||_2 over rows of `size`
-;; elements, and of its gradient (losses/_distance.ts drives them block by block).
+;; elements, and of its gradient (losses/_cpu/norm_rows.ts drives them block by block).
 ;; Every elementwise step is float32 (f32x4), as PyTorch's float32 ops round them; the sum
 ;; of squares is float64 (two f64x2 accumulators), rounded once to float32.
 ;; Pointers are byte offsets into this module's memory.

@@ -5,7 +5,7 @@
 ;; two halves so that subnormal results round once and 2^128 / 2^1024 overflow to inf:
 ;;   float32: Cephes expf (degree 5 after 1 + r), ln2 split in two;
 ;;   float64: Taylor to r^13 (truncation < 2^-57), ln2 split in two (fdlibm's).
-;; nan gives nan, -inf gives 0, +inf gives inf. Accuracy is tested in losses/_row_kernels_test.ts.
+;; nan gives nan, -inf gives 0, +inf gives inf. Accuracy is tested in losses/_cpu/row_kernels_test.ts.
 (module
   (memory (export "memory") 1)
 

@@ -1,5 +1,5 @@
 /**
- * The WebGPU twin of the elementwise engine (`losses/_elementwise.ts`): the same call, with
+ * The WebGPU twin of the elementwise engine (`losses/_engines/elementwise.ts`): the same call, with
  * each loss's formula given as WGSL snippets. Forward with `"mean"`/`"sum"` folds the formula
  * into the first pass of the tree sum, so a reduced loss is one submit that never writes its
  * per-element values; `"none"` is one map. Backward is one map that writes every wanted
@@ -10,12 +10,18 @@
  * @module
  */
 
-import { record } from "../_autograd.ts";
-import { checkSameDevice } from "../_checks.ts";
-import { gpuStorage, shapeNumel, Tensor } from "../tensor.ts";
-import { allocGpu, type GpuStorage } from "./buffers.ts";
-import { type MapInput, recordExpand, recordMap, recordSum, recordSumTo } from "./kernels.ts";
-import { GpuCommands } from "./pipelines.ts";
+import { record } from "../_core/autograd.ts";
+import { checkSameDevice } from "../_core/checks.ts";
+import { gpuStorage, shapeNumel, Tensor } from "../_core/tensor.ts";
+import { allocGpu, type GpuStorage } from "../_core/webgpu/buffers.ts";
+import {
+  type MapInput,
+  recordExpand,
+  recordMap,
+  recordSum,
+  recordSumTo,
+} from "../_core/webgpu/kernels.ts";
+import { GpuCommands } from "../_core/webgpu/pipelines.ts";
 
 /** A loss's formula in WGSL, for {@linkcode runElementwiseGpu}. */
 export interface ElementwiseWgsl {

@@ -4,12 +4,12 @@
  * Skipped, with the reason printed, where there is no WebGPU adapter.
  */
 import assert from "node:assert/strict";
-import { webgpuAdapter } from "../_test_helpers.ts";
+import { webgpuAdapter } from "../_testing/helpers.ts";
 import { mseLoss, tensor } from "../../mod.ts";
-import { bufferStats } from "./buffers.ts";
-import { createGpuContext } from "./device.ts";
-import { GpuCommands, PRELUDE } from "./pipelines.ts";
-import { gpuStorage } from "../tensor.ts";
+import { bufferStats } from "../_core/webgpu/buffers.ts";
+import { createGpuContext } from "../_core/webgpu/device.ts";
+import { GpuCommands, PRELUDE } from "../_core/webgpu/pipelines.ts";
+import { gpuStorage } from "../_core/tensor.ts";
 
 const { adapter, missing } = await webgpuAdapter("webgpu tests");
 

@@ -1,0 +1,198 @@
+/**
+ * Row kernels in WebAssembly SIMD (`wasm/softmax.wat`) for the class losses: a matrix of
+ * `rows × cols` contiguous elements (the class dimension last) goes through the module's
+ * memory in chunks of whole rows that stay in cache: copied in, computed, copied out. Per
+ * row the kernels find the maximum `m` and `s = sum(exp(x - m))` (float64), then either
+ * scale `exp(x - m)` by a per-row factor (softmax, cross-entropy's gradient) or subtract a
+ * per-row number from `x` (log-softmax). Float32 rows use a float32 exp (four lanes), float64
+ * rows a float64 exp (two lanes); the accuracy of both is tested in `row_kernels_test.ts`.
+ *
+ * @module
+ */
+
+import { lazyKernel, type WasmKernel } from "./wasm.ts";
+import { WASM_BASE64 } from "./generated/wasm_softmax.ts";
+import type { FloatArray } from "../_core/reduction.ts";
+
+const kernel = lazyKernel(() => WASM_BASE64);
+
+/** Elements per chunk: 64 KiB of float32, 128 KiB of float64 each for input and output. */
+const CHUNK = 16384;
+
+type RowFn = (x: number, out: number, rows: number, cols: number, aux: number) => void;
+type ExpRowsFn = (
+  x: number,
+  out: number,
+  rows: number,
+  cols: number,
+  stats: number,
+  withMax: number,
+) => void;
+
+/** The module's memory laid out for one call: input, output, and two per-row float64 blocks. */
+interface Block {
+  exports: {
+    expRows: ExpRowsFn;
+    scaleRows: (buf: number, rows: number, cols: number, coef: number) => void;
+    subRows: RowFn;
+  };
+  cols: number;
+  rowsPer: number;
+  xPtr: number;
+  outPtr: number;
+  statsPtr: number;
+  coefPtr: number;
+  x: FloatArray;
+  out: FloatArray;
+  stats: Float64Array;
+  coef: Float64Array;
+}
+
+/** The last block laid out per dtype, reused while its width and the memory stay the same. */
+const lastBlock: { f32: Block | null; f64: Block | null; buffer: ArrayBuffer | null } = {
+  f32: null,
+  f64: null,
+  buffer: null,
+};
+
+function blockFor(f32: boolean, cols: number): Block {
+  const k = kernel();
+  const last = f32 ? lastBlock.f32 : lastBlock.f64;
+  if (last !== null && last.cols === cols && lastBlock.buffer === k.buffer) return last;
+  const block = layBlock(k, f32, cols);
+  if (lastBlock.buffer !== k.buffer) {
+    lastBlock.f32 = lastBlock.f64 = null;
+    lastBlock.buffer = k.buffer;
+  }
+  if (f32) lastBlock.f32 = block;
+  else lastBlock.f64 = block;
+  return block;
+}
+
+function layBlock(k: WasmKernel, f32: boolean, cols: number): Block {
+  const bytes = f32 ? 4 : 8;
+  const rowsPer = Math.max(1, Math.floor(CHUNK / Math.max(cols, 1)));
+  const elems = rowsPer * cols;
+  // 16 bytes of slack: a row's last partial vector reads and writes up to 12 bytes past it
+  const span = ((elems * bytes + 15) & ~15) + 16;
+  const xPtr = 0;
+  const outPtr = span;
+  const statsPtr = 2 * span;
+  const coefPtr = statsPtr + rowsPer * 16;
+  const buffer = k.reserve(coefPtr + rowsPer * 8);
+  const e = k.exports;
+  const Arr = f32 ? Float32Array : Float64Array;
+  return {
+    exports: {
+      expRows: (f32 ? e.exp_rows_f32 : e.exp_rows_f64) as ExpRowsFn,
+      scaleRows: (f32 ? e.scale_rows_f32 : e.scale_rows_f64) as Block["exports"]["scaleRows"],
+      subRows: (f32 ? e.sub_rows_f32 : e.sub_rows_f64) as RowFn,
+    },
+    cols,
+    rowsPer,
+    xPtr,
+    outPtr,
+    statsPtr,
+    coefPtr,
+    x: new Arr(buffer, xPtr, elems),
+    out: new Arr(buffer, outPtr, elems),
+    stats: new Float64Array(buffer, statsPtr, rowsPer * 2),
+    coef: new Float64Array(buffer, coefPtr, rowsPer),
+  };
+}
+
+/**
+ * Per row `r` of `x` (`rows × cols`): `m = max(x_r)` (nan if any is nan) and
+ * `s = sum(exp(x_r - m))` in float64. Then, when `out` is given, `out_r = exp(x_r - m) · f`
+ * with `f = factor(r, m, s)` (the product in float64, rounded once); otherwise `factor` is
+ * called only for what it records. `out` may be `x`.
+ */
+export function rowSoftmaxScaled(
+  x: FloatArray,
+  rows: number,
+  cols: number,
+  out: FloatArray | null,
+  factor: (r: number, m: number, s: number) => number,
+): void {
+  const b = blockFor(x instanceof Float32Array, cols);
+  const { expRows, scaleRows } = b.exports;
+  for (let r0 = 0; r0 < rows; r0 += b.rowsPer) {
+    const n = Math.min(b.rowsPer, rows - r0);
+    const start = r0 * cols;
+    b.x.set(x.subarray(start, start + n * cols));
+    expRows(b.xPtr, b.outPtr, n, cols, b.statsPtr, 1);
+    for (let i = 0; i < n; i++) {
+      b.coef[i] = factor(r0 + i, b.stats[2 * i], b.stats[2 * i + 1]);
+    }
+    if (out === null) continue;
+    scaleRows(b.outPtr, n, cols, b.coefPtr);
+    out.set(b.out.subarray(0, n * cols), start);
+  }
+}
+
+/**
+ * Log-softmax of each row: `out_r = x_r - (m + log(s))`, the difference in float64 and
+ * rounded once. A row with a nan, or whose maximum is infinite, becomes nan.
+ */
+export function rowLogSoftmax(x: FloatArray, rows: number, cols: number, out: FloatArray): void {
+  const b = blockFor(x instanceof Float32Array, cols);
+  const { expRows, subRows } = b.exports;
+  for (let r0 = 0; r0 < rows; r0 += b.rowsPer) {
+    const n = Math.min(b.rowsPer, rows - r0);
+    const start = r0 * cols;
+    b.x.set(x.subarray(start, start + n * cols));
+    expRows(b.xPtr, b.outPtr, n, cols, b.statsPtr, 1);
+    for (let i = 0; i < n; i++) b.coef[i] = b.stats[2 * i] + Math.log(b.stats[2 * i + 1]);
+    subRows(b.xPtr, b.outPtr, n, cols, b.coefPtr);
+    out.set(b.out.subarray(0, n * cols), start);
+  }
+}
+
+/**
+ * `out[i] = exp(x[i])` with the row kernels' vector exp (float32 or float64 by the array
+ * type): for tests of its accuracy and for callers that need many exps at once.
+ */
+export function vectorExp(x: FloatArray, out: FloatArray): void {
+  // rows of CHUNK elements through the row kernel with no maximum taken: the same exp code
+  const b = blockFor(x instanceof Float32Array, CHUNK);
+  for (let i = 0; i < x.length; i += CHUNK) {
+    const n = Math.min(CHUNK, x.length - i);
+    b.x.set(x.subarray(i, i + n));
+    b.exports.expRows(b.xPtr, b.outPtr, 1, n, b.statsPtr, 0);
+    out.set(b.out.subarray(0, n), i);
+  }
+}
+
+/**
+ * For `x[start .. start + n)`: `e = exp(-|x|)` and `t = log1p(e)`, each rounded to the dtype
+ * (softplus's parts: logsigmoid(v) = min(v, 0) - t). Float32 takes both from the vector
+ * kernels; float64 takes `e` from them and `t` from `Math.log1p`. The results are views into
+ * the kernels' memory, valid until the next call into this module.
+ */
+export function softplusParts(
+  x: FloatArray,
+  start: number,
+  n: number,
+): { e: FloatArray; t: FloatArray } {
+  const f32 = x instanceof Float32Array;
+  const b = blockFor(f32, n);
+  for (let i = 0; i < n; i++) b.x[i] = -Math.abs(x[start + i]);
+  b.exports.expRows(b.xPtr, b.outPtr, 1, n, b.statsPtr, 0);
+  if (f32) (kernel().exports.log1p_f32 as Log1pFn)(b.outPtr, b.xPtr, n);
+  else for (let i = 0; i < n; i++) b.x[i] = Math.log1p(b.out[i]);
+  return { e: b.out.subarray(0, n), t: b.x.subarray(0, n) };
+}
+
+type Log1pFn = (src: number, dst: number, n: number) => void;
+
+/** `out[i] = log1p(x[i])` for float32 `x` in [0, 1] with the vector log1p (for its tests). */
+export function vectorLog1p(x: Float32Array, out: Float32Array): void {
+  const b = blockFor(true, CHUNK);
+  const fn = kernel().exports.log1p_f32 as Log1pFn;
+  for (let i = 0; i < x.length; i += CHUNK) {
+    const n = Math.min(CHUNK, x.length - i);
+    b.x.set(x.subarray(i, i + n));
+    fn(b.xPtr, b.outPtr, n);
+    out.set(b.out.subarray(0, n), i);
+  }
+}

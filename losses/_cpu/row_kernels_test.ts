@@ -1,0 +1,155 @@
+import assert from "node:assert/strict";
+import { rowLogSoftmax, rowSoftmaxScaled, vectorExp, vectorLog1p } from "./row_kernels.ts";
+import { sweep, ulps } from "../_testing/helpers.ts";
+
+const EDGES_F32 = [
+  NaN,
+  Infinity,
+  -Infinity,
+  0,
+  -0,
+  1e-45,
+  -1e-45,
+  1e-40,
+  -1e-40,
+  1.1754944e-38,
+  1e-7,
+  -1e-7,
+  88.72283,
+  88.72284,
+  89,
+  100,
+  -87.33654,
+  -87.3366,
+  -103.27893,
+  -103.97208,
+  -104,
+  -1e30,
+  1e30,
+];
+const EDGES_F64 = [
+  NaN,
+  Infinity,
+  -Infinity,
+  0,
+  -0,
+  5e-324,
+  -5e-324,
+  1e-310,
+  -1e-310,
+  2.2250738585072014e-308,
+  1e-17,
+  -1e-17,
+  709.782712893384,
+  709.7827128933841,
+  710,
+  800,
+  -708.3964185322641,
+  -708.4,
+  -745.1332191019411,
+  -745.1332191019412,
+  -746,
+  -1e300,
+  1e300,
+];
+
+function maxUlps(f32: boolean, inputs: number[]): { worst: number; at: number } {
+  const x = f32 ? new Float32Array(inputs) : new Float64Array(inputs);
+  const out = f32 ? new Float32Array(x.length) : new Float64Array(x.length);
+  vectorExp(x, out);
+  let worst = 0;
+  let at = NaN;
+  for (let i = 0; i < x.length; i++) {
+    const want = f32 ? Math.fround(Math.exp(x[i])) : Math.exp(x[i]);
+    const u = ulps(out[i], want, f32);
+    if (u > worst) [worst, at] = [u, x[i]];
+  }
+  return { worst, at };
+}
+
+Deno.test("vector exp (float32) is within 1 ulp of the correctly rounded exp everywhere", () => {
+  const inputs = [...EDGES_F32, ...sweep(-110, 95, 300_001), ...sweep(-1, 1, 100_001)];
+  const { worst, at } = maxUlps(true, inputs);
+  assert.ok(worst <= 1, `${worst} ulps at ${at}`);
+});
+
+Deno.test("vector exp (float64) is within 1 ulp of Math.exp everywhere", () => {
+  const inputs = [...EDGES_F64, ...sweep(-750, 712, 300_001), ...sweep(-1, 1, 100_001)];
+  const { worst, at } = maxUlps(false, inputs);
+  assert.ok(worst <= 1, `${worst} ulps at ${at}`);
+});
+
+Deno.test("vector exp gives exact results at the special values", () => {
+  for (const f32 of [true, false]) {
+    const x = f32
+      ? new Float32Array([NaN, Infinity, -Infinity, 0, -0, 1e30, -1e30])
+      : new Float64Array([NaN, Infinity, -Infinity, 0, -0, 1e300, -1e300]);
+    const out = f32 ? new Float32Array(x.length) : new Float64Array(x.length);
+    vectorExp(x, out);
+    assert.deepEqual([...out], [NaN, Infinity, 0, 1, 1, Infinity, 0]);
+  }
+});
+
+Deno.test("row kernels match a float64 softmax on odd widths and many chunks", () => {
+  for (const f32 of [true, false]) {
+    for (const [rows, cols] of [[3, 1], [5, 7], [40, 1001], [2, 20000], [0, 4], [3, 0]]) {
+      const x = f32 ? new Float32Array(rows * cols) : new Float64Array(rows * cols);
+      for (let i = 0; i < x.length; i++) x[i] = 8 * Math.sin(i * 1.7) + (i % 3) * 1e-3;
+      const lsm = f32 ? new Float32Array(x.length) : new Float64Array(x.length);
+      const sm = f32 ? new Float32Array(x.length) : new Float64Array(x.length);
+      rowLogSoftmax(x, rows, cols, lsm);
+      rowSoftmaxScaled(x, rows, cols, sm, (_r, _m, s) => 1 / s);
+      for (let r = 0; r < rows; r++) {
+        let m = -Infinity;
+        for (let c = 0; c < cols; c++) m = Math.max(m, x[r * cols + c]);
+        let s = 0;
+        for (let c = 0; c < cols; c++) s += Math.exp(x[r * cols + c] - m);
+        for (let c = 0; c < cols; c++) {
+          const i = r * cols + c;
+          const want = x[i] - m - Math.log(s);
+          const tol = f32 ? 1e-6 : 1e-13;
+          assert.ok(Math.abs(lsm[i] - want) <= tol * (1 + Math.abs(want)), `lsm ${i}`);
+          // float32: x - m is a float32 difference, as in PyTorch, off by up to |x - m|·2^-24
+          const rel = f32 ? 2.5e-7 + Math.abs(x[i] - m) * 2 ** -24 : tol;
+          assert.ok(Math.abs(sm[i] - Math.exp(want)) <= rel * Math.exp(want), `sm ${i}`);
+        }
+      }
+    }
+  }
+});
+
+Deno.test("row kernels give nan rows for nan and infinite maxima", () => {
+  const x = new Float32Array([1, NaN, 2, Infinity, 0, 1, -Infinity, -Infinity, -Infinity]);
+  const out = new Float32Array(9);
+  rowLogSoftmax(x, 3, 3, out);
+  assert.ok(out.every(Number.isNaN));
+  rowSoftmaxScaled(x, 3, 3, out, (_r, _m, s) => 1 / s);
+  assert.ok(out.every(Number.isNaN));
+});
+
+Deno.test("vector log1p (float32) is within 1 ulp of the correctly rounded log1p on [0, 1]", () => {
+  const inputs = [
+    0,
+    -0,
+    1,
+    1e-45,
+    1e-40,
+    1e-30,
+    1e-8,
+    0.5,
+    NaN,
+    ...sweep(0, 1, 300_001),
+    ...sweep(0, 1e-6, 10_001),
+  ];
+  const x = new Float32Array(inputs);
+  const out = new Float32Array(x.length);
+  vectorLog1p(x, out);
+  let worst = 0;
+  let at = NaN;
+  for (let i = 0; i < x.length; i++) {
+    const u = ulps(out[i], Math.fround(Math.log1p(x[i])), true);
+    if (u > worst) [worst, at] = [u, x[i]];
+  }
+  assert.ok(worst <= 1, `${worst} ulps at ${at}`);
+  assert.ok(Object.is(out[1], -0) && out[0] === 0 && out[2] === Math.fround(Math.LN2));
+});
