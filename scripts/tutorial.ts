@@ -13,83 +13,13 @@
 
 import { parseArgs } from "node:util";
 import { TUTORIAL, tutorialTensors } from "../conformance/tutorial.ts";
-import {
-  CrossEntropyLoss,
-  HingeEmbeddingLoss,
-  L1Loss,
-  LogSoftmax,
-  manualSeed,
-  MSELoss,
-  NLLLoss,
-  randint,
-  randn,
-  type Tensor,
-  tensor,
-} from "../mod.ts";
+import { report, tutorialText } from "./tutorial_text.ts";
 
 const USAGE = `Usage: deno task tutorial [--seed N]
 
 Runs the tutorial's five loss examples with @parity/losses and prints what PyTorch prints.
   --seed N  seed the generator as torch.manual_seed(N) (any integer in [-2^63, 2^64))
   --help    this text`;
-
-/** Python's `print(label, value)`: the two joined by one space. */
-function line(label: string, value: Tensor): string {
-  return `${label} ${String(value)}\n`;
-}
-
-function report(input: Tensor, target: Tensor, output: Tensor): string {
-  return line("input: ", input) + line("target: ", target) + line("output: ", output);
-}
-
-/**
- * What the tutorial's code prints under PyTorch after `torch.manual_seed(seed)`.
- *
- * @param seed The seed, as `torch.manual_seed`.
- * @returns The printed text, newline-terminated lines.
- */
-export function tutorialText(seed: number | bigint): string {
-  manualSeed(seed);
-  let text = "";
-  {
-    const input = randn([4, 6], { requiresGrad: true });
-    const target = randn([4, 6]);
-    const output = new L1Loss().forward(input, target);
-    output.backward();
-    text += report(input, target, output);
-  }
-  {
-    const input = randn([2, 5], { requiresGrad: true });
-    const target = randn([2, 5]);
-    const output = new MSELoss().forward(input, target);
-    output.backward();
-    text += report(input, target, output);
-  }
-  {
-    const input = randn([3, 5], { requiresGrad: true });
-    // every element in target should have 0 <= value < C
-    const target = tensor([1, 0, 4], { dtype: "int64" });
-    const m = new LogSoftmax({ dim: 1 });
-    const output = new NLLLoss().forward(m.forward(input), target);
-    output.backward();
-    text += report(input, target, output);
-  }
-  {
-    const input = randn([3, 5], { requiresGrad: true });
-    const target = randint(0, 5, [3]); // torch.empty(3, dtype=torch.long).random_(5)
-    const output = new CrossEntropyLoss().forward(input, target);
-    output.backward();
-    text += report(input, target, output);
-  }
-  {
-    const input = randn([3, 5], { requiresGrad: true });
-    const target = randn([3, 5]);
-    const output = new HingeEmbeddingLoss().forward(input, target);
-    output.backward();
-    text += report(input, target, output);
-  }
-  return text;
-}
 
 /**
  * The tutorial's printed inputs run through this library, next to the outputs it printed. The

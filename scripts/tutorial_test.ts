@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { printedInputsText, tutorialText } from "./tutorial.ts";
+import { printedInputsText } from "./tutorial.ts";
+import { tutorialText } from "./tutorial_text.ts";
 
 interface TutorialCase {
   id: string;

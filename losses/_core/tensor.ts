@@ -325,6 +325,11 @@ export class Tensor {
     return this.toString();
   }
 
+  /** Node's and Bun's `util.inspect` and `console.log` show the same text. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
   #cpu(fn: string): TypedArray {
     const storage = this.#storage;
     if (storage instanceof GpuStorage) {

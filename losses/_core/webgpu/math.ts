@@ -13,7 +13,7 @@
 
 /** The WGSL source: `exp_f32`, `log_f32`, `log1p_f32`, `neg_inf`, `is_neg_inf`, `is_pos_inf`. */
 export const WGSL_MATH: string = /* wgsl */ `
-fn neg_inf() -> f32 { return bitcast<f32>(0xff800000u); }
+fn neg_inf() -> f32 { var bits = 0xff800000u; return bitcast<f32>(bits); }
 fn is_neg_inf(x: f32) -> bool { return bitcast<u32>(x) == 0xff800000u; }
 fn is_pos_inf(x: f32) -> bool { return bitcast<u32>(x) == 0x7f800000u; }
 // exp(x) = 2^k exp(r), r = x - k ln2 (ln2 in two parts, k ln2_hi exact), |r| <= ln2 / 2.

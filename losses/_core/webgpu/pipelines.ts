@@ -32,15 +32,17 @@ export interface Shader {
 
 /**
  * WGSL helpers every shader may use: nan and infinity tested by their bits (WGSL compilers may
- * assume floats are finite), a linear workgroup index for 2-D dispatches, and exp, log and
- * log1p accurate to an ulp or so (losses/_core/webgpu/math.ts).
+ * assume floats are finite) and made from a variable's bits at run time (a constant expression
+ * that is nan or infinite is a shader-creation error in WGSL, which Chrome's compiler enforces),
+ * a linear workgroup index for 2-D dispatches, and exp, log and log1p accurate to an ulp or so
+ * (losses/_core/webgpu/math.ts).
  */
 export const PRELUDE = /* wgsl */ `
 fn is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 fn is_inf(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u; }
 fn is_finite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) < 0x7f800000u; }
-fn nan_f32() -> f32 { return bitcast<f32>(0x7fc00000u); }
-fn inf_f32() -> f32 { return bitcast<f32>(0x7f800000u); }
+fn nan_f32() -> f32 { var bits = 0x7fc00000u; return bitcast<f32>(bits); }
+fn inf_f32() -> f32 { var bits = 0x7f800000u; return bitcast<f32>(bits); }
 fn group_index(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + wid.y * nwg.x; }
 ${WGSL_MATH}`;
 
@@ -72,6 +74,20 @@ function pipelineFor(shader: Shader): CachedPipeline {
     })
     : null;
   const module = device.createShaderModule({ label: shader.label, code: shader.code });
+  // A shader the compiler rejects leaves the cache as soon as the compiler says so: the next
+  // call compiles it again, and its error scope reports the compiler's own message (a cached
+  // pipeline would only be reported as invalid "due to a previous error"). Asked before the
+  // pipeline is made, the answer arrives before the error scopes of this call are settled.
+  let failed = false;
+  if (typeof module.getCompilationInfo === "function") {
+    module.getCompilationInfo().then((info) => {
+      if (info.messages.some((m) => m.type === "error")) failed = true;
+    }, () => {
+      failed = true;
+    }).finally(() => {
+      if (failed && cache.get(shader.code) === made) cache.delete(shader.code);
+    });
+  }
   const pipeline = device.createComputePipeline({
     label: shader.label,
     layout: device.createPipelineLayout({
@@ -80,7 +96,7 @@ function pipelineFor(shader: Shader): CachedPipeline {
     compute: { module, entryPoint: "main" },
   });
   const made = { pipeline, storageLayout, uniformLayout };
-  cache.set(shader.code, made);
+  if (!failed) cache.set(shader.code, made);
   return made;
 }
 
