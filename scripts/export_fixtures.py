@@ -230,31 +230,16 @@ class Builder:
 
 # ---------------------------------------------------------------------------
 # Tags: what each case exercises, written into the case as "tags" (sorted). Most come from
-# the case's inputs (case_tags looks at them); the rest from its id's parts. The names and
-# their meanings are listed in conformance/README.md and conformance/tags.ts.
+# the case's inputs (case_tags looks at them); the rest from its id's parts. Their meanings
+# are in conformance/tags.ts (and conformance/README.md); a test checks that the fixtures
+# use exactly the tags listed there.
 
 TAGS = {
-    "ties": "inputs where the function has a kink or a tie, so the gradient is a choice",
-    "clamped": "values at or past a clamp inside the loss",
-    "non-finite": "nan or an infinity in an input tensor",
-    "large": "a finite input or number option of magnitude 1e4 or more",
-    "empty": "an input tensor with no elements",
-    "0-d": "a floating-point argument with no dimensions",
-    "broadcast": "inputs of different shapes that broadcast",
-    "weight": "a weight or pos_weight tensor",
-    "ignore-index": "targets equal to ignore_index (the default -100 or one given)",
-    "all-ignored": "every target ignored or weighted 0",
-    "label-smoothing": "a non-zero label_smoothing",
-    "k-dim": "class scores with dimensions after the class dimension, (N, C, d1, ...)",
-    "unbatched": "a single sample without the batch dimension",
-    "prob-target": "class probabilities as the target",
-    "promotion": "an int64 or bool tensor where PyTorch takes floats, or float32 with float64",
-    "tutorial": "one of the tutorial's five examples",
-    "error": "PyTorch raises",
-    "avx2": "random numbers from PyTorch's AVX2 kernel (float32 randn of 16 or more elements)",
-    "replay": "a draw that follows other draws from the same generator",
-    "big-seed": "a seed of 2^32 or more",
-    "wide-range": "randint over a range wider than 2^32, drawn from 64 bits",
+    "ties", "clamped", "non-finite", "large", "empty", "0-d", "broadcast", "weight", "ignore-index",
+    "all-ignored", "label-smoothing", "k-dim", "unbatched", "prob-target", "promotion", "tutorial",
+    "error",
+    # random numbers (export_random_fixtures.py)
+    "avx2", "replay", "big-seed", "wide-range",
 }
 
 # The kinds of error in case ids (error=<kind>), by class: each error case is tagged
@@ -285,8 +270,7 @@ ERROR_CLASSES = {
     ],
 }
 ERROR_CLASS = {kind: cls for cls, kinds in ERROR_CLASSES.items() for kind in kinds}
-for _cls in ERROR_CLASSES:
-    TAGS["error:" + _cls] = "PyTorch raises: " + _cls
+TAGS.update("error:" + _cls for _cls in ERROR_CLASSES)
 
 # Id parts that name what a case exercises.
 PART_TAGS = {
@@ -360,12 +344,31 @@ def case_tags(op, parts, args, kwargs, record, extra=()):
         tags.add("label-smoothing")
     if op in ("nll_loss", "cross_entropy") and len(args) > 1:
         target = args[1]
-        if "ignore_index" in kwargs or (
-            isinstance(target, torch.Tensor) and not target.is_floating_point() and bool((target == -100).any())
-        ):
+        index_target = isinstance(target, torch.Tensor) and not target.is_floating_point()
+        ignore = kwargs.get("ignore_index", -100)
+        if "ignore_index" in kwargs or (index_target and bool((target == -100).any())):
             tags.add("ignore-index")
         if isinstance(args[0], torch.Tensor) and args[0].dim() >= 3:
             tags.add("k-dim")
+        weight = kwargs.get("weight")
+        if index_target and target.numel() > 0 and record["error"] is None:
+            kept = target[target != ignore]
+            if kept.numel() == 0 or (isinstance(weight, torch.Tensor) and bool((weight[kept] == 0).all())):
+                tags.add("all-ignored")
+    # |x - y| has its kink where x == y.
+    if op == "l1_loss" and record["error"] is None:
+        x, y = args[0], args[1]
+        if x.numel() > 0 and y.numel() > 0 and bool((x == y).any()):
+            tags.add("ties")
+    # Where PyTorch clamps inside the loss: var below eps; BCE's logs at -100 and its
+    # backward's denominator max(x (1 - x), 1e-12).
+    if op == "gaussian_nll_loss" and record["error"] is None and isinstance(args[2], torch.Tensor):
+        if args[2].numel() > 0 and bool((args[2] < kwargs.get("eps", 1e-6)).any()):
+            tags.add("clamped")
+    if op == "binary_cross_entropy" and record["error"] is None and args[0].numel() > 0:
+        x = args[0].double()
+        if bool((x * (1 - x) < 1e-12).any()):
+            tags.add("clamped")
     unknown = tags - set(TAGS)
     assert not unknown, f"{record['id']}: tags {unknown} are not in TAGS"
     return sorted(tags)
