@@ -39,15 +39,29 @@ export {
   type Adapter,
   type AdapterOp,
   type AdapterValue,
+  caseDtypes,
   type CaseResult,
+  checkAdapter,
   type ConformanceOptions,
   type ConformanceReport,
+  FAILURE_KINDS,
+  type FailureKind,
   FIXTURES_DIR,
+  globToRegExp,
+  isUnsupported,
   type OpCall,
   type OpResult,
   type OpSummary,
+  RANDOM_OPS,
+  runCase,
   runConformance,
+  selectCases,
+  type Selection,
   TOLERANCE,
+  type Tolerance,
+  toleranceFor,
+  type ToleranceOverride,
+  UNSUPPORTED,
   Unsupported,
   type WorstElement,
 } from "./runner.ts";
@@ -61,7 +75,38 @@ export {
   FORMAT,
   loadFixtureFile,
   loadFixtureFiles,
+  loadPackageFixtures,
+  PACKAGE_OPS,
   parseFixtureFile,
 } from "./fixture.ts";
+export {
+  emptyExpectations,
+  type Expectations,
+  EXPECTATIONS_FORMAT,
+  expectationsFromReports,
+  type ExpectedFailure,
+  judge,
+  type Judgement,
+  parseExpectations,
+} from "./expectations.ts";
+export { caseKey, junitXml } from "./junit.ts";
+export {
+  markdownTable,
+  opTable,
+  skipReasons,
+  type TableOptions,
+  tagRows,
+  tagTable,
+} from "./report.ts";
+export { adapterReference, tagReference } from "./reference.ts";
+export { TAGS } from "./tags.ts";
 export { DEVICES, parityAdapter } from "./adapters/parity.ts";
-export { type ArgValue, NAMED_DISTANCES, OPS, type OpSpec, opSpec } from "./ops.ts";
+export {
+  type ArgValue,
+  NAMED_DISTANCE_FORMULAS,
+  NAMED_DISTANCES,
+  OPS,
+  type OpSpec,
+  opSpec,
+  type ParamDoc,
+} from "./ops.ts";
