@@ -194,9 +194,7 @@ Deno.test("--write-expectations then --expectations: exit 0, and a case fixed si
   );
 
   // A failure the baseline does not list fails the run.
-  written.failures = written.failures.filter((f: { kind?: string }) =>
-    f.kind !== "did-not-throw"
-  );
+  written.failures = written.failures.filter((f: { kind?: string }) => f.kind !== "did-not-throw");
   files.set("base.json", JSON.stringify(written));
   const regressed = await cli([...args, "--expectations", "base.json"], files);
   assert.equal(regressed.status, 1);
@@ -326,12 +324,10 @@ Deno.test("--junit writes each failure with its kind, skips and expected failure
 });
 
 Deno.test("a module that exports a factory, or nothing usable, gets an error that says so", async () => {
-  const factory =
-    "data:text/javascript,export default function makeAdapter(device) {}";
+  const factory = "data:text/javascript,export default function makeAdapter(device) {}";
   const r = await cli(["--impl", factory]);
   assert.equal(r.status, 2);
-  const plain =
-    "data:text/javascript,export default { name: 'x', ops: { mse_loss: 3 } }";
+  const plain = "data:text/javascript,export default { name: 'x', ops: { mse_loss: 3 } }";
   assert.equal((await cli(["--impl", plain])).status, 2);
 });
 
