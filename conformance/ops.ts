@@ -715,7 +715,7 @@ export const OPS: readonly OpSpec[] = [
     options: { full: "full", eps: "eps", reduction: "reduction" },
     differentiable: [0, 1, 2],
     args: [
-      tensorDoc("input", "(N, *) or (*)"),
+      tensorDoc("input", "(N, ...) or (...)"),
       tensorDoc("target", "broadcasts with input"),
       tensorDoc("var", "input's shape, or with the last dimension 1 or left out; >= 0"),
     ],

@@ -23,21 +23,24 @@ export interface TableOptions {
   time?: boolean;
 }
 
-/** Formats a Markdown table; the first `left` columns are left-aligned, the rest right. */
+/**
+ * Formats a Markdown table (a `|` in a cell is escaped). Columns are right-aligned except the
+ * first `left` ones, or those whose indices `left` lists.
+ */
 export function markdownTable(
   rows: readonly (readonly string[])[],
-  left = 1,
+  left: number | readonly number[] = 1,
 ): string {
-  const widths = rows[0].map((_, k) => Math.max(3, ...rows.map((row) => row[k].length)));
+  const isLeft = (k: number) => typeof left === "number" ? k < left : left.includes(k);
+  const cells = rows.map((row) => row.map((cell) => cell.replace(/\|/g, "\\|")));
+  const widths = cells[0].map((_, k) => Math.max(3, ...cells.map((row) => row[k].length)));
   const line = (row: readonly string[]) =>
-    "| " + row.map((cell, k) => k < left ? cell.padEnd(widths[k]) : cell.padStart(widths[k]))
+    "| " + row.map((cell, k) => isLeft(k) ? cell.padEnd(widths[k]) : cell.padStart(widths[k]))
       .join(" | ") +
     " |";
   const rule = "| " +
-    widths.map((w, k) => k < left ? "-".repeat(w) : "-".repeat(w - 1) + ":")
-      .join(" | ") +
-    " |";
-  return [line(rows[0]), rule, ...rows.slice(1).map(line)].join("\n");
+    widths.map((w, k) => isLeft(k) ? "-".repeat(w) : "-".repeat(w - 1) + ":").join(" | ") + " |";
+  return [line(cells[0]), rule, ...cells.slice(1).map(line)].join("\n");
 }
 
 const COUNT_HEADER = [
@@ -256,10 +259,14 @@ export function primaryTag(tags: readonly string[]): string {
   return TAG_ORDER.find((t) => tags.includes(t)) ?? tags[0] ?? "(none)";
 }
 
+/** How many ops a row of {@linkcode failuresByTag} names before "N more". */
+const OPS_SHOWN = 4;
+
 /**
  * An implementation's failures grouped by {@linkcode primaryTag}, each counted once: per
- * tag, the failures of each kind and the ops they are in, with a column of notes (e.g.
- * where the implementation differs from PyTorch there).
+ * tag, the failures, how many of them are float64 cases (a column left out when none is),
+ * each kind, and the ops they are in, with a column of notes (e.g. why the implementation
+ * differs from PyTorch there).
  *
  * @param report A run's report.
  * @param notes Text per tag.
@@ -281,11 +288,14 @@ export function failuresByTag(
       const s = summarize(tag, cases);
       const ops = new Map<string, number>();
       for (const c of cases) ops.set(c.op, (ops.get(c.op) ?? 0) + 1);
-      const opText = [...ops].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-        .map(([op, n]) => `${op} ${n}`).join(", ");
+      const sorted = [...ops].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+      const more = sorted.length - OPS_SHOWN;
+      const opText = sorted.slice(0, OPS_SHOWN).map(([op, n]) => `${op} ${n}`).join(", ") +
+        (more > 0 ? `, ${more} more` : "");
       return [
         tag,
         String(s.failed),
+        String(cases.filter((c) => c.dtypes.includes("float64")).length),
         String(s.wrongValue),
         String(s.wrongGradient),
         String(s.threw),
@@ -298,6 +308,7 @@ export function failuresByTag(
   rows.push([
     "total",
     String(total.failed),
+    String(failed.filter((c) => c.dtypes.includes("float64")).length),
     String(total.wrongValue),
     String(total.wrongGradient),
     String(total.threw),
@@ -305,8 +316,21 @@ export function failuresByTag(
     "",
     "",
   ]);
-  return markdownTable([
-    ["tag", "fail", "wrong value", "wrong grad", "threw", "no throw", "in ops", "why"],
+  const table = [
+    [
+      "tag",
+      "fail",
+      "float64",
+      "wrong value",
+      "wrong grad",
+      "threw",
+      "no throw",
+      "in ops (most first)",
+      "why",
+    ],
     ...rows,
-  ]);
+  ];
+  // Without float64 failures (an implementation without float64), the column says nothing.
+  if (failed.some((c) => c.dtypes.includes("float64"))) return markdownTable(table, [0, 7, 8]);
+  return markdownTable(table.map((row) => row.filter((_, k) => k !== 2)), [0, 6, 7]);
 }
