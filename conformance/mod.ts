@@ -44,6 +44,7 @@ export {
   checkAdapter,
   type ConformanceOptions,
   type ConformanceReport,
+  defaultTolerance,
   FAILURE_KINDS,
   type FailureKind,
   FIXTURES_DIR,

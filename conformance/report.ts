@@ -9,6 +9,7 @@
 import {
   type CaseResult,
   type ConformanceReport,
+  defaultTolerance,
   type OpSummary,
   summarize,
   TOLERANCE,
@@ -89,7 +90,7 @@ function toleranceCell(report: ConformanceReport, op: string): string {
   );
   return [...dtypes].sort().flatMap((d) => {
     const t = toleranceFor(op, d, report.tolerances);
-    const def = TOLERANCE[d as "float32" | "float64"];
+    const def = defaultTolerance(op, d);
     const e = (x: number) => x !== 0 && x < 1e-3 ? x.toExponential() : String(x);
     return t.rtol === def.rtol && t.atol === def.atol ? [] : [`${d} ${e(t.rtol)}/${e(t.atol)}`];
   }).join(", ");
