@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { runConformance } from "../../conformance/runner.ts";
 import { jaxAdapter } from "./jax.ts";
 import { JAX_NOTES } from "./jax_notes.ts";
-import { assertReadmesShow, byOpTable, byTagTable, unexplained } from "./tables.ts";
+import {
+  assertReadmesShow,
+  assertReadmesState,
+  byOpTable,
+  byTagTable,
+  unexplained,
+} from "./tables.ts";
 
 // Every fixture on jax-js's wasm device (about 25 seconds): the README's tables are all of them.
 const report = await runConformance(jaxAdapter("wasm"));
@@ -57,4 +63,5 @@ Deno.test("README.md and conformance/README.md show the tables this adapter give
     ["conformance/README.md"],
     command,
   );
+  await assertReadmesState(report, ["README.md", "conformance/README.md"]);
 });

@@ -108,3 +108,27 @@ export async function assertReadmesShow(
     }
   }
 }
+
+/**
+ * Checks that each README states the report's totals as `N agree, N disagree and N can't be
+ * expressed` (the prose beside the tables), numbers written as `toLocaleString("en-US")`.
+ */
+export async function assertReadmesState(
+  report: ConformanceReport,
+  readmes: readonly string[],
+): Promise<void> {
+  const cases = report.cases.filter((c) => !report.summary.find((s) => s.op === c.op)?.random);
+  const n = (f: (status: string) => boolean) =>
+    cases.filter((c) => f(c.status)).length.toLocaleString("en-US");
+  const agree = n((s) => s === "pass");
+  const disagree = n((s) => s === "fail" || s === "error-not-thrown");
+  const skipped = n((s) => s === "skip");
+  const claim = new RegExp(
+    `${agree} agree[\\s\\S]{0,120}?, ${disagree} disagree and ${skipped} can't`,
+  );
+  for (const readme of readmes) {
+    const text = (await Deno.readTextFile(new URL(`../../${readme}`, import.meta.url)))
+      .replace(/\s+/g, " ");
+    assert.match(text, claim, `${readme} does not state ${agree} agree, ${disagree} disagree`);
+  }
+}

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { runConformance } from "../../conformance/runner.ts";
 import adapter from "./tfjs.ts";
-import { assertReadmesShow, byOpTable, byTagTable, unexplained } from "./tables.ts";
+import {
+  assertReadmesShow,
+  assertReadmesState,
+  byOpTable,
+  byTagTable,
+  unexplained,
+} from "./tables.ts";
 import { TFJS_NOTES } from "./tfjs_notes.ts";
 
 // Every fixture runs (about two seconds on the cpu backend): the README's tables are all of them.
@@ -67,4 +73,5 @@ Deno.test("README.md and conformance/README.md show the tables this adapter give
     ["conformance/README.md"],
     command,
   );
+  await assertReadmesState(report, ["README.md", "conformance/README.md"]);
 });
