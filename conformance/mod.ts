@@ -9,8 +9,12 @@
  * op, a summary. This library's own backends run through the same interface
  * ({@linkcode parityAdapter}).
  *
- * The fixture files themselves are JSON modules of this package
- * (`@parity/losses/fixtures/<op>.json`), in the format documented in `conformance/README.md`.
+ * Cases can be selected by op, dtype, id glob and tag (each case is tagged with what it
+ * exercises: `ties`, `non-finite`, `empty`, `error:index`, ...), tolerances overridden per op
+ * and dtype, and known failures judged against expectations ({@linkcode judge}). The command
+ * line runner is `@parity/losses/cli`. Nothing here needs Deno's APIs: the package's own
+ * fixtures load as JSON modules (`@parity/losses/fixtures/<op>.json`, in the format documented
+ * in `conformance/README.md`), so this entry runs in Deno, Node, Bun and browsers.
  *
  * @example A (wrong) implementation of mse_loss, checked against PyTorch
  * ```ts
