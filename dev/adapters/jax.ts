@@ -161,11 +161,6 @@ function optional(v: Arg | undefined, what: string): J | undefined {
   return v === undefined || v === null ? undefined : fl(v, what);
 }
 
-/** A scalar of `like`'s dtype. */
-function scalar(value: number, like: J): J {
-  return np.array([value], { shape: [], dtype: like.dtype });
-}
-
 /**
  * Runs `body` on the converted arguments; with a gradient output, the gradients of
  * `sum(output * gradOutput)` for `call.requiresGrad` come from `vjp`.

@@ -39,7 +39,7 @@ function owned(v: unknown): unknown {
 /** A namespace whose functions get a new reference to each array argument. */
 function sharing<T extends object>(ns: T): T {
   return new Proxy(ns, {
-    get(target, key) {
+    get(target, key): unknown {
       const value: unknown = Reflect.get(target, key);
       if (typeof value !== "function" || /^[A-Z]/.test(String(key))) return value;
       const f = value as (...args: unknown[]) => unknown;
