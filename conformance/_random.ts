@@ -7,6 +7,7 @@
  */
 
 import { type DType, Generator, rand, randint, randn, type Tensor } from "../mod.ts";
+import type { ParamDoc } from "./param_doc.ts";
 
 /** A decoded fixture argument, as the op table passes it (the table's `ArgValue`). */
 type Arg = unknown;
@@ -67,4 +68,55 @@ export const RANDOM_OPTIONS: Readonly<Record<string, string>> = {
   dtype: "dtype",
   before: "before",
   cpu_capability: "cpuCapability",
+};
+
+const SIZE: ParamDoc = { name: "*size", type: "int", note: "the dimensions, each >= 0" };
+const SEED: ParamDoc = {
+  name: "seed",
+  type: "int or string",
+  note: "torch.manual_seed's seed; a decimal string above 2^53 - 1",
+};
+const BEFORE: ParamDoc = {
+  name: "before",
+  type: "string",
+  default: '""',
+  note: 'draws made first from the same seed, ";"-separated: "randn 3 float32", ' +
+    '"rand 4x6 float64", "randint 0 5 3 int64" ("scalar" for no dimensions)',
+};
+
+/** The random ops' parameters, for the reference. */
+export const RANDOM_DOCS: Readonly<
+  Record<"randn" | "rand" | "randint", { args: readonly ParamDoc[]; kwargs: readonly ParamDoc[] }>
+> = {
+  randn: {
+    args: [SIZE],
+    kwargs: [
+      SEED,
+      { name: "dtype", type: "string", values: '"float32", "float64"' },
+      BEFORE,
+      {
+        name: "cpu_capability",
+        type: "string",
+        default: '"default"',
+        values: '"default", "avx2"',
+        note: "float32 only: which of PyTorch's kernels made the numbers",
+      },
+    ],
+  },
+  rand: {
+    args: [SIZE],
+    kwargs: [SEED, { name: "dtype", type: "string", values: '"float32", "float64"' }, BEFORE],
+  },
+  randint: {
+    args: [
+      { name: "low", type: "int" },
+      { name: "high", type: "int", note: "exclusive" },
+      SIZE,
+    ],
+    kwargs: [
+      SEED,
+      { name: "dtype", type: "string", values: '"int64", "float32", "float64"' },
+      BEFORE,
+    ],
+  },
 };

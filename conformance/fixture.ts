@@ -6,6 +6,8 @@
  * @module
  */
 
+import { FIXTURE_MODULES } from "./_fixture_index.ts";
+
 /** Element types a fixture tensor can have. */
 export type FixtureDType = "float32" | "float64" | "int64" | "bool";
 
@@ -40,6 +42,11 @@ export interface FixtureCase {
   grads: Record<string, FixtureTensor | null> | null;
   /** The first line of PyTorch's error, or null. */
   error: string | null;
+  /**
+   * What the case exercises (`ties`, `non-finite`, `empty`, `error:index`, ...), as the
+   * exporter wrote them; absent in files from exporters that write none.
+   */
+  tags?: string[];
 }
 
 /** A whole fixture file. */
@@ -71,25 +78,64 @@ export const FORMAT = "parity-losses/fixtures@1";
 
 const DTYPES: readonly string[] = ["float32", "float64", "int64", "bool"];
 
-/** Reads one fixture file, or every `*.json` of a folder, and checks each field. */
-export async function loadFixtureFiles(path: string | URL): Promise<FixtureFile[]> {
-  const stat = await Deno.stat(path);
-  if (!stat.isDirectory) return [await loadFixtureFile(path)];
-  const base = typeof path === "string" ? path.replace(/\/?$/, "/") : path;
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(path)) {
-    if (entry.isFile && entry.name.endsWith(".json")) names.push(entry.name);
-  }
+/** What the loaders need of `node:fs/promises` (Deno, Node and Bun all have it). */
+interface FileSystem {
+  readFile(path: string | URL, encoding: "utf8"): Promise<string>;
+  readdir(path: string | URL): Promise<string[]>;
+  stat(path: string | URL): Promise<{ isDirectory(): boolean }>;
+}
+
+let fileSystem: Promise<FileSystem> | undefined;
+
+/**
+ * `node:fs/promises`, imported on first use under a name bundlers do not follow, so that this
+ * module also loads in browsers, where only the package's own fixtures (and parsed files) can
+ * be used.
+ */
+function files(): Promise<FileSystem> {
+  const specifier = "node:fs/promises";
+  fileSystem ??= (import(specifier) as Promise<FileSystem>).catch((e) => {
+    fileSystem = undefined;
+    throw new Error(
+      `Cannot read fixture files from a path as this runtime has no node:fs/promises (${
+        String(e)
+      }): leave the fixtures out to use the package's own, or pass parsed files`,
+    );
+  });
+  return fileSystem;
+}
+
+/**
+ * Reads fixture files and checks each field. With a path (a file, or a folder whose `*.json`
+ * files are read in name order) it reads the file system (Deno, Node, Bun); without one it
+ * loads this package's own fixtures, which works in every runtime, browsers included.
+ *
+ * @param path A fixture file or a folder of them; default: the package's own fixtures.
+ * @returns The files, checked.
+ */
+export async function loadFixtureFiles(path?: string | URL): Promise<FixtureFile[]> {
+  if (path === undefined) return await loadPackageFixtures();
+  const fs = await files();
+  if (!(await fs.stat(path)).isDirectory()) return [await loadFixtureFile(path)];
+  const base = typeof path === "string" ? path.replace(/\/?$/, "/") : new URL(
+    path.href.replace(/\/?$/, "/"),
+  );
+  const names = (await fs.readdir(path)).filter((name) => name.endsWith(".json")).sort();
   return await Promise.all(
-    names.sort().map((name) =>
+    names.map((name) =>
       loadFixtureFile(typeof base === "string" ? base + name : new URL(name, base))
     ),
   );
 }
 
-/** Reads and checks one fixture file. */
+/**
+ * Reads and checks one fixture file from the file system (Deno, Node, Bun).
+ *
+ * @param path The file.
+ * @returns The file, checked.
+ */
 export async function loadFixtureFile(path: string | URL): Promise<FixtureFile> {
-  const text = await Deno.readTextFile(path);
+  const text = await (await files()).readFile(path, "utf8");
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -97,6 +143,35 @@ export async function loadFixtureFile(path: string | URL): Promise<FixtureFile> 
     throw new SyntaxError(`Cannot read fixtures from ${path} as it is not JSON: ${String(e)}`);
   }
   return parseFixtureFile(json, String(path));
+}
+
+/** The ops this package has fixtures for, by torch name, in file order. */
+export const PACKAGE_OPS: readonly string[] = Object.keys(FIXTURE_MODULES);
+
+/**
+ * This package's own fixture files, loaded as JSON modules (no file system needed), and
+ * checked.
+ *
+ * @param ops Only these ops (torch names); default: all of them. An op without fixtures
+ * throws a RangeError that lists the known ones.
+ * @returns The files, in op-name order.
+ */
+export async function loadPackageFixtures(ops?: readonly string[]): Promise<FixtureFile[]> {
+  const wanted = ops ?? PACKAGE_OPS;
+  const unknown = wanted.filter((op) => !Object.hasOwn(FIXTURE_MODULES, op));
+  if (unknown.length > 0) {
+    throw new RangeError(
+      `Cannot load fixtures for ${unknown.join(", ")} as the package has none: its ops are ${
+        PACKAGE_OPS.join(", ")
+      }`,
+    );
+  }
+  const chosen = PACKAGE_OPS.filter((op) => wanted.includes(op));
+  return await Promise.all(
+    chosen.map(async (op) =>
+      parseFixtureFile((await FIXTURE_MODULES[op]()).default, `@parity/losses/fixtures/${op}.json`)
+    ),
+  );
 }
 
 /**
@@ -131,6 +206,12 @@ export function parseFixtureFile(json: unknown, source: string): FixtureFile {
     const rg = c.requires_grad;
     if (!Array.isArray(rg) || rg.some((k) => !Number.isInteger(k) || !isTensor(args[k]))) {
       bad(where("requires_grad"), "must list indices of tensor args");
+    }
+    if (
+      c.tags !== undefined &&
+      (!Array.isArray(c.tags) || c.tags.some((t) => typeof t !== "string"))
+    ) {
+      bad(where("tags"), "must be an array of strings when present");
     }
     if (c.error !== null && typeof c.error !== "string") {
       bad(where("error"), "must be null or a string");

@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { FORMAT, parseFixtureFile } from "./fixture.ts";
+import { fixtureIndexSource } from "../scripts/regen_fixtures.ts";
+import {
+  FORMAT,
+  loadFixtureFile,
+  loadFixtureFiles,
+  loadPackageFixtures,
+  PACKAGE_OPS,
+  parseFixtureFile,
+} from "./fixture.ts";
 
 const tensor = { dtype: "float32", shape: [2], data: [1, "nan"] };
 const good = {
@@ -81,4 +89,45 @@ Deno.test("every fixture file is a JSON module export of the package", async () 
       `deno.json exports lacks ./fixtures/${entry.name}`,
     );
   }
+});
+
+Deno.test("conformance/_fixture_index.ts lists every fixture file", async () => {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(new URL("./fixtures/", import.meta.url))) {
+    if (entry.isFile && entry.name.endsWith(".json")) names.push(entry.name);
+  }
+  const index = await Deno.readTextFile(new URL("./_fixture_index.ts", import.meta.url));
+  assert.equal(index, fixtureIndexSource(names), "run deno task fixtures to regenerate it");
+});
+
+Deno.test("loadPackageFixtures() reads the package's files as JSON modules, tags included", async () => {
+  const [mse] = await loadPackageFixtures(["mse_loss"]);
+  const fromDisk = await loadFixtureFile(new URL("./fixtures/mse_loss.json", import.meta.url));
+  assert.equal(mse.op, "mse_loss");
+  assert.deepEqual(mse.cases, fromDisk.cases);
+  assert.deepEqual(mse.cases.find((c) => c.id === "mse_loss/mean/float32/nan/8")?.tags, [
+    "non-finite",
+  ]);
+  await assert.rejects(() => loadPackageFixtures(["mse"]), {
+    name: "RangeError",
+    message: /Cannot load fixtures for mse as the package has none: its ops are abs, add/,
+  });
+});
+
+Deno.test("parseFixtureFile() accepts files without tags and rejects tags that are not strings", () => {
+  const withTags = broken((f) => (f.cases[0] as { tags?: unknown }).tags = ["ties", "empty"]);
+  assert.deepEqual(parseFixtureFile(withTags, "a.json").cases[0].tags, ["ties", "empty"]);
+  assert.equal(parseFixtureFile(good, "a.json").cases[0].tags, undefined);
+  assert.throws(
+    () => parseFixtureFile(broken((f) => (f.cases[0] as { tags?: unknown }).tags = [1]), "a.json"),
+    { name: "TypeError", message: /case 0 \(mse_loss\/a\) field tags must be an array of strings/ },
+  );
+});
+
+Deno.test("loadFixtureFiles() reads a folder in name order and a single file", async () => {
+  const folder = await loadFixtureFiles(new URL("./fixtures/", import.meta.url));
+  assert.deepEqual(folder.map((f) => f.op), PACKAGE_OPS);
+  const one = await loadFixtureFiles("conformance/fixtures/neg.json");
+  assert.equal(one.length, 1);
+  assert.equal(one[0].op, "neg");
 });

@@ -9,8 +9,12 @@
  * op, a summary. This library's own backends run through the same interface
  * ({@linkcode parityAdapter}).
  *
- * The fixture files themselves are JSON modules of this package
- * (`@parity/losses/fixtures/<op>.json`), in the format documented in `conformance/README.md`.
+ * Cases can be selected by op, dtype, id glob and tag (each case is tagged with what it
+ * exercises: `ties`, `non-finite`, `empty`, `error:index`, ...), tolerances overridden per op
+ * and dtype, and known failures judged against expectations ({@linkcode judge}). The command
+ * line runner is `@parity/losses/cli`. Nothing here needs Deno's APIs: the package's own
+ * fixtures load as JSON modules (`@parity/losses/fixtures/<op>.json`, in the format documented
+ * in `conformance/README.md`), so this entry runs in Deno, Node, Bun and browsers.
  *
  * @example A (wrong) implementation of mse_loss, checked against PyTorch
  * ```ts
@@ -39,15 +43,30 @@ export {
   type Adapter,
   type AdapterOp,
   type AdapterValue,
+  caseDtypes,
   type CaseResult,
+  checkAdapter,
   type ConformanceOptions,
   type ConformanceReport,
+  defaultTolerance,
+  FAILURE_KINDS,
+  type FailureKind,
   FIXTURES_DIR,
+  globToRegExp,
+  isUnsupported,
   type OpCall,
   type OpResult,
   type OpSummary,
+  RANDOM_OPS,
+  runCase,
   runConformance,
+  selectCases,
+  type Selection,
   TOLERANCE,
+  type Tolerance,
+  toleranceFor,
+  type ToleranceOverride,
+  UNSUPPORTED,
   Unsupported,
   type WorstElement,
 } from "./runner.ts";
@@ -61,7 +80,38 @@ export {
   FORMAT,
   loadFixtureFile,
   loadFixtureFiles,
+  loadPackageFixtures,
+  PACKAGE_OPS,
   parseFixtureFile,
 } from "./fixture.ts";
+export {
+  emptyExpectations,
+  type Expectations,
+  EXPECTATIONS_FORMAT,
+  expectationsFromReports,
+  type ExpectedFailure,
+  judge,
+  type Judgement,
+  parseExpectations,
+} from "./expectations.ts";
+export { caseKey, junitXml } from "./junit.ts";
+export {
+  markdownTable,
+  opTable,
+  skipReasons,
+  type TableOptions,
+  tagRows,
+  tagTable,
+} from "./report.ts";
+export { adapterReference, tagReference } from "./reference.ts";
+export { TAGS } from "./tags.ts";
 export { DEVICES, parityAdapter } from "./adapters/parity.ts";
-export { type ArgValue, NAMED_DISTANCES, OPS, type OpSpec, opSpec } from "./ops.ts";
+export {
+  type ArgValue,
+  NAMED_DISTANCE_FORMULAS,
+  NAMED_DISTANCES,
+  OPS,
+  type OpSpec,
+  opSpec,
+  type ParamDoc,
+} from "./ops.ts";

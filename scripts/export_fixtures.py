@@ -207,23 +207,171 @@ class Builder:
         self.cases = []
         self.ids = set()
 
-    def add(self, parts, make, requires_grad, expect_error=None, call=None):
+    def add(self, parts, make, requires_grad, expect_error=None, call=None, tags=()):
         """Add a case; make() builds (args, kwargs) right after seeding from the id.
 
         call, when given, replaces getattr(F, op) as the function run on (args, kwargs): for
         ops outside torch.nn.functional, or kwargs the fixture writes as a name (a string)
-        that call maps to what torch takes."""
+        that call maps to what torch takes. tags, when given, are added to those case_tags
+        finds (see TAGS)."""
         cid = "/".join([self.op] + [str(p) for p in parts if p != ""])
         assert cid not in self.ids, f"duplicate case id {cid}"
         self.ids.add(cid)
         torch.manual_seed(zlib.crc32(cid.encode("utf-8")))
         args, kwargs = make()
         record = run_case(self.op, cid, args, kwargs, requires_grad, call)
+        record["tags"] = case_tags(self.op, [str(p) for p in parts if p != ""], args, kwargs, record, tags)
         if expect_error is not None and (record["error"] is None) == expect_error:
             got = record["error"] or "no error"
             raise AssertionError(f"{cid}: expected error={expect_error}, got {got}")
         self.cases.append(record)
         return record
+
+
+# ---------------------------------------------------------------------------
+# Tags: what each case exercises, written into the case as "tags" (sorted). Most come from
+# the case's inputs (case_tags looks at them); the rest from its id's parts. Their meanings
+# are in conformance/tags.ts (and conformance/README.md); a test checks that the fixtures
+# use exactly the tags listed there.
+
+TAGS = {
+    "ties", "clamped", "non-finite", "large", "empty", "0-d", "broadcast", "weight", "ignore-index",
+    "all-ignored", "label-smoothing", "k-dim", "unbatched", "prob-target", "promotion", "tutorial",
+    "error",
+    # random numbers (export_random_fixtures.py)
+    "avx2", "replay", "big-seed", "wide-range",
+}
+
+# The kinds of error in case ids (error=<kind>), by class: each error case is tagged
+# "error" and "error:<class>".
+ERROR_CLASSES = {
+    "shape": [
+        "shape", "dims", "batch_size", "target_shape", "kdim_target_shape", "weight_shape",
+        "weight_length", "weight_dims", "var_shape", "pos_weight_shape", "distance_shape",
+        "input_dims", "target_dims", "log_probs_dims", "targets_dims", "targets_rows",
+        "input_lengths_size", "target_lengths_size", "unbatched_lengths_size",
+        "unbatched_targets_longer", "prob_target_shape", "concat_total", "empty_time",
+        "input_length_gt_T", "target_length_gt_S", "dim",
+    ],
+    "dtype": [
+        "dtype", "target_dtype", "input_dtype", "weight_dtype", "log_probs_dtype",
+        "lengths_dtype", "mixed_dtype", "prob_target_dtype",
+    ],
+    "index": ["target_out_of_range", "target_range", "target_negative", "blank", "no_classes"],
+    "value": ["input_range", "negative_var"],
+    "option": [
+        "reduction", "label_smoothing", "beta", "delta", "p", "prob_ignore_index", "no_bound",
+        "target_requires_grad",
+    ],
+    "type": [
+        "beta_type", "delta_type", "blank_type", "margin", "margin_none", "margin_type", "swap",
+        "keepdim", "eps", "exponent", "min", "number", "lengths_int", "lengths_kinds",
+        "zero_infinity_type", "distance_not_a_tensor",
+    ],
+}
+ERROR_CLASS = {kind: cls for cls, kinds in ERROR_CLASSES.items() for kind in kinds}
+TAGS.update("error:" + _cls for _cls in ERROR_CLASSES)
+
+# Id parts that name what a case exercises.
+PART_TAGS = {
+    "ties": "ties", "kink": "ties", "kinks": "ties", "hinge_tie": "ties", "hinge_tie_p1": "ties",
+    "swap_tie": "ties", "equal": "ties", "equal_rows": "ties", "zero_distance": "ties",
+    "target=edge": "ties", "clamp": "clamped", "var=zero": "clamped", "broadcast": "broadcast",
+    "empty_broadcast": "broadcast", "all_ignored": "all-ignored", "all_zero_weight": "all-ignored",
+    "unbatched": "unbatched", "tutorial": "tutorial",
+}
+# "hard" values (see fixture_cases/_tensor_ops.py) are ties where the op has a kink there.
+HARD_TIES = {"minimum", "maximum", "clamp", "clamp_min", "abs", "pairwise_distance"}
+# Arguments that hold class indices, ±1 labels or lengths, not values.
+INDEX_ARGS = {"nll_loss": [1], "cross_entropy": [1], "multi_margin_loss": [1],
+              "multilabel_margin_loss": [1], "ctc_loss": [1, 2, 3], "cosine_embedding_loss": [2]}
+# Ops whose floating-point tensors are one grid that broadcasts.
+NOT_ELEMENTWISE = {"nll_loss", "cross_entropy", "multi_margin_loss", "multilabel_margin_loss",
+                   "ctc_loss", "cosine_embedding_loss", "log_softmax", "softmax", "sum", "mean"}
+LARGE = 1e4
+
+
+def case_tags(op, parts, args, kwargs, record, extra=()):
+    """The sorted tags of a case: from its inputs, its id's parts and `extra`."""
+    tags = set(extra)
+    for part in parts:
+        if part in PART_TAGS:
+            tags.add(PART_TAGS[part])
+        if part == "hard" and op in HARD_TIES:
+            tags.add("ties")
+        if part.startswith("error="):
+            kind = part[len("error="):]
+            assert kind in ERROR_CLASS, f"error kind {kind} has no class in ERROR_CLASSES"
+            tags.update(["error", "error:" + ERROR_CLASS[kind]])
+    assert (record["error"] is None) != ("error" in tags), f"{record['id']}: error without error=<kind>"
+    index_args = [i for i in INDEX_ARGS.get(op, []) if i < len(args)]
+    if op == "cross_entropy" and isinstance(args[1], torch.Tensor) and args[1].is_floating_point():
+        index_args = []
+        tags.add("prob-target")
+    tensors = [a for a in args if isinstance(a, torch.Tensor)]
+    tensors += [v for v in kwargs.values() if isinstance(v, torch.Tensor)]
+    values = [a for i, a in enumerate(args) if isinstance(a, torch.Tensor) and i not in index_args]
+    values += [v for v in kwargs.values() if isinstance(v, torch.Tensor)]
+    numbers = [a for a in args if isinstance(a, float)] + [v for v in kwargs.values() if isinstance(v, float)]
+    for t in tensors:
+        if t.numel() == 0:
+            tags.add("empty")
+        if t.is_floating_point() and t.numel() > 0:
+            if not bool(torch.isfinite(t).all()):
+                tags.add("non-finite")
+            finite = t[torch.isfinite(t)]
+            if finite.numel() > 0 and float(finite.abs().max()) >= LARGE:
+                tags.add("large")
+    if any(math.isfinite(v) and abs(v) >= LARGE for v in numbers):
+        tags.add("large")
+    if any(isinstance(a, torch.Tensor) and a.is_floating_point() and a.dim() == 0 for a in args):
+        tags.add("0-d")
+    float_dtypes = {t.dtype for t in values if t.is_floating_point()}
+    if len(float_dtypes) > 1 or any(not t.is_floating_point() for t in values):
+        tags.add("promotion")
+    if op not in NOT_ELEMENTWISE:
+        shapes = [tuple(t.shape) for t in values]
+        if len(set(shapes)) > 1:
+            try:
+                torch.broadcast_shapes(*shapes)
+                tags.add("broadcast")
+            except RuntimeError:
+                pass
+    for key in ["weight", "pos_weight"]:
+        if isinstance(kwargs.get(key), torch.Tensor):
+            tags.add("weight")
+    if kwargs.get("label_smoothing", 0) not in (0, 0.0, None):
+        tags.add("label-smoothing")
+    if op in ("nll_loss", "cross_entropy") and len(args) > 1:
+        target = args[1]
+        index_target = isinstance(target, torch.Tensor) and not target.is_floating_point()
+        ignore = kwargs.get("ignore_index", -100)
+        if "ignore_index" in kwargs or (index_target and bool((target == -100).any())):
+            tags.add("ignore-index")
+        if isinstance(args[0], torch.Tensor) and args[0].dim() >= 3:
+            tags.add("k-dim")
+        weight = kwargs.get("weight")
+        if index_target and target.numel() > 0 and record["error"] is None:
+            kept = target[target != ignore]
+            if kept.numel() == 0 or (isinstance(weight, torch.Tensor) and bool((weight[kept] == 0).all())):
+                tags.add("all-ignored")
+    # |x - y| has its kink where x == y.
+    if op == "l1_loss" and record["error"] is None:
+        x, y = args[0], args[1]
+        if x.numel() > 0 and y.numel() > 0 and bool((x == y).any()):
+            tags.add("ties")
+    # Where PyTorch clamps inside the loss: var below eps; BCE's logs at -100 and its
+    # backward's denominator max(x (1 - x), 1e-12).
+    if op == "gaussian_nll_loss" and record["error"] is None and isinstance(args[2], torch.Tensor):
+        if args[2].numel() > 0 and bool((args[2] < kwargs.get("eps", 1e-6)).any()):
+            tags.add("clamped")
+    if op == "binary_cross_entropy" and record["error"] is None and args[0].numel() > 0:
+        x = args[0].double()
+        if bool((x * (1 - x) < 1e-12).any()):
+            tags.add("clamped")
+    unknown = tags - set(TAGS)
+    assert not unknown, f"{record['id']}: tags {unknown} are not in TAGS"
+    return sorted(tags)
 
 
 # ---------------------------------------------------------------------------

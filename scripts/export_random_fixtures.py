@@ -113,7 +113,30 @@ class RandomCases:
             record["error"] = h.first_line(e)
         else:
             record["output"] = h.tensor_obj(out)
+        record["tags"] = self.tags(seed, dtype, args, before, record)
         self.cases.append(record)
+
+    def tags(self, seed, dtype, args, before, record):
+        """What the case exercises (export_fixtures.TAGS names them)."""
+        shape = args[2:] if self.op == "randint" else args
+        tags = set()
+        if self.op == "randn" and dtype == "float32" and CAPABILITY != "default":
+            tags.add("avx2")
+        if before:
+            tags.add("replay")
+        if seed >= 2**32:
+            tags.add("big-seed")
+        if self.op == "randint" and args[1] - args[0] > 2**32:
+            tags.add("wide-range")
+        if len(shape) == 0:
+            tags.add("0-d")
+        if 0 in shape:
+            tags.add("empty")
+        if record["error"] is not None:
+            kind = "shape" if any(d < 0 for d in shape) else "dtype" if self.op != "randint" else "value"
+            tags.update(["error", "error:" + kind])
+        assert tags <= set(h.TAGS), tags
+        return sorted(tags)
 
 
 def build_randn(dtypes=("float32", "float64")):

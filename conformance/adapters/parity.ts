@@ -94,5 +94,5 @@ export function parityAdapter(device: Device): Adapter {
       return { output: await toArrayTensor(output), grads };
     };
   }
-  return { name: `parity-losses ${device}`, ops };
+  return { name: `parity-losses ${device}`, device, ops };
 }
