@@ -32,9 +32,10 @@ import {
 import {
   type CaseResult,
   type FixtureFile,
+  loadPackageFixtures,
   type OpSummary,
+  PACKAGE_OPS,
   parityAdapter,
-  parseFixtureFile,
   runConformance,
   TOLERANCE,
 } from "@parity/losses/conformance";
@@ -241,24 +242,16 @@ async function describeAdapter(): Promise<void> {
 }
 
 /**
- * The package's fixtures, fetched from the page's server and checked by `parseFixtureFile`.
- * Once `@parity/losses/conformance` loads its own fixtures in every runtime, the runs below
- * can pass `{ ops: [op] }` alone and this fetch can go.
+ * The package's own fixtures, as `@parity/losses/conformance` loads them in every runtime (JSON
+ * modules, bundled into the page), one op at a time for the progress bar.
  */
 async function loadFixtures(
   progress: (done: number, total: number) => void,
-): Promise<
-  FixtureFile[]
-> {
-  const names = await (await fetch("fixtures/index.json")).json() as string[];
+): Promise<FixtureFile[]> {
   let done = 0;
-  return await Promise.all(names.map(async (name) => {
-    const response = await fetch(`fixtures/${name}`);
-    if (!response.ok) {
-      throw new Error(`Cannot fetch fixtures/${name}: ${response.status}`);
-    }
-    const file = parseFixtureFile(await response.json(), `fixtures/${name}`);
-    progress(++done, names.length);
+  return await Promise.all(PACKAGE_OPS.map(async (op) => {
+    const [file] = await loadPackageFixtures([op]);
+    progress(++done, PACKAGE_OPS.length);
     return file;
   }));
 }

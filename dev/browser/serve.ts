@@ -1,7 +1,7 @@
 /**
  * `deno task browser`: bundles the page (`page.ts`, with the package and its chart library)
- * for browsers with `deno bundle --platform browser`, serves it on 127.0.0.1 with the
- * package's fixtures and PyTorch's printed tutorial text, and prints the URL. Open it in
+ * for browsers with `deno bundle --platform browser` (the fixtures come with the package, as
+ * JSON modules), serves it on 127.0.0.1 with PyTorch's printed tutorial text, and prints the URL. Open it in
  * Chrome (or any browser with WebGPU) to run every fixture on the CPU and on that browser's
  * WebGPU adapter, and a small benchmark of the tutorial's five losses on both.
  *
@@ -15,7 +15,6 @@ import { parseArgs } from "node:util";
 
 const ROOT = new URL("../../", import.meta.url);
 const HERE = new URL("./", import.meta.url);
-const FIXTURES = new URL("conformance/fixtures/", ROOT);
 const PRINTED_TUTORIAL = new URL("conformance/printed/tutorial.json", ROOT);
 
 /** A running page server. */
@@ -71,8 +70,8 @@ const TYPES: Record<string, string> = {
 
 /**
  * Bundles the page and serves it on 127.0.0.1: `/` the page, `/page.js` the bundle,
- * `/fixtures/index.json` the names of the fixture files, `/fixtures/<op>.json` each file,
- * `/printed/tutorial.json` PyTorch's printed tutorial text.
+ * `/printed/tutorial.json` PyTorch's printed tutorial text (the fixtures are in the bundle, as
+ * JSON modules of the conformance entry).
  */
 export async function startPageServer(
   options: PageServerOptions = {},
@@ -80,30 +79,16 @@ export async function startPageServer(
   const dir = await Deno.makeTempDir({ prefix: "parity-losses-page-" });
   const bundle = `${dir}/page.js`;
   await bundlePage(bundle);
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(FIXTURES)) {
-    if (entry.isFile && entry.name.endsWith(".json")) names.push(entry.name);
-  }
-  names.sort();
   const files = new Map<string, URL | string>([
     ["/", new URL("index.html", HERE)],
     ["/page.js", bundle],
     ["/printed/tutorial.json", PRINTED_TUTORIAL],
-    ...names.map((
-      name,
-    ): [string, URL] => [`/fixtures/${name}`, new URL(name, FIXTURES)]),
   ]);
-  const index = JSON.stringify(names);
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: options.port ?? 0, onListen: () => {} },
     async (request) => {
       const path = new URL(request.url).pathname;
       const headers = { "cache-control": "no-store" };
-      if (path === "/fixtures/index.json") {
-        return new Response(index, {
-          headers: { ...headers, "content-type": TYPES[".json"] },
-        });
-      }
       const file = files.get(path);
       if (file === undefined) return new Response("Not found", { status: 404 });
       const ext = String(file).slice(String(file).lastIndexOf("."));

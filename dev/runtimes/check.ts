@@ -11,16 +11,9 @@
  * @module
  */
 
-import { readdir, readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import { inspect } from "node:util";
 import { manualSeed, randn } from "@parity/losses";
-import {
-  type FixtureFile,
-  parityAdapter,
-  parseFixtureFile,
-  runConformance,
-} from "@parity/losses/conformance";
+import { parityAdapter, runConformance } from "@parity/losses/conformance";
 import { tutorialText } from "../../scripts/tutorial_text.ts";
 
 /** What the check found. */
@@ -43,21 +36,6 @@ export interface CheckResult {
   text: string;
 }
 
-/**
- * The package's fixtures, read from where the package was installed (its `./fixtures/*.json`
- * exports). Once `@parity/losses/conformance` loads its own fixtures in every runtime, the
- * call below can drop `{ fixtures }` and this function can go.
- */
-async function packageFixtures(): Promise<FixtureFile[]> {
-  const dir = fileURLToPath(new URL(".", import.meta.resolve("@parity/losses/fixtures/abs.json")));
-  const names = (await readdir(dir)).filter((n) => n.endsWith(".json")).sort();
-  return await Promise.all(
-    names.map(async (name) =>
-      parseFixtureFile(JSON.parse(await readFile(`${dir}/${name}`, "utf8")), name)
-    ),
-  );
-}
-
 const bun = (globalThis as { Bun?: { version: string } }).Bun;
 const node = (globalThis as { process?: { version: string } }).process;
 const runtime = bun !== undefined ? `bun ${bun.version}` : `node ${node?.version}`;
@@ -67,9 +45,8 @@ const logged = randn([2, 3], { requiresGrad: true });
 console.log(logged);
 console.log("---");
 
-const fixtures = await packageFixtures();
 const start = performance.now();
-const report = await runConformance(parityAdapter("cpu"), { fixtures });
+const report = await runConformance(parityAdapter("cpu")); // the package's own fixtures
 const seconds = (performance.now() - start) / 1000;
 const count = (...s: string[]) => report.cases.filter((c) => s.includes(c.status)).length;
 const result: CheckResult = {
