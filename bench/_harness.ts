@@ -17,17 +17,16 @@
 
 import { type Tensor, tensor } from "../mod.ts";
 import { opSpec } from "../conformance/mod.ts";
-import { type BenchOp, benchOp, cellBytes, sizeLabel, type TfTensor } from "./_ops.ts";
+import {
+  type BenchOp,
+  benchOp,
+  cellBytes,
+  sizeLabel,
+  tfjsMaxNumel,
+  type TfTensor,
+} from "./_ops.ts";
 import { type InputData, makeInput, numelOf } from "./_inputs.ts";
 import { tf, type TfBackend, tfStatus, useBackend } from "../dev/peers/tfjs.ts";
-
-/**
- * Largest size (elements of the first input) TensorFlow.js's plain-JavaScript cpu backend is
- * timed at unless a row says otherwise: it runs 10 to 100 times slower than the others, so one
- * call at 1e7 elements takes seconds and the cell alone would take minutes of a full run (2e6
- * keeps 1024 × 1000, the class losses' size in the README).
- */
-const TFJS_MAX_NUMEL: Partial<Record<"cpu" | "wasm" | "webgpu", number>> = { cpu: 2e6 };
 
 /** The two timed modes. */
 export type Mode = "forward" | "value+grad";
@@ -138,7 +137,7 @@ function iterations(key: string, op: BenchOp, numel: number, mode: Mode): [numbe
   const budget = config.quick ? 300 : 1000;
   const least = config.quick || ms > 100 ? 5 : 10;
   const n = Math.max(least, Math.min(config.quick ? 50 : 200, budget / ms));
-  const warmup = ms > 200 ? 1 : ms > 20 ? 3 : config.quick ? 5 : 20;
+  const warmup = ms > 20 ? 1 : 3; // and timed() warms each cell up for WARM_MS first
   return [Math.round(n), warmup];
 }
 
@@ -294,11 +293,33 @@ async function checkPeer(
 
 type Runner = (b: Deno.BenchContext) => Promise<void>;
 
+/** Milliseconds of untimed calls before a cell's first timed call (JIT and wasm tier-up). */
+const WARM_MS = config.quick ? 100 : 300;
+
+/** `gc()` when V8 exposes it (`--v8-flags=--expose-gc`, as `deno task report` runs). */
+function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+const warmed = new WeakSet<Cell>();
+
+/**
+ * Times one call. Before a cell's first timed call: a full collection, so that the cell does
+ * not pay for the garbage of the cells before it (the reference run, a peer's check), then
+ * untimed calls for at least {@linkcode WARM_MS} (and three calls), then another collection.
+ */
 async function timed(
   b: Deno.BenchContext,
   cell: Cell,
   work: () => Promise<void>,
 ): Promise<void> {
+  if (!warmed.has(cell)) {
+    warmed.add(cell);
+    collectGarbage();
+    const until = performance.now() + WARM_MS;
+    for (let k = 0; k < 3 || performance.now() < until; k++) await work();
+    collectGarbage();
+  }
   b.start();
   const t0 = performance.now();
   await work();
@@ -515,7 +536,7 @@ export async function registerOp(torch: string): Promise<void> {
         systems.push(["parity-losses", "webgpu", (c) => oursWebgpu(op, shape, mode, c)]);
       }
       for (const backend of peers) {
-        const max = op.tfjs?.maxNumel?.[backend] ?? TFJS_MAX_NUMEL[backend];
+        const max = tfjsMaxNumel(op, backend);
         if (max !== undefined && numelOf(op.inputs(shape)[0].shape) > max) {
           if (mode === "forward") {
             skip(

@@ -493,6 +493,19 @@ export function cellBytes(op: BenchOp, shape: number[], mode: "forward" | "value
   return mode === "forward" ? read : read + op.grad.reduce((a, i) => a + bytesOf(specs[i]), 0);
 }
 
+/**
+ * Largest size (elements of the first input) TensorFlow.js's plain-JavaScript cpu backend is
+ * timed at unless a row says otherwise: it runs 10 to 100 times slower than the others, so one
+ * call at 1e7 elements takes seconds and the cell alone would take minutes of a full run (2e6
+ * keeps 1024 × 1000, the class losses' size in the README).
+ */
+const TFJS_MAX_NUMEL: Partial<Record<string, number>> = { cpu: 2e6 };
+
+/** The largest size a TensorFlow.js backend is timed at for `op`, or `undefined` for no limit. */
+export function tfjsMaxNumel(op: BenchOp, backend: string): number | undefined {
+  return op.tfjs?.maxNumel?.[backend as "cpu" | "wasm" | "webgpu"] ?? TFJS_MAX_NUMEL[backend];
+}
+
 /** A shape as the report writes it: `1e6`, `1024x1000`. */
 export function sizeLabel(shape: readonly number[]): string {
   if (shape.length === 1) {
