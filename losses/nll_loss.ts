@@ -177,7 +177,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions =
     const scale = sampleScale(cpuStorage(gradOutput) as FloatArray, reduction, totalWeight, r);
     addNllGrad(gx, layout, indices(), w, scale, -1);
     return [new Tensor(gx, input.shape, dtype)];
-  });
+  }, { holds: w === null ? [input, target] : [input, target, w] });
   return new Tensor(out.storage, out.shape, dtype, node);
 }
 
