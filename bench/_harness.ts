@@ -1,6 +1,6 @@
 /**
  * Registers the `Deno.bench` cases of one op from its row in `bench/_ops.ts`: every size ×
- * mode ("forward", "value+grad") × system (this library on cpu and webgpu, TensorFlow.js on
+ * mode ("forward", "value+grad", "value+grad-dispose") × system (this library on cpu and webgpu, TensorFlow.js on
  * cpu, wasm and webgpu). Inputs are made outside the timed part from fixed seeds; each timed
  * call ends when the numbers are back in a JS typed array (`item()`, `await data()`), so
  * webgpu timings include the readback. Each peer's first result is compared with this
@@ -21,6 +21,8 @@ import {
   type BenchOp,
   benchOp,
   cellBytes,
+  type Mode,
+  MODES,
   sizeLabel,
   tfjsMaxNumel,
   type TfTensor,
@@ -29,8 +31,7 @@ import { type InputData, makeInput, numelOf } from "./_inputs.ts";
 import { tf, type TfBackend, tfStatus, useBackend } from "../dev/peers/tfjs.ts";
 
 /** The two timed modes. */
-export type Mode = "forward" | "value+grad";
-const MODES: readonly Mode[] = ["forward", "value+grad"];
+export type { Mode } from "./_ops.ts";
 
 /** Settings from the environment. */
 export interface BenchConfig {
@@ -331,13 +332,22 @@ async function timed(
 function oursCpu(op: BenchOp, shape: number[], mode: Mode, cell: Cell): Runner {
   return async (b) => {
     const inputs = inputsFor(op, shape);
-    const args = oursArgs(op, inputs, mode === "value+grad");
+    const args = oursArgs(op, inputs, mode !== "forward");
     if (mode === "forward") {
+      // the result is read, then disposed: PyTorch frees it by reference counting
       if (inputs.cot !== undefined) {
-        return await timed(b, cell, async () => void await call(op, args).data());
+        return await timed(b, cell, async () => {
+          const out = call(op, args);
+          await out.data();
+          out.dispose();
+        });
       }
       // deno-lint-ignore require-await
-      return await timed(b, cell, async () => void call(op, args).item());
+      return await timed(b, cell, async () => {
+        const out = call(op, args);
+        out.item();
+        out.dispose();
+      });
     }
     await reference(op, inputs);
     const leaves = op.grad.map((i) => args[i]);
@@ -345,15 +355,21 @@ function oursCpu(op: BenchOp, shape: number[], mode: Mode, cell: Cell): Runner {
     const cot = inputs.cot === undefined
       ? undefined
       : tensor(inputs.cot, { shape: op.cotangent?.(shape).shape });
+    // As bench/bench_torch.py: each call starts with no gradient, so backward writes a new
+    // one instead of adding into the last call's. "value+grad" drops the loss and the
+    // gradient for the garbage collector; "value+grad-dispose" disposes them once read.
+    const dispose = mode === "value+grad-dispose";
     await timed(b, cell, async () => {
-      // As bench/bench_torch.py: each call starts with no gradient, so backward writes a
-      // new one instead of adding into the last call's.
       for (const leaf of leaves) leaf.grad = null;
       const out = call(op, args);
       out.backward(cot);
       if (cot === undefined) out.item();
       else await out.data();
       for (const leaf of leaves) await leaf.grad?.data();
+      if (dispose) {
+        out.dispose();
+        for (const leaf of leaves) leaf.grad?.dispose();
+      }
     });
     for (const leaf of leaves) leaf.grad = null;
   };
@@ -385,7 +401,7 @@ function oursWebgpu(op: BenchOp, shape: number[], mode: Mode, cell: Cell): Runne
       for (const [i, t] of cpu.entries()) {
         const moved = await t.to("webgpu");
         args.push(
-          mode === "value+grad" && op.grad.includes(i)
+          mode !== "forward" && op.grad.includes(i)
             ? tensor(await t.data(), { shape: t.shape, requiresGrad: true, device: "webgpu" })
             : moved,
         );
@@ -393,19 +409,27 @@ function oursWebgpu(op: BenchOp, shape: number[], mode: Mode, cell: Cell): Runne
       inputs.ours.set(key, args);
     }
     const leaves = op.grad.map((i) => (args as Tensor[])[i]);
+    const cot = inputs.cot === undefined || mode === "forward"
+      ? undefined
+      : await tensor(inputs.cot, { shape: op.cotangent?.(shape).shape }).to("webgpu");
     const run = async (): Promise<[ArrayLike<number>, ArrayLike<number> | null]> => {
       for (const leaf of leaves) leaf.grad = null;
       const out = call(op, args as Tensor[]);
-      if (mode === "forward") return [(await out.data()) as ArrayLike<number>, null];
-      const cot = inputs.cot === undefined
-        ? undefined
-        : await tensor(inputs.cot, { shape: out.shape }).to("webgpu");
+      if (mode === "forward") {
+        const value = (await out.data()) as ArrayLike<number>;
+        out.dispose();
+        return [value, null];
+      }
       await out.backward(cot);
       // Read together: the value and the gradients come back in one readback.
       const [value, ...grads] = await Promise.all([
         out.data(),
         ...leaves.map((leaf) => leaf.grad?.data()),
       ]);
+      if (mode === "value+grad-dispose") {
+        out.dispose();
+        for (const leaf of leaves) leaf.grad?.dispose();
+      }
       const grad = grads.length > 0 ? grads[grads.length - 1] as Float32Array : null;
       return [value as ArrayLike<number>, grad];
     };
@@ -536,6 +560,8 @@ export async function registerOp(torch: string): Promise<void> {
         systems.push(["parity-losses", "webgpu", (c) => oursWebgpu(op, shape, mode, c)]);
       }
       for (const backend of peers) {
+        // TensorFlow.js frees nothing without dispose(): its one loop disposes
+        if (mode === "value+grad") continue;
         const max = tfjsMaxNumel(op, backend);
         if (max !== undefined && numelOf(op.inputs(shape)[0].shape) > max) {
           if (mode === "forward") {

@@ -89,7 +89,7 @@ def main():
         abs_, dot = grad_summary(g)
         out.write(json.dumps({"type": "torch_value", "op": cell["op"], "size": cell["size"],
                               "value": checked, "gradAbs": abs_, "gradDot": dot}) + "\n")
-        for mode in ("forward", "value+grad"):
+        for mode in ("forward", "value+grad", "value+grad-dispose"):
             if mode == "forward":
                 if cot is None:
                     def run():
@@ -98,6 +98,12 @@ def main():
                     def run():
                         fn(*args).numpy()
             else:
+                # "value+grad-dispose": x.grad = None frees the last gradient and the loss goes
+                # with the call, so the caching allocator hands the same blocks out again.
+                # "value+grad": the last call's loss and gradients stay referenced until this
+                # call ends, as a loop that holds its results a while longer.
+                kept = [] if mode == "value+grad" else None
+
                 def run():
                     for i in cell["grad"]:
                         leaves[i].grad = None
@@ -109,6 +115,8 @@ def main():
                         o.detach().numpy()
                     for i in cell["grad"]:
                         leaves[i].grad.numpy()
+                    if kept is not None:
+                        kept[:] = [o, [leaves[i].grad for i in cell["grad"]]]
             # as bench/_harness.ts: a full collection, then untimed calls for at least
             # warm_ms (and three calls), then another collection
             gc.collect()

@@ -18,7 +18,15 @@
 
 import { parseArgs } from "node:util";
 import { stringify } from "npm:csv-stringify@6.5.2/sync";
-import { BENCH_OPS, type BenchOp, cellBytes, sizeLabel, tfjsMaxNumel } from "./_ops.ts";
+import {
+  BENCH_OPS,
+  type BenchOp,
+  cellBytes,
+  type Mode,
+  MODES,
+  sizeLabel,
+  tfjsMaxNumel,
+} from "./_ops.ts";
 import { numelOf } from "./_inputs.ts";
 import { lineChart, type Series } from "./_report_svg.ts";
 
@@ -139,7 +147,7 @@ function load(): number[] {
 function expectedCells(quick: boolean, ops: readonly BenchOp[]): number {
   let n = 2;
   for (const op of ops) {
-    n += (quick ? op.quickSizes : op.sizes).length * 2 * (1 + (op.tfjs ? 3 : 0));
+    n += (quick ? op.quickSizes : op.sizes).length * (MODES.length + (op.tfjs ? 3 * 2 : 0));
   }
   return n;
 }
@@ -268,6 +276,7 @@ function benchJobs(
             system: name,
             backend,
             op: op.torch,
+            size: sizeLabel(shape),
             reason: `not timed above ${sizeLabel([max])} elements (bench/_ops.ts)`,
           });
           continue;
@@ -497,7 +506,10 @@ async function main(): Promise<void> {
         stdout: "inherit",
         stderr: "piped",
       }),
-      () => `pytorch [${lastOf(torchLog, "samples").length}/${spec.length * 2}] ${elapsed()}`,
+      () =>
+        `pytorch [${lastOf(torchLog, "samples").length}/${
+          spec.length * MODES.length
+        }] ${elapsed()}`,
       quick ? 300 : 900,
     );
     if (!torchRun.success) {
@@ -555,7 +567,7 @@ async function main(): Promise<void> {
     const worst = Math.max(...errs);
     torchChecks.push(`${t.op} ${t.size}: ${worst.toExponential(1)}`);
     if (!(worst <= TOLERANCE)) {
-      for (const mode of ["forward", "value+grad"]) {
+      for (const mode of MODES) {
         status.set(
           `pytorch/cpu ${t.op} ${t.size} ${mode}`,
           `disagrees (${worst.toExponential(1)})`,
@@ -583,7 +595,7 @@ async function main(): Promise<void> {
     // bytes from the table, so that every system's cell (PyTorch's too) uses the same model
     const op = BENCH_OPS.find((o) => o.torch === s.op);
     const shape = op && [...op.sizes, ...op.quickSizes].find((x) => sizeLabel(x) === s.size);
-    if (op && shape) s.bytes = cellBytes(op, shape, s.mode as "forward" | "value+grad");
+    if (op && shape) s.bytes = cellBytes(op, shape, s.mode as Mode);
     const ms = sampled.get(key)?.ms ?? [];
     const st = status.get(key) ?? (ms.length ? "ok" : "failed");
     const timed = st === "ok" && ms.length > 0;
@@ -616,7 +628,9 @@ async function main(): Promise<void> {
     const op = BENCH_OPS.find((o) => o.torch === sk.op);
     if (!op) continue;
     for (const shape of quick ? op.quickSizes : op.sizes) {
-      for (const mode of ["forward", "value+grad"]) {
+      if (sk.size !== undefined && sk.size !== sizeLabel(shape)) continue;
+      for (const mode of MODES) {
+        if (sk.system === "tfjs" && mode === "value+grad") continue; // it has no such loop
         const size = sizeLabel(shape);
         if (
           rows.some((r) =>
@@ -746,7 +760,7 @@ async function main(): Promise<void> {
   // Charts: one per op and mode.
   const charts: string[] = [];
   for (const op of ops) {
-    for (const mode of ["forward", "value+grad"]) {
+    for (const mode of MODES) {
       const mine = rows.filter((r) => r.op === op.torch && r.mode === mode);
       if (mine.length === 0) continue;
       const xOf = (size: string): number => {
@@ -773,7 +787,7 @@ async function main(): Promise<void> {
           tick: size,
         })),
       });
-      const file = `chart-${op.torch}-${mode === "forward" ? "forward" : "value_grad"}.svg`;
+      const file = `chart-${op.torch}-${mode.replaceAll("+", "_").replaceAll("-", "_")}.svg`;
       Deno.writeTextFileSync(
         `${out}/${file}`,
         lineChart(
@@ -931,8 +945,13 @@ function reportMd(i: ReportInput): string {
     "size and system ran in a process of its own, with a full collection and at least " +
     `${i.quick ? 100 : 300} ms of untimed calls before each cell (PyTorch: one process, ` +
     "`gc.collect()` and the same warm-up). Times end when the numbers are in a JS typed array (`item()`, `await data()`; " +
-    'PyTorch: `.item()`, `.grad.numpy()`), so GPU times include the readback. "value+grad" ' +
-    "is the loss and the gradient of the input, both read back. The bandwidth limit is the " +
+    'PyTorch: `.item()`, `.grad.numpy()`), so GPU times include the readback. "forward" reads ' +
+    'the loss (or the result) and disposes it. "value+grad" and "value+grad-dispose" are the ' +
+    "loss and the gradient of the input, both read back, in two loops: the first leaves them " +
+    "to the garbage collector (PyTorch: keeps the last call's results until the next call " +
+    "ends), the second disposes them (PyTorch: frees them by reference count, " +
+    "`x.grad = None`); TensorFlow.js, which frees nothing without `dispose()`, runs only the " +
+    "second. The bandwidth limit is the " +
     "bytes a single pass must move (inputs read, gradient written) divided by the measured " +
     "bandwidth (RAM, 64–256 MiB buffers): no implementation can be faster once the data " +
     "does not fit in the caches. Working sets of a few MB can sit in cache and beat it.",
@@ -959,8 +978,8 @@ function reportMd(i: ReportInput): string {
     `- PyTorch agreement (worst relative error of value, Σ|grad|, Σ grad·w): ${
       i.torchChecks.join("; ") || "not run"
     }.`,
-    "- This library's CPU `data()` returns a fresh copy, so its value+grad includes copying the " +
-      "gradient; TensorFlow.js cpu returns its own storage and PyTorch's `.numpy()` shares memory.",
+    "- This library's CPU `data()` returns the tensor's own storage, as TensorFlow.js cpu and " +
+      "PyTorch's `.numpy()` do.",
     "- TensorFlow.js wasm runs its single-threaded SIMD binary (`setWasmPaths`), like PyTorch " +
       "with one thread and this library.",
     '- webgpu cells also give the GPU-side kernel time ("kernels", from timestamp queries via ' +
