@@ -26,16 +26,26 @@ export const POOL_LIMIT = 512 * 1024 * 1024;
 
 const holders = new WeakMap<object, number>();
 
+/**
+ * Whether the pool counts the holders of `storage`: WebGPU storage, and typed arrays it could
+ * pool. Smaller arrays are never pooled, so no one counts them (a WeakMap entry per small
+ * tensor costs more than the array).
+ */
+function counted(storage: object): boolean {
+  return !ArrayBuffer.isView(storage) || storage.byteLength >= MIN_POOLED_BYTES;
+}
+
 /** Counts one more holder of `storage` (a typed array or a WebGPU storage). */
 export function hold(storage: object): void {
-  holders.set(storage, (holders.get(storage) ?? 0) + 1);
+  if (counted(storage)) holders.set(storage, (holders.get(storage) ?? 0) + 1);
 }
 
 /**
  * Counts one holder fewer; returns `true` when that was the last one, and the storage may
- * be reused.
+ * be reused (never for arrays too small to pool).
  */
 export function letGo(storage: object): boolean {
+  if (!counted(storage)) return false;
   const n = holders.get(storage) ?? 0;
   if (n <= 1) {
     holders.delete(storage);
@@ -45,9 +55,12 @@ export function letGo(storage: object): boolean {
   return false;
 }
 
-/** Whether anything holds `storage`. */
+/**
+ * Whether `storage` may still be read: something holds it, or it is too small ever to be
+ * pooled.
+ */
 export function isHeld(storage: object): boolean {
-  return holders.has(storage);
+  return !counted(storage) || holders.has(storage);
 }
 
 // By kind (the constructor), then by length: arrays waiting to be reused, oldest first.
@@ -108,7 +121,7 @@ export function givePooled(array: Pooled): void {
 
 /** Gives an array the caller made and no tensor or node holds to the pool. */
 export function recycle(array: Pooled): void {
-  if (!holders.has(array)) givePooled(array);
+  if (!isHeld(array)) givePooled(array);
 }
 
 /** Empties the pool (tests). */
