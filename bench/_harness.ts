@@ -1,6 +1,6 @@
 /**
  * Registers the `Deno.bench` cases of one op from its row in `bench/_ops.ts`: every size ×
- * mode ("forward", "value+grad") × system (this library on cpu and webgpu, TensorFlow.js on
+ * mode ("forward", "value+grad", "value+grad-dispose") × system (this library on cpu and webgpu, TensorFlow.js on
  * cpu, wasm and webgpu). Inputs are made outside the timed part from fixed seeds; each timed
  * call ends when the numbers are back in a JS typed array (`item()`, `await data()`), so
  * webgpu timings include the readback. Each peer's first result is compared with this
@@ -17,21 +17,21 @@
 
 import { type Tensor, tensor } from "../mod.ts";
 import { opSpec } from "../conformance/mod.ts";
-import { type BenchOp, benchOp, cellBytes, sizeLabel, type TfTensor } from "./_ops.ts";
+import {
+  type BenchOp,
+  benchOp,
+  cellBytes,
+  type Mode,
+  MODES,
+  sizeLabel,
+  tfjsMaxNumel,
+  type TfTensor,
+} from "./_ops.ts";
 import { type InputData, makeInput, numelOf } from "./_inputs.ts";
 import { tf, type TfBackend, tfStatus, useBackend } from "../dev/peers/tfjs.ts";
 
-/**
- * Largest size (elements of the first input) TensorFlow.js's plain-JavaScript cpu backend is
- * timed at unless a row says otherwise: it runs 10 to 100 times slower than the others, so one
- * call at 1e7 elements takes seconds and the cell alone would take minutes of a full run (2e6
- * keeps 1024 × 1000, the class losses' size in the README).
- */
-const TFJS_MAX_NUMEL: Partial<Record<"cpu" | "wasm" | "webgpu", number>> = { cpu: 2e6 };
-
 /** The two timed modes. */
-export type Mode = "forward" | "value+grad";
-const MODES: readonly Mode[] = ["forward", "value+grad"];
+export type { Mode } from "./_ops.ts";
 
 /** Settings from the environment. */
 export interface BenchConfig {
@@ -138,7 +138,7 @@ function iterations(key: string, op: BenchOp, numel: number, mode: Mode): [numbe
   const budget = config.quick ? 300 : 1000;
   const least = config.quick || ms > 100 ? 5 : 10;
   const n = Math.max(least, Math.min(config.quick ? 50 : 200, budget / ms));
-  const warmup = ms > 200 ? 1 : ms > 20 ? 3 : config.quick ? 5 : 20;
+  const warmup = ms > 20 ? 1 : 3; // and timed() warms each cell up for WARM_MS first
   return [Math.round(n), warmup];
 }
 
@@ -294,11 +294,33 @@ async function checkPeer(
 
 type Runner = (b: Deno.BenchContext) => Promise<void>;
 
+/** Milliseconds of untimed calls before a cell's first timed call (JIT and wasm tier-up). */
+const WARM_MS = config.quick ? 100 : 300;
+
+/** `gc()` when V8 exposes it (`--v8-flags=--expose-gc`, as `deno task report` runs). */
+function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+const warmed = new WeakSet<Cell>();
+
+/**
+ * Times one call. Before a cell's first timed call: a full collection, so that the cell does
+ * not pay for the garbage of the cells before it (the reference run, a peer's check), then
+ * untimed calls for at least {@linkcode WARM_MS} (and three calls), then another collection.
+ */
 async function timed(
   b: Deno.BenchContext,
   cell: Cell,
   work: () => Promise<void>,
 ): Promise<void> {
+  if (!warmed.has(cell)) {
+    warmed.add(cell);
+    collectGarbage();
+    const until = performance.now() + WARM_MS;
+    for (let k = 0; k < 3 || performance.now() < until; k++) await work();
+    collectGarbage();
+  }
   b.start();
   const t0 = performance.now();
   await work();
@@ -310,13 +332,22 @@ async function timed(
 function oursCpu(op: BenchOp, shape: number[], mode: Mode, cell: Cell): Runner {
   return async (b) => {
     const inputs = inputsFor(op, shape);
-    const args = oursArgs(op, inputs, mode === "value+grad");
+    const args = oursArgs(op, inputs, mode !== "forward");
     if (mode === "forward") {
+      // the result is read, then disposed: PyTorch frees it by reference counting
       if (inputs.cot !== undefined) {
-        return await timed(b, cell, async () => void await call(op, args).data());
+        return await timed(b, cell, async () => {
+          const out = call(op, args);
+          await out.data();
+          out.dispose();
+        });
       }
       // deno-lint-ignore require-await
-      return await timed(b, cell, async () => void call(op, args).item());
+      return await timed(b, cell, async () => {
+        const out = call(op, args);
+        out.item();
+        out.dispose();
+      });
     }
     await reference(op, inputs);
     const leaves = op.grad.map((i) => args[i]);
@@ -324,15 +355,21 @@ function oursCpu(op: BenchOp, shape: number[], mode: Mode, cell: Cell): Runner {
     const cot = inputs.cot === undefined
       ? undefined
       : tensor(inputs.cot, { shape: op.cotangent?.(shape).shape });
+    // As bench/bench_torch.py: each call starts with no gradient, so backward writes a new
+    // one instead of adding into the last call's. "value+grad" drops the loss and the
+    // gradient for the garbage collector; "value+grad-dispose" disposes them once read.
+    const dispose = mode === "value+grad-dispose";
     await timed(b, cell, async () => {
-      // As bench/bench_torch.py: each call starts with no gradient, so backward writes a
-      // new one instead of adding into the last call's.
       for (const leaf of leaves) leaf.grad = null;
       const out = call(op, args);
       out.backward(cot);
       if (cot === undefined) out.item();
       else await out.data();
       for (const leaf of leaves) await leaf.grad?.data();
+      if (dispose) {
+        out.dispose();
+        for (const leaf of leaves) leaf.grad?.dispose();
+      }
     });
     for (const leaf of leaves) leaf.grad = null;
   };
@@ -364,7 +401,7 @@ function oursWebgpu(op: BenchOp, shape: number[], mode: Mode, cell: Cell): Runne
       for (const [i, t] of cpu.entries()) {
         const moved = await t.to("webgpu");
         args.push(
-          mode === "value+grad" && op.grad.includes(i)
+          mode !== "forward" && op.grad.includes(i)
             ? tensor(await t.data(), { shape: t.shape, requiresGrad: true, device: "webgpu" })
             : moved,
         );
@@ -372,19 +409,27 @@ function oursWebgpu(op: BenchOp, shape: number[], mode: Mode, cell: Cell): Runne
       inputs.ours.set(key, args);
     }
     const leaves = op.grad.map((i) => (args as Tensor[])[i]);
+    const cot = inputs.cot === undefined || mode === "forward"
+      ? undefined
+      : await tensor(inputs.cot, { shape: op.cotangent?.(shape).shape }).to("webgpu");
     const run = async (): Promise<[ArrayLike<number>, ArrayLike<number> | null]> => {
       for (const leaf of leaves) leaf.grad = null;
       const out = call(op, args as Tensor[]);
-      if (mode === "forward") return [(await out.data()) as ArrayLike<number>, null];
-      const cot = inputs.cot === undefined
-        ? undefined
-        : await tensor(inputs.cot, { shape: out.shape }).to("webgpu");
+      if (mode === "forward") {
+        const value = (await out.data()) as ArrayLike<number>;
+        out.dispose();
+        return [value, null];
+      }
       await out.backward(cot);
       // Read together: the value and the gradients come back in one readback.
       const [value, ...grads] = await Promise.all([
         out.data(),
         ...leaves.map((leaf) => leaf.grad?.data()),
       ]);
+      if (mode === "value+grad-dispose") {
+        out.dispose();
+        for (const leaf of leaves) leaf.grad?.dispose();
+      }
       const grad = grads.length > 0 ? grads[grads.length - 1] as Float32Array : null;
       return [value as ArrayLike<number>, grad];
     };
@@ -515,7 +560,9 @@ export async function registerOp(torch: string): Promise<void> {
         systems.push(["parity-losses", "webgpu", (c) => oursWebgpu(op, shape, mode, c)]);
       }
       for (const backend of peers) {
-        const max = op.tfjs?.maxNumel?.[backend] ?? TFJS_MAX_NUMEL[backend];
+        // TensorFlow.js frees nothing without dispose(): its one loop disposes
+        if (mode === "value+grad") continue;
+        const max = tfjsMaxNumel(op, backend);
         if (max !== undefined && numelOf(op.inputs(shape)[0].shape) > max) {
           if (mode === "forward") {
             skip(

@@ -486,12 +486,36 @@ export function benchOp(torch: string): BenchOp {
  * every gradient written once, unless the row says less. The bandwidth limit is this ÷ the
  * measured bandwidth.
  */
-export function cellBytes(op: BenchOp, shape: number[], mode: "forward" | "value+grad"): number {
-  if (op.bytes) return op.bytes(shape, mode);
+export function cellBytes(op: BenchOp, shape: number[], mode: Mode): number {
+  if (op.bytes) return op.bytes(shape, mode === "forward" ? mode : "value+grad");
   const specs = op.inputs(shape);
   const read = specs.reduce((a, s) => a + bytesOf(s), 0);
   return mode === "forward" ? read : read + op.grad.reduce((a, i) => a + bytesOf(specs[i]), 0);
 }
+
+/**
+ * Largest size (elements of the first input) TensorFlow.js's plain-JavaScript cpu backend is
+ * timed at unless a row says otherwise: it runs 10 to 100 times slower than the others, so one
+ * call at 1e7 elements takes seconds and the cell alone would take minutes of a full run (2e6
+ * keeps 1024 × 1000, the class losses' size in the README).
+ */
+const TFJS_MAX_NUMEL: Partial<Record<string, number>> = { cpu: 2e6 };
+
+/** The largest size a TensorFlow.js backend is timed at for `op`, or `undefined` for no limit. */
+export function tfjsMaxNumel(op: BenchOp, backend: string): number | undefined {
+  return op.tfjs?.maxNumel?.[backend as "cpu" | "wasm" | "webgpu"] ?? TFJS_MAX_NUMEL[backend];
+}
+
+/**
+ * The timed modes: the loss read back ("forward", its result then disposed), and the loss and
+ * its gradients read back in two loops: "value+grad" leaves them to the garbage collector (for
+ * PyTorch: keeps the last call's results until the next call ends), "value+grad-dispose"
+ * disposes them (`dispose()`; PyTorch frees them by reference count, `x.grad = None`).
+ * TensorFlow.js needs `dispose()`, so it runs only the second loop.
+ */
+export const MODES = ["forward", "value+grad", "value+grad-dispose"] as const;
+/** One of {@linkcode MODES}. */
+export type Mode = typeof MODES[number];
 
 /** A shape as the report writes it: `1e6`, `1024x1000`. */
 export function sizeLabel(shape: readonly number[]): string {

@@ -7,6 +7,7 @@ bench's own. OUT.jsonl gets one "samples" line per cell (the JSON of bench/_harn
 "torch_value" line with the loss and a summary of the gradient for the agreement check.
 """
 
+import gc
 import json
 import sys
 import time
@@ -88,7 +89,7 @@ def main():
         abs_, dot = grad_summary(g)
         out.write(json.dumps({"type": "torch_value", "op": cell["op"], "size": cell["size"],
                               "value": checked, "gradAbs": abs_, "gradDot": dot}) + "\n")
-        for mode in ("forward", "value+grad"):
+        for mode in ("forward", "value+grad", "value+grad-dispose"):
             if mode == "forward":
                 if cot is None:
                     def run():
@@ -97,6 +98,12 @@ def main():
                     def run():
                         fn(*args).numpy()
             else:
+                # "value+grad-dispose": x.grad = None frees the last gradient and the loss goes
+                # with the call, so the caching allocator hands the same blocks out again.
+                # "value+grad": the last call's loss and gradients stay referenced until this
+                # call ends, as a loop that holds its results a while longer.
+                kept = [] if mode == "value+grad" else None
+
                 def run():
                     for i in cell["grad"]:
                         leaves[i].grad = None
@@ -108,13 +115,21 @@ def main():
                         o.detach().numpy()
                     for i in cell["grad"]:
                         leaves[i].grad.numpy()
+                    if kept is not None:
+                        kept[:] = [o, [leaves[i].grad for i in cell["grad"]]]
+            # as bench/_harness.ts: a full collection, then untimed calls for at least
+            # warm_ms (and three calls), then another collection
+            gc.collect()
             t0 = time.perf_counter()
             run()
             first = (time.perf_counter() - t0) * 1e3
             n = int(max(cell["min_n"], min(cell["max_n"], cell["budget_ms"] / max(first, 1e-3))))
-            warmup = 1 if first > 200 else 3 if first > 20 else cell["warmup"]
-            for _ in range(warmup):
+            warmup = 1
+            until = time.perf_counter() + cell["warm_ms"] / 1e3
+            while warmup < 3 or time.perf_counter() < until:
                 run()
+                warmup += 1
+            gc.collect()
             ms = []
             for _ in range(n):
                 t0 = time.perf_counter()

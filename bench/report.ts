@@ -18,7 +18,15 @@
 
 import { parseArgs } from "node:util";
 import { stringify } from "npm:csv-stringify@6.5.2/sync";
-import { BENCH_OPS, cellBytes, sizeLabel } from "./_ops.ts";
+import {
+  BENCH_OPS,
+  type BenchOp,
+  cellBytes,
+  type Mode,
+  MODES,
+  sizeLabel,
+  tfjsMaxNumel,
+} from "./_ops.ts";
 import { numelOf } from "./_inputs.ts";
 import { lineChart, type Series } from "./_report_svg.ts";
 
@@ -32,6 +40,8 @@ export interface CellRow {
   median_ms: number | null;
   p10_ms: number | null;
   p90_ms: number | null;
+  /** Half the p10–p90 range over the median: the cell's spread, as a fraction. */
+  spread: number | null;
   samples: number;
   gb_per_s: number | null;
   pct_of_bandwidth: number | null;
@@ -134,10 +144,10 @@ function load(): number[] {
   }
 }
 
-function expectedCells(quick: boolean): number {
+function expectedCells(quick: boolean, ops: readonly BenchOp[]): number {
   let n = 2;
-  for (const op of BENCH_OPS) {
-    n += (quick ? op.quickSizes : op.sizes).length * 2 * (1 + (op.tfjs ? 3 : 0));
+  for (const op of ops) {
+    n += (quick ? op.quickSizes : op.sizes).length * (MODES.length + (op.tfjs ? 3 * 2 : 0));
   }
   return n;
 }
@@ -197,40 +207,145 @@ function relErr(got: number, want: number, scale = Math.abs(want)): number {
   return Number.isNaN(d) ? Infinity : d / Math.max(scale, 1e-30);
 }
 
+// ---- processes ---------------------------------------------------------------------------
+
+/** Every system the benches know, and the two bandwidth kernels. */
+const ALL_SYSTEMS = [
+  ...SYSTEM_ORDER.filter((s) => s !== "pytorch/cpu"),
+  "memory/copy",
+  "memory/read",
+];
+
+/** A comma-separated list from the environment, or `null` when it is not set. */
+function envList(name: string): string[] | null {
+  let list: string | undefined;
+  try {
+    list = Deno.env.get(name);
+  } catch { /* no env permission */ }
+  return list?.split(",").map((s) => s.trim()).filter((s) => s) ?? null;
+}
+
+/** The systems `BENCH_SYSTEMS` keeps (all of them when it is not set). */
+function selectedSystems(): string[] {
+  const chosen = envList("BENCH_SYSTEMS");
+  return chosen === null ? ALL_SYSTEMS : ALL_SYSTEMS.filter((s) => chosen.includes(s));
+}
+
+/** One `deno bench` process: a bench file at one size for one system, or the bandwidth. */
+interface BenchJob {
+  file: string;
+  size: string | null;
+  systems: string;
+}
+
+/**
+ * The processes of a run, and the skips the report logs itself (a peer without a version of
+ * the op, a size above a peer's limit) rather than start a process to say so.
+ */
+function benchJobs(
+  quick: boolean,
+  ops: readonly BenchOp[],
+  systems: string[],
+  sizes: string[] | null,
+): { run: BenchJob[]; skipped: Record<string, unknown>[] } {
+  const run: BenchJob[] = [];
+  const skipped: Record<string, unknown>[] = [];
+  const memory = systems.filter((s) => s.startsWith("memory/"));
+  if (memory.length > 0) {
+    run.push({ file: "bandwidth_bench.ts", size: null, systems: memory.join(",") });
+  }
+  for (const op of ops) {
+    for (const system of systems.filter((s) => !s.startsWith("memory/"))) {
+      const [name, backend] = system.split("/");
+      if (name === "tfjs" && op.tfjs === undefined) {
+        skipped.push({
+          type: "skip",
+          system: name,
+          backend,
+          op: op.torch,
+          reason: "no TensorFlow.js version of this loss in bench/_ops.ts",
+        });
+        continue;
+      }
+      for (const shape of quick ? op.quickSizes : op.sizes) {
+        if (sizes !== null && !sizes.includes(sizeLabel(shape))) continue;
+        const max = name === "tfjs" ? tfjsMaxNumel(op, backend) : undefined;
+        if (max !== undefined && numelOf(op.inputs(shape)[0].shape) > max) {
+          skipped.push({
+            type: "skip",
+            system: name,
+            backend,
+            op: op.torch,
+            size: sizeLabel(shape),
+            reason: `not timed above ${sizeLabel([max])} elements (bench/_ops.ts)`,
+          });
+          continue;
+        }
+        run.push({ file: `${op.torch}_bench.ts`, size: sizeLabel(shape), systems: system });
+      }
+    }
+  }
+  return { run, skipped };
+}
+
 // ---- compare -----------------------------------------------------------------------------
 
+/**
+ * Prints B's median ÷ A's per cell. A change stands out when the two runs' middle 80% of
+ * samples (p10 to p90) do not overlap: the slower run's p10 lies above the faster run's p90.
+ * Also says how far the runs agree: the share of cells whose medians are within ±15%, per
+ * system and in all (the issue's repeatability target is 95% of the cells).
+ */
 function compare(a: string, b: string): void {
   const read = (dir: string): CellRow[] => JSON.parse(Deno.readTextFileSync(`${dir}/cells.json`));
   const rowsA = read(a);
   const rowsB = new Map(read(b).map((r) => [`${systemKey(r)} ${r.op} ${r.size} ${r.mode}`, r]));
-  const noise = (r: CellRow): number =>
+  const spread = (r: CellRow): string =>
     r.median_ms && r.p10_ms !== null && r.p90_ms !== null
-      ? (r.p90_ms - r.p10_ms) / (2 * r.median_ms)
-      : 0;
+      ? `±${(50 * (r.p90_ms - r.p10_ms) / r.median_ms).toFixed(0)}%`
+      : "—";
   const lines = [
-    `| system | op | size | mode | A ms | B ms | B/A | noise | flag |`,
-    `| --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- |`,
+    `| system | op | size | mode | A ms (spread) | B ms (spread) | B/A | flag |`,
+    `| --- | --- | --- | --- | ---: | ---: | ---: | --- |`,
   ];
-  let flagged = 0;
+  const flagged: string[] = [];
+  const agree = new Map<string, [number, number]>();
   for (const ra of rowsA) {
     const key = `${systemKey(ra)} ${ra.op} ${ra.size} ${ra.mode}`;
     const rb = rowsB.get(key);
     if (!rb || ra.median_ms === null || rb.median_ms === null) continue;
     const ratio = rb.median_ms / ra.median_ms;
-    const band = Math.max(0.1, noise(ra), noise(rb));
-    const flag = ratio > 1 + band ? "slower" : ratio < 1 / (1 + band) ? "faster" : "";
-    if (flag) flagged++;
+    const [loA, hiA] = [ra.p10_ms ?? ra.median_ms, ra.p90_ms ?? ra.median_ms];
+    const [loB, hiB] = [rb.p10_ms ?? rb.median_ms, rb.p90_ms ?? rb.median_ms];
+    const flag = loB > hiA ? "slower" : loA > hiB ? "faster" : "";
+    if (flag) flagged.push(`${key}: ×${ratio.toFixed(2)} ${flag}`);
+    const counts = agree.get(systemKey(ra)) ?? [0, 0];
+    counts[0] += Math.abs(ratio - 1) <= 0.15 ? 1 : 0;
+    counts[1]++;
+    agree.set(systemKey(ra), counts);
     lines.push(
-      `| ${systemKey(ra)} | ${ra.op} | ${ra.size} | ${ra.mode} | ${fmtMs(ra.median_ms)} | ${
-        fmtMs(rb.median_ms)
-      } | ${ratio.toFixed(2)} | ±${(band * 100).toFixed(0)}% | ${flag} |`,
+      `| ${systemKey(ra)} | ${ra.op} | ${ra.size} | ${ra.mode} | ${fmtMs(ra.median_ms)} (${
+        spread(ra)
+      }) | ${fmtMs(rb.median_ms)} (${spread(rb)}) | ${ratio.toFixed(2)} | ${flag} |`,
     );
   }
   console.log(lines.join("\n"));
   console.log(
-    `\n${flagged} cell(s) changed beyond the noise (the larger of 10% and each run's ` +
-      `(p90 - p10) / 2 / median).`,
+    `\n${flagged.length} cell(s) changed beyond the spread (p10 to p90 of the two runs do not ` +
+      `overlap)${flagged.length ? ":" : "."}`,
   );
+  for (const f of flagged) console.log(`- ${f}`);
+  let within = 0;
+  let all = 0;
+  console.log("\nMedians within ±15% of each other:");
+  for (const [system, [w, n]] of agree) {
+    within += w;
+    all += n;
+    console.log(`- ${system}: ${w} of ${n} cells (${(100 * w / n).toFixed(0)}%)`);
+  }
+  if (all > 0) {
+    console.log(`- all: ${within} of ${all} cells (${(100 * within / all).toFixed(1)}%)`);
+  }
 }
 
 // ---- main --------------------------------------------------------------------------------
@@ -244,6 +359,7 @@ async function main(): Promise<void> {
       python: { type: "string" },
       out: { type: "string" },
       "no-torch": { type: "boolean", default: false },
+      ops: { type: "string" },
     },
     allowPositionals: true,
   });
@@ -255,6 +371,17 @@ async function main(): Promise<void> {
     return;
   }
   const quick = values.quick;
+  const opNames = values.ops?.split(",").map((s) => s.trim()).filter((s) => s);
+  const unknown = opNames?.filter((name) => !BENCH_OPS.some((o) => o.torch === name)) ?? [];
+  if (unknown.length > 0) {
+    throw new Error(
+      `Cannot run the report as --ops names ops without a row: ${unknown.join(", ")}`,
+    );
+  }
+  const ops = opNames === undefined
+    ? BENCH_OPS
+    : BENCH_OPS.filter((o) => opNames.includes(o.torch));
+  const sizes = envList("BENCH_SIZES");
   const root = new URL("..", import.meta.url).pathname;
   const started = new Date();
   const loadStart = load();
@@ -273,38 +400,50 @@ async function main(): Promise<void> {
   console.error(`report: ${quick ? "quick" : "full"} run into ${out}`);
 
   // 1. deno bench: this library, TensorFlow.js, memory bandwidth.
-  const total = expectedCells(quick);
+  const total = expectedCells(quick, ops);
   const t0 = performance.now();
   const elapsed = (): string => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
   const lastOf = (path: string, type: string): Record<string, unknown>[] =>
     readLines(path).filter((r) => r.type === type);
-  // One process per bench file: a crash while one file's process exits (seen once with the
-  // wasm and webgpu backends both holding 100 MB tensors) then costs only that file's raw
-  // JSON; its samples are already in the log. The raw outputs are merged into bench.json.
-  const files = [...Deno.readDirSync(`${root}bench`)]
-    .map((e) => e.name)
-    .filter((n) => n.endsWith("_bench.ts"))
-    .sort();
+  // One process per cell group (op × size × system, every mode in it), so that no cell pays
+  // for the garbage, heap growth or freed memory of the cells before it, and a crash (seen
+  // with the wasm and webgpu backends both holding 100 MB tensors) costs one group; its
+  // samples are already in the log. The raw outputs are merged into bench.json.
+  const jobs = benchJobs(quick, ops, selectedSystems(), sizes);
+  for (const skipped of jobs.skipped) {
+    Deno.writeTextFileSync(log, JSON.stringify(skipped) + "\n", { append: true });
+  }
   const benchRaw: { version?: number; runtime?: string; cpu?: string; benches: unknown[] } = {
     benches: [],
   };
   const benchFailures: string[] = [];
   const stderrParts: Uint8Array[] = [];
-  const deadline = performance.now() + (quick ? 600 : 2400) * 1000;
-  for (const file of files) {
+  const deadline = performance.now() + (quick ? 900 : 3600) * 1000;
+  for (const [k, job] of jobs.run.entries()) {
     const left = Math.max(1, Math.round((deadline - performance.now()) / 1000));
+    const label = [job.file, job.size, job.systems].filter((x) => x !== null).join(" ");
     const result = await withProgress(
       new Deno.Command(Deno.execPath(), {
         args: [
           "bench",
           "--json",
+          "--no-check",
+          "--v8-flags=--expose-gc",
+          "--config",
+          `${root}dev/deno.json`,
           "--allow-read",
           "--allow-env",
           `--allow-write=${out}`,
-          `${root}bench/${file}`,
+          `${root}bench/${job.file}`,
         ],
         cwd: root,
-        env: { BENCH_QUICK: quick ? "1" : "0", BENCH_LOG: log, NO_COLOR: "1" },
+        env: {
+          BENCH_QUICK: quick ? "1" : "0",
+          BENCH_LOG: log,
+          BENCH_SYSTEMS: job.systems,
+          ...(job.size === null ? {} : { BENCH_SIZES: job.size }),
+          NO_COLOR: "1",
+        },
         stdout: "piped",
         stderr: "piped",
       }),
@@ -313,12 +452,14 @@ async function main(): Promise<void> {
         const last = done[done.length - 1];
         const what = last
           ? `${last.op} ${last.size} ${last.mode} ${systemKey(last as never)}`
-          : file;
-        return `deno bench [${done.length}/~${total}] ${elapsed()} ${what}`;
+          : label;
+        return `deno bench [process ${
+          k + 1
+        }/${jobs.run.length}, ${done.length}/~${total} cells] ${elapsed()} ${what}`;
       },
       left,
     );
-    stderrParts.push(new TextEncoder().encode(`--- ${file}\n`), result.stderr);
+    stderrParts.push(new TextEncoder().encode(`--- ${label}\n`), result.stderr);
     try {
       const raw = JSON.parse(new TextDecoder().decode(result.stdout));
       benchRaw.version = raw.version;
@@ -326,9 +467,9 @@ async function main(): Promise<void> {
       benchRaw.cpu = raw.cpu;
       benchRaw.benches.push(...(raw.benches ?? []));
     } catch {
-      benchFailures.push(`${file}: no JSON (exit code ${result.code}, signal ${result.signal})`);
+      benchFailures.push(`${label}: no JSON (exit code ${result.code}, signal ${result.signal})`);
     }
-    if (!result.success) benchFailures.push(`${file}: exit code ${result.code}`);
+    if (!result.success) benchFailures.push(`${label}: exit code ${result.code}`);
   }
   Deno.writeTextFileSync(`${out}/bench.json`, JSON.stringify(benchRaw, null, 2) + "\n");
   Deno.writeFileSync(
@@ -340,8 +481,10 @@ async function main(): Promise<void> {
   const python = values["no-torch"] ? null : await findPython(values.python);
   const torchLog = `${out}/torch.jsonl`;
   if (python !== null) {
-    const spec = BENCH_OPS.flatMap((op) =>
-      (quick ? op.quickSizes : op.sizes).map((shape) => ({
+    const spec = ops.flatMap((op) =>
+      (quick ? op.quickSizes : op.sizes).filter((shape) =>
+        sizes === null || sizes.includes(sizeLabel(shape))
+      ).map((shape) => ({
         op: op.torch,
         size: sizeLabel(shape),
         inputs: op.inputs(shape),
@@ -351,7 +494,7 @@ async function main(): Promise<void> {
         budget_ms: quick ? 300 : 1500,
         min_n: quick ? 5 : 10,
         max_n: quick ? 50 : 200,
-        warmup: quick ? 5 : 20,
+        warm_ms: quick ? 100 : 300,
       }))
     );
     Deno.writeTextFileSync(`${out}/torch_spec.json`, JSON.stringify(spec));
@@ -363,7 +506,10 @@ async function main(): Promise<void> {
         stdout: "inherit",
         stderr: "piped",
       }),
-      () => `pytorch [${lastOf(torchLog, "samples").length}/${spec.length * 2}] ${elapsed()}`,
+      () =>
+        `pytorch [${lastOf(torchLog, "samples").length}/${
+          spec.length * MODES.length
+        }] ${elapsed()}`,
       quick ? 300 : 900,
     );
     if (!torchRun.success) {
@@ -421,7 +567,7 @@ async function main(): Promise<void> {
     const worst = Math.max(...errs);
     torchChecks.push(`${t.op} ${t.size}: ${worst.toExponential(1)}`);
     if (!(worst <= TOLERANCE)) {
-      for (const mode of ["forward", "value+grad"]) {
+      for (const mode of MODES) {
         status.set(
           `pytorch/cpu ${t.op} ${t.size} ${mode}`,
           `disagrees (${worst.toExponential(1)})`,
@@ -449,7 +595,7 @@ async function main(): Promise<void> {
     // bytes from the table, so that every system's cell (PyTorch's too) uses the same model
     const op = BENCH_OPS.find((o) => o.torch === s.op);
     const shape = op && [...op.sizes, ...op.quickSizes].find((x) => sizeLabel(x) === s.size);
-    if (op && shape) s.bytes = cellBytes(op, shape, s.mode as "forward" | "value+grad");
+    if (op && shape) s.bytes = cellBytes(op, shape, s.mode as Mode);
     const ms = sampled.get(key)?.ms ?? [];
     const st = status.get(key) ?? (ms.length ? "ok" : "failed");
     const timed = st === "ok" && ms.length > 0;
@@ -464,6 +610,7 @@ async function main(): Promise<void> {
       median_ms: median,
       p10_ms: timed ? quantile(sorted, 0.1) : null,
       p90_ms: timed ? quantile(sorted, 0.9) : null,
+      spread: median ? (quantile(sorted, 0.9) - quantile(sorted, 0.1)) / (2 * median) : null,
       samples: timed ? ms.length : 0,
       gb_per_s: median ? s.bytes / median / 1e6 : null,
       pct_of_bandwidth: median && limit ? (100 * s.bytes / median / 1e6) / limit : null,
@@ -481,7 +628,9 @@ async function main(): Promise<void> {
     const op = BENCH_OPS.find((o) => o.torch === sk.op);
     if (!op) continue;
     for (const shape of quick ? op.quickSizes : op.sizes) {
-      for (const mode of ["forward", "value+grad"]) {
+      if (sk.size !== undefined && sk.size !== sizeLabel(shape)) continue;
+      for (const mode of MODES) {
+        if (sk.system === "tfjs" && mode === "value+grad") continue; // it has no such loop
         const size = sizeLabel(shape);
         if (
           rows.some((r) =>
@@ -498,6 +647,7 @@ async function main(): Promise<void> {
           median_ms: null,
           p10_ms: null,
           p90_ms: null,
+          spread: null,
           samples: 0,
           gb_per_s: null,
           pct_of_bandwidth: null,
@@ -563,6 +713,7 @@ async function main(): Promise<void> {
     "median_ms",
     "p10_ms",
     "p90_ms",
+    "spread",
     "samples",
     "gb_per_s",
     "pct_of_bandwidth",
@@ -576,7 +727,13 @@ async function main(): Promise<void> {
   Deno.writeTextFileSync(`${out}/cells.json`, JSON.stringify(rows, null, 1) + "\n");
 
   const env = {
-    command: `deno task report${quick ? " --quick" : ""}`,
+    command: [
+      ...(envList("BENCH_SYSTEMS") ? [`BENCH_SYSTEMS=${envList("BENCH_SYSTEMS")?.join(",")}`] : []),
+      ...(sizes ? [`BENCH_SIZES=${sizes.join(",")}`] : []),
+      "deno task report",
+      ...(quick ? ["--quick"] : []),
+      ...(opNames ? [`--ops ${opNames.join(",")}`] : []),
+    ].join(" "),
     started: started.toISOString(),
     finished: new Date().toISOString(),
     deno: Deno.version,
@@ -602,8 +759,8 @@ async function main(): Promise<void> {
 
   // Charts: one per op and mode.
   const charts: string[] = [];
-  for (const op of BENCH_OPS) {
-    for (const mode of ["forward", "value+grad"]) {
+  for (const op of ops) {
+    for (const mode of MODES) {
       const mine = rows.filter((r) => r.op === op.torch && r.mode === mode);
       if (mine.length === 0) continue;
       const xOf = (size: string): number => {
@@ -630,7 +787,7 @@ async function main(): Promise<void> {
           tick: size,
         })),
       });
-      const file = `chart-${op.torch}-${mode === "forward" ? "forward" : "value_grad"}.svg`;
+      const file = `chart-${op.torch}-${mode.replaceAll("+", "_").replaceAll("-", "_")}.svg`;
       Deno.writeTextFileSync(
         `${out}/${file}`,
         lineChart(
@@ -647,6 +804,7 @@ async function main(): Promise<void> {
     `${out}/report.md`,
     reportMd({
       rows,
+      ops,
       env,
       limit,
       bw,
@@ -679,6 +837,7 @@ function safe<T>(f: () => T): T | null {
 
 interface ReportInput {
   rows: CellRow[];
+  ops: readonly BenchOp[];
   env: Record<string, unknown>;
   limit: number | null;
   bw: { kind: string; gbps: number; size: string }[];
@@ -696,7 +855,10 @@ function cellText(r: CellRow | undefined): string {
   if (r.median_ms === null) return r.status.split(/[:( ]/)[0];
   const ratio = r.ratio_to_fastest ?? 1;
   const kernel = r.gpu_kernel_ms === null ? "" : `; kernels ${fmtMs(r.gpu_kernel_ms)}`;
-  return `${fmtMs(r.median_ms)} (${ratio < 1.005 ? "fastest" : `×${ratio.toFixed(1)}`}${kernel})`;
+  const spread = r.spread === null || r.spread < 0.005 ? "" : ` ±${(100 * r.spread).toFixed(0)}%`;
+  return `${fmtMs(r.median_ms)}${spread} (${
+    ratio < 1.005 ? "fastest" : `×${ratio.toFixed(1)}`
+  }${kernel})`;
 }
 
 /** A table: one row per (op, size, mode), one column per system, and the bandwidth floor. */
@@ -724,6 +886,7 @@ function table(rows: CellRow[], pick: (r: CellRow) => boolean): string {
 
 function reportMd(i: ReportInput): string {
   const env = i.env as {
+    command: string;
     deno: typeof Deno.version;
     cpu: { model: string; cores: number };
     gpu: Record<string, unknown>;
@@ -768,19 +931,27 @@ function reportMd(i: ReportInput): string {
     "",
     ...loadNote,
     "",
-    `Reproduce: \`git checkout ${env.git.commit.slice(0, 12)} && deno task report${
-      i.quick ? " --quick" : ""
-    }\` (Deno 2.9.6; PyTorch from \`python3\` or \`/usr/bin/python3\`); compare two runs with ` +
+    `Reproduce: \`git checkout ${
+      env.git.commit.slice(0, 12)
+    } && ${env.command}\` (Deno 2.9.6; PyTorch from \`python3\` or \`/usr/bin/python3\`); compare two runs with ` +
     "`deno task report --compare results/A results/B`.",
     "",
     `Memory bandwidth measured in this run: ${
       i.bw.map((b) => `${b.kind} ${b.gbps.toFixed(1)} GB/s`).join(", ") || "not measured"
     }; the limit used below is ${i.limit ? i.limit.toFixed(1) + " GB/s" : "—"}.`,
     "",
-    "Cells give the median time in ms and, in brackets, the ratio to the fastest system for " +
-    "that cell. Times end when the numbers are in a JS typed array (`item()`, `await data()`; " +
-    'PyTorch: `.item()`, `.grad.numpy()`), so GPU times include the readback. "value+grad" ' +
-    "is the loss and the gradient of the input, both read back. The bandwidth limit is the " +
+    "Cells give the median time in ms, its spread (half the p10 to p90 range, as a share of " +
+    "the median) and, in brackets, the ratio to the fastest system for that cell. Each op, " +
+    "size and system ran in a process of its own, with a full collection and at least " +
+    `${i.quick ? 100 : 300} ms of untimed calls before each cell (PyTorch: one process, ` +
+    "`gc.collect()` and the same warm-up). Times end when the numbers are in a JS typed array (`item()`, `await data()`; " +
+    'PyTorch: `.item()`, `.grad.numpy()`), so GPU times include the readback. "forward" reads ' +
+    'the loss (or the result) and disposes it. "value+grad" and "value+grad-dispose" are the ' +
+    "loss and the gradient of the input, both read back, in two loops: the first leaves them " +
+    "to the garbage collector (PyTorch: keeps the last call's results until the next call " +
+    "ends), the second disposes them (PyTorch: frees them by reference count, " +
+    "`x.grad = None`); TensorFlow.js, which frees nothing without `dispose()`, runs only the " +
+    "second. The bandwidth limit is the " +
     "bytes a single pass must move (inputs read, gradient written) divided by the measured " +
     "bandwidth (RAM, 64–256 MiB buffers): no implementation can be faster once the data " +
     "does not fit in the caches. Working sets of a few MB can sit in cache and beat it.",
@@ -790,7 +961,7 @@ function reportMd(i: ReportInput): string {
     table(i.rows, (r) => TUTORIAL.some(([op, size]) => r.op === op && r.size === size)),
     "",
   ];
-  for (const op of BENCH_OPS) {
+  for (const op of i.ops) {
     lines.push(`## ${op.torch}`, "", table(i.rows, (r) => r.op === op.torch), "");
     if (op.tfjs) lines.push(`TensorFlow.js: ${op.tfjs.how}.`, "");
     for (const c of i.charts.filter((c) => c.startsWith(`chart-${op.torch}-`))) {
@@ -807,8 +978,8 @@ function reportMd(i: ReportInput): string {
     `- PyTorch agreement (worst relative error of value, Σ|grad|, Σ grad·w): ${
       i.torchChecks.join("; ") || "not run"
     }.`,
-    "- This library's CPU `data()` returns a fresh copy, so its value+grad includes copying the " +
-      "gradient; TensorFlow.js cpu returns its own storage and PyTorch's `.numpy()` shares memory.",
+    "- This library's CPU `data()` returns the tensor's own storage, as TensorFlow.js cpu and " +
+      "PyTorch's `.numpy()` do.",
     "- TensorFlow.js wasm runs its single-threaded SIMD binary (`setWasmPaths`), like PyTorch " +
       "with one thread and this library.",
     '- webgpu cells also give the GPU-side kernel time ("kernels", from timestamp queries via ' +

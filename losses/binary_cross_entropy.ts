@@ -1,6 +1,7 @@
 import { checkElementWeight, checkSameShape, runElementwise } from "./_engines/elementwise.ts";
 import { indexText } from "./_engines/class_targets.ts";
-import { BLOCK, blockLoss32, mathBlock32, mathBlock64 } from "./_cpu/explog.ts";
+import { BLOCK, blockLoss32, mathBlock32 } from "./_cpu/explog.ts";
+import { mathOf } from "./_cpu/math.ts";
 import { checkFloat, checkSameDevice, checkSameDtype, fail } from "./_core/checks.ts";
 import { type FloatArray, parseReduction, type Reduction } from "./_core/reduction.ts";
 import { hostElements, type Tensor } from "./_core/tensor.ts";
@@ -74,6 +75,7 @@ export function binaryCrossEntropy(
   // w multiplies when a weight is given; the mean's 1 / n divides last (count is 1 otherwise).
   const finish = (v: string): string =>
     `  return (${weight === null ? v : `(${v}) * w`}) / params.count;`;
+  const { log, log1p } = mathOf(input.dtype); // float32 in float32, as the kernels
   return runElementwise({
     fn,
     gradFn: "BinaryCrossEntropyBackward0",
@@ -99,8 +101,8 @@ ${finish("-log_f32(ratio) * g")}`,
     differentiable: [0, 1],
     forward: ([x, y, w], out, r) => {
       for (let i = 0; i < out.length; i++) {
-        const logX = Math.max(r(Math.log(x[i])), -100);
-        const log1mX = Math.max(r(Math.log1p(-x[i])), -100);
+        const logX = Math.max(log(x[i]), -100);
+        const log1mX = Math.max(log1p(-x[i]), -100);
         const l = r(r(r(y[i] - 1) * log1mX) - r(y[i] * logX));
         out[i] = w === undefined ? l : r(l * w[i]);
       }
@@ -111,8 +113,8 @@ ${finish("-log_f32(ratio) * g")}`,
       }
       let s = 0;
       for (let i = 0; i < x.length; i++) {
-        const logX = Math.max(r(Math.log(x[i])), -100);
-        const log1mX = Math.max(r(Math.log1p(-x[i])), -100);
+        const logX = Math.max(log(x[i]), -100);
+        const log1mX = Math.max(log1p(-x[i]), -100);
         const l = r(r(r(y[i] - 1) * log1mX) - r(y[i] * logX));
         s += w === undefined ? l : r(l * w[i]);
       }
@@ -128,8 +130,8 @@ ${finish("-log_f32(ratio) * g")}`,
       for (let i = 0; i < x.length; i++) {
         const xi = x[i];
         const yi = y[i];
-        const logX = Math.max(r(Math.log(xi)), -100);
-        const log1mX = Math.max(r(Math.log1p(-xi)), -100);
+        const logX = Math.max(log(xi), -100);
+        const log1mX = Math.max(log1p(-xi), -100);
         const l = r(r(r(yi - 1) * log1mX) - r(yi * logX));
         s += w === undefined ? l : r(l * w[i]);
         const denom = Math.max(r(r(1 - xi) * xi), eps);
@@ -155,23 +157,16 @@ ${finish("-log_f32(ratio) * g")}`,
             return finish(r(r(c.g(i) * r(x[i] - y[i])) / denom), i);
           })
           : null,
-        c.wants(1)
-          ? c.map((i) => finish(r(-r(Math.log(r(x[i] / r(1 - x[i])))) * c.g(i)), i))
-          : null,
+        c.wants(1) ? c.map((i) => finish(r(-log(r(x[i] / r(1 - x[i]))) * c.g(i)), i)) : null,
       ];
     },
   });
 }
 
-/** Below this, float32 `log1p(-x)` is `-x`, and `1 - x` is not exact in float64. */
-const TINY = 2 ** -29;
-
 /**
  * `sum` (and with `gx`, `sumWithGrad` for the scalar gradOutput `g`; `count` divides the
- * weighted gradient) for float32, block by block. `log(x)` comes from the float32 vector log;
- * `log1p(-x)` is `log(1 - x)` from the float64 one (`1 - x` is exact in float64 for float32
- * `x` in [2^-29, 1]), rounded once, and `-x` below 2^-29 (where the series' next term is below
- * half an ulp): both `Math.fround(Math.log1p(-x))`.
+ * weighted gradient) for float32, block by block: `log(x)` and `log1p(-x)` from the float32
+ * vector log and log1p, bit for bit the scalar loop's `log32` and `log1p32`.
  */
 function bceSum32(
   x: Float32Array,
@@ -184,24 +179,21 @@ function bceSum32(
   const r = Math.fround;
   if (w === undefined && r(count) === count) return bcePlain32(x, y, gx, g, count);
   const m = mathBlock32();
-  const { a } = m;
-  // the float64 block's slot 2 lies past the float32 block's slots 0 and 1
-  const m64 = mathBlock64();
-  const c = m64.c;
+  const { a, b } = m;
   const eps = r(EPSILON);
   let s = 0;
   for (let start = 0; start < x.length; start += BLOCK) {
     const n = Math.min(BLOCK, x.length - start);
     a.set(x.subarray(start, start + n));
     m.log(0, n);
-    for (let j = 0; j < n; j++) c[j] = 1 - x[start + j];
-    m64.log(2, n);
+    for (let j = 0; j < n; j++) b[j] = -x[start + j];
+    m.log1p(1, n);
     for (let j = 0; j < n; j++) {
       const i = start + j;
       const xi = x[i];
       const yi = y[i];
       const logX = Math.max(a[j], -100);
-      const log1mX = Math.max(xi < TINY ? -xi : r(c[j]), -100);
+      const log1mX = Math.max(b[j], -100);
       const l = r(r(r(yi - 1) * log1mX) - r(yi * logX));
       s += w === undefined ? l : r(l * w[i]);
       if (gx === null) continue;
@@ -216,9 +208,8 @@ function bceSum32(
 
 /**
  * {@linkcode bceSum32} without weights, block by block in WebAssembly (`wasm/explog.wat`):
- * log(x) and log(1 - x) from the vector log (the second in float64, as that function takes
- * it), the loss and gradient in float32 lanes, each step rounded as its loop rounds it.
- * `count` must be a float32 value.
+ * log(x) and log1p(-x) from the vector log and log1p, the loss and gradient in float32 lanes,
+ * each step rounded as its loop rounds it. `count` must be a float32 value.
  */
 function bcePlain32(
   x: Float32Array,
@@ -229,11 +220,12 @@ function bcePlain32(
 ): number {
   const eps = Math.fround(EPSILON);
   return blockLoss32([x, y], gx, (k, at, n) => {
-    // 2: log(x); 3: log(1 - x)
+    // 2: log(x); 3: log1p(-x)
     k.log_f32(at[0], at[2], n);
-    k.log1m_f32(at[0], at[3], n);
+    k.neg_f32(at[0], at[3], n);
+    k.log1p_f32(at[3], at[3], n);
     if (gx !== null) k.bce_grad_f32(at[0], at[1], at[4], n, g, eps, count);
-    return k.bce_sum_f32(at[0], at[1], at[2], at[3], n, TINY);
+    return k.bce_sum_f32(at[0], at[1], at[2], at[3], n);
   });
 }
 

@@ -1,6 +1,7 @@
 import { checkElementWeight, checkSameShape, runElementwise } from "./_engines/elementwise.ts";
 import { checkFloat, checkSameDevice, checkSameDtype } from "./_core/checks.ts";
 import { BLOCK, blockLoss32, mathBlock32 } from "./_cpu/explog.ts";
+import { mathOf } from "./_cpu/math.ts";
 import { parseReduction, type Reduction, type Rounder } from "./_core/reduction.ts";
 import type { Tensor } from "./_core/tensor.ts";
 
@@ -29,8 +30,9 @@ export interface BCEWithLogitsLossOptions {
 
 /** One element's loss before the weight: `posWeight`'s `p` is `undefined` when absent. */
 function logitsLoss(x: number, y: number, p: number | undefined, r: Rounder): number {
+  const { exp, log } = mathOf(r);
   const m = Math.max(-x, 0);
-  const logTerm = r(Math.log(r(r(Math.exp(-m)) + r(Math.exp(r(-x - m))))));
+  const logTerm = log(r(exp(-m) + exp(r(-x - m))));
   const linear = r(r(1 - y) * x);
   if (p === undefined) return r(r(linear + m) + logTerm);
   const logWeight = r(r(r(p - 1) * y) + 1);
@@ -39,12 +41,14 @@ function logitsLoss(x: number, y: number, p: number | undefined, r: Rounder): nu
 
 /** 1 / (1 + exp(-x)), as PyTorch's CPU sigmoid. */
 function sigmoid(x: number, r: Rounder): number {
-  return r(1 / r(1 + r(Math.exp(-x))));
+  const { exp } = mathOf(r);
+  return r(1 / r(1 + exp(-x)));
 }
 
 /** min(x, 0) - log1p(exp(-|x|)): finite for large |x|, -inf at -inf. */
 function logSigmoid(x: number, r: Rounder): number {
-  return r(Math.min(x, 0) - r(Math.log1p(r(Math.exp(-Math.abs(x))))));
+  const { exp, log1p } = mathOf(r);
+  return r(Math.min(x, 0) - log1p(exp(-Math.abs(x))));
 }
 
 /**

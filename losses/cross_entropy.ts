@@ -215,6 +215,10 @@ function indexTarget(
     }
     logSoftmaxBackward(dl, lsm, layout.lanes, gx);
     return [new Tensor(gx, input.shape, dtype)];
+  }, {
+    holds: w === null ? [input] : [input, w],
+    // the fused gradient (unless handed over) and the log_softmax made for the backward
+    scratch: [...(saved === null ? [] : [saved]), ...(lsm === x ? [] : [lsm])],
   });
   return new Tensor(out, reduction === "none" ? layout.sampleShape : [], dtype, node);
 }
@@ -340,7 +344,7 @@ function probabilityTarget(
       input.requiresGrad ? new Tensor(gx, input.shape, dtype) : null,
       target.requiresGrad ? new Tensor(dy, target.shape, dtype) : null,
     ];
-  });
+  }, { holds: w === null ? [input, target] : [input, target, w] });
   return new Tensor(out.storage, out.shape, dtype, node);
 }
 

@@ -1,5 +1,6 @@
 import { runElementwise } from "./_engines/elementwise.ts";
 import { blockLoss32 } from "./_cpu/explog.ts";
+import { mathOf } from "./_cpu/math.ts";
 import { broadcastShape, broadcastShapes, expand, sameShape, sumTo } from "./_core/broadcast.ts";
 import { indexText } from "./_engines/class_targets.ts";
 import {
@@ -109,6 +110,7 @@ export function gaussianNllLoss(
   const clamp = `
 fn clamped(v: f32) -> f32 { return select(v, params.eps, !is_nan(v) && v < params.eps); }
 fn half_grad(g: f32) -> f32 { return (g / params.count) * 0.5; }`;
+  const { log } = mathOf(input.dtype); // float32 in float32, as the kernels
   return runElementwise({
     fn,
     gradFn,
@@ -147,7 +149,7 @@ fn half_grad(g: f32) -> f32 { return (g / params.count) * 0.5; }`;
       for (let i = 0; i < out.length; i++) {
         const vc = clamped(v[i], epsR);
         const d = r(x[i] - y[i]);
-        const l = r(0.5 * r(r(Math.log(vc)) + r(r(d * d) / vc)));
+        const l = r(0.5 * r(log(vc) + r(r(d * d) / vc)));
         out[i] = full ? r(l + constant) : l;
       }
     },
@@ -161,7 +163,7 @@ fn half_grad(g: f32) -> f32 { return (g / params.count) * 0.5; }`;
       for (let i = 0; i < x.length; i++) {
         const vc = clamped(v[i], epsR);
         const d = r(x[i] - y[i]);
-        const l = r(0.5 * r(r(Math.log(vc)) + r(r(d * d) / vc)));
+        const l = r(0.5 * r(log(vc) + r(r(d * d) / vc)));
         s += full ? r(l + constant) : l;
       }
       return s;
@@ -186,7 +188,7 @@ fn half_grad(g: f32) -> f32 { return (g / params.count) * 0.5; }`;
       for (let i = 0; i < x.length; i++) {
         const vc = clamped(v[i], epsR);
         const d = r(x[i] - y[i]);
-        const l = r(0.5 * r(r(Math.log(vc)) + r(r(d * d) / vc)));
+        const l = r(0.5 * r(log(vc) + r(r(d * d) / vc)));
         s += full ? r(l + constant) : l;
         gx[i] = r(h / vc) * r(2 * d);
       }
@@ -276,7 +278,7 @@ function checkNonNegative(fn: string, variance: Tensor): void {
 
 /**
  * The float32 sum of the losses, block by block in WebAssembly (`wasm/explog.wat`): the
- * variance clamped, its log (the float64 log rounded, as `Math.fround(Math.log(vc))`), then the
+ * variance clamped, its log (float32's, as `log32(vc)` in the scalar loops), then the
  * loss in float32 lanes, each step rounded as the scalar loop rounds it. With `gx`, also the
  * input's gradient for half the scalar gradOutput `h` (already over the mean's numel), as
  * `sumWithGrad` gives it.

@@ -1,6 +1,7 @@
 import { runElementwise } from "./_engines/elementwise.ts";
 import { broadcastShape } from "./_core/broadcast.ts";
 import { blockLoss32 } from "./_cpu/explog.ts";
+import { mathOf } from "./_cpu/math.ts";
 import { checkBoolean, checkFloat, checkSameDevice, checkSameDtype, fail } from "./_core/checks.ts";
 import type { Reduction, Rounder } from "./_core/reduction.ts";
 import { shapeNumel, type Tensor } from "./_core/tensor.ts";
@@ -31,7 +32,7 @@ export interface KLDivLossOptions {
 
 /** PyTorch's xlogy: nan where y is nan, else 0 where x is 0, else x * log(y). */
 function xlogy(x: number, y: number, r: Rounder): number {
-  return Number.isNaN(y) ? NaN : x === 0 ? 0 : r(x * r(Math.log(y)));
+  return Number.isNaN(y) ? NaN : x === 0 ? 0 : r(x * mathOf(r).log(y));
 }
 
 /**
@@ -127,6 +128,7 @@ export function klDiv(input: Tensor, target: Tensor, options: KLDivLossOptions =
     : divides
     ? "DivBackward0"
     : "SumBackward0";
+  const { exp } = mathOf(input.dtype); // float32 in float32, as the kernels
   return runElementwise({
     fn,
     gradFn,
@@ -175,7 +177,7 @@ fn xlogy(a: f32, y: f32) -> f32 {
       for (let i = 0; i < out.length; i++) {
         const yi = y[i];
         if (logTarget) {
-          out[i] = r(Math.exp(yi)) * r(yi - x[i]);
+          out[i] = exp(yi) * r(yi - x[i]);
         } else {
           out[i] = xlogy(yi, yi, r) - r(yi * x[i]);
         }
@@ -185,7 +187,7 @@ fn xlogy(a: f32, y: f32) -> f32 {
       if (x instanceof Float32Array) return klSum32(x, y as Float32Array, logTarget, null, 0);
       let s = 0;
       if (logTarget) {
-        for (let i = 0; i < x.length; i++) s += r(r(Math.exp(y[i])) * r(y[i] - x[i]));
+        for (let i = 0; i < x.length; i++) s += r(exp(y[i]) * r(y[i] - x[i]));
       } else {
         for (let i = 0; i < x.length; i++) s += r(xlogy(y[i], y[i], r) - r(y[i] * x[i]));
       }
@@ -200,7 +202,7 @@ fn xlogy(a: f32, y: f32) -> f32 {
       let s = 0;
       if (logTarget) {
         for (let i = 0; i < x.length; i++) {
-          const e = r(Math.exp(y[i]));
+          const e = exp(y[i]);
           s += r(e * r(y[i] - x[i]));
           gx[i] = -r(gi * e);
         }
@@ -220,12 +222,12 @@ fn xlogy(a: f32, y: f32) -> f32 {
       const yOwn = c.own(1);
       if (logTarget) {
         // exp(y) is computed at y's shape: its gradient is summed before the factor exp(y).
-        const gE = c.map((i) => r(g[i] * r(Math.exp(y[i]))));
+        const gE = c.map((i) => r(g[i] * exp(y[i])));
         const gy = c.wants(1) ? c.sumTo(1, c.map((i) => r(g[i] * r(y[i] - x[i])))) : null;
         if (gy !== null) {
           const fromSub = c.sumTo(1, gE);
           for (let j = 0; j < gy.length; j++) {
-            gy[j] = r(gy[j] * r(Math.exp(yOwn[j]))) + fromSub[j];
+            gy[j] = r(gy[j] * exp(yOwn[j])) + fromSub[j];
           }
         }
         return [c.wants(0) ? c.sumTo(0, c.map((i) => -gE[i])) : null, gy];

@@ -137,7 +137,7 @@ export function multiMarginLoss(
       multiMarginRowGrad(x, t * dim, dim, idx[t], m, p, w, g, scale(t), gx);
     }
     return [new Tensor(gx, input.shape, dtype)];
-  });
+  }, { holds: w === null ? [input] : [input, w] });
   return new Tensor(out.storage, out.shape, dtype, node);
 }
 

@@ -177,7 +177,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions =
     const scale = sampleScale(cpuStorage(gradOutput) as FloatArray, reduction, totalWeight, r);
     addNllGrad(gx, layout, indices(), w, scale, -1);
     return [new Tensor(gx, input.shape, dtype)];
-  });
+  }, { holds: w === null ? [input, target] : [input, target, w] });
   return new Tensor(out.storage, out.shape, dtype, node);
 }
 
@@ -196,13 +196,49 @@ function nllTotals(
   dtype: DType,
   ignoreIndex: number,
 ): { loss: number; totalWeight: number } {
-  const f32 = dtype === "float32";
   const { size: classes, inner } = layout.lanes;
   const src = cpuStorage(target) as BigInt64Array;
   const halves = int32Halves(src) as Int32Array;
   let loss = 0;
-  let totalWeight = 0;
-  for (let j = 0; j < src.length; j++) {
+  if (w === null && inner === 1) {
+    // (N, C) rows without weights: each loss is -x exactly (a weight of 1 rounds nothing);
+    // the first target that is ignored, out of range or past int32 hands over to the loop below
+    let at = 0;
+    let j = 0;
+    for (; j < src.length; j++, at += classes) {
+      const lo = halves[2 * j];
+      if (halves[2 * j + 1] !== 0 || lo < 0 || lo >= classes || lo === ignoreIndex) break;
+      loss -= x[at + lo];
+    }
+    if (j === src.length) return { loss, totalWeight: j };
+    // the rest, from the first target that is ignored, out of range or past int32, summed on
+    // in the same order
+    return nllTotalsFrom(fn, x, layout, target, w, dtype, ignoreIndex, halves, j, loss, j);
+  }
+  return nllTotalsFrom(fn, x, layout, target, w, dtype, ignoreIndex, halves, 0, 0, 0);
+}
+
+/**
+ * {@linkcode nllTotals}' general loop, from sample `first` on, adding to the sums so far
+ * (`loss`, `totalWeight`).
+ */
+function nllTotalsFrom(
+  fn: string,
+  x: FloatArray,
+  layout: ClassLayout,
+  target: Tensor,
+  w: FloatArray | null,
+  dtype: DType,
+  ignoreIndex: number,
+  halves: Int32Array,
+  first: number,
+  loss: number,
+  totalWeight: number,
+): { loss: number; totalWeight: number } {
+  const f32 = dtype === "float32";
+  const { size: classes, inner } = layout.lanes;
+  const src = cpuStorage(target) as BigInt64Array;
+  for (let j = first; j < src.length; j++) {
     const lo = halves[2 * j];
     const hi = halves[2 * j + 1];
     let t = lo;

@@ -191,7 +191,7 @@ function runUnary(
     const gi = floatStorage(dtype, x.length);
     def.backward(x, out, g, gi, r);
     return [new Tensor(gi, input.shape, dtype)];
-  });
+  }, { holds: [input, out] });
   return new Tensor(out, input.shape, dtype, node);
 }
 

@@ -130,7 +130,7 @@ function distance2(x1: Tensor, x2: Tensor, eps: number, keepdim: boolean): Tenso
       return new Tensor(gx, t.shape, dtype);
     };
     return [grad(x1, 1), grad(x2, -1)];
-  });
+  }, { holds: [x1, x2, out] });
   return new Tensor(out, normShape(x1.shape, keepdim), dtype, node);
 }
 
@@ -164,7 +164,8 @@ function floatDistance(x1: Tensor, x2: Tensor, p: number, eps: number, keepdim: 
       return new Tensor(sumTo(gs, shape, t.shape, dtype), t.shape, dtype);
     };
     return [grad(x1, 1), grad(x2, -1)];
-  });
+  }, { holds: [x1, x2, out], scratch: [v] });
+  diff.dispose(); // v stays while the node holds it
   return new Tensor(out, normShape(shape, keepdim), dtype, node);
 }
 
@@ -291,6 +292,6 @@ function vectorNorm(input: Tensor, p: number, keepdim: boolean): Tensor {
       laneNormBackward(x, j * size, size, p, out[j], g[j], r, gi);
     }
     return [new Tensor(gi, input.shape, dtype)];
-  });
+  }, { holds: [input, out] });
   return new Tensor(out, normShape(input.shape, keepdim), dtype, node);
 }

@@ -1,5 +1,6 @@
 import { runElementwise } from "./_engines/elementwise.ts";
 import { BLOCK, blockLoss32, mathBlock32 } from "./_cpu/explog.ts";
+import { mathOf } from "./_cpu/math.ts";
 import { broadcastShape } from "./_core/broadcast.ts";
 import {
   checkBoolean,
@@ -101,6 +102,7 @@ fn masked(y: f32, v: f32) -> f32 { return select(v, 0.0, !is_nan(y) && y <= 1.0)
 fn stirling(y: f32) -> f32 {
   return masked(y, ((y * log_f32(y)) - y) + 0.5 * log_f32(params.two_pi * y));
 }`;
+  const { exp, log } = mathOf(input.dtype); // float32 in float32, as the kernels
   return runElementwise({
     fn,
     gradFn,
@@ -180,7 +182,7 @@ fn stirling(y: f32) -> f32 {
         const yi = y[i];
         s += poissonLoss(xi, yi, logInput, full, epsR, twoPi, r);
         const fromMul = r(-gi * yi);
-        gx[i] = logInput ? r(r(gi * r(Math.exp(xi))) + fromMul) : r(gi + r(fromMul / r(xi + epsR)));
+        gx[i] = logInput ? r(r(gi * exp(xi)) + fromMul) : r(gi + r(fromMul / r(xi + epsR)));
       }
       return s;
     },
@@ -200,7 +202,7 @@ fn stirling(y: f32) -> f32 {
         gx = fromMul; // a new array (fromFirst may be g itself), each element read first
         for (let j = 0; j < gx.length; j++) {
           gx[j] = logInput
-            ? r(r(fromFirst[j] * r(Math.exp(xOwn[j]))) + fromMul[j])
+            ? r(r(fromFirst[j] * exp(xOwn[j])) + fromMul[j])
             : r(fromFirst[j] + r(fromMul[j] / r(xOwn[j] + epsR)));
         }
       }
@@ -208,7 +210,7 @@ fn stirling(y: f32) -> f32 {
       if (c.wants(1)) {
         gy = c.sumTo(
           1,
-          c.map((i) => r(-g[i] * (logInput ? x[i] : r(Math.log(r(x[i] + epsR)))))),
+          c.map((i) => r(-g[i] * (logInput ? x[i] : log(r(x[i] + epsR))))),
         );
         if (full) {
           // y * log(y) - y + 0.5 * log(2 pi y), its gradient masked where y <= 1.
@@ -217,7 +219,7 @@ fn stirling(y: f32) -> f32 {
           for (let j = 0; j < gy.length; j++) {
             const yj = yOwn[j];
             const gs = yj <= 1 ? 0 : gSum[j];
-            const fromMul = r(gs * r(Math.log(yj)));
+            const fromMul = r(gs * log(yj));
             const fromLog = r(r(gs * yj) / yj);
             const fromHalfLog = r(r(r(gs * 0.5) / r(twoPi * yj)) * twoPi);
             gy[j] = r(r(r(gy[j] + fromMul) + fromLog) - gs) + fromHalfLog;
@@ -273,11 +275,10 @@ function poissonLoss(
   twoPi: number,
   r: Rounder,
 ): number {
-  const l = logInput ? r(r(Math.exp(x)) - r(y * x)) : r(x - r(y * r(Math.log(r(x + epsR)))));
+  const { exp, log } = mathOf(r);
+  const l = logInput ? r(exp(x) - r(y * x)) : r(x - r(y * log(r(x + epsR))));
   if (!full) return l;
-  const stirling = y <= 1
-    ? 0
-    : r(r(r(y * r(Math.log(y))) - y) + r(0.5 * r(Math.log(r(twoPi * y)))));
+  const stirling = y <= 1 ? 0 : r(r(r(y * log(y)) - y) + r(0.5 * log(r(twoPi * y))));
   return r(l + stirling);
 }
 

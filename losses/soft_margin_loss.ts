@@ -2,6 +2,7 @@ import { broadcastShape, sameShape } from "./_core/broadcast.ts";
 import { checkFloat, checkSameDevice, checkTensor, fail, shapesText } from "./_core/checks.ts";
 import { labelsAsFloat, runElementwise } from "./_engines/elementwise.ts";
 import { blockLoss32 } from "./_cpu/explog.ts";
+import { mathOf } from "./_cpu/math.ts";
 import { gpuIntLabels } from "./_webgpu/elementwise.ts";
 import { floatStorage, gradAt, parseReduction, type Reduction } from "./_core/reduction.ts";
 import { shapeNumel, type Tensor } from "./_core/tensor.ts";
@@ -76,6 +77,7 @@ export function softMarginLoss(
     fail(fn, "target must not require grad: PyTorch's soft_margin_loss has no target gradient");
   }
   const n = shapeNumel(shape);
+  const { exp, log } = mathOf(input.dtype); // float32 in float32, as the kernels
   return runElementwise({
     fn,
     gradFn: "SoftMarginLossBackward0",
@@ -95,13 +97,13 @@ export function softMarginLoss(
     differentiable: [0],
     forward: ([x, y], out, r) => {
       for (let i = 0; i < out.length; i++) {
-        out[i] = Math.log(r(1 + r(Math.exp(r(-x[i] * y[i])))));
+        out[i] = log(r(1 + exp(r(-x[i] * y[i]))));
       }
     },
     sum: ([x, y], r) => {
       if (x instanceof Float32Array) return softMarginSum32(x, y as Float32Array);
       let s = 0;
-      for (let i = 0; i < x.length; i++) s += r(Math.log(r(1 + r(Math.exp(r(-x[i] * y[i]))))));
+      for (let i = 0; i < x.length; i++) s += log(r(1 + exp(r(-x[i] * y[i]))));
       return s;
     },
     // exp(-x * y) of the loss is exp(-y * x) of the gradient: computed once.
@@ -113,9 +115,9 @@ export function softMarginLoss(
       let s = 0;
       for (let i = 0; i < x.length; i++) {
         const yi = y[i];
-        const z = r(Math.exp(r(-x[i] * yi)));
+        const z = exp(r(-x[i] * yi));
         const onePlusZ = r(1 + z);
-        s += r(Math.log(onePlusZ));
+        s += log(onePlusZ);
         gx[i] = r(r(r(yi * z) * negNorm) / onePlusZ) * g;
       }
       return s;
@@ -126,7 +128,7 @@ export function softMarginLoss(
       const negNorm = reduction === "mean" && x.length !== 1 ? r(-1 / x.length) : -1;
       const gx = floatStorage(input.dtype, x.length);
       for (let i = 0; i < gx.length; i++) {
-        const z = r(Math.exp(r(-y[i] * x[i])));
+        const z = exp(r(-y[i] * x[i]));
         gx[i] = r(r(r(y[i] * z) * negNorm) / r(1 + z)) * gradAt(c.gradOutput, reduction, i);
       }
       return [c.sumTo(0, gx)];

@@ -30,11 +30,120 @@ Deno.test("tensor() rounds float32 data and keeps int64 exact", async () => {
   );
 });
 
-Deno.test("data() returns a copy that does not change the tensor", async () => {
+Deno.test("data() returns the tensor's own storage on the CPU, as .numpy() shares memory", async () => {
   const x = tensor([1, 2]);
   const d = await x.data();
+  assert.equal(await x.data(), d);
   d[0] = 9;
-  assert.deepEqual(x.toArray(), [1, 2]);
+  assert.deepEqual(x.toArray(), [9, 2]);
+  // toArray() and clone() are copies
+  const nested = x.toArray() as number[];
+  nested[1] = 7;
+  const y = x.clone();
+  (await y.data())[1] = 5;
+  assert.deepEqual(x.toArray(), [9, 2]);
+  assert.deepEqual(y.toArray(), [9, 5]);
+});
+
+Deno.test("clone() copies, and gradients flow back through it as CloneBackward0", () => {
+  const x = tensor([1, 2, 3], { requiresGrad: true });
+  const y = x.clone();
+  assert.equal(y.gradFn?.name, "CloneBackward0");
+  assert.equal(tensor([1]).clone().gradFn, null);
+  mseLoss(y, tensor([0, 0, 0])).backward();
+  assert.deepEqual(x.grad?.toArray(), [2 / 3, 4 / 3, 2].map(Math.fround));
+});
+
+Deno.test("dispose() and using: a disposed tensor throws a clear error when used", async () => {
+  const x = tensor([1, 2, 3], { requiresGrad: true });
+  let seen: Tensor;
+  {
+    using loss = mseLoss(x, tensor([0, 0, 0]));
+    seen = loss;
+    loss.backward();
+    assert.equal(loss.isDisposed, false);
+  }
+  assert.equal(seen.isDisposed, true);
+  assert.equal(String(seen), "tensor(<disposed>)");
+  const message =
+    /Cannot run Tensor\.(item|data|toArray|backward|to|detach|clone) as the tensor was disposed/;
+  assert.throws(() => seen.item(), { message });
+  await assert.rejects(async () => await seen.data(), { message });
+  assert.throws(() => seen.toArray(), { message });
+  assert.throws(() => seen.detach(), { message });
+  assert.throws(() => seen.clone(), { message });
+  await assert.rejects(() => seen.to("cpu"), { message });
+  seen.dispose(); // twice does nothing
+  const g = x.grad as Tensor;
+  g.dispose();
+  assert.throws(() => mseLoss(g, tensor([0, 0, 0])), {
+    name: "Error",
+    message: /Cannot compute mseLoss as input must not be disposed: input was disposed/,
+  });
+  assert.throws(() => mseLoss(x, tensor([0, 0, 0])).backward(g), { message });
+});
+
+/** `t.grad`, which the test expects to be there. */
+function gradOf(t: Tensor): Tensor {
+  assert.ok(t.grad !== null, "no gradient");
+  return t.grad;
+}
+
+Deno.test("dispose() returns storage to the pool: the next tensor of that dtype and length reuses it", async () => {
+  const n = 4096;
+  const x = tensor(new Float32Array(n).fill(1), { requiresGrad: true });
+  const y = tensor(new Float32Array(n));
+  mseLoss(x, y).backward();
+  const g = x.grad as Tensor;
+  const storage = await g.data();
+  g.dispose();
+  x.grad = null;
+  mseLoss(x, y).backward();
+  assert.equal(await gradOf(x).data(), storage, "the second gradient reuses the first's memory");
+  assert.deepEqual([...await gradOf(x).data()].slice(0, 2), [2 / n, 2 / n].map(Math.fround));
+  // without dispose(), nothing is reused
+  const kept = gradOf(x);
+  x.grad = null;
+  mseLoss(x, y).backward();
+  assert.notEqual(await gradOf(x).data(), await kept.data());
+});
+
+Deno.test("a node keeps what its backward reads: disposing an operand before backward() is safe", async () => {
+  const n = 5000;
+  const values = Float32Array.from({ length: n }, (_, i) => Math.sin(i));
+  const want = (() => {
+    const x = tensor(values, { requiresGrad: true });
+    mseLoss(x, tensor(new Float32Array(n).fill(0.5))).backward();
+    return x.grad?.toArray();
+  })();
+  const x = tensor(values, { requiresGrad: true });
+  const y = tensor(new Float32Array(n).fill(0.5));
+  const yStorage = await y.data();
+  // the unfused path reads y in backward: a gradOutput other than the default
+  const loss = mseLoss(x, y);
+  y.dispose();
+  // tensors of the same length now take pooled memory and scribble on it
+  for (let k = 0; k < 4; k++) {
+    const t = tensor(new Float32Array(n));
+    assert.notEqual(await t.data(), yStorage, "y's storage is still held by the node");
+    (await t.data() as Float32Array).fill(1e30);
+  }
+  loss.backward(tensor(1));
+  assert.deepEqual(x.grad?.toArray(), want);
+  // once backward has run, the node lets go: y's storage goes back to the pool
+  const reused = tensor(new Float32Array(n));
+  assert.equal(await reused.data(), yStorage);
+});
+
+Deno.test("detach() shares storage: it goes back to the pool only when both are disposed", async () => {
+  const x = tensor(new Float32Array(2048).fill(3));
+  const d = x.detach();
+  const storage = await x.data();
+  x.dispose();
+  assert.deepEqual((await d.data()).slice(0, 2), new Float32Array([3, 3]));
+  assert.notEqual(await tensor(new Float32Array(2048)).data(), storage);
+  d.dispose();
+  assert.equal(await tensor(new Float32Array(2048)).data(), storage);
 });
 
 Deno.test("tensor() rejects bad data with the argument and the problem", () => {

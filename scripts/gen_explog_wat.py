@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Writes wasm/explog.wat: elementwise exp and log over arrays, float64 arithmetic (f64x2).
+"""Writes wasm/explog.wat and losses/_cpu/generated/math32.ts.
 
-Four kernels `exp_f32`, `log_f32`, `exp_f64`, `log_f64` (src, dst, n): dst[i] = f(src[i]).
-The float32 kernels promote to float64, compute there and round once, so their results are
-the float64 function rounded to float32 (what `Math.fround(Math.exp(x))` gives, but for the
-rare double rounding). Four elements per step: up to three past
-the end are read and written (the caller leaves room). src may be dst. After them, whole-loss
-kernels in float32 lanes that work around the float32 log (LOSS_KERNELS). Run: python3 scripts/gen_explog_wat.py
+wasm/explog.wat: elementwise exp and log over arrays (src, dst, n): dst[i] = f(src[i]).
+`exp_f64` and `log_f64` compute in float64 (f64x2); `exp_f32`, `log_f32` and `log1p_f32`
+compute in float32 (f32x4), from the steps of MATH32 below, within 1 ulp. After them,
+whole-loss kernels in float32 lanes that work around the float32 exp and log (LOSS_KERNELS).
+math32.ts: the same float32 steps as scalar TypeScript (exp32, log32, log1p32), the same bits.
+Run: python3 scripts/gen_explog_wat.py [--check]
 """
 
 def splat(v):
@@ -44,12 +44,6 @@ EXP_SCALE_F64 = """        (local.set $k1 (i64x2.shr_s (local.get $ki) (i32.cons
           (i64x2.shl (i64x2.add (i64x2.sub (local.get $ki) (local.get $k1)) (i64x2.splat (i64.const 1023)))
                      (i32.const 52))))
 """
-# float32 arguments clamped to [-104, 89]: 2^k is a normal float64, one product, and the
-# rounding to float32 makes the subnormals, 0 and inf
-EXP_SCALE_F32 = """        (local.set $p (f64x2.mul (local.get $p)
-          (i64x2.shl (i64x2.add (local.get $ki) (i64x2.splat (i64.const 1023))) (i32.const 52))))
-"""
-EXP_CONSTS_F32 = {**EXP_CONSTS, "lo": "-104", "hi": "89"}
 EXP_LOCALS = ["k", "ki", "k1", "r"]
 
 # log: musl's (fdlibm's) log. x = 2^k (1 + f), sqrt(2)/2 <= 1 + f < sqrt(2), s = f / (2 + f),
@@ -234,11 +228,9 @@ NAN = float("nan")
 # gradient -gi y; with a log target, e = exp(y): e (y - x), the gradient -(gi e).
 # Poisson NLL, log input (losses/poisson_nll_loss.ts): e = exp(x), l = e - y x, the gradient
 # gi e + (-gi) y.
-# binary cross-entropy (losses/binary_cross_entropy.ts), no weights: a = log(x), c = log(1 - x)
-# (log1m_f32: 1 - x exact in float64), l = (y - 1) max(log1p(-x), -100) - y max(a, -100) with
-# log1p(-x) = -x below tiny; the gradient g (x - y) / max((1 - x) x, eps) / count.
-BCE_LETS = [("logx", ("max", "a", -100)),
-            ("l1m", ("max", ("select", ("lt", "x", "tiny"), ("neg", "x"), "c"), -100))]
+# binary cross-entropy (losses/binary_cross_entropy.ts), no weights: a = log(x), c = log1p(-x),
+# l = (y - 1) max(c, -100) - y max(a, -100); the gradient g (x - y) / max((1 - x) x, eps) / count.
+BCE_LETS = [("logx", ("max", "a", -100)), ("l1m", ("max", "c", -100))]
 # multilabel soft margin (losses/multilabel_soft_margin_loss.ts), per element before the row
 # mean, from t = log1p(exp(-|x|)): -(y (min(x, 0) - t) + (1 - y) (min(-x, 0) - t)); the input's
 # gradient for the row gradient gl from e = exp(-|x|), q = e / (1 + e): logsigmoid's backward
@@ -255,7 +247,7 @@ LOSS_KERNELS = "".join([
                          ("mul", ("sub", 1, "y"), ("sub", ("min", ("neg", "x"), 0), "t")))))]),
     f32_kernel("multilabel_soft_margin_grad_f32", ["x", "y", "e", "g"], ["gl"], MLSM_Q,
                [("g", MLSM_GRAD)]),
-    f32_kernel("bce_sum_f32", ["x", "y", "a", "c"], ["tiny"], BCE_LETS,
+    f32_kernel("bce_sum_f32", ["x", "y", "a", "c"], [], BCE_LETS,
                total=("sub", ("mul", ("sub", "y", 1), "l1m"), ("mul", "y", "logx"))),
     f32_kernel("bce_grad_f32", ["x", "y", "g"], ["go", "eps", "count"], stores=[
         ("g", ("div", ("div", ("mul", "go", ("sub", "x", "y")),
@@ -291,35 +283,301 @@ LOSS_KERNELS = "".join([
 ])
 
 
+# ---- float32 exp, log and log1p, computed in float32 ---------------------------------------
+# One definition of each, written below as straight-line float32 and int32 steps, becomes two
+# implementations that give the same bits: f32x4 lanes in the kernels here (exp_f32, log_f32,
+# log1p_f32) and the scalar functions exp32, log32, log1p32 of
+# losses/_cpu/generated/math32.ts (each float32 step one Math.fround), for the loss files'
+# scalar loops. No step has a machine-dependent result (no fused multiply-add, no relaxed
+# SIMD). Accuracy, within 1 ulp of the float64 function over the whole float32 range, and the
+# two implementations' agreement: losses/_cpu/math32_test.ts.
+#   a name        the argument `x` or an earlier step
+#   a float       a float32 constant; ("i", n) an int32 constant
+#   (op, ...)     float32: add sub mul div neg abs; masks: lt gt le ge eq ne (float32),
+#                 ilt igt ige (int32), and or; select (mask, then, else) of any type;
+#                 int32: iadd isub iand shl shr (arithmetic, by a constant);
+#                 bits (float32 -> its int32 bits), float (int32 bits -> float32),
+#                 cvtf (int32 -> float32 value), cvti (integral float32 -> int32)
+# Steps name their type by what they compute; the emitters need no annotations.
+
+MAGIC = 12582912.0  # 1.5 * 2^23: x + MAGIC - MAGIC rounds x to an integer (ties to even)
+LN2_HI = 0.693359375  # 9 significant bits: k * LN2_HI is exact for |k| < 2^15
+LN2_LO = -2.12194440e-4
+LG = [0.66666662693, 0.40000972152, 0.28498786688, 0.24279078841]  # fdlibm's logf
+LOG_LN2_HI = 6.9313812256e-01
+LOG_LN2_LO = 9.0580006145e-06
+EXP_POLY = [1.9875691500E-4, 1.3981999507E-3, 8.3334519073E-3, 4.1665795894E-2,
+            1.6666665459E-1, 5.0000001201E-1]  # Cephes expf's, e^r = 1 + r + r^2 p(r)
+
+
+def horner(coefs, var, name):
+    steps = [(f"{name}0", ("add", ("mul", coefs[0], var), coefs[1]))]
+    for j, c in enumerate(coefs[2:], 1):
+        steps.append((f"{name}{j}", ("add", ("mul", f"{name}{j - 1}", var), c)))
+    return steps, f"{name}{len(coefs) - 2}"
+
+
+EXP_POLY_STEPS, EXP_P = horner(EXP_POLY, "r", "p")
+# exp: x clamped to [-104, 89] (nan stays), k = round(x / ln 2), r = x - k ln 2 in two parts
+# (the high one exact), e^r = 1 + (rhi + (rlo + r^2 p(r))), then 2^k in two halves so that a
+# subnormal result rounds once and 2^128 overflows to inf.
+EXP32 = [
+    ("xc", ("select", ("gt", "x", 89.0), 89.0, ("select", ("lt", "x", -104.0), -104.0, "x"))),
+    ("k", ("sub", ("add", ("mul", "xc", 1.4426950408889634), MAGIC), MAGIC)),
+    ("rhi", ("sub", "xc", ("mul", "k", LN2_HI))),
+    ("rlo", ("neg", ("mul", "k", LN2_LO))),
+    ("r", ("add", "rhi", "rlo")),
+    *EXP_POLY_STEPS,
+    ("q", ("add", 1.0, ("add", ("add", "rlo", ("mul", ("mul", "r", "r"), EXP_P)), "rhi"))),
+    ("ki", ("cvti", "k")),
+    ("k1", ("shr", "ki", 1)),
+    ("s1", ("float", ("shl", ("iadd", "k1", ("i", 127)), 23))),
+    ("s2", ("float", ("shl", ("iadd", ("isub", "ki", "k1"), ("i", 127)), 23))),
+    ("result", ("mul", ("mul", "q", "s1"), "s2")),
+]
+
+
+def log_tail(f, k, c):
+    """fdlibm's logf from f = m - 1 (m in [sqrt(2)/2, sqrt(2))), the float32 exponent k and a
+    correction c: s = f / (2 + f), log(1 + f) = f - hfsq + s (hfsq + R(s^2))."""
+    lo = ("mul", k, LOG_LN2_LO) if c is None else ("add", ("mul", k, LOG_LN2_LO), c)
+    return [
+        ("s", ("div", f, ("add", 2.0, f))),
+        ("z", ("mul", "s", "s")),
+        ("w", ("mul", "z", "z")),
+        ("t1", ("mul", "w", ("add", LG[1], ("mul", "w", LG[3])))),
+        ("t2", ("mul", "z", ("add", LG[0], ("mul", "w", LG[2])))),
+        ("hfsq", ("mul", ("mul", 0.5, f), f)),
+        ("a", ("add", ("add", ("sub", ("add", ("mul", "s", ("add", "hfsq", ("add", "t2", "t1"))),
+                                        lo), "hfsq"), f), ("mul", k, LOG_LN2_HI))),
+    ]
+
+
+INF = float("inf")
+NAN = float("nan")
+# log: subnormals scaled by 2^25 first; x = 2^k m; 0 gives -inf, inf gives inf, x < 0 and nan
+# give nan.
+LOG32 = [
+    ("ix", ("bits", "x")),
+    ("sub", ("and", ("ilt", "ix", ("i", 0x00800000)), ("igt", "ix", ("i", 0)))),
+    ("iy", ("iadd", ("bits", ("select", "sub", ("mul", "x", 33554432.0), "x")),
+            ("i", 0x3f800000 - 0x3f3504f3))),
+    ("k", ("cvtf", ("isub", ("isub", ("shr", "iy", 23), ("i", 0x7f)),
+                    ("select", "sub", ("i", 25), ("i", 0))))),
+    ("f", ("sub", ("float", ("iadd", ("iand", "iy", ("i", 0x007fffff)), ("i", 0x3f3504f3))), 1.0)),
+    *log_tail("f", "k", None),
+    ("result", ("select", ("eq", "x", 0.0), -INF, ("select", ("eq", "x", INF), INF,
+                ("select", ("or", ("lt", "x", 0.0), ("ne", "x", "x")), NAN, "a")))),
+]
+# log1p: fdlibm's log1pf. u = 1 + x, its exponent k and a correction c = (the part of x that
+# u lost) / u; between sqrt(2)/2 - 1 and sqrt(2) - 1 directly from f = x (k = 0, c = 0); x
+# itself below 2^-24; -1 gives -inf, inf gives inf, x < -1 and nan give nan.
+LOG1P32 = [
+    ("u", ("add", 1.0, "x")),
+    ("iu", ("iadd", ("bits", "u"), ("i", 0x3f800000 - 0x3f3504f3))),
+    ("ku", ("isub", ("shr", "iu", 23), ("i", 0x7f))),
+    ("cu", ("select", ("ige", "ku", ("i", 2)), ("sub", 1.0, ("sub", "u", "x")),
+            ("sub", "x", ("sub", "u", 1.0)))),
+    ("near", ("and", ("ge", "x", -0.2928932309150696), ("lt", "x", 0.41421353816986084))),
+    ("k", ("cvtf", ("select", "near", ("i", 0), "ku"))),
+    ("c", ("select", ("or", "near", ("ige", "ku", ("i", 25))), 0.0, ("div", "cu", "u"))),
+    ("f", ("select", "near", "x", ("sub", ("float", ("iadd", ("iand", "iu", ("i", 0x007fffff)),
+                                                     ("i", 0x3f3504f3))), 1.0))),
+    *log_tail("f", "k", "c"),
+    ("result", ("select", ("lt", ("abs", "x"), 5.960464477539063e-08), "x",
+                ("select", ("eq", "x", -1.0), -INF, ("select", ("eq", "x", INF), INF,
+                 ("select", ("or", ("lt", "x", -1.0), ("ne", "x", "x")), NAN, "a"))))),
+]
+MATH32 = {"exp": EXP32, "log": LOG32, "log1p": LOG1P32}
+
+F32_BINARY = {"add": "f32x4.add", "sub": "f32x4.sub", "mul": "f32x4.mul", "div": "f32x4.div",
+              "lt": "f32x4.lt", "gt": "f32x4.gt", "le": "f32x4.le", "ge": "f32x4.ge",
+              "eq": "f32x4.eq", "ne": "f32x4.ne", "and": "v128.and", "or": "v128.or",
+              "iadd": "i32x4.add", "isub": "i32x4.sub", "iand": "v128.and",
+              "ilt": "i32x4.lt_s", "igt": "i32x4.gt_s", "ige": "i32x4.ge_s"}
+F32_UNARY = {"neg": "f32x4.neg", "abs": "f32x4.abs", "cvtf": "f32x4.convert_i32x4_s",
+             "cvti": "i32x4.trunc_sat_f32x4_s", "bits": None, "float": None}
+TS_BINARY = {"add": "+", "sub": "-", "mul": "*", "div": "/", "lt": "<", "gt": ">", "le": "<=",
+             "ge": ">=", "eq": "===", "ne": "!==", "and": "&&", "or": "||", "iand": "&",
+             "ilt": "<", "igt": ">", "ige": ">="}
+
+
+def f32_literal(v):
+    """The float32 value of v, as WebAssembly text and as a TypeScript literal."""
+    if v != v:
+        return "nan", "NaN"
+    if v in (INF, -INF):
+        return ("inf", "Infinity") if v > 0 else ("-inf", "-Infinity")
+    r = struct.unpack("<f", struct.pack("<f", v))[0]
+    return repr(r), repr(r)
+
+
+def math_wat(steps, prefix, consts):
+    """The steps as `local.set`s of v128 locals named `$<prefix><step>`, reading `$<prefix>x`;
+    constants are named in `consts` (value -> local) for the caller to splat once."""
+    def const(key, make):
+        if key not in consts:
+            consts[key] = (f"k{len(consts)}", make)
+        return f"(local.get ${consts[key][0]})"
+
+    def expr(e):
+        if isinstance(e, str):
+            return f"(local.get ${prefix}{e})"
+        if isinstance(e, float):
+            bits = struct.pack("<f", e).hex()
+            return const(("f", bits), f"(f32x4.splat (f32.const {f32_literal(e)[0]}))")
+        op, *args = e
+        if op == "i":
+            return const(("i", args[0]), f"(i32x4.splat (i32.const {args[0]}))")
+        if op == "select":
+            m, a, b = args
+            return f"(v128.bitselect {expr(a)} {expr(b)} {expr(m)})"
+        if op in ("shl", "shr"):
+            name = "i32x4.shl" if op == "shl" else "i32x4.shr_s"
+            return f"({name} {expr(args[0])} (i32.const {args[1]}))"
+        if op in F32_UNARY:
+            return expr(args[0]) if F32_UNARY[op] is None else f"({F32_UNARY[op]} {expr(args[0])})"
+        return f"({F32_BINARY[op]} {expr(args[0])} {expr(args[1])})"
+
+    return "".join(f"\n        (local.set ${prefix}{n} {expr(e)})" for n, e in steps)
+
+
+def math_ts(name, steps):
+    """The steps as a scalar TypeScript function: float32 steps rounded with Math.fround, int32
+    steps with `| 0`, masks as booleans."""
+    def expr(e):
+        if isinstance(e, str):
+            return e
+        if isinstance(e, float):
+            return f32_literal(e)[1]
+        op, *args = e
+        if op == "i":
+            return str(args[0])
+        if op == "select":
+            m, a, b = args
+            return f"({expr(m)} ? {expr(a)} : {expr(b)})"
+        if op == "shl":
+            return f"({expr(args[0])} << {args[1]})"
+        if op == "shr":
+            return f"({expr(args[0])} >> {args[1]})"
+        if op in ("iadd", "isub"):
+            return f"(({expr(args[0])} {'+' if op == 'iadd' else '-'} {expr(args[1])}) | 0)"
+        if op == "bits":
+            return f"bits({expr(args[0])})"
+        if op == "float":
+            return f"float({expr(args[0])})"
+        if op == "cvtf":
+            return f"fr({expr(args[0])})"
+        if op == "cvti":
+            return f"({expr(args[0])} | 0)"
+        if op == "neg":
+            return f"(-{expr(args[0])})"
+        if op == "abs":
+            return f"Math.abs({expr(args[0])})"
+        if op in ("add", "sub", "mul", "div"):
+            return f"fr({expr(args[0])} {TS_BINARY[op]} {expr(args[1])})"
+        return f"({expr(args[0])} {TS_BINARY[op]} {expr(args[1])})"
+
+    body = "".join(f"\n  const {n} = {expr(e)};" for n, e in steps[:-1])
+    return f"""
+/** {name}(x) of a float32 `x`, as the kernels' `{name}_f32` computes it (see the module doc). */
+export function {name}32(x: number): number {{
+  x = fr(x);{body}
+  return {expr(steps[-1][1])};
+}}
+"""
+
+
+def math_kernel(fn, steps):
+    """`<fn>_f32` (src, dst, n): dst[i] = fn(src[i]) over float32 arrays, two vectors a step (their
+    chains interleave), up to seven elements past n read and written (the caller leaves room)."""
+    consts = {}
+    body_a = math_wat(steps, "a_", consts)
+    body_b = math_wat(steps, "b_", consts)
+    names = [n for n, _ in steps]
+    locals_ = " ".join(f"(local ${p}{n} v128)" for p in ("a_", "b_") for n in ["x", *names])
+    const_locals = " ".join(f"(local ${v[0]} v128)" for v in consts.values())
+    sets = "".join(f"\n    (local.set ${v[0]} {v[1]})" for v in consts.values())
+    return f"""
+  (func (export "{fn}_f32") (param $src i32) (param $dst i32) (param $n i32)
+    (local $end i32) {locals_}
+    {const_locals}{sets}
+    (local.set $end (i32.add (local.get $src) (i32.mul (local.get $n) (i32.const 4))))
+    (block $done (loop $vec
+        (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+        (local.set $a_x (v128.load offset=0 align=4 (local.get $src)))
+        (local.set $b_x (v128.load offset=16 align=4 (local.get $src))){body_a}{body_b}
+        (v128.store offset=0 align=4 (local.get $dst) (local.get $a_result))
+        (v128.store offset=16 align=4 (local.get $dst) (local.get $b_result))
+        (local.set $src (i32.add (local.get $src) (i32.const 32)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+        (br $vec))))
+"""
+
+
+MATH32_TS_HEADER = """// Generated by scripts/gen_explog_wat.py; do not edit.
+// Rebuild with `python3 scripts/gen_explog_wat.py`; CI checks with `--check`.
+
+/**
+ * exp, log and log1p of float32 values, computed in float32: the scalar twins of the f32x4
+ * kernels `exp_f32`, `log_f32` and `log1p_f32` of `wasm/explog.wat`, written from the same
+ * steps by the same generator, so both give the same bits for every input. Each float32 step
+ * is one `Math.fround` of the float64 operation (exact rounding for +, -, * and /); int32
+ * steps work on the float32 bits. Within 1 ulp of the float64 function (tested in
+ * `losses/_cpu/math32_test.ts`).
+ *
+ * @module
+ */
+
+const fr = Math.fround;
+const F32 = new Float32Array(1);
+const I32 = new Int32Array(F32.buffer);
+
+/** The bits of a float32 value. */
+function bits(x: number): number {
+  F32[0] = x;
+  return I32[0];
+}
+
+/** The float32 value of 32 bits. */
+function float(i: number): number {
+  I32[0] = i;
+  return F32[0];
+}
+"""
+
+
 HEADER = """;; Generated by scripts/gen_explog_wat.py: edit that, not this file.
-;; Elementwise exp and log in float64 arithmetic (f64x2), for float64 arrays and for float32
-;; arrays (promoted, computed in float64, rounded once). exp is wasm/softmax.wat's float64 exp
-;; (range reduction by ln2, Taylor series to r^13, 2^k in two halves); log is musl's (fdlibm's)
-;; log, with subnormals scaled by 2^54. dst[i] = f(src[i]) for n elements, four per step (up
-;; to three elements past the end are read and written); src may be dst. Constants live in locals
-;; (V8 rebuilds a v128.const at every use). Accuracy: losses/_cpu/explog_test.ts. Last, whole-loss
-;; kernels in float32 lanes around the log (Gaussian NLL), step for step the loss file's loop.
+;; Elementwise exp and log: exp_f64 and log_f64 in float64 arithmetic (f64x2); exp is
+;; wasm/softmax.wat's float64 exp (range reduction by ln2, Taylor series to r^13, 2^k in two
+;; halves), log is musl's (fdlibm's) log with subnormals scaled by 2^54, four elements per step
+;; (up to three past the end read and written). exp_f32, log_f32 and log1p_f32 compute in
+;; float32 (f32x4), eight elements per step (up to seven past the end), from the steps that
+;; also write losses/_cpu/generated/math32.ts: the scalar twins, the same bits. src may be dst.
+;; Constants live in locals (V8 rebuilds a v128.const at every use). Accuracy:
+;; losses/_cpu/explog_test.ts and losses/_cpu/math32_test.ts. Last, whole-loss kernels in
+;; float32 lanes around the exp and log, step for step the loss files' loops.
 (module
   (memory (export "memory") 1)
 """
 
 out = HEADER
-out += kernel("exp_f32", False, EXP_CONSTS_F32, EXP_BODY + EXP_SCALE_F32, EXP_LOCALS)
 out += kernel("exp_f64", True, EXP_CONSTS, EXP_BODY + EXP_SCALE_F64, EXP_LOCALS)
-out += kernel("log_f32", False, LOG_CONSTS, LOG_BODY, LOG_LOCALS)
 out += kernel("log_f64", True, LOG_CONSTS, LOG_BODY, LOG_LOCALS)
-# log(1 - x) of float32 x, 1 - x exact in float64 for x in [2^-29, 1] (binary cross-entropy)
-out += kernel("log1m_f32", False, LOG_CONSTS,
-              "\n        (local.set $v (f64x2.sub (local.get $one) (local.get $v)))" + LOG_BODY,
-              LOG_LOCALS)
+for fn, steps in MATH32.items():
+    out += math_kernel(fn, steps)
 out += LOSS_KERNELS
 out += ")\n"
+ts = MATH32_TS_HEADER + "".join(math_ts(fn, steps) for fn, steps in MATH32.items())
 import pathlib
 import sys
 
-target = pathlib.Path(__file__).resolve().parent.parent.joinpath("wasm/explog.wat")
+root = pathlib.Path(__file__).resolve().parent.parent
+outputs = {root / "wasm/explog.wat": out, root / "losses/_cpu/generated/math32.ts": ts}
 if sys.argv[1:] == ["--check"]:
-    if target.read_text() != out:
-        sys.exit("wasm/explog.wat differs from scripts/gen_explog_wat.py: run it")
+    for target, text in outputs.items():
+        if not target.exists() or target.read_text() != text:
+            sys.exit(f"{target.relative_to(root)} differs from scripts/gen_explog_wat.py: run it")
 else:
-    target.write_text(out)
+    for target, text in outputs.items():
+        target.write_text(text)

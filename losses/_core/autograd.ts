@@ -31,17 +31,48 @@ export interface TapeTensor<T> {
  */
 export type BackwardFn<T> = (gradOutput: T) => readonly (T | null)[];
 
+/**
+ * What a node keeps for its backward besides the closure: the tensors (or raw storage) whose
+ * elements it reads, held until the node is freed so that disposing one of them before
+ * `backward()` does not hand its memory to another tensor, and scratch the op made for the
+ * backward alone, which goes back to the pool when the node is freed.
+ */
+export interface NodeKeeps {
+  /** Tensors, or storage of tensors, the backward reads; default: the node's inputs. */
+  holds?: readonly object[];
+  /** Storage made for the backward only (typed arrays or WebGPU storage). */
+  scratch?: readonly object[];
+}
+
+/** How the tape holds and lets go of what nodes keep: set once by `tensor.ts`. */
+const keeping: { hold: (kept: object) => void; drop: (kept: object) => void } = {
+  hold: () => {},
+  drop: () => {},
+};
+
+/**
+ * Sets how nodes hold and let go of the tensors and storage they keep (the storage holders
+ * of `pool.ts`). Called once, by `tensor.ts`.
+ */
+export function setKeeping(hold: (kept: object) => void, drop: (kept: object) => void): void {
+  keeping.hold = hold;
+  keeping.drop = drop;
+}
+
 const NODES = new WeakSet<object>();
 
 class Node<T> implements GradFn {
   readonly name: string;
   readonly inputs: readonly T[];
   #backward: BackwardFn<T> | null;
+  #kept: readonly object[];
 
-  constructor(name: string, inputs: readonly T[], backward: BackwardFn<T>) {
+  constructor(name: string, inputs: readonly T[], backward: BackwardFn<T>, keeps: NodeKeeps) {
     this.name = name;
     this.inputs = inputs;
     this.#backward = backward;
+    this.#kept = [...(keeps.holds ?? inputs) as readonly object[], ...(keeps.scratch ?? [])];
+    for (const kept of this.#kept) keeping.hold(kept);
     NODES.add(this);
   }
 
@@ -55,7 +86,10 @@ class Node<T> implements GradFn {
   }
 
   release(): void {
+    if (this.#backward === null) return;
     this.#backward = null;
+    for (const kept of this.#kept) keeping.drop(kept);
+    this.#kept = [];
   }
 }
 
@@ -73,34 +107,46 @@ export function anyRequiresGrad(
 
 /**
  * Makes the node for an op's output when any input requires grad, else returns `null`.
- * `inputs` are the op's tensor arguments in the order `backward` returns their gradients.
+ * `inputs` are the op's tensor arguments in the order `backward` returns their gradients;
+ * `keeps` names what else the backward reads (see {@linkcode NodeKeeps}); when no node is made,
+ * its scratch goes back to the pool at once.
  */
 export function record<T extends TapeTensor<T>>(
   name: string,
   inputs: readonly T[],
   backward: BackwardFn<T>,
+  keeps: NodeKeeps = {},
 ): GradFn | null {
-  return anyRequiresGrad(inputs) ? new Node(name, inputs, backward) : null;
+  if (anyRequiresGrad(inputs)) return new Node(name, inputs, backward, keeps);
+  // no node: the scratch made for its backward goes back to the pool now
+  for (const scratch of keeps.scratch ?? []) {
+    keeping.hold(scratch);
+    keeping.drop(scratch);
+  }
+  return null;
 }
 
 /**
  * Propagates `seed`, the gradient of the final value with respect to `root`, through the
  * nodes that made `root`, and adds each leaf's share into its `.grad` with `add`. The nodes
- * are freed afterwards unless `retain` is set.
+ * are freed afterwards unless `retain` is set. Returns whether `seed` itself became a leaf's
+ * `.grad` (else the caller may free it).
  */
 export function runBackward<T extends TapeTensor<T>>(
   root: T,
   seed: T,
   retain: boolean,
   add: (a: T, b: T) => T,
-): void {
+): boolean {
+  let seedKept = false;
   const accumulate = (leaf: T, g: T): void => {
+    if (g === seed && leaf.grad === null) seedKept = true;
     leaf.grad = leaf.grad === null ? g : add(leaf.grad, g);
   };
   const rootNode = root.gradFn as Node<T> | null;
   if (rootNode === null) {
     accumulate(root, seed);
-    return;
+    return seedKept;
   }
   const order = topologicalOrder(rootNode);
   const pending = new Map<Node<T>, T>([[rootNode, seed]]);
@@ -122,6 +168,7 @@ export function runBackward<T extends TapeTensor<T>>(
     });
   }
   if (!retain) { for (const node of order) node.release(); }
+  return seedKept;
 }
 
 /** Nodes ordered so that each comes before every node it consumes the output of. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type DType, formatShape, Tensor } from "./tensor.ts";
+import { type DType, formatShape, isDisposed, Tensor } from "./tensor.ts";
 
 /** Throws `new Ctor("Cannot compute <fn> as <problem>")`. */
 export function fail(
@@ -22,6 +22,7 @@ export function checkTensor(fn: string, name: string, value: unknown): asserts v
   if (!(value instanceof Tensor)) {
     fail(fn, `${name} must be a Tensor: got ${describe(value)}`);
   }
+  if (isDisposed(value)) fail(fn, `${name} must not be disposed: ${name} was disposed`, Error);
 }
 
 /** Checks that each named tensor is float32 or float64. */

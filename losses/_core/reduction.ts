@@ -7,7 +7,7 @@
  */
 
 import { fail } from "./checks.ts";
-import { allocStorage, type DType } from "./tensor.ts";
+import { allocStorage, type DType, takeStorage } from "./tensor.ts";
 
 /** How a loss folds its per-element values: PyTorch's `reduction` argument. */
 export type Reduction = "none" | "mean" | "sum";
@@ -33,6 +33,14 @@ export function rounder(dtype: DType): Rounder {
 /** Zeroed float storage. */
 export function floatStorage(dtype: DType, n: number): FloatArray {
   return allocStorage(dtype, n) as FloatArray;
+}
+
+/**
+ * Float storage whose contents are undefined (pooled memory holds what its last user left),
+ * for a kernel that writes every element: no pass to zero it.
+ */
+export function takeFloat(dtype: DType, n: number): FloatArray {
+  return takeStorage(dtype, n) as FloatArray;
 }
 
 /** Checks `value` (default `"mean"`) against the three reductions. */

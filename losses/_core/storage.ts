@@ -1,9 +1,11 @@
 /**
  * Element types and CPU storage: the dtypes PyTorch names, the typed array that holds each, and
- * shapes with their element counts. Imports nothing.
+ * shapes with their element counts; new storage comes from the pool (`pool.ts`) when it can.
  *
  * @module
  */
+
+import { takePooled } from "./pool.ts";
 
 /** Element types, as PyTorch names them. */
 export type DType = "float32" | "float64" | "int64" | "bool";
@@ -29,16 +31,33 @@ export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
 }
 
-/** Allocates zeroed storage for `n` elements of `dtype`. */
+/** Allocates zeroed storage for `n` elements of `dtype`: pooled memory when there is some. */
 export function allocStorage(dtype: DType, n: number): TypedArray {
   switch (dtype) {
     case "float32":
-      return new Float32Array(n);
+      return takePooled(Float32Array, n)?.fill(0) ?? new Float32Array(n);
     case "float64":
-      return new Float64Array(n);
+      return takePooled(Float64Array, n)?.fill(0) ?? new Float64Array(n);
     case "int64":
-      return new BigInt64Array(n);
+      return takePooled(BigInt64Array, n)?.fill(0n) ?? new BigInt64Array(n);
     case "bool":
-      return new Uint8Array(n);
+      return takePooled(Uint8Array, n)?.fill(0) ?? new Uint8Array(n);
+  }
+}
+
+/**
+ * Storage for `n` elements of `dtype` whose contents are undefined (pooled memory holds what
+ * its last user left): for kernels that write every element.
+ */
+export function takeStorage(dtype: DType, n: number): TypedArray {
+  switch (dtype) {
+    case "float32":
+      return takePooled(Float32Array, n) ?? new Float32Array(n);
+    case "float64":
+      return takePooled(Float64Array, n) ?? new Float64Array(n);
+    case "int64":
+      return takePooled(BigInt64Array, n) ?? new BigInt64Array(n);
+    case "bool":
+      return takePooled(Uint8Array, n) ?? new Uint8Array(n);
   }
 }

@@ -10,7 +10,8 @@
  * @module
  */
 
-import { type GradFn, isNode, runBackward } from "./autograd.ts";
+import { type GradFn, isNode, record, runBackward, setKeeping } from "./autograd.ts";
+import { givePooled, hold, isHeld, letGo } from "./pool.ts";
 import { formatTensor } from "./print.ts";
 import {
   allocStorage,
@@ -20,7 +21,7 @@ import {
   shapeNumel,
   type TypedArray,
 } from "./storage.ts";
-import { GpuStorage, readGpu, uploadGpu } from "./webgpu/buffers.ts";
+import { copyGpu, GpuStorage, readGpu, uploadGpu } from "./webgpu/buffers.ts";
 import { acquireGpu, throwGpuErrors } from "./webgpu/device.ts";
 import { addGpu, filledGpu } from "./webgpu/kernels.ts";
 
@@ -31,6 +32,7 @@ export {
   formatShape,
   type NestedArray,
   shapeNumel,
+  takeStorage,
   type TypedArray,
 } from "./storage.ts";
 
@@ -42,6 +44,8 @@ export interface BackwardOptions {
 
 /** Private handle that lets the library's own modules reach a tensor's storage. */
 let storageOf: (t: Tensor) => TypedArray | GpuStorage;
+/** Private handle: whether `dispose()` was called on a tensor. */
+let disposedOf: (t: Tensor) => boolean;
 
 /**
  * An n-dimensional array with PyTorch's autograd semantics.
@@ -76,9 +80,16 @@ export class Tensor {
   readonly #storage: TypedArray | GpuStorage;
   readonly #requiresGrad: boolean;
   readonly #gradFn: GradFn | null;
+  #disposed = false;
 
   static {
     storageOf = (t) => t.#storage;
+    disposedOf = (t) => t.#disposed;
+    // A node holds the storage of the tensors it keeps, and its scratch, until it is freed.
+    setKeeping(
+      (kept) => hold(kept instanceof Tensor ? kept.#storage : kept),
+      (kept) => release(kept instanceof Tensor ? kept.#storage : kept),
+    );
   }
 
   /**
@@ -111,6 +122,7 @@ export class Tensor {
       throw new TypeError("Cannot create tensor as gradFn must come from the library's own ops");
     }
     this.#storage = storage;
+    hold(storage);
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
     this.device = storage instanceof GpuStorage ? "webgpu" : "cpu";
@@ -135,23 +147,107 @@ export class Tensor {
   }
 
   /**
-   * A copy of the elements in row-major order, on every device.
+   * The elements in row-major order, on every device. On the CPU this is the tensor's own
+   * storage, as PyTorch's `.numpy()` shares memory: writing to it changes the tensor, and after
+   * `dispose()` the array belongs to the pool and will be overwritten. Copy what you keep
+   * (`.slice()`), or use {@linkcode Tensor.toArray} or {@linkcode Tensor.clone}. On WebGPU it
+   * is a new array read back from the GPU.
    *
    * @example Usage
    * ```ts
    * import { tensor } from "@parity/losses";
    * import assert from "node:assert/strict";
    *
-   * const data = await tensor([[1, 2], [3, 4]], { dtype: "float64" }).data();
+   * const t = tensor([[1, 2], [3, 4]], { dtype: "float64" });
+   * const data = await t.data();
    * assert.deepEqual(data, new Float64Array([1, 2, 3, 4]));
+   * data[0] = 5; // the tensor's own storage
+   * assert.deepEqual(t.toArray(), [[5, 2], [3, 4]]);
    * ```
    *
-   * @returns A new typed array of the dtype's kind.
+   * @returns The storage (CPU), or a new typed array (WebGPU), of the dtype's kind; rejects
+   *   with an Error if the tensor was disposed.
    */
   data(): Promise<TypedArray> {
+    if (this.#disposed) return Promise.reject(disposedError("Tensor.data"));
     const storage = this.#storage;
-    if (!(storage instanceof GpuStorage)) return Promise.resolve(storage.slice());
+    if (!(storage instanceof GpuStorage)) return Promise.resolve(storage);
     return readBack(storage, this.dtype);
+  }
+
+  /**
+   * A new tensor with a copy of the elements, on the same device, as PyTorch's `clone()`:
+   * gradients flow back through it to this tensor (`CloneBackward0`).
+   *
+   * @example Usage
+   * ```ts
+   * import { tensor } from "@parity/losses";
+   * import assert from "node:assert/strict";
+   *
+   * const x = tensor([1, 2]);
+   * const y = x.clone();
+   * (await y.data())[0] = 7;
+   * assert.deepEqual(x.toArray(), [1, 2]);
+   * ```
+   *
+   * @returns A tensor with its own storage.
+   * @throws {Error} If the tensor was disposed.
+   */
+  clone(): Tensor {
+    const storage = this.#live("clone");
+    const copy = storage instanceof GpuStorage ? copyGpu(storage) : storage.slice();
+    const node = record("CloneBackward0", [this as Tensor], (gradOutput) => [
+      new Tensor(
+        gradOutput.device === "webgpu"
+          ? copyGpu(gpuStorage(gradOutput))
+          : cpuStorage(gradOutput).slice(),
+        gradOutput.shape,
+        gradOutput.dtype,
+      ),
+    ], { holds: [] });
+    return new Tensor(copy, this.shape, this.dtype, node);
+  }
+
+  /**
+   * Gives the tensor's memory back at once, as TensorFlow.js's `dispose()`: CPU storage goes to
+   * the library's pool, where the next tensor of the same dtype and length takes it without the
+   * cost of fresh memory, and WebGPU storage to the buffer pool. Using the tensor afterwards
+   * throws; arrays from `data()` must not be used either. A node of the graph that still
+   * needs the tensor for `backward()` keeps its memory until that backward has run. Calling it
+   * twice does nothing. `using loss = mseLoss(x, y);` calls it at the end of the block.
+   *
+   * @example Usage
+   * ```ts
+   * import { mseLoss, tensor } from "@parity/losses";
+   * import assert from "node:assert/strict";
+   *
+   * const x = tensor([1, 2, 3], { requiresGrad: true });
+   * const y = tensor([1, 0, 0]);
+   * {
+   *   using loss = mseLoss(x, y);
+   *   loss.backward();
+   * } // loss.dispose() here
+   * const grad = x.grad;
+   * assert.deepEqual(grad?.toArray(), [0, 4 / 3, 2].map(Math.fround));
+   * grad?.dispose();
+   * x.grad = null;
+   * assert.throws(() => grad?.toArray(), /disposed/);
+   * ```
+   */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    release(this.#storage);
+  }
+
+  /** {@linkcode Tensor.dispose}, for `using`. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** Whether {@linkcode Tensor.dispose} was called. */
+  get isDisposed(): boolean {
+    return this.#disposed;
   }
 
   /**
@@ -230,8 +326,8 @@ export class Tensor {
    */
   async to(device: Device): Promise<Tensor> {
     checkDevice("Tensor.to", device);
+    const storage = this.#live("to");
     if (device === this.device) return this;
-    const storage = this.#storage;
     if (storage instanceof GpuStorage) {
       return new Tensor(
         await readBack(storage, this.dtype),
@@ -261,7 +357,7 @@ export class Tensor {
    * @returns A tensor without `requiresGrad`.
    */
   detach(): Tensor {
-    return new Tensor(this.#storage, this.shape, this.dtype);
+    return new Tensor(this.#live("detach"), this.shape, this.dtype);
   }
 
   /**
@@ -286,7 +382,12 @@ export class Tensor {
    * @throws {TypeError} If `gradOutput` does not match this tensor's shape or dtype.
    */
   backward(gradOutput?: Tensor, options: BackwardOptions = {}): void {
-    runBackward(this, backwardSeed(this, gradOutput), options.retainGraph ?? false, addTensors);
+    this.#live("backward");
+    if (gradOutput?.isDisposed === true) gradOutput.#live("backward");
+    const seed = backwardSeed(this, gradOutput);
+    const kept = runBackward(this, seed, options.retainGraph ?? false, addTensors);
+    // the ones made for a one-element output are the library's own: back to the pool
+    if (seed !== gradOutput && !kept) seed.dispose();
   }
 
   /**
@@ -304,6 +405,7 @@ export class Tensor {
    * @returns The text `print(t)` shows in PyTorch 1.13.
    */
   toString(): string {
+    if (this.#disposed) return "tensor(<disposed>)";
     let storage = this.#storage;
     if (storage instanceof GpuStorage) {
       if (storage.host === null) {
@@ -330,8 +432,14 @@ export class Tensor {
     return this.toString();
   }
 
+  /** The storage, or a clear error for a disposed tensor. */
+  #live(fn: string): TypedArray | GpuStorage {
+    if (this.#disposed) throw disposedError(`Tensor.${fn}`);
+    return this.#storage;
+  }
+
   #cpu(fn: string): TypedArray {
-    const storage = this.#storage;
+    const storage = this.#live(fn);
     if (storage instanceof GpuStorage) {
       throw new Error(
         `Cannot run Tensor.${fn} on webgpu as it reads the elements synchronously: use \`await t.data()\` or \`await t.to("cpu")\``,
@@ -350,9 +458,41 @@ export class Tensor {
   }
 }
 
+/**
+ * The error for a disposed tensor. A node that keeps the tensor for its backward still reads
+ * its storage; any other use throws this.
+ */
+function disposedError(what: string): Error {
+  return new Error(
+    `Cannot run ${what} as the tensor was disposed: its memory went back to the pool (dispose() it only once you are done with it)`,
+  );
+}
+
+/** Whether `t` was disposed (for the ops' checks). */
+export function isDisposed(t: Tensor): boolean {
+  return disposedOf(t);
+}
+
+/**
+ * Lets go of one hold on a storage (a tensor's, a node's); the last one returns CPU storage to
+ * the pool and WebGPU storage to the buffer pool.
+ */
+function release(storage: object): void {
+  if (!letGo(storage)) return;
+  if (storage instanceof GpuStorage) storage.release();
+  else if (ArrayBuffer.isView(storage)) givePooled(storage as TypedArray);
+}
+
+/** The storage of `t`, unless it was disposed and nothing holds it any more. */
+function heldStorage(t: Tensor): TypedArray | GpuStorage {
+  const storage = storageOf(t);
+  if (disposedOf(t) && !isHeld(storage)) throw disposedError("an op on it");
+  return storage;
+}
+
 /** The library's own access to a tensor's storage (CPU). */
 export function cpuStorage(t: Tensor): TypedArray {
-  const storage = storageOf(t);
+  const storage = heldStorage(t);
   if (storage instanceof GpuStorage) {
     throw new Error(
       "Cannot read a webgpu tensor's elements on the CPU: this op has no WebGPU kernel for it",
@@ -363,7 +503,7 @@ export function cpuStorage(t: Tensor): TypedArray {
 
 /** The library's own access to a tensor's storage on WebGPU. */
 export function gpuStorage(t: Tensor): GpuStorage {
-  const storage = storageOf(t);
+  const storage = heldStorage(t);
   if (!(storage instanceof GpuStorage)) {
     throw new Error("Cannot read a cpu tensor's elements as GPU storage");
   }
@@ -375,7 +515,7 @@ export function gpuStorage(t: Tensor): GpuStorage {
  * indices), else `null`; the CPU's elements for a cpu tensor.
  */
 export function hostElements(t: Tensor): ArrayLike<number | bigint> | null {
-  const storage = storageOf(t);
+  const storage = heldStorage(t);
   return storage instanceof GpuStorage ? storage.host : storage;
 }
 

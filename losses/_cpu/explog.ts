@@ -2,10 +2,11 @@
  * Elementwise exp and log over blocks, in WebAssembly SIMD (`wasm/explog.wat`), for the
  * losses whose JavaScript loops would otherwise call `Math.exp` / `Math.log` per element
  * (10–20 ns each). A loss loop works block by block: it writes the arguments into a
- * {@linkcode MathBlock}'s slot, calls `exp` or `log` on the slot (in place), and reads the
- * results. Both functions are computed in float64 and, for float32 slots, rounded once, so a
- * float32 result is `Math.fround(Math.exp(v))` (or log) but for a double rounding of about
- * one argument in 2^28; float64 results are within 1 ulp (tested in `explog_test.ts`).
+ * {@linkcode MathBlock}'s slot, calls `exp`, `log` (or, float32, `log1p`) on the slot (in
+ * place), and reads the results. float64 slots compute in float64 (within 1 ulp, tested in
+ * `explog_test.ts`); float32 slots compute in float32 lanes, bit for bit the scalar `exp32`,
+ * `log32` and `log1p32` of `generated/math32.ts` that the loss files' float32 loops call
+ * (within 1 ulp of the float64 function, tested in `math32_test.ts`).
  * {@linkcode blockLoss32} runs the module's whole-loss kernels: float32 losses whose arithmetic
  * around the exp and log is done in float32 lanes too.
  *
@@ -39,15 +40,24 @@ export interface MathBlock<A extends Float32Array | Float64Array> {
   log(slot: Slot, n: number): void;
 }
 
+/** The float32 block, which also has `log1p`. */
+export interface MathBlock32 extends MathBlock<Float32Array> {
+  /** `slot[i] = log1p(slot[i])` for `i < n` (`n` at most {@linkcode BLOCK}). */
+  log1p(slot: Slot, n: number): void;
+}
+
 /** Bytes per slot: the block in float64 and 32 bytes for the last step, four elements whole. */
 const SLOT = BLOCK * 8 + 32;
 
-/** Bytes per scratch array of {@linkcode blockLoss32}: a float32 block and 16 bytes for the last step. */
-const LOSS_SLOT = BLOCK * 4 + 16;
+/**
+ * Bytes per scratch array of {@linkcode blockLoss32}: a float32 block and 32 bytes for the last
+ * step (the float32 exp and log write eight elements a step).
+ */
+const LOSS_SLOT = BLOCK * 4 + 32;
 /** The memory all views share, reserved whole at first use so that it never grows after. */
 const BYTES = 3 * SLOT + 5 * LOSS_SLOT;
 
-let f32: MathBlock<Float32Array> | null = null;
+let f32: MathBlock32 | null = null;
 let f64: MathBlock<Float64Array> | null = null;
 
 function make<A extends Float32Array | Float64Array>(
@@ -69,8 +79,15 @@ function make<A extends Float32Array | Float64Array>(
 }
 
 /** The float32 block (made on first use). */
-export function mathBlock32(): MathBlock<Float32Array> {
-  return f32 ??= make(Float32Array, "exp_f32", "log_f32");
+export function mathBlock32(): MathBlock32 {
+  if (f32 === null) {
+    const log1p = kernel().exports.log1p_f32 as Fn;
+    f32 = {
+      ...make(Float32Array, "exp_f32", "log_f32"),
+      log1p: (slot, n) => log1p(slot * SLOT, slot * SLOT, n),
+    };
+  }
+  return f32;
 }
 
 /** The float64 block. */
@@ -120,15 +137,17 @@ export function blockLoss32(
  * for tests and callers that want whole arrays.
  */
 export function vectorMath(
-  fn: "exp" | "log",
+  fn: "exp" | "log" | "log1p",
   x: Float32Array | Float64Array,
   out: Float32Array | Float64Array,
 ): void {
   const m = x instanceof Float32Array ? mathBlock32() : mathBlock64();
+  if (fn === "log1p" && !("log1p" in m)) throw new Error("log1p has a float32 kernel only");
+  const f = (m as MathBlock32)[fn];
   for (let i = 0; i < x.length; i += BLOCK) {
     const n = Math.min(BLOCK, x.length - i);
     m.a.set(x.subarray(i, i + n));
-    m[fn](0, n);
+    f(0, n);
     out.set(m.a.subarray(0, n), i);
   }
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { vectorMath } from "./explog.ts";
+import { exp32, log32 } from "./generated/math32.ts";
 import { sweep, ulps } from "../_testing/helpers.ts";
 
 /** Positive numbers spread over every binade from the smallest subnormal up (log-uniform). */
@@ -55,15 +56,15 @@ const EXP_EDGES_F64 = [
   1e300,
 ];
 
-Deno.test("vector exp (float64 math) is within 1 ulp of Math.exp, float32 results exact", () => {
+Deno.test("vector exp is within 1 ulp of Math.exp: float64 here, float32 in math32_test.ts", () => {
   const r32 = worst("exp", true, [
     ...SPECIALS,
     ...EXP_EDGES_F32,
     ...sweep(-110, 95, 300_001),
     ...sweep(-1, 1, 100_001),
   ]);
-  // rounded once from float64: Math.fround(Math.exp(x)) exactly on this sample
-  assert.equal(r32.ulps, 0, `float32: ${r32.ulps} ulps at ${r32.at}`);
+  // float32 lanes: within 1 ulp of the exact value, so at most 1 from its float32 rounding
+  assert.ok(r32.ulps <= 1, `float32: ${r32.ulps} ulps at ${r32.at}`);
   const r64 = worst("exp", false, [
     ...SPECIALS,
     ...EXP_EDGES_F64,
@@ -91,7 +92,7 @@ Deno.test("vector log is within 1 ulp of Math.log from subnormals to the largest
   const r64 = worst("log", false, inputs);
   assert.ok(r64.ulps <= 1, `float64: ${r64.ulps} ulps at ${r64.at}`);
   const r32 = worst("log", true, [...inputs, ...binades(-149, 128, 300_001)]);
-  assert.equal(r32.ulps, 0, `float32: ${r32.ulps} ulps at ${r32.at}`);
+  assert.ok(r32.ulps <= 1, `float32: ${r32.ulps} ulps at ${r32.at}`);
 });
 
 Deno.test("vector exp and log give exact results at the special values", () => {
@@ -112,10 +113,8 @@ Deno.test("vector exp and log work in place over odd lengths and many blocks", (
     const x = new Float32Array(n).map((_, i) => 1 + (i % 97) / 7);
     const out = new Float32Array(n);
     vectorMath("log", x, out);
-    for (let i = 0; i < n; i++) assert.equal(out[i], Math.fround(Math.log(x[i])));
+    for (let i = 0; i < n; i++) assert.equal(out[i], log32(x[i]));
     vectorMath("exp", x, x);
-    for (let i = 0; i < n; i++) {
-      assert.equal(x[i], Math.fround(Math.exp(Math.fround(1 + (i % 97) / 7))));
-    }
+    for (let i = 0; i < n; i++) assert.equal(x[i], exp32(Math.fround(1 + (i % 97) / 7)));
   }
 });

@@ -90,6 +90,13 @@ export function simdLoss(
   const c = operands.length > 2 ? 2 * SLOT : 0;
   const n = operands[0].length;
   let total = 0;
+  if (n <= chunk) {
+    // one chunk: no views to make
+    for (let j = 0; j < operands.length; j++) slots[j].set(operands[j]);
+    total = fn(0, b, c, 3 * SLOT, n, p0, p1, p2, p3);
+    if (grad !== null) grad.set(n === chunk ? out : out.subarray(0, n));
+    return total;
+  }
   for (let start = 0; start < n; start += chunk) {
     const end = Math.min(n, start + chunk);
     for (let j = 0; j < operands.length; j++) {

@@ -3,6 +3,7 @@
 // bit for bit, sums within float64 rounding, at sizes around the SIMD vector and chunk.
 import assert from "node:assert/strict";
 import { fusedKernels } from "./elementwise.ts";
+import { givePooled } from "../_core/pool.ts";
 import { binaryCrossEntropy } from "../binary_cross_entropy.ts";
 import { binaryCrossEntropyWithLogits } from "../binary_cross_entropy_with_logits.ts";
 import { gaussianNllLoss } from "../gaussian_nll_loss.ts";
@@ -150,6 +151,16 @@ async function run(call: Call, args: Tensor[], reduction: "mean" | "sum"): Promi
   return { value: out.item(), grad, twice, scaled };
 }
 
+/**
+ * Fills the pool with nan-filled arrays of `n` elements, so that a kernel given pooled memory
+ * (its gradient, its per-element losses) and leaving an element unwritten shows nan there.
+ */
+function poisonPool(dtype: DType, n: number): void {
+  for (let k = 0; k < 4; k++) {
+    givePooled(dtype === "float32" ? new Float32Array(n).fill(NaN) : new Float64Array(n).fill(NaN));
+  }
+}
+
 function assertBitwise(got: number[], want: number[], what: string): void {
   assert.equal(got.length, want.length);
   for (let i = 0; i < want.length; i++) {
@@ -168,10 +179,12 @@ for (const [name, { values, call }] of Object.entries(CASES)) {
         ) {
           useSpecials = specials;
           const args = makeArgs(values, n, dtype);
+          poisonPool(dtype, n);
           const fused = await run(call, args, reduction);
           fusedKernels.enabled = false;
           let plain: Run;
           try {
+            poisonPool(dtype, n);
             plain = await run(call, args, reduction);
           } finally {
             fusedKernels.enabled = true;

@@ -149,6 +149,6 @@ export function runLaneOp(
     const gx = floatStorage(input.dtype, input.numel);
     kernels.backward(cpuStorage(gradOutput) as FloatArray, out, lanes, gx);
     return [new Tensor(gx, input.shape, input.dtype)];
-  });
+  }, { holds: [out] });
   return new Tensor(out, input.shape, input.dtype, node);
 }

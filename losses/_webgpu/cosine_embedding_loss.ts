@@ -254,7 +254,7 @@ export function cosineEmbeddingLossWebgpu(call: CosineEmbeddingGpuCall): Tensor 
     const grads = [grad(input1, input2, true), grad(input2, input1, false)];
     back.submit();
     return grads;
-  });
+  }, { holds: [input1, input2, target] });
   const outShape = reduction === "none" && shape.length === 2 ? [outN] : [];
   return new Tensor(out, outShape, input1.dtype, node);
 }

@@ -279,7 +279,7 @@ export function crossEntropyIndexWebgpu(
     );
     back.submit();
     return [new Tensor(gx, input.shape, input.dtype)];
-  });
+  }, { holds: weight ? [input, target, weight] : [input, target] });
   return new Tensor(out, reduction === "none" ? layout.sampleShape : [], input.dtype, node);
 }
 
@@ -364,6 +364,6 @@ export function crossEntropyProbabilityWebgpu(
       gx === null ? null : new Tensor(gx, input.shape, input.dtype),
       dy === null ? null : new Tensor(dy, target.shape, target.dtype),
     ];
-  });
+  }, { holds: weight ? [input, target, weight] : [input, target] });
   return new Tensor(out, reduction === "none" ? layout.sampleShape : [], input.dtype, node);
 }

@@ -227,6 +227,6 @@ ${wgsl.forward}
       const j = wanted.indexOf(k);
       return j < 0 ? null : new Tensor(result[j], operands[k].shape, operands[k].dtype);
     });
-  });
+  }, { holds: operands });
   return new Tensor(out, outShape, operands[0].dtype, node);
 }

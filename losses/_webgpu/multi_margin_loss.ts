@@ -134,6 +134,6 @@ export function multiMarginLossWebgpu(call: MultiMarginGpuCall): Tensor {
     }, nframe);
     back.submit();
     return [new Tensor(gx, input.shape, input.dtype)];
-  });
+  }, { holds: weight === null ? [input, target] : [input, target, weight] });
   return new Tensor(out, perRow ? [nframe] : [], input.dtype, node);
 }

@@ -154,6 +154,6 @@ export function multilabelMarginLossWebgpu(call: MultilabelMarginGpuCall): Tenso
     }, nframe);
     back.submit();
     return [new Tensor(gx, input.shape, input.dtype)];
-  });
+  }, { holds: [input, target] });
   return new Tensor(out, perRow ? [nframe] : [], input.dtype, node);
 }

@@ -250,6 +250,6 @@ export function nllLossWebgpu(
     );
     back.submit();
     return [new Tensor(gx, input.shape, input.dtype)];
-  });
+  }, { holds: weight ? [input, target, weight] : [input, target] });
   return new Tensor(out, reduction === "none" ? layout.sampleShape : [], input.dtype, node);
 }

@@ -393,7 +393,7 @@ export function unaryWebgpu(
     }, n);
     back.submit();
     return [new Tensor(grad, input.shape, input.dtype)];
-  });
+  }, { holds: [input, out] });
   return new Tensor(out, input.shape, input.dtype, node);
 }
 

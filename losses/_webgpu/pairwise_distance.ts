@@ -229,7 +229,7 @@ export function vectorNormWebgpu(input: Tensor, p: number, keepdim: boolean): Te
     }
     back.submit();
     return [new Tensor(grad, input.shape, input.dtype)];
-  });
+  }, { holds: [input, out] });
   return new Tensor(out, outShape, input.dtype, node);
 }
 

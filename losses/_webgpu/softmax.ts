@@ -406,6 +406,6 @@ export function laneOpWebgpu(fn: string, input: Tensor, dim: number, log: boolea
       cmds.submit();
     }
     return [new Tensor(gx, input.shape, input.dtype)];
-  });
+  }, { holds: [input, out] });
   return new Tensor(out, input.shape, input.dtype, node);
 }

@@ -103,6 +103,41 @@ Deno.test({
 });
 
 Deno.test({
+  name: "dispose() on webgpu returns buffers to the pool at once, after a pending readback",
+  ignore: missing !== null,
+  fn: async () => {
+    const x = await tensor([[0.5, -1, 2], [3, 0, -0.25]], { requiresGrad: true }).to("webgpu");
+    const y = await tensor([[1, 1, 1], [0, 0, 0]]).to("webgpu");
+    const step = async (): Promise<number[]> => {
+      x.grad = null;
+      using loss = mseLoss(x, y, { reduction: "sum" });
+      loss.backward();
+      const grad = x.grad as unknown as { data(): Promise<Float32Array>; dispose(): void };
+      // the readback is asked for, then the gradient disposed before it is copied: the
+      // buffer must not be reused (the next step's) before the copy
+      const reading = grad.data();
+      grad.dispose();
+      x.grad = null;
+      // an op in the same task writes a buffer of the same size: not the one being read
+      using _other = mseLoss(x, y, { reduction: "none" });
+      return [...await reading];
+    };
+    const want = [-1, -4, 2, 6, 0, -0.5].map(Math.fround);
+    assert.deepEqual(await step(), want);
+    const before = bufferStats();
+    for (let i = 0; i < 50; i++) assert.deepEqual(await step(), want);
+    const after = bufferStats();
+    assert.equal(after.created, before.created, "no new buffers: each step reuses the last's");
+    const t = await tensor([1, 2]).to("webgpu");
+    t.dispose();
+    await assert.rejects(() => t.data(), {
+      message: /Cannot run Tensor.data as the tensor was disposed/,
+    });
+    assert.throws(() => mseLoss(t, y), { message: /input must not be disposed/ });
+  },
+});
+
+Deno.test({
   name: "webgpu refuses float64, int64 values beyond 32 bits, and mixed devices",
   ignore: missing !== null,
   fn: async () => {

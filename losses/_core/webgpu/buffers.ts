@@ -7,6 +7,7 @@
  */
 
 import { gpu } from "./device.ts";
+import { givePooled, hold, letGo } from "../pool.ts";
 
 // GPUBufferUsage's values, written out so that importing this module needs no WebGPU.
 const MAP_READ = 0x1;
@@ -99,12 +100,32 @@ export function releaseUniform(buffer: GPUBuffer): void {
   uniformPool.push(buffer);
 }
 
-const owned = new FinalizationRegistry<GPUBuffer>((buffer) => releaseStorage(buffer));
+/** What a storage returns when it ends: its buffer, and its hold on the CPU elements. */
+interface Owned {
+  buffer: GPUBuffer;
+  host: ArrayLike<number | bigint> | null;
+}
+
+function end(owned: Owned): void {
+  releaseStorage(owned.buffer);
+  const host = owned.host;
+  if (host !== null && ArrayBuffer.isView(host) && letGo(host)) {
+    givePooled(host as unknown as Float32Array);
+  }
+}
+
+// The fallback for storage whose tensors were garbage collected without dispose().
+const owned = new FinalizationRegistry<Owned>(end);
+
+/** Storage released while a readback of it was pending: released once the copy is submitted. */
+let releaseAfterRead: GpuStorage[] = [];
 
 /**
- * A tensor's storage on the GPU: a pooled buffer returned to the pool when this object is
- * garbage collected. `host` keeps the CPU elements it was uploaded from, when known (int64
- * targets are validated from it, as the CPU does, without a readback).
+ * A tensor's storage on the GPU: a pooled buffer returned to the pool by
+ * {@linkcode GpuStorage.release} (a tensor's `dispose()`), or when this object is garbage
+ * collected. `host` keeps the CPU elements it was uploaded from, when known (int64 targets are
+ * validated from it, as the CPU does, without a readback); the storage holds them (`pool.ts`)
+ * until it ends.
  */
 export class GpuStorage {
   /** The buffer; elements start at offset 0. */
@@ -125,8 +146,31 @@ export class GpuStorage {
     this.buffer = buffer;
     this.bytes = bytes;
     this.host = host;
-    owned.register(this, buffer);
+    if (host !== null && ArrayBuffer.isView(host)) hold(host);
+    owned.register(this, { buffer, host }, this);
   }
+
+  /**
+   * Returns the buffer to the pool now (after the copy of a readback asked for in this task),
+   * and lets go of the CPU elements.
+   */
+  release(): void {
+    if (!owned.unregister(this)) return;
+    if (pendingReads.some((r) => r.storage === this)) releaseAfterRead.push(this);
+    else end({ buffer: this.buffer, host: this.host });
+  }
+}
+
+/** A copy of `storage` in a new buffer (with the same CPU elements, when known). */
+export function copyGpu(storage: GpuStorage): GpuStorage {
+  const copy = new GpuStorage(acquireStorage(storage.bytes), storage.bytes, storage.host);
+  if (storage.bytes > 0) {
+    const { device } = gpu();
+    const encoder = device.createCommandEncoder({ label: "copy" });
+    encoder.copyBufferToBuffer(storage.buffer, 0, copy.buffer, 0, storage.bytes);
+    device.queue.submit([encoder.finish()]);
+  }
+  return copy;
 }
 
 /** New storage for `n` 4-byte elements (contents undefined). */
@@ -196,6 +240,9 @@ async function flushReads(): Promise<void> {
       }
     });
     device.queue.submit([encoder.finish()]);
+    const released = releaseAfterRead;
+    releaseAfterRead = [];
+    for (const storage of released) end({ buffer: storage.buffer, host: storage.host });
     try {
       await staging.mapAsync(MAP_MODE_READ);
       const mapped = staging.getMappedRange();

@@ -1,0 +1,173 @@
+// The float32 exp, log and log1p (wasm/explog.wat's f32x4 kernels and their scalar twins in
+// generated/math32.ts): within 1 ulp of the float64 function over the whole float32 range,
+// and the same bits from both.
+import assert from "node:assert/strict";
+import { vectorMath } from "./explog.ts";
+import { exp32, log1p32, log32 } from "./generated/math32.ts";
+
+type Fn = "exp" | "log" | "log1p";
+const SCALAR: Record<Fn, (x: number) => number> = { exp: exp32, log: log32, log1p: log1p32 };
+const EXACT: Record<Fn, (x: number) => number> = {
+  exp: Math.exp,
+  log: Math.log,
+  log1p: Math.log1p,
+};
+
+/**
+ * Every float32 value whose bits are a multiple of `step` (both signs, subnormals, inf and nan
+ * patterns included), then the edges of each function.
+ */
+function inputs(step: number, edges: number[]): Float32Array {
+  const n = Math.floor(2 ** 32 / step);
+  const bits = new Uint32Array(n + edges.length);
+  for (let i = 0; i < n; i++) bits[i] = i * step;
+  const out = new Float32Array(bits.buffer);
+  out.set(edges, n);
+  return out;
+}
+
+/**
+ * The error of a float32 result against the exact (float64) value, in float32 ulps of the
+ * exact value; 0 where both are the same nan, infinity or float32-rounded overflow.
+ */
+function ulpsFromExact(got: number, want: number): number {
+  if (Number.isNaN(want) || Number.isNaN(got)) {
+    return Number.isNaN(want) && Number.isNaN(got) ? 0 : Infinity;
+  }
+  if (got === Math.fround(want) && Object.is(got, Math.fround(want))) return 0;
+  if (!Number.isFinite(got) || !Number.isFinite(want)) return Infinity;
+  const binade = Math.max(Math.floor(Math.log2(Math.abs(want))), -126);
+  return Math.abs(got - want) / 2 ** (binade - 23);
+}
+
+const EDGES: Record<Fn, number[]> = {
+  exp: [
+    NaN,
+    Infinity,
+    -Infinity,
+    0,
+    -0,
+    1,
+    -1,
+    1e-45,
+    -1e-45,
+    88.72283,
+    88.72284,
+    89,
+    -87.33654,
+    -103.27893,
+    -103.97207,
+    -103.97208,
+    -104,
+    -1e30,
+    1e30,
+    0.34657359,
+    -0.34657359,
+  ],
+  log: [
+    NaN,
+    Infinity,
+    -Infinity,
+    0,
+    -0,
+    1,
+    -1,
+    1e-45,
+    1.1754942e-38,
+    1.1754944e-38,
+    3.4028235e38,
+    Math.SQRT2,
+    Math.SQRT1_2,
+    0.99999994,
+    1.0000001,
+    -1e-45,
+  ],
+  log1p: [
+    NaN,
+    Infinity,
+    -Infinity,
+    0,
+    -0,
+    1,
+    -1,
+    -0.99999994,
+    -1.0000001,
+    1e-45,
+    -1e-45,
+    5.9604645e-8,
+    -5.9604645e-8,
+    5.9604641e-8,
+    0.41421354,
+    0.41421351,
+    -0.29289323,
+    -0.29289320,
+    3.4028235e38,
+    1e-30,
+    -1e-30,
+  ],
+};
+
+for (const fn of ["exp", "log", "log1p"] as const) {
+  Deno.test(`float32 ${fn} is within 1 ulp over the whole range, the same bits in lanes and scalar`, () => {
+    const x = inputs(251, EDGES[fn]);
+    const lanes = new Float32Array(x.length);
+    vectorMath(fn, x, lanes);
+    const scalar = SCALAR[fn];
+    const exact = EXACT[fn];
+    const laneBits = new Int32Array(lanes.buffer);
+    const one = new Float32Array(1);
+    const oneBits = new Int32Array(one.buffer);
+    let worst = 0;
+    let at = NaN;
+    let differ = 0;
+    let firstDiffer = "";
+    for (let i = 0; i < x.length; i++) {
+      one[0] = scalar(x[i]);
+      if (oneBits[0] !== laneBits[i] && !(Number.isNaN(one[0]) && Number.isNaN(lanes[i]))) {
+        if (differ++ === 0) firstDiffer = `${x[i]}: scalar ${one[0]}, lanes ${lanes[i]}`;
+      }
+      const u = ulpsFromExact(lanes[i], exact(x[i]));
+      if (u > worst) [worst, at] = [u, x[i]];
+    }
+    assert.equal(
+      differ,
+      0,
+      `${differ} inputs give other bits in lanes and scalar, first ${firstDiffer}`,
+    );
+    assert.ok(worst <= 1, `${fn}: ${worst} ulps at ${at}`);
+  });
+}
+
+Deno.test("float32 exp, log and log1p give PyTorch's values at the special points", () => {
+  const at = (fn: Fn, values: number[]): number[] => values.map(SCALAR[fn]);
+  assert.deepEqual(at("exp", [NaN, Infinity, -Infinity, 0, -0, 89, -104]), [
+    NaN,
+    Infinity,
+    0,
+    1,
+    1,
+    Infinity,
+    0,
+  ]);
+  assert.deepEqual(at("log", [NaN, Infinity, -Infinity, 0, -0, 1, -1]), [
+    NaN,
+    Infinity,
+    NaN,
+    -Infinity,
+    -Infinity,
+    0,
+    NaN,
+  ]);
+  assert.deepEqual(at("log1p", [NaN, Infinity, -Infinity, 0, -0, -1, -2]), [
+    NaN,
+    Infinity,
+    NaN,
+    0,
+    -0,
+    -Infinity,
+    NaN,
+  ]);
+  // smallest subnormals
+  assert.equal(exp32(-103.97208), Math.fround(Math.exp(Math.fround(-103.97208))));
+  assert.equal(log32(1e-45), Math.fround(Math.log(Math.fround(1e-45))));
+});
