@@ -11,11 +11,20 @@
  */
 
 import { type GradFn, isNode, runBackward } from "./autograd.ts";
+import { describeValue } from "./describe.ts";
+import {
+  BOOLEAN_OR_NULL,
+  type OptionCheck,
+  type OptionProblem,
+  parseOptions,
+  typeProblem,
+} from "./options.ts";
 import { formatTensor } from "./print.ts";
 import {
   allocStorage,
   type Device,
   type DType,
+  formatShape,
   type NestedArray,
   shapeNumel,
   type TypedArray,
@@ -36,12 +45,17 @@ export {
 
 /** Options for {@linkcode Tensor.backward}. */
 export interface BackwardOptions {
-  /** Keep the graph so that `backward()` can run through it again. Default `false`. */
-  retainGraph?: boolean;
+  /**
+   * `boolean | null`: keep the graph so that `backward()` can run through it again. Default
+   * `false`; `null` means the default, as PyTorch's `retain_graph=None`.
+   */
+  retainGraph?: boolean | null;
 }
 
 /** Private handle that lets the library's own modules reach a tensor's storage. */
 let storageOf: (t: Tensor) => TypedArray | GpuStorage;
+/** Whether a value is a Tensor this library made (a Proxy around one is not). */
+let hasTensorBrand: (value: unknown) => value is Tensor;
 
 /**
  * An n-dimensional array with PyTorch's autograd semantics.
@@ -60,36 +74,36 @@ let storageOf: (t: Tensor) => TypedArray | GpuStorage;
  * ```
  */
 export class Tensor {
-  /** The size of each dimension; `[]` for a 0-d tensor. */
-  readonly shape: readonly number[];
-  /** Element type. */
-  readonly dtype: DType;
-  /** Where the storage lives. */
-  readonly device: Device;
-  /** The number of elements: the product of `shape`. */
-  readonly numel: number;
-  /**
-   * Accumulated gradient of this leaf, filled by `backward()`. Set it to `null` to clear it,
-   * as `x.grad = None` in PyTorch.
-   */
-  grad: Tensor | null = null;
+  readonly #shape: readonly number[];
+  readonly #dtype: DType;
+  readonly #device: Device;
+  readonly #numel: number;
+  #grad: Tensor | null = null;
   readonly #storage: TypedArray | GpuStorage;
   readonly #requiresGrad: boolean;
   readonly #gradFn: GradFn | null;
 
   static {
     storageOf = (t) => t.#storage;
+    hasTensorBrand = (value): value is Tensor =>
+      typeof value === "object" && value !== null && #storage in value;
   }
 
   /**
    * Wraps storage without copying. Use {@linkcode tensor} instead; this is the library's own
-   * constructor.
+   * constructor, and it checks what it is given as strictly as `tensor()` does.
    *
-   * @param storage Elements in row-major order, of the dtype's typed array, or GPU storage.
-   * @param shape Dimensions; their product must equal `storage.length`.
+   * @param storage Elements in row-major order: the dtype's typed array (`Float32Array`,
+   *   `Float64Array`, `BigInt64Array`, `Uint8Array`) on a buffer of fixed length, or GPU storage.
+   * @param shape Dimensions, each a non-negative integer; their product must equal the
+   *   number of elements.
    * @param dtype Element type matching `storage`.
    * @param gradFn The operation that made this tensor, or `null` for a leaf.
-   * @param requiresGrad For a leaf: whether `backward()` fills its `.grad`.
+   * @param requiresGrad For a leaf: whether `backward()` fills its `.grad` (float dtypes only).
+   * @throws {TypeError} If the storage is not the dtype's typed array, or an argument has the
+   *   wrong type.
+   * @throws {RangeError} If the shape has an entry that is not a non-negative integer, or does
+   *   not match the number of elements.
    */
   constructor(
     storage: TypedArray | GpuStorage,
@@ -98,40 +112,107 @@ export class Tensor {
     gradFn: GradFn | null = null,
     requiresGrad = false,
   ) {
-    const numel = shapeNumel(shape);
-    const length = storage instanceof GpuStorage ? storage.bytes / 4 : storage.length;
+    if (!DTYPES.includes(dtype)) {
+      throw new RangeError(
+        `Cannot create tensor as dtype must be one of ${DTYPES.map((d) => `"${d}"`).join(", ")}: ` +
+          `current value is ${describeValue(dtype)}`,
+      );
+    }
+    const dims = checkShape("create tensor", shape);
+    const numel = shapeNumel(dims);
+    if (!Number.isSafeInteger(numel)) {
+      throw new RangeError(
+        `Cannot create tensor as shape ${formatShape(dims)} must have at most 2^53 - 1 elements: ` +
+          `it has ${numel}`,
+      );
+    }
+    const onGpu = storage instanceof GpuStorage;
+    if (onGpu) {
+      if (dtype === "float64") checkGpuDtype("tensor", dtype);
+    } else {
+      checkCpuStorage(storage, dtype);
+    }
+    const length = onGpu ? storage.bytes / 4 : storage.length;
     if (numel !== length) {
       throw new RangeError(
-        `Cannot create tensor as shape [${
-          shape.join(", ")
-        }] needs ${numel} elements: data has ${length}`,
+        `Cannot create tensor as shape ${
+          formatShape(dims)
+        } needs ${numel} elements: data has ${length}`,
       );
     }
     if (gradFn !== null && !isNode(gradFn)) {
       throw new TypeError("Cannot create tensor as gradFn must come from the library's own ops");
     }
+    if (typeof requiresGrad !== "boolean") {
+      throw new TypeError(
+        `Cannot create tensor as requiresGrad must be a boolean: current value is ${
+          describeValue(requiresGrad)
+        }`,
+      );
+    }
+    if (requiresGrad && gradFn === null && dtype !== "float32" && dtype !== "float64") {
+      throw new TypeError(
+        `Cannot create tensor with requiresGrad as only float32 and float64 tensors can require gradients: dtype is "${dtype}"`,
+      );
+    }
     this.#storage = storage;
-    this.shape = Object.freeze([...shape]);
-    this.dtype = dtype;
-    this.device = storage instanceof GpuStorage ? "webgpu" : "cpu";
-    this.numel = numel;
+    this.#shape = dims;
+    this.#dtype = dtype;
+    this.#device = onGpu ? "webgpu" : "cpu";
+    this.#numel = numel;
     this.#gradFn = gradFn;
     this.#requiresGrad = gradFn !== null || requiresGrad;
+    Object.freeze(this); // no field can be added, or shadow a getter below
+  }
+
+  /** The size of each dimension; `[]` for a 0-d tensor (read-only, frozen). */
+  get shape(): readonly number[] {
+    return receiver(this, "shape").#shape;
+  }
+
+  /** Element type (read-only). */
+  get dtype(): DType {
+    return receiver(this, "dtype").#dtype;
+  }
+
+  /** Where the storage lives (read-only). */
+  get device(): Device {
+    return receiver(this, "device").#device;
+  }
+
+  /** The number of elements: the product of `shape` (read-only). */
+  get numel(): number {
+    return receiver(this, "numel").#numel;
+  }
+
+  /**
+   * Accumulated gradient of this leaf, filled by `backward()`. Set it to `null` to clear it,
+   * as `x.grad = None` in PyTorch; a tensor assigned here must have this tensor's shape, dtype
+   * and device, as PyTorch checks ("assigned grad has data of a different size").
+   */
+  get grad(): Tensor | null {
+    return receiver(this, "grad").#grad;
+  }
+
+  set grad(value: Tensor | null) {
+    const t = receiver(this, "grad");
+    if (value !== null) checkAssignedGrad(t, value);
+    t.#grad = value;
   }
 
   /** Whether `backward()` reaches this tensor: a leaf that asked for it, or an op's result. */
   get requiresGrad(): boolean {
-    return this.#requiresGrad;
+    return receiver(this, "requiresGrad").#requiresGrad;
   }
 
   /** The operation that made this tensor (`grad_fn` in PyTorch), or `null` for a leaf. */
   get gradFn(): GradFn | null {
-    return this.#gradFn;
+    return receiver(this, "gradFn").#gradFn;
   }
 
   /** `true` for tensors made by the user rather than by an operation that records a node. */
   get isLeaf(): boolean {
-    return this.#gradFn === null;
+    return receiver(this, "isLeaf").#gradFn === null;
   }
 
   /**
@@ -149,7 +230,7 @@ export class Tensor {
    * @returns A new typed array of the dtype's kind.
    */
   data(): Promise<TypedArray> {
-    const storage = this.#storage;
+    const storage = receiver(this, "data").#storage;
     if (!(storage instanceof GpuStorage)) return Promise.resolve(storage.slice());
     return readBack(storage, this.dtype);
   }
@@ -169,7 +250,7 @@ export class Tensor {
    * @returns A number for a 0-d tensor, otherwise nested arrays shaped like the tensor.
    */
   toArray(): NestedArray {
-    const flat = this.#elements("toArray");
+    const flat = receiver(this, "toArray").#elements("toArray");
     if (this.shape.length === 0) return flat[0];
     let pos = 0;
     const build = (dim: number): NestedArray[] => {
@@ -198,7 +279,7 @@ export class Tensor {
    * @throws {RangeError} If the tensor does not hold exactly one element.
    */
   item(): number {
-    if (this.numel !== 1) {
+    if (receiver(this, "item").#numel !== 1) {
       throw new RangeError(
         `Cannot convert tensor to a number as it must have one element: it has ${this.numel}`,
       );
@@ -229,6 +310,7 @@ export class Tensor {
    * @throws {RangeError} If an int64 value does not fit in 32 bits on WebGPU.
    */
   async to(device: Device): Promise<Tensor> {
+    receiver(this, "to");
     checkDevice("Tensor.to", device);
     if (device === this.device) return this;
     const storage = this.#storage;
@@ -261,7 +343,7 @@ export class Tensor {
    * @returns A tensor without `requiresGrad`.
    */
   detach(): Tensor {
-    return new Tensor(this.#storage, this.shape, this.dtype);
+    return new Tensor(receiver(this, "detach").#storage, this.shape, this.dtype);
   }
 
   /**
@@ -285,8 +367,10 @@ export class Tensor {
    * @throws {Error} If this tensor does not require grad, or the graph was already freed.
    * @throws {TypeError} If `gradOutput` does not match this tensor's shape or dtype.
    */
-  backward(gradOutput?: Tensor, options: BackwardOptions = {}): void {
-    runBackward(this, backwardSeed(this, gradOutput), options.retainGraph ?? false, addTensors);
+  backward(gradOutput?: Tensor | null, options: BackwardOptions = {}): void {
+    const root = receiver(this, "backward");
+    const retainGraph = backwardOptions(options);
+    runBackward(root, backwardSeed(root, gradOutput ?? undefined), retainGraph, addTensors);
   }
 
   /**
@@ -304,7 +388,7 @@ export class Tensor {
    * @returns The text `print(t)` shows in PyTorch 1.13.
    */
   toString(): string {
-    let storage = this.#storage;
+    let storage = receiver(this, "toString").#storage;
     if (storage instanceof GpuStorage) {
       if (storage.host === null) {
         return `tensor(<${this.numel} elements on webgpu: read them with await t.data()>)`;
@@ -343,6 +427,149 @@ export class Tensor {
     }
     return out;
   }
+}
+
+/**
+ * Whether `value` is a Tensor made by this library. A Proxy around one, or an object made
+ * with `Object.create(Tensor.prototype)`, passes `instanceof Tensor` but not this check.
+ */
+export function isTensor(value: unknown): value is Tensor {
+  return hasTensorBrand(value);
+}
+
+/**
+ * The words for a value where a Tensor belongs: a Tensor's dtype, shape and device; for a
+ * Proxy or a look-alike, what it is and what to pass instead; else the value printed.
+ */
+export function describeTensorArg(value: unknown): string {
+  if (hasTensorBrand(value)) {
+    return `a Tensor (${value.dtype}, ${formatShape(value.shape)}, on ${value.device})`;
+  }
+  let lookAlike = false;
+  try {
+    lookAlike = typeof value === "object" && value !== null && value instanceof Tensor;
+  } catch {
+    // a revoked Proxy: described below
+  }
+  if (lookAlike) {
+    return "a Proxy or a look-alike of a Tensor, where a Tensor from @parity/losses is expected " +
+      "(pass the tensor itself: unwrap reactive state first, e.g. with Vue's toRaw)";
+  }
+  return describeValue(value);
+}
+
+/** `t` itself when it is a Tensor; a TypeError naming the member when it is a Proxy or a look-alike. */
+function receiver(t: Tensor, member: string): Tensor {
+  if (hasTensorBrand(t)) return t;
+  throw new TypeError(
+    `Cannot use Tensor.${member} as its receiver is not a Tensor: got ${describeTensorArg(t)}`,
+  );
+}
+
+/**
+ * What is wrong with a shape, or `null`: it must be an array whose entries are non-negative
+ * integers. The problem names the entry that is wrong.
+ */
+export function shapeProblem(shape: unknown): OptionProblem | null {
+  let isArray = false;
+  try {
+    isArray = Array.isArray(shape);
+  } catch {
+    // a revoked Proxy
+  }
+  if (!isArray) {
+    return typeProblem("shape", "an array of non-negative integers", shape);
+  }
+  const list = shape as readonly unknown[];
+  for (let i = 0; i < list.length; i++) {
+    const d = list[i];
+    if (typeof d !== "number" || !Number.isSafeInteger(d) || d < 0) {
+      const what = !(i in list) ? "empty (a hole in the array)" : describeValue(d);
+      return {
+        text: `shape[${i}] must be a non-negative integer: shape[${i}] is ${what}`,
+        kind: typeof d === "number" ? "range" : "type",
+      };
+    }
+  }
+  return null;
+}
+
+/** The `shape` option's check (`tensor()`, `randn`, ...). */
+export const SHAPE: OptionCheck = (value: unknown): OptionProblem | null => shapeProblem(value);
+
+/**
+ * A shape checked by {@linkcode shapeProblem} and copied, frozen; a TypeError or RangeError
+ * that starts `Cannot <action> as` otherwise.
+ */
+export function checkShape(action: string, shape: unknown): readonly number[] {
+  const problem = shapeProblem(shape);
+  if (problem !== null) {
+    throw new (problem.kind === "type" ? TypeError : RangeError)(
+      `Cannot ${action} as ${problem.text}`,
+    );
+  }
+  return Object.freeze(Array.from(shape as readonly number[], (d) => d + 0)); // -0 as 0
+}
+
+const STORAGE_TYPES = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int64: BigInt64Array,
+  bool: Uint8Array,
+} as const;
+
+/** Checks CPU storage against the dtype: its own typed array, on a buffer of fixed length. */
+function checkCpuStorage(storage: unknown, dtype: DType): void {
+  const want = STORAGE_TYPES[dtype];
+  if (!ArrayBuffer.isView(storage) || Object.getPrototypeOf(storage) !== want.prototype) {
+    throw new TypeError(
+      `Cannot create tensor as storage must be a ${want.name} for dtype "${dtype}": storage is ${
+        describeValue(storage)
+      }`,
+    );
+  }
+  const buffer = storage.buffer as { resizable?: boolean; growable?: boolean };
+  if (buffer.resizable === true || buffer.growable === true) {
+    throw new TypeError(
+      "Cannot create tensor as storage must have a fixed length: its buffer is resizable",
+    );
+  }
+}
+
+/** PyTorch's checks of `x.grad = g`: a Tensor of x's dtype, shape and device, not x itself. */
+function checkAssignedGrad(t: Tensor, grad: unknown): void {
+  const fail = (problem: string, Ctor: ErrorConstructor = TypeError): never => {
+    throw new Ctor(`Cannot set Tensor.grad as ${problem}`);
+  };
+  if (!hasTensorBrand(grad)) {
+    fail(`the assigned grad must be a Tensor or null: got ${describeTensorArg(grad)}`);
+  }
+  const g = grad as Tensor;
+  if (g === t) fail("a tensor cannot be its own grad, as in PyTorch", Error);
+  if (g.dtype !== t.dtype) {
+    fail(
+      `the assigned grad has data of a different type: grad is "${g.dtype}", tensor is "${t.dtype}"`,
+    );
+  }
+  if (g.shape.length !== t.shape.length || g.shape.some((d, i) => d !== t.shape[i])) {
+    fail(
+      `the assigned grad has data of a different size: grad is ${formatShape(g.shape)}, tensor is ${
+        formatShape(t.shape)
+      }`,
+      RangeError,
+    );
+  }
+  if (g.device !== t.device) {
+    fail(
+      `the assigned grad has data located on a different device: grad is on "${g.device}", tensor is on "${t.device}"`,
+    );
+  }
+}
+
+/** `retainGraph`, from `backward()`'s options. */
+function backwardOptions(options: BackwardOptions | undefined): boolean {
+  const o = parseOptions("backward", options, { retainGraph: BOOLEAN_OR_NULL }, "run");
+  return o.retainGraph ?? false;
 }
 
 /** The library's own access to a tensor's storage (CPU). */
@@ -392,6 +619,13 @@ function backwardSeed(root: Tensor, gradOutput: Tensor | undefined): Tensor {
     }
     seed = onesLike(root);
   } else {
+    if (!hasTensorBrand(gradOutput)) {
+      throw new TypeError(
+        `Cannot run backward as gradOutput must be a Tensor or undefined: got ${
+          describeTensorArg(gradOutput)
+        }`,
+      );
+    }
     if (
       gradOutput.shape.length !== root.shape.length ||
       gradOutput.shape.some((d, i) => d !== root.shape[i])
@@ -488,7 +722,7 @@ export function checkDevice(fn: string, device: unknown): void {
   if (device === "cpu" || device === "webgpu") return;
   throw new RangeError(
     `Cannot run ${fn} as device must be "cpu" or "webgpu": current value is ${
-      JSON.stringify(device)
+      describeValue(device)
     }`,
   );
 }
