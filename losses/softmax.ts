@@ -1,5 +1,7 @@
 import { runLaneOp, softmaxBackward, softmaxForward } from "./_engines/softmax.ts";
 import { laneOpWebgpu } from "./_webgpu/softmax.ts";
+import { failAs } from "./_core/checks.ts";
+import { INTEGER, type OptionSpec, parseOptions } from "./_core/options.ts";
 import type { Tensor } from "./_core/tensor.ts";
 
 /**
@@ -36,9 +38,11 @@ export function softmax(input: Tensor, dim: number): Tensor {
 
 /** Options for {@linkcode Softmax}. */
 export interface SoftmaxOptions {
-  /** The dimension to normalise. */
+  /** An integer, the dimension to normalise (negative counts from the end); required. */
   dim: number;
 }
+
+const SOFTMAX_OPTIONS: OptionSpec<SoftmaxOptions> = { dim: INTEGER };
 
 /**
  * Module form of {@linkcode softmax}, as `torch.nn.Softmax`.
@@ -59,7 +63,15 @@ export class Softmax {
    * @param options `dim`, kept for every call.
    */
   constructor(options: SoftmaxOptions) {
-    this.#dim = options.dim;
+    const { dim } = parseOptions("Softmax", options, SOFTMAX_OPTIONS, "create");
+    if (dim === undefined) {
+      failAs(
+        "create",
+        "Softmax",
+        "dim must be given: PyTorch's implicit choice of dim is deprecated, and not offered here",
+      );
+    }
+    this.#dim = dim;
   }
   /**
    * Computes the softmax.
