@@ -261,10 +261,6 @@ export function checkSameDevice(
   return first.device;
 }
 
-/** An option that holds a Tensor (checked further by the function); `null` is an error. */
-export const TENSOR: OptionCheck = (value: unknown, name: string): OptionProblem | null =>
-  isTensor(value) ? null : tensorProblem(name, value, false);
-
 /** An option that holds a Tensor, or `null` for PyTorch's `None` (a weight of `None`). */
 export const TENSOR_OR_NULL: OptionCheck = (value: unknown, name: string): OptionProblem | null =>
   value === null || isTensor(value) ? null : tensorProblem(name, value, true);
