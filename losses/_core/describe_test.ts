@@ -5,7 +5,7 @@ Deno.test("describeValue() prints every kind of value and never throws", () => {
   const { proxy: revoked, revoke } = Proxy.revocable({}, {});
   revoke();
   const throwing = new Proxy({}, {
-    getPrototypeOf() {
+    getPrototypeOf(): never {
       throw new Error("trap");
     },
   });
@@ -26,7 +26,7 @@ Deno.test("describeValue() prints every kind of value and never throws", () => {
     ["x".repeat(50), `"${"x".repeat(40)}"... (50 characters)`],
     [Symbol("s"), "Symbol(s)"],
     [Symbol(), "Symbol()"],
-    [function named() {}, "a function (named)"],
+    [function named(): void {}, "a function (named)"],
     [() => {}, "a function"],
     [[1, 2, 3], "an array of 3 items"],
     [[7], "an array of 1 item"],

@@ -95,7 +95,7 @@ Deno.test("parseOptions() rejects options that are not a plain object", () => {
     message: /current value is a revoked Proxy/,
   });
   const hostile = new Proxy({}, {
-    ownKeys() {
+    ownKeys(): never {
       throw new Error("no keys");
     },
   });
