@@ -17,6 +17,7 @@ import {
   type Rounder,
   rounder,
 } from "./_core/reduction.ts";
+import { isArrayValue } from "./_core/describe.ts";
 import { cpuStorage, formatShape, isTensor, Tensor } from "./_core/tensor.ts";
 import { ctcLossWebgpu, hostValues } from "./_webgpu/ctc_loss.ts";
 import { BOOLEAN, INTEGER, type OptionSpec, parseOptions } from "./_core/options.ts";
@@ -330,7 +331,7 @@ export function ctcLoss(
   checkSameDevice(fn, { logProbs, targets });
   const ils = readLengths(fn, "inputLengths", inputLengths, batch);
   const tls = readLengths(fn, "targetLengths", targetLengths, batch);
-  if (Array.isArray(inputLengths) !== Array.isArray(targetLengths)) {
+  if (isArrayValue(inputLengths) !== isArrayValue(targetLengths)) {
     fail(
       fn,
       "inputLengths and targetLengths must be both tensors or both arrays, as in PyTorch: got one of each",
@@ -426,7 +427,7 @@ export function ctcLoss(
 /** Reads lengths given as a tensor (any integer tensor of N elements) or a number array. */
 function readLengths(fn: string, name: string, value: unknown, batch: number): number[] {
   let values: number[];
-  if (Array.isArray(value)) {
+  if (isArrayValue(value)) {
     // a loop, not map(): map skips the holes of a sparse array ([, 5])
     values = [];
     for (let i = 0; i < value.length; i++) {

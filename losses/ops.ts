@@ -42,6 +42,7 @@ import {
   describe,
   fail,
 } from "./_core/checks.ts";
+import { isArrayValue } from "./_core/describe.ts";
 import {
   BOOLEAN,
   NUMBER_OR_NULL,
@@ -70,7 +71,7 @@ export interface ReduceOptions {
 }
 
 const DIM: OptionCheck = (value, name) =>
-  value === null || typeof value === "number" || Array.isArray(value)
+  value === null || typeof value === "number" || isArrayValue(value)
     ? null
     : typeProblem(name, "an integer, an array of integers or null", value);
 

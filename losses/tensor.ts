@@ -7,7 +7,7 @@
  */
 
 import { allocateChecked } from "./_core/checks.ts";
-import { describeValue } from "./_core/describe.ts";
+import { describeValue, isArrayValue } from "./_core/describe.ts";
 import { BOOLEAN, oneOf, parseOptions } from "./_core/options.ts";
 import {
   checkDevice,
@@ -288,9 +288,5 @@ function flatten(
 }
 
 function isArray(value: unknown): value is unknown[] {
-  try {
-    return Array.isArray(value);
-  } catch {
-    return false; // a revoked Proxy
-  }
+  return isArrayValue(value);
 }

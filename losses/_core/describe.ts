@@ -7,6 +7,18 @@
  * @module
  */
 
+/**
+ * `Array.isArray(value)`, but `false` for a revoked Proxy, where `Array.isArray` throws: for
+ * checks of a caller's value that must not fail while they look at it.
+ */
+export function isArrayValue(value: unknown): value is readonly unknown[] {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
 /** Longest string shown in full; longer ones are cut, with their length given. */
 const MAX_STRING = 40;
 

@@ -11,7 +11,7 @@
  */
 
 import { type GradFn, isNode, runBackward } from "./autograd.ts";
-import { describeValue } from "./describe.ts";
+import { describeValue, isArrayValue } from "./describe.ts";
 import {
   BOOLEAN_OR_NULL,
   type OptionCheck,
@@ -471,13 +471,7 @@ function receiver(t: Tensor, member: string): Tensor {
  * integers. The problem names the entry that is wrong.
  */
 export function shapeProblem(shape: unknown): OptionProblem | null {
-  let isArray = false;
-  try {
-    isArray = Array.isArray(shape);
-  } catch {
-    // a revoked Proxy
-  }
-  if (!isArray) {
+  if (!isArrayValue(shape)) {
     return typeProblem("shape", "an array of non-negative integers", shape);
   }
   const list = shape as readonly unknown[];
