@@ -2,7 +2,7 @@ import { logSoftmaxBackward, logSoftmaxForward, runLaneOp } from "./_engines/sof
 import { laneOpWebgpu } from "./_webgpu/softmax.ts";
 import { failAs } from "./_core/checks.ts";
 import { INTEGER, type OptionSpec, parseOptions } from "./_core/options.ts";
-import type { Tensor } from "./_core/tensor.ts";
+import { isTensor, type Tensor } from "./_core/tensor.ts";
 
 /**
  * Log of the softmax along `dim`, as `torch.nn.functional.log_softmax`.
@@ -29,7 +29,9 @@ import type { Tensor } from "./_core/tensor.ts";
  * @throws {RangeError} If `dim` is out of range.
  */
 export function logSoftmax(input: Tensor, dim: number): Tensor {
-  if (input?.device === "webgpu") return laneOpWebgpu("logSoftmax", input, dim, true);
+  if (isTensor(input) && input.device === "webgpu") {
+    return laneOpWebgpu("logSoftmax", input, dim, true);
+  }
   return runLaneOp("logSoftmax", input, dim, {
     gradFn: "LogSoftmaxBackward0",
     forward: logSoftmaxForward,

@@ -2,7 +2,7 @@ import { runLaneOp, softmaxBackward, softmaxForward } from "./_engines/softmax.t
 import { laneOpWebgpu } from "./_webgpu/softmax.ts";
 import { failAs } from "./_core/checks.ts";
 import { INTEGER, type OptionSpec, parseOptions } from "./_core/options.ts";
-import type { Tensor } from "./_core/tensor.ts";
+import { isTensor, type Tensor } from "./_core/tensor.ts";
 
 /**
  * Softmax along `dim`, as `torch.nn.functional.softmax`.
@@ -28,7 +28,9 @@ import type { Tensor } from "./_core/tensor.ts";
  * @throws {RangeError} If `dim` is out of range.
  */
 export function softmax(input: Tensor, dim: number): Tensor {
-  if (input?.device === "webgpu") return laneOpWebgpu("softmax", input, dim, false);
+  if (isTensor(input) && input.device === "webgpu") {
+    return laneOpWebgpu("softmax", input, dim, false);
+  }
   return runLaneOp("softmax", input, dim, {
     gradFn: "SoftmaxBackward0",
     forward: softmaxForward,

@@ -223,6 +223,7 @@ Deno.test("a Proxy or a look-alike of a Tensor is named as such, in every tensor
           /a Proxy or a look-alike of a Tensor, where a Tensor from @parity\/losses is expected/,
           `${call.name} argument ${i}: ${e.message}`,
         );
+        assert.ok(call.names.some((n) => e.message.includes(n)), `${call.name}: ${e.message}`);
       }
     });
   }
