@@ -10,6 +10,7 @@
 import * as L from "../../mod.ts";
 
 const { tensor } = L;
+const GRAD = Object.getOwnPropertyDescriptor(L.Tensor.prototype, "grad") as PropertyDescriptor;
 
 /** A value a caller may give an option: a valid one, and whether `null` means the default. */
 export interface OptionSample {
@@ -456,9 +457,10 @@ export const PUBLIC_CALLS: readonly PublicCall[] = [
       L.mseLoss(x34(), seeded([3, 4], 23), { reduction: "none" }),
       tensor([[1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1]]),
     ],
-    argKinds: ["tensor", "tensor"],
+    argKinds: ["tensor", "any"],
+    // called on the receiver as given, so that a look-alike receiver reaches the method
     run: (a, o) => {
-      (a[0] as L.Tensor).backward(a[1] as L.Tensor, o as L.BackwardOptions);
+      L.Tensor.prototype.backward.call(a[0], a[1] as L.Tensor, o as L.BackwardOptions);
       return a[0];
     },
     options: { retainGraph: { valid: true, nullable: true, type: "boolean" } },
@@ -468,9 +470,9 @@ export const PUBLIC_CALLS: readonly PublicCall[] = [
     name: "Tensor.grad",
     names: ["Tensor.grad"],
     args: () => [x34(), seeded([3, 4], 24).detach()],
-    argKinds: ["tensor", "tensor"],
+    argKinds: ["tensor", "any"],
     run: (a) => {
-      (a[0] as L.Tensor).grad = a[1] as L.Tensor;
+      GRAD.set?.call(a[0], a[1]);
       return a[0];
     },
     options: {},
@@ -491,7 +493,7 @@ export function wrongType(sample: OptionSample, value: unknown): boolean {
     case "string":
       return typeof value !== "string";
     case "tensor":
-      return !(value instanceof L.Tensor) || !isRealTensor(value);
+      return !isRealTensor(value);
     case "function":
       return typeof value !== "function";
     default:
@@ -501,10 +503,9 @@ export function wrongType(sample: OptionSample, value: unknown): boolean {
 
 /** Whether a value that passes `instanceof Tensor` is a real tensor (a Proxy's getters throw). */
 export function isRealTensor(value: unknown): boolean {
-  if (!(value instanceof L.Tensor)) return false;
   try {
-    return typeof value.numel === "number";
+    return value instanceof L.Tensor && typeof value.numel === "number";
   } catch {
-    return false;
+    return false; // a revoked Proxy, or a Proxy or look-alike whose getters throw
   }
 }
