@@ -167,22 +167,38 @@ export class Tensor {
 
   /** The size of each dimension; `[]` for a 0-d tensor (read-only, frozen). */
   get shape(): readonly number[] {
-    return receiver(this, "shape").#shape;
+    try {
+      return this.#shape;
+    } catch {
+      return notATensor(this, "shape"); // a Proxy or a look-alike: V8's brand check threw
+    }
   }
 
   /** Element type (read-only). */
   get dtype(): DType {
-    return receiver(this, "dtype").#dtype;
+    try {
+      return this.#dtype;
+    } catch {
+      return notATensor(this, "dtype"); // a Proxy or a look-alike: V8's brand check threw
+    }
   }
 
   /** Where the storage lives (read-only). */
   get device(): Device {
-    return receiver(this, "device").#device;
+    try {
+      return this.#device;
+    } catch {
+      return notATensor(this, "device"); // a Proxy or a look-alike: V8's brand check threw
+    }
   }
 
   /** The number of elements: the product of `shape` (read-only). */
   get numel(): number {
-    return receiver(this, "numel").#numel;
+    try {
+      return this.#numel;
+    } catch {
+      return notATensor(this, "numel"); // a Proxy or a look-alike: V8's brand check threw
+    }
   }
 
   /**
@@ -191,7 +207,11 @@ export class Tensor {
    * and device, as PyTorch checks ("assigned grad has data of a different size").
    */
   get grad(): Tensor | null {
-    return receiver(this, "grad").#grad;
+    try {
+      return this.#grad;
+    } catch {
+      return notATensor(this, "grad");
+    }
   }
 
   set grad(value: Tensor | null) {
@@ -202,17 +222,29 @@ export class Tensor {
 
   /** Whether `backward()` reaches this tensor: a leaf that asked for it, or an op's result. */
   get requiresGrad(): boolean {
-    return receiver(this, "requiresGrad").#requiresGrad;
+    try {
+      return this.#requiresGrad;
+    } catch {
+      return notATensor(this, "requiresGrad"); // a Proxy or a look-alike: V8's brand check threw
+    }
   }
 
   /** The operation that made this tensor (`grad_fn` in PyTorch), or `null` for a leaf. */
   get gradFn(): GradFn | null {
-    return receiver(this, "gradFn").#gradFn;
+    try {
+      return this.#gradFn;
+    } catch {
+      return notATensor(this, "gradFn"); // a Proxy or a look-alike: V8's brand check threw
+    }
   }
 
   /** `true` for tensors made by the user rather than by an operation that records a node. */
   get isLeaf(): boolean {
-    return receiver(this, "isLeaf").#gradFn === null;
+    try {
+      return this.#gradFn === null;
+    } catch {
+      return notATensor(this, "isLeaf");
+    }
   }
 
   /**
@@ -458,9 +490,16 @@ export function describeTensorArg(value: unknown): string {
   return describeValue(value);
 }
 
-/** `t` itself when it is a Tensor; a TypeError naming the member when it is a Proxy or a look-alike. */
+/**
+ * `t` itself when it is a Tensor; a TypeError naming the member when it is a Proxy or a
+ * look-alike. (The getters do without it on their hot path: they read the private field in a
+ * `try`, whose brand check V8 makes anyway, and call {@linkcode notATensor} when it throws.)
+ */
 function receiver(t: Tensor, member: string): Tensor {
-  if (hasTensorBrand(t)) return t;
+  return hasTensorBrand(t) ? t : notATensor(t, member);
+}
+
+function notATensor(t: unknown, member: string): never {
   throw new TypeError(
     `Cannot use Tensor.${member} as its receiver is not a Tensor: got ${describeTensorArg(t)}`,
   );
@@ -502,7 +541,10 @@ export function checkShape(action: string, shape: unknown): readonly number[] {
       `Cannot ${action} as ${problem.text}`,
     );
   }
-  return Object.freeze(Array.from(shape as readonly number[], (d) => d + 0)); // -0 as 0
+  const list = shape as readonly number[];
+  const dims = new Array<number>(list.length); // a loop: Array.from with a map costs 5x here
+  for (let i = 0; i < list.length; i++) dims[i] = list[i] + 0; // -0 as 0
+  return Object.freeze(dims);
 }
 
 const STORAGE_TYPES = {
