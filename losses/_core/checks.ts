@@ -249,6 +249,7 @@ export function checkSameDevice(
   tensors: Record<string, Tensor | null | undefined>,
 ): Tensor["device"] {
   const entries = Object.entries(tensors).filter((e): e is [string, Tensor] => isTensor(e[1]));
+  if (entries.length === 0) return "cpu"; // nothing to compare: the tensor checks say the rest
   const [firstName, first] = entries[0];
   for (const [name, t] of entries.slice(1)) {
     if (t.device !== first.device) {
