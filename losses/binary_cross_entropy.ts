@@ -2,17 +2,32 @@ import { checkElementWeight, checkSameShape, runElementwise } from "./_engines/e
 import { indexText } from "./_engines/class_targets.ts";
 import { BLOCK, blockLoss32, mathBlock32 } from "./_cpu/explog.ts";
 import { mathOf } from "./_cpu/math.ts";
-import { checkFloat, checkSameDevice, checkSameDtype, fail } from "./_core/checks.ts";
-import { type FloatArray, parseReduction, type Reduction } from "./_core/reduction.ts";
+import {
+  checkFloat,
+  checkSameDevice,
+  checkSameDtype,
+  fail,
+  TENSOR_OR_NULL,
+} from "./_core/checks.ts";
+import { type FloatArray, parseReduction, REDUCTION, type Reduction } from "./_core/reduction.ts";
 import { hostElements, type Tensor } from "./_core/tensor.ts";
+import { type OptionSpec, parseOptions } from "./_core/options.ts";
 
 /** Options for {@linkcode binaryCrossEntropy} and {@linkcode BCELoss}. */
 export interface BCELossOptions {
-  /** Rescales each element's loss; broadcasts to the input's shape. Default all 1. */
-  weight?: Tensor;
+  /**
+   * `Tensor | null`: rescales each element's loss; broadcasts to the input's shape. Default
+   * (also for `null`, as PyTorch's `None`) all 1.
+   */
+  weight?: Tensor | null;
   /** `"none"`, `"mean"` (default) or `"sum"`. */
   reduction?: Reduction;
 }
+
+const BCE_OPTIONS: OptionSpec<BCELossOptions> = {
+  weight: TENSOR_OR_NULL,
+  reduction: REDUCTION,
+};
 
 // torch 1.13 (Loss.cpp, binary_cross_entropy_out_cpu / binary_cross_entropy_backward_out_cpu;
 // FunctionsManual.cpp, binary_cross_entropy_target_backward):
@@ -62,6 +77,7 @@ export function binaryCrossEntropy(
   options: BCELossOptions = {},
 ): Tensor {
   const fn = "binaryCrossEntropy";
+  options = parseOptions(fn, options, BCE_OPTIONS);
   const reduction = parseReduction(fn, options.reduction);
   checkFloat(fn, { input, target });
   checkSameDtype(fn, { input, target });
@@ -270,7 +286,7 @@ export class BCELoss {
    * @param options Kept and passed to every {@linkcode binaryCrossEntropy} call.
    */
   constructor(options: BCELossOptions = {}) {
-    this.#options = { ...options };
+    this.#options = parseOptions("BCELoss", options, BCE_OPTIONS, "create");
   }
   /**
    * Computes the loss.

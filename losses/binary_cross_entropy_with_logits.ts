@@ -1,22 +1,32 @@
 import { checkElementWeight, checkSameShape, runElementwise } from "./_engines/elementwise.ts";
-import { checkFloat, checkSameDevice, checkSameDtype } from "./_core/checks.ts";
+import { checkFloat, checkSameDevice, checkSameDtype, TENSOR_OR_NULL } from "./_core/checks.ts";
 import { BLOCK, blockLoss32, mathBlock32 } from "./_cpu/explog.ts";
 import { mathOf } from "./_cpu/math.ts";
-import { parseReduction, type Reduction, type Rounder } from "./_core/reduction.ts";
+import { parseReduction, REDUCTION, type Reduction, type Rounder } from "./_core/reduction.ts";
 import type { Tensor } from "./_core/tensor.ts";
+import { type OptionSpec, parseOptions } from "./_core/options.ts";
 
 /** Options for {@linkcode binaryCrossEntropyWithLogits} and {@linkcode BCEWithLogitsLoss}. */
 export interface BCEWithLogitsLossOptions {
-  /** Rescales each element's loss; broadcasts to the input's shape. Default all 1. */
-  weight?: Tensor;
+  /**
+   * `Tensor | null`: rescales each element's loss; broadcasts to the input's shape. Default
+   * (also for `null`, as PyTorch's `None`) all 1.
+   */
+  weight?: Tensor | null;
   /** `"none"`, `"mean"` (default) or `"sum"`. */
   reduction?: Reduction;
   /**
-   * Weight of the positive term (one per class, say); broadcasts to the input's shape.
-   * Default all 1.
+   * `Tensor | null`: weight of the positive term (one per class, say); broadcasts to the
+   * input's shape. Default (also for `null`) all 1.
    */
-  posWeight?: Tensor;
+  posWeight?: Tensor | null;
 }
+
+const BCE_WITH_LOGITS_OPTIONS: OptionSpec<BCEWithLogitsLossOptions> = {
+  weight: TENSOR_OR_NULL,
+  reduction: REDUCTION,
+  posWeight: TENSOR_OR_NULL,
+};
 
 // torch 1.13 (Loss.cpp, binary_cross_entropy_with_logits and _backward; FunctionsManual.cpp,
 // binary_cross_entropy_with_logits_target_backward):
@@ -188,6 +198,7 @@ export function binaryCrossEntropyWithLogits(
   options: BCEWithLogitsLossOptions = {},
 ): Tensor {
   const fn = "binaryCrossEntropyWithLogits";
+  options = parseOptions(fn, options, BCE_WITH_LOGITS_OPTIONS);
   const reduction = parseReduction(fn, options.reduction);
   checkFloat(fn, { input, target });
   checkSameDtype(fn, { input, target });
@@ -345,7 +356,7 @@ export class BCEWithLogitsLoss {
    * @param options Kept and passed to every {@linkcode binaryCrossEntropyWithLogits} call.
    */
   constructor(options: BCEWithLogitsLossOptions = {}) {
-    this.#options = { ...options };
+    this.#options = parseOptions("BCEWithLogitsLoss", options, BCE_WITH_LOGITS_OPTIONS, "create");
   }
   /**
    * Computes the loss.

@@ -15,18 +15,25 @@ import {
   floatStorage,
   parseReduction,
   reduceLosses,
+  REDUCTION,
   type Reduction,
   rounder,
 } from "./_core/reduction.ts";
 import { cpuStorage, formatShape, Tensor, type TypedArray } from "./_core/tensor.ts";
+import { NUMBER, type OptionSpec, parseOptions } from "./_core/options.ts";
 
 /** Options for {@linkcode cosineEmbeddingLoss} and {@linkcode CosineEmbeddingLoss}. */
 export interface CosineEmbeddingLossOptions {
-  /** Default 0; PyTorch suggests values in [-1, 1]. */
+  /** A number; default 0. PyTorch suggests values in [-1, 1]. */
   margin?: number;
   /** `"none"`, `"mean"` (default) or `"sum"`. */
   reduction?: Reduction;
 }
+
+const COSINE_EMBEDDING_OPTIONS: OptionSpec<CosineEmbeddingLossOptions> = {
+  margin: NUMBER,
+  reduction: REDUCTION,
+};
 
 /** PyTorch's `EPSILON` in `cosine_embedding_loss` (Loss.cpp). */
 const EPSILON = 1e-12;
@@ -85,6 +92,7 @@ export function cosineEmbeddingLoss(
   options: CosineEmbeddingLossOptions = {},
 ): Tensor {
   const fn = "cosineEmbeddingLoss";
+  options = parseOptions(fn, options, COSINE_EMBEDDING_OPTIONS);
   const reduction = parseReduction(fn, options.reduction);
   const margin = checkNumber(fn, "margin", options.margin ?? 0);
   checkFloat(fn, { input1, input2 });
@@ -349,7 +357,12 @@ export class CosineEmbeddingLoss {
    * @param options Kept and passed to every {@linkcode cosineEmbeddingLoss} call.
    */
   constructor(options: CosineEmbeddingLossOptions = {}) {
-    this.#options = { ...options };
+    this.#options = parseOptions(
+      "CosineEmbeddingLoss",
+      options,
+      COSINE_EMBEDDING_OPTIONS,
+      "create",
+    );
   }
   /**
    * Computes the loss.

@@ -1,6 +1,13 @@
 import { record } from "./_core/autograd.ts";
 import { fusedKernels } from "./_engines/elementwise.ts";
-import { checkFloat, checkNumber, checkSameDtype, checkTensor, fail } from "./_core/checks.ts";
+import {
+  checkFloat,
+  checkNumber,
+  checkSameDtype,
+  checkTensor,
+  fail,
+  TENSOR_OR_NULL,
+} from "./_core/checks.ts";
 import { checkIndexTarget, checkWeight, classIndices } from "./_engines/class_targets.ts";
 import { type ClassLayout, classLayoutOf } from "./_core/lanes.ts";
 import {
@@ -8,6 +15,7 @@ import {
   floatStorage,
   parseReduction,
   reduceLosses,
+  REDUCTION,
   type Reduction,
   rounder,
 } from "./_core/reduction.ts";
@@ -23,18 +31,26 @@ import {
   sampleScale,
 } from "./nll_loss.ts";
 import { cpuStorage, type DType, Tensor } from "./_core/tensor.ts";
+import { INTEGER, NUMBER, type OptionSpec, parseOptions } from "./_core/options.ts";
 
 /** Options for {@linkcode crossEntropy} and {@linkcode CrossEntropyLoss}. */
 export interface CrossEntropyLossOptions {
-  /** One weight per class (the input's dtype); default all 1. */
-  weight?: Tensor;
-  /** Class-index targets equal to this are skipped. Default -100. */
+  /** `Tensor | null`: one weight per class (the input's dtype); default (or `null`) all 1. */
+  weight?: Tensor | null;
+  /** An integer: class-index targets equal to this are skipped. Default -100. */
   ignoreIndex?: number;
   /** `"none"`, `"mean"` (default) or `"sum"`. */
   reduction?: Reduction;
-  /** In [0, 1]: mixes the target with the uniform distribution. Default 0. */
+  /** A number in [0, 1]: mixes the target with the uniform distribution. Default 0. */
   labelSmoothing?: number;
 }
+
+const CROSS_ENTROPY_OPTIONS: OptionSpec<CrossEntropyLossOptions> = {
+  weight: TENSOR_OR_NULL,
+  ignoreIndex: INTEGER,
+  reduction: REDUCTION,
+  labelSmoothing: NUMBER,
+};
 
 // torch 1.13 (LossNLL.cpp, cross_entropy_loss), with lsm = log_softmax(x, class_dim):
 // * target of the input's shape: class probabilities.
@@ -91,6 +107,7 @@ export function crossEntropy(
   options: CrossEntropyLossOptions = {},
 ): Tensor {
   const fn = "crossEntropy";
+  options = parseOptions(fn, options, CROSS_ENTROPY_OPTIONS);
   const reduction = parseReduction(fn, options.reduction);
   const ignoreIndex = parseIgnoreIndex(fn, options.ignoreIndex);
   const ls = checkNumber(fn, "labelSmoothing", options.labelSmoothing ?? 0);
@@ -371,7 +388,7 @@ export class CrossEntropyLoss {
    * @param options Kept and passed to every {@linkcode crossEntropy} call.
    */
   constructor(options: CrossEntropyLossOptions = {}) {
-    this.#options = { ...options };
+    this.#options = parseOptions("CrossEntropyLoss", options, CROSS_ENTROPY_OPTIONS, "create");
   }
   /**
    * Computes the loss.

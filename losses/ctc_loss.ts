@@ -1,26 +1,45 @@
 import { record } from "./_core/autograd.ts";
-import { checkFloat, checkInteger, checkSameDevice, checkTensor, fail } from "./_core/checks.ts";
+import {
+  checkFloat,
+  checkInteger,
+  checkSameDevice,
+  checkTensor,
+  describe,
+  fail,
+} from "./_core/checks.ts";
 import {
   type FloatArray,
   floatStorage,
   parseReduction,
   reduceLosses,
+  REDUCTION,
   type Reduction,
   type Rounder,
   rounder,
 } from "./_core/reduction.ts";
-import { cpuStorage, formatShape, Tensor } from "./_core/tensor.ts";
+import { isArrayValue } from "./_core/describe.ts";
+import { cpuStorage, formatShape, isTensor, Tensor } from "./_core/tensor.ts";
 import { ctcLossWebgpu, hostValues } from "./_webgpu/ctc_loss.ts";
+import { BOOLEAN, INTEGER, type OptionSpec, parseOptions } from "./_core/options.ts";
 
 /** Options for {@linkcode ctcLoss} and {@linkcode CTCLoss}. */
 export interface CTCLossOptions {
-  /** The blank label, in [0, C). Default 0. */
+  /** An integer, the blank label, in [0, C). Default 0. */
   blank?: number;
   /** `"none"`, `"mean"` (default) or `"sum"`. */
   reduction?: Reduction;
-  /** Turn infinite losses (impossible alignments) and their gradients into 0. Default false. */
+  /**
+   * A boolean: turn infinite losses (impossible alignments) and their gradients into 0.
+   * Default false.
+   */
   zeroInfinity?: boolean;
 }
+
+const CTC_OPTIONS: OptionSpec<CTCLossOptions> = {
+  blank: INTEGER,
+  reduction: REDUCTION,
+  zeroInfinity: BOOLEAN,
+};
 
 /**
  * Sequence lengths for {@linkcode ctcLoss}: an int64 tensor with one element per batch item
@@ -284,16 +303,10 @@ export function ctcLoss(
   options: CTCLossOptions = {},
 ): Tensor {
   const fn = "ctcLoss";
+  options = parseOptions(fn, options, CTC_OPTIONS);
   const reduction = parseReduction(fn, options.reduction);
   const zeroInfinity = options.zeroInfinity ?? false;
-  if (typeof zeroInfinity !== "boolean") {
-    fail(fn, `zeroInfinity must be a boolean: current value is ${String(zeroInfinity)}`);
-  }
-  const blankOption = options.blank ?? 0;
-  if (typeof blankOption !== "number") {
-    fail(fn, `blank must be an integer: current value is ${String(blankOption)}`);
-  }
-  const blank = checkInteger(fn, "blank", blankOption);
+  const blank = checkInteger(fn, "blank", options.blank ?? 0);
   checkFloat(fn, { logProbs });
   const batched = logProbs.shape.length === 3;
   if (!batched && logProbs.shape.length !== 2) {
@@ -318,7 +331,7 @@ export function ctcLoss(
   checkSameDevice(fn, { logProbs, targets });
   const ils = readLengths(fn, "inputLengths", inputLengths, batch);
   const tls = readLengths(fn, "targetLengths", targetLengths, batch);
-  if (Array.isArray(inputLengths) !== Array.isArray(targetLengths)) {
+  if (isArrayValue(inputLengths) !== isArrayValue(targetLengths)) {
     fail(
       fn,
       "inputLengths and targetLengths must be both tensors or both arrays, as in PyTorch: got one of each",
@@ -414,14 +427,18 @@ export function ctcLoss(
 /** Reads lengths given as a tensor (any integer tensor of N elements) or a number array. */
 function readLengths(fn: string, name: string, value: unknown, batch: number): number[] {
   let values: number[];
-  if (Array.isArray(value)) {
-    values = value.map((v, i) => {
+  if (isArrayValue(value)) {
+    // a loop, not map(): map skips the holes of a sparse array ([, 5])
+    values = [];
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
       if (typeof v !== "number" || !Number.isSafeInteger(v)) {
-        fail(fn, `${name} must hold integers: ${name}[${i}] is ${String(v)}`);
+        const what = !(i in value) ? "empty (a hole in the array)" : describe(v);
+        fail(fn, `${name} must hold integers: ${name}[${i}] is ${what}`);
       }
-      return v;
-    });
-  } else if (value instanceof Tensor) {
+      values.push(v);
+    }
+  } else if (isTensor(value)) {
     if (value.dtype !== "int64") {
       fail(fn, `${name} must be an int64 tensor: ${name} dtype is "${value.dtype}"`);
     }
@@ -430,7 +447,7 @@ function readLengths(fn: string, name: string, value: unknown, batch: number): n
     fail(
       fn,
       `${name} must be an int64 tensor or an array of integers: current value is ${
-        typeof value === "object" && value !== null ? "an object" : String(value)
+        describe(value)
       }`,
     );
   }
@@ -532,7 +549,7 @@ export class CTCLoss {
    * @param options Kept and passed to every {@linkcode ctcLoss} call.
    */
   constructor(options: CTCLossOptions = {}) {
-    this.#options = { ...options };
+    this.#options = parseOptions("CTCLoss", options, CTC_OPTIONS, "create");
   }
   /**
    * Computes the loss.

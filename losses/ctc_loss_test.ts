@@ -283,3 +283,31 @@ Deno.test("ctcLoss() throws for each kind of bad input", () => {
     /target values must be in \[0, 4\): targets\[0, 1\] is NaN/,
   );
 });
+
+Deno.test("ctcLoss() names the index of a hole or a non-integer in a lengths array", () => {
+  const logProbs = logSoftmax(tensor([[[0, 1, 2]], [[1, 0, 2]], [[2, 1, 0]]]), 2); // T 3, N 1, C 3
+  const targets = tensor([[1, 2]], { dtype: "int64" });
+  // map() skips holes: [, 3] used to give NaN, even with zeroInfinity
+  assert.throws(() => ctcLoss(logProbs, targets, [, 3] as never, [2], { zeroInfinity: true }), {
+    name: "TypeError",
+    message:
+      "Cannot compute ctcLoss as inputLengths must hold integers: inputLengths[0] is empty (a hole in the array)",
+  });
+  assert.throws(() => ctcLoss(logProbs, targets, [3], [1.5]), {
+    name: "TypeError",
+    message: "Cannot compute ctcLoss as targetLengths must hold integers: targetLengths[0] is 1.5",
+  });
+  assert.throws(() => ctcLoss(logProbs, targets, [3], [2n] as never), {
+    message: /targetLengths\[0\] is 2n \(a bigint\)$/,
+  });
+  assert.throws(() => ctcLoss(logProbs, targets, new Int32Array([3]) as never, [2]), {
+    message:
+      "Cannot compute ctcLoss as inputLengths must be an int64 tensor or an array of integers: current value is an Int32Array of 1 element",
+  });
+  assert.throws(() => ctcLoss(logProbs, targets, [3], [2], { zero_infinity: true } as never), {
+    message: /"zero_infinity" is not one of them; did you mean zeroInfinity\?$/,
+  });
+  assert.throws(() => ctcLoss(logProbs, targets, [3], [2], { blank: null } as never), {
+    message: "Cannot compute ctcLoss as blank must be an integer: current value is null",
+  });
+});

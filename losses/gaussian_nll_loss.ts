@@ -15,19 +15,27 @@ import {
   type FloatArray,
   floatStorage,
   parseReduction,
+  REDUCTION,
   type Reduction,
 } from "./_core/reduction.ts";
 import { formatShape, hostElements, shapeNumel, type Tensor } from "./_core/tensor.ts";
+import { BOOLEAN, NUMBER, type OptionSpec, parseOptions } from "./_core/options.ts";
 
 /** Options for {@linkcode gaussianNllLoss} and {@linkcode GaussianNLLLoss}. */
 export interface GaussianNLLLossOptions {
-  /** Add the constant `0.5 * log(2 * pi)`. Default `false`. */
+  /** A boolean: add the constant `0.5 * log(2 * pi)`. Default `false`. */
   full?: boolean;
-  /** The variance is clamped to at least this, for stability. Default 1e-6. */
+  /** A number: the variance is clamped to at least this, for stability. Default 1e-6. */
   eps?: number;
   /** `"none"`, `"mean"` (default) or `"sum"`. */
   reduction?: Reduction;
 }
+
+const GAUSSIAN_NLL_OPTIONS: OptionSpec<GaussianNLLLossOptions> = {
+  full: BOOLEAN,
+  eps: NUMBER,
+  reduction: REDUCTION,
+};
 
 // torch 1.13 (torch/nn/functional.py, gaussian_nll_loss, composite):
 //   var of input.shape[:-1] is unsqueezed to [..., 1]; [..., 1] passes; other shapes raise
@@ -87,6 +95,7 @@ export function gaussianNllLoss(
   options: GaussianNLLLossOptions = {},
 ): Tensor {
   const fn = "gaussianNllLoss";
+  options = parseOptions(fn, options, GAUSSIAN_NLL_OPTIONS);
   const reduction = parseReduction(fn, options.reduction);
   const full = checkBoolean(fn, "full", options.full, false);
   const eps = checkNumber(fn, "eps", options.eps ?? 1e-6);
@@ -323,7 +332,7 @@ export class GaussianNLLLoss {
    * @param options Kept and passed to every {@linkcode gaussianNllLoss} call.
    */
   constructor(options: GaussianNLLLossOptions = {}) {
-    this.#options = { ...options };
+    this.#options = parseOptions("GaussianNLLLoss", options, GAUSSIAN_NLL_OPTIONS, "create");
   }
   /**
    * Computes the loss.

@@ -3,16 +3,28 @@ import { broadcastShape } from "./_core/broadcast.ts";
 import { checkFloat, checkNumber, checkSameDevice, checkTensor } from "./_core/checks.ts";
 import { labelsAsFloat, runElementwise } from "./_engines/elementwise.ts";
 import { gpuIntLabels } from "./_webgpu/elementwise.ts";
-import { floatStorage, gradAt, parseReduction, type Reduction } from "./_core/reduction.ts";
+import {
+  floatStorage,
+  gradAt,
+  parseReduction,
+  REDUCTION,
+  type Reduction,
+} from "./_core/reduction.ts";
 import { shapeNumel, type Tensor } from "./_core/tensor.ts";
+import { NUMBER, type OptionSpec, parseOptions } from "./_core/options.ts";
 
 /** Options for {@linkcode hingeEmbeddingLoss} and {@linkcode HingeEmbeddingLoss}. */
 export interface HingeEmbeddingLossOptions {
-  /** Default 1. */
+  /** A number; default 1. */
   margin?: number;
   /** `"none"`, `"mean"` (default) or `"sum"`. */
   reduction?: Reduction;
 }
+
+const HINGE_EMBEDDING_OPTIONS: OptionSpec<HingeEmbeddingLossOptions> = {
+  margin: NUMBER,
+  reduction: REDUCTION,
+};
 
 // torch 1.13 (Loss.cpp, hinge_embedding_loss), a composite of elementwise ops:
 //   margin_clamp  = (margin - x).clamp_min(0)
@@ -57,6 +69,7 @@ export function hingeEmbeddingLoss(
   options: HingeEmbeddingLossOptions = {},
 ): Tensor {
   const fn = "hingeEmbeddingLoss";
+  options = parseOptions(fn, options, HINGE_EMBEDDING_OPTIONS);
   const reduction = parseReduction(fn, options.reduction);
   const margin = checkNumber(fn, "margin", options.margin ?? 1);
   checkFloat(fn, { input });
@@ -140,7 +153,7 @@ export class HingeEmbeddingLoss {
    * @param options Kept and passed to every {@linkcode hingeEmbeddingLoss} call.
    */
   constructor(options: HingeEmbeddingLossOptions = {}) {
-    this.#options = { ...options };
+    this.#options = parseOptions("HingeEmbeddingLoss", options, HINGE_EMBEDDING_OPTIONS, "create");
   }
   /**
    * Computes the loss.

@@ -1,16 +1,28 @@
 import { simdLoss } from "./_cpu/simd.ts";
 import { checkNumber, checkSameDevice, fail } from "./_core/checks.ts";
 import { checkFloatPair, negated, runElementwise } from "./_engines/elementwise.ts";
-import { floatStorage, gradAt, parseReduction, type Reduction } from "./_core/reduction.ts";
+import {
+  floatStorage,
+  gradAt,
+  parseReduction,
+  REDUCTION,
+  type Reduction,
+} from "./_core/reduction.ts";
 import { shapeNumel, type Tensor } from "./_core/tensor.ts";
+import { NUMBER, type OptionSpec, parseOptions } from "./_core/options.ts";
 
 /** Options for {@linkcode huberLoss} and {@linkcode HuberLoss}. */
 export interface HuberLossOptions {
   /** `"none"`, `"mean"` (default) or `"sum"`. */
   reduction?: Reduction;
-  /** Where the loss turns from quadratic to linear; positive. Default 1. */
+  /** A positive number: where the loss turns from quadratic to linear. Default 1. */
   delta?: number;
 }
+
+const HUBER_OPTIONS: OptionSpec<HuberLossOptions> = {
+  reduction: REDUCTION,
+  delta: NUMBER,
+};
 
 // torch 1.13 (functional.py, then BinaryOpsKernel.cpp huber_kernel and PointwiseOpsKernel.cpp
 // huber_backward_cpu_kernel), with delta and norm as scalar_t:
@@ -58,6 +70,7 @@ export interface HuberLossOptions {
  */
 export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptions = {}): Tensor {
   const fn = "huberLoss";
+  options = parseOptions(fn, options, HUBER_OPTIONS);
   const reduction = parseReduction(fn, options.reduction);
   const delta = checkNumber(fn, "delta", options.delta ?? 1);
   if (!(delta > 0)) fail(fn, `delta must be positive: current value is ${delta}`, RangeError);
@@ -140,7 +153,7 @@ export class HuberLoss {
    * @param options Kept and passed to every {@linkcode huberLoss} call.
    */
   constructor(options: HuberLossOptions = {}) {
-    this.#options = { ...options };
+    this.#options = parseOptions("HuberLoss", options, HUBER_OPTIONS, "create");
   }
   /**
    * Computes the loss.

@@ -5,6 +5,7 @@ import { mathOf } from "./_cpu/math.ts";
 import { checkBoolean, checkFloat, checkSameDevice, checkSameDtype, fail } from "./_core/checks.ts";
 import type { Reduction, Rounder } from "./_core/reduction.ts";
 import { shapeNumel, type Tensor } from "./_core/tensor.ts";
+import { BOOLEAN, oneOf, type OptionSpec, parseOptions } from "./_core/options.ts";
 
 /**
  * {@linkcode klDiv}'s reductions: the three shared ones plus `"batchmean"`, the sum over the
@@ -16,9 +17,14 @@ export type KLDivReduction = Reduction | "batchmean";
 export interface KLDivLossOptions {
   /** `"none"`, `"mean"` (default), `"sum"` or `"batchmean"`. */
   reduction?: KLDivReduction;
-  /** Whether `target` holds log-probabilities. Default `false`. */
+  /** A boolean: whether `target` holds log-probabilities. Default `false`. */
   logTarget?: boolean;
 }
+
+const KL_DIV_OPTIONS: OptionSpec<KLDivLossOptions> = {
+  reduction: oneOf(["none", "mean", "sum", "batchmean"]),
+  logTarget: BOOLEAN,
+};
 
 // torch 1.13 (Loss.cpp, kl_div, a composite of elementwise ops; functional.py for batchmean):
 //   l = xlogy(y, y) - y * x          xlogy(y, y) = 0 where y == 0, nan where y is nan
@@ -112,6 +118,7 @@ function parseKLReduction(fn: string, value: unknown = "mean"): KLDivReduction {
  */
 export function klDiv(input: Tensor, target: Tensor, options: KLDivLossOptions = {}): Tensor {
   const fn = "klDiv";
+  options = parseOptions(fn, options, KL_DIV_OPTIONS);
   const reduction = parseKLReduction(fn, options.reduction);
   const logTarget = checkBoolean(fn, "logTarget", options.logTarget, false);
   checkFloat(fn, { input, target });
@@ -268,7 +275,7 @@ export class KLDivLoss {
    * @param options Kept and passed to every {@linkcode klDiv} call.
    */
   constructor(options: KLDivLossOptions = {}) {
-    this.#options = { ...options };
+    this.#options = parseOptions("KLDivLoss", options, KL_DIV_OPTIONS, "create");
   }
   /**
    * Computes the loss.

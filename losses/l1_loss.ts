@@ -2,14 +2,25 @@ import { checkSameDevice } from "./_core/checks.ts";
 import { simdLoss } from "./_cpu/simd.ts";
 import { checkFloatPair, negated, runElementwise } from "./_engines/elementwise.ts";
 import { sgn } from "./_engines/op_helpers.ts";
-import { floatStorage, gradAt, parseReduction, type Reduction } from "./_core/reduction.ts";
+import {
+  floatStorage,
+  gradAt,
+  parseReduction,
+  REDUCTION,
+  type Reduction,
+} from "./_core/reduction.ts";
 import { shapeNumel, type Tensor } from "./_core/tensor.ts";
+import { type OptionSpec, parseOptions } from "./_core/options.ts";
 
 /** Options for {@linkcode l1Loss} and {@linkcode L1Loss}. */
 export interface L1LossOptions {
   /** `"none"`, `"mean"` (default) or `"sum"`. */
   reduction?: Reduction;
 }
+
+const L1_OPTIONS: OptionSpec<L1LossOptions> = {
+  reduction: REDUCTION,
+};
 
 // torch 1.13 (Loss.cpp): l1_loss is a composite, abs(x - y) then the reduction, so its
 // gradient is abs's: grad * sgn(x - y) with sgn(0) = 0 and sgn(nan) = 0, after mean's
@@ -52,6 +63,7 @@ const GRAD_FN = { none: "AbsBackward0", mean: "MeanBackward0", sum: "SumBackward
  * @throws {RangeError} If `reduction` is not `"none"`, `"mean"` or `"sum"`.
  */
 export function l1Loss(input: Tensor, target: Tensor, options: L1LossOptions = {}): Tensor {
+  options = parseOptions("l1Loss", options, L1_OPTIONS);
   const reduction = parseReduction("l1Loss", options.reduction);
   const shape = checkFloatPair("l1Loss", input, target);
   checkSameDevice("l1Loss", { input, target });
@@ -111,7 +123,7 @@ export class L1Loss {
    * @param options Kept and passed to every {@linkcode l1Loss} call.
    */
   constructor(options: L1LossOptions = {}) {
-    this.#options = { ...options };
+    this.#options = parseOptions("L1Loss", options, L1_OPTIONS, "create");
   }
   /**
    * Computes the loss.

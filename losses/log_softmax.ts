@@ -1,6 +1,8 @@
 import { logSoftmaxBackward, logSoftmaxForward, runLaneOp } from "./_engines/softmax.ts";
 import { laneOpWebgpu } from "./_webgpu/softmax.ts";
-import type { Tensor } from "./_core/tensor.ts";
+import { failAs } from "./_core/checks.ts";
+import { INTEGER, type OptionSpec, parseOptions } from "./_core/options.ts";
+import { isTensor, type Tensor } from "./_core/tensor.ts";
 
 /**
  * Log of the softmax along `dim`, as `torch.nn.functional.log_softmax`.
@@ -27,7 +29,9 @@ import type { Tensor } from "./_core/tensor.ts";
  * @throws {RangeError} If `dim` is out of range.
  */
 export function logSoftmax(input: Tensor, dim: number): Tensor {
-  if (input?.device === "webgpu") return laneOpWebgpu("logSoftmax", input, dim, true);
+  if (isTensor(input) && input.device === "webgpu") {
+    return laneOpWebgpu("logSoftmax", input, dim, true);
+  }
   return runLaneOp("logSoftmax", input, dim, {
     gradFn: "LogSoftmaxBackward0",
     forward: logSoftmaxForward,
@@ -37,9 +41,11 @@ export function logSoftmax(input: Tensor, dim: number): Tensor {
 
 /** Options for {@linkcode LogSoftmax}. */
 export interface LogSoftmaxOptions {
-  /** The dimension to normalise. */
+  /** An integer, the dimension to normalise (negative counts from the end); required. */
   dim: number;
 }
+
+const LOGSOFTMAX_OPTIONS: OptionSpec<LogSoftmaxOptions> = { dim: INTEGER };
 
 /**
  * Module form of {@linkcode logSoftmax}, as `torch.nn.LogSoftmax`.
@@ -61,7 +67,15 @@ export class LogSoftmax {
    * @param options `dim`, kept for every call.
    */
   constructor(options: LogSoftmaxOptions) {
-    this.#dim = options.dim;
+    const { dim } = parseOptions("LogSoftmax", options, LOGSOFTMAX_OPTIONS, "create");
+    if (dim === undefined) {
+      failAs(
+        "create",
+        "LogSoftmax",
+        "dim must be given: PyTorch's implicit choice of dim is deprecated, and not offered here",
+      );
+    }
+    this.#dim = dim;
   }
   /**
    * Computes the log-softmax.

@@ -15,18 +15,25 @@ import {
   floatStorage,
   gradAt,
   parseReduction,
+  REDUCTION,
   type Reduction,
   type Rounder,
 } from "./_core/reduction.ts";
 import { shapeNumel, type Tensor } from "./_core/tensor.ts";
+import { NUMBER, type OptionSpec, parseOptions } from "./_core/options.ts";
 
 /** Options for {@linkcode marginRankingLoss} and {@linkcode MarginRankingLoss}. */
 export interface MarginRankingLossOptions {
-  /** Default 0. */
+  /** A number; default 0. */
   margin?: number;
   /** `"none"`, `"mean"` (default) or `"sum"`. */
   reduction?: Reduction;
 }
+
+const MARGIN_RANKING_OPTIONS: OptionSpec<MarginRankingLossOptions> = {
+  margin: NUMBER,
+  reduction: REDUCTION,
+};
 
 // torch 1.13 (Loss.cpp, margin_ranking_loss) is a composite of elementwise ops:
 //   l = (-y * (x1 - x2) + margin).clamp_min_(0)
@@ -86,6 +93,7 @@ export function marginRankingLoss(
   options: MarginRankingLossOptions = {},
 ): Tensor {
   const fn = "marginRankingLoss";
+  options = parseOptions(fn, options, MARGIN_RANKING_OPTIONS);
   const reduction = parseReduction(fn, options.reduction);
   const margin = checkNumber(fn, "margin", options.margin ?? 0);
   checkFloat(fn, { input1, input2 });
@@ -189,7 +197,7 @@ export class MarginRankingLoss {
    * @param options Kept and passed to every {@linkcode marginRankingLoss} call.
    */
   constructor(options: MarginRankingLossOptions = {}) {
-    this.#options = { ...options };
+    this.#options = parseOptions("MarginRankingLoss", options, MARGIN_RANKING_OPTIONS, "create");
   }
   /**
    * Computes the loss.

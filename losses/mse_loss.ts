@@ -1,13 +1,24 @@
 import { simdLoss } from "./_cpu/simd.ts";
 import { checkFloatPair, negated, runElementwise } from "./_engines/elementwise.ts";
-import { floatStorage, gradAt, parseReduction, type Reduction } from "./_core/reduction.ts";
+import {
+  floatStorage,
+  gradAt,
+  parseReduction,
+  REDUCTION,
+  type Reduction,
+} from "./_core/reduction.ts";
 import { shapeNumel, type Tensor } from "./_core/tensor.ts";
+import { type OptionSpec, parseOptions } from "./_core/options.ts";
 
 /** Options for {@linkcode mseLoss} and {@linkcode MSELoss}. */
 export interface MSELossOptions {
   /** `"none"`, `"mean"` (default) or `"sum"`. */
   reduction?: Reduction;
 }
+
+const MSE_OPTIONS: OptionSpec<MSELossOptions> = {
+  reduction: REDUCTION,
+};
 
 // torch (Loss.cpp, mse_loss / mse_loss_backward):
 //   l = (x - y)^2
@@ -41,6 +52,7 @@ export interface MSELossOptions {
  * @throws {RangeError} If `reduction` is not `"none"`, `"mean"` or `"sum"`.
  */
 export function mseLoss(input: Tensor, target: Tensor, options: MSELossOptions = {}): Tensor {
+  options = parseOptions("mseLoss", options, MSE_OPTIONS);
   const reduction = parseReduction("mseLoss", options.reduction);
   const shape = checkFloatPair("mseLoss", input, target);
   return runElementwise({
@@ -103,7 +115,7 @@ export class MSELoss {
    * @param options Kept and passed to every {@linkcode mseLoss} call.
    */
   constructor(options: MSELossOptions = {}) {
-    this.#options = { ...options };
+    this.#options = parseOptions("MSELoss", options, MSE_OPTIONS, "create");
   }
   /**
    * Computes the loss.

@@ -1,6 +1,13 @@
 import { record } from "./_core/autograd.ts";
 import { multiMarginGrad32, multiMarginRows32 } from "./_cpu/margin_rows.ts";
-import { checkFloat, checkNumber, checkSameDevice, checkTensor, fail } from "./_core/checks.ts";
+import {
+  checkFloat,
+  checkNumber,
+  checkSameDevice,
+  checkTensor,
+  fail,
+  TENSOR_OR_NULL,
+} from "./_core/checks.ts";
 import { checkWeight } from "./_engines/class_targets.ts";
 import { marginRowsOf, readTargets, rowGradScale } from "./_engines/margin.ts";
 import { multiMarginLossWebgpu } from "./_webgpu/multi_margin_loss.ts";
@@ -9,22 +16,34 @@ import {
   floatStorage,
   parseReduction,
   reduceLosses,
+  REDUCTION,
   type Reduction,
   rounder,
 } from "./_core/reduction.ts";
 import { cpuStorage, formatShape, Tensor } from "./_core/tensor.ts";
+import { NUMBER, type OptionSpec, parseOptions } from "./_core/options.ts";
 
 /** Options for {@linkcode multiMarginLoss} and {@linkcode MultiMarginLoss}. */
 export interface MultiMarginLossOptions {
-  /** The power of each hinge term: 1 (default) or 2. */
+  /** A number, the power of each hinge term: 1 (default) or 2. */
   p?: number;
-  /** Default 1. */
+  /** A number; default 1. */
   margin?: number;
-  /** One weight per class (the input's dtype), applied by the target's class; default all 1. */
-  weight?: Tensor;
+  /**
+   * `Tensor | null`: one weight per class (the input's dtype), applied by the target's class;
+   * default (or `null`) all 1.
+   */
+  weight?: Tensor | null;
   /** `"none"`, `"mean"` (default) or `"sum"`. */
   reduction?: Reduction;
 }
+
+const MULTI_MARGIN_OPTIONS: OptionSpec<MultiMarginLossOptions> = {
+  p: NUMBER,
+  margin: NUMBER,
+  weight: TENSOR_OR_NULL,
+  reduction: REDUCTION,
+};
 
 // torch 1.13 (LossMultiMargin.cpp, multi_margin_loss_cpu_kernel and its backward), in the
 // input's dtype (float32 steps for float32), rows summed in a double for "mean"/"sum":
@@ -75,6 +94,7 @@ export function multiMarginLoss(
   options: MultiMarginLossOptions = {},
 ): Tensor {
   const fn = "multiMarginLoss";
+  options = parseOptions(fn, options, MULTI_MARGIN_OPTIONS);
   const reduction = parseReduction(fn, options.reduction);
   const p = checkNumber(fn, "p", options.p ?? 1);
   if (p !== 1 && p !== 2) fail(fn, `p must be 1 or 2: current value is ${p}`, RangeError);
@@ -221,7 +241,7 @@ export class MultiMarginLoss {
    * @param options Kept and passed to every {@linkcode multiMarginLoss} call.
    */
   constructor(options: MultiMarginLossOptions = {}) {
-    this.#options = { ...options };
+    this.#options = parseOptions("MultiMarginLoss", options, MULTI_MARGIN_OPTIONS, "create");
   }
   /**
    * Computes the loss.

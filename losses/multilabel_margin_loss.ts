@@ -7,16 +7,22 @@ import {
   type FloatArray,
   floatStorage,
   parseReduction,
+  REDUCTION,
   type Reduction,
   rounder,
 } from "./_core/reduction.ts";
 import { cpuStorage, formatShape, Tensor } from "./_core/tensor.ts";
+import { type OptionSpec, parseOptions } from "./_core/options.ts";
 
 /** Options for {@linkcode multilabelMarginLoss} and {@linkcode MultiLabelMarginLoss}. */
 export interface MultiLabelMarginLossOptions {
   /** `"none"`, `"mean"` (default) or `"sum"`. */
   reduction?: Reduction;
 }
+
+const MULTILABEL_MARGIN_OPTIONS: OptionSpec<MultiLabelMarginLossOptions> = {
+  reduction: REDUCTION,
+};
 
 // torch 1.13 (LossMultiLabelMargin.cpp), per row, targets read up to the first -1:
 //   z = (1 - x[t]) + x[d] in the input's dtype, summed in a double over targets t and
@@ -67,6 +73,7 @@ export function multilabelMarginLoss(
   options: MultiLabelMarginLossOptions = {},
 ): Tensor {
   const fn = "multilabelMarginLoss";
+  options = parseOptions(fn, options, MULTILABEL_MARGIN_OPTIONS);
   const reduction = parseReduction(fn, options.reduction);
   checkFloat(fn, { input });
   checkTensor(fn, "target", target);
@@ -222,7 +229,12 @@ export class MultiLabelMarginLoss {
    * @param options Kept and passed to every {@linkcode multilabelMarginLoss} call.
    */
   constructor(options: MultiLabelMarginLossOptions = {}) {
-    this.#options = { ...options };
+    this.#options = parseOptions(
+      "MultiLabelMarginLoss",
+      options,
+      MULTILABEL_MARGIN_OPTIONS,
+      "create",
+    );
   }
   /**
    * Computes the loss.

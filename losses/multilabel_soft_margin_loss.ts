@@ -1,7 +1,14 @@
 import { record } from "./_core/autograd.ts";
 import { fr } from "./_cpu/round.ts";
 import { broadcastShape, expand, sumTo } from "./_core/broadcast.ts";
-import { checkFloat, checkSameDevice, checkSameDtype, checkTensor, fail } from "./_core/checks.ts";
+import {
+  checkFloat,
+  checkSameDevice,
+  checkSameDtype,
+  checkTensor,
+  fail,
+  TENSOR_OR_NULL,
+} from "./_core/checks.ts";
 import { labelsAsFloat } from "./_engines/elementwise.ts";
 import { blockLoss32 } from "./_cpu/explog.ts";
 import { multilabelSoftMarginLossWebgpu } from "./_webgpu/multilabel_soft_margin_loss.ts";
@@ -9,20 +16,30 @@ import {
   type FloatArray,
   floatStorage,
   parseReduction,
+  REDUCTION,
   type Reduction,
   sum64,
 } from "./_core/reduction.ts";
 import { softplusParts } from "./_cpu/row_kernels.ts";
 import { lanesOf } from "./_core/lanes.ts";
 import { cpuStorage, formatShape, shapeNumel, Tensor } from "./_core/tensor.ts";
+import { type OptionSpec, parseOptions } from "./_core/options.ts";
 
 /** Options for {@linkcode multilabelSoftMarginLoss} and {@linkcode MultiLabelSoftMarginLoss}. */
 export interface MultiLabelSoftMarginLossOptions {
-  /** Weights that multiply each term, broadcast with the input (usually one per class). */
-  weight?: Tensor;
+  /**
+   * `Tensor | null`: weights that multiply each term, broadcast with the input (usually one per
+   * class). Default (or `null`) none.
+   */
+  weight?: Tensor | null;
   /** `"none"`, `"mean"` (default) or `"sum"`. */
   reduction?: Reduction;
 }
+
+const MULTILABEL_SOFT_MARGIN_OPTIONS: OptionSpec<MultiLabelSoftMarginLossOptions> = {
+  weight: TENSOR_OR_NULL,
+  reduction: REDUCTION,
+};
 
 // torch 1.13 (torch/nn/functional.py, multilabel_soft_margin_loss), a composite:
 //   loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
@@ -109,6 +126,7 @@ export function multilabelSoftMarginLoss(
   options: MultiLabelSoftMarginLossOptions = {},
 ): Tensor {
   const fn = "multilabelSoftMarginLoss";
+  options = parseOptions(fn, options, MULTILABEL_SOFT_MARGIN_OPTIONS);
   const reduction = parseReduction(fn, options.reduction);
   checkFloat(fn, { input });
   checkTensor(fn, "target", target);
@@ -275,7 +293,12 @@ export class MultiLabelSoftMarginLoss {
    * @param options Kept and passed to every {@linkcode multilabelSoftMarginLoss} call.
    */
   constructor(options: MultiLabelSoftMarginLossOptions = {}) {
-    this.#options = { ...options };
+    this.#options = parseOptions(
+      "MultiLabelSoftMarginLoss",
+      options,
+      MULTILABEL_SOFT_MARGIN_OPTIONS,
+      "create",
+    );
   }
   /**
    * Computes the loss.

@@ -1,6 +1,6 @@
 import { record } from "./_core/autograd.ts";
 import { fr } from "./_cpu/round.ts";
-import { checkFloat, checkInteger, checkTensor } from "./_core/checks.ts";
+import { checkFloat, checkInteger, checkTensor, TENSOR_OR_NULL } from "./_core/checks.ts";
 import {
   checkIndexTarget,
   checkWeight,
@@ -14,22 +14,30 @@ import {
   floatStorage,
   parseReduction,
   reduceLosses,
+  REDUCTION,
   type Reduction,
   type Rounder,
   rounder,
 } from "./_core/reduction.ts";
 import { nllLossWebgpu } from "./_webgpu/nll_loss.ts";
 import { cpuStorage, type DType, Tensor } from "./_core/tensor.ts";
+import { INTEGER, type OptionSpec, parseOptions } from "./_core/options.ts";
 
 /** Options for {@linkcode nllLoss} and {@linkcode NLLLoss}. */
 export interface NLLLossOptions {
-  /** One weight per class (the input's dtype); default all 1. */
-  weight?: Tensor;
-  /** Targets equal to this are skipped and do not count in the mean. Default -100. */
+  /** `Tensor | null`: one weight per class (the input's dtype); default (or `null`) all 1. */
+  weight?: Tensor | null;
+  /** An integer: targets equal to this are skipped and do not count in the mean. Default -100. */
   ignoreIndex?: number;
   /** `"none"`, `"mean"` (default) or `"sum"`. */
   reduction?: Reduction;
 }
+
+const NLL_OPTIONS: OptionSpec<NLLLossOptions> = {
+  weight: TENSOR_OR_NULL,
+  ignoreIndex: INTEGER,
+  reduction: REDUCTION,
+};
 
 // torch (LossNLL.cpp, nll_loss_out_frame / nll_loss_backward_out_frame):
 //   l_j = -w[t_j] * x[j, t_j], 0 where t_j == ignore_index
@@ -140,6 +148,7 @@ export function parseIgnoreIndex(fn: string, value: unknown): number {
  */
 export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions = {}): Tensor {
   const fn = "nllLoss";
+  options = parseOptions(fn, options, NLL_OPTIONS);
   const reduction = parseReduction(fn, options.reduction);
   const ignoreIndex = parseIgnoreIndex(fn, options.ignoreIndex);
   checkFloat(fn, { input });
@@ -289,7 +298,7 @@ export class NLLLoss {
    * @param options Kept and passed to every {@linkcode nllLoss} call.
    */
   constructor(options: NLLLossOptions = {}) {
-    this.#options = { ...options };
+    this.#options = parseOptions("NLLLoss", options, NLL_OPTIONS, "create");
   }
   /**
    * Computes the loss.

@@ -33,7 +33,24 @@
 
 import { record } from "./_core/autograd.ts";
 import { broadcastShape, expand, stridedIndex, sumTo } from "./_core/broadcast.ts";
-import { checkBoolean, checkFloat, checkNumber, checkSameDtype, fail } from "./_core/checks.ts";
+import {
+  checkAllocation,
+  checkBoolean,
+  checkFloat,
+  checkNumber,
+  checkSameDtype,
+  describe,
+  fail,
+} from "./_core/checks.ts";
+import { isArrayValue } from "./_core/describe.ts";
+import {
+  BOOLEAN,
+  NUMBER_OR_NULL,
+  type OptionCheck,
+  type OptionSpec,
+  parseOptions,
+  typeProblem,
+} from "./_core/options.ts";
 import { sgn, torchPow } from "./_engines/op_helpers.ts";
 import { binaryWebgpu, onWebgpu, reduceWebgpu, unaryWebgpu } from "./_webgpu/ops.ts";
 import { type FloatArray, floatStorage, type Rounder, rounder } from "./_core/reduction.ts";
@@ -44,19 +61,31 @@ export type Operand = Tensor | number;
 
 /** Options for {@linkcode sum} and {@linkcode mean}. */
 export interface ReduceOptions {
-  /** The dimension or dimensions to reduce (negative counts from the end). Default: all. */
-  dim?: number | readonly number[];
-  /** Keep each reduced dimension with size 1. Default `false`. */
+  /**
+   * An integer or an array of integers: the dimension or dimensions to reduce (negative
+   * counts from the end). Default: all; `null` (PyTorch's `dim=None`) and `[]` also mean all.
+   */
+  dim?: number | readonly number[] | null;
+  /** A boolean: keep each reduced dimension with size 1. Default `false`. */
   keepdim?: boolean;
 }
 
+const DIM: OptionCheck = (value, name) =>
+  value === null || typeof value === "number" || isArrayValue(value)
+    ? null
+    : typeProblem(name, "an integer, an array of integers or null", value);
+
+const REDUCE_OPTIONS: OptionSpec<ReduceOptions> = { dim: DIM, keepdim: BOOLEAN };
+
 /** Options for {@linkcode clamp}: at least one bound. */
 export interface ClampOptions {
-  /** Lower bound. */
-  min?: number;
-  /** Upper bound. */
-  max?: number;
+  /** A number, the lower bound; absent or `null` (PyTorch's `None`) for none. */
+  min?: number | null;
+  /** A number, the upper bound; absent or `null` (PyTorch's `None`) for none. */
+  max?: number | null;
 }
+
+const CLAMP_OPTIONS: OptionSpec<ClampOptions> = { min: NUMBER_OR_NULL, max: NUMBER_OR_NULL };
 
 // ---------------------------------------------------------------------------
 // Machinery
@@ -709,12 +738,13 @@ export function clampMin(input: Tensor, min: number): Tensor {
  */
 export function clamp(input: Tensor, options: ClampOptions): Tensor {
   const fn = "clamp";
+  options = parseOptions(fn, options, CLAMP_OPTIONS);
   checkFloat(fn, { input });
-  if (options?.min === undefined && options?.max === undefined) {
-    fail(fn, "min or max must be given: both are undefined", RangeError);
+  if (options.min == null && options.max == null) {
+    fail(fn, "min or max must be given: both are absent", RangeError);
   }
-  const lo = options.min === undefined ? -Infinity : checkNumber(fn, "min", options.min);
-  const hi = options.max === undefined ? Infinity : checkNumber(fn, "max", options.max);
+  const lo = options.min == null ? -Infinity : checkNumber(fn, "min", options.min);
+  const hi = options.max == null ? Infinity : checkNumber(fn, "max", options.max);
   return runUnary(
     fn,
     {
@@ -751,15 +781,15 @@ export function clamp(input: Tensor, options: ClampOptions): Tensor {
 function reducedDims(fn: string, shape: readonly number[], dim: unknown): boolean[] {
   const ndim = shape.length;
   const reduced = new Array<boolean>(ndim).fill(false);
-  if (dim === undefined || (Array.isArray(dim) && dim.length === 0)) return reduced.fill(true);
+  if (dim == null || (Array.isArray(dim) && dim.length === 0)) return reduced.fill(true);
   const dims = Array.isArray(dim) ? dim : [dim];
   const size = Math.max(ndim, 1);
-  for (const d of dims) {
+  for (let i = 0; i < dims.length; i++) {
+    const d = dims[i];
     if (typeof d !== "number" || !Number.isSafeInteger(d)) {
-      fail(
-        fn,
-        `dim must be an integer or an array of integers: current value is ${JSON.stringify(dim)}`,
-      );
+      const at = Array.isArray(dim) ? `dim[${i}]` : "dim";
+      const what = !(i in dims) ? "empty (a hole in the array)" : describe(d);
+      fail(fn, `dim must be an integer or an array of integers: ${at} is ${what}`);
     }
     if (d < -size || d >= size) {
       fail(fn, `dim must be in [${-size}, ${size - 1}]: current value is ${d}`, RangeError);
@@ -787,14 +817,16 @@ function foldIndex(shape: readonly number[], reduced: readonly boolean[]): Int32
 }
 
 function runReduce(fn: "sum" | "mean", input: Tensor, options: ReduceOptions): Tensor {
+  options = parseOptions(fn, options, REDUCE_OPTIONS);
   checkFloat(fn, { input });
-  if (options === null || typeof options !== "object") {
-    fail(fn, `options must be an object: current value is ${String(options)}`);
-  }
   const keepdim = checkBoolean(fn, "keepdim", options.keepdim, false);
   const reduced = reducedDims(fn, input.shape, options.dim);
   const dtype = input.dtype;
   const outShape = input.shape.flatMap((d, k) => reduced[k] ? (keepdim ? [1] : []) : [d]);
+  // an empty input can have a large output: the mean over dim 0 of [0, n] has n elements
+  if (input.numel === 0 && input.device === "cpu") {
+    checkAllocation(fn, "its output", outShape, input.dtype);
+  }
   if (input.device === "webgpu") {
     return reduceWebgpu(fn, input, reduced, outShape, options.dim === undefined);
   }

@@ -15,16 +15,23 @@ import { add, sub } from "./ops.ts";
 import { intDifferenceWebgpu, vectorNormWebgpu } from "./_webgpu/pairwise_distance.ts";
 import { recordAsOne } from "./_webgpu/ops.ts";
 import { cpuStorage, shapeNumel, Tensor } from "./_core/tensor.ts";
+import { BOOLEAN, NUMBER, type OptionSpec, parseOptions } from "./_core/options.ts";
 
 /** Options for {@linkcode pairwiseDistance}. */
 export interface PairwiseDistanceOptions {
-  /** The norm's order: any number, `Infinity` and `-Infinity` included. Default 2. */
+  /** A number, the norm's order: any number, `Infinity` and `-Infinity` included. Default 2. */
   p?: number;
-  /** Added to every difference before the norm. Default 1e-6. */
+  /** A number added to every difference before the norm. Default 1e-6. */
   eps?: number;
-  /** Keep the last dimension with size 1. Default `false`. */
+  /** A boolean: keep the last dimension with size 1. Default `false`. */
   keepdim?: boolean;
 }
+
+const PAIRWISE_DISTANCE_OPTIONS: OptionSpec<PairwiseDistanceOptions> = {
+  p: NUMBER,
+  eps: NUMBER,
+  keepdim: BOOLEAN,
+};
 
 /**
  * Distance between the rows of two tensors, as `torch.nn.functional.pairwise_distance`.
@@ -69,6 +76,7 @@ export function pairwiseDistance(
   options: PairwiseDistanceOptions = {},
 ): Tensor {
   const fn = "pairwiseDistance";
+  options = parseOptions(fn, options, PAIRWISE_DISTANCE_OPTIONS);
   const p = checkNumber(fn, "p", orDefault(options.p, 2));
   const eps = checkNumber(fn, "eps", orDefault(options.eps, 1e-6));
   const keepdim = checkBoolean(fn, "keepdim", options.keepdim, false);

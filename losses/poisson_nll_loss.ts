@@ -12,22 +12,34 @@ import {
 import {
   type FloatArray,
   parseReduction,
+  REDUCTION,
   type Reduction,
   type Rounder,
 } from "./_core/reduction.ts";
 import { shapeNumel, type Tensor } from "./_core/tensor.ts";
+import { BOOLEAN, NUMBER, type OptionSpec, parseOptions } from "./_core/options.ts";
 
 /** Options for {@linkcode poissonNllLoss} and {@linkcode PoissonNLLLoss}. */
 export interface PoissonNLLLossOptions {
-  /** Whether `input` is the log of the rate (default `true`) or the rate itself. */
+  /** A boolean: whether `input` is the log of the rate (default `true`) or the rate itself. */
   logInput?: boolean;
-  /** Add the Stirling approximation of `log(y!)` where the target exceeds 1. Default `false`. */
+  /**
+   * A boolean: add the Stirling approximation of `log(y!)` where the target exceeds 1.
+   * Default `false`.
+   */
   full?: boolean;
-  /** Added to the rate before its log when `logInput` is `false`. Default 1e-8. */
+  /** A number added to the rate before its log when `logInput` is `false`. Default 1e-8. */
   eps?: number;
   /** `"none"`, `"mean"` (default) or `"sum"`. */
   reduction?: Reduction;
 }
+
+const POISSON_NLL_OPTIONS: OptionSpec<PoissonNLLLossOptions> = {
+  logInput: BOOLEAN,
+  full: BOOLEAN,
+  eps: NUMBER,
+  reduction: REDUCTION,
+};
 
 // torch 1.13 (Loss.cpp, poisson_nll_loss, a composite of elementwise ops):
 //   l = exp(x) - y * x                              log_input
@@ -82,6 +94,7 @@ export function poissonNllLoss(
   options: PoissonNLLLossOptions = {},
 ): Tensor {
   const fn = "poissonNllLoss";
+  options = parseOptions(fn, options, POISSON_NLL_OPTIONS);
   const reduction = parseReduction(fn, options.reduction);
   const logInput = checkBoolean(fn, "logInput", options.logInput, true);
   const full = checkBoolean(fn, "full", options.full, false);
@@ -251,7 +264,7 @@ export class PoissonNLLLoss {
    * @param options Kept and passed to every {@linkcode poissonNllLoss} call.
    */
   constructor(options: PoissonNLLLossOptions = {}) {
-    this.#options = { ...options };
+    this.#options = parseOptions("PoissonNLLLoss", options, POISSON_NLL_OPTIONS, "create");
   }
   /**
    * Computes the loss.

@@ -41,7 +41,15 @@
 
 import { log256, sincos256 } from "./_cpu/avx2.ts";
 import { cosf, log, logf, sinf } from "./_cpu/libm.ts";
-import { type DType, formatShape, shapeNumel, Tensor } from "./_core/tensor.ts";
+import { allocateChecked, describe } from "./_core/checks.ts";
+import {
+  BOOLEAN,
+  oneOf,
+  type OptionCheck,
+  type OptionSpec,
+  parseOptions,
+} from "./_core/options.ts";
+import { checkShape, type DType, Tensor } from "./_core/tensor.ts";
 
 const N = 624;
 const M = 397;
@@ -51,6 +59,9 @@ const LOWER_MASK = 0x7fffffff;
 const TWO_64 = 1n << 64n;
 /** PyTorch's `default_rng_seed_val`, the seed of `new torch.Generator()`. */
 const DEFAULT_SEED = 67280421310721n;
+
+/** Whether a value is a Generator made by this module (a Proxy around one is not). */
+let hasGeneratorBrand: (value: unknown) => value is Generator;
 
 /**
  * A random-number generator with PyTorch's CPU semantics, as `torch.Generator()`.
@@ -66,6 +77,11 @@ const DEFAULT_SEED = 67280421310721n;
  * ```
  */
 export class Generator {
+  static {
+    hasGeneratorBrand = (value): value is Generator =>
+      typeof value === "object" && value !== null && #state in value;
+  }
+
   readonly #state = new Uint32Array(N);
   #left = 1;
   #next = 0;
@@ -90,6 +106,7 @@ export class Generator {
    * @throws {RangeError} If `seed` is not an integer in that range.
    */
   manualSeed(seed: number | bigint): this {
+    checkReceiver(this, "manualSeed");
     const s = parseSeed("manualSeed", seed);
     this.#seed = s;
     const st = this.#state;
@@ -110,7 +127,7 @@ export class Generator {
    * @returns The seed as an unsigned 64-bit integer.
    */
   initialSeed(): bigint {
-    return this.#seed;
+    return checkReceiver(this, "initialSeed").#seed;
   }
 
   /**
@@ -185,13 +202,36 @@ export class Generator {
   }
 }
 
+/** What a value is, where a Generator belongs. */
+function describeGenerator(value: unknown): string {
+  let lookAlike = false;
+  try {
+    lookAlike = typeof value === "object" && value !== null && value instanceof Generator;
+  } catch {
+    // a revoked Proxy: described below
+  }
+  return lookAlike
+    ? "a Proxy or a look-alike of a Generator, where a Generator from @parity/losses is " +
+      "expected (pass the generator itself)"
+    : describe(value);
+}
+
+function checkReceiver(g: Generator, method: string): Generator {
+  if (hasGeneratorBrand(g)) return g;
+  throw new TypeError(
+    `Cannot compute Generator.${method} as its receiver is not a Generator: got ${
+      describeGenerator(g)
+    }`,
+  );
+}
+
 function parseSeed(fn: string, seed: unknown): bigint {
   let s: bigint;
   if (typeof seed === "bigint") s = seed;
   else if (typeof seed === "number" && Number.isInteger(seed)) s = BigInt(seed);
   else {
     throw new RangeError(
-      `Cannot compute ${fn} as seed must be an integer: current value is ${String(seed)}`,
+      `Cannot compute ${fn} as seed must be an integer: current value is ${describe(seed)}`,
     );
   }
   if (s < -(1n << 63n) || s >= TWO_64) {
@@ -239,14 +279,18 @@ export type CpuCapability = "default" | "avx2";
 
 /** Options for {@linkcode randn} and {@linkcode rand}. */
 export interface RandomOptions {
-  /** `"float32"` (default) or `"float64"`. */
-  dtype?: DType;
-  /** The generator to draw from; default {@linkcode defaultGenerator}. */
-  generator?: Generator;
-  /** Make the result a leaf that records gradients. */
+  /** `"float32"` (default; also for `null`, as PyTorch's `dtype=None`) or `"float64"`. */
+  dtype?: DType | null;
+  /**
+   * `Generator`: the generator to draw from; default (also for `null`)
+   * {@linkcode defaultGenerator}.
+   */
+  generator?: Generator | null;
+  /** `boolean`: make the result a leaf that records gradients. */
   requiresGrad?: boolean;
   /**
-   * `randn` only: which build of PyTorch's float32 fill (16 or more elements) to match:
+   * `"default" | "avx2"`, `randn` only (`rand` rejects it): which build of PyTorch's float32
+   * fill (16 or more elements) to match:
    * `"default"`, the portable kernel (Apple silicon, AVX-512 machines,
    * `ATEN_CPU_CAPABILITY=default`), or `"avx2"`, the kernel x86-64 PyTorch runs on AVX2
    * machines. Other dtypes and sizes are the same on both.
@@ -256,46 +300,54 @@ export interface RandomOptions {
 
 /** Options for {@linkcode randint}. */
 export interface RandintOptions {
-  /** `"int64"` (default), `"float32"` or `"float64"`. */
-  dtype?: DType;
-  /** The generator to draw from; default {@linkcode defaultGenerator}. */
-  generator?: Generator;
-  /** Make the result a leaf that records gradients (float dtypes only, as PyTorch). */
+  /** `"int64"` (default; also for `null`), `"float32"` or `"float64"`. */
+  dtype?: DType | null;
+  /**
+   * `Generator`: the generator to draw from; default (also for `null`)
+   * {@linkcode defaultGenerator}.
+   */
+  generator?: Generator | null;
+  /** `boolean`: make the result a leaf that records gradients (float dtypes only, as PyTorch). */
   requiresGrad?: boolean;
 }
 
-function parseShape(fn: string, shape: unknown): number[] {
-  const dims = typeof shape === "number" ? [shape] : shape;
-  if (
-    !Array.isArray(dims) || dims.some((d) => typeof d !== "number" || !Number.isInteger(d) || d < 0)
-  ) {
-    throw new TypeError(
-      `Cannot compute ${fn} as shape must be an array of non-negative integers: current value is ${
-        Array.isArray(dims) ? formatShape(dims) : String(dims)
-      }`,
-    );
-  }
-  return [...dims];
+const GENERATOR: OptionCheck = (value, name) =>
+  value === null || hasGeneratorBrand(value) ? null : {
+    text: `${name} must be a Generator or null: got ${describeGenerator(value)}`,
+    kind: "type",
+  };
+
+const RANDN_OPTIONS: OptionSpec<RandomOptions> = {
+  dtype: oneOf(["float32", "float64"], true),
+  generator: GENERATOR,
+  requiresGrad: BOOLEAN,
+  cpuCapability: oneOf(["default", "avx2"]),
+};
+
+const RAND_OPTIONS: OptionSpec<RandomOptions> = {
+  ...RANDN_OPTIONS,
+  cpuCapability: () => ({
+    text: "cpuCapability applies to randn only: rand draws no normals",
+    kind: "type",
+  }),
+};
+
+const RANDINT_OPTIONS: OptionSpec<RandintOptions> = {
+  dtype: oneOf(["int64", "float32", "float64"], true),
+  generator: GENERATOR,
+  requiresGrad: BOOLEAN,
+};
+
+function parseShape(fn: string, shape: unknown): readonly number[] {
+  return checkShape(`compute ${fn}`, typeof shape === "number" ? [shape] : shape);
 }
 
-function parseGenerator(fn: string, generator: unknown): Generator {
-  if (generator === undefined) return defaultGenerator;
-  if (!(generator instanceof Generator)) {
-    throw new TypeError(`Cannot compute ${fn} as generator must be a Generator`);
-  }
-  return generator;
+function parseGenerator(generator: Generator | null | undefined): Generator {
+  return generator ?? defaultGenerator;
 }
 
-function parseFloatDtype(fn: string, dtype: unknown): "float32" | "float64" {
-  const d = dtype ?? "float32";
-  if (d !== "float32" && d !== "float64") {
-    throw new TypeError(
-      `Cannot compute ${fn} as dtype must be "float32" or "float64": current value is ${
-        JSON.stringify(d)
-      }`,
-    );
-  }
-  return d;
+function parseFloatDtype(dtype: DType | null | undefined): "float32" | "float64" {
+  return (dtype ?? "float32") as "float32" | "float64";
 }
 
 /**
@@ -322,19 +374,13 @@ function parseFloatDtype(fn: string, dtype: unknown): "float32" | "float64" {
  * @throws {RangeError} If `cpuCapability` is not `"default"` or `"avx2"`.
  */
 export function randn(shape: number | readonly number[], options: RandomOptions = {}): Tensor {
+  options = parseOptions("randn", options, RANDN_OPTIONS);
   const dims = parseShape("randn", shape);
-  const dtype = parseFloatDtype("randn", options.dtype);
-  const g = parseGenerator("randn", options.generator);
+  const dtype = parseFloatDtype(options.dtype);
+  const g = parseGenerator(options.generator);
   const capability = options.cpuCapability ?? "default";
-  if (capability !== "default" && capability !== "avx2") {
-    throw new RangeError(
-      `Cannot compute randn as cpuCapability must be "default" or "avx2": current value is ${
-        JSON.stringify(capability)
-      }`,
-    );
-  }
-  const n = shapeNumel(dims);
-  const out = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
+  const out = allocateChecked("randn", "its output", dims, dtype) as Float32Array | Float64Array;
+  const n = out.length;
   if (n < 16) {
     for (let i = 0; i < n; i++) out[i] = g.nextNormal();
   } else if (dtype === "float32") {
@@ -429,11 +475,12 @@ function normalFill16Double(data: Float64Array, at: number): void {
  * @throws {TypeError} If the shape, dtype or generator is not valid.
  */
 export function rand(shape: number | readonly number[], options: RandomOptions = {}): Tensor {
+  options = parseOptions("rand", options, RAND_OPTIONS);
   const dims = parseShape("rand", shape);
-  const dtype = parseFloatDtype("rand", options.dtype);
-  const g = parseGenerator("rand", options.generator);
-  const n = shapeNumel(dims);
-  const out = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
+  const dtype = parseFloatDtype(options.dtype);
+  const g = parseGenerator(options.generator);
+  const out = allocateChecked("rand", "its output", dims, dtype) as Float32Array | Float64Array;
+  const n = out.length;
   if (dtype === "float32") { for (let i = 0; i < n; i++) out[i] = g.nextFloat(); }
   else for (let i = 0; i < n; i++) out[i] = g.nextDouble();
   return new Tensor(out, dims, dtype, null, options.requiresGrad ?? false);
@@ -448,7 +495,7 @@ function parseInt64(fn: string, name: string, value: unknown): bigint {
   else if (typeof value === "number" && Number.isInteger(value)) v = BigInt(value);
   else {
     throw new TypeError(
-      `Cannot compute ${fn} as ${name} must be an integer: current value is ${String(value)}`,
+      `Cannot compute ${fn} as ${name} must be an integer: current value is ${describe(value)}`,
     );
   }
   if (v < INT64_MIN || v > INT64_MAX) {
@@ -487,18 +534,12 @@ export function randint(
   shape: number | readonly number[],
   options: RandintOptions = {},
 ): Tensor {
+  options = parseOptions("randint", options, RANDINT_OPTIONS);
   const lo = parseInt64("randint", "low", low);
   const hi = parseInt64("randint", "high", high);
   const dims = parseShape("randint", shape);
-  const g = parseGenerator("randint", options.generator);
+  const g = parseGenerator(options.generator);
   const dtype = options.dtype ?? "int64";
-  if (dtype !== "int64" && dtype !== "float32" && dtype !== "float64") {
-    throw new TypeError(
-      `Cannot compute randint as dtype must be "int64", "float32" or "float64": current value is ${
-        JSON.stringify(dtype)
-      }`,
-    );
-  }
   if (lo >= hi) {
     throw new RangeError(
       `Cannot compute randint as low must be less than high: low is ${lo}, high is ${hi}`,
@@ -510,17 +551,16 @@ export function randint(
       `Cannot compute randint with requiresGrad as only float32 and float64 tensors can require gradients: dtype is "int64"`,
     );
   }
-  const n = shapeNumel(dims);
+  const out = allocateChecked("randint", "its output", dims, dtype) as
+    | BigInt64Array
+    | Float32Array
+    | Float64Array;
+  const n = out.length;
   // PyTorch moves bounds that a float dtype cannot hold to ones it can (update_from/update_to).
   const digits = dtype === "float32" ? 24 : dtype === "float64" ? 53 : 0;
   const from = digits === 0 ? lo : updateFrom(lo, digits);
   const to = digits === 0 ? hi : updateTo(hi, digits);
   const range = to - from;
-  const out = dtype === "int64"
-    ? new BigInt64Array(n)
-    : dtype === "float32"
-    ? new Float32Array(n)
-    : new Float64Array(n);
   if (range >= 1n << 32n) {
     for (let i = 0; i < n; i++) {
       const v = BigInt.asIntN(64, g.random64() % range + from);

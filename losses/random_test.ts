@@ -60,21 +60,22 @@ Deno.test("random functions throw for each kind of bad input", () => {
     message: /seed must be in \[-2\^63, 2\^64\): current value is 18446744073709551616/,
   });
   assert.throws(() => randn([2, -1]), {
-    name: "TypeError",
-    message: /Cannot compute randn as shape must be an array of non-negative integers/,
+    name: "RangeError",
+    message: /Cannot compute randn as shape\[1\] must be a non-negative integer: shape\[1\] is -1/,
   });
   assert.throws(() => randn([2], { dtype: "int64" }), {
-    name: "TypeError",
+    name: "RangeError",
     message:
       /Cannot compute randn as dtype must be "float32" or "float64": current value is "int64"/,
   });
   assert.throws(() => rand([2], { dtype: "bool" }), {
-    name: "TypeError",
+    name: "RangeError",
     message: /Cannot compute rand as dtype must be "float32" or "float64"/,
   });
   assert.throws(() => rand([2], { generator: {} as Generator }), {
     name: "TypeError",
-    message: /Cannot compute rand as generator must be a Generator/,
+    message:
+      /Cannot compute rand as generator must be a Generator or null: got an object \(Object\)/,
   });
   assert.throws(() => randint(5, 5, [2]), {
     name: "RangeError",
@@ -109,4 +110,60 @@ Deno.test("randn() float32 fills of 16 or more follow the chosen CPU kernel", ()
   const small = (c: "default" | "avx2") =>
     randn([15], { generator: new Generator(0), cpuCapability: c }).toArray();
   assert.deepEqual(small("default"), small("avx2"));
+});
+
+Deno.test("random functions: a Proxy or a copy of a Generator is named, options are strict", () => {
+  const g = new Generator(0);
+  for (const fake of [new Proxy(g, {}), Object.create(Generator.prototype)]) {
+    assert.throws(() => randn([2], { generator: fake }), {
+      name: "TypeError",
+      message:
+        "Cannot compute randn as generator must be a Generator or null: got a Proxy or a look-alike of a Generator, where a Generator from @parity/losses is expected (pass the generator itself)",
+    });
+    assert.throws(() => fake.manualSeed(1), {
+      message:
+        /^Cannot compute Generator.manualSeed as its receiver is not a Generator: got a Proxy/,
+    });
+  }
+  assert.throws(() => randn([2], "float64" as never), {
+    name: "TypeError",
+    message:
+      /options must be a plain object .*: current value is "float64"; did you mean \{ dtype: "float64" \}\?/,
+  });
+  assert.throws(() => rand([2], { cpuCapability: "avx2" }), {
+    message: "Cannot compute rand as cpuCapability applies to randn only: rand draws no normals",
+  });
+  assert.throws(() => randint(0, 5, [2], { requiresGrad: null } as never), {
+    message: "Cannot compute randint as requiresGrad must be a boolean: current value is null",
+  });
+  assert.throws(() => manualSeed(Object.create(null)), {
+    message:
+      "Cannot compute manualSeed as seed must be an integer: current value is an object with a null prototype",
+  });
+  // dtype and generator of null are PyTorch's None: the defaults
+  assert.equal(randn([2], { dtype: null, generator: null }).dtype, "float32");
+  assert.equal(randint(0, 5, [2], { dtype: null }).dtype, "int64");
+});
+
+Deno.test("random functions check the output's size before allocating it", () => {
+  assert.throws(() => randn([2 ** 40]), {
+    name: "RangeError",
+    message:
+      /^Cannot compute randn as its output of shape \[1099511627776\] \(float32\) needs 4398046511104 bytes \(4 TiB\): this runtime cannot allocate that much/,
+  });
+  assert.throws(() => rand([2 ** 30, 2 ** 30], { dtype: "float64" }), {
+    name: "RangeError",
+    message:
+      "Cannot compute rand as its output of shape [1073741824, 1073741824] (float64) needs 9.223e+18 bytes (8 EiB): more than an ArrayBuffer can hold (2^53 - 1 bytes)",
+  });
+  assert.deepEqual(randint(0, 3, [0, 2 ** 40]).shape, [0, 2 ** 40]); // empty: nothing to allocate
+  assert.throws(() => randn([2, 1.5]), {
+    name: "RangeError",
+    message: "Cannot compute randn as shape[1] must be a non-negative integer: shape[1] is 1.5",
+  });
+  assert.throws(() => randn(2n as never), {
+    name: "TypeError",
+    message:
+      "Cannot compute randn as shape must be an array of non-negative integers: current value is 2n (a bigint)",
+  });
 });

@@ -6,18 +6,25 @@ import {
   floatStorage,
   gradAt,
   parseReduction,
+  REDUCTION,
   type Reduction,
   rounder,
 } from "./_core/reduction.ts";
 import { type DType, shapeNumel, type Tensor } from "./_core/tensor.ts";
+import { NUMBER, type OptionSpec, parseOptions } from "./_core/options.ts";
 
 /** Options for {@linkcode smoothL1Loss} and {@linkcode SmoothL1Loss}. */
 export interface SmoothL1LossOptions {
   /** `"none"`, `"mean"` (default) or `"sum"`. */
   reduction?: Reduction;
-  /** Where the loss turns from quadratic to linear; at least 0. Default 1. */
+  /** A number, at least 0: where the loss turns from quadratic to linear. Default 1. */
   beta?: number;
 }
+
+const SMOOTH_L1_OPTIONS: OptionSpec<SmoothL1LossOptions> = {
+  reduction: REDUCTION,
+  beta: NUMBER,
+};
 
 // torch 1.13 (functional.py, then BinaryOpsKernel.cpp smooth_l1_kernel and
 // PointwiseOpsKernel.cpp smooth_l1_backward_cpu_kernel), with beta and norm as scalar_t:
@@ -92,6 +99,7 @@ export function smoothL1Loss(
   options: SmoothL1LossOptions = {},
 ): Tensor {
   const fn = "smoothL1Loss";
+  options = parseOptions(fn, options, SMOOTH_L1_OPTIONS);
   const reduction = parseReduction(fn, options.reduction);
   const beta = checkNumber(fn, "beta", options.beta ?? 1);
   if (!(beta >= 0)) fail(fn, `beta must be non-negative: current value is ${beta}`, RangeError);
@@ -167,7 +175,7 @@ export class SmoothL1Loss {
    * @param options Kept and passed to every {@linkcode smoothL1Loss} call.
    */
   constructor(options: SmoothL1LossOptions = {}) {
-    this.#options = { ...options };
+    this.#options = parseOptions("SmoothL1Loss", options, SMOOTH_L1_OPTIONS, "create");
   }
   /**
    * Computes the loss.

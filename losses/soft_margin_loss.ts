@@ -4,14 +4,25 @@ import { labelsAsFloat, runElementwise } from "./_engines/elementwise.ts";
 import { blockLoss32 } from "./_cpu/explog.ts";
 import { mathOf } from "./_cpu/math.ts";
 import { gpuIntLabels } from "./_webgpu/elementwise.ts";
-import { floatStorage, gradAt, parseReduction, type Reduction } from "./_core/reduction.ts";
+import {
+  floatStorage,
+  gradAt,
+  parseReduction,
+  REDUCTION,
+  type Reduction,
+} from "./_core/reduction.ts";
 import { shapeNumel, type Tensor } from "./_core/tensor.ts";
+import { type OptionSpec, parseOptions } from "./_core/options.ts";
 
 /** Options for {@linkcode softMarginLoss} and {@linkcode SoftMarginLoss}. */
 export interface SoftMarginLossOptions {
   /** `"none"`, `"mean"` (default) or `"sum"`. */
   reduction?: Reduction;
 }
+
+const SOFT_MARGIN_OPTIONS: OptionSpec<SoftMarginLossOptions> = {
+  reduction: REDUCTION,
+};
 
 // torch 1.13 (Loss.cpp, soft_margin_loss_out / soft_margin_loss_backward_out), literally:
 //   l = log(1 + exp(-x * y))                     (neg, mul_, exp_, add_, log_ in place)
@@ -64,6 +75,7 @@ export function softMarginLoss(
   options: SoftMarginLossOptions = {},
 ): Tensor {
   const fn = "softMarginLoss";
+  options = parseOptions(fn, options, SOFT_MARGIN_OPTIONS);
   const reduction = parseReduction(fn, options.reduction);
   checkFloat(fn, { input });
   checkTensor(fn, "target", target);
@@ -181,7 +193,7 @@ export class SoftMarginLoss {
    * @param options Kept and passed to every {@linkcode softMarginLoss} call.
    */
   constructor(options: SoftMarginLossOptions = {}) {
-    this.#options = { ...options };
+    this.#options = parseOptions("SoftMarginLoss", options, SOFT_MARGIN_OPTIONS, "create");
   }
   /**
    * Computes the loss.

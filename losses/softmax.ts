@@ -1,6 +1,8 @@
 import { runLaneOp, softmaxBackward, softmaxForward } from "./_engines/softmax.ts";
 import { laneOpWebgpu } from "./_webgpu/softmax.ts";
-import type { Tensor } from "./_core/tensor.ts";
+import { failAs } from "./_core/checks.ts";
+import { INTEGER, type OptionSpec, parseOptions } from "./_core/options.ts";
+import { isTensor, type Tensor } from "./_core/tensor.ts";
 
 /**
  * Softmax along `dim`, as `torch.nn.functional.softmax`.
@@ -26,7 +28,9 @@ import type { Tensor } from "./_core/tensor.ts";
  * @throws {RangeError} If `dim` is out of range.
  */
 export function softmax(input: Tensor, dim: number): Tensor {
-  if (input?.device === "webgpu") return laneOpWebgpu("softmax", input, dim, false);
+  if (isTensor(input) && input.device === "webgpu") {
+    return laneOpWebgpu("softmax", input, dim, false);
+  }
   return runLaneOp("softmax", input, dim, {
     gradFn: "SoftmaxBackward0",
     forward: softmaxForward,
@@ -36,9 +40,11 @@ export function softmax(input: Tensor, dim: number): Tensor {
 
 /** Options for {@linkcode Softmax}. */
 export interface SoftmaxOptions {
-  /** The dimension to normalise. */
+  /** An integer, the dimension to normalise (negative counts from the end); required. */
   dim: number;
 }
+
+const SOFTMAX_OPTIONS: OptionSpec<SoftmaxOptions> = { dim: INTEGER };
 
 /**
  * Module form of {@linkcode softmax}, as `torch.nn.Softmax`.
@@ -59,7 +65,15 @@ export class Softmax {
    * @param options `dim`, kept for every call.
    */
   constructor(options: SoftmaxOptions) {
-    this.#dim = options.dim;
+    const { dim } = parseOptions("Softmax", options, SOFTMAX_OPTIONS, "create");
+    if (dim === undefined) {
+      failAs(
+        "create",
+        "Softmax",
+        "dim must be given: PyTorch's implicit choice of dim is deprecated, and not offered here",
+      );
+    }
+    this.#dim = dim;
   }
   /**
    * Computes the softmax.

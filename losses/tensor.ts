@@ -6,44 +6,84 @@
  * @module
  */
 
+import { allocateChecked } from "./_core/checks.ts";
+import { describeValue, isArrayValue } from "./_core/describe.ts";
+import { BOOLEAN, oneOf, parseOptions } from "./_core/options.ts";
 import {
-  allocStorage,
+  checkDevice,
+  checkGpuDtype,
+  checkShape,
   type Device,
   type DType,
+  DTYPES,
   formatShape,
   type NestedArray,
+  SHAPE,
   shapeNumel,
+  Tensor,
+  toGpu,
   type TypedArray,
-} from "./_core/storage.ts";
-import { checkDevice, checkGpuDtype, DTYPES, Tensor, toGpu } from "./_core/tensor.ts";
+} from "./_core/tensor.ts";
 import { gpuReady } from "./_core/webgpu/device.ts";
 
 export { type BackwardOptions, Tensor } from "./_core/tensor.ts";
 export type { Device, DType, NestedArray, TypedArray } from "./_core/storage.ts";
 
-/** What `tensor()` accepts as data. */
-export type TensorData = NestedArray | TypedArray | Int32Array;
+/**
+ * What `tensor()` accepts as data: a number or boolean (a 0-d tensor), nested arrays of them,
+ * or a typed array. Typed arrays give their own dtype: `Float64Array` float64, `Float32Array`
+ * and `Float16Array` float32 (this library has no float16), `BigInt64Array`, `BigUint64Array`
+ * (values up to 2^63 - 1) and the other integer arrays int64, `Uint8Array` bool.
+ */
+export type TensorData =
+  | NestedArray
+  | TypedArray
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | Uint8ClampedArray
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array
+  | Float16Array;
 
 /** Options for {@linkcode tensor}. */
 export interface TensorOptions {
-  /** Reshape flat data to this shape; the element count must match. */
+  /**
+   * `readonly number[]`: reshape flat data to this shape; each entry a non-negative integer,
+   * and the element count must match.
+   */
   shape?: readonly number[];
-  /** Element type. Default: from a typed array, `"bool"` for booleans, else `"float32"`. */
-  dtype?: DType;
-  /** Record operations on this tensor so that `backward()` can fill `.grad`. */
+  /**
+   * `"float32" | "float64" | "int64" | "bool"`. Default (or `null`, as PyTorch's
+   * `dtype=None`): from a typed array, `"bool"` for booleans only, else `"float32"`.
+   */
+  dtype?: DType | null;
+  /** `boolean`: record operations on this tensor so that `backward()` can fill `.grad`. */
   requiresGrad?: boolean;
   /**
-   * `"cpu"` (default) or `"webgpu"`; the latter works synchronously once the WebGPU device
-   * exists, which the first `await t.to("webgpu")` creates.
+   * `"cpu"` (default, also for `null`) or `"webgpu"`; the latter works synchronously once the
+   * WebGPU device exists, which the first `await t.to("webgpu")` creates.
    */
-  device?: Device;
+  device?: Device | null;
 }
+
+const TENSOR_OPTIONS = {
+  shape: SHAPE,
+  dtype: oneOf(DTYPES, true),
+  requiresGrad: BOOLEAN,
+  device: oneOf(["cpu", "webgpu"], true),
+} as const;
+
+/** Nesting deeper than this is an error, as in PyTorch (its limit for `torch.tensor`). */
+const MAX_DEPTH = 128;
 
 /**
  * Makes a tensor from nested arrays, a flat array or a typed array, as `torch.tensor`.
  *
- * Numbers become float32 unless `dtype` says otherwise; a `Float64Array` gives float64, a
- * `BigInt64Array` or `Int32Array` gives int64, and booleans give bool. The data is copied.
+ * Numbers become float32 unless `dtype` says otherwise, booleans bool, and a list that mixes
+ * the two float32 (`true` is 1), as PyTorch promotes them; a typed array gives its own dtype
+ * (see {@linkcode TensorData}). The data is copied.
  *
  * @example Usage
  * ```ts
@@ -57,55 +97,45 @@ export interface TensorOptions {
  * assert.equal(y.dtype, "float64");
  * const t = tensor([1, 0, 4], { dtype: "int64" });
  * assert.equal(t.numel, 3);
+ * assert.equal(tensor([true, 5, 0.5]).dtype, "float32");
  * ```
  *
  * @param data The elements.
  * @param options `shape`, `dtype`, `requiresGrad`, `device`.
  * @returns A new leaf tensor.
- * @throws {TypeError} If the data is ragged, holds non-numbers, or `requiresGrad` is asked of
- *   an integer or bool tensor.
- * @throws {RangeError} If `shape` does not match the element count, or an int64 value is not
- *   an integer.
+ * @throws {TypeError} If the data is ragged, holds non-numbers, is a DataView or nested
+ *   deeper than 128 (or contains itself), an option is unknown or of the wrong type, or
+ *   `requiresGrad` is asked of an integer or bool tensor.
+ * @throws {RangeError} If `shape` has an entry that is not a non-negative integer or does not
+ *   match the element count, an int64 value is not an integer or does not fit in int64, or the
+ *   storage cannot be allocated.
  */
 export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
+  options = parseOptions("tensor", options, TENSOR_OPTIONS, "create");
   const device = options.device ?? "cpu";
   checkDevice("tensor", device);
-  if (options.dtype !== undefined && !DTYPES.includes(options.dtype)) {
-    throw new RangeError(
-      `Cannot create tensor as dtype must be one of ${DTYPES.map((d) => `"${d}"`).join(", ")}: ` +
-        `current value is ${JSON.stringify(options.dtype)}`,
-    );
-  }
   let flat: ArrayLike<number | boolean | bigint>;
-  let shape: number[];
+  let shape: readonly number[];
   let inferred: DType;
   if (ArrayBuffer.isView(data)) {
-    flat = data;
-    shape = [data.length];
-    inferred = data instanceof Float64Array
-      ? "float64"
-      : data instanceof Float32Array
-      ? "float32"
-      : data instanceof Uint8Array
-      ? "bool"
-      : "int64";
+    ({ flat, inferred } = readView(data));
+    shape = [flat.length];
   } else {
     const nested = flatten(data);
     flat = nested.values;
     shape = nested.shape;
-    inferred = nested.values.length > 0 && typeof nested.values[0] === "boolean"
-      ? "bool"
-      : "float32";
+    inferred = nested.numbers || nested.values.length === 0 ? "float32" : "bool";
   }
   if (options.shape !== undefined) {
-    const want = shapeNumel(options.shape);
-    if (options.shape.some((d) => !Number.isInteger(d) || d < 0) || want !== flat.length) {
+    const dims = checkShape("create tensor", options.shape);
+    const want = shapeNumel(dims);
+    if (want !== flat.length) {
       throw new RangeError(
-        `Cannot create tensor as shape ${formatShape(options.shape)} needs ${want} elements: ` +
+        `Cannot create tensor as shape ${formatShape(dims)} needs ${want} elements: ` +
           `data has ${flat.length}`,
       );
     }
-    shape = [...options.shape];
+    shape = dims;
   }
   const dtype = options.dtype ?? inferred;
   const requiresGrad = options.requiresGrad ?? false;
@@ -114,7 +144,7 @@ export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
       `Cannot create tensor with requiresGrad as only float32 and float64 tensors can require gradients: dtype is "${dtype}"`,
     );
   }
-  const storage = allocStorage(dtype, flat.length);
+  const storage = allocateChecked("tensor", "its storage", shape, dtype, "create");
   for (let i = 0; i < flat.length; i++) {
     const v = flat[i];
     if (dtype === "int64") {
@@ -137,6 +167,42 @@ export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
   return new Tensor(storage, shape, dtype, null, requiresGrad);
 }
 
+const INT64_MAX = (1n << 63n) - 1n;
+
+/** A typed array's elements and dtype, as PyTorch reads a NumPy array of the same type. */
+function readView(data: ArrayBufferView): { flat: ArrayLike<number | bigint>; inferred: DType } {
+  if (data instanceof Float64Array) return { flat: data, inferred: "float64" };
+  if (data instanceof Float32Array) return { flat: data, inferred: "float32" };
+  if (typeof Float16Array === "function" && data instanceof Float16Array) {
+    return { flat: data, inferred: "float32" }; // every float16 value is a float32 exactly
+  }
+  if (data instanceof Uint8Array) return { flat: data, inferred: "bool" };
+  if (data instanceof BigUint64Array) {
+    for (let i = 0; i < data.length; i++) {
+      if (data[i] > INT64_MAX) {
+        throw new RangeError(
+          `Cannot create tensor as int64 holds at most 2^63 - 1: data[${i}] is ${
+            data[i]
+          } (a BigUint64Array value)`,
+        );
+      }
+    }
+    return { flat: data, inferred: "int64" };
+  }
+  if (
+    data instanceof BigInt64Array || data instanceof Int32Array || data instanceof Int16Array ||
+    data instanceof Int8Array || data instanceof Uint32Array || data instanceof Uint16Array ||
+    data instanceof Uint8ClampedArray
+  ) {
+    return { flat: data, inferred: "int64" };
+  }
+  throw new TypeError(
+    `Cannot create tensor as data must be nested arrays or a typed array: got ${
+      describeValue(data)
+    }`,
+  );
+}
+
 function toBigInt(v: number | boolean | bigint, i: number): bigint {
   if (typeof v === "bigint") return v;
   const n = Number(v);
@@ -148,36 +214,79 @@ function toBigInt(v: number | boolean | bigint, i: number): bigint {
   return BigInt(n);
 }
 
-function flatten(data: NestedArray): { values: (number | boolean)[]; shape: number[] } {
+/**
+ * The elements of nested arrays in row-major order, their shape, and whether any is a number
+ * (a mix of booleans and numbers is promoted to float32, as PyTorch does).
+ */
+function flatten(
+  data: unknown,
+): { values: (number | boolean)[]; shape: number[]; numbers: boolean } {
   const shape: number[] = [];
-  let probe: NestedArray = data;
-  while (Array.isArray(probe)) {
+  const seen = new Map<unknown, string>();
+  let probe: unknown = data;
+  let path = "data";
+  while (isArray(probe)) {
+    const before = seen.get(probe);
+    if (before !== undefined) {
+      throw new TypeError(
+        `Cannot create tensor as data must not contain itself: ${path} is ${before} again, ` +
+          `at depth ${shape.length}`,
+      );
+    }
+    if (shape.length === MAX_DEPTH) {
+      throw new TypeError(
+        `Cannot create tensor as data must be nested at most ${MAX_DEPTH} deep, as in PyTorch: ` +
+          `it goes on past depth ${MAX_DEPTH}`,
+      );
+    }
+    seen.set(probe, path);
     shape.push(probe.length);
     if (probe.length === 0) break;
     probe = probe[0];
+    path += "[0]";
+  }
+  if (shape.length === 0 && typeof data !== "number" && typeof data !== "boolean") {
+    throw new TypeError(
+      `Cannot create tensor as data must be a number, a boolean, nested arrays of them or a typed array: got ${
+        describeValue(data)
+      }`,
+    );
   }
   const values: (number | boolean)[] = [];
-  const walk = (node: NestedArray, dim: number, path: string): void => {
+  let numbers = false;
+  const walk = (node: unknown, dim: number, path: string): void => {
     if (dim === shape.length) {
-      if (typeof node !== "number" && typeof node !== "boolean") {
+      if (typeof node === "number") numbers = true;
+      else if (typeof node !== "boolean") {
         throw new TypeError(
           `Cannot create tensor as data must hold numbers or booleans: data${path} is ${
-            Array.isArray(node) ? "an array" : typeof node
+            describeValue(node)
           }`,
         );
       }
       values.push(node);
       return;
     }
-    if (!Array.isArray(node) || node.length !== shape[dim]) {
+    if (!isArray(node) || node.length !== shape[dim]) {
       throw new TypeError(
         `Cannot create tensor as data is ragged: data${path} should be an array of ${
           shape[dim]
         } items`,
       );
     }
-    for (let i = 0; i < node.length; i++) walk(node[i], dim + 1, `${path}[${i}]`);
+    for (let i = 0; i < node.length; i++) {
+      if (!(i in node)) {
+        throw new TypeError(
+          `Cannot create tensor as data must hold numbers or booleans: data${path}[${i}] is empty (a hole in the array)`,
+        );
+      }
+      walk(node[i], dim + 1, `${path}[${i}]`);
+    }
   };
   walk(data, 0, "");
-  return { values, shape };
+  return { values, shape, numbers };
+}
+
+function isArray(value: unknown): value is unknown[] {
+  return isArrayValue(value);
 }

@@ -1,26 +1,35 @@
 import { broadcastShape, broadcastShapes } from "./_core/broadcast.ts";
 import { checkBoolean, checkNumber, fail } from "./_core/checks.ts";
-import { parseReduction, type Reduction } from "./_core/reduction.ts";
+import { parseReduction, REDUCTION, type Reduction } from "./_core/reduction.ts";
 import { orDefault } from "./_engines/op_helpers.ts";
 import { add, clampMin, mean, minimum, sub, sum } from "./ops.ts";
 import { recordAsOne } from "./_webgpu/ops.ts";
 import { checkDistanceInputs, distance } from "./pairwise_distance.ts";
 import { canFuseTriplet, fusedTriplet } from "./_engines/triplet.ts";
 import type { Tensor } from "./_core/tensor.ts";
+import { BOOLEAN, NUMBER, type OptionSpec, parseOptions } from "./_core/options.ts";
 
 /** Options for {@linkcode tripletMarginLoss} and {@linkcode TripletMarginLoss}. */
 export interface TripletMarginLossOptions {
-  /** Default 1; any number (0 and negative margins included, as PyTorch). */
+  /** A number; default 1 (0 and negative margins included, as PyTorch). */
   margin?: number;
-  /** The norm's order for the distances (any number, `±Infinity` too). Default 2. */
+  /** A number, the norm's order for the distances (`±Infinity` too). Default 2. */
   p?: number;
-  /** Added to each difference before the norm. Default 1e-6. */
+  /** A number added to each difference before the norm. Default 1e-6. */
   eps?: number;
-  /** Use `min(d(a, n), d(p, n))` as the negative distance. Default `false`. */
+  /** A boolean: use `min(d(a, n), d(p, n))` as the negative distance. Default `false`. */
   swap?: boolean;
   /** `"none"`, `"mean"` (default) or `"sum"`. */
   reduction?: Reduction;
 }
+
+const TRIPLET_MARGIN_OPTIONS: OptionSpec<TripletMarginLossOptions> = {
+  margin: NUMBER,
+  p: NUMBER,
+  eps: NUMBER,
+  swap: BOOLEAN,
+  reduction: REDUCTION,
+};
 
 // torch 1.13 (Loss.cpp, triplet_margin_loss), a composite of differentiable ops:
 //   dist_pos = pairwise_distance(anchor, positive, p, eps)       // ||a - p + eps||_p
@@ -82,6 +91,7 @@ export function tripletMarginLoss(
   options: TripletMarginLossOptions = {},
 ): Tensor {
   const fn = "tripletMarginLoss";
+  options = parseOptions(fn, options, TRIPLET_MARGIN_OPTIONS);
   const reduction = parseReduction(fn, options.reduction);
   const margin = checkNumber(fn, "margin", orDefault(options.margin, 1));
   const p = checkNumber(fn, "p", orDefault(options.p, 2));
@@ -141,7 +151,7 @@ export class TripletMarginLoss {
    * @param options Kept and passed to every {@linkcode tripletMarginLoss} call.
    */
   constructor(options: TripletMarginLossOptions = {}) {
-    this.#options = { ...options };
+    this.#options = parseOptions("TripletMarginLoss", options, TRIPLET_MARGIN_OPTIONS, "create");
   }
   /**
    * Computes the loss.

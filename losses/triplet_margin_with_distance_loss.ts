@@ -5,15 +5,24 @@ import {
   checkNumber,
   checkSameDevice,
   checkSameDtype,
+  describe,
   fail,
 } from "./_core/checks.ts";
-import { parseReduction, type Reduction } from "./_core/reduction.ts";
+import { parseReduction, REDUCTION, type Reduction } from "./_core/reduction.ts";
 import { checkTensors, orDefault } from "./_engines/op_helpers.ts";
 import { add, clamp, mean, minimum, sub, sum } from "./ops.ts";
 import { recordAsOne } from "./_webgpu/ops.ts";
 import { checkDistanceInputs, distance } from "./pairwise_distance.ts";
 import { canFuseTriplet, fusedTriplet } from "./_engines/triplet.ts";
-import { Tensor } from "./_core/tensor.ts";
+import { isTensor, type Tensor } from "./_core/tensor.ts";
+import {
+  BOOLEAN,
+  NUMBER,
+  type OptionCheck,
+  type OptionSpec,
+  parseOptions,
+  typeProblem,
+} from "./_core/options.ts";
 
 /**
  * A distance between two batches of vectors, built from this library's ops (`sub`, `abs`,
@@ -26,15 +35,30 @@ export type DistanceFunction = (x1: Tensor, x2: Tensor) => Tensor;
  * {@linkcode TripletMarginWithDistanceLoss}.
  */
 export interface TripletMarginWithDistanceLossOptions {
-  /** Default: `pairwiseDistance` with p = 2 and eps = 1e-6. */
-  distanceFunction?: DistanceFunction;
-  /** Default 1; any number (0 and negative margins included, as PyTorch 1.13). */
+  /**
+   * A function of two tensors that returns a float tensor, or `null`. Default (also for
+   * `null`, as PyTorch's `None`): `pairwiseDistance` with p = 2 and eps = 1e-6.
+   */
+  distanceFunction?: DistanceFunction | null;
+  /** A number; default 1 (0 and negative margins included, as PyTorch 1.13). */
   margin?: number;
-  /** Use `min(d(a, n), d(p, n))` as the negative distance. Default `false`. */
+  /** A boolean: use `min(d(a, n), d(p, n))` as the negative distance. Default `false`. */
   swap?: boolean;
   /** `"none"`, `"mean"` (default) or `"sum"`. */
   reduction?: Reduction;
 }
+
+const DISTANCE_FUNCTION: OptionCheck = (value, name) =>
+  value === null || typeof value === "function"
+    ? null
+    : typeProblem(name, "a function of two tensors or null", value);
+
+const TRIPLET_DISTANCE_OPTIONS: OptionSpec<TripletMarginWithDistanceLossOptions> = {
+  distanceFunction: DISTANCE_FUNCTION,
+  margin: NUMBER,
+  swap: BOOLEAN,
+  reduction: REDUCTION,
+};
 
 // torch 1.13 (torch/nn/functional.py, triplet_margin_with_distance_loss), in Python ops:
 //   positive_dist = distance_function(anchor, positive)
@@ -99,12 +123,16 @@ export function tripletMarginWithDistanceLoss(
   options: TripletMarginWithDistanceLossOptions = {},
 ): Tensor {
   const fn = "tripletMarginWithDistanceLoss";
+  options = parseOptions(fn, options, TRIPLET_DISTANCE_OPTIONS);
   const reduction = parseReduction(fn, options.reduction);
   const margin = checkNumber(fn, "margin", orDefault(options.margin, 1));
   const swap = checkBoolean(fn, "swap", options.swap, false);
-  const custom = options.distanceFunction;
+  const custom = options.distanceFunction ?? undefined;
   if (custom !== undefined && typeof custom !== "function") {
-    fail(fn, `distanceFunction must be a function of two tensors: current value is ${custom}`);
+    fail(
+      fn,
+      `distanceFunction must be a function of two tensors: current value is ${describe(custom)}`,
+    );
   }
   checkTensors(fn, { anchor, positive, negative });
   checkSameDevice(fn, { anchor, positive, negative });
@@ -122,8 +150,8 @@ export function tripletMarginWithDistanceLoss(
   } else {
     dist = (x1, x2) => {
       const d = custom(x1, x2);
-      if (!(d instanceof Tensor)) {
-        fail(fn, `distanceFunction must return a Tensor: got ${typeof d}`);
+      if (!isTensor(d)) {
+        fail(fn, `distanceFunction must return a Tensor: got ${describe(d)}`);
       }
       return d;
     };
@@ -168,7 +196,12 @@ export class TripletMarginWithDistanceLoss {
    * @param options Kept and passed to every {@linkcode tripletMarginWithDistanceLoss} call.
    */
   constructor(options: TripletMarginWithDistanceLossOptions = {}) {
-    this.#options = { ...options };
+    this.#options = parseOptions(
+      "TripletMarginWithDistanceLoss",
+      options,
+      TRIPLET_DISTANCE_OPTIONS,
+      "create",
+    );
   }
   /**
    * Computes the loss.

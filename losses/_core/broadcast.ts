@@ -5,7 +5,7 @@
  * @module
  */
 
-import { fail } from "./checks.ts";
+import { checkAllocation, fail } from "./checks.ts";
 import { type FloatArray, floatStorage } from "./reduction.ts";
 import { type DType, formatShape, shapeNumel, type Tensor, type TypedArray } from "./tensor.ts";
 
@@ -16,7 +16,14 @@ export function broadcastShape(fn: string, tensors: Record<string, Tensor>): num
   if (first !== undefined && list.every((t) => sameShape(t.shape, first))) return [...first];
   const shapes: Record<string, readonly number[]> = {};
   for (const [name, t] of Object.entries(tensors)) shapes[name] = t.shape;
-  return broadcastShapes(fn, shapes);
+  const shape = broadcastShapes(fn, shapes);
+  // A broadcast can ask for far more memory than its operands hold ([n, 1] with [1, n]):
+  // check that before anything is allocated. (Empty shapes need nothing and pass.)
+  const largest = Math.max(...list.map((t) => t.numel));
+  if (shapeNumel(shape) > largest && list[0].device === "cpu") {
+    checkAllocation(fn, "its broadcast output", shape, list[0].dtype);
+  }
+  return shape;
 }
 
 /** The shape several shapes broadcast to, or a TypeError naming them all. */

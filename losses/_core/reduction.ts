@@ -6,7 +6,8 @@
  * @module
  */
 
-import { fail } from "./checks.ts";
+import { describe, fail } from "./checks.ts";
+import { oneOf, type OptionCheck } from "./options.ts";
 import { allocStorage, type DType, takeStorage } from "./tensor.ts";
 
 /** How a loss folds its per-element values: PyTorch's `reduction` argument. */
@@ -43,14 +44,15 @@ export function takeFloat(dtype: DType, n: number): FloatArray {
   return takeStorage(dtype, n) as FloatArray;
 }
 
+/** The `reduction` option's check: `"none"`, `"mean"` or `"sum"` (a RangeError otherwise). */
+export const REDUCTION: OptionCheck = oneOf(["none", "mean", "sum"]);
+
 /** Checks `value` (default `"mean"`) against the three reductions. */
 export function parseReduction(fn: string, value: unknown = "mean"): Reduction {
   if (value === "none" || value === "mean" || value === "sum") return value;
   fail(
     fn,
-    `reduction must be "none", "mean" or "sum": current value is ${
-      typeof value === "string" ? JSON.stringify(value) : String(value)
-    }`,
+    `reduction must be "none", "mean" or "sum": current value is ${describe(value)}`,
     RangeError,
   );
 }

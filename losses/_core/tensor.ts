@@ -11,12 +11,21 @@
  */
 
 import { type GradFn, isNode, record, runBackward, setKeeping } from "./autograd.ts";
+import { describeValue, isArrayValue } from "./describe.ts";
+import {
+  BOOLEAN_OR_NULL,
+  type OptionCheck,
+  type OptionProblem,
+  parseOptions,
+  typeProblem,
+} from "./options.ts";
 import { givePooled, hold, isHeld, letGo } from "./pool.ts";
 import { formatTensor } from "./print.ts";
 import {
   allocStorage,
   type Device,
   type DType,
+  formatShape,
   type NestedArray,
   shapeNumel,
   type TypedArray,
@@ -38,14 +47,19 @@ export {
 
 /** Options for {@linkcode Tensor.backward}. */
 export interface BackwardOptions {
-  /** Keep the graph so that `backward()` can run through it again. Default `false`. */
-  retainGraph?: boolean;
+  /**
+   * `boolean | null`: keep the graph so that `backward()` can run through it again. Default
+   * `false`; `null` means the default, as PyTorch's `retain_graph=None`.
+   */
+  retainGraph?: boolean | null;
 }
 
 /** Private handle that lets the library's own modules reach a tensor's storage. */
 let storageOf: (t: Tensor) => TypedArray | GpuStorage;
 /** Private handle: whether `dispose()` was called on a tensor. */
 let disposedOf: (t: Tensor) => boolean;
+/** Whether a value is a Tensor this library made (a Proxy around one is not). */
+let hasTensorBrand: (value: unknown) => value is Tensor;
 
 /**
  * An n-dimensional array with PyTorch's autograd semantics.
@@ -64,19 +78,11 @@ let disposedOf: (t: Tensor) => boolean;
  * ```
  */
 export class Tensor {
-  /** The size of each dimension; `[]` for a 0-d tensor. */
-  readonly shape: readonly number[];
-  /** Element type. */
-  readonly dtype: DType;
-  /** Where the storage lives. */
-  readonly device: Device;
-  /** The number of elements: the product of `shape`. */
-  readonly numel: number;
-  /**
-   * Accumulated gradient of this leaf, filled by `backward()`. Set it to `null` to clear it,
-   * as `x.grad = None` in PyTorch.
-   */
-  grad: Tensor | null = null;
+  readonly #shape: readonly number[];
+  readonly #dtype: DType;
+  readonly #device: Device;
+  readonly #numel: number;
+  #grad: Tensor | null = null;
   readonly #storage: TypedArray | GpuStorage;
   readonly #requiresGrad: boolean;
   readonly #gradFn: GradFn | null;
@@ -90,17 +96,25 @@ export class Tensor {
       (kept) => hold(kept instanceof Tensor ? kept.#storage : kept),
       (kept) => release(kept instanceof Tensor ? kept.#storage : kept),
     );
+    hasTensorBrand = (value): value is Tensor =>
+      typeof value === "object" && value !== null && #storage in value;
   }
 
   /**
    * Wraps storage without copying. Use {@linkcode tensor} instead; this is the library's own
-   * constructor.
+   * constructor, and it checks what it is given as strictly as `tensor()` does.
    *
-   * @param storage Elements in row-major order, of the dtype's typed array, or GPU storage.
-   * @param shape Dimensions; their product must equal `storage.length`.
+   * @param storage Elements in row-major order: the dtype's typed array (`Float32Array`,
+   *   `Float64Array`, `BigInt64Array`, `Uint8Array`) on a buffer of fixed length, or GPU storage.
+   * @param shape Dimensions, each a non-negative integer; their product must equal the
+   *   number of elements.
    * @param dtype Element type matching `storage`.
    * @param gradFn The operation that made this tensor, or `null` for a leaf.
-   * @param requiresGrad For a leaf: whether `backward()` fills its `.grad`.
+   * @param requiresGrad For a leaf: whether `backward()` fills its `.grad` (float dtypes only).
+   * @throws {TypeError} If the storage is not the dtype's typed array, or an argument has the
+   *   wrong type.
+   * @throws {RangeError} If the shape has an entry that is not a non-negative integer, or does
+   *   not match the number of elements.
    */
   constructor(
     storage: TypedArray | GpuStorage,
@@ -109,41 +123,140 @@ export class Tensor {
     gradFn: GradFn | null = null,
     requiresGrad = false,
   ) {
-    const numel = shapeNumel(shape);
-    const length = storage instanceof GpuStorage ? storage.bytes / 4 : storage.length;
+    if (!DTYPES.includes(dtype)) {
+      throw new RangeError(
+        `Cannot create tensor as dtype must be one of ${DTYPES.map((d) => `"${d}"`).join(", ")}: ` +
+          `current value is ${describeValue(dtype)}`,
+      );
+    }
+    const dims = checkShape("create tensor", shape);
+    const numel = shapeNumel(dims);
+    if (!Number.isSafeInteger(numel)) {
+      throw new RangeError(
+        `Cannot create tensor as shape ${formatShape(dims)} must have at most 2^53 - 1 elements: ` +
+          `it has ${numel}`,
+      );
+    }
+    const onGpu = storage instanceof GpuStorage;
+    if (onGpu) {
+      if (dtype === "float64") checkGpuDtype("tensor", dtype);
+    } else {
+      checkCpuStorage(storage, dtype);
+    }
+    const length = onGpu ? storage.bytes / 4 : storage.length;
     if (numel !== length) {
       throw new RangeError(
-        `Cannot create tensor as shape [${
-          shape.join(", ")
-        }] needs ${numel} elements: data has ${length}`,
+        `Cannot create tensor as shape ${
+          formatShape(dims)
+        } needs ${numel} elements: data has ${length}`,
       );
     }
     if (gradFn !== null && !isNode(gradFn)) {
       throw new TypeError("Cannot create tensor as gradFn must come from the library's own ops");
     }
+    if (typeof requiresGrad !== "boolean") {
+      throw new TypeError(
+        `Cannot create tensor as requiresGrad must be a boolean: current value is ${
+          describeValue(requiresGrad)
+        }`,
+      );
+    }
+    if (requiresGrad && gradFn === null && dtype !== "float32" && dtype !== "float64") {
+      throw new TypeError(
+        `Cannot create tensor with requiresGrad as only float32 and float64 tensors can require gradients: dtype is "${dtype}"`,
+      );
+    }
     this.#storage = storage;
     hold(storage);
-    this.shape = Object.freeze([...shape]);
-    this.dtype = dtype;
-    this.device = storage instanceof GpuStorage ? "webgpu" : "cpu";
-    this.numel = numel;
+    this.#shape = dims;
+    this.#dtype = dtype;
+    this.#device = onGpu ? "webgpu" : "cpu";
+    this.#numel = numel;
     this.#gradFn = gradFn;
     this.#requiresGrad = gradFn !== null || requiresGrad;
+    Object.freeze(this); // no field can be added, or shadow a getter below
+  }
+
+  /** The size of each dimension; `[]` for a 0-d tensor (read-only, frozen). */
+  get shape(): readonly number[] {
+    try {
+      return this.#shape;
+    } catch {
+      return notATensor(this, "shape"); // a Proxy or a look-alike: V8's brand check threw
+    }
+  }
+
+  /** Element type (read-only). */
+  get dtype(): DType {
+    try {
+      return this.#dtype;
+    } catch {
+      return notATensor(this, "dtype"); // a Proxy or a look-alike: V8's brand check threw
+    }
+  }
+
+  /** Where the storage lives (read-only). */
+  get device(): Device {
+    try {
+      return this.#device;
+    } catch {
+      return notATensor(this, "device"); // a Proxy or a look-alike: V8's brand check threw
+    }
+  }
+
+  /** The number of elements: the product of `shape` (read-only). */
+  get numel(): number {
+    try {
+      return this.#numel;
+    } catch {
+      return notATensor(this, "numel"); // a Proxy or a look-alike: V8's brand check threw
+    }
+  }
+
+  /**
+   * Accumulated gradient of this leaf, filled by `backward()`. Set it to `null` to clear it,
+   * as `x.grad = None` in PyTorch; a tensor assigned here must have this tensor's shape, dtype
+   * and device, as PyTorch checks ("assigned grad has data of a different size").
+   */
+  get grad(): Tensor | null {
+    try {
+      return this.#grad;
+    } catch {
+      return notATensor(this, "grad");
+    }
+  }
+
+  set grad(value: Tensor | null) {
+    const t = receiver(this, "grad");
+    if (value !== null) checkAssignedGrad(t, value);
+    t.#grad = value;
   }
 
   /** Whether `backward()` reaches this tensor: a leaf that asked for it, or an op's result. */
   get requiresGrad(): boolean {
-    return this.#requiresGrad;
+    try {
+      return this.#requiresGrad;
+    } catch {
+      return notATensor(this, "requiresGrad"); // a Proxy or a look-alike: V8's brand check threw
+    }
   }
 
   /** The operation that made this tensor (`grad_fn` in PyTorch), or `null` for a leaf. */
   get gradFn(): GradFn | null {
-    return this.#gradFn;
+    try {
+      return this.#gradFn;
+    } catch {
+      return notATensor(this, "gradFn"); // a Proxy or a look-alike: V8's brand check threw
+    }
   }
 
   /** `true` for tensors made by the user rather than by an operation that records a node. */
   get isLeaf(): boolean {
-    return this.#gradFn === null;
+    try {
+      return this.#gradFn === null;
+    } catch {
+      return notATensor(this, "isLeaf");
+    }
   }
 
   /**
@@ -169,8 +282,9 @@ export class Tensor {
    *   with an Error if the tensor was disposed.
    */
   data(): Promise<TypedArray> {
-    if (this.#disposed) return Promise.reject(disposedError("Tensor.data"));
-    const storage = this.#storage;
+    const t = receiver(this, "data");
+    if (t.#disposed) return Promise.reject(disposedError("Tensor.data"));
+    const storage = t.#storage;
     if (!(storage instanceof GpuStorage)) return Promise.resolve(storage);
     return readBack(storage, this.dtype);
   }
@@ -194,7 +308,7 @@ export class Tensor {
    * @throws {Error} If the tensor was disposed.
    */
   clone(): Tensor {
-    const storage = this.#live("clone");
+    const storage = receiver(this, "clone").#live("clone");
     const copy = storage instanceof GpuStorage ? copyGpu(storage) : storage.slice();
     const node = record("CloneBackward0", [this as Tensor], (gradOutput) => [
       new Tensor(
@@ -235,9 +349,10 @@ export class Tensor {
    * ```
    */
   dispose(): void {
-    if (this.#disposed) return;
-    this.#disposed = true;
-    release(this.#storage);
+    const t = receiver(this, "dispose");
+    if (t.#disposed) return;
+    t.#disposed = true;
+    release(t.#storage);
   }
 
   /** {@linkcode Tensor.dispose}, for `using`. */
@@ -247,7 +362,11 @@ export class Tensor {
 
   /** Whether {@linkcode Tensor.dispose} was called. */
   get isDisposed(): boolean {
-    return this.#disposed;
+    try {
+      return this.#disposed;
+    } catch {
+      return notATensor(this, "isDisposed"); // a Proxy or a look-alike: V8's brand check threw
+    }
   }
 
   /**
@@ -265,7 +384,7 @@ export class Tensor {
    * @returns A number for a 0-d tensor, otherwise nested arrays shaped like the tensor.
    */
   toArray(): NestedArray {
-    const flat = this.#elements("toArray");
+    const flat = receiver(this, "toArray").#elements("toArray");
     if (this.shape.length === 0) return flat[0];
     let pos = 0;
     const build = (dim: number): NestedArray[] => {
@@ -294,7 +413,7 @@ export class Tensor {
    * @throws {RangeError} If the tensor does not hold exactly one element.
    */
   item(): number {
-    if (this.numel !== 1) {
+    if (receiver(this, "item").#numel !== 1) {
       throw new RangeError(
         `Cannot convert tensor to a number as it must have one element: it has ${this.numel}`,
       );
@@ -325,6 +444,7 @@ export class Tensor {
    * @throws {RangeError} If an int64 value does not fit in 32 bits on WebGPU.
    */
   async to(device: Device): Promise<Tensor> {
+    receiver(this, "to");
     checkDevice("Tensor.to", device);
     const storage = this.#live("to");
     if (device === this.device) return this;
@@ -357,7 +477,7 @@ export class Tensor {
    * @returns A tensor without `requiresGrad`.
    */
   detach(): Tensor {
-    return new Tensor(this.#live("detach"), this.shape, this.dtype);
+    return new Tensor(receiver(this, "detach").#live("detach"), this.shape, this.dtype);
   }
 
   /**
@@ -381,13 +501,16 @@ export class Tensor {
    * @throws {Error} If this tensor does not require grad, or the graph was already freed.
    * @throws {TypeError} If `gradOutput` does not match this tensor's shape or dtype.
    */
-  backward(gradOutput?: Tensor, options: BackwardOptions = {}): void {
-    this.#live("backward");
-    if (gradOutput?.isDisposed === true) gradOutput.#live("backward");
-    const seed = backwardSeed(this, gradOutput);
-    const kept = runBackward(this, seed, options.retainGraph ?? false, addTensors);
+  backward(gradOutput?: Tensor | null, options: BackwardOptions = {}): void {
+    const root = receiver(this, "backward");
+    const retainGraph = backwardOptions(options);
+    root.#live("backward");
+    const given = gradOutput ?? undefined;
+    if (given !== undefined && hasTensorBrand(given)) given.#live("backward");
+    const seed = backwardSeed(root, given); // checks that gradOutput is a Tensor
+    const kept = runBackward(root, seed, retainGraph, addTensors);
     // the ones made for a one-element output are the library's own: back to the pool
-    if (seed !== gradOutput && !kept) seed.dispose();
+    if (seed !== given && !kept) seed.dispose();
   }
 
   /**
@@ -405,8 +528,9 @@ export class Tensor {
    * @returns The text `print(t)` shows in PyTorch 1.13.
    */
   toString(): string {
-    if (this.#disposed) return "tensor(<disposed>)";
-    let storage = this.#storage;
+    const t = receiver(this, "toString");
+    if (t.#disposed) return "tensor(<disposed>)";
+    let storage = t.#storage;
     if (storage instanceof GpuStorage) {
       if (storage.host === null) {
         return `tensor(<${this.numel} elements on webgpu: read them with await t.data()>)`;
@@ -490,6 +614,153 @@ function heldStorage(t: Tensor): TypedArray | GpuStorage {
   return storage;
 }
 
+/**
+ * Whether `value` is a Tensor made by this library. A Proxy around one, or an object made
+ * with `Object.create(Tensor.prototype)`, passes `instanceof Tensor` but not this check.
+ */
+export function isTensor(value: unknown): value is Tensor {
+  return hasTensorBrand(value);
+}
+
+/**
+ * The words for a value where a Tensor belongs: a Tensor's dtype, shape and device; for a
+ * Proxy or a look-alike, what it is and what to pass instead; else the value printed.
+ */
+export function describeTensorArg(value: unknown): string {
+  if (hasTensorBrand(value)) {
+    return `a Tensor (${value.dtype}, ${formatShape(value.shape)}, on ${value.device})`;
+  }
+  let lookAlike = false;
+  try {
+    lookAlike = typeof value === "object" && value !== null && value instanceof Tensor;
+  } catch {
+    // a revoked Proxy: described below
+  }
+  if (lookAlike) {
+    return "a Proxy or a look-alike of a Tensor, where a Tensor from @parity/losses is expected " +
+      "(pass the tensor itself: unwrap reactive state first, e.g. with Vue's toRaw)";
+  }
+  return describeValue(value);
+}
+
+/**
+ * `t` itself when it is a Tensor; a TypeError naming the member when it is a Proxy or a
+ * look-alike. (The getters do without it on their hot path: they read the private field in a
+ * `try`, whose brand check V8 makes anyway, and call {@linkcode notATensor} when it throws.)
+ */
+function receiver(t: Tensor, member: string): Tensor {
+  return hasTensorBrand(t) ? t : notATensor(t, member);
+}
+
+function notATensor(t: unknown, member: string): never {
+  throw new TypeError(
+    `Cannot use Tensor.${member} as its receiver is not a Tensor: got ${describeTensorArg(t)}`,
+  );
+}
+
+/**
+ * What is wrong with a shape, or `null`: it must be an array whose entries are non-negative
+ * integers. The problem names the entry that is wrong.
+ */
+export function shapeProblem(shape: unknown): OptionProblem | null {
+  if (!isArrayValue(shape)) {
+    return typeProblem("shape", "an array of non-negative integers", shape);
+  }
+  const list = shape as readonly unknown[];
+  for (let i = 0; i < list.length; i++) {
+    const d = list[i];
+    if (typeof d !== "number" || !Number.isSafeInteger(d) || d < 0) {
+      const what = !(i in list) ? "empty (a hole in the array)" : describeValue(d);
+      return {
+        text: `shape[${i}] must be a non-negative integer: shape[${i}] is ${what}`,
+        kind: typeof d === "number" ? "range" : "type",
+      };
+    }
+  }
+  return null;
+}
+
+/** The `shape` option's check (`tensor()`, `randn`, ...). */
+export const SHAPE: OptionCheck = (value: unknown): OptionProblem | null => shapeProblem(value);
+
+/**
+ * A shape checked by {@linkcode shapeProblem} and copied, frozen; a TypeError or RangeError
+ * that starts `Cannot <action> as` otherwise.
+ */
+export function checkShape(action: string, shape: unknown): readonly number[] {
+  const problem = shapeProblem(shape);
+  if (problem !== null) {
+    throw new (problem.kind === "type" ? TypeError : RangeError)(
+      `Cannot ${action} as ${problem.text}`,
+    );
+  }
+  const list = shape as readonly number[];
+  const dims = new Array<number>(list.length); // a loop: Array.from with a map costs 5x here
+  for (let i = 0; i < list.length; i++) dims[i] = list[i] + 0; // -0 as 0
+  return Object.freeze(dims);
+}
+
+const STORAGE_TYPES = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int64: BigInt64Array,
+  bool: Uint8Array,
+} as const;
+
+/** Checks CPU storage against the dtype: its own typed array, on a buffer of fixed length. */
+function checkCpuStorage(storage: unknown, dtype: DType): void {
+  const want = STORAGE_TYPES[dtype];
+  if (!ArrayBuffer.isView(storage) || Object.getPrototypeOf(storage) !== want.prototype) {
+    throw new TypeError(
+      `Cannot create tensor as storage must be a ${want.name} for dtype "${dtype}": storage is ${
+        describeValue(storage)
+      }`,
+    );
+  }
+  const buffer = storage.buffer as { resizable?: boolean; growable?: boolean };
+  if (buffer.resizable === true || buffer.growable === true) {
+    throw new TypeError(
+      "Cannot create tensor as storage must have a fixed length: its buffer is resizable",
+    );
+  }
+}
+
+/** PyTorch's checks of `x.grad = g`: a Tensor of x's dtype, shape and device, not x itself. */
+function checkAssignedGrad(t: Tensor, grad: unknown): void {
+  const fail = (problem: string, Ctor: ErrorConstructor = TypeError): never => {
+    throw new Ctor(`Cannot set Tensor.grad as ${problem}`);
+  };
+  if (!hasTensorBrand(grad)) {
+    fail(`the assigned grad must be a Tensor or null: got ${describeTensorArg(grad)}`);
+  }
+  const g = grad as Tensor;
+  if (g === t) fail("a tensor cannot be its own grad, as in PyTorch", Error);
+  if (g.dtype !== t.dtype) {
+    fail(
+      `the assigned grad has data of a different type: grad is "${g.dtype}", tensor is "${t.dtype}"`,
+    );
+  }
+  if (g.shape.length !== t.shape.length || g.shape.some((d, i) => d !== t.shape[i])) {
+    fail(
+      `the assigned grad has data of a different size: grad is ${formatShape(g.shape)}, tensor is ${
+        formatShape(t.shape)
+      }`,
+      RangeError,
+    );
+  }
+  if (g.device !== t.device) {
+    fail(
+      `the assigned grad has data located on a different device: grad is on "${g.device}", tensor is on "${t.device}"`,
+    );
+  }
+}
+
+/** `retainGraph`, from `backward()`'s options. */
+function backwardOptions(options: BackwardOptions | undefined): boolean {
+  const o = parseOptions("backward", options, { retainGraph: BOOLEAN_OR_NULL }, "run");
+  return o.retainGraph ?? false;
+}
+
 /** The library's own access to a tensor's storage (CPU). */
 export function cpuStorage(t: Tensor): TypedArray {
   const storage = heldStorage(t);
@@ -537,6 +808,13 @@ function backwardSeed(root: Tensor, gradOutput: Tensor | undefined): Tensor {
     }
     seed = onesLike(root);
   } else {
+    if (!hasTensorBrand(gradOutput)) {
+      throw new TypeError(
+        `Cannot run backward as gradOutput must be a Tensor or undefined: got ${
+          describeTensorArg(gradOutput)
+        }`,
+      );
+    }
     if (
       gradOutput.shape.length !== root.shape.length ||
       gradOutput.shape.some((d, i) => d !== root.shape[i])
@@ -633,7 +911,7 @@ export function checkDevice(fn: string, device: unknown): void {
   if (device === "cpu" || device === "webgpu") return;
   throw new RangeError(
     `Cannot run ${fn} as device must be "cpu" or "webgpu": current value is ${
-      JSON.stringify(device)
+      describeValue(device)
     }`,
   );
 }

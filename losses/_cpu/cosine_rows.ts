@@ -27,7 +27,7 @@ export function rowDots(
   size: number,
   out: Float64Array,
 ): void {
-  if (size === 0) return;
+  if (size === 0 || rows === 0) return;
   if (x1 instanceof Float32Array) wasmDots(x1, x2 as Float32Array, rows, size, out);
   else dotsF64(x1, x2 as Float64Array, rows, size, out);
 }
@@ -45,7 +45,7 @@ export function cosineGrad(
   c: FloatArray,
   out: FloatArray,
 ): void {
-  if (size === 0) return;
+  if (size === 0 || rows === 0) return;
   if (out instanceof Float32Array) {
     wasmGrad(self as Float32Array, other as Float32Array, rows, size, c as Float32Array, out);
   } else {

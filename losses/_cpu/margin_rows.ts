@@ -129,6 +129,7 @@ function forBlocks(
   dim: number,
   step: (b: Block, r0: number, n: number) => void,
 ): void {
+  if (rows === 0) return; // no rows need no block, however wide a row would be
   const b = layout(dim);
   for (let r0 = 0; r0 < rows; r0 += b.rowsPer) {
     const n = Math.min(b.rowsPer, rows - r0);

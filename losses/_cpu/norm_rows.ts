@@ -48,6 +48,8 @@ export function rowNorms2(
 ): void {
   if (size === 0) {
     for (const [, , out] of pairs) out.fill(0);
+  } else if (rows === 0) {
+    return; // no rows need no block, however wide a row would be
   } else if (inputs[0] instanceof Float32Array) {
     wasmRowNorms(inputs as Float32Array[], pairs, rows, size, eps);
   } else {
@@ -70,7 +72,7 @@ export function normGrad2(
   eps: number,
   out: FloatArray,
 ): void {
-  if (size === 0) return;
+  if (size === 0 || rows === 0) return;
   if (out instanceof Float32Array) {
     wasmNormGrad(inputs as Float32Array[], terms, rows, size, eps, out);
   } else {
@@ -109,7 +111,7 @@ export function rowNorms2WithGrads(
   rowsDone: (j0: number, j1: number) => void,
   leaves: readonly LeafGrad[],
 ): void {
-  if (size === 0 || !(inputs[0] instanceof Float32Array)) {
+  if (size === 0 || rows === 0 || !(inputs[0] instanceof Float32Array)) {
     rowNorms2(inputs, pairs, rows, size, eps);
     rowsDone(0, rows);
     for (const [terms, out] of leaves) normGrad2(inputs, terms, rows, size, eps, out);

@@ -114,6 +114,7 @@ export function rowSoftmaxScaled(
   out: FloatArray | null,
   factor: (r: number, m: number, s: number) => number,
 ): void {
+  if (rows === 0) return; // no rows need no block, however wide a row would be
   const b = blockFor(x instanceof Float32Array, cols);
   const { expRows, scaleRows } = b.exports;
   for (let r0 = 0; r0 < rows; r0 += b.rowsPer) {
@@ -135,6 +136,7 @@ export function rowSoftmaxScaled(
  * rounded once. A row with a nan, or whose maximum is infinite, becomes nan.
  */
 export function rowLogSoftmax(x: FloatArray, rows: number, cols: number, out: FloatArray): void {
+  if (rows === 0) return;
   const b = blockFor(x instanceof Float32Array, cols);
   const { expRows, subRows } = b.exports;
   for (let r0 = 0; r0 < rows; r0 += b.rowsPer) {

@@ -7,6 +7,9 @@
  * @module
  */
 
+/** The most a 32-bit WebAssembly memory can hold: 65536 pages of 64 KiB. */
+const MAX_WASM_BYTES = 2 ** 32;
+
 /** One instantiated kernel module and its memory. */
 export class WasmKernel {
   /** The module's exports (functions by name). */
@@ -27,10 +30,25 @@ export class WasmKernel {
     this.#memory = instance.exports.memory as WebAssembly.Memory;
   }
 
-  /** Grows the memory to at least `bytes` bytes; returns its current buffer. */
+  /**
+   * Grows the memory to at least `bytes` bytes; returns its current buffer. A size past what
+   * the memory can grow to (4 GiB for 32-bit WebAssembly) is a RangeError that says so.
+   */
   reserve(bytes: number): ArrayBuffer {
     const have = this.#memory.buffer.byteLength;
-    if (bytes > have) this.#memory.grow(Math.ceil((bytes - have) / 65536));
+    if (bytes > have) {
+      const fail = (why: string): never => {
+        throw new RangeError(
+          `Cannot run the CPU kernels on rows this long: one block of rows needs ${bytes} bytes of WebAssembly memory, ${why}`,
+        );
+      };
+      if (bytes > MAX_WASM_BYTES) fail("and that memory can grow to 4 GiB (2^32 bytes) at most");
+      try {
+        this.#memory.grow(Math.ceil((bytes - have) / 65536));
+      } catch (e) {
+        fail(`which this runtime could not give (${e instanceof Error ? e.message : String(e)})`);
+      }
+    }
     return this.#memory.buffer as ArrayBuffer;
   }
 

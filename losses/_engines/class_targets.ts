@@ -110,7 +110,7 @@ export function int32Halves(src: ArrayLike<unknown>): Int32Array | null {
  */
 export function checkWeight(
   fn: string,
-  weight: Tensor | undefined,
+  weight: Tensor | null | undefined,
   input: Tensor,
   classes: number,
 ): FloatArray | null {

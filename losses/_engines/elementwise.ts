@@ -35,6 +35,7 @@ import {
   formatShape,
   gpuStorage,
   isDisposed,
+  isTensor,
   shapeNumel,
   Tensor,
 } from "../_core/tensor.ts";
@@ -276,7 +277,7 @@ export function checkFloatPair(fn: string, input: Tensor, target: Tensor): numbe
   // the common call (two live float tensors of one dtype and shape) without the general
   // checks' per-name loops, which cost about a third of a call at 1e3 elements
   if (
-    input instanceof Tensor && target instanceof Tensor && input.dtype === target.dtype &&
+    isTensor(input) && isTensor(target) && input.dtype === target.dtype &&
     (input.dtype === "float32" || input.dtype === "float64") && !isDisposed(input) &&
     !isDisposed(target) && sameShape(input.shape, target.shape)
   ) return [...input.shape];

@@ -256,7 +256,11 @@ export function binaryWebgpu(op: BinaryOp, input: Tensor | number, other: Tensor
   if (typeof other !== "number") named.other = other;
   checkSameDevice(op, named);
   const tensors = Object.values(named);
-  const shape = broadcastShapes(op, Object.fromEntries(tensors.map((t, k) => [k, t.shape])));
+  // the CPU's operand names (input, other), so that both devices give one message
+  const shape = broadcastShapes(
+    op,
+    Object.fromEntries(Object.entries(named).map(([name, t]) => [name, t.shape])),
+  );
   const n = shapeNumel(shape);
   const operands: [string, Tensor | number][] = [["x", input], ["y", other]];
   const params: Record<string, number> = {};
