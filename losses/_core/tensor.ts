@@ -356,6 +356,16 @@ export function cpuStorage(t: Tensor): TypedArray {
   return storage;
 }
 
+/**
+ * A cpu tensor's storage, given to another owner for good: TensorFlow.js's cpu backend keeps
+ * the array as its tensor's values without copying it (`@parity/losses/tfjs`). The library
+ * must not write to it, reuse it or pool it afterwards; today no storage is reused, and a
+ * pool of CPU storage must leave these arrays out.
+ */
+export function handOverCpu(t: Tensor): TypedArray {
+  return cpuStorage(t);
+}
+
 /** The library's own access to a tensor's storage on WebGPU. */
 export function gpuStorage(t: Tensor): GpuStorage {
   const storage = storageOf(t);
