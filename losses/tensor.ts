@@ -16,10 +16,37 @@ import {
   type TypedArray,
 } from "./_core/storage.ts";
 import { checkDevice, checkGpuDtype, DTYPES, Tensor, toGpu } from "./_core/tensor.ts";
-import { gpuReady } from "./_core/webgpu/device.ts";
+import { adoptGpuDevice, gpuReady } from "./_core/webgpu/device.ts";
 
 export { type BackwardOptions, Tensor } from "./_core/tensor.ts";
 export type { Device, DType, NestedArray, TypedArray } from "./_core/storage.ts";
+
+/**
+ * Hands the library a WebGPU device to use for `"webgpu"` instead of creating its own: for
+ * example TensorFlow.js's (`tf.backend().device` on its webgpu backend), so that buffers pass
+ * between the two libraries without a copy through the CPU. `@parity/losses/tfjs` calls it
+ * with TensorFlow.js's device. Call it before the first webgpu tensor is made; afterwards
+ * `tensor(data, { device: "webgpu" })` works at once. The device keeps the limits it was
+ * created with (WebGPU's defaults suffice). Handing over the device already in use does
+ * nothing.
+ *
+ * @example Usage
+ * ```ts
+ * import { tensor, useWebGpuDevice } from "@parity/losses";
+ *
+ * const adapter = await navigator.gpu?.requestAdapter();
+ * if (adapter) {
+ *   useWebGpuDevice(await adapter.requestDevice()); // a device made elsewhere
+ *   const x = tensor([1, 2, 3], { device: "webgpu" });
+ * }
+ * ```
+ *
+ * @param device A `GPUDevice`.
+ * @throws {Error} If the library already uses, or is creating, another device.
+ */
+export function useWebGpuDevice(device: GPUDevice): void {
+  adoptGpuDevice(device);
+}
 
 /** What `tensor()` accepts as data. */
 export type TensorData = NestedArray | TypedArray | Int32Array;
