@@ -552,13 +552,10 @@ function endCall(call: Call): void {
 /** One bridged call: checks, conversion, the library's function, and the gradient. */
 function run(tf: Tfjs<TfTensor>, name: keyof TfjsLosses<unknown>, args: unknown[]): TfTensor {
   const op = OPS[name];
-  const positional = args.slice(0, op.tensors.length);
-  const rawOptions = args[op.tensors.length];
-  if (op.numbers !== undefined) {
-    // (input, dim): the dim goes through as is; the library checks it
-    positional.length = op.tensors.length;
-    for (const k of op.numbers) positional[k] = args[k];
-  }
+  // (input, dim) has no options: the dim goes through as is, and the library checks it
+  const arity = op.tensors.length + (op.numbers?.length ?? 0);
+  const positional = args.slice(0, arity);
+  const rawOptions = op.numbers === undefined ? args[arity] : undefined;
   // The tensors to differentiate: float32 positional tensors and tensor options that take one.
   const wrt: { at: number | string; t: TfTensor }[] = [];
   positional.forEach((v, k) => {
