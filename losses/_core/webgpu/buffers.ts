@@ -138,11 +138,47 @@ export class GpuStorage {
     this.bytes = bytes;
     this.host = host;
     this.borrowed = borrowed;
-    if (!borrowed) owned.register(this, buffer, this);
+    if (!borrowed) {
+      owned.register(this, buffer, this);
+      tracked?.push(this);
+    }
   }
 }
 
-const handed = new WeakSet<GpuStorage>();
+/** Storage whose buffer left the pool's bookkeeping: handed over, or released early. */
+const gone = new WeakSet<GpuStorage>();
+let tracked: GpuStorage[] | null = null;
+
+/**
+ * Runs `body` and adds to `into` every pooled storage made meanwhile: the tensors it makes and
+ * what their autograd nodes keep. A caller that knows when all of them are dead (the
+ * TensorFlow.js bridge, once tfjs's backward pass through a loss is over) gives them back with
+ * {@linkcode releaseGpu} at once, instead of when they are collected: a training loop that never
+ * yields to the event loop never runs the finalizers that refill the pool.
+ */
+export function trackGpu<T>(into: GpuStorage[], body: () => T): T {
+  const outer = tracked;
+  tracked = into;
+  try {
+    return body();
+  } finally {
+    tracked = outer;
+  }
+}
+
+/**
+ * Gives pooled storages back to the pool now (those handed over or borrowed are skipped). No
+ * tensor over them may be read again; their commands have been submitted, and the queue runs
+ * in order, so the next user of a buffer cannot overtake them.
+ */
+export function releaseGpu(storages: readonly GpuStorage[]): void {
+  for (const s of storages) {
+    if (s.borrowed || gone.has(s)) continue;
+    gone.add(s);
+    owned.unregister(s);
+    releaseStorage(s.buffer);
+  }
+}
 
 /**
  * Gives the elements of `storage` to another owner for good (TensorFlow.js, which wraps the
@@ -160,9 +196,9 @@ export function handOverGpu(storage: GpuStorage): GPUBuffer {
   const bytes = storage.bytes;
   if (bytes === 0) throw new RangeError("Cannot hand over a GPU buffer of 0 bytes");
   let buffer = storage.buffer;
-  if (!storage.borrowed && !handed.has(storage) && buffer.size === bytes) {
+  if (!storage.borrowed && !gone.has(storage) && buffer.size === bytes) {
     owned.unregister(storage);
-    handed.add(storage);
+    gone.add(storage);
   } else {
     const { device } = gpu();
     buffer = device.createBuffer({ size: bytes, usage: STORAGE });
