@@ -28,10 +28,12 @@
 
 import { gpuStorage, handOverCpu, Tensor, type TypedArray } from "../losses/_core/tensor.ts";
 import {
-  allocGpu,
+  acquireStorage,
   destroyHandedOver,
   GpuStorage,
   handOverGpu,
+  releaseGpu,
+  trackGpu,
   uploadGpu,
 } from "../losses/_core/webgpu/buffers.ts";
 import { adoptGpuDevice, takeGpuError } from "../losses/_core/webgpu/device.ts";
@@ -179,9 +181,17 @@ export interface TfjsLosses<T> {
    * `torch.nn.functional.cross_entropy`; `target` holds int32 class indices, or float32 class
    * probabilities of the input's shape (then it gets a gradient too).
    */
-  crossEntropy(input: T, target: T, options?: TfjsCrossEntropyLossOptions<T>): T;
+  crossEntropy(
+    input: T,
+    target: T,
+    options?: TfjsCrossEntropyLossOptions<T>,
+  ): T;
   /** `hingeEmbeddingLoss(input, target, { margin, reduction })`. */
-  hingeEmbeddingLoss(input: T, target: T, options?: HingeEmbeddingLossOptions): T;
+  hingeEmbeddingLoss(
+    input: T,
+    target: T,
+    options?: HingeEmbeddingLossOptions,
+  ): T;
   /** `smoothL1Loss(input, target, { reduction, beta })`. */
   smoothL1Loss(input: T, target: T, options?: SmoothL1LossOptions): T;
   /** `huberLoss(input, target, { reduction, delta })`. */
@@ -199,17 +209,39 @@ export interface TfjsLosses<T> {
   /** `poissonNllLoss(input, target, { logInput, full, eps, reduction })`. */
   poissonNllLoss(input: T, target: T, options?: PoissonNLLLossOptions): T;
   /** `gaussianNllLoss(input, target, var, { full, eps, reduction })`. */
-  gaussianNllLoss(input: T, target: T, variance: T, options?: GaussianNLLLossOptions): T;
+  gaussianNllLoss(
+    input: T,
+    target: T,
+    variance: T,
+    options?: GaussianNLLLossOptions,
+  ): T;
   /** `softMarginLoss(input, target, { reduction })`. */
   softMarginLoss(input: T, target: T, options?: SoftMarginLossOptions): T;
   /** `marginRankingLoss(input1, input2, target, { margin, reduction })`. */
-  marginRankingLoss(input1: T, input2: T, target: T, options?: MarginRankingLossOptions): T;
+  marginRankingLoss(
+    input1: T,
+    input2: T,
+    target: T,
+    options?: MarginRankingLossOptions,
+  ): T;
   /** `multiMarginLoss(input, target, { p, margin, weight, reduction })`; int32 `target`. */
-  multiMarginLoss(input: T, target: T, options?: TfjsMultiMarginLossOptions<T>): T;
+  multiMarginLoss(
+    input: T,
+    target: T,
+    options?: TfjsMultiMarginLossOptions<T>,
+  ): T;
   /** `multilabelMarginLoss(input, target, { reduction })`; int32 `target`, rows end at -1. */
-  multilabelMarginLoss(input: T, target: T, options?: MultiLabelMarginLossOptions): T;
+  multilabelMarginLoss(
+    input: T,
+    target: T,
+    options?: MultiLabelMarginLossOptions,
+  ): T;
   /** `multilabelSoftMarginLoss(input, target, { weight, reduction })`. */
-  multilabelSoftMarginLoss(input: T, target: T, options?: TfjsWeightedOptions<T>): T;
+  multilabelSoftMarginLoss(
+    input: T,
+    target: T,
+    options?: TfjsWeightedOptions<T>,
+  ): T;
   /** `cosineEmbeddingLoss(input1, input2, target, { margin, reduction })`. */
   cosineEmbeddingLoss(
     input1: T,
@@ -218,7 +250,12 @@ export interface TfjsLosses<T> {
     options?: CosineEmbeddingLossOptions,
   ): T;
   /** `tripletMarginLoss(anchor, positive, negative, { margin, p, eps, swap, reduction })`. */
-  tripletMarginLoss(anchor: T, positive: T, negative: T, options?: TripletMarginLossOptions): T;
+  tripletMarginLoss(
+    anchor: T,
+    positive: T,
+    negative: T,
+    options?: TripletMarginLossOptions,
+  ): T;
   /**
    * `tripletMarginWithDistanceLoss(anchor, positive, negative, { distanceFunction, margin,
    * swap, reduction })`: the distance function is built from this library's ops
@@ -273,31 +310,63 @@ const OPS: Readonly<Record<keyof TfjsLosses<unknown>, BridgeOp>> = {
   l1Loss: { fn: l1Loss, tensors: INPUT_TARGET, differentiable: [0, 1] },
   mseLoss: { fn: mseLoss, tensors: INPUT_TARGET, differentiable: [0, 1] },
   nllLoss: { fn: nllLoss, tensors: INPUT_TARGET, differentiable: [0] },
-  crossEntropy: { fn: crossEntropy, tensors: INPUT_TARGET, differentiable: [0, 1] },
-  hingeEmbeddingLoss: { fn: hingeEmbeddingLoss, tensors: INPUT_TARGET, differentiable: [0] },
-  smoothL1Loss: { fn: smoothL1Loss, tensors: INPUT_TARGET, differentiable: [0, 1] },
+  crossEntropy: {
+    fn: crossEntropy,
+    tensors: INPUT_TARGET,
+    differentiable: [0, 1],
+  },
+  hingeEmbeddingLoss: {
+    fn: hingeEmbeddingLoss,
+    tensors: INPUT_TARGET,
+    differentiable: [0],
+  },
+  smoothL1Loss: {
+    fn: smoothL1Loss,
+    tensors: INPUT_TARGET,
+    differentiable: [0, 1],
+  },
   huberLoss: { fn: huberLoss, tensors: INPUT_TARGET, differentiable: [0, 1] },
-  binaryCrossEntropy: { fn: binaryCrossEntropy, tensors: INPUT_TARGET, differentiable: [0, 1] },
+  binaryCrossEntropy: {
+    fn: binaryCrossEntropy,
+    tensors: INPUT_TARGET,
+    differentiable: [0, 1],
+  },
   binaryCrossEntropyWithLogits: {
     fn: binaryCrossEntropyWithLogits,
     tensors: INPUT_TARGET,
     differentiable: [0, 1],
   },
   klDiv: { fn: klDiv, tensors: INPUT_TARGET, differentiable: [0, 1] },
-  poissonNllLoss: { fn: poissonNllLoss, tensors: INPUT_TARGET, differentiable: [0, 1] },
+  poissonNllLoss: {
+    fn: poissonNllLoss,
+    tensors: INPUT_TARGET,
+    differentiable: [0, 1],
+  },
   gaussianNllLoss: {
     fn: gaussianNllLoss,
     tensors: ["input", "target", "var"],
     differentiable: [0, 1, 2],
   },
-  softMarginLoss: { fn: softMarginLoss, tensors: INPUT_TARGET, differentiable: [0] },
+  softMarginLoss: {
+    fn: softMarginLoss,
+    tensors: INPUT_TARGET,
+    differentiable: [0],
+  },
   marginRankingLoss: {
     fn: marginRankingLoss,
     tensors: ["input1", "input2", "target"],
     differentiable: [0, 1, 2],
   },
-  multiMarginLoss: { fn: multiMarginLoss, tensors: INPUT_TARGET, differentiable: [0] },
-  multilabelMarginLoss: { fn: multilabelMarginLoss, tensors: INPUT_TARGET, differentiable: [0] },
+  multiMarginLoss: {
+    fn: multiMarginLoss,
+    tensors: INPUT_TARGET,
+    differentiable: [0],
+  },
+  multilabelMarginLoss: {
+    fn: multilabelMarginLoss,
+    tensors: INPUT_TARGET,
+    differentiable: [0],
+  },
   multilabelSoftMarginLoss: {
     fn: multilabelSoftMarginLoss,
     tensors: INPUT_TARGET,
@@ -325,22 +394,39 @@ const OPS: Readonly<Record<keyof TfjsLosses<unknown>, BridgeOp>> = {
     differentiable: [0],
     arrays: [2, 3],
   },
-  logSoftmax: { fn: logSoftmax, tensors: ["input"], differentiable: [0], numbers: [1] },
-  softmax: { fn: softmax, tensors: ["input"], differentiable: [0], numbers: [1] },
+  logSoftmax: {
+    fn: logSoftmax,
+    tensors: ["input"],
+    differentiable: [0],
+    numbers: [1],
+  },
+  softmax: {
+    fn: softmax,
+    tensors: ["input"],
+    differentiable: [0],
+    numbers: [1],
+  },
 };
 
 /** The names of the bridged functions, in the order of {@linkcode TfjsLosses}. */
-export const TFJS_FUNCTIONS: readonly (keyof TfjsLosses<unknown>)[] = Object.keys(
-  OPS,
-) as (keyof TfjsLosses<unknown>)[];
+export const TFJS_FUNCTIONS: readonly (keyof TfjsLosses<unknown>)[] = Object
+  .keys(
+    OPS,
+  ) as (keyof TfjsLosses<unknown>)[];
 
 // ---- TensorFlow.js internals read through small interfaces -----------------------------------
 
-type TensorFn = (values: unknown, shape?: readonly number[], dtype?: string) => TfTensor;
+type TensorFn = (
+  values: unknown,
+  shape?: readonly number[],
+  dtype?: string,
+) => TfTensor;
 type SaveFn = (tensors: TfTensor[]) => void;
 type GradFunc = (dy: TfTensor, saved: TfTensor[]) => TfTensor[];
 type CustomGrad = (
-  f: (...args: (TfTensor | SaveFn)[]) => { value: TfTensor; gradFunc: GradFunc },
+  f: (
+    ...args: (TfTensor | SaveFn)[]
+  ) => { value: TfTensor; gradFunc: GradFunc },
 ) => (...inputs: TfTensor[]) => TfTensor;
 
 /** What the bridge reads of a backend: its device (webgpu), its references and its records. */
@@ -348,7 +434,10 @@ interface TfBackend {
   readonly device?: GPUDevice;
   refCount?(dataId: object): number;
   /** The webgpu backend's record per tensor: CPU values, GPU resource, or both. */
-  readonly tensorMap?: { has(dataId: object): boolean; get(dataId: object): TfRecord };
+  readonly tensorMap?: {
+    has(dataId: object): boolean;
+    get(dataId: object): TfRecord;
+  };
 }
 
 interface TfRecord {
@@ -358,18 +447,28 @@ interface TfRecord {
 
 /** Whether TensorFlow.js is recording a gradient tape now, as its `Engine.isTapeOn()`. */
 function tapeIsOn(tf: Tfjs<TfTensor>): boolean {
-  const state = (tf.engine() as { state?: { gradientDepth?: unknown; kernelDepth?: unknown } })
+  const state = (tf.engine() as {
+    state?: { gradientDepth?: unknown; kernelDepth?: unknown };
+  })
     .state;
-  if (typeof state?.gradientDepth !== "number" || typeof state.kernelDepth !== "number") {
+  if (
+    typeof state?.gradientDepth !== "number" ||
+    typeof state.kernelDepth !== "number"
+  ) {
     return true; // unknown engine: record, which is right either way (only slower)
   }
   return state.gradientDepth > 0 && state.kernelDepth === 0;
 }
 
 /** Where the webgpu backend holds a tensor: values on the CPU, a buffer on the GPU, or both. */
-function placeOf(backend: TfBackend, t: TfTensor): { cpu: boolean; gpu: boolean } | null {
+function placeOf(
+  backend: TfBackend,
+  t: TfTensor,
+): { cpu: boolean; gpu: boolean } | null {
   const map = backend.tensorMap;
-  if (map === undefined || typeof map.has !== "function" || !map.has(t.dataId)) return null;
+  if (
+    map === undefined || typeof map.has !== "function" || !map.has(t.dataId)
+  ) return null;
   const record = map.get(t.dataId);
   return { cpu: record.values != null, gpu: record.resource != null };
 }
@@ -398,7 +497,7 @@ interface Handed {
 
 let handed: Handed[] = [];
 /** A small buffer of the library's, kept for flushing TensorFlow.js's command queue. */
-let flushSource: GpuStorage | null = null;
+let flushSource: GPUBuffer | null = null;
 
 /**
  * Destroys the handed buffers whose tensors TensorFlow.js has disposed. TensorFlow.js defers
@@ -411,13 +510,16 @@ function sweep(tf: Tfjs<TfTensor>, call: Call): void {
   const dead: Handed[] = [];
   const alive: Handed[] = [];
   for (const h of handed) {
-    (typeof h.backend.refCount === "function" && h.backend.refCount(h.dataId) === 0 ? dead : alive)
+    (typeof h.backend.refCount === "function" &&
+        h.backend.refCount(h.dataId) === 0
+      ? dead
+      : alive)
       .push(h);
   }
   if (dead.length === 0) return;
   if (!call.flushed) {
-    flushSource ??= allocGpu(1);
-    (tf.tensor as TensorFn)({ buffer: flushSource.buffer }, [1], "float32").dispose();
+    flushSource ??= acquireStorage(16);
+    (tf.tensor as TensorFn)({ buffer: flushSource }, [1], "float32").dispose();
     call.flushed = true;
   }
   for (const h of dead) destroyHandedOver(h.buffer);
@@ -431,12 +533,18 @@ function isTfTensor(tf: Tfjs<TfTensor>, value: unknown): value is TfTensor {
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return `an object (${value.constructor?.name ?? "Object"})`;
+  if (typeof value === "object") {
+    return `an object (${value.constructor?.name ?? "Object"})`;
+  }
   return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
 
 /** The library's dtype for a TensorFlow.js dtype. */
-function libraryDtype(call: Call, name: string, t: TfTensor): "float32" | "int64" | "bool" {
+function libraryDtype(
+  call: Call,
+  name: string,
+  t: TfTensor,
+): "float32" | "int64" | "bool" {
   if (t.dtype === "float32") return "float32";
   if (t.dtype === "int32") return "int64";
   if (t.dtype === "bool") return "bool";
@@ -474,21 +582,30 @@ function toLibrary(
   const place = placeOf(call.backend, t);
   let storage: GpuStorage;
   if (numel === 0) {
-    storage = dtype === "int64"
-      ? uploadGpu(new Int32Array(0), new BigInt64Array(0))
-      : uploadGpu(new Float32Array(0), dtype === "bool" ? new Uint8Array(0) : new Float32Array(0));
-  } else if (place?.cpu === true || (place === null && !onGpu(call, t))) {
-    const values = t.dataSync() as Float32Array | Int32Array | Uint8Array;
-    if (dtype === "float32") storage = uploadGpu(values as Float32Array, values);
-    else if (dtype === "int64") {
-      storage = uploadGpu(values as Int32Array, int64From(values as Int32Array));
-    } else storage = uploadGpu(Uint32Array.from(values as Uint8Array), values);
+    storage = dtype === "int64" ? uploadGpu(new Int32Array(0), new BigInt64Array(0)) : uploadGpu(
+      new Float32Array(0),
+      dtype === "bool" ? new Uint8Array(0) : new Float32Array(0),
+    );
+  } else if (
+    place?.cpu === true || (place === null && !onGpu(call, t)) ||
+    (dtype !== "float32" && seen.has(t.dataId))
+  ) {
+    const values = (dtype === "float32" ? undefined : seen.get(t.dataId)) ??
+      t.dataSync() as Float32Array | Int32Array | Uint8Array;
+    if (dtype === "float32") {
+      storage = uploadGpu(values as Float32Array, values);
+    } else {
+      seen.set(t.dataId, values as Int32Array | Uint8Array);
+      storage = dtype === "int64"
+        ? uploadGpu(values as Int32Array, int64From(values as Int32Array))
+        : uploadGpu(Uint32Array.from(values as Uint8Array), values);
+    }
   } else {
     if (dtype !== "float32") {
       // Class indices, labels and lengths are checked on the CPU before any shader runs.
       fail(
         call.fn,
-        `${name} must have its values on the CPU, where they are checked: this ${t.dtype} tensor is on the GPU only (make it with tf.tensor(), or await ${name}.data() once)`,
+        `${name} must have its values on the CPU, where they are checked: this ${t.dtype} tensor is on the GPU only (TensorFlow.js drops a tensor's CPU values once one of its GPU kernels has used it: make it with tf.tensor(), or await ${name}.data() once)`,
       );
     }
     const { buffer, tensorRef } = t.dataToGPU();
@@ -499,6 +616,13 @@ function toLibrary(
   call.inputs.add(storage);
   return new Tensor(storage, shape, dtype, null, requiresGrad);
 }
+
+/**
+ * The values of int32 and bool tensors read on the CPU, by their data: TensorFlow.js drops a
+ * tensor's CPU values once a GPU kernel has used it, and its data never changes, so the
+ * values read earlier still hold (class indices used by a tfjs metric between two steps).
+ */
+const seen = new WeakMap<object, Int32Array | Uint8Array>();
 
 /** For a tensor without a webgpu record: whether `dataToGPU()` works (the copy is kept). */
 function onGpu(call: Call, t: TfTensor): boolean {
@@ -535,7 +659,11 @@ function startCall(tf: Tfjs<TfTensor>, fn: string): Call {
   if (webgpu) {
     const device = backend.device;
     if (device === undefined) {
-      fail(fn, "the webgpu backend must have a device: tf.backend().device is undefined", Error);
+      fail(
+        fn,
+        "the webgpu backend must have a device: tf.backend().device is undefined",
+        Error,
+      );
     }
     adoptGpuDevice(device);
     const error = takeGpuError();
@@ -550,7 +678,11 @@ function endCall(call: Call): void {
 }
 
 /** One bridged call: checks, conversion, the library's function, and the gradient. */
-function run(tf: Tfjs<TfTensor>, name: keyof TfjsLosses<unknown>, args: unknown[]): TfTensor {
+function run(
+  tf: Tfjs<TfTensor>,
+  name: keyof TfjsLosses<unknown>,
+  args: unknown[],
+): TfTensor {
   const op = OPS[name];
   // (input, dim) has no options: the dim goes through as is, and the library checks it
   const arity = op.tensors.length + (op.numbers?.length ?? 0);
@@ -564,25 +696,40 @@ function run(tf: Tfjs<TfTensor>, name: keyof TfjsLosses<unknown>, args: unknown[
     if (!isTfTensor(tf, v)) {
       fail(name, `${op.tensors[k]} must be a tf.Tensor: got ${describe(v)}`);
     }
-    if (op.differentiable.includes(k) && v.dtype === "float32") wrt.push({ at: k, t: v });
+    if (op.differentiable.includes(k) && v.dtype === "float32") {
+      wrt.push({ at: k, t: v });
+    }
   });
   const options: Record<string, unknown> = {};
   if (rawOptions !== undefined) {
-    if (typeof rawOptions !== "object" || rawOptions === null || Array.isArray(rawOptions)) {
+    if (
+      typeof rawOptions !== "object" || rawOptions === null ||
+      Array.isArray(rawOptions)
+    ) {
       fail(name, `options must be an object: got ${describe(rawOptions)}`);
     }
     for (const [key, v] of Object.entries(rawOptions)) {
       options[key] = v;
-      if (isTfTensor(tf, v) && op.differentiableOptions?.includes(key) && v.dtype === "float32") {
+      if (
+        isTfTensor(tf, v) && op.differentiableOptions?.includes(key) &&
+        v.dtype === "float32"
+      ) {
         wrt.push({ at: key, t: v });
       }
     }
   }
 
   /** The library's arguments, with `xs` (the tensors in `wrt`, maybe tfjs's copies) as leaves. */
-  const compute = (call: Call, xs: TfTensor[] | null): { out: Tensor; leaves: Tensor[] } => {
+  const compute = (
+    call: Call,
+    xs: TfTensor[] | null,
+  ): { out: Tensor; leaves: Tensor[] } => {
     const leaves: Tensor[] = [];
-    const convert = (at: number | string, label: string, v: unknown): unknown => {
+    const convert = (
+      at: number | string,
+      label: string,
+      v: unknown,
+    ): unknown => {
       const k = wrt.findIndex((w) => w.at === at);
       if (k >= 0) {
         const leaf = toLibrary(call, label, xs?.[k] ?? wrt[k].t, xs !== null);
@@ -595,19 +742,29 @@ function run(tf: Tfjs<TfTensor>, name: keyof TfjsLosses<unknown>, args: unknown[
       op.numbers?.includes(k) ? v : convert(k, op.tensors[k], v)
     );
     const libOptions: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(options)) libOptions[key] = convert(key, key, v);
+    for (const [key, v] of Object.entries(options)) {
+      libOptions[key] = convert(key, key, v);
+    }
     if (call.webgpu) sweep(tf, call);
     const fn = op.fn as (...a: unknown[]) => Tensor;
-    const out = fn(...libArgs, ...(rawOptions === undefined ? [] : [libOptions]));
+    const out = fn(
+      ...libArgs,
+      ...(rawOptions === undefined ? [] : [libOptions]),
+    );
     return { out, leaves };
   };
 
+  // The library's pooled GPU storage made for a call (its tensors, what its nodes keep) goes
+  // back to the pool as soon as the call is over: after the forward pass outside a tape, or
+  // after tfjs's backward pass through it.
   if (wrt.length === 0 || !tapeIsOn(tf)) {
     const call = startCall(tf, name);
+    const made: GpuStorage[] = [];
     try {
-      return toTfjs(tf, call, compute(call, null).out);
+      return trackGpu(made, () => toTfjs(tf, call, compute(call, null).out));
     } finally {
       endCall(call);
+      releaseGpu(made);
     }
   }
 
@@ -616,32 +773,40 @@ function run(tf: Tfjs<TfTensor>, name: keyof TfjsLosses<unknown>, args: unknown[
     const save = inputs.pop() as SaveFn;
     const xs = inputs as TfTensor[];
     const call = startCall(tf, name);
-    let value: TfTensor;
-    let out: Tensor;
-    let leaves: Tensor[];
+    const made: GpuStorage[] = [];
+    let forward: { out: Tensor; leaves: Tensor[]; value: TfTensor };
     try {
-      ({ out, leaves } = compute(call, xs));
-      value = toTfjs(tf, call, out);
+      forward = trackGpu(made, () => {
+        const { out, leaves } = compute(call, xs);
+        return { out, leaves, value: toTfjs(tf, call, out) };
+      });
       // Kept by TensorFlow.js until its backward pass ends: the borrowed buffers the library's
       // graph still reads, and the value's buffer (softmax's backward reads its result).
-      if (call.webgpu) save([value, ...call.refs]);
+      if (call.webgpu) save([forward.value, ...call.refs]);
+    } catch (error) {
+      releaseGpu(made);
+      throw error;
     } finally {
       endCall(call);
     }
+    const { out, leaves, value } = forward;
     const gradFunc: GradFunc = (dy) => {
       const back = startCall(tf, name);
       try {
-        const g = toLibrary(back, "gradOutput", dy, false);
-        if (back.webgpu) sweep(tf, back);
-        if (out.requiresGrad) out.backward(g);
-        return xs.map((x, k) => {
-          const grad = leaves[k]?.grad ?? null;
-          return grad === null
-            ? (tf.zerosLike as (x: TfTensor) => TfTensor)(x)
-            : toTfjs(tf, back, grad);
+        return trackGpu(made, () => {
+          const g = toLibrary(back, "gradOutput", dy, false);
+          if (back.webgpu) sweep(tf, back);
+          if (out.requiresGrad) out.backward(g);
+          return xs.map((x, k) => {
+            const grad = leaves[k]?.grad ?? null;
+            return grad === null
+              ? (tf.zerosLike as (x: TfTensor) => TfTensor)(x)
+              : toTfjs(tf, back, grad);
+          });
         });
       } finally {
         endCall(back);
+        releaseGpu(made);
       }
     };
     return { value, gradFunc };
