@@ -137,7 +137,7 @@ function load(): number[] {
 function expectedCells(quick: boolean): number {
   let n = 2;
   for (const op of BENCH_OPS) {
-    n += (quick ? op.quickSizes : op.sizes).length * 2 * (1 + (op.tfjs ? 3 : 0));
+    n += (quick ? op.quickSizes : op.sizes).length * 2 * (1 + (op.tfjs ? 6 : 0));
   }
   return n;
 }
@@ -189,6 +189,9 @@ const SYSTEM_ORDER = [
   "tfjs/cpu",
   "tfjs/wasm",
   "tfjs/webgpu",
+  "tfjs-bridge/cpu",
+  "tfjs-bridge/wasm",
+  "tfjs-bridge/webgpu",
   "pytorch/cpu",
 ];
 
@@ -722,6 +725,37 @@ function table(rows: CellRow[], pick: (r: CellRow) => boolean): string {
   return out.join("\n");
 }
 
+/**
+ * What `@parity/losses/tfjs` costs against TensorFlow.js's own version of each loss it has:
+ * per op, size and mode, the two times on each tfjs backend and their ratio (bridge ÷ tfjs).
+ */
+function bridgeTable(rows: CellRow[]): string {
+  const backends = ["cpu", "wasm", "webgpu"].filter((b) =>
+    rows.some((r) => systemKey(r) === `tfjs-bridge/${b}` && r.median_ms !== null)
+  );
+  if (backends.length === 0) return "The bridge was not timed in this run.";
+  const out = [
+    `| op | size | mode | ${backends.map((b) => `tfjs ${b} | bridge ${b} | ratio`).join(" | ")} |`,
+    `| --- | --- | --- | ${backends.map(() => "---: | ---: | ---:").join(" | ")} |`,
+  ];
+  const seen = new Set<string>();
+  for (const r of rows) {
+    const key = `${r.op} ${r.size} ${r.mode}`;
+    if (r.system !== "tfjs-bridge" || seen.has(key)) continue;
+    seen.add(key);
+    const at = (system: string, b: string) =>
+      rows.find((q) => `${q.op} ${q.size} ${q.mode}` === key && systemKey(q) === `${system}/${b}`)
+        ?.median_ms ?? null;
+    const cells = backends.map((b) => {
+      const [native, bridge] = [at("tfjs", b), at("tfjs-bridge", b)];
+      const ratio = native !== null && bridge !== null ? `×${(bridge / native).toFixed(2)}` : "—";
+      return `${fmtMs(native)} | ${fmtMs(bridge)} | ${ratio}`;
+    });
+    out.push(`| ${r.op} | ${r.size} | ${r.mode} | ${cells.join(" | ")} |`);
+  }
+  return out.join("\n");
+}
+
 function reportMd(i: ReportInput): string {
   const env = i.env as {
     deno: typeof Deno.version;
@@ -788,6 +822,15 @@ function reportMd(i: ReportInput): string {
     "## The tutorial's five losses",
     "",
     table(i.rows, (r) => TUTORIAL.some(([op, size]) => r.op === op && r.size === size)),
+    "",
+    "## The bridge against TensorFlow.js's own losses",
+    "",
+    "`@parity/losses/tfjs` (system `tfjs-bridge`) on TensorFlow.js tensors, beside the tfjs " +
+    "peer's version of the same loss on the same backend (the ratio is bridge ÷ tfjs; below 1 " +
+    "the bridge is faster). The bridge takes class indices as they are; the tfjs peer's one-hot " +
+    "rows are made outside the timed part.",
+    "",
+    bridgeTable(i.rows),
     "",
   ];
   for (const op of BENCH_OPS) {
