@@ -300,6 +300,8 @@ async function main(): Promise<void> {
       new Deno.Command(Deno.execPath(), {
         args: [
           "bench",
+          "--config",
+          `${root}dev/deno.json`,
           "--json",
           "--allow-read",
           "--allow-env",
