@@ -108,18 +108,32 @@ function checkFlat(
   assert.ok(points.every((p) => p.handedOver <= 3), text);
 }
 
-Deno.test("1,000 training steps on the cpu backend leave tf.memory() flat", async () => {
-  const run = await train("cpu");
-  console.log(JSON.stringify(run));
-  checkFlat(run, false);
+const cpu = await train("cpu");
+console.log("cpu", JSON.stringify(cpu));
+const gpu = webgpu.ok ? await train("webgpu") : null;
+if (gpu !== null) console.log("webgpu", JSON.stringify(gpu));
+
+Deno.test("1,000 training steps on the cpu backend leave tf.memory() flat", () => {
+  checkFlat(cpu, false);
 });
 
 Deno.test({
   name: "1,000 training steps on webgpu leave tf.memory() and the library's GPU buffers flat",
-  ignore: !webgpu.ok,
+  ignore: gpu === null,
+  fn: () => checkFlat(gpu as Run, true),
+});
+
+Deno.test({
+  name: "README.md gives the counts of these runs",
+  ignore: gpu === null,
   fn: async () => {
-    const run = await train("webgpu");
-    console.log(JSON.stringify(run));
-    checkFlat(run, true);
+    const [c, g] = [cpu.points[0], (gpu as Run).points[0]];
+    const text =
+      `\`tf.memory().numTensors\` stays at ${c.tensors} (cpu) and ${g.tensors} (webgpu) ` +
+      `from step 100 to step 1,000, the library's live GPU buffers at ${g.live} and those handed ` +
+      `to TensorFlow.js and not yet destroyed at ${g.handedOver}`;
+    const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+    const flat = (t: string) => t.replace(/\s+/g, " ");
+    assert.ok(flat(readme).includes(text), `README.md should say: ${text}`);
   },
 });

@@ -242,6 +242,32 @@ Deno.test("cpu: ctcLoss takes int32 lengths or arrays; tensor options; custom di
   tf.dispose([lpt, tt, arrays, tensors, gw, triplet]);
 });
 
+Deno.test("cpu: the value goes back as the array tf.tensor is given, which tfjs keeps", async () => {
+  await useBackend("cpu");
+  const given: unknown[] = [];
+  const spied = withTfjs({
+    ...tf,
+    tensor: (...args: Parameters<typeof tf.tensor>) => (given.push(args[0]), tf.tensor(...args)),
+  });
+  const x = tf.tensor1d([1, -2, 3]);
+  const out = spied.l1Loss(x, tf.zerosLike(x), { reduction: "none" });
+  assert.equal(given.length, 1);
+  const kept = (tf.backend() as unknown as { data: { get(id: object): { values: unknown } } })
+    .data.get(out.dataId).values;
+  assert.equal(kept, given[0], "the cpu backend keeps the array without copying it");
+  assert.deepEqual([...out.dataSync()], [1, 2, 3]);
+  tf.dispose([x, out]);
+});
+
+Deno.test("cpu: where PyTorch gives no gradient (None), the bridge gives zeros", async () => {
+  await useBackend("cpu");
+  const [a, p, n] = [[[1, 2]], [[1, 3]], [[0, 0]]].map((v) => tf.tensor2d(v));
+  // p = 0 counts nonzero differences: piecewise constant, no gradient in PyTorch
+  const grads = tf.grads((x: T, y: T, z: T) => L.tripletMarginLoss(x, y, z, { p: 0 }))([a, p, n]);
+  for (const g of grads) assert.deepEqual([...g.dataSync()], [0, 0]);
+  tf.dispose([a, p, n, ...grads]);
+});
+
 Deno.test("cpu: errors are the library's own messages", async () => {
   await useBackend("cpu");
   const x = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
