@@ -26,15 +26,19 @@ interface Checkpoint {
   handedOver: number;
 }
 
+/** A training run: the loss before the first step, and the checkpoints. */
+interface Run {
+  first: number;
+  points: Checkpoint[];
+}
+
 /**
  * Trains a linear classifier of 4 features into 3 classes on 24 points with crossEntropy (a
  * small model, so that 1,000 steps on the software GPU adapter take seconds), noting the counts
  * every 100 steps. Nothing collects garbage or yields to the event loop between checkpoints:
  * the library's GPU storage must go back to its pool without finalizers.
  */
-async function train(
-  backend: TfBackend,
-): Promise<{ first: number; points: Checkpoint[] }> {
+async function train(backend: TfBackend): Promise<Run> {
   await useBackend(backend);
   const n = 24;
   const features = Array.from(
@@ -82,10 +86,7 @@ async function train(
   return { first, points };
 }
 
-function checkFlat(
-  { first, points }: { first: number; points: Checkpoint[] },
-  gpu: boolean,
-): void {
+function checkFlat({ first, points }: Run, gpu: boolean): void {
   const text = JSON.stringify({ first, points });
   assert.equal(points.length, STEPS / EVERY);
   // the model learns: its loss falls from log(3)
