@@ -41,10 +41,7 @@ interface Run {
 async function train(backend: TfBackend): Promise<Run> {
   await useBackend(backend);
   const n = 24;
-  const features = Array.from(
-    { length: n * 4 },
-    (_, k) => Math.sin(k * 12.9898 + 1) * 2,
-  );
+  const features = Array.from({ length: n * 4 }, (_, k) => Math.sin(k * 12.9898 + 1) * 2);
   // three classes by the largest of three fixed linear scores: a linear model can learn them
   const labels = Array.from({ length: n }, (_, i) => {
     const [a, b, c, d] = features.slice(i * 4, i * 4 + 4);
@@ -57,9 +54,7 @@ async function train(backend: TfBackend): Promise<Run> {
   const b = tf.variable(tf.zeros([3]));
   const optimizer = tf.train.sgd(0.5);
   const loss = () =>
-    L.crossEntropy(tf.add(tf.matMul(x, w), b), y, {
-      labelSmoothing: 0.05,
-    }) as tf.Scalar;
+    L.crossEntropy(tf.add(tf.matMul(x, w), b), y, { labelSmoothing: 0.05 }) as tf.Scalar;
   const initial = loss();
   const first = (await initial.data())[0];
   initial.dispose();
@@ -72,13 +67,7 @@ async function train(backend: TfBackend): Promise<Run> {
       const tensors = tf.memory().numTensors;
       const value = (await (cost as T).data())[0];
       (cost as T).dispose();
-      points.push({
-        step,
-        loss: value,
-        tensors,
-        live: stats.live,
-        handedOver: stats.handedOver,
-      });
+      points.push({ step, loss: value, tensors, live: stats.live, handedOver: stats.handedOver });
     }
   }
   tf.dispose([x, y, w, b]);
@@ -93,20 +82,15 @@ function checkFlat({ first, points }: Run, gpu: boolean): void {
   assert.ok(Math.abs(first - Math.log(3)) < 1e-6, text);
   assert.ok(points[points.length - 1].loss < 0.5 * first, text);
   // the same number of tensors after step 100 as after step 1,000
-  assert.deepEqual(
-    new Set(points.map((p) => p.tensors)),
-    new Set([points[0].tensors]),
-    text,
-  );
+  assert.deepEqual(new Set(points.map((p) => p.tensors)), new Set([points[0].tensors]), text);
   if (!gpu) return;
   // GPU buffers: what the first step made is reused from then on, and what was handed to
   // TensorFlow.js is destroyed once it is disposed (one step's value and gradient at most)
-  assert.deepEqual(
-    new Set(points.map((p) => p.live)),
-    new Set([points[0].live]),
+  assert.deepEqual(new Set(points.map((p) => p.live)), new Set([points[0].live]), text);
+  assert.ok(
+    points.every((p) => p.handedOver <= 3),
     text,
   );
-  assert.ok(points.every((p) => p.handedOver <= 3), text);
 }
 
 const cpu = await train("cpu");

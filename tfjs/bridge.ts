@@ -181,17 +181,9 @@ export interface TfjsLosses<T> {
    * `torch.nn.functional.cross_entropy`; `target` holds int32 class indices, or float32 class
    * probabilities of the input's shape (then it gets a gradient too).
    */
-  crossEntropy(
-    input: T,
-    target: T,
-    options?: TfjsCrossEntropyLossOptions<T>,
-  ): T;
+  crossEntropy(input: T, target: T, options?: TfjsCrossEntropyLossOptions<T>): T;
   /** `hingeEmbeddingLoss(input, target, { margin, reduction })`. */
-  hingeEmbeddingLoss(
-    input: T,
-    target: T,
-    options?: HingeEmbeddingLossOptions,
-  ): T;
+  hingeEmbeddingLoss(input: T, target: T, options?: HingeEmbeddingLossOptions): T;
   /** `smoothL1Loss(input, target, { reduction, beta })`. */
   smoothL1Loss(input: T, target: T, options?: SmoothL1LossOptions): T;
   /** `huberLoss(input, target, { reduction, delta })`. */
@@ -199,63 +191,27 @@ export interface TfjsLosses<T> {
   /** `binaryCrossEntropy(input, target, { weight, reduction })`. */
   binaryCrossEntropy(input: T, target: T, options?: TfjsWeightedOptions<T>): T;
   /** `binaryCrossEntropyWithLogits(input, target, { weight, reduction, posWeight })`. */
-  binaryCrossEntropyWithLogits(
-    input: T,
-    target: T,
-    options?: TfjsBCEWithLogitsLossOptions<T>,
-  ): T;
+  binaryCrossEntropyWithLogits(input: T, target: T, options?: TfjsBCEWithLogitsLossOptions<T>): T;
   /** `klDiv(input, target, { reduction, logTarget })`. */
   klDiv(input: T, target: T, options?: KLDivLossOptions): T;
   /** `poissonNllLoss(input, target, { logInput, full, eps, reduction })`. */
   poissonNllLoss(input: T, target: T, options?: PoissonNLLLossOptions): T;
   /** `gaussianNllLoss(input, target, var, { full, eps, reduction })`. */
-  gaussianNllLoss(
-    input: T,
-    target: T,
-    variance: T,
-    options?: GaussianNLLLossOptions,
-  ): T;
+  gaussianNllLoss(input: T, target: T, variance: T, options?: GaussianNLLLossOptions): T;
   /** `softMarginLoss(input, target, { reduction })`. */
   softMarginLoss(input: T, target: T, options?: SoftMarginLossOptions): T;
   /** `marginRankingLoss(input1, input2, target, { margin, reduction })`. */
-  marginRankingLoss(
-    input1: T,
-    input2: T,
-    target: T,
-    options?: MarginRankingLossOptions,
-  ): T;
+  marginRankingLoss(input1: T, input2: T, target: T, options?: MarginRankingLossOptions): T;
   /** `multiMarginLoss(input, target, { p, margin, weight, reduction })`; int32 `target`. */
-  multiMarginLoss(
-    input: T,
-    target: T,
-    options?: TfjsMultiMarginLossOptions<T>,
-  ): T;
+  multiMarginLoss(input: T, target: T, options?: TfjsMultiMarginLossOptions<T>): T;
   /** `multilabelMarginLoss(input, target, { reduction })`; int32 `target`, rows end at -1. */
-  multilabelMarginLoss(
-    input: T,
-    target: T,
-    options?: MultiLabelMarginLossOptions,
-  ): T;
+  multilabelMarginLoss(input: T, target: T, options?: MultiLabelMarginLossOptions): T;
   /** `multilabelSoftMarginLoss(input, target, { weight, reduction })`. */
-  multilabelSoftMarginLoss(
-    input: T,
-    target: T,
-    options?: TfjsWeightedOptions<T>,
-  ): T;
+  multilabelSoftMarginLoss(input: T, target: T, options?: TfjsWeightedOptions<T>): T;
   /** `cosineEmbeddingLoss(input1, input2, target, { margin, reduction })`. */
-  cosineEmbeddingLoss(
-    input1: T,
-    input2: T,
-    target: T,
-    options?: CosineEmbeddingLossOptions,
-  ): T;
+  cosineEmbeddingLoss(input1: T, input2: T, target: T, options?: CosineEmbeddingLossOptions): T;
   /** `tripletMarginLoss(anchor, positive, negative, { margin, p, eps, swap, reduction })`. */
-  tripletMarginLoss(
-    anchor: T,
-    positive: T,
-    negative: T,
-    options?: TripletMarginLossOptions,
-  ): T;
+  tripletMarginLoss(anchor: T, positive: T, negative: T, options?: TripletMarginLossOptions): T;
   /**
    * `tripletMarginWithDistanceLoss(anchor, positive, negative, { distanceFunction, margin,
    * swap, reduction })`: the distance function is built from this library's ops
@@ -310,63 +266,31 @@ const OPS: Readonly<Record<keyof TfjsLosses<unknown>, BridgeOp>> = {
   l1Loss: { fn: l1Loss, tensors: INPUT_TARGET, differentiable: [0, 1] },
   mseLoss: { fn: mseLoss, tensors: INPUT_TARGET, differentiable: [0, 1] },
   nllLoss: { fn: nllLoss, tensors: INPUT_TARGET, differentiable: [0] },
-  crossEntropy: {
-    fn: crossEntropy,
-    tensors: INPUT_TARGET,
-    differentiable: [0, 1],
-  },
-  hingeEmbeddingLoss: {
-    fn: hingeEmbeddingLoss,
-    tensors: INPUT_TARGET,
-    differentiable: [0],
-  },
-  smoothL1Loss: {
-    fn: smoothL1Loss,
-    tensors: INPUT_TARGET,
-    differentiable: [0, 1],
-  },
+  crossEntropy: { fn: crossEntropy, tensors: INPUT_TARGET, differentiable: [0, 1] },
+  hingeEmbeddingLoss: { fn: hingeEmbeddingLoss, tensors: INPUT_TARGET, differentiable: [0] },
+  smoothL1Loss: { fn: smoothL1Loss, tensors: INPUT_TARGET, differentiable: [0, 1] },
   huberLoss: { fn: huberLoss, tensors: INPUT_TARGET, differentiable: [0, 1] },
-  binaryCrossEntropy: {
-    fn: binaryCrossEntropy,
-    tensors: INPUT_TARGET,
-    differentiable: [0, 1],
-  },
+  binaryCrossEntropy: { fn: binaryCrossEntropy, tensors: INPUT_TARGET, differentiable: [0, 1] },
   binaryCrossEntropyWithLogits: {
     fn: binaryCrossEntropyWithLogits,
     tensors: INPUT_TARGET,
     differentiable: [0, 1],
   },
   klDiv: { fn: klDiv, tensors: INPUT_TARGET, differentiable: [0, 1] },
-  poissonNllLoss: {
-    fn: poissonNllLoss,
-    tensors: INPUT_TARGET,
-    differentiable: [0, 1],
-  },
+  poissonNllLoss: { fn: poissonNllLoss, tensors: INPUT_TARGET, differentiable: [0, 1] },
   gaussianNllLoss: {
     fn: gaussianNllLoss,
     tensors: ["input", "target", "var"],
     differentiable: [0, 1, 2],
   },
-  softMarginLoss: {
-    fn: softMarginLoss,
-    tensors: INPUT_TARGET,
-    differentiable: [0],
-  },
+  softMarginLoss: { fn: softMarginLoss, tensors: INPUT_TARGET, differentiable: [0] },
   marginRankingLoss: {
     fn: marginRankingLoss,
     tensors: ["input1", "input2", "target"],
     differentiable: [0, 1, 2],
   },
-  multiMarginLoss: {
-    fn: multiMarginLoss,
-    tensors: INPUT_TARGET,
-    differentiable: [0],
-  },
-  multilabelMarginLoss: {
-    fn: multilabelMarginLoss,
-    tensors: INPUT_TARGET,
-    differentiable: [0],
-  },
+  multiMarginLoss: { fn: multiMarginLoss, tensors: INPUT_TARGET, differentiable: [0] },
+  multilabelMarginLoss: { fn: multilabelMarginLoss, tensors: INPUT_TARGET, differentiable: [0] },
   multilabelSoftMarginLoss: {
     fn: multilabelSoftMarginLoss,
     tensors: INPUT_TARGET,
@@ -394,39 +318,22 @@ const OPS: Readonly<Record<keyof TfjsLosses<unknown>, BridgeOp>> = {
     differentiable: [0],
     arrays: [2, 3],
   },
-  logSoftmax: {
-    fn: logSoftmax,
-    tensors: ["input"],
-    differentiable: [0],
-    numbers: [1],
-  },
-  softmax: {
-    fn: softmax,
-    tensors: ["input"],
-    differentiable: [0],
-    numbers: [1],
-  },
+  logSoftmax: { fn: logSoftmax, tensors: ["input"], differentiable: [0], numbers: [1] },
+  softmax: { fn: softmax, tensors: ["input"], differentiable: [0], numbers: [1] },
 };
 
 /** The names of the bridged functions, in the order of {@linkcode TfjsLosses}. */
-export const TFJS_FUNCTIONS: readonly (keyof TfjsLosses<unknown>)[] = Object
-  .keys(
-    OPS,
-  ) as (keyof TfjsLosses<unknown>)[];
+export const TFJS_FUNCTIONS: readonly (keyof TfjsLosses<unknown>)[] = Object.keys(
+  OPS,
+) as (keyof TfjsLosses<unknown>)[];
 
 // ---- TensorFlow.js internals read through small interfaces -----------------------------------
 
-type TensorFn = (
-  values: unknown,
-  shape?: readonly number[],
-  dtype?: string,
-) => TfTensor;
+type TensorFn = (values: unknown, shape?: readonly number[], dtype?: string) => TfTensor;
 type SaveFn = (tensors: TfTensor[]) => void;
 type GradFunc = (dy: TfTensor, saved: TfTensor[]) => TfTensor[];
 type CustomGrad = (
-  f: (
-    ...args: (TfTensor | SaveFn)[]
-  ) => { value: TfTensor; gradFunc: GradFunc },
+  f: (...args: (TfTensor | SaveFn)[]) => { value: TfTensor; gradFunc: GradFunc },
 ) => (...inputs: TfTensor[]) => TfTensor;
 
 /** What the bridge reads of a backend: its device (webgpu), its references and its records. */
@@ -434,10 +341,7 @@ interface TfBackend {
   readonly device?: GPUDevice;
   refCount?(dataId: object): number;
   /** The webgpu backend's record per tensor: CPU values, GPU resource, or both. */
-  readonly tensorMap?: {
-    has(dataId: object): boolean;
-    get(dataId: object): TfRecord;
-  };
+  readonly tensorMap?: { has(dataId: object): boolean; get(dataId: object): TfRecord };
 }
 
 interface TfRecord {
@@ -447,28 +351,18 @@ interface TfRecord {
 
 /** Whether TensorFlow.js is recording a gradient tape now, as its `Engine.isTapeOn()`. */
 function tapeIsOn(tf: Tfjs<TfTensor>): boolean {
-  const state = (tf.engine() as {
-    state?: { gradientDepth?: unknown; kernelDepth?: unknown };
-  })
+  const state = (tf.engine() as { state?: { gradientDepth?: unknown; kernelDepth?: unknown } })
     .state;
-  if (
-    typeof state?.gradientDepth !== "number" ||
-    typeof state.kernelDepth !== "number"
-  ) {
+  if (typeof state?.gradientDepth !== "number" || typeof state.kernelDepth !== "number") {
     return true; // unknown engine: record, which is right either way (only slower)
   }
   return state.gradientDepth > 0 && state.kernelDepth === 0;
 }
 
 /** Where the webgpu backend holds a tensor: values on the CPU, a buffer on the GPU, or both. */
-function placeOf(
-  backend: TfBackend,
-  t: TfTensor,
-): { cpu: boolean; gpu: boolean } | null {
+function placeOf(backend: TfBackend, t: TfTensor): { cpu: boolean; gpu: boolean } | null {
   const map = backend.tensorMap;
-  if (
-    map === undefined || typeof map.has !== "function" || !map.has(t.dataId)
-  ) return null;
+  if (map === undefined || typeof map.has !== "function" || !map.has(t.dataId)) return null;
   const record = map.get(t.dataId);
   return { cpu: record.values != null, gpu: record.resource != null };
 }
@@ -510,10 +404,7 @@ function sweep(tf: Tfjs<TfTensor>, call: Call): void {
   const dead: Handed[] = [];
   const alive: Handed[] = [];
   for (const h of handed) {
-    (typeof h.backend.refCount === "function" &&
-        h.backend.refCount(h.dataId) === 0
-      ? dead
-      : alive)
+    (typeof h.backend.refCount === "function" && h.backend.refCount(h.dataId) === 0 ? dead : alive)
       .push(h);
   }
   if (dead.length === 0) return;
@@ -540,11 +431,7 @@ function describe(value: unknown): string {
 }
 
 /** The library's dtype for a TensorFlow.js dtype. */
-function libraryDtype(
-  call: Call,
-  name: string,
-  t: TfTensor,
-): "float32" | "int64" | "bool" {
+function libraryDtype(call: Call, name: string, t: TfTensor): "float32" | "int64" | "bool" {
   if (t.dtype === "float32") return "float32";
   if (t.dtype === "int32") return "int64";
   if (t.dtype === "bool") return "bool";
@@ -561,12 +448,7 @@ function int64From(values: Int32Array): BigInt64Array {
 }
 
 /** A TensorFlow.js tensor as a library tensor on the call's device, read once. */
-function toLibrary(
-  call: Call,
-  name: string,
-  t: TfTensor,
-  requiresGrad: boolean,
-): Tensor {
+function toLibrary(call: Call, name: string, t: TfTensor, requiresGrad: boolean): Tensor {
   const dtype = libraryDtype(call, name, t);
   const shape = t.shape;
   if (!call.webgpu) {
@@ -587,11 +469,12 @@ function toLibrary(
       dtype === "bool" ? new Uint8Array(0) : new Float32Array(0),
     );
   } else if (
-    place?.cpu === true || (place === null && !onGpu(call, t)) ||
+    place?.cpu === true ||
+    (place === null && !onGpu(call, t)) ||
     (dtype !== "float32" && seen.has(t.dataId))
   ) {
     const values = (dtype === "float32" ? undefined : seen.get(t.dataId)) ??
-      t.dataSync() as Float32Array | Int32Array | Uint8Array;
+      (t.dataSync() as Float32Array | Int32Array | Uint8Array);
     if (dtype === "float32") {
       storage = uploadGpu(values as Float32Array, values);
     } else {
@@ -659,11 +542,7 @@ function startCall(tf: Tfjs<TfTensor>, fn: string): Call {
   if (webgpu) {
     const device = backend.device;
     if (device === undefined) {
-      fail(
-        fn,
-        "the webgpu backend must have a device: tf.backend().device is undefined",
-        Error,
-      );
+      fail(fn, "the webgpu backend must have a device: tf.backend().device is undefined", Error);
     }
     adoptGpuDevice(device);
     const error = takeGpuError();
@@ -678,11 +557,7 @@ function endCall(call: Call): void {
 }
 
 /** One bridged call: checks, conversion, the library's function, and the gradient. */
-function run(
-  tf: Tfjs<TfTensor>,
-  name: keyof TfjsLosses<unknown>,
-  args: unknown[],
-): TfTensor {
+function run(tf: Tfjs<TfTensor>, name: keyof TfjsLosses<unknown>, args: unknown[]): TfTensor {
   const op = OPS[name];
   // (input, dim) has no options: the dim goes through as is, and the library checks it
   const arity = op.tensors.length + (op.numbers?.length ?? 0);
@@ -702,34 +577,21 @@ function run(
   });
   const options: Record<string, unknown> = {};
   if (rawOptions !== undefined) {
-    if (
-      typeof rawOptions !== "object" || rawOptions === null ||
-      Array.isArray(rawOptions)
-    ) {
+    if (typeof rawOptions !== "object" || rawOptions === null || Array.isArray(rawOptions)) {
       fail(name, `options must be an object: got ${describe(rawOptions)}`);
     }
     for (const [key, v] of Object.entries(rawOptions)) {
       options[key] = v;
-      if (
-        isTfTensor(tf, v) && op.differentiableOptions?.includes(key) &&
-        v.dtype === "float32"
-      ) {
+      if (isTfTensor(tf, v) && op.differentiableOptions?.includes(key) && v.dtype === "float32") {
         wrt.push({ at: key, t: v });
       }
     }
   }
 
   /** The library's arguments, with `xs` (the tensors in `wrt`, maybe tfjs's copies) as leaves. */
-  const compute = (
-    call: Call,
-    xs: TfTensor[] | null,
-  ): { out: Tensor; leaves: Tensor[] } => {
+  const compute = (call: Call, xs: TfTensor[] | null): { out: Tensor; leaves: Tensor[] } => {
     const leaves: Tensor[] = [];
-    const convert = (
-      at: number | string,
-      label: string,
-      v: unknown,
-    ): unknown => {
+    const convert = (at: number | string, label: string, v: unknown): unknown => {
       const k = wrt.findIndex((w) => w.at === at);
       if (k >= 0) {
         const leaf = toLibrary(call, label, xs?.[k] ?? wrt[k].t, xs !== null);
@@ -747,10 +609,7 @@ function run(
     }
     if (call.webgpu) sweep(tf, call);
     const fn = op.fn as (...a: unknown[]) => Tensor;
-    const out = fn(
-      ...libArgs,
-      ...(rawOptions === undefined ? [] : [libOptions]),
-    );
+    const out = fn(...libArgs, ...(rawOptions === undefined ? [] : [libOptions]));
     return { out, leaves };
   };
 

@@ -87,10 +87,7 @@ function decodeNumber(v: AdapterValue): AdapterValue {
 function onGpu(data: Float32Array, shape: number[]): T {
   const device = (tf.backend() as unknown as { device: GPUDevice }).device;
   // STORAGE | COPY_SRC | COPY_DST; a buffer of at least 4 bytes, its size a multiple of 4
-  const buffer = device.createBuffer({
-    size: Math.max(4, data.byteLength),
-    usage: 0x8c,
-  });
+  const buffer = device.createBuffer({ size: Math.max(4, data.byteLength), usage: 0x8c });
   device.queue.writeBuffer(buffer, 0, data as unknown as BufferSource);
   // Without zeroCopy TensorFlow.js copies the buffer into its own at once, so ours can go.
   const t = tf.tensor({ buffer } as unknown as tf.TensorLike, shape, "float32");
@@ -112,9 +109,7 @@ function toTf(v: ArrayTensor, gpu: boolean): T {
     case "int64": {
       const data = Int32Array.from(v.data as BigInt64Array, (b) => {
         if (b < -(2n ** 31n) || b >= 2n ** 31n) {
-          throw new Unsupported(
-            "TensorFlow.js has no int64: a value is outside int32",
-          );
+          throw new Unsupported("TensorFlow.js has no int64: a value is outside int32");
         }
         return Number(b);
       });
@@ -127,11 +122,7 @@ async function toArrayTensor(t: T): Promise<ArrayTensor> {
   if (t.dtype !== "float32") {
     throw new Error(`the bridge returned a ${t.dtype} tensor`);
   }
-  return {
-    dtype: "float32",
-    shape: [...t.shape],
-    data: Float32Array.from(await t.data()),
-  };
+  return { dtype: "float32", shape: [...t.shape], data: Float32Array.from(await t.data()) };
 }
 
 /**
@@ -142,10 +133,7 @@ export function bridgeAdapter(
   backend: TfBackend = "cpu",
   options: { cpuResident?: boolean } = {},
 ): Adapter {
-  const L = withTfjs(tf) as unknown as Record<
-    string,
-    (...args: unknown[]) => T
-  >;
+  const L = withTfjs(tf) as unknown as Record<string, (...args: unknown[]) => T>;
   const ready = (async () => {
     const status = await tfStatus(backend);
     if (!status.ok) {
@@ -171,10 +159,7 @@ export function bridgeAdapter(
       const made: T[] = [];
       const convert = (v: AdapterValue, at: number | string): unknown => {
         if (!isArrayTensor(v)) return v;
-        const t = toTf(
-          v,
-          gpuInputs && !(CPU_CHECKED[torch] ?? []).includes(at),
-        );
+        const t = toTf(v, gpuInputs && !(CPU_CHECKED[torch] ?? []).includes(at));
         made.push(t);
         return t;
       };
@@ -201,10 +186,7 @@ export function bridgeAdapter(
         const fn = L[spec.name];
         const invoke = (a: unknown[]): T =>
           spec.name === "logSoftmax" || spec.name === "softmax" ? fn(a[0], a[1]) : fn(...a, kwargs);
-        if (
-          torch === "triplet_margin_loss" && kwargs.p === 0 &&
-          call.requiresGrad.length > 0
-        ) {
+        if (torch === "triplet_margin_loss" && kwargs.p === 0 && call.requiresGrad.length > 0) {
           throw new Unsupported(
             "PyTorch gives no gradient (None) for p = 0; TensorFlow.js gradients are tensors, and the bridge gives zeros",
           );
@@ -221,19 +203,17 @@ export function bridgeAdapter(
         const xs = wanted.map((i) => args[i] as T);
         const dy = call.gradOutput === null
           ? undefined
-          : convert(call.gradOutput, "gradOutput") as T;
+          : (convert(call.gradOutput, "gradOutput") as T);
         const { value, grads } = tf.valueAndGrads((...ts: T[]) => {
           const swapped = [...args];
-          wanted.forEach((i, k) => swapped[i] = ts[k]);
+          wanted.forEach((i, k) => (swapped[i] = ts[k]));
           return invoke(swapped);
         })(xs, dy);
         made.push(value, ...grads);
         // read together: on webgpu the readbacks overlap
-        const [output, ...gs] = await Promise.all(
-          [value, ...grads].map(toArrayTensor),
-        );
+        const [output, ...gs] = await Promise.all([value, ...grads].map(toArrayTensor));
         const out: Record<number, ArrayTensor> = {};
-        wanted.forEach((i, k) => out[i] = gs[k]);
+        wanted.forEach((i, k) => (out[i] = gs[k]));
         return { output, grads: out };
       } finally {
         tf.dispose(made);
@@ -251,7 +231,5 @@ export function bridgeAdapter(
 const env = Deno.env.get("TFJS_BACKEND");
 
 /** The adapter `--impl` loads: the cpu backend, or `TFJS_BACKEND` (`cpu`, `wasm`, `webgpu`). */
-const adapter: Adapter = bridgeAdapter(
-  env === "wasm" || env === "webgpu" ? env : "cpu",
-);
+const adapter: Adapter = bridgeAdapter(env === "wasm" || env === "webgpu" ? env : "cpu");
 export default adapter;

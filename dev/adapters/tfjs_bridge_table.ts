@@ -32,10 +32,7 @@ function counts(report: ConformanceReport, op: string): Counts {
 }
 
 /** The table: one row per bridged op and a total, `tf.losses` beside the bridge. */
-export function bridgeTable(
-  plain: ConformanceReport,
-  bridge: ConformanceReport,
-): string {
+export function bridgeTable(plain: ConformanceReport, bridge: ConformanceReport): string {
   const lines = [
     "| op | cases | `tf.losses` agree | disagree | can't express | bridge agree | disagree | can't express |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -47,16 +44,8 @@ export function bridgeTable(
     if (a.cases !== b.cases) {
       throw new Error(`${op}: ${a.cases} cases against ${b.cases}`);
     }
-    const row = [
-      a.cases,
-      a.agree,
-      a.disagree,
-      a.skipped,
-      b.agree,
-      b.disagree,
-      b.skipped,
-    ];
-    row.forEach((n, k) => total[k] += n);
+    const row = [a.cases, a.agree, a.disagree, a.skipped, b.agree, b.disagree, b.skipped];
+    row.forEach((n, k) => (total[k] += n));
     lines.push(`| ${op} | ${row.join(" | ")} |`);
   }
   lines.push(`| total | ${total.join(" | ")} |`);

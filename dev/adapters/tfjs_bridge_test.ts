@@ -41,7 +41,10 @@ for (const [backend, report] of Object.entries(reports)) {
     const agree = report.cases.filter((c) => c.status === "pass");
     assert.ok(agree.length > 1400, `${agree.length} agreements`);
     for (const c of report.cases.filter((c) => c.status === "skip")) {
-      assert.ok(CANNOT_EXPRESS.some((re) => re.test(c.message)), c.message);
+      assert.ok(
+        CANNOT_EXPRESS.some((re) => re.test(c.message)),
+        c.message,
+      );
     }
   });
 }
@@ -56,21 +59,23 @@ Deno.test("the bridge gives the same verdicts on cpu, wasm and webgpu", () => {
 
 /** A Markdown table's lines as trimmed cells, so that `deno fmt`'s padding does not matter. */
 function cells(markdown: string): string {
-  return markdown.split("\n").filter((line) => line.startsWith("|")).map((
-    line,
-  ) =>
-    line.split("|").slice(1, -1).map((cell) => cell.trim().replace(/^(:?)-+(:?)$/, "$1---$2")).join(
-      "|",
+  return markdown
+    .split("\n")
+    .filter((line) => line.startsWith("|"))
+    .map((line) =>
+      line
+        .split("|")
+        .slice(1, -1)
+        .map((cell) => cell.trim().replace(/^(:?)-+(:?)$/, "$1---$2"))
+        .join("|")
     )
-  ).join("\n");
+    .join("\n");
 }
 
 Deno.test("README.md shows tf.losses against the bridge as the adapters give it", async () => {
   assert.equal(plainReport.adapter, "tfjs-4.22 cpu");
   const table = bridgeTable(plainReport, reports.cpu);
-  const readme = await Deno.readTextFile(
-    new URL("../../README.md", import.meta.url),
-  );
+  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
   assert.ok(
     cells(readme).includes(cells(table)),
     "README.md is out of date: paste the output of\n" +
