@@ -391,6 +391,13 @@ Deno.test({
         message: /Cannot compute binaryCrossEntropy as/,
       },
     );
+    // a tensor made on another backend (cpu) is read from there
+    await useBackend("cpu");
+    const made = tf.tensor1d([0.5, 2]);
+    await useBackend("webgpu");
+    const fromCpu = L.l1Loss(made, tf.tensor1d([0, 0]), { reduction: "sum" });
+    assert.equal((await fromCpu.data())[0], 2.5);
+    tf.dispose([made, fromCpu]);
     // class indices the bridge has read stay known after a tfjs kernel moves them to the GPU
     const labels = tf.tensor1d([2, 0], "int32");
     const first = L.crossEntropy(a, labels);

@@ -462,6 +462,7 @@ function toLibrary(call: Call, name: string, t: TfTensor, requiresGrad: boolean)
   // Where the values are: read the webgpu backend's record; a tensor of another backend (or a
   // TensorFlow.js without the record) is tried on the GPU first.
   const place = placeOf(call.backend, t);
+  const probed = place === null && numel > 0 ? readToGpu(call, t) : null;
   let storage: GpuStorage;
   if (numel === 0) {
     storage = dtype === "int64" ? uploadGpu(new Int32Array(0), new BigInt64Array(0)) : uploadGpu(
@@ -470,7 +471,7 @@ function toLibrary(call: Call, name: string, t: TfTensor, requiresGrad: boolean)
     );
   } else if (
     place?.cpu === true ||
-    (place === null && !onGpu(call, t)) ||
+    (place === null && probed === null) ||
     (dtype !== "float32" && seen.has(t.dataId))
   ) {
     const values = (dtype === "float32" ? undefined : seen.get(t.dataId)) ??
@@ -491,10 +492,9 @@ function toLibrary(call: Call, name: string, t: TfTensor, requiresGrad: boolean)
         `${name} must have its values on the CPU, where they are checked: this ${t.dtype} tensor is on the GPU only (TensorFlow.js drops a tensor's CPU values once one of its GPU kernels has used it: make it with tf.tensor(), or await ${name}.data() once)`,
       );
     }
-    const { buffer, tensorRef } = t.dataToGPU();
-    call.refs.push(tensorRef as TfTensor);
-    call.flushed = true; // dataToGPU submits TensorFlow.js's queue
-    storage = new GpuStorage(buffer as GPUBuffer, numel * 4, null, true);
+    const buffer = probed ?? readToGpu(call, t);
+    if (buffer === null) fail(call.fn, `${name} must be readable: dataToGPU() failed`, Error);
+    storage = new GpuStorage(buffer, numel * 4, null, true);
   }
   call.inputs.add(storage);
   return new Tensor(storage, shape, dtype, null, requiresGrad);
@@ -507,16 +507,21 @@ function toLibrary(call: Call, name: string, t: TfTensor, requiresGrad: boolean)
  */
 const seen = new WeakMap<object, Int32Array | Uint8Array>();
 
-/** For a tensor without a webgpu record: whether `dataToGPU()` works (the copy is kept). */
-function onGpu(call: Call, t: TfTensor): boolean {
+/**
+ * A copy of the tensor's buffer on the GPU (`dataToGPU()`, which also submits TensorFlow.js's
+ * command queue), owned by a tensor that the call disposes when it ends; `null` where the
+ * tensor is not on the GPU (for a tensor without a webgpu record, the way to find out).
+ */
+function readToGpu(call: Call, t: TfTensor): GPUBuffer | null {
+  let data: { buffer?: unknown; tensorRef: unknown };
   try {
-    const { tensorRef } = t.dataToGPU();
-    (tensorRef as TfTensor).dispose();
-    call.flushed = true;
-    return true;
+    data = t.dataToGPU();
   } catch {
-    return false;
+    return null;
   }
+  call.refs.push(data.tensorRef as TfTensor);
+  call.flushed = true;
+  return data.buffer as GPUBuffer;
 }
 
 /** A library float32 tensor as a TensorFlow.js tensor: zero-copy where the backend allows. */
