@@ -32,6 +32,7 @@ export {
   type TensorData,
   type TensorOptions,
   type TypedArray,
+  useWebGpuDevice,
 } from "./losses/tensor.ts";
 export type { GradFn } from "./losses/_core/autograd.ts";
 export type { Reduction } from "./losses/_core/reduction.ts";

@@ -29,6 +29,7 @@ import {
 } from "./_ops.ts";
 import { type InputData, makeInput, numelOf } from "./_inputs.ts";
 import { tf, type TfBackend, tfStatus, useBackend } from "../dev/peers/tfjs.ts";
+import { withTfjs } from "../tfjs/mod.ts";
 
 /** The two timed modes. */
 export type { Mode } from "./_ops.ts";
@@ -129,6 +130,9 @@ const NS_PER_ELEMENT: Record<string, [number, number]> = {
   "tfjs/cpu": [200, 300],
   "tfjs/wasm": [20, 15],
   "tfjs/webgpu": [60, 300],
+  "tfjs-bridge/cpu": [60, 40],
+  "tfjs-bridge/wasm": [60, 40],
+  "tfjs-bridge/webgpu": [60, 300],
 };
 
 function iterations(key: string, op: BenchOp, numel: number, mode: Mode): [number, number] {
@@ -503,6 +507,73 @@ function tfjsRunner(
 }
 
 /**
+ * This library's loss on TensorFlow.js tensors through `@parity/losses/tfjs` (system
+ * `tfjs-bridge`), timed like the tfjs peer on the same backend: the raw inputs (class indices
+ * as int32, no one-hot rows), the value read back, and for "value+grad" the gradients from
+ * `tf.valueAndGrads`, read back one after the other. Its cells beside the tfjs peer's give
+ * what the bridge costs against TensorFlow.js's own version of the loss.
+ */
+function bridgeRunner(
+  backend: TfBackend,
+  op: BenchOp,
+  shape: number[],
+  mode: Mode,
+  cell: Cell,
+): Runner {
+  const name = opSpec(op.torch)?.name;
+  const fn = name === undefined
+    ? undefined
+    : (withTfjs(tf) as unknown as Record<string, (...args: unknown[]) => TfTensor>)[name];
+  if (fn === undefined) throw new Error(`${op.torch} has no function in @parity/losses/tfjs`);
+  let checked = false;
+  return async (b) => {
+    const status = await tfStatus(backend);
+    if (!status.ok) throw new Error(`tfjs/${backend} is unavailable: ${status.reason}`);
+    await useBackend(backend);
+    const inputs = inputsFor(op, shape);
+    const key = `bridge ${backend}`;
+    let args = inputs.tfjs.get(key);
+    if (args === undefined) {
+      const specs = op.inputs(shape);
+      args = inputs.data.map((d, i) =>
+        d instanceof BigInt64Array
+          ? tf.tensor(Int32Array.from(d, Number), specs[i].shape, "int32")
+          : tf.tensor(d, specs[i].shape, "float32")
+      );
+      if (inputs.cot !== undefined) {
+        args.push(tf.tensor(inputs.cot, op.cotangent?.(shape).shape, "float32"));
+      }
+      inputs.tfjs.set(key, args);
+    }
+    const a = inputs.cot === undefined ? args : args.slice(0, -1);
+    const dy = inputs.cot === undefined ? undefined : args[args.length - 1];
+    const loss = (xs: TfTensor[]): TfTensor => fn(...xs, ...(op.extra ?? []));
+    const compute = (): TfTensor[] =>
+      tf.tidy(() => {
+        if (mode === "forward") return [loss(a)];
+        const { value, grads } = tf.valueAndGrads((...gs: TfTensor[]) =>
+          loss(a.map((t, i) => op.grad.includes(i) ? gs[op.grad.indexOf(i)] : t))
+        )(op.grad.map((i) => a[i]), dy);
+        return [value, ...grads];
+      });
+    const run = async (): Promise<[ArrayLike<number>, ArrayLike<number> | null]> => {
+      const [value, ...grads] = compute();
+      const v = (await value.data()) as ArrayLike<number>;
+      let grad: ArrayLike<number> | null = null;
+      for (const g of grads) grad = (await g.data()) as Float32Array;
+      tf.dispose([value, ...grads]);
+      return [v, grad];
+    };
+    if (!checked) {
+      const [value, grad] = await run();
+      await checkPeer(op, inputs, cell, project(inputs, value), grad);
+      checked = true;
+    }
+    await timed(b, cell, async () => void await run());
+  };
+}
+
+/**
  * GPU-side kernel time from TensorFlow.js's profiler (`tf.time`, timestamp queries where the
  * adapter has them): the median of three untimed runs, logged beside the wall times.
  */
@@ -536,7 +607,7 @@ export async function registerOp(torch: string): Promise<void> {
   }
   const peers: TfBackend[] = [];
   for (const backend of ["cpu", "wasm", "webgpu"] as const) {
-    if (!selected("tfjs", backend)) continue;
+    if (!selected("tfjs", backend) && !selected("tfjs-bridge", backend)) continue;
     if (op.tfjs === undefined) {
       skip("tfjs", backend, "no TensorFlow.js version of this loss in bench/_ops.ts", torch);
       continue;
@@ -574,7 +645,17 @@ export async function registerOp(torch: string): Promise<void> {
           }
           continue;
         }
-        systems.push(["tfjs", backend, (c) => tfjsRunner(backend, op, shape, mode, c)]);
+        if (selected("tfjs", backend)) {
+          systems.push(["tfjs", backend, (c) => tfjsRunner(backend, op, shape, mode, c)]);
+        }
+        // the bridge where the tfjs peer is timed, so that the two compare cell by cell
+        if (selected("tfjs-bridge", backend)) {
+          systems.push([
+            "tfjs-bridge",
+            backend,
+            (c) => bridgeRunner(backend, op, shape, mode, c),
+          ]);
+        }
       }
       for (const [system, backend, make] of systems) {
         const [n, warmup] = iterations(`${system}/${backend}`, op, numel, mode);

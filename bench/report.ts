@@ -147,7 +147,8 @@ function load(): number[] {
 function expectedCells(quick: boolean, ops: readonly BenchOp[]): number {
   let n = 2;
   for (const op of ops) {
-    n += (quick ? op.quickSizes : op.sizes).length * (MODES.length + (op.tfjs ? 3 * 2 : 0));
+    // this library's modes; TensorFlow.js and the bridge on three backends, two modes each
+    n += (quick ? op.quickSizes : op.sizes).length * (MODES.length + (op.tfjs ? 6 * 2 : 0));
   }
   return n;
 }
@@ -199,6 +200,9 @@ const SYSTEM_ORDER = [
   "tfjs/cpu",
   "tfjs/wasm",
   "tfjs/webgpu",
+  "tfjs-bridge/cpu",
+  "tfjs-bridge/wasm",
+  "tfjs-bridge/webgpu",
   "pytorch/cpu",
 ];
 
@@ -884,6 +888,37 @@ function table(rows: CellRow[], pick: (r: CellRow) => boolean): string {
   return out.join("\n");
 }
 
+/**
+ * What `@parity/losses/tfjs` costs against TensorFlow.js's own version of each loss it has:
+ * per op, size and mode, the two times on each tfjs backend and their ratio (bridge ÷ tfjs).
+ */
+function bridgeTable(rows: CellRow[]): string {
+  const backends = ["cpu", "wasm", "webgpu"].filter((b) =>
+    rows.some((r) => systemKey(r) === `tfjs-bridge/${b}` && r.median_ms !== null)
+  );
+  if (backends.length === 0) return "The bridge was not timed in this run.";
+  const out = [
+    `| op | size | mode | ${backends.map((b) => `tfjs ${b} | bridge ${b} | ratio`).join(" | ")} |`,
+    `| --- | --- | --- | ${backends.map(() => "---: | ---: | ---:").join(" | ")} |`,
+  ];
+  const seen = new Set<string>();
+  for (const r of rows) {
+    const key = `${r.op} ${r.size} ${r.mode}`;
+    if (r.system !== "tfjs-bridge" || seen.has(key)) continue;
+    seen.add(key);
+    const at = (system: string, b: string) =>
+      rows.find((q) => `${q.op} ${q.size} ${q.mode}` === key && systemKey(q) === `${system}/${b}`)
+        ?.median_ms ?? null;
+    const cells = backends.map((b) => {
+      const [native, bridge] = [at("tfjs", b), at("tfjs-bridge", b)];
+      const ratio = native !== null && bridge !== null ? `×${(bridge / native).toFixed(2)}` : "—";
+      return `${fmtMs(native)} | ${fmtMs(bridge)} | ${ratio}`;
+    });
+    out.push(`| ${r.op} | ${r.size} | ${r.mode} | ${cells.join(" | ")} |`);
+  }
+  return out.join("\n");
+}
+
 function reportMd(i: ReportInput): string {
   const env = i.env as {
     command: string;
@@ -959,6 +994,15 @@ function reportMd(i: ReportInput): string {
     "## The tutorial's five losses",
     "",
     table(i.rows, (r) => TUTORIAL.some(([op, size]) => r.op === op && r.size === size)),
+    "",
+    "## The bridge against TensorFlow.js's own losses",
+    "",
+    "`@parity/losses/tfjs` (system `tfjs-bridge`) on TensorFlow.js tensors, beside the tfjs " +
+    "peer's version of the same loss on the same backend (the ratio is bridge ÷ tfjs; below 1 " +
+    "the bridge is faster). The bridge takes class indices as they are; the tfjs peer's one-hot " +
+    "rows are made outside the timed part.",
+    "",
+    bridgeTable(i.rows),
     "",
   ];
   for (const op of i.ops) {

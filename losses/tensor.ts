@@ -24,10 +24,51 @@ import {
   toGpu,
   type TypedArray,
 } from "./_core/tensor.ts";
-import { gpuReady } from "./_core/webgpu/device.ts";
+import { adoptGpuDevice, gpuReady } from "./_core/webgpu/device.ts";
 
 export { type BackwardOptions, Tensor } from "./_core/tensor.ts";
 export type { Device, DType, NestedArray, TypedArray } from "./_core/storage.ts";
+
+/**
+ * Hands the library a WebGPU device to use for `"webgpu"` instead of creating its own: for
+ * example TensorFlow.js's (`tf.backend().device` on its webgpu backend), so that buffers pass
+ * between the two libraries without a copy through the CPU. `@parity/losses/tfjs` calls it
+ * with TensorFlow.js's device. Call it before the first webgpu tensor is made; afterwards
+ * `tensor(data, { device: "webgpu" })` works at once. The device keeps the limits it was
+ * created with (WebGPU's defaults suffice). Handing over the device already in use does
+ * nothing.
+ *
+ * @example Usage
+ * ```ts
+ * import { tensor, useWebGpuDevice } from "@parity/losses";
+ *
+ * const adapter = await navigator.gpu?.requestAdapter();
+ * if (adapter) {
+ *   useWebGpuDevice(await adapter.requestDevice()); // a device made elsewhere
+ *   const x = tensor([1, 2, 3], { device: "webgpu" });
+ * }
+ * ```
+ *
+ * @param device A `GPUDevice`.
+ * @throws {TypeError} If `device` is not a GPUDevice.
+ * @throws {Error} If the library already uses, or is creating, another device.
+ */
+export function useWebGpuDevice(device: GPUDevice): void {
+  let isDevice = false;
+  try {
+    const d = device as unknown as { createBuffer?: unknown; queue?: unknown } | null;
+    isDevice = typeof d === "object" && d !== null && typeof d.createBuffer === "function" &&
+      typeof d.queue === "object" && d.queue !== null;
+  } catch {
+    // a revoked Proxy: not a device
+  }
+  if (!isDevice) {
+    throw new TypeError(
+      `Cannot run useWebGpuDevice as device must be a GPUDevice: got ${describeValue(device)}`,
+    );
+  }
+  adoptGpuDevice(device);
+}
 
 /**
  * What `tensor()` accepts as data: a number or boolean (a 0-d tensor), nested arrays of them,

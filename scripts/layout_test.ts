@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 const ROOT = new URL("../", import.meta.url);
 
 /** The package's published entries (deno.json's `exports`, fixtures aside). */
-const ENTRIES = ["mod.ts", "conformance/mod.ts", "conformance/cli.ts"];
+const ENTRIES = ["mod.ts", "conformance/mod.ts", "conformance/cli.ts", "tfjs/mod.ts"];
 
 interface InfoModule {
   specifier: string;

@@ -75,6 +75,18 @@ export function poolStats(): { arrays: number; bytes: number; reused: number } {
   return { arrays: order.size, bytes: pooledBytes, reused };
 }
 
+// Arrays that belong to another owner: never pooled, whoever lets go of them.
+const foreign = new WeakSet<object>();
+
+/**
+ * Marks an array as another owner's for good: one borrowed from another library (the values
+ * of a TensorFlow.js tensor, wrapped without a copy) or handed to one. Letting go of it never
+ * puts it in the pool, where a later tensor would overwrite it.
+ */
+export function neverPool(array: object): void {
+  foreign.add(array);
+}
+
 /**
  * A pooled array of `ctor`'s kind and length `n`, or `null` when there is none. Its
  * contents are whatever its last user left.
@@ -100,7 +112,7 @@ export function takePooled<A extends Pooled>(
 export function givePooled(array: Pooled): void {
   if (
     array.byteLength < MIN_POOLED_BYTES || array.byteOffset !== 0 ||
-    array.byteLength !== array.buffer.byteLength || order.has(array)
+    array.byteLength !== array.buffer.byteLength || order.has(array) || foreign.has(array)
   ) return;
   if (array.byteLength > POOL_LIMIT) return;
   while (pooledBytes + array.byteLength > POOL_LIMIT) {

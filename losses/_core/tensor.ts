@@ -19,7 +19,7 @@ import {
   parseOptions,
   typeProblem,
 } from "./options.ts";
-import { givePooled, hold, isHeld, letGo } from "./pool.ts";
+import { givePooled, hold, isHeld, letGo, neverPool } from "./pool.ts";
 import { formatTensor } from "./print.ts";
 import {
   allocStorage,
@@ -770,6 +770,27 @@ export function cpuStorage(t: Tensor): TypedArray {
     );
   }
   return storage;
+}
+
+/**
+ * A cpu tensor's storage, given to another owner for good: TensorFlow.js's cpu backend keeps
+ * the array as its tensor's values without copying it (`@parity/losses/tfjs`). The library
+ * never writes to it or pools it afterwards, whoever lets go of it.
+ */
+export function handOverCpu(t: Tensor): TypedArray {
+  const storage = cpuStorage(t);
+  neverPool(storage);
+  return storage;
+}
+
+/**
+ * Marks an array the library wraps without copying but does not own (a TensorFlow.js
+ * tensor's values, read with `dataSync()`): tensors over it, and GPU storage uploaded from it,
+ * never give it to the pool.
+ */
+export function borrowCpu<A extends ArrayLike<number | bigint>>(array: A): A {
+  neverPool(array);
+  return array;
 }
 
 /** The library's own access to a tensor's storage on WebGPU. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { gpu } from "./device.ts";
+import { gpu, withErrorScope } from "./device.ts";
 import { givePooled, hold, letGo } from "../pool.ts";
 
 // GPUBufferUsage's values, written out so that importing this module needs no WebGPU.
@@ -29,15 +29,18 @@ let pooledBytes = 0;
 let created = 0;
 let live = 0;
 let readbacks = 0;
+let handedOver = 0;
 
 /**
- * Counts for tests and reports: storage and uniform buffers ever created, alive now, idle in
- * the pool, and readbacks (mappings) done.
+ * Counts for tests and reports: storage and uniform buffers ever created, alive now (not yet
+ * destroyed, wherever they are: with a tensor, idle in the pool, or handed over), idle in the
+ * pool, handed over to another owner and not yet destroyed, and readbacks (mappings) done.
  */
 export interface BufferStats {
   created: number;
   live: number;
   pooled: number;
+  handedOver: number;
   readbacks: number;
 }
 
@@ -45,7 +48,7 @@ export interface BufferStats {
 export function bufferStats(): BufferStats {
   let pooled = uniformPool.length;
   for (const list of storagePool.values()) pooled += list.length;
-  return { created, live, pooled, readbacks };
+  return { created, live, pooled, handedOver, readbacks };
 }
 
 /** The size class of a request: powers of two up to 1 MiB, then multiples of 1 MiB. */
@@ -108,7 +111,11 @@ interface Owned {
 
 function end(owned: Owned): void {
   releaseStorage(owned.buffer);
-  const host = owned.host;
+  letGoHost(owned.host);
+}
+
+/** A storage's hold on the CPU elements it was uploaded from ends. */
+function letGoHost(host: ArrayLike<number | bigint> | null): void {
   if (host !== null && ArrayBuffer.isView(host) && letGo(host)) {
     givePooled(host as unknown as Float32Array);
   }
@@ -123,9 +130,10 @@ let releaseAfterRead: GpuStorage[] = [];
 /**
  * A tensor's storage on the GPU: a pooled buffer returned to the pool by
  * {@linkcode GpuStorage.release} (a tensor's `dispose()`), or when this object is garbage
- * collected. `host` keeps the CPU elements it was uploaded from, when known (int64 targets are
- * validated from it, as the CPU does, without a readback); the storage holds them (`pool.ts`)
- * until it ends.
+ * collected; or a buffer borrowed from another owner (TensorFlow.js), which is never pooled.
+ * `host` keeps the CPU elements it was uploaded from, when known (int64 targets are validated
+ * from it, as the CPU does, without a readback); the storage holds them (`pool.ts`) until it
+ * ends.
  */
 export class GpuStorage {
   /** The buffer; elements start at offset 0. */
@@ -134,20 +142,31 @@ export class GpuStorage {
   readonly bytes: number;
   /** The CPU elements this storage was uploaded from, or `null`. */
   readonly host: ArrayLike<number | bigint> | null;
+  /** Whether the buffer belongs to another owner (TensorFlow.js): never pooled here. */
+  readonly borrowed: boolean;
 
   /**
-   * Takes ownership of a pooled buffer.
+   * Takes ownership of a pooled buffer, or borrows another owner's.
    *
-   * @param buffer From {@linkcode acquireStorage}.
+   * @param buffer From {@linkcode acquireStorage}, or the other owner's when `borrowed`.
    * @param bytes The elements' bytes.
    * @param host The CPU elements, when known.
+   * @param borrowed The buffer stays its owner's: it never enters the pool.
    */
-  constructor(buffer: GPUBuffer, bytes: number, host: ArrayLike<number | bigint> | null = null) {
+  constructor(
+    buffer: GPUBuffer,
+    bytes: number,
+    host: ArrayLike<number | bigint> | null = null,
+    borrowed = false,
+  ) {
     this.buffer = buffer;
     this.bytes = bytes;
     this.host = host;
+    this.borrowed = borrowed;
+    if (borrowed) return;
     if (host !== null && ArrayBuffer.isView(host)) hold(host);
     owned.register(this, { buffer, host }, this);
+    tracked?.push(this);
   }
 
   /**
@@ -155,7 +174,7 @@ export class GpuStorage {
    * and lets go of the CPU elements.
    */
   release(): void {
-    if (!owned.unregister(this)) return;
+    if (!owned.unregister(this)) return; // borrowed, handed over, or released already
     if (pendingReads.some((r) => r.storage === this)) releaseAfterRead.push(this);
     else end({ buffer: this.buffer, host: this.host });
   }
@@ -171,6 +190,75 @@ export function copyGpu(storage: GpuStorage): GpuStorage {
     device.queue.submit([encoder.finish()]);
   }
   return copy;
+}
+
+let tracked: GpuStorage[] | null = null;
+
+/**
+ * Runs `body` and adds to `into` every pooled storage made meanwhile: the tensors it makes and
+ * what their autograd nodes keep. A caller that knows when all of them are dead (the
+ * TensorFlow.js bridge, once tfjs's backward pass through a loss is over) gives them back with
+ * {@linkcode releaseGpu} at once, instead of when they are collected: a training loop that never
+ * yields to the event loop never runs the finalizers that refill the pool.
+ */
+export function trackGpu<T>(into: GpuStorage[], body: () => T): T {
+  const outer = tracked;
+  tracked = into;
+  try {
+    return body();
+  } finally {
+    tracked = outer;
+  }
+}
+
+/**
+ * Gives pooled storages back to the pool now (those handed over or borrowed are skipped). No
+ * tensor over them may be read again; their commands have been submitted, and the queue runs
+ * in order, so the next user of a buffer cannot overtake them.
+ */
+export function releaseGpu(storages: readonly GpuStorage[]): void {
+  for (const s of storages) s.release();
+}
+
+/**
+ * Gives the elements of `storage` to another owner for good (TensorFlow.js, which wraps the
+ * buffer as a tensor's): a buffer of exactly `storage.bytes` bytes, since the other owner may
+ * read a buffer's whole size as the elements. When the storage's own buffer is pooled and of
+ * that size it is that buffer, taken out of the pool's bookkeeping (it will not return to the
+ * pool when `storage` is collected); otherwise a new buffer outside the pool, with the
+ * elements copied into it on the GPU. Either way it counts as live and handed over until
+ * {@linkcode destroyHandedOver}, which its new owner's bridge calls once it is done with it.
+ *
+ * @throws {RangeError} If the storage has no elements (WebGPU buffers of 0 bytes cannot be
+ *   bound).
+ */
+export function handOverGpu(storage: GpuStorage): GPUBuffer {
+  const bytes = storage.bytes;
+  if (bytes === 0) throw new RangeError("Cannot hand over a GPU buffer of 0 bytes");
+  let buffer = storage.buffer;
+  if (buffer.size === bytes && owned.unregister(storage)) {
+    // its own pooled buffer, not released before: it leaves the pool's bookkeeping for good
+    letGoHost(storage.host);
+  } else {
+    const { device } = gpu();
+    buffer = device.createBuffer({ size: bytes, usage: STORAGE });
+    created++;
+    live++;
+    withErrorScope("handing a tensor's elements over", () => {
+      const encoder = device.createCommandEncoder({ label: "hand over" });
+      encoder.copyBufferToBuffer(storage.buffer, 0, buffer, 0, bytes);
+      device.queue.submit([encoder.finish()]);
+    });
+  }
+  handedOver++;
+  return buffer;
+}
+
+/** Destroys a buffer from {@linkcode handOverGpu} once its new owner is done with it. */
+export function destroyHandedOver(buffer: GPUBuffer): void {
+  buffer.destroy();
+  live--;
+  handedOver--;
 }
 
 /** New storage for `n` 4-byte elements (contents undefined). */

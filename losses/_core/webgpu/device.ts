@@ -68,15 +68,47 @@ export async function createGpuContext(gpu: GPU | undefined): Promise<GpuContext
       maxStorageBuffersPerShaderStage: Math.min(limits.maxStorageBuffersPerShaderStage, 10),
     },
   });
+  return contextOf(device, adapter.info);
+}
+
+/** The context of a device: its error listener, its adapter's name and its binding limits. */
+function contextOf(device: GPUDevice, info: GPUAdapterInfo | undefined): GpuContext {
   device.addEventListener("uncapturederror", (event) => {
     firstError ??= new Error(`WebGPU error: ${(event as GPUUncapturedErrorEvent).error.message}`);
   });
   return {
     device,
-    adapter: adapter.info.description || adapter.info.vendor || "unknown adapter",
+    adapter: info?.description || info?.vendor || "unknown adapter",
     maxBinding: device.limits.maxStorageBufferBindingSize,
     offsetAlignment: device.limits.minStorageBufferOffsetAlignment,
   };
+}
+
+/**
+ * Makes `device`, one the caller created (TensorFlow.js's, for `@parity/losses/tfjs`), the
+ * library's device instead of one of its own, so that buffers pass between the two owners on
+ * the GPU. Synchronous: webgpu tensors can be made at once afterwards. The device keeps the
+ * limits its creator asked for; every shader here binds at most 8 storage buffers, WebGPU's
+ * default. Handing over the device in use again does nothing.
+ *
+ * @throws {Error} If the library already uses, or is creating, another device: buffers of one
+ *   device cannot be used on another.
+ */
+export function adoptGpuDevice(device: GPUDevice): GpuContext {
+  if (context !== null) {
+    if (context.device === device) return context;
+    throw new Error(
+      "Cannot use this WebGPU device as the library already uses another one: hand it over before the first webgpu tensor is made",
+    );
+  }
+  if (pending !== null) {
+    throw new Error(
+      "Cannot use this WebGPU device as the library is creating its own: hand it over before the first webgpu tensor is made",
+    );
+  }
+  // GPUDevice.adapterInfo is recent; where it is missing the adapter is named "unknown adapter".
+  context = contextOf(device, (device as { adapterInfo?: GPUAdapterInfo }).adapterInfo);
+  return context;
 }
 
 /** The device, for code that runs on tensors already on it. */
@@ -116,6 +148,17 @@ export function withErrorScope<T>(what: string, encode: () => T): T {
     watch(device.popErrorScope(), "WebGPU reported a validation error");
     watch(device.popErrorScope(), "the GPU ran out of memory");
   }
+}
+
+/**
+ * The first error the device has reported so far, without waiting for the scopes still open;
+ * it is cleared, as {@linkcode throwGpuErrors} clears it. For callers that never read back
+ * (the TensorFlow.js bridge), so that an error surfaces at their next call.
+ */
+export function takeGpuError(): Error | null {
+  const error = firstError;
+  firstError = null;
+  return error;
 }
 
 /** Waits for the error scopes opened so far and throws the first error they reported. */
