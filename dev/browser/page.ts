@@ -310,18 +310,31 @@ function renderSummary(): void {
   }
 }
 
-/** The table `deno task conformance` prints: a row per op, a column group per device. */
+/**
+ * The table `deno task conformance` prints, a row per op, with a column group per device: its
+ * passes, each kind of failure, skips, the worst finite error in units of the tolerance, cases
+ * with non-finite mismatches and time.
+ */
 function renderTable(files: readonly FixtureFile[]): void {
   const box = $("table");
   box.classList.remove("muted");
+  // [heading, the summary's count (summed in the total row), whether a count above 0 is bad]
+  const columns: [string, (s: OpSummary) => number, boolean][] = [
+    ["wrong value", (s) => s.wrongValue, true],
+    ["wrong grad", (s) => s.wrongGradient, true],
+    ["threw", (s) => s.threw, true],
+    ["no throw", (s) => s.didNotThrow, true],
+    ["skip", (s) => s.skipped, false],
+  ];
   const header = el("tr", {}, el("th", {}, "op"), el("th", {}, "cases"));
   for (const run of results.runs) {
-    for (const h of [run.device, "failed", "skipped", "err/tol"]) {
-      header.append(el("th", {}, h));
-    }
+    header.append(el("th", {}, `${run.device} pass`));
+    for (const [h] of columns) header.append(el("th", {}, h));
+    for (const h of ["worst err/tol", "non-finite", "ms"]) header.append(el("th", {}, h));
   }
   const table = el("table", {}, header);
-  const totals = results.runs.map(() => [0, 0, 0]);
+  const width = columns.length + 4;
+  const totals = results.runs.map(() => new Array<number>(columns.length + 3).fill(0));
   let cases = 0;
   for (const file of files) {
     const tr = el(
@@ -334,22 +347,32 @@ function renderTable(files: readonly FixtureFile[]): void {
     results.runs.forEach((run, k) => {
       const s = run.summary.find((x) => x.op === file.op);
       if (s === undefined) {
-        for (let i = 0; i < 4; i++) tr.append(el("td", {}));
+        for (let i = 0; i < width; i++) tr.append(el("td", {}));
         return;
       }
-      totals[k][0] += s.passed;
-      totals[k][1] += s.failed;
-      totals[k][2] += s.skipped;
-      const worst = s.passed === 0 ? "" : Number.isFinite(s.worst) ? s.worst.toFixed(3) : "inf";
+      const t = totals[k];
+      t[0] += s.passed;
+      tr.append(el(
+        "td",
+        { class: `num ${s.failed === 0 && s.passed > 0 ? "ok" : ""}` },
+        fmt(s.passed),
+      ));
+      columns.forEach(([, count, bad], i) => {
+        const n = count(s);
+        t[i + 1] += n;
+        tr.append(el("td", { class: `num ${bad && n > 0 ? "bad" : ""}` }, fmt(n)));
+      });
+      t[columns.length + 1] += s.nonFinite;
+      t[columns.length + 2] += s.timeMs;
+      const worst = s.passed + s.failed === 0
+        ? ""
+        : Number.isFinite(s.worstFinite)
+        ? s.worstFinite.toFixed(3)
+        : "";
       tr.append(
-        el(
-          "td",
-          { class: `num ${s.failed === 0 && s.passed > 0 ? "ok" : ""}` },
-          fmt(s.passed),
-        ),
-        el("td", { class: `num ${s.failed > 0 ? "bad" : ""}` }, fmt(s.failed)),
-        el("td", { class: "num" }, fmt(s.skipped)),
         el("td", { class: "num" }, worst),
+        el("td", { class: `num ${s.nonFinite > 0 ? "bad" : ""}` }, fmt(s.nonFinite)),
+        el("td", { class: "num" }, s.timeMs.toFixed(s.timeMs < 10 ? 1 : 0)),
       );
     });
     table.append(tr);
@@ -360,12 +383,15 @@ function renderTable(files: readonly FixtureFile[]): void {
     el("td", {}, "total"),
     el("td", { class: "num" }, fmt(cases)),
   );
-  for (const [p, f, s] of totals) {
+  for (const t of totals) {
+    total.append(el("td", { class: "num" }, fmt(t[0])));
+    columns.forEach(([, , bad], i) => {
+      total.append(el("td", { class: `num ${bad && t[i + 1] > 0 ? "bad" : ""}` }, fmt(t[i + 1])));
+    });
     total.append(
-      el("td", { class: "num" }, fmt(p)),
-      el("td", { class: `num ${f > 0 ? "bad" : ""}` }, fmt(f)),
-      el("td", { class: "num" }, fmt(s)),
       el("td", {}),
+      el("td", { class: "num" }, fmt(t[columns.length + 1])),
+      el("td", { class: "num" }, t[columns.length + 2].toFixed(0)),
     );
   }
   table.append(total);
@@ -376,7 +402,7 @@ function renderTable(files: readonly FixtureFile[]): void {
     }
   }
   const tol =
-    `Tolerances: torch.testing.assert_close's defaults on every device (float32 rtol ${TOLERANCE.float32.rtol}, atol ${TOLERANCE.float32.atol}; float64 rtol ${TOLERANCE.float64.rtol}, atol ${TOLERANCE.float64.atol}); none widened. "err/tol" is the largest error in units of the tolerance: above 1 fails.`;
+    `Tolerances: torch.testing.assert_close's defaults on every device (float32 rtol ${TOLERANCE.float32.rtol}, atol ${TOLERANCE.float32.atol}; float64 rtol ${TOLERANCE.float64.rtol}, atol ${TOLERANCE.float64.atol}); none widened. "worst err/tol" is the largest finite error in units of the tolerance: above 1 fails.`;
   box.replaceChildren(
     table,
     el("ul", { class: "muted" }, ...notes),
