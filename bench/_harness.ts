@@ -455,55 +455,13 @@ function tfjsRunner(
 ): Runner {
   const how = op.tfjs;
   if (how === undefined) throw new Error(`${op.torch} has no TensorFlow.js version`);
-  let checked = false;
-  return async (b) => {
-    const status = await tfStatus(backend);
-    if (!status.ok) throw new Error(`tfjs/${backend} is unavailable: ${status.reason}`);
-    await useBackend(backend);
-    const inputs = inputsFor(op, shape);
-    let args = inputs.tfjs.get(backend);
-    if (args === undefined) {
-      const specs = op.inputs(shape);
-      const raw = inputs.data.map((d, i) =>
-        d instanceof BigInt64Array
-          ? tf.tensor(Int32Array.from(d, Number), specs[i].shape, "int32")
-          : tf.tensor(d, specs[i].shape, "float32")
-      );
-      args = how.prepare ? tf.tidy(() => how.prepare?.(tf, raw) ?? raw) : raw;
-      if (how.prepare) tf.dispose(raw.filter((t) => !(args as TfTensor[]).includes(t)));
-      if (inputs.cot !== undefined) {
-        args.push(tf.tensor(inputs.cot, op.cotangent?.(shape).shape, "float32"));
-      }
-      inputs.tfjs.set(backend, args);
-    }
-    // the result's gradient rides at the end of the prepared arguments
-    const a = inputs.cot === undefined ? args : args.slice(0, -1);
-    const dy = inputs.cot === undefined ? undefined : args[args.length - 1];
-    // The synchronous part: the loss (and gradients) as tensors, not yet read back.
-    const compute = (): TfTensor[] =>
-      tf.tidy(() => {
-        if (mode === "forward") return [how.loss(tf, a)];
-        const { value, grads } = tf.valueAndGrads((...gs: TfTensor[]) =>
-          how.loss(tf, a.map((t, i) => op.grad.includes(i) ? gs[op.grad.indexOf(i)] : t))
-        )(op.grad.map((i) => a[i]), dy);
-        return [value, ...grads];
-      });
-    const run = async (): Promise<[ArrayLike<number>, ArrayLike<number> | null]> => {
-      const [value, ...grads] = compute();
-      const v = (await value.data()) as ArrayLike<number>;
-      let grad: ArrayLike<number> | null = null;
-      for (const g of grads) grad = (await g.data()) as Float32Array;
-      tf.dispose([value, ...grads]);
-      return [v, grad];
-    };
-    if (!checked) {
-      const [value, grad] = await run();
-      await checkPeer(op, inputs, cell, project(inputs, value), grad);
-      checked = true;
-      if (backend === "webgpu") await kernelTime(cell, compute);
-    }
-    await timed(b, cell, async () => void await run());
-  };
+  const prepare = how.prepare;
+  return tfLossRunner(backend, op, shape, mode, cell, {
+    key: backend,
+    prepare: prepare === undefined ? undefined : (raw) => prepare(tf, raw),
+    loss: (xs) => how.loss(tf, xs),
+    kernelTime: true,
+  });
 }
 
 /**
@@ -525,34 +483,70 @@ function bridgeRunner(
     ? undefined
     : (withTfjs(tf) as unknown as Record<string, (...args: unknown[]) => TfTensor>)[name];
   if (fn === undefined) throw new Error(`${op.torch} has no function in @parity/losses/tfjs`);
+  return tfLossRunner(backend, op, shape, mode, cell, {
+    key: `bridge ${backend}`,
+    loss: (xs) => fn(...xs, ...(op.extra ?? [])),
+    kernelTime: false,
+  });
+}
+
+/** A loss on TensorFlow.js tensors, as {@linkcode tfLossRunner} times it. */
+interface TfLoss {
+  /** Where the prepared inputs are kept between cells (one set per backend and system). */
+  key: string;
+  /** Makes the raw tensors ready for `loss` (one-hot rows, ...); absent: they are used as made. */
+  prepare?: (raw: TfTensor[]) => TfTensor[];
+  /** The loss of the prepared inputs. */
+  loss: (xs: TfTensor[]) => TfTensor;
+  /** Whether to log the GPU-side kernel time on webgpu. */
+  kernelTime: boolean;
+}
+
+/**
+ * Times a loss on TensorFlow.js tensors (the tfjs peer, the bridge): the seeded inputs as tf
+ * tensors (int64 as int32), the loss (and, for "value+grad", the gradients from
+ * `tf.valueAndGrads`) computed in a `tf.tidy`, read back and disposed; the first result is
+ * checked against this library's before anything is timed.
+ */
+function tfLossRunner(
+  backend: TfBackend,
+  op: BenchOp,
+  shape: number[],
+  mode: Mode,
+  cell: Cell,
+  how: TfLoss,
+): Runner {
   let checked = false;
   return async (b) => {
     const status = await tfStatus(backend);
     if (!status.ok) throw new Error(`tfjs/${backend} is unavailable: ${status.reason}`);
     await useBackend(backend);
     const inputs = inputsFor(op, shape);
-    const key = `bridge ${backend}`;
-    let args = inputs.tfjs.get(key);
+    let args = inputs.tfjs.get(how.key);
     if (args === undefined) {
       const specs = op.inputs(shape);
-      args = inputs.data.map((d, i) =>
+      const raw = inputs.data.map((d, i) =>
         d instanceof BigInt64Array
           ? tf.tensor(Int32Array.from(d, Number), specs[i].shape, "int32")
           : tf.tensor(d, specs[i].shape, "float32")
       );
+      const prepare = how.prepare;
+      args = prepare === undefined ? raw : tf.tidy(() => prepare(raw));
+      if (prepare !== undefined) tf.dispose(raw.filter((t) => !(args as TfTensor[]).includes(t)));
       if (inputs.cot !== undefined) {
         args.push(tf.tensor(inputs.cot, op.cotangent?.(shape).shape, "float32"));
       }
-      inputs.tfjs.set(key, args);
+      inputs.tfjs.set(how.key, args);
     }
+    // the result's gradient rides at the end of the prepared arguments
     const a = inputs.cot === undefined ? args : args.slice(0, -1);
     const dy = inputs.cot === undefined ? undefined : args[args.length - 1];
-    const loss = (xs: TfTensor[]): TfTensor => fn(...xs, ...(op.extra ?? []));
+    // The synchronous part: the loss (and gradients) as tensors, not yet read back.
     const compute = (): TfTensor[] =>
       tf.tidy(() => {
-        if (mode === "forward") return [loss(a)];
+        if (mode === "forward") return [how.loss(a)];
         const { value, grads } = tf.valueAndGrads((...gs: TfTensor[]) =>
-          loss(a.map((t, i) => op.grad.includes(i) ? gs[op.grad.indexOf(i)] : t))
+          how.loss(a.map((t, i) => op.grad.includes(i) ? gs[op.grad.indexOf(i)] : t))
         )(op.grad.map((i) => a[i]), dy);
         return [value, ...grads];
       });
@@ -568,6 +562,7 @@ function bridgeRunner(
       const [value, grad] = await run();
       await checkPeer(op, inputs, cell, project(inputs, value), grad);
       checked = true;
+      if (how.kernelTime && backend === "webgpu") await kernelTime(cell, compute);
     }
     await timed(b, cell, async () => void await run());
   };
