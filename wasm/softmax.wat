@@ -369,4 +369,99 @@
       (local.set $sub (i32.add (local.get $sub) (i32.const 8)))
       (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
       (br $row))))
+
+  ;; ---- per-row sums for the backward passes (float32 rows; float64 rows use JavaScript) --
+  ;; dst[r] = sum(x_r) or sum(x_r · y_r) in float64 (a product of two float32 is exact in
+  ;; float64), the halves of each vector in two accumulators. $y = -1: the plain sum.
+  (func (export "sum_rows_f32") (param $x i32) (param $y i32) (param $rows i32) (param $cols i32)
+    (param $dst i32)
+    (local $end i32) (local $v v128) (local $w v128) (local $a0 v128) (local $a1 v128) (local $s f64)
+    (local $dot i32)
+    (local.set $dot (i32.ne (local.get $y) (i32.const -1)))
+    (block $rdone (loop $row
+      (br_if $rdone (i32.eqz (local.get $rows)))
+      (local.set $a0 (v128.const f64x2 0 0))
+      (local.set $a1 (v128.const f64x2 0 0))
+      (local.set $end (i32.add (local.get $x) (i32.shl (local.get $cols) (i32.const 2))))
+      (block $done (loop $vec
+        (br_if $done (i32.gt_u (i32.add (local.get $x) (i32.const 16)) (local.get $end)))
+        (local.set $v (v128.load align=4 (local.get $x)))
+        (local.set $w (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))
+        (local.set $v (f64x2.promote_low_f32x4 (local.get $v)))
+        (local.set $w (f64x2.promote_low_f32x4 (local.get $w)))
+        (if (local.get $dot) (then
+          (local.set $v (f64x2.mul (local.get $v) (f64x2.promote_low_f32x4
+            (v128.load align=4 (local.get $y)))))
+          (local.set $w (f64x2.mul (local.get $w) (f64x2.promote_low_f32x4
+            (v128.load64_zero offset=8 align=4 (local.get $y)))))
+          (local.set $y (i32.add (local.get $y) (i32.const 16)))))
+        (local.set $a0 (f64x2.add (local.get $a0) (local.get $v)))
+        (local.set $a1 (f64x2.add (local.get $a1) (local.get $w)))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (br $vec)))
+      (local.set $a0 (f64x2.add (local.get $a0) (local.get $a1)))
+      (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $a0)) (f64x2.extract_lane 1 (local.get $a0))))
+      (block $tdone (loop $tail
+        (br_if $tdone (i32.ge_u (local.get $x) (local.get $end)))
+        (if (local.get $dot)
+          (then
+            (local.set $s (f64.add (local.get $s) (f64.mul (f64.promote_f32 (f32.load (local.get $x)))
+              (f64.promote_f32 (f32.load (local.get $y))))))
+            (local.set $y (i32.add (local.get $y) (i32.const 4))))
+          (else (local.set $s (f64.add (local.get $s) (f64.promote_f32 (f32.load (local.get $x)))))))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (br $tail)))
+      (f64.store (local.get $dst) (local.get $s))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+      (br $row))))
+
+  ;; ---- per row, float32: out = g - e · c[r] (log-softmax's gradient, e = exp(output)) or
+  ;; out = e · (g - c[r]) (softmax's, e = output), each in float64 and rounded once ----------
+  (func (export "grad_rows_f32") (param $g i32) (param $e i32) (param $out i32) (param $rows i32)
+    (param $cols i32) (param $coef i32) (param $softmax i32)
+    (local $end i32) (local $c v128) (local $gv v128) (local $ev v128) (local $lo v128) (local $hi v128)
+    (local $gs f64) (local $es f64)
+    (block $rdone (loop $row
+      (br_if $rdone (i32.eqz (local.get $rows)))
+      (local.set $c (v128.load64_splat (local.get $coef)))
+      (local.set $end (i32.add (local.get $g) (i32.shl (local.get $cols) (i32.const 2))))
+      (block $done (loop $vec
+        (br_if $done (i32.gt_u (i32.add (local.get $g) (i32.const 16)) (local.get $end)))
+        (local.set $gv (v128.load align=4 (local.get $g)))
+        (local.set $ev (v128.load align=4 (local.get $e)))
+        (local.set $lo (f64x2.promote_low_f32x4 (local.get $ev)))
+        (local.set $hi (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $ev) (local.get $ev))))
+        (local.set $ev (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $gv) (local.get $gv))))
+        (local.set $gv (f64x2.promote_low_f32x4 (local.get $gv)))
+        (if (local.get $softmax)
+          (then
+            (local.set $lo (f64x2.mul (local.get $lo) (f64x2.sub (local.get $gv) (local.get $c))))
+            (local.set $hi (f64x2.mul (local.get $hi) (f64x2.sub (local.get $ev) (local.get $c)))))
+          (else
+            (local.set $lo (f64x2.sub (local.get $gv) (f64x2.mul (local.get $lo) (local.get $c))))
+            (local.set $hi (f64x2.sub (local.get $ev) (f64x2.mul (local.get $hi) (local.get $c))))))
+        (v128.store align=4 (local.get $out) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+          (f32x4.demote_f64x2_zero (local.get $lo)) (f32x4.demote_f64x2_zero (local.get $hi))))
+        (local.set $g (i32.add (local.get $g) (i32.const 16)))
+        (local.set $e (i32.add (local.get $e) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (br $vec)))
+      (block $tdone (loop $tail
+        (br_if $tdone (i32.ge_u (local.get $g) (local.get $end)))
+        (local.set $gs (f64.promote_f32 (f32.load (local.get $g))))
+        (local.set $es (f64.promote_f32 (f32.load (local.get $e))))
+        (f32.store (local.get $out) (f32.demote_f64 (select
+          (f64.mul (local.get $es) (f64.sub (local.get $gs) (f64x2.extract_lane 0 (local.get $c))))
+          (f64.sub (local.get $gs) (f64.mul (local.get $es) (f64x2.extract_lane 0 (local.get $c))))
+          (local.get $softmax))))
+        (local.set $g (i32.add (local.get $g) (i32.const 4)))
+        (local.set $e (i32.add (local.get $e) (i32.const 4)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (br $tail)))
+      (local.set $coef (i32.add (local.get $coef) (i32.const 8)))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+      (br $row))))
 )

@@ -29,7 +29,10 @@ type ExpRowsFn = (
   withMax: number,
 ) => void;
 
-/** The module's memory laid out for one call: input, output, and two per-row float64 blocks. */
+/**
+ * The module's memory laid out for one call: input, output, a second input (the backward
+ * passes' output of the forward), and two per-row float64 blocks.
+ */
 interface Block {
   exports: {
     expRows: ExpRowsFn;
@@ -40,10 +43,12 @@ interface Block {
   rowsPer: number;
   xPtr: number;
   outPtr: number;
+  yPtr: number;
   statsPtr: number;
   coefPtr: number;
   x: FloatArray;
   out: FloatArray;
+  y: FloatArray;
   stats: Float64Array;
   coef: Float64Array;
 }
@@ -77,7 +82,8 @@ function layBlock(k: WasmKernel, f32: boolean, cols: number): Block {
   const span = ((elems * bytes + 15) & ~15) + 16;
   const xPtr = 0;
   const outPtr = span;
-  const statsPtr = 2 * span;
+  const yPtr = 2 * span;
+  const statsPtr = 3 * span;
   const coefPtr = statsPtr + rowsPer * 16;
   const buffer = k.reserve(coefPtr + rowsPer * 8);
   const e = k.exports;
@@ -92,10 +98,12 @@ function layBlock(k: WasmKernel, f32: boolean, cols: number): Block {
     rowsPer,
     xPtr,
     outPtr,
+    yPtr,
     statsPtr,
     coefPtr,
     x: new Arr(buffer, xPtr, elems),
     out: new Arr(buffer, outPtr, elems),
+    y: new Arr(buffer, yPtr, elems),
     stats: new Float64Array(buffer, statsPtr, rowsPer * 2),
     coef: new Float64Array(buffer, coefPtr, rowsPer),
   };
@@ -148,6 +156,59 @@ export function rowLogSoftmax(x: FloatArray, rows: number, cols: number, out: Fl
     subRows(b.xPtr, b.outPtr, n, cols, b.coefPtr);
     out.set(b.out.subarray(0, n * cols), start);
   }
+}
+
+type SumRowsFn = (x: number, y: number, rows: number, cols: number, dst: number) => void;
+type GradRowsFn = (
+  g: number,
+  e: number,
+  out: number,
+  rows: number,
+  cols: number,
+  coef: number,
+  softmax: number,
+) => void;
+
+/**
+ * The backward passes of softmax and log-softmax over float32 rows, each per row with a
+ * float64 sum and every element's gradient in float64, rounded once:
+ * - `"log_softmax"`: `gx = g - exp(output) · sum(g)`, the exp the row kernels' own;
+ * - `"softmax"`: `gx = output · (g - sum(g · output))`.
+ *
+ * Returns `false`, having done nothing, unless all three arrays are float32: float64 rows
+ * stay in the caller's loops.
+ */
+export function rowSoftmaxGrad(
+  kind: "log_softmax" | "softmax",
+  g: FloatArray,
+  output: FloatArray,
+  rows: number,
+  cols: number,
+  gx: FloatArray,
+): boolean {
+  if (
+    !(g instanceof Float32Array && output instanceof Float32Array && gx instanceof Float32Array)
+  ) return false;
+  if (rows === 0) return true;
+  const b = blockFor(true, cols);
+  const e = kernel().exports;
+  const sumRows = e.sum_rows_f32 as SumRowsFn;
+  const gradRows = e.grad_rows_f32 as GradRowsFn;
+  const softmax = kind === "softmax";
+  for (let r0 = 0; r0 < rows; r0 += b.rowsPer) {
+    const n = Math.min(b.rowsPer, rows - r0);
+    const start = r0 * cols;
+    b.x.set(g.subarray(start, start + n * cols));
+    b.y.set(output.subarray(start, start + n * cols));
+    sumRows(b.xPtr, softmax ? b.yPtr : -1, n, cols, b.coefPtr);
+    if (softmax) gradRows(b.xPtr, b.yPtr, b.outPtr, n, cols, b.coefPtr, 1);
+    else {
+      b.exports.expRows(b.yPtr, b.outPtr, n, cols, b.statsPtr, 0);
+      gradRows(b.xPtr, b.outPtr, b.outPtr, n, cols, b.coefPtr, 0);
+    }
+    gx.set(b.out.subarray(0, n * cols), start);
+  }
+  return true;
 }
 
 /**

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { rowLogSoftmax, rowSoftmaxScaled, vectorExp, vectorLog1p } from "./row_kernels.ts";
+import {
+  rowLogSoftmax,
+  rowSoftmaxGrad,
+  rowSoftmaxScaled,
+  vectorExp,
+  vectorLog1p,
+} from "./row_kernels.ts";
 import { sweep, ulps } from "../_testing/helpers.ts";
 
 const EDGES_F32 = [
@@ -116,6 +122,62 @@ Deno.test("row kernels match a float64 softmax on odd widths and many chunks", (
       }
     }
   }
+});
+
+Deno.test("the backward row kernels match float64 formulas on odd widths and many chunks", () => {
+  for (const [rows, cols] of [[3, 1], [5, 7], [40, 1001], [2, 20000], [0, 4], [3, 0]]) {
+    const x = new Float32Array(rows * cols);
+    const g = new Float32Array(rows * cols);
+    for (let i = 0; i < x.length; i++) {
+      x[i] = 8 * Math.sin(i * 1.7) + (i % 3) * 1e-3;
+      g[i] = Math.cos(i * 0.61) + (i % 5 === 0 ? 3 : 0);
+    }
+    const lsm = new Float32Array(x.length);
+    const sm = new Float32Array(x.length);
+    rowLogSoftmax(x, rows, cols, lsm);
+    rowSoftmaxScaled(x, rows, cols, sm, (_r, _m, s) => 1 / s);
+    const gLsm = new Float32Array(x.length).fill(NaN);
+    const gSm = new Float32Array(x.length).fill(NaN);
+    rowSoftmaxGrad("log_softmax", g, lsm, rows, cols, gLsm);
+    rowSoftmaxGrad("softmax", g, sm, rows, cols, gSm);
+    for (let r = 0; r < rows; r++) {
+      let sumG = 0;
+      let dot = 0;
+      for (let c = 0; c < cols; c++) {
+        sumG += g[r * cols + c];
+        dot += g[r * cols + c] * sm[r * cols + c];
+      }
+      for (let c = 0; c < cols; c++) {
+        const i = r * cols + c;
+        // exp within 1 ulp, then one rounding of the float64 result
+        const es = Math.exp(lsm[i]) * sumG;
+        const wantLsm = g[i] - es;
+        assert.ok(
+          Math.abs(gLsm[i] - wantLsm) <= 2 ** -23 * (Math.abs(wantLsm) + 2 * Math.abs(es)),
+          `log_softmax ${rows}x${cols} at ${i}: ${gLsm[i]} against ${wantLsm}`,
+        );
+        const wantSm = sm[i] * (g[i] - dot);
+        assert.ok(
+          Math.abs(gSm[i] - wantSm) <= 2 ** -24 * Math.abs(wantSm) + 1e-12 * Math.abs(sm[i]),
+          `softmax ${rows}x${cols} at ${i}: ${gSm[i]} against ${wantSm}`,
+        );
+      }
+    }
+  }
+});
+
+Deno.test("the backward row kernels carry nan and infinity through a row", () => {
+  const out = new Float32Array([-1, -2, -0.5, -1, -2, -0.5]);
+  const g = new Float32Array([1, NaN, 2, 1, Infinity, 2]);
+  const gx = new Float32Array(6);
+  // a nan in g makes its row's sum nan. The second row is what torch 1.13's
+  // _log_softmax_backward_data and _softmax_backward_data give for these g and outputs:
+  // sum(g) = inf, so g - exp(out)·inf is -inf, or nan where g is inf; sum(g · out) = -inf,
+  // so out · (g + inf) is -inf throughout
+  rowSoftmaxGrad("log_softmax", g, out, 2, 3, gx);
+  assert.deepEqual([...gx], [NaN, NaN, NaN, -Infinity, NaN, -Infinity]);
+  rowSoftmaxGrad("softmax", g, out, 2, 3, gx);
+  assert.deepEqual([...gx], [NaN, NaN, NaN, -Infinity, -Infinity, -Infinity]);
 });
 
 Deno.test("row kernels give nan rows for nan and infinite maxima", () => {

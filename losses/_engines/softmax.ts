@@ -12,7 +12,7 @@
 import { record } from "../_core/autograd.ts";
 import { checkFloat, normalizeDim } from "../_core/checks.ts";
 import { type FloatArray, floatStorage } from "../_core/reduction.ts";
-import { rowLogSoftmax, rowSoftmaxScaled } from "../_cpu/row_kernels.ts";
+import { rowLogSoftmax, rowSoftmaxGrad, rowSoftmaxScaled } from "../_cpu/row_kernels.ts";
 import { type Lanes, lanesOf } from "../_core/lanes.ts";
 import { cpuStorage, Tensor } from "../_core/tensor.ts";
 
@@ -78,8 +78,9 @@ export function logSoftmaxBackward(
 ): void {
   const { size, inner } = lanes;
   if (inner === 1) {
-    // exp(output) · sum(g) per row from the row kernels (exp(output - m) · e^m · sum(g)),
-    // then g minus it
+    if (rowSoftmaxGrad("log_softmax", g, output, lanes.outer, size, gx)) return;
+    // float64: exp(output) · sum(g) per row from the row kernels (exp(output - m) · e^m ·
+    // sum(g)), then g minus it
     const rows = lanes.outer;
     const sums = new Float64Array(rows);
     for (let r = 0; r < rows; r++) sums[r] = rowSum(g, r * size, size);
@@ -112,14 +113,7 @@ export function softmaxBackward(
   gx: FloatArray,
 ): void {
   const { size, inner } = lanes;
-  if (inner === 1) {
-    for (let base = 0; base < output.length; base += size) {
-      let s = 0;
-      for (let j = base; j < base + size; j++) s += g[j] * output[j];
-      for (let j = base; j < base + size; j++) gx[j] = output[j] * (g[j] - s);
-    }
-    return;
-  }
+  if (inner === 1 && rowSoftmaxGrad("softmax", g, output, lanes.outer, size, gx)) return;
   forEachLane(lanes, (base) => {
     let s = 0;
     for (let k = 0; k < size; k++) s += g[base + k * inner] * output[base + k * inner];
