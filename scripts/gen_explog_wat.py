@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Writes wasm/explog.wat and losses/_cpu/generated/math32.ts.
+"""Writes wasm/explog.wat, losses/_cpu/generated/math32.ts and wasm/softmax.wat's exp_rows_f32.
 
 wasm/explog.wat: elementwise exp and log over arrays (src, dst, n): dst[i] = f(src[i]).
 `exp_f64` and `log_f64` compute in float64 (f64x2); `exp_f32`, `log_f32` and `log1p_f32`
 compute in float32 (f32x4), from the steps of MATH32 below, within 1 ulp. After them,
 whole-loss kernels in float32 lanes that work around the float32 exp and log (LOSS_KERNELS).
 math32.ts: the same float32 steps as scalar TypeScript (exp32, log32, log1p32), the same bits.
+wasm/softmax.wat: the row kernels' exp_rows_f32 (between its two markers), whose exp is exp32's
+steps, so softmax, log-softmax and cross-entropy share the one float32 exp.
 Run: python3 scripts/gen_explog_wat.py [--check]
 """
 
@@ -293,7 +295,8 @@ LOSS_KERNELS = "".join([
 # two implementations' agreement: losses/_cpu/math32_test.ts.
 #   a name        the argument `x` or an earlier step
 #   a float       a float32 constant; ("i", n) an int32 constant
-#   (op, ...)     float32: add sub mul div neg abs; masks: lt gt le ge eq ne (float32),
+#   (op, ...)     float32: add sub mul div neg abs, pmin pmax (pmin(a, b) = b < a ? b : a,
+#                 pmax(a, b) = a < b ? b : a: a nan in a stays); masks: lt gt le ge eq ne (float32),
 #                 ilt igt ige (int32), and or; select (mask, then, else) of any type;
 #                 int32: iadd isub iand shl shr (arithmetic, by a constant);
 #                 bits (float32 -> its int32 bits), float (int32 bits -> float32),
@@ -320,19 +323,25 @@ def horner(coefs, var, name):
 EXP_POLY_STEPS, EXP_P = horner(EXP_POLY, "r", "p")
 # exp: x clamped to [-104, 89] (nan stays), k = round(x / ln 2), r = x - k ln 2 in two parts
 # (the high one exact), e^r = 1 + (rhi + (rlo + r^2 p(r))), then 2^k in two halves so that a
-# subnormal result rounds once and 2^128 overflows to inf.
+# subnormal result rounds once and 2^128 overflows to inf. t = x / ln 2 + 1.5 * 2^23 lies in
+# [2^23, 2^24), where float32 steps by 1, so its bits are those of 1.5 * 2^23 plus k: shifted
+# left by 23 they are k << 23 (the constant's low 9 bits are 0), and 2^k's halves come from
+# them and from 1.0's bits (127 << 23) with no conversion to integers. Each half is 2^(k/2
+# rounded down, or up).
 EXP32 = [
-    ("xc", ("select", ("gt", "x", 89.0), 89.0, ("select", ("lt", "x", -104.0), -104.0, "x"))),
-    ("k", ("sub", ("add", ("mul", "xc", 1.4426950408889634), MAGIC), MAGIC)),
+    ("xh", ("pmin", "x", 89.0)),
+    ("xc", ("pmax", "xh", -104.0)),
+    ("t", ("add", ("mul", "xc", 1.4426950408889634), MAGIC)),
+    ("k", ("sub", "t", MAGIC)),
     ("rhi", ("sub", "xc", ("mul", "k", LN2_HI))),
-    ("rlo", ("neg", ("mul", "k", LN2_LO))),
+    ("rlo", ("mul", "k", -LN2_LO)),
     ("r", ("add", "rhi", "rlo")),
     *EXP_POLY_STEPS,
     ("q", ("add", 1.0, ("add", ("add", "rlo", ("mul", ("mul", "r", "r"), EXP_P)), "rhi"))),
-    ("ki", ("cvti", "k")),
-    ("k1", ("shr", "ki", 1)),
-    ("s1", ("float", ("shl", ("iadd", "k1", ("i", 127)), 23))),
-    ("s2", ("float", ("shl", ("iadd", ("isub", "ki", "k1"), ("i", 127)), 23))),
+    ("tb", ("bits", "t")),
+    ("k1", ("shr", "tb", 1)),
+    ("s1", ("float", ("iadd", ("shl", "k1", 23), ("i", 127 << 23)))),
+    ("s2", ("float", ("iadd", ("shl", ("isub", "tb", "k1"), 23), ("i", 127 << 23)))),
     ("result", ("mul", ("mul", "q", "s1"), "s2")),
 ]
 
@@ -393,7 +402,7 @@ MATH32 = {"exp": EXP32, "log": LOG32, "log1p": LOG1P32}
 F32_BINARY = {"add": "f32x4.add", "sub": "f32x4.sub", "mul": "f32x4.mul", "div": "f32x4.div",
               "lt": "f32x4.lt", "gt": "f32x4.gt", "le": "f32x4.le", "ge": "f32x4.ge",
               "eq": "f32x4.eq", "ne": "f32x4.ne", "and": "v128.and", "or": "v128.or",
-              "iadd": "i32x4.add", "isub": "i32x4.sub", "iand": "v128.and",
+              "pmin": "f32x4.pmin", "pmax": "f32x4.pmax", "iadd": "i32x4.add", "isub": "i32x4.sub", "iand": "v128.and",
               "ilt": "i32x4.lt_s", "igt": "i32x4.gt_s", "ige": "i32x4.ge_s"}
 F32_UNARY = {"neg": "f32x4.neg", "abs": "f32x4.abs", "cvtf": "f32x4.convert_i32x4_s",
              "cvti": "i32x4.trunc_sat_f32x4_s", "bits": None, "float": None}
@@ -474,6 +483,9 @@ def math_ts(name, steps):
             return f"(-{expr(args[0])})"
         if op == "abs":
             return f"Math.abs({expr(args[0])})"
+        if op in ("pmin", "pmax"):
+            a, b = expr(args[0]), expr(args[1])
+            return f"({b} < {a} ? {b} : {a})" if op == "pmin" else f"({a} < {b} ? {b} : {a})"
         if op in ("add", "sub", "mul", "div"):
             return f"fr({expr(args[0])} {TS_BINARY[op]} {expr(args[1])})"
         return f"({expr(args[0])} {TS_BINARY[op]} {expr(args[1])})"
@@ -513,6 +525,86 @@ def math_kernel(fn, steps):
         (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
         (br $vec))))
 """
+
+
+def exp_rows_kernel():
+    """wasm/softmax.wat's `exp_rows_f32`, whose exp is exp32's steps: per row, m = its maximum (or
+    0 with $withMax = 0), out = exp(x - m) and s = sum(out) in float64 (stats[2r] = m,
+    stats[2r + 1] = s). Two vectors a step, their chains interleaved (one vector a step leaves
+    the core waiting on each chain: 9% slower at 1024 x 1000). A row's last step is computed
+    whole, its missing lanes set to -inf (exp32 gives 0): it reads up to 28 bytes past the row
+    and writes zeros there, which the caller's layout leaves room for (the next row's output is
+    written after)."""
+    consts = {}
+    steps_a = math_wat(EXP32, "a_", consts)
+    steps_b = math_wat(EXP32, "b_", consts)
+    names = " ".join(f"(local ${p}{n} v128)" for p in ("a_", "b_") for n in ["x", *(n for n, _ in EXP32)])
+    const_locals = " ".join(f"(local ${v[0]} v128)" for v in consts.values())
+    sets = "".join(f"\n    (local.set ${v[0]} {v[1]})" for v in consts.values())
+    return f"""  (func (export "exp_rows_f32") (param $x i32) (param $out i32) (param $rows i32) (param $cols i32)
+    (param $stats i32) (param $withMax i32)
+    (local $i i32) (local $m f32) (local $mv v128) (local $a0 v128) (local $a1 v128)
+    (local $iota v128) (local $iota4 v128) (local $ninf v128) (local $colsv v128)
+    {names}
+    {const_locals}{sets}
+    (local.set $iota (v128.const i32x4 0 1 2 3))
+    (local.set $iota4 (v128.const i32x4 4 5 6 7))
+    (local.set $ninf (v128.const f32x4 -inf -inf -inf -inf))
+    (local.set $colsv (i32x4.splat (local.get $cols)))
+    (block $rdone (loop $row
+      (br_if $rdone (i32.eqz (local.get $rows)))
+      (local.set $m (f32.const 0))
+      (if (local.get $withMax) (then (local.set $m (call $max_f32 (local.get $x) (local.get $cols)))))
+      (local.set $mv (f32x4.splat (local.get $m)))
+      (local.set $a0 (v128.const f64x2 0 0))
+      (local.set $a1 (v128.const f64x2 0 0))
+      (local.set $i (i32.const 0))
+      (block $done (loop $vec
+        (br_if $done (i32.ge_s (local.get $i) (local.get $cols)))
+        ;; two vectors of x - m, lanes at or past the row's end set to -inf
+        (local.set $a_x (v128.bitselect
+          (f32x4.sub (v128.load align=4 (local.get $x)) (local.get $mv))
+          (local.get $ninf)
+          (i32x4.lt_s (i32x4.add (local.get $iota) (i32x4.splat (local.get $i))) (local.get $colsv))))
+        (local.set $b_x (v128.bitselect
+          (f32x4.sub (v128.load offset=16 align=4 (local.get $x)) (local.get $mv))
+          (local.get $ninf)
+          (i32x4.lt_s (i32x4.add (local.get $iota4) (i32x4.splat (local.get $i))) (local.get $colsv))))
+        ;; exp32's steps, for each (the two chains interleave){steps_a}{steps_b}
+        (v128.store align=4 (local.get $out) (local.get $a_result))
+        (v128.store offset=16 align=4 (local.get $out) (local.get $b_result))
+        (local.set $a0 (f64x2.add (local.get $a0) (f64x2.promote_low_f32x4 (local.get $a_result))))
+        (local.set $a1 (f64x2.add (local.get $a1) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $a_result) (local.get $a_result)))))
+        (local.set $a0 (f64x2.add (local.get $a0) (f64x2.promote_low_f32x4 (local.get $b_result))))
+        (local.set $a1 (f64x2.add (local.get $a1) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $b_result) (local.get $b_result)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (local.set $x (i32.add (local.get $x) (i32.const 32)))
+        (local.set $out (i32.add (local.get $out) (i32.const 32)))
+        (br $vec)))
+      ;; step back over the lanes past the row's end
+      (local.set $x (i32.sub (local.get $x) (i32.shl (i32.sub (local.get $i) (local.get $cols)) (i32.const 2))))
+      (local.set $out (i32.sub (local.get $out) (i32.shl (i32.sub (local.get $i) (local.get $cols)) (i32.const 2))))
+      (local.set $a0 (f64x2.add (local.get $a0) (local.get $a1)))
+      (f64.store (local.get $stats) (f64.promote_f32 (local.get $m)))
+      (f64.store offset=8 (local.get $stats)
+        (f64.add (f64x2.extract_lane 0 (local.get $a0)) (f64x2.extract_lane 1 (local.get $a0))))
+      (local.set $stats (i32.add (local.get $stats) (i32.const 16)))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+      (br $row))))
+"""
+
+
+ROWS_BEGIN = "  ;; ---- begin: written by scripts/gen_explog_wat.py (exp_rows_f32), edit it there ----\n"
+ROWS_END = "  ;; ---- end of what scripts/gen_explog_wat.py writes ----\n"
+
+
+def with_exp_rows(softmax_wat):
+    """wasm/softmax.wat with the text between its two markers replaced by exp_rows_kernel()."""
+    head, rest = softmax_wat.split(ROWS_BEGIN)
+    _, tail = rest.split(ROWS_END)
+    return head + ROWS_BEGIN + exp_rows_kernel() + ROWS_END + tail
 
 
 MATH32_TS_HEADER = """// Generated by scripts/gen_explog_wat.py; do not edit.
@@ -573,7 +665,8 @@ import pathlib
 import sys
 
 root = pathlib.Path(__file__).resolve().parent.parent
-outputs = {root / "wasm/explog.wat": out, root / "losses/_cpu/generated/math32.ts": ts}
+outputs = {root / "wasm/explog.wat": out, root / "losses/_cpu/generated/math32.ts": ts,
+           root / "wasm/softmax.wat": with_exp_rows((root / "wasm/softmax.wat").read_text())}
 if sys.argv[1:] == ["--check"]:
     for target, text in outputs.items():
         if not target.exists() or target.read_text() != text:

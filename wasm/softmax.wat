@@ -3,7 +3,8 @@
 ;; per-row numbers (`stats`, `coef`) are float64. The vector exp is a range reduction to
 ;; r = x - k·ln2 in [-ln2/2, ln2/2], a polynomial for exp(r), and a scale by 2^k applied in
 ;; two halves so that subnormal results round once and 2^128 / 2^1024 overflow to inf:
-;;   float32: Cephes expf (degree 5 after 1 + r), ln2 split in two;
+;;   float32: exp32's steps, which scripts/gen_explog_wat.py writes into exp_rows_f32 below
+;;            (the same bits as explog.wat's exp_f32 and math32.ts's exp32: one definition);
 ;;   float64: Taylor to r^13 (truncation < 2^-57), ln2 split in two (fdlibm's).
 ;; nan gives nan, -inf gives 0, +inf gives inf. Accuracy is tested in losses/_cpu/row_kernels_test.ts.
 (module
@@ -44,39 +45,29 @@
       (then (local.set $m (f64.max (local.get $m) (f64.load (local.get $p))))))
     (local.get $m))
 
-  ;; ---- per row: m = max (or 0), out = exp(x - m), s = sum(out) in float64 ---------------
-  ;; stats[2r] = m, stats[2r+1] = s. With $withMax = 0, m = 0: out = exp(x) (the tests' and
-  ;; elementwise callers' entry, the same code). The exp is written inline with its constants
-  ;; in locals: V8 rebuilds a v128.const at every use, which doubled the cost. A row's last
-  ;; partial vector is computed whole with its missing lanes set to -inf (exp 0): it reads up
-  ;; to 12 bytes past the row and writes zeros up to 12 bytes past it, which the caller's
-  ;; layout leaves room for (the next row's output is written after).
+  ;; ---- begin: written by scripts/gen_explog_wat.py (exp_rows_f32), edit it there ----
   (func (export "exp_rows_f32") (param $x i32) (param $out i32) (param $rows i32) (param $cols i32)
     (param $stats i32) (param $withMax i32)
     (local $i i32) (local $m f32) (local $mv v128) (local $a0 v128) (local $a1 v128)
-    (local $v v128) (local $k v128) (local $ki v128) (local $k1 v128) (local $r v128)
-    (local $r2 v128) (local $p v128) (local $colsv v128)
-    (local $lo v128) (local $hi v128) (local $log2e v128) (local $magic v128) (local $magicBits v128)
-    (local $ln2a v128) (local $ln2b v128) (local $c0 v128) (local $c1 v128) (local $c2 v128)
-    (local $c3 v128) (local $c4 v128) (local $c5 v128) (local $one v128) (local $bias v128)
-    (local $iota v128) (local $ninf v128)
-    (local.set $lo (v128.const f32x4 -104 -104 -104 -104))
-    (local.set $hi (v128.const f32x4 89 89 89 89))
-    (local.set $log2e (v128.const f32x4 1.44269504088896341 1.44269504088896341
-                                        1.44269504088896341 1.44269504088896341))
-    (local.set $magic (v128.const f32x4 12582912 12582912 12582912 12582912)) ;; 1.5 * 2^23
-    (local.set $magicBits (v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000))
-    (local.set $ln2a (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))
-    (local.set $ln2b (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))
-    (local.set $c0 (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
-    (local.set $c1 (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3))
-    (local.set $c2 (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3))
-    (local.set $c3 (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2))
-    (local.set $c4 (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1))
-    (local.set $c5 (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1))
-    (local.set $one (v128.const f32x4 1 1 1 1))
-    (local.set $bias (v128.const i32x4 127 127 127 127))
+    (local $iota v128) (local $iota4 v128) (local $ninf v128) (local $colsv v128)
+    (local $a_x v128) (local $a_xh v128) (local $a_xc v128) (local $a_t v128) (local $a_k v128) (local $a_rhi v128) (local $a_rlo v128) (local $a_r v128) (local $a_p0 v128) (local $a_p1 v128) (local $a_p2 v128) (local $a_p3 v128) (local $a_p4 v128) (local $a_q v128) (local $a_tb v128) (local $a_k1 v128) (local $a_s1 v128) (local $a_s2 v128) (local $a_result v128) (local $b_x v128) (local $b_xh v128) (local $b_xc v128) (local $b_t v128) (local $b_k v128) (local $b_rhi v128) (local $b_rlo v128) (local $b_r v128) (local $b_p0 v128) (local $b_p1 v128) (local $b_p2 v128) (local $b_p3 v128) (local $b_p4 v128) (local $b_q v128) (local $b_tb v128) (local $b_k1 v128) (local $b_s1 v128) (local $b_s2 v128) (local $b_result v128)
+    (local $k0 v128) (local $k1 v128) (local $k2 v128) (local $k3 v128) (local $k4 v128) (local $k5 v128) (local $k6 v128) (local $k7 v128) (local $k8 v128) (local $k9 v128) (local $k10 v128) (local $k11 v128) (local $k12 v128) (local $k13 v128)
+    (local.set $k0 (f32x4.splat (f32.const 89.0)))
+    (local.set $k1 (f32x4.splat (f32.const -104.0)))
+    (local.set $k2 (f32x4.splat (f32.const 1.4426950216293335)))
+    (local.set $k3 (f32x4.splat (f32.const 12582912.0)))
+    (local.set $k4 (f32x4.splat (f32.const 0.693359375)))
+    (local.set $k5 (f32x4.splat (f32.const 0.00021219444170128554)))
+    (local.set $k6 (f32x4.splat (f32.const 0.00019875691214110702)))
+    (local.set $k7 (f32x4.splat (f32.const 0.001398199936375022)))
+    (local.set $k8 (f32x4.splat (f32.const 0.008333452045917511)))
+    (local.set $k9 (f32x4.splat (f32.const 0.04166579619050026)))
+    (local.set $k10 (f32x4.splat (f32.const 0.1666666567325592)))
+    (local.set $k11 (f32x4.splat (f32.const 0.5)))
+    (local.set $k12 (f32x4.splat (f32.const 1.0)))
+    (local.set $k13 (i32x4.splat (i32.const 1065353216)))
     (local.set $iota (v128.const i32x4 0 1 2 3))
+    (local.set $iota4 (v128.const i32x4 4 5 6 7))
     (local.set $ninf (v128.const f32x4 -inf -inf -inf -inf))
     (local.set $colsv (i32x4.splat (local.get $cols)))
     (block $rdone (loop $row
@@ -89,42 +80,63 @@
       (local.set $i (i32.const 0))
       (block $done (loop $vec
         (br_if $done (i32.ge_s (local.get $i) (local.get $cols)))
-        ;; v = x - m, lanes at or past the row's end set to -inf
-        (local.set $v (v128.bitselect
+        ;; two vectors of x - m, lanes at or past the row's end set to -inf
+        (local.set $a_x (v128.bitselect
           (f32x4.sub (v128.load align=4 (local.get $x)) (local.get $mv))
           (local.get $ninf)
           (i32x4.lt_s (i32x4.add (local.get $iota) (i32x4.splat (local.get $i))) (local.get $colsv))))
-        ;; clamp to [-104, 89] (beyond: 0 and inf); pmax / pmin keep a nan
-        (local.set $v (f32x4.pmin (f32x4.pmax (local.get $v) (local.get $lo)) (local.get $hi)))
-        ;; k = round(v / ln2) by adding 1.5 * 2^23, whose low bits then hold k as an integer
-        (local.set $ki (f32x4.add (f32x4.mul (local.get $v) (local.get $log2e)) (local.get $magic)))
-        (local.set $k (f32x4.sub (local.get $ki) (local.get $magic)))
-        (local.set $ki (i32x4.sub (local.get $ki) (local.get $magicBits)))
-        ;; r = v - k ln2, ln2 in two parts; exp(r) = 1 + r + r^2 P(r)
-        (local.set $r (f32x4.sub (f32x4.sub (local.get $v) (f32x4.mul (local.get $k) (local.get $ln2a)))
-                                 (f32x4.mul (local.get $k) (local.get $ln2b))))
-        (local.set $r2 (f32x4.mul (local.get $r) (local.get $r)))
-        (local.set $p (f32x4.add (f32x4.mul (local.get $r) (local.get $c0)) (local.get $c1)))
-        (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (local.get $c2)))
-        (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (local.get $c3)))
-        (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (local.get $c4)))
-        (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (local.get $c5)))
-        (local.set $p (f32x4.add (f32x4.add (f32x4.mul (local.get $p) (local.get $r2)) (local.get $r))
-                                 (local.get $one)))
-        ;; times 2^k as 2^k1 · 2^(k - k1), k1 = k >> 1, each a normal float32
-        (local.set $k1 (i32x4.shr_s (local.get $ki) (i32.const 1)))
-        (local.set $p (f32x4.mul
-          (f32x4.mul (local.get $p)
-            (i32x4.shl (i32x4.add (local.get $k1) (local.get $bias)) (i32.const 23)))
-          (i32x4.shl (i32x4.add (i32x4.sub (local.get $ki) (local.get $k1)) (local.get $bias))
-                     (i32.const 23))))
-        (v128.store align=4 (local.get $out) (local.get $p))
-        (local.set $a0 (f64x2.add (local.get $a0) (f64x2.promote_low_f32x4 (local.get $p))))
+        (local.set $b_x (v128.bitselect
+          (f32x4.sub (v128.load offset=16 align=4 (local.get $x)) (local.get $mv))
+          (local.get $ninf)
+          (i32x4.lt_s (i32x4.add (local.get $iota4) (i32x4.splat (local.get $i))) (local.get $colsv))))
+        ;; exp32's steps, for each (the two chains interleave)
+        (local.set $a_xh (f32x4.pmin (local.get $a_x) (local.get $k0)))
+        (local.set $a_xc (f32x4.pmax (local.get $a_xh) (local.get $k1)))
+        (local.set $a_t (f32x4.add (f32x4.mul (local.get $a_xc) (local.get $k2)) (local.get $k3)))
+        (local.set $a_k (f32x4.sub (local.get $a_t) (local.get $k3)))
+        (local.set $a_rhi (f32x4.sub (local.get $a_xc) (f32x4.mul (local.get $a_k) (local.get $k4))))
+        (local.set $a_rlo (f32x4.mul (local.get $a_k) (local.get $k5)))
+        (local.set $a_r (f32x4.add (local.get $a_rhi) (local.get $a_rlo)))
+        (local.set $a_p0 (f32x4.add (f32x4.mul (local.get $k6) (local.get $a_r)) (local.get $k7)))
+        (local.set $a_p1 (f32x4.add (f32x4.mul (local.get $a_p0) (local.get $a_r)) (local.get $k8)))
+        (local.set $a_p2 (f32x4.add (f32x4.mul (local.get $a_p1) (local.get $a_r)) (local.get $k9)))
+        (local.set $a_p3 (f32x4.add (f32x4.mul (local.get $a_p2) (local.get $a_r)) (local.get $k10)))
+        (local.set $a_p4 (f32x4.add (f32x4.mul (local.get $a_p3) (local.get $a_r)) (local.get $k11)))
+        (local.set $a_q (f32x4.add (local.get $k12) (f32x4.add (f32x4.add (local.get $a_rlo) (f32x4.mul (f32x4.mul (local.get $a_r) (local.get $a_r)) (local.get $a_p4))) (local.get $a_rhi))))
+        (local.set $a_tb (local.get $a_t))
+        (local.set $a_k1 (i32x4.shr_s (local.get $a_tb) (i32.const 1)))
+        (local.set $a_s1 (i32x4.add (i32x4.shl (local.get $a_k1) (i32.const 23)) (local.get $k13)))
+        (local.set $a_s2 (i32x4.add (i32x4.shl (i32x4.sub (local.get $a_tb) (local.get $a_k1)) (i32.const 23)) (local.get $k13)))
+        (local.set $a_result (f32x4.mul (f32x4.mul (local.get $a_q) (local.get $a_s1)) (local.get $a_s2)))
+        (local.set $b_xh (f32x4.pmin (local.get $b_x) (local.get $k0)))
+        (local.set $b_xc (f32x4.pmax (local.get $b_xh) (local.get $k1)))
+        (local.set $b_t (f32x4.add (f32x4.mul (local.get $b_xc) (local.get $k2)) (local.get $k3)))
+        (local.set $b_k (f32x4.sub (local.get $b_t) (local.get $k3)))
+        (local.set $b_rhi (f32x4.sub (local.get $b_xc) (f32x4.mul (local.get $b_k) (local.get $k4))))
+        (local.set $b_rlo (f32x4.mul (local.get $b_k) (local.get $k5)))
+        (local.set $b_r (f32x4.add (local.get $b_rhi) (local.get $b_rlo)))
+        (local.set $b_p0 (f32x4.add (f32x4.mul (local.get $k6) (local.get $b_r)) (local.get $k7)))
+        (local.set $b_p1 (f32x4.add (f32x4.mul (local.get $b_p0) (local.get $b_r)) (local.get $k8)))
+        (local.set $b_p2 (f32x4.add (f32x4.mul (local.get $b_p1) (local.get $b_r)) (local.get $k9)))
+        (local.set $b_p3 (f32x4.add (f32x4.mul (local.get $b_p2) (local.get $b_r)) (local.get $k10)))
+        (local.set $b_p4 (f32x4.add (f32x4.mul (local.get $b_p3) (local.get $b_r)) (local.get $k11)))
+        (local.set $b_q (f32x4.add (local.get $k12) (f32x4.add (f32x4.add (local.get $b_rlo) (f32x4.mul (f32x4.mul (local.get $b_r) (local.get $b_r)) (local.get $b_p4))) (local.get $b_rhi))))
+        (local.set $b_tb (local.get $b_t))
+        (local.set $b_k1 (i32x4.shr_s (local.get $b_tb) (i32.const 1)))
+        (local.set $b_s1 (i32x4.add (i32x4.shl (local.get $b_k1) (i32.const 23)) (local.get $k13)))
+        (local.set $b_s2 (i32x4.add (i32x4.shl (i32x4.sub (local.get $b_tb) (local.get $b_k1)) (i32.const 23)) (local.get $k13)))
+        (local.set $b_result (f32x4.mul (f32x4.mul (local.get $b_q) (local.get $b_s1)) (local.get $b_s2)))
+        (v128.store align=4 (local.get $out) (local.get $a_result))
+        (v128.store offset=16 align=4 (local.get $out) (local.get $b_result))
+        (local.set $a0 (f64x2.add (local.get $a0) (f64x2.promote_low_f32x4 (local.get $a_result))))
         (local.set $a1 (f64x2.add (local.get $a1) (f64x2.promote_low_f32x4
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $p) (local.get $p)))))
-        (local.set $i (i32.add (local.get $i) (i32.const 4)))
-        (local.set $x (i32.add (local.get $x) (i32.const 16)))
-        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $a_result) (local.get $a_result)))))
+        (local.set $a0 (f64x2.add (local.get $a0) (f64x2.promote_low_f32x4 (local.get $b_result))))
+        (local.set $a1 (f64x2.add (local.get $a1) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $b_result) (local.get $b_result)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (local.set $x (i32.add (local.get $x) (i32.const 32)))
+        (local.set $out (i32.add (local.get $out) (i32.const 32)))
         (br $vec)))
       ;; step back over the lanes past the row's end
       (local.set $x (i32.sub (local.get $x) (i32.shl (i32.sub (local.get $i) (local.get $cols)) (i32.const 2))))
@@ -136,6 +148,7 @@
       (local.set $stats (i32.add (local.get $stats) (i32.const 16)))
       (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
       (br $row))))
+  ;; ---- end of what scripts/gen_explog_wat.py writes ----
 
   (func (export "exp_rows_f64") (param $x i32) (param $out i32) (param $rows i32) (param $cols i32)
     (param $stats i32) (param $withMax i32)

@@ -1,8 +1,9 @@
 // The float32 exp, log and log1p (wasm/explog.wat's f32x4 kernels and their scalar twins in
-// generated/math32.ts): within 1 ulp of the float64 function over the whole float32 range,
-// and the same bits from both.
+// generated/math32.ts, and the exp of wasm/softmax.wat's row kernels): within 1 ulp of the
+// float64 function over the whole float32 range, and the same bits from all of them.
 import assert from "node:assert/strict";
 import { vectorMath } from "./explog.ts";
+import { vectorExp } from "./row_kernels.ts";
 import { exp32, log1p32, log32 } from "./generated/math32.ts";
 
 type Fn = "exp" | "log" | "log1p";
@@ -137,6 +138,21 @@ for (const fn of ["exp", "log", "log1p"] as const) {
     assert.ok(worst <= 1, `${fn}: ${worst} ulps at ${at}`);
   });
 }
+
+Deno.test("the row kernels' float32 exp (softmax, log-softmax, cross-entropy) is exp32, bit for bit", () => {
+  const x = inputs(251, EDGES.exp);
+  const lanes = new Float32Array(x.length);
+  const rows = new Float32Array(x.length);
+  vectorMath("exp", x, lanes);
+  vectorExp(x, rows);
+  const a = new Int32Array(lanes.buffer);
+  const b = new Int32Array(rows.buffer);
+  let differ = 0;
+  for (let i = 0; i < x.length; i++) {
+    if (a[i] !== b[i] && !(Number.isNaN(lanes[i]) && Number.isNaN(rows[i]))) differ++;
+  }
+  assert.equal(differ, 0, `${differ} of ${x.length} inputs differ`);
+});
 
 Deno.test("float32 exp, log and log1p give PyTorch's values at the special points", () => {
   const at = (fn: Fn, values: number[]): number[] => values.map(SCALAR[fn]);

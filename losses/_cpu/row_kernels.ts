@@ -4,8 +4,10 @@
  * memory in chunks of whole rows that stay in cache: copied in, computed, copied out. Per
  * row the kernels find the maximum `m` and `s = sum(exp(x - m))` (float64), then either
  * scale `exp(x - m)` by a per-row factor (softmax, cross-entropy's gradient) or subtract a
- * per-row number from `x` (log-softmax). Float32 rows use a float32 exp (four lanes), float64
- * rows a float64 exp (two lanes); the accuracy of both is tested in `row_kernels_test.ts`.
+ * per-row number from `x` (log-softmax). Float32 rows use the library's one float32 exp
+ * (`exp32` of `generated/math32.ts`, in four lanes, two vectors a step), float64 rows a float64
+ * exp (two lanes); the accuracy of both is tested in `row_kernels_test.ts`, and the float32
+ * exp's bits against `exp32`'s in `math32_test.ts`.
  *
  * @module
  */
@@ -78,8 +80,8 @@ function layBlock(k: WasmKernel, f32: boolean, cols: number): Block {
   const bytes = f32 ? 4 : 8;
   const rowsPer = Math.max(1, Math.floor(CHUNK / Math.max(cols, 1)));
   const elems = rowsPer * cols;
-  // 16 bytes of slack: a row's last partial vector reads and writes up to 12 bytes past it
-  const span = ((elems * bytes + 15) & ~15) + 16;
+  // 32 bytes of slack: a row's last step (two vectors) reads and writes up to 28 bytes past it
+  const span = ((elems * bytes + 15) & ~15) + 32;
   const xPtr = 0;
   const outPtr = span;
   const yPtr = 2 * span;

@@ -31,10 +31,12 @@ function float(i: number): number {
 /** exp(x) of a float32 `x`, as the kernels' `exp_f32` computes it (see the module doc). */
 export function exp32(x: number): number {
   x = fr(x);
-  const xc = ((x > 89.0) ? 89.0 : ((x < -104.0) ? -104.0 : x));
-  const k = fr(fr(fr(xc * 1.4426950216293335) + 12582912.0) - 12582912.0);
+  const xh = (89.0 < x ? 89.0 : x);
+  const xc = (xh < -104.0 ? -104.0 : xh);
+  const t = fr(fr(xc * 1.4426950216293335) + 12582912.0);
+  const k = fr(t - 12582912.0);
   const rhi = fr(xc - fr(k * 0.693359375));
-  const rlo = (-fr(k * -0.00021219444170128554));
+  const rlo = fr(k * 0.00021219444170128554);
   const r = fr(rhi + rlo);
   const p0 = fr(fr(0.00019875691214110702 * r) + 0.001398199936375022);
   const p1 = fr(fr(p0 * r) + 0.008333452045917511);
@@ -42,10 +44,10 @@ export function exp32(x: number): number {
   const p3 = fr(fr(p2 * r) + 0.1666666567325592);
   const p4 = fr(fr(p3 * r) + 0.5);
   const q = fr(1.0 + fr(fr(rlo + fr(fr(r * r) * p4)) + rhi));
-  const ki = (k | 0);
-  const k1 = (ki >> 1);
-  const s1 = float((((k1 + 127) | 0) << 23));
-  const s2 = float((((((ki - k1) | 0) + 127) | 0) << 23));
+  const tb = bits(t);
+  const k1 = (tb >> 1);
+  const s1 = float((((k1 << 23) + 1065353216) | 0));
+  const s2 = float((((((tb - k1) | 0) << 23) + 1065353216) | 0));
   return fr(fr(q * s1) * s2);
 }
 
