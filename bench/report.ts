@@ -258,21 +258,25 @@ function benchJobs(
   if (memory.length > 0) {
     run.push({ file: "bandwidth_bench.ts", size: null, systems: memory.join(",") });
   }
+  // op by op and size by size, every system of a size together: PyTorch's cells of the same
+  // op and size run right after them (see main)
   for (const op of ops) {
-    for (const system of systems.filter((s) => !s.startsWith("memory/"))) {
+    const systemsHere = systems.filter((s) => !s.startsWith("memory/")).filter((system) => {
       const [name, backend] = system.split("/");
-      if (name === "tfjs" && op.tfjs === undefined) {
-        skipped.push({
-          type: "skip",
-          system: name,
-          backend,
-          op: op.torch,
-          reason: "no TensorFlow.js version of this loss in bench/_ops.ts",
-        });
-        continue;
-      }
-      for (const shape of quick ? op.quickSizes : op.sizes) {
-        if (sizes !== null && !sizes.includes(sizeLabel(shape))) continue;
+      if (name !== "tfjs" || op.tfjs !== undefined) return true;
+      skipped.push({
+        type: "skip",
+        system: name,
+        backend,
+        op: op.torch,
+        reason: "no TensorFlow.js version of this loss in bench/_ops.ts",
+      });
+      return false;
+    });
+    for (const shape of quick ? op.quickSizes : op.sizes) {
+      if (sizes !== null && !sizes.includes(sizeLabel(shape))) continue;
+      for (const system of systemsHere) {
+        const [name, backend] = system.split("/");
         const max = name === "tfjs" ? tfjsMaxNumel(op, backend) : undefined;
         if (max !== undefined && numelOf(op.inputs(shape)[0].shape) > max) {
           skipped.push({
@@ -403,7 +407,8 @@ async function main(): Promise<void> {
   Deno.writeTextFileSync(log, "");
   console.error(`report: ${quick ? "quick" : "full"} run into ${out}`);
 
-  // 1. deno bench: this library, TensorFlow.js, memory bandwidth.
+  // 1. deno bench (this library, TensorFlow.js, memory bandwidth), and PyTorch after each op
+  // and size
   const total = expectedCells(quick, ops);
   const t0 = performance.now();
   const elapsed = (): string => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
@@ -422,7 +427,57 @@ async function main(): Promise<void> {
   };
   const benchFailures: string[] = [];
   const stderrParts: Uint8Array[] = [];
-  const deadline = performance.now() + (quick ? 900 : 3600) * 1000;
+  const deadline = performance.now() + (quick ? 1200 : 4500) * 1000;
+
+  // PyTorch: the same cells and inputs, one thread. Each op and size runs right after this
+  // library's and the peers' processes for it, so that a slow drift of the machine (the two
+  // halves of a 17-minute run can differ by a third) falls on both sides of a ratio alike.
+  const python = values["no-torch"] ? null : await findPython(values.python);
+  const torchLog = `${out}/torch.jsonl`;
+  const torchPart = `${out}/torch_spec_part.json`;
+  const spec = python === null
+    ? []
+    : ops.flatMap((op) =>
+      (quick ? op.quickSizes : op.sizes).filter((shape) =>
+        sizes === null || sizes.includes(sizeLabel(shape))
+      ).map((shape) => ({
+        op: op.torch,
+        size: sizeLabel(shape),
+        inputs: op.inputs(shape),
+        grad: op.grad,
+        extra: op.extra ?? [],
+        cotangent: op.cotangent?.(shape) ?? null,
+        budget_ms: quick ? 300 : 1500,
+        min_n: quick ? 5 : 10,
+        max_n: quick ? 50 : 200,
+        warm_ms: quick ? 100 : 300,
+      }))
+    );
+  Deno.writeTextFileSync(torchLog, "");
+  if (python !== null) Deno.writeTextFileSync(`${out}/torch_spec.json`, JSON.stringify(spec));
+  const torchRan = new Set<string>();
+  const torchFailures: Uint8Array[] = [];
+  const runTorch = async (cells: typeof spec): Promise<void> => {
+    if (python === null || cells.length === 0) return;
+    for (const c of cells) torchRan.add(`${c.op} ${c.size}`);
+    Deno.writeTextFileSync(torchPart, JSON.stringify(cells));
+    const left = Math.max(1, Math.round((deadline - performance.now()) / 1000));
+    const run = await withProgress(
+      new Deno.Command(python.path, {
+        args: [`${root}bench/bench_torch.py`, torchPart, torchLog],
+        env: { OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
+        stdout: "inherit",
+        stderr: "piped",
+      }),
+      () =>
+        `pytorch [${lastOf(torchLog, "samples").length}/${
+          spec.length * MODES.length
+        } cells] ${elapsed()} ${cells.map((c) => `${c.op} ${c.size}`).join(", ")}`,
+      left,
+    );
+    if (!run.success) torchFailures.push(run.stderr);
+  };
+
   for (const [k, job] of jobs.run.entries()) {
     const left = Math.max(1, Math.round((deadline - performance.now()) / 1000));
     const label = [job.file, job.size, job.systems].filter((x) => x !== null).join(" ");
@@ -474,58 +529,32 @@ async function main(): Promise<void> {
       benchFailures.push(`${label}: no JSON (exit code ${result.code}, signal ${result.signal})`);
     }
     if (!result.success) benchFailures.push(`${label}: exit code ${result.code}`);
+    const next = jobs.run[k + 1];
+    if (job.size !== null && (next?.file !== job.file || next?.size !== job.size)) {
+      await runTorch(spec.filter((c) => `${c.op}_bench.ts` === job.file && c.size === job.size));
+    }
   }
+  // the cells no process of this run timed (a run of the peers alone, say)
+  await runTorch(spec.filter((c) => !torchRan.has(`${c.op} ${c.size}`)));
   Deno.writeTextFileSync(`${out}/bench.json`, JSON.stringify(benchRaw, null, 2) + "\n");
   Deno.writeFileSync(
     `${out}/bench.log`,
     new Uint8Array(stderrParts.flatMap((p) => [...p])),
   );
 
-  // 2. PyTorch, same cells and inputs, one thread.
-  const python = values["no-torch"] ? null : await findPython(values.python);
-  const torchLog = `${out}/torch.jsonl`;
-  if (python !== null) {
-    const spec = ops.flatMap((op) =>
-      (quick ? op.quickSizes : op.sizes).filter((shape) =>
-        sizes === null || sizes.includes(sizeLabel(shape))
-      ).map((shape) => ({
-        op: op.torch,
-        size: sizeLabel(shape),
-        inputs: op.inputs(shape),
-        grad: op.grad,
-        extra: op.extra ?? [],
-        cotangent: op.cotangent?.(shape) ?? null,
-        budget_ms: quick ? 300 : 1500,
-        min_n: quick ? 5 : 10,
-        max_n: quick ? 50 : 200,
-        warm_ms: quick ? 100 : 300,
-      }))
+  if (torchFailures.length > 0) {
+    Deno.writeFileSync(
+      `${out}/torch.log`,
+      new Uint8Array(torchFailures.flatMap((p) => [...p])),
     );
-    Deno.writeTextFileSync(`${out}/torch_spec.json`, JSON.stringify(spec));
-    Deno.writeTextFileSync(torchLog, "");
-    const torchRun = await withProgress(
-      new Deno.Command(python.path, {
-        args: [`${root}bench/bench_torch.py`, `${out}/torch_spec.json`, torchLog],
-        env: { OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
-        stdout: "inherit",
-        stderr: "piped",
-      }),
-      () =>
-        `pytorch [${lastOf(torchLog, "samples").length}/${
-          spec.length * MODES.length
-        }] ${elapsed()}`,
-      quick ? 300 : 900,
-    );
-    if (!torchRun.success) {
-      Deno.writeFileSync(`${out}/torch.log`, torchRun.stderr);
-      console.error(`pytorch failed; see ${out}/torch.log`);
-    }
+    console.error(`pytorch failed; see ${out}/torch.log`);
   }
+  if (torchRan.size > 0) Deno.removeSync(torchPart);
 
   const loadEnd = load();
   const records = [...readLines(log), ...readLines(torchLog)];
 
-  // 3. Cells: median and percentiles of the measured calls.
+  // 2. Cells: median and percentiles of the measured calls.
   interface Sampled {
     system: string;
     backend: string;
