@@ -54,7 +54,8 @@ const COUNT_HEADER = [
   "skip",
 ];
 
-function counts(s: OpSummary): string[] {
+/** An op's counts in the order of the tables' count columns: cases, pass, each failure, skip. */
+export function summaryCounts(s: OpSummary): number[] {
   return [
     s.cases,
     s.passed,
@@ -63,8 +64,11 @@ function counts(s: OpSummary): string[] {
     s.threw,
     s.didNotThrow,
     s.skipped,
-  ]
-    .map(String);
+  ];
+}
+
+function counts(s: OpSummary): string[] {
+  return summaryCounts(s).map(String);
 }
 
 function errorCells(s: OpSummary): string[] {

@@ -295,12 +295,12 @@ LOSS_KERNELS = "".join([
 # two implementations' agreement: losses/_cpu/math32_test.ts.
 #   a name        the argument `x` or an earlier step
 #   a float       a float32 constant; ("i", n) an int32 constant
-#   (op, ...)     float32: add sub mul div neg abs, pmin pmax (pmin(a, b) = b < a ? b : a,
+#   (op, ...)     float32: add sub mul div abs, pmin pmax (pmin(a, b) = b < a ? b : a,
 #                 pmax(a, b) = a < b ? b : a: a nan in a stays); masks: lt gt le ge eq ne (float32),
 #                 ilt igt ige (int32), and or; select (mask, then, else) of any type;
 #                 int32: iadd isub iand shl shr (arithmetic, by a constant);
 #                 bits (float32 -> its int32 bits), float (int32 bits -> float32),
-#                 cvtf (int32 -> float32 value), cvti (integral float32 -> int32)
+#                 cvtf (int32 -> float32 value)
 # Steps name their type by what they compute; the emitters need no annotations.
 
 MAGIC = 12582912.0  # 1.5 * 2^23: x + MAGIC - MAGIC rounds x to an integer (ties to even)
@@ -404,8 +404,7 @@ F32_BINARY = {"add": "f32x4.add", "sub": "f32x4.sub", "mul": "f32x4.mul", "div":
               "eq": "f32x4.eq", "ne": "f32x4.ne", "and": "v128.and", "or": "v128.or",
               "pmin": "f32x4.pmin", "pmax": "f32x4.pmax", "iadd": "i32x4.add", "isub": "i32x4.sub", "iand": "v128.and",
               "ilt": "i32x4.lt_s", "igt": "i32x4.gt_s", "ige": "i32x4.ge_s"}
-F32_UNARY = {"neg": "f32x4.neg", "abs": "f32x4.abs", "cvtf": "f32x4.convert_i32x4_s",
-             "cvti": "i32x4.trunc_sat_f32x4_s", "bits": None, "float": None}
+F32_UNARY = {"abs": "f32x4.abs", "cvtf": "f32x4.convert_i32x4_s", "bits": None, "float": None}
 TS_BINARY = {"add": "+", "sub": "-", "mul": "*", "div": "/", "lt": "<", "gt": ">", "le": "<=",
              "ge": ">=", "eq": "===", "ne": "!==", "and": "&&", "or": "||", "iand": "&",
              "ilt": "<", "igt": ">", "ige": ">="}
@@ -477,10 +476,6 @@ def math_ts(name, steps):
             return f"float({expr(args[0])})"
         if op == "cvtf":
             return f"fr({expr(args[0])})"
-        if op == "cvti":
-            return f"({expr(args[0])} | 0)"
-        if op == "neg":
-            return f"(-{expr(args[0])})"
         if op == "abs":
             return f"Math.abs({expr(args[0])})"
         if op in ("pmin", "pmax"):
@@ -500,20 +495,27 @@ export function {name}32(x: number): number {{
 """
 
 
-def math_kernel(fn, steps):
-    """`<fn>_f32` (src, dst, n): dst[i] = fn(src[i]) over float32 arrays, two vectors a step (their
-    chains interleave), up to seven elements past n read and written (the caller leaves room)."""
+def two_chains(steps):
+    """The steps twice, as chains `a_` and `b_` that share their constants: the two bodies, the
+    declarations of their v128 locals (each chain's `x` and steps, then the constants) and the
+    constants' splats, for a kernel that computes two vectors a step."""
     consts = {}
     body_a = math_wat(steps, "a_", consts)
     body_b = math_wat(steps, "b_", consts)
     names = [n for n, _ in steps]
     locals_ = " ".join(f"(local ${p}{n} v128)" for p in ("a_", "b_") for n in ["x", *names])
-    const_locals = " ".join(f"(local ${v[0]} v128)" for v in consts.values())
+    locals_ += "\n    " + " ".join(f"(local ${v[0]} v128)" for v in consts.values())
     sets = "".join(f"\n    (local.set ${v[0]} {v[1]})" for v in consts.values())
+    return body_a, body_b, locals_, sets
+
+
+def math_kernel(fn, steps):
+    """`<fn>_f32` (src, dst, n): dst[i] = fn(src[i]) over float32 arrays, two vectors a step (their
+    chains interleave), up to seven elements past n read and written (the caller leaves room)."""
+    body_a, body_b, locals_, sets = two_chains(steps)
     return f"""
   (func (export "{fn}_f32") (param $src i32) (param $dst i32) (param $n i32)
-    (local $end i32) {locals_}
-    {const_locals}{sets}
+    (local $end i32) {locals_}{sets}
     (local.set $end (i32.add (local.get $src) (i32.mul (local.get $n) (i32.const 4))))
     (block $done (loop $vec
         (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
@@ -535,18 +537,12 @@ def exp_rows_kernel():
     whole, its missing lanes set to -inf (exp32 gives 0): it reads up to 28 bytes past the row
     and writes zeros there, which the caller's layout leaves room for (the next row's output is
     written after)."""
-    consts = {}
-    steps_a = math_wat(EXP32, "a_", consts)
-    steps_b = math_wat(EXP32, "b_", consts)
-    names = " ".join(f"(local ${p}{n} v128)" for p in ("a_", "b_") for n in ["x", *(n for n, _ in EXP32)])
-    const_locals = " ".join(f"(local ${v[0]} v128)" for v in consts.values())
-    sets = "".join(f"\n    (local.set ${v[0]} {v[1]})" for v in consts.values())
+    steps_a, steps_b, names, sets = two_chains(EXP32)
     return f"""  (func (export "exp_rows_f32") (param $x i32) (param $out i32) (param $rows i32) (param $cols i32)
     (param $stats i32) (param $withMax i32)
     (local $i i32) (local $m f32) (local $mv v128) (local $a0 v128) (local $a1 v128)
     (local $iota v128) (local $iota4 v128) (local $ninf v128) (local $colsv v128)
-    {names}
-    {const_locals}{sets}
+    {names}{sets}
     (local.set $iota (v128.const i32x4 0 1 2 3))
     (local.set $iota4 (v128.const i32x4 4 5 6 7))
     (local.set $ninf (v128.const f32x4 -inf -inf -inf -inf))

@@ -7,16 +7,13 @@ import {
   assertReadmesState,
   byOpTable,
   byTagTable,
+  caseOf,
   unexplained,
 } from "./tables.ts";
 
 // Every fixture on jax-js's wasm device (about 25 seconds): the README's tables are all of them.
 const report = await runConformance(jaxAdapter("wasm"));
-const status = (id: string) => {
-  const c = report.cases.find((c) => c.id === id);
-  assert.ok(c !== undefined, `no case ${id}`);
-  return c;
-};
+const status = (id: string) => caseOf(report, id);
 
 Deno.test("jax-js agrees with PyTorch on most cases it can express", () => {
   const agree = report.cases.filter((c) => c.status === "pass").length;

@@ -8,7 +8,12 @@
  */
 
 import assert from "node:assert/strict";
-import { failuresByTag, markdownTable, primaryTag } from "../../conformance/report.ts";
+import {
+  failuresByTag,
+  markdownTable,
+  primaryTag,
+  summaryCounts,
+} from "../../conformance/report.ts";
 import type { ConformanceReport } from "../../conformance/runner.ts";
 
 /** What a library's tables need besides its report. */
@@ -22,6 +27,13 @@ export interface LibraryNotes {
 /** The disagreements by tag, with the notes. */
 export function byTagTable(report: ConformanceReport, notes: LibraryNotes): string {
   return failuresByTag(report, notes.why);
+}
+
+/** The report's case `id`; an assertion error when the report has none. */
+export function caseOf(report: ConformanceReport, id: string): ConformanceReport["cases"][number] {
+  const c = report.cases.find((c) => c.id === id);
+  assert.ok(c !== undefined, `no case ${id}`);
+  return c;
 }
 
 /** Failing cases whose tag has no note: the tests require none. */
@@ -48,15 +60,7 @@ export function byOpTable(report: ConformanceReport, notes: LibraryNotes): strin
       const reason = notes.shortSkip(c.message.slice(c.message.indexOf(": ") + 2));
       skips.set(reason, (skips.get(reason) ?? 0) + 1);
     }
-    const counts = [
-      s.cases,
-      s.passed,
-      s.wrongValue,
-      s.wrongGradient,
-      s.threw,
-      s.didNotThrow,
-      s.skipped,
-    ];
+    const counts = summaryCounts(s);
     counts.forEach((n, k) => total[k] += n);
     const because = [...skips].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
       .map(([k, n]) => `${k} ${n}`).join(", ");

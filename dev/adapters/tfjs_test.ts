@@ -6,17 +6,14 @@ import {
   assertReadmesState,
   byOpTable,
   byTagTable,
+  caseOf,
   unexplained,
 } from "./tables.ts";
 import { TFJS_NOTES } from "./tfjs_notes.ts";
 
 // Every fixture runs (about two seconds on the cpu backend): the README's tables are all of them.
 const report = await runConformance(adapter);
-const status = (id: string) => {
-  const c = report.cases.find((c) => c.id === id);
-  assert.ok(c !== undefined, `no case ${id}`);
-  return c;
-};
+const status = (id: string) => caseOf(report, id);
 
 Deno.test("TensorFlow.js agrees with PyTorch on most float32 cases", () => {
   const agree = report.cases.filter((c) => c.status === "pass").length;
