@@ -54,8 +54,11 @@ async function main(): Promise<void> {
   names.sort();
   for (const name of names) {
     const text = await Deno.readTextFile(join(SOURCE_DIR, `${name}.wat`));
-    const parsed = wabt.parseWat(`${name}.wat`, text, { simd: true });
-    parsed.validate();
+    // threads: a shared memory (the kernel arena's)
+    const features = { simd: true, threads: true };
+    const parsed = wabt.parseWat(`${name}.wat`, text, features);
+    // validate takes the features too (wabt's typings leave the argument out)
+    (parsed as unknown as { validate(features: object): void }).validate(features);
     const { buffer } = parsed.toBinary({});
     parsed.destroy();
     const code = generatedModule(name, buffer);

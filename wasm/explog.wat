@@ -7,9 +7,12 @@
 ;; also write losses/_cpu/generated/math32.ts: the scalar twins, the same bits. src may be dst.
 ;; Constants live in locals (V8 rebuilds a v128.const at every use). Accuracy:
 ;; losses/_cpu/explog_test.ts and losses/_cpu/math32_test.ts. Last, whole-loss kernels in
-;; float32 lanes around the exp and log, step for step the loss files' loops.
+;; float32 lanes around the exp and log, step for step the loss files' loops. The memory is
+;; the kernel arena's (losses/_core/arena.ts), as wasm/elementwise.wat's: the whole-loss
+;; kernels read operands that live there where they are, and write no operand.
 (module
-  (memory (export "memory") 1)
+  ;; the maximum is the arena's (ARENA_MAX_PAGES): a shared memory must declare one
+  (import "env" "memory" (memory 1 16385 shared))
 
   (func (export "exp_f64") (param $src i32) (param $dst i32) (param $n i32)
     (local $end i32) (local $v v128) (local $p v128) (local $k v128) (local $ki v128) (local $k1 v128) (local $r v128) (local $v_b v128) (local $p_b v128) (local $k_b v128) (local $ki_b v128) (local $k1_b v128) (local $r_b v128) (local $lo v128) (local $hi v128) (local $log2e v128) (local $magic v128) (local $ln2a v128) (local $ln2b v128) (local $c13 v128) (local $c12 v128) (local $c11 v128) (local $c10 v128) (local $c9 v128) (local $c8 v128) (local $c7 v128) (local $c6 v128) (local $c5 v128) (local $c4 v128) (local $c3 v128) (local $c2 v128) (local $one v128)

@@ -40,6 +40,7 @@ import {
   TOLERANCE,
 } from "@parity/losses/conformance";
 import { tutorialText } from "../../scripts/tutorial_text.ts";
+import { largeLosses, type LargeResult } from "../runtimes/large.ts";
 
 /** What the adapter says about itself. */
 export interface AdapterReport {
@@ -97,6 +98,8 @@ export interface PageResults {
   /** Shader modules the library created, and the compiler's errors for any it rejected. */
   shaders: { created: number; rejected: string[] };
   bench: BenchRow[];
+  /** Losses over tensors in the kernel arena (`dev/runtimes/large.ts`). */
+  large: LargeResult | null;
 }
 
 const params = new URLSearchParams(location.search);
@@ -114,6 +117,7 @@ const results: PageResults = {
   tutorial: null,
   shaders: { created: 0, rejected: [] },
   bench: [],
+  large: null,
 };
 (globalThis as unknown as { parityPage: PageResults }).parityPage = results;
 document.documentElement.dataset.state = "running";
@@ -788,6 +792,7 @@ async function main(): Promise<void> {
   };
   await runDevice("cpu", files, 0, total, render);
   await runTutorial();
+  results.large = await largeLosses();
   renderSummary();
   if (devices.includes("webgpu")) {
     await runDevice("webgpu", files, perDevice, total, render);

@@ -14,6 +14,7 @@ import { chromium, type ConsoleMessage, type Page } from "playwright-core";
 import { tutorialText } from "../../scripts/tutorial_text.ts";
 import type { PageResults } from "./page.ts";
 import { startPageServer } from "./serve.ts";
+import { largeLosses } from "../runtimes/large.ts";
 
 const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
 const IN_CI = Deno.env.get("CI") === "true";
@@ -135,6 +136,12 @@ Deno.test({
       await check("every shader the library created compiles on Chromium's compiler", (r) => {
         assert.deepEqual(r.shaders.rejected, []);
         assert.ok(r.shaders.created > 0, "no shader was created");
+      });
+      const deno = await largeLosses();
+      await check("losses over tensors in the kernel arena give Deno's bits", (r) => {
+        assert.ok(r.large !== null, "no run of the large losses");
+        assert.equal(r.large.shared, true, "Chromium keeps large tensors in the arena");
+        assert.deepEqual(r.large.losses, deno.losses);
       });
       await check("the tutorial prints what Deno prints, byte for byte", (r) => {
         assert.ok(r.tutorial !== null && r.tutorial.seeds === 10, "no tutorial run");

@@ -1,7 +1,8 @@
 /**
  * The package in another runtime, imported by name as that runtime's users import it
  * (`@parity/losses`, `@parity/losses/conformance`): every CPU fixture case, the tutorial's
- * printed text for seeds 0 to 9, and `console.log` of a tensor. No Deno APIs: `runtimes_test.ts`
+ * printed text for seeds 0 to 9, `console.log` of a tensor, and losses over tensors in the
+ * kernel arena (`large.ts`). No Deno APIs: `runtimes_test.ts`
  * bundles this file for Node (with the package left out, to be found in `node_modules`) and
  * runs it under Node and Bun.
  *
@@ -15,6 +16,7 @@ import { inspect } from "node:util";
 import { manualSeed, randn } from "@parity/losses";
 import { parityAdapter, runConformance } from "@parity/losses/conformance";
 import { tutorialText } from "../../scripts/tutorial_text.ts";
+import { largeLosses, type LargeResult } from "./large.ts";
 
 /** What the check found. */
 export interface CheckResult {
@@ -34,6 +36,8 @@ export interface CheckResult {
   inspected: string;
   /** `String` of the same tensor. */
   text: string;
+  /** Losses over tensors in the kernel arena. */
+  large: LargeResult;
 }
 
 const bun = (globalThis as { Bun?: { version: string } }).Bun;
@@ -61,5 +65,6 @@ const result: CheckResult = {
   tutorial: Array.from({ length: 10 }, (_, seed) => tutorialText(seed)),
   inspected: inspect(logged),
   text: String(logged),
+  large: await largeLosses(),
 };
 console.log(JSON.stringify(result));

@@ -14,6 +14,7 @@
  * Skipped with a printed reason where a runtime is missing, except under CI (`CI=true`).
  */
 import assert from "node:assert/strict";
+import { largeLosses } from "./large.ts";
 import { FIXTURES_DIR, loadFixtureFiles } from "@parity/losses/conformance";
 import { tutorialText } from "../../scripts/tutorial_text.ts";
 import type { CheckResult } from "./check.ts";
@@ -211,6 +212,12 @@ async function assertCheck(
     );
     assert.equal(logged, `${result.text}\n`);
     assert.equal(result.inspected, result.text);
+  });
+  await t.step("losses over tensors in the kernel arena give Deno's bits", async () => {
+    const deno = await largeLosses();
+    assert.equal(deno.shared, true, "Deno keeps large tensors in the arena");
+    assert.equal(result.large.shared, true, `${result.runtime} keeps large tensors in the arena`);
+    assert.deepEqual(result.large.losses, deno.losses);
   });
 }
 

@@ -104,7 +104,8 @@ export function checkAllocation(
 
 /**
  * Zeroed storage for `shape`, checked first by {@linkcode checkAllocation}; an allocation
- * the runtime refuses anyway is the same RangeError.
+ * the runtime refuses anyway is the same RangeError. For a new tensor (`tensor()`, the random
+ * tensors), so large float storage comes from the kernel arena when it can.
  */
 export function allocateChecked(
   fn: string,
@@ -115,7 +116,7 @@ export function allocateChecked(
 ): TypedArray {
   checkAllocation(fn, what, shape, dtype, 1, action);
   try {
-    return allocStorage(dtype, shapeNumel(shape));
+    return allocStorage(dtype, shapeNumel(shape), true);
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     throw new RangeError(

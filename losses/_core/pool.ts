@@ -11,10 +11,14 @@
  * The pool keeps arrays of at least {@linkcode MIN_POOLED_BYTES} by dtype and length, up to
  * {@linkcode POOL_LIMIT} bytes in all (the oldest go first). Fresh memory costs page faults on
  * first touch (about 2.7 ms per MB on the project's machines) and reused memory does not:
- * this is what PyTorch's caching allocator does for it. Imports nothing.
+ * this is what PyTorch's caching allocator does for it. An array that owns a block of the
+ * kernel arena (`arena.ts`) goes back to the arena instead, to be cut again for any storage of
+ * its size. Imports only the arena.
  *
  * @module
  */
+
+import { arenaGive } from "./arena.ts";
 
 /** A typed array the pool holds, of any of the four storage kinds. */
 type Pooled = Float32Array | Float64Array | BigInt64Array | Uint8Array;
@@ -106,10 +110,11 @@ export function takePooled<A extends Pooled>(
 }
 
 /**
- * Gives an array that nothing holds any more to the pool. Views into a larger buffer are not
- * pooled (the rest of their buffer may be in use), nor are small arrays.
+ * Gives an array that nothing holds any more to the pool, or its block to the kernel arena.
+ * Other views into a larger buffer are not pooled (the rest of their buffer may be in use), nor are small arrays.
  */
 export function givePooled(array: Pooled): void {
+  if (foreign.has(array) || arenaGive(array)) return;
   if (
     array.byteLength < MIN_POOLED_BYTES || array.byteOffset !== 0 ||
     array.byteLength !== array.buffer.byteLength || order.has(array) || foreign.has(array)

@@ -38,10 +38,11 @@ export function floatStorage(dtype: DType, n: number): FloatArray {
 
 /**
  * Float storage whose contents are undefined (pooled memory holds what its last user left),
- * for a kernel that writes every element: no pass to zero it.
+ * for a kernel that writes every element: no pass to zero it. `kernel`: from the kernel arena
+ * when it can (see `takeStorage`).
  */
-export function takeFloat(dtype: DType, n: number): FloatArray {
-  return takeStorage(dtype, n) as FloatArray;
+export function takeFloat(dtype: DType, n: number, kernel = false): FloatArray {
+  return takeStorage(dtype, n, kernel) as FloatArray;
 }
 
 /** The `reduction` option's check: `"none"`, `"mean"` or `"sum"` (a RangeError otherwise). */

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { arenaTake } from "./arena.ts";
 import { takePooled } from "./pool.ts";
 
 /** Element types, as PyTorch names them. */
@@ -31,13 +32,21 @@ export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
 }
 
-/** Allocates zeroed storage for `n` elements of `dtype`: pooled memory when there is some. */
-export function allocStorage(dtype: DType, n: number): TypedArray {
+/**
+ * Allocates zeroed storage for `n` elements of `dtype`: pooled memory when there is some. With
+ * `kernel`, large float storage comes from the kernel arena (`arena.ts`) when it can, where the
+ * WebAssembly kernels use it without copying: for tensors' storage and the gradients the
+ * kernels write, never for scratch that code keeps only parts (subarrays) of, since a block goes
+ * back to the arena when its own array is collected.
+ */
+export function allocStorage(dtype: DType, n: number, kernel = false): TypedArray {
   switch (dtype) {
     case "float32":
-      return takePooled(Float32Array, n)?.fill(0) ?? new Float32Array(n);
+      return (kernel ? arenaTake(Float32Array, n)?.fill(0) : null) ??
+        takePooled(Float32Array, n)?.fill(0) ?? new Float32Array(n);
     case "float64":
-      return takePooled(Float64Array, n)?.fill(0) ?? new Float64Array(n);
+      return (kernel ? arenaTake(Float64Array, n)?.fill(0) : null) ??
+        takePooled(Float64Array, n)?.fill(0) ?? new Float64Array(n);
     case "int64":
       return takePooled(BigInt64Array, n)?.fill(0n) ?? new BigInt64Array(n);
     case "bool":
@@ -47,14 +56,17 @@ export function allocStorage(dtype: DType, n: number): TypedArray {
 
 /**
  * Storage for `n` elements of `dtype` whose contents are undefined (pooled memory holds what
- * its last user left): for kernels that write every element.
+ * its last user left): for kernels that write every element. `kernel` as for
+ * {@linkcode allocStorage}.
  */
-export function takeStorage(dtype: DType, n: number): TypedArray {
+export function takeStorage(dtype: DType, n: number, kernel = false): TypedArray {
   switch (dtype) {
     case "float32":
-      return takePooled(Float32Array, n) ?? new Float32Array(n);
+      return (kernel ? arenaTake(Float32Array, n) : null) ?? takePooled(Float32Array, n) ??
+        new Float32Array(n);
     case "float64":
-      return takePooled(Float64Array, n) ?? new Float64Array(n);
+      return (kernel ? arenaTake(Float64Array, n) : null) ?? takePooled(Float64Array, n) ??
+        new Float64Array(n);
     case "int64":
       return takePooled(BigInt64Array, n) ?? new BigInt64Array(n);
     case "bool":

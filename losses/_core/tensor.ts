@@ -263,8 +263,11 @@ export class Tensor {
    * The elements in row-major order, on every device. On the CPU this is the tensor's own
    * storage, as PyTorch's `.numpy()` shares memory: writing to it changes the tensor, and after
    * `dispose()` the array belongs to the pool and will be overwritten. Copy what you keep
-   * (`.slice()`), or use {@linkcode Tensor.toArray} or {@linkcode Tensor.clone}. On WebGPU it
-   * is a new array read back from the GPU.
+   * (`.slice()`), or use {@linkcode Tensor.toArray} or {@linkcode Tensor.clone}. A large float
+   * tensor's storage (64 KiB and more) may be a view into the kernel arena, a shared WebAssembly
+   * memory: read it through the array, at its `byteOffset`, since `data.buffer` is the whole
+   * arena; and keep the array itself, not only a `subarray()`, for as long as you read it. On
+   * WebGPU it is a new array read back from the GPU.
    *
    * @example Usage
    * ```ts

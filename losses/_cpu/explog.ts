@@ -13,7 +13,8 @@
  * @module
  */
 
-import { lazyKernel } from "./wasm.ts";
+import { arenaScratch, inArena, ownsBlock } from "../_core/arena.ts";
+import { lazyKernel, type WasmKernel } from "./wasm.ts";
 import { WASM_BASE64 } from "./generated/wasm_explog.ts";
 
 const kernel = lazyKernel(() => WASM_BASE64);
@@ -54,8 +55,26 @@ const SLOT = BLOCK * 8 + 32;
  * step (the float32 exp and log write eight elements a step).
  */
 const LOSS_SLOT = BLOCK * 4 + 32;
-/** The memory all views share, reserved whole at first use so that it never grows after. */
+/** The scratch all views share, taken whole at first use so that it never moves after. */
 const BYTES = 3 * SLOT + 5 * LOSS_SLOT;
+
+let scratchAt: number | null = null;
+
+/** The byte offset of the scratch: a block of the kernel arena, or the kernel's own memory. */
+function scratch(k: WasmKernel): number {
+  if (scratchAt === null) {
+    if (k.inArena) {
+      scratchAt = arenaScratch(BYTES);
+      if (scratchAt === null) {
+        throw new RangeError("Cannot run the CPU kernels: the kernel arena is full");
+      }
+    } else {
+      k.reserve(BYTES);
+      scratchAt = 0;
+    }
+  }
+  return scratchAt;
+}
 
 let f32: MathBlock32 | null = null;
 let f64: MathBlock<Float64Array> | null = null;
@@ -66,15 +85,16 @@ function make<A extends Float32Array | Float64Array>(
   logName: string,
 ): MathBlock<A> {
   const k = kernel();
-  const buffer = k.reserve(BYTES);
+  const base = scratch(k);
+  const buffer = k.buffer;
   const exp = k.exports[expName] as Fn;
   const log = k.exports[logName] as Fn;
   return {
-    a: new Arr(buffer, 0, BLOCK),
-    b: new Arr(buffer, SLOT, BLOCK),
-    c: new Arr(buffer, 2 * SLOT, BLOCK),
-    exp: (slot, n) => exp(slot * SLOT, slot * SLOT, n),
-    log: (slot, n) => log(slot * SLOT, slot * SLOT, n),
+    a: new Arr(buffer, base, BLOCK),
+    b: new Arr(buffer, base + SLOT, BLOCK),
+    c: new Arr(buffer, base + 2 * SLOT, BLOCK),
+    exp: (slot, n) => exp(base + slot * SLOT, base + slot * SLOT, n),
+    log: (slot, n) => log(base + slot * SLOT, base + slot * SLOT, n),
   };
 }
 
@@ -82,9 +102,10 @@ function make<A extends Float32Array | Float64Array>(
 export function mathBlock32(): MathBlock32 {
   if (f32 === null) {
     const log1p = kernel().exports.log1p_f32 as Fn;
+    const base = scratch(kernel());
     f32 = {
       ...make(Float32Array, "exp_f32", "log_f32"),
-      log1p: (slot, n) => log1p(slot * SLOT, slot * SLOT, n),
+      log1p: (slot, n) => log1p(base + slot * SLOT, base + slot * SLOT, n),
     };
   }
   return f32;
@@ -103,10 +124,12 @@ let loss32: { arrays: Float32Array[]; at: number[] } | null = null;
 
 /**
  * Runs a float32 loss through the whole-loss kernels of `wasm/explog.wat`, block by block:
- * operand `k`'s block is copied into scratch array `k` (at most three), `step` calls the
- * kernels on the scratch arrays (`at[k]` is array `k`'s byte offset; arrays past the operands
- * are work space) and returns its block's float64 sum, and with `gx` the gradient the step
- * wrote to array 4 is copied out. Returns the sum of the blocks' sums.
+ * operand `k`'s block is read where it is when it lives in the kernel arena, else copied into
+ * scratch array `k` (at most three); `step` calls the kernels (`at[k]` is operand `k`'s byte
+ * offset; arrays past the operands are work space, and no step writes an operand) and returns
+ * its block's float64 sum; with `gx`, the step writes the gradient to `at[4]`: `gx` itself
+ * when it owns an arena block (whose end takes the last step's stores), else scratch copied
+ * out. Returns the sum of the blocks' sums, the same bits wherever the operands are.
  */
 export function blockLoss32(
   operands: readonly Float32Array[],
@@ -115,19 +138,27 @@ export function blockLoss32(
 ): number {
   const k = kernel();
   if (loss32 === null) {
-    const at = [0, 1, 2, 3, 4].map((j) => 3 * SLOT + j * LOSS_SLOT);
-    const buffer = k.reserve(BYTES);
-    loss32 = { arrays: at.map((b) => new Float32Array(buffer, b, BLOCK)), at };
+    const base = scratch(k);
+    const at = [0, 1, 2, 3, 4].map((j) => base + 3 * SLOT + j * LOSS_SLOT);
+    loss32 = { arrays: at.map((b) => new Float32Array(k.buffer, b, BLOCK)), at };
   }
-  const { arrays, at } = loss32;
+  const { arrays } = loss32;
   const kernels = k.exports as unknown as LossKernels;
+  const arena = k.inArena;
+  const direct = operands.map((x) => (arena && inArena(x) ? x.byteOffset : -1));
+  const gradAt = gx !== null && arena && ownsBlock(gx) ? gx.byteOffset : -1;
+  const at = loss32.at.slice();
   const length = operands[0].length;
   let s = 0;
   for (let start = 0; start < length; start += BLOCK) {
     const end = Math.min(length, start + BLOCK);
-    for (let j = 0; j < operands.length; j++) arrays[j].set(operands[j].subarray(start, end));
+    for (let j = 0; j < operands.length; j++) {
+      if (direct[j] >= 0) at[j] = direct[j] + 4 * start;
+      else arrays[j].set(operands[j].subarray(start, end));
+    }
+    if (gradAt >= 0) at[4] = gradAt + 4 * start;
     s += step(kernels, at, end - start);
-    if (gx !== null) gx.set(arrays[4].subarray(0, end - start), start);
+    if (gx !== null && gradAt < 0) gx.set(arrays[4].subarray(0, end - start), start);
   }
   return s;
 }

@@ -4,17 +4,18 @@
  * `wasm/elementwise.wat`. A JavaScript float32 loop rounds each step with `Math.fround`,
  * which V8 runs several times slower than float64 arithmetic, and a JavaScript loop that
  * selects per element (the kinks of Huber, smooth L1, hinge and margin ranking) branches on
- * the data; WebAssembly has float32 arithmetic itself and selects with lane masks. The
- * operands are copied into the kernel's memory chunk by chunk (a chunk stays in the cache)
- * and the gradient copied out, so the copies cost little more than reading the operands
- * once. Each lane computes the loss file's scalar formula step for step, so losses and
+ * the data; WebAssembly has float32 arithmetic itself and selects with lane masks.
+ * Operands and gradients in the kernel arena (`_core/arena.ts`: the storage of large
+ * tensors) are used where they are; others are copied into the kernel's memory chunk by
+ * chunk (a chunk stays in the cache) and the gradient copied out. Each lane computes the loss file's scalar formula step for step, so losses and
  * gradients are bit for bit those of the scalar loop; only the float64 sum adds in another
  * order (lanes, then chunks).
  *
  * @module
  */
 
-import { lazyKernel } from "./wasm.ts";
+import { arenaScratch, inArena, ownsBlock } from "../_core/arena.ts";
+import { lazyKernel, type WasmKernel } from "./wasm.ts";
 import { WASM_BASE64 } from "./generated/wasm_elementwise.ts";
 
 /** The losses with kernels `<name>_sum`, `<name>_grad` (and `64` twins) in `wasm/elementwise.wat`. */
@@ -42,20 +43,53 @@ const SLOT = CHUNK_BYTES + 16;
 /** Float storage of either dtype. */
 type FloatArray = Float32Array | Float64Array;
 
-/** Views of the kernel's scratch (three operands, then the gradient) for each dtype. */
+/**
+ * The kernel's scratch (three operands, then the gradient), at byte offset `at` of its
+ * memory, with views of each for each dtype.
+ */
 interface Scratch {
-  buffer: ArrayBuffer;
+  at: number;
   f32: Float32Array[];
   f64: Float64Array[];
 }
 let scratch: Scratch | null = null;
 const fns = new Map<string, KernelFn>();
 
+/** The scratch: a block of the arena, or the start of the kernel's own memory. */
+function theScratch(k: WasmKernel): Scratch {
+  if (k.inArena) {
+    if (scratch === null) {
+      const at = arenaScratch(4 * SLOT);
+      if (at === null) throw new RangeError("Cannot run the CPU kernels: the kernel arena is full");
+      scratch = views(k.buffer, at);
+    }
+    return scratch;
+  }
+  const buffer = k.reserve(4 * SLOT);
+  if (scratch === null || scratch.f32[0].buffer !== buffer) scratch = views(buffer, 0);
+  return scratch;
+}
+
+function views(buffer: ArrayBufferLike, base: number): Scratch {
+  const at = [0, 1, 2, 3].map((j) => base + j * SLOT);
+  return {
+    at: base,
+    f32: at.map((b) => new Float32Array(buffer, b, CHUNK_BYTES / 4)),
+    f64: at.map((b) => new Float64Array(buffer, b, CHUNK_BYTES / 8)),
+  };
+}
+
 /**
  * Runs `<loss>_sum` (when `grad` is `null`) or `<loss>_grad` (`_sum64` / `_grad64` for
  * float64) over operands of one dtype and length, and returns the float64 sum of the losses;
  * `_grad` also fills `grad` with operand 0's gradient. `p0`..`p3` are the loss's scalars in
  * the order its kernel reads them (float32 values for float32).
+ *
+ * Chunk by chunk: an operand in the kernel arena is read where it is, any other is copied
+ * into scratch; the gradient is written where it is when it owns an arena block (whose end
+ * takes the last vector's stores), else into scratch and copied out. Each chunk's sum is the
+ * kernel's, and the chunks' sums add in order, so the bits do not depend on where the
+ * operands are.
  */
 export function simdLoss(
   loss: SimdLoss,
@@ -67,15 +101,7 @@ export function simdLoss(
   p3 = 0,
 ): number {
   const k = kernel();
-  const buffer = k.reserve(4 * SLOT);
-  if (scratch === null || scratch.buffer !== buffer) {
-    const at = [0, 1, 2, 3].map((j) => j * SLOT);
-    scratch = {
-      buffer,
-      f32: at.map((b) => new Float32Array(buffer, b, CHUNK_BYTES / 4)),
-      f64: at.map((b) => new Float64Array(buffer, b, CHUNK_BYTES / 8)),
-    };
-  }
+  const s = theScratch(k);
   const wide = operands[0] instanceof Float64Array;
   const name = `${loss}_${grad === null ? "sum" : "grad"}${wide ? "64" : ""}`;
   let fn = fns.get(name);
@@ -83,27 +109,32 @@ export function simdLoss(
     fn = k.exports[name] as KernelFn;
     fns.set(name, fn);
   }
-  const slots: FloatArray[] = wide ? scratch.f64 : scratch.f32;
+  const slots: FloatArray[] = wide ? s.f64 : s.f32;
   const chunk = slots[0].length;
-  const out = slots[3];
-  const b = operands.length > 1 ? SLOT : 0;
-  const c = operands.length > 2 ? 2 * SLOT : 0;
+  const bytes = wide ? 8 : 4;
+  const arena = k.inArena;
+  // per operand (a, b, c), then the gradient: its own offset, or -1 to go through scratch
+  const direct = [0, 1, 2].map((j) =>
+    j < operands.length && arena && inArena(operands[j]) ? operands[j].byteOffset : -1
+  );
+  const gradAt = grad !== null && arena && ownsBlock(grad) ? grad.byteOffset : -1;
   const n = operands[0].length;
   let total = 0;
-  if (n <= chunk) {
-    // one chunk: no views to make
-    for (let j = 0; j < operands.length; j++) slots[j].set(operands[j]);
-    total = fn(0, b, c, 3 * SLOT, n, p0, p1, p2, p3);
-    if (grad !== null) grad.set(n === chunk ? out : out.subarray(0, n));
-    return total;
-  }
   for (let start = 0; start < n; start += chunk) {
     const end = Math.min(n, start + chunk);
+    const at = [0, 0, 0];
     for (let j = 0; j < operands.length; j++) {
-      slots[j].set(operands[j].subarray(start, end));
+      if (direct[j] >= 0) at[j] = direct[j] + start * bytes;
+      else {
+        slots[j].set(start === 0 && end === n ? operands[j] : operands[j].subarray(start, end));
+        at[j] = s.at + j * SLOT;
+      }
     }
-    total += fn(0, b, c, 3 * SLOT, end - start, p0, p1, p2, p3);
-    if (grad !== null) grad.set(out.subarray(0, end - start), start);
+    const out = gradAt >= 0 ? gradAt + start * bytes : s.at + 3 * SLOT;
+    total += fn(at[0], at[1], at[2], out, end - start, p0, p1, p2, p3);
+    if (grad !== null && gradAt < 0) {
+      grad.set(end - start === chunk ? slots[3] : slots[3].subarray(0, end - start), start);
+    }
   }
   return total;
 }

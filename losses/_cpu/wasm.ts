@@ -1,11 +1,14 @@
 /**
  * Loads the WebAssembly kernels built from `wasm/<name>.wat` (see wasm/build.ts).
  * Compiled lazily, on the first call that needs a kernel, and once per module; nothing runs at
- * import. Each kernel module owns and exports its memory (`memory`); {@linkcode WasmKernel}
- * grows it as inputs need and hands out typed-array views at byte offsets.
+ * import. A kernel module either owns and exports its memory (`memory`), or imports the kernel
+ * arena's shared memory (`env.memory`, see `_core/arena.ts`); {@linkcode WasmKernel} grows its
+ * own memory as inputs need and hands out typed-array views at byte offsets.
  *
  * @module
  */
+
+import { ARENA_MAX_PAGES, arenaMemory } from "../_core/arena.ts";
 
 /** The most a 32-bit WebAssembly memory can hold: 65536 pages of 64 KiB. */
 const MAX_WASM_BYTES = 2 ** 32;
@@ -23,11 +26,27 @@ export class WasmKernel {
    */
   constructor(base64: string) {
     const binary = atob(base64);
-    const bytes = new Uint8Array(binary.length);
+    let bytes = new Uint8Array(binary.length);
     for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+    let imports: WebAssembly.Imports = {};
+    let memory: WebAssembly.Memory | null = null;
+    if (sharedMemoryAt(bytes) >= 0) {
+      memory = arenaMemory();
+      if (memory === null) {
+        // no shared memory here: the same module over an unshared memory of its own
+        bytes = unshareMemoryImport(bytes);
+        memory = new WebAssembly.Memory({ initial: 1, maximum: ARENA_MAX_PAGES });
+      }
+      imports = { env: { memory } };
+    }
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports);
     this.exports = instance.exports;
-    this.#memory = instance.exports.memory as WebAssembly.Memory;
+    this.#memory = memory ?? instance.exports.memory as WebAssembly.Memory;
+  }
+
+  /** Whether the module runs over the kernel arena's memory. */
+  get inArena(): boolean {
+    return this.#memory === arenaMemory();
   }
 
   /**
@@ -56,6 +75,30 @@ export class WasmKernel {
   get buffer(): ArrayBuffer {
     return this.#memory.buffer as ArrayBuffer;
   }
+}
+
+// An import of a shared memory in a module's import section: the field name "memory", the
+// kind (2, a memory) and the limits' flags (3: a maximum, shared).
+const MEMORY_IMPORT = [6, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 2, 3];
+
+/** Where the flags byte of a shared memory import is in `bytes`, or -1. */
+export function sharedMemoryAt(bytes: Uint8Array): number {
+  outer: for (let i = 8; i + MEMORY_IMPORT.length <= bytes.length; i++) {
+    for (let j = 0; j < MEMORY_IMPORT.length; j++) {
+      if (bytes[i + j] !== MEMORY_IMPORT[j]) continue outer;
+    }
+    return i + MEMORY_IMPORT.length - 1;
+  }
+  return -1;
+}
+
+/** A copy of a module whose shared memory import is made unshared (flags 3 to 1). */
+export function unshareMemoryImport(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  const at = sharedMemoryAt(bytes);
+  if (at < 0) throw new Error("no shared memory import to unshare");
+  const copy = bytes.slice();
+  copy[at] = 1;
+  return copy;
 }
 
 /** Returns a lazily created kernel, one per base64 string. */

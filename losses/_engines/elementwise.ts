@@ -158,7 +158,7 @@ export function runElementwise(spec: ElementwiseLoss): Tensor {
   const fuseGrad = sumWithGrad !== undefined && reduction !== "none" && onlyFirst &&
     operands[0].requiresGrad && spec.differentiable.includes(0) && sameShape(layout(0), shape);
   // operand 0's gradient for unitGrad, when computed with the value
-  const saved = fuseGrad ? takeFloat(dtype, n) : null;
+  const saved = fuseGrad ? takeFloat(dtype, n, true) : null;
   let out: { storage: FloatArray; shape: readonly number[] };
   if (reduction !== "none" && (saved !== null || sum !== undefined)) {
     const total = saved !== null && sumWithGrad !== undefined

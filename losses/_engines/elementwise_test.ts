@@ -3,6 +3,7 @@
 // bit for bit, sums within float64 rounding, at sizes around the SIMD vector and chunk.
 import assert from "node:assert/strict";
 import { fusedKernels } from "./elementwise.ts";
+import { arenaTake } from "../_core/arena.ts";
 import { givePooled } from "../_core/pool.ts";
 import { binaryCrossEntropy } from "../binary_cross_entropy.ts";
 import { binaryCrossEntropyWithLogits } from "../binary_cross_entropy_with_logits.ts";
@@ -152,13 +153,19 @@ async function run(call: Call, args: Tensor[], reduction: "mean" | "sum"): Promi
 }
 
 /**
- * Fills the pool with nan-filled arrays of `n` elements, so that a kernel given pooled memory
- * (its gradient, its per-element losses) and leaving an element unwritten shows nan there.
+ * Fills the pool and the kernel arena's free blocks with nan-filled arrays of `n` elements,
+ * so that a kernel given pooled memory (its gradient, its per-element losses) and leaving an
+ * element unwritten shows nan there.
  */
 function poisonPool(dtype: DType, n: number): void {
+  const blocks = [];
   for (let k = 0; k < 4; k++) {
     givePooled(dtype === "float32" ? new Float32Array(n).fill(NaN) : new Float64Array(n).fill(NaN));
+    blocks.push(
+      (dtype === "float32" ? arenaTake(Float32Array, n) : arenaTake(Float64Array, n))?.fill(NaN),
+    );
   }
+  for (const block of blocks) if (block) givePooled(block);
 }
 
 function assertBitwise(got: number[], want: number[], what: string): void {
@@ -173,7 +180,8 @@ function assertBitwise(got: number[], want: number[], what: string): void {
 for (const [name, { values, call }] of Object.entries(CASES)) {
   Deno.test(`fused ${name} matches the per-element forward and full backward`, async () => {
     for (const dtype of ["float32", "float64"] as const) {
-      for (const n of [0, 1, 3, 4, 5, 4095, 4096, 4099, 9000]) {
+      // 9000 float64 and 16389 float32 elements: storage in the kernel arena
+      for (const n of [0, 1, 3, 4, 5, 4095, 4096, 4099, 9000, 16389]) {
         for (
           const [reduction, specials] of [["mean", true], ["sum", true], ["mean", false]] as const
         ) {

@@ -1,0 +1,188 @@
+/**
+ * The kernel arena: one shared WebAssembly memory that large CPU tensors' storage is cut from,
+ * so that the WebAssembly kernels read operands and write gradients where they already are
+ * instead of copying them in and out chunk by chunk (the copies took as long as the kernels).
+ *
+ * A shared memory, because its views survive growth: growing an unshared memory detaches
+ * every typed array over it, and tensors hold such arrays. Where a runtime will not make a
+ * shared memory (a browser may ask for cross-origin isolation first), there is no arena: storage comes
+ * from plain typed arrays and the kernels copy, as before. Deno, Node, Bun and Chromium make
+ * one. The arena never exceeds {@linkcode ARENA_LIMIT}; when it is full, storage again comes
+ * from plain typed arrays.
+ *
+ * A block is `n` elements rounded up to 64 bytes, aligned to 64 bytes: a kernel that stores
+ * whole vectors past a gradient's last element stays inside the gradient's own block. Blocks
+ * go back to the arena when the pool drops them (`pool.ts`) or when the collector takes their
+ * array (a `FinalizationRegistry`, as a plain typed array would be taken). A free block is
+ * reused for one of the same rounded size. Imports nothing.
+ *
+ * What a user sees: the storage of such a tensor (`await t.data()`) is a `Float32Array` or
+ * `Float64Array` over a `SharedArrayBuffer`, at a `byteOffset` inside it. Read it through the
+ * array; `data.buffer` is the whole arena.
+ *
+ * @module
+ */
+
+/** Blocks are aligned to, and rounded up to, this many bytes. */
+const ALIGN = 64;
+/** The most the arena grows to; storage past it is a plain typed array. */
+export const ARENA_LIMIT = 1024 * 1024 * 1024;
+/** Arrays smaller than this are plain typed arrays: copying them costs less than a block. */
+export const ARENA_MIN_BYTES = 65536;
+/** WebAssembly pages of 64 KiB. */
+const PAGE = 65536;
+/** The memory's maximum, in pages: {@linkcode ARENA_LIMIT} and one more for the tail's reads. */
+export const ARENA_MAX_PAGES = ARENA_LIMIT / PAGE + 1;
+
+/** A float array the arena hands out. */
+export type ArenaArray = Float32Array | Float64Array;
+
+interface Arena {
+  memory: WebAssembly.Memory;
+  /** The end of the blocks handed out so far (the next block starts here). */
+  top: number;
+  /** Free blocks by rounded size: their byte offsets. */
+  free: Map<number, number[]>;
+  /** The arrays that own a block (not subarrays of them), with their block's offset. */
+  owners: WeakMap<object, number>;
+  /** Every `memory.buffer` seen, so a view over any of them counts as the arena's. */
+  buffers: WeakSet<object>;
+  /** Bytes in blocks handed out and not yet back. */
+  live: number;
+}
+
+let arena: Arena | null | undefined;
+
+// Blocks whose arrays the collector took: the token is the block, the held value its offset
+// and size.
+const collected = new FinalizationRegistry<{ at: number; bytes: number }>(({ at, bytes }) => {
+  if (arena) putBack(arena, at, bytes);
+});
+
+/** The arena, made on first use; `null` where the runtime makes no shared memory. */
+function theArena(): Arena | null {
+  if (arena !== undefined) return arena;
+  try {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: ARENA_MAX_PAGES, shared: true });
+    arena = {
+      memory,
+      // offset 0 stays unused, so that no block is at address 0
+      top: ALIGN,
+      free: new Map(),
+      owners: new WeakMap(),
+      buffers: new WeakSet([memory.buffer]),
+      live: 0,
+    };
+  } catch {
+    arena = null;
+  }
+  return arena;
+}
+
+/** The arena's memory, for kernel modules that import it; `null` where there is no arena. */
+export function arenaMemory(): WebAssembly.Memory | null {
+  return theArena()?.memory ?? null;
+}
+
+function putBack(a: Arena, at: number, bytes: number): void {
+  const list = a.free.get(bytes);
+  if (list === undefined) a.free.set(bytes, [at]);
+  else list.push(at);
+  a.live -= bytes;
+}
+
+/** The memory's buffer now, registered as the arena's (growth makes a new one). */
+function currentBuffer(a: Arena): SharedArrayBuffer {
+  const buffer = a.memory.buffer as unknown as SharedArrayBuffer;
+  a.buffers.add(buffer);
+  return buffer;
+}
+
+/**
+ * A block of the arena for `n` elements of `ctor`'s kind, or `null` when the array is too
+ * small to want one, the runtime has no arena, or the arena is full. Its contents are what
+ * the block's last user left.
+ */
+export function arenaTake<A extends ArenaArray>(
+  ctor: {
+    new (buffer: ArrayBufferLike, byteOffset: number, length: number): A;
+    BYTES_PER_ELEMENT: number;
+  },
+  n: number,
+): A | null {
+  const bytes = Math.ceil((n * ctor.BYTES_PER_ELEMENT) / ALIGN) * ALIGN;
+  if (n * ctor.BYTES_PER_ELEMENT < ARENA_MIN_BYTES) return null;
+  const a = theArena();
+  if (a === null) return null;
+  const at = a.free.get(bytes)?.pop() ?? cut(a, bytes);
+  if (at === null) return null;
+  a.live += bytes;
+  const array = new ctor(currentBuffer(a), at, n);
+  a.owners.set(array, at);
+  collected.register(array, { at, bytes }, array);
+  return array;
+}
+
+/** A new block of `bytes` (a multiple of 64) at the top, growing the memory; `null` when full. */
+function cut(a: Arena, bytes: number): number | null {
+  if (a.top + bytes > ARENA_LIMIT) return null;
+  // one block of reads past the last block's end (the kernels' last vector) stays inside
+  const need = a.top + bytes + ALIGN;
+  const have = a.memory.buffer.byteLength;
+  if (need > have) {
+    // grow by at least a quarter of what there is, so growth is rare
+    const pages = Math.max(Math.ceil((need - have) / PAGE), Math.ceil(have / PAGE / 4));
+    try {
+      a.memory.grow(Math.min(pages, ARENA_MAX_PAGES - have / PAGE));
+    } catch {
+      return null;
+    }
+  }
+  const at = a.top;
+  a.top += bytes;
+  return at;
+}
+
+/**
+ * A block of at least `bytes` that is never given back, for a kernel's scratch: its byte
+ * offset, or `null` where there is no arena or it is full.
+ */
+export function arenaScratch(bytes: number): number | null {
+  const a = theArena();
+  if (a === null) return null;
+  const rounded = Math.ceil(bytes / ALIGN) * ALIGN;
+  const at = cut(a, rounded);
+  if (at !== null) a.live += rounded;
+  return at;
+}
+
+/**
+ * Returns the block that `array` owns to the arena, at once: for an array that nothing can
+ * read any more (the pool drops it). `false` when `array` owns no block.
+ */
+export function arenaGive(array: object): boolean {
+  const a = arena;
+  if (!a) return false;
+  const at = a.owners.get(array);
+  if (at === undefined) return false;
+  a.owners.delete(array);
+  collected.unregister(array);
+  putBack(a, at, Math.ceil((array as ArenaArray).byteLength / ALIGN) * ALIGN);
+  return true;
+}
+
+/** Whether `array` owns a whole block of the arena (so stores up to its block's end are its own). */
+export function ownsBlock(array: object): boolean {
+  return arena?.owners.has(array) ?? false;
+}
+
+/** Whether `array` is a view into the arena's memory (a block, or part of one). */
+export function inArena(array: ArrayBufferView): boolean {
+  return arena?.buffers.has(array.buffer) ?? false;
+}
+
+/** The arena's counters, for tests: bytes handed out and not back, and the end of the blocks. */
+export function arenaStats(): { live: number; top: number } | null {
+  const a = theArena();
+  return a === null ? null : { live: a.live, top: a.top };
+}

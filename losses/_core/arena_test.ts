@@ -1,0 +1,204 @@
+import assert from "node:assert/strict";
+import {
+  ARENA_MIN_BYTES,
+  arenaMemory,
+  arenaStats,
+  arenaTake,
+  inArena,
+  ownsBlock,
+} from "./arena.ts";
+import { givePooled } from "./pool.ts";
+import { WasmKernel } from "../_cpu/wasm.ts";
+import { sharedMemoryAt, unshareMemoryImport } from "../_cpu/wasm.ts";
+import { type SimdLoss, simdLoss } from "../_cpu/simd.ts";
+import { WASM_BASE64 } from "../_cpu/generated/wasm_elementwise.ts";
+import { mseLoss } from "../mse_loss.ts";
+import { type Tensor, tensor } from "../tensor.ts";
+
+/** The arena's bytes handed out and not back. */
+function live(): number {
+  const stats = arenaStats();
+  assert.ok(stats !== null, "no arena");
+  return stats.live;
+}
+
+/** The size of the arena's memory. */
+function memoryBytes(): number {
+  const memory = arenaMemory();
+  assert.ok(memory !== null, "no arena");
+  return memory.buffer.byteLength;
+}
+
+// Deno makes shared WebAssembly memories, so the arena exists here.
+Deno.test("the arena exists in Deno, and large tensors' float storage is cut from it", async () => {
+  assert.notEqual(arenaMemory(), null);
+  const big = tensor(new Float32Array(ARENA_MIN_BYTES / 4));
+  const small = tensor(new Float32Array(ARENA_MIN_BYTES / 4 - 1));
+  const ints = tensor(new Array(ARENA_MIN_BYTES / 8).fill(1), { dtype: "int64" });
+  const bigData = await big.data();
+  assert.ok(inArena(bigData) && ownsBlock(bigData));
+  assert.ok(bigData.buffer instanceof SharedArrayBuffer);
+  assert.equal(inArena(await small.data()), false);
+  assert.equal(inArena(await ints.data()), false);
+  big.dispose();
+  small.dispose();
+  ints.dispose();
+});
+
+Deno.test("arena storage keeps its values while the memory grows under it", async () => {
+  const n = 1 << 16;
+  const a = tensor(Float32Array.from({ length: n }, (_, i) => i * 0.5));
+  const before = memoryBytes();
+  // more than the arena has: it grows
+  const more = Array.from({ length: 4 }, () => tensor(new Float64Array(before / 8)));
+  assert.ok(memoryBytes() > before);
+  const data = await a.data();
+  assert.equal(data.length, n);
+  for (let i = 0; i < n; i += 997) assert.equal(data[i], i * 0.5);
+  assert.equal(data[n - 1], (n - 1) * 0.5);
+  for (const t of [a, ...more]) t.dispose();
+});
+
+Deno.test("a disposed tensor's block is cut again for the next storage of its size", async () => {
+  const n = 40000;
+  const a = tensor(new Float32Array(n));
+  const at = (await a.data()).byteOffset;
+  const liveBefore = live();
+  a.dispose();
+  assert.equal(live(), liveBefore - Math.ceil((4 * n) / 64) * 64);
+  const b = tensor(new Float32Array(n).fill(2));
+  const data = await b.data();
+  assert.equal(data.byteOffset, at);
+  assert.ok(data.every((v) => v === 2), "a reused block holds the new tensor's values");
+  b.dispose();
+});
+
+Deno.test("a block whose array the collector took goes back to the arena", async () => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  assert.ok(gc, "run with --v8-flags=--expose-gc");
+  const before = live();
+  (() => {
+    for (let k = 0; k < 8; k++) tensor(new Float64Array(50000));
+  })();
+  assert.ok(live() >= before + 8 * 400000);
+  // finalization callbacks run in a task after a collection
+  for (let tries = 0; tries < 50 && live() > before; tries++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.ok(
+    live() <= before,
+    `${live()} bytes still live, ${before} before`,
+  );
+});
+
+/** An arena block of `n` elements of `dtype`. */
+function take(dtype: "float32" | "float64", n: number): Float32Array | Float64Array {
+  const block = dtype === "float32" ? arenaTake(Float32Array, n) : arenaTake(Float64Array, n);
+  assert.ok(block !== null);
+  return block;
+}
+
+/** The operands of `loss` in the arena (the tensors' storage) and the same values copied out. */
+function operands(
+  loss: SimdLoss,
+  n: number,
+  dtype: "float32" | "float64",
+): { inside: Tensor[]; plain: (Float32Array | Float64Array)[] } {
+  const make = (seed: number) =>
+    Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed) * (i % 7 === 0 ? 3 : 1.5));
+  const count = loss === "margin_ranking" ? 3 : 2;
+  const target = (i: number) => (Math.sin(i * 7.1) > 0 ? 1 : -1);
+  const values = [make(1), loss === "hinge" ? make(2).map((_, i) => target(i)) : make(2)];
+  if (count === 3) values.push(make(3).map((_, i) => target(i)));
+  const inside = values.map((v) => tensor(v, { dtype }));
+  return {
+    inside,
+    plain: values.map((v) => (dtype === "float32" ? Float32Array : Float64Array).from(v)),
+  };
+}
+
+Deno.test("the kernels give the same bits on arena operands as on copied ones, and stay in their blocks", async () => {
+  const losses: SimdLoss[] = ["mse", "l1", "hinge", "smooth_l1", "huber", "margin_ranking"];
+  for (const dtype of ["float32", "float64"] as const) {
+    const Ctor = dtype === "float32" ? Float32Array : Float64Array;
+    // past one chunk, and not whole vectors, so the last vector's stores pass the end
+    for (const n of [20001, 32771]) {
+      for (const loss of losses) {
+        const { inside, plain } = operands(loss, n, dtype);
+        const arrays = await Promise.all(
+          inside.map((t) => t.data()),
+        ) as (Float32Array | Float64Array)[];
+        assert.ok(arrays.every((a) => inArena(a)));
+        const gradIn = take(dtype, n);
+        // the block cut next: a kernel storing past the gradient's block would change it
+        const next = take(dtype, n).fill(7);
+        const gradOut = new Ctor(n);
+        const sumIn = simdLoss(loss, arrays, gradIn, 0.5, 0.25, 0.125, 1);
+        const sumOut = simdLoss(loss, plain, gradOut, 0.5, 0.25, 0.125, 1);
+        assert.ok(
+          Object.is(sumIn, sumOut),
+          `${loss} ${dtype} ${n}: sum ${sumIn} against ${sumOut}`,
+        );
+        for (let i = 0; i < n; i++) {
+          if (!Object.is(gradIn[i], gradOut[i])) {
+            assert.fail(`${loss} ${dtype} ${n}: gradient[${i}] ${gradIn[i]} against ${gradOut[i]}`);
+          }
+        }
+        assert.ok(next.every((v) => v === 7), `${loss} ${dtype} ${n}: the next block was written`);
+        givePooled(gradIn);
+        givePooled(next);
+        for (const t of inside) t.dispose();
+      }
+    }
+  }
+});
+
+Deno.test("mseLoss on arena tensors gives the bits it gives on copies", async () => {
+  const n = 50001;
+  const x = Float32Array.from({ length: n }, (_, i) => Math.cos(i));
+  const y = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 3));
+  const inArenaX = tensor(x, { requiresGrad: true });
+  const inArenaY = tensor(y);
+  assert.ok(inArena(await inArenaX.data()));
+  const loss = mseLoss(inArenaX, inArenaY);
+  loss.backward();
+  const gradTensor = inArenaX.grad;
+  assert.ok(gradTensor !== null);
+  const grad = await gradTensor.data() as Float32Array;
+  assert.ok(ownsBlock(grad), "the fused gradient is written into an arena block");
+  const sum = simdLoss("mse", [x, y], null);
+  assert.equal(loss.item(), Math.fround(sum / n));
+  const plainGrad = new Float32Array(n);
+  simdLoss("mse", [x, y], plainGrad, Math.fround(2 / n), 1);
+  assert.deepEqual(Array.from(grad), Array.from(plainGrad));
+});
+
+Deno.test("a kernel module over the arena runs the same over an unshared memory of its own", () => {
+  const binary = atob(WASM_BASE64);
+  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  const at = sharedMemoryAt(bytes);
+  assert.ok(at > 0);
+  const unshared = unshareMemoryImport(bytes);
+  assert.equal(sharedMemoryAt(unshared), -1);
+  assert.equal(unshared[at], 1);
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 16385 });
+  assert.throws(() => new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }));
+  const own = new WebAssembly.Instance(new WebAssembly.Module(unshared), { env: { memory } });
+  const n = 1000;
+  const view = new Float32Array(memory.buffer, 0, 2 * n);
+  for (let i = 0; i < 2 * n; i++) view[i] = Math.sin(i);
+  const sum = (own.exports.mse_sum as (...a: number[]) => number)(
+    0,
+    4 * n,
+    0,
+    8 * n,
+    n,
+    0,
+    0,
+    0,
+    0,
+  );
+  assert.ok(Object.is(sum, simdLoss("mse", [view.slice(0, n), view.slice(n)], null)));
+  assert.ok(new WasmKernel(WASM_BASE64).inArena);
+});
