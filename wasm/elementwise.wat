@@ -6,19 +6,22 @@
 ;; hands the module a memory of its own. Each loss has four functions with one shape of signature:
 ;;   <loss>_sum,   <loss>_sum64   (a, b, c, out, n, p0, p1, p2, p3) -> f64  the sum of n losses
 ;;   <loss>_grad,  <loss>_grad64  the same sum, and out[i] = the gradient of operand a at i
-;; the first of each pair over float32 (f32x4 lanes, float32 scalars p0..p3, each loss promoted
-;; to float64 for the sum), the second over float64 (f64x2 lanes, float64 scalars). a, b, c:
-;; byte offsets of the operands (c unused by two-operand losses); out: byte offset of the
-;; gradient. Every step is one operation of the dtype in the order of the loss file's formula,
-;; so each lane is bit for bit the scalar formula; only the sum adds in another order. The
-;; main loop takes two vectors a round, each into its own float64 accumulators (for float32,
-;; lanes 0 and 1 in $lo, lanes 2 and 3 in $hi), so that the additions of one do not wait on
-;; the other's; the scalars and constants are made vectors once ($s0..$s3, $half, ...). The
-;; last vectors go through a masked loop: lanes past n are computed and then added as +0, and
-;; their gradients land past the gradient's last element, in scratch or in the rest of the
-;; gradient's arena block (blocks are whole vectors), which the caller never reads. WebAssembly text has no
-;; macros, so each loss's formula is written out three times per function (two vectors of the
-;; main loop, and the tail): change all of them alike.
+;; the first of each pair over float32 (f32x4 lanes, float32 scalars p0..p3, the losses summed
+;; in float64), the second over float64 (f64x2 lanes, float64 scalars). a, b, c: byte offsets
+;; of the operands (c unused by two-operand losses); out: byte offset of the gradient. Every
+;; step is one operation of the dtype in the order of the loss file's formula, so each lane is
+;; bit for bit the scalar formula; only the sum adds in another order. The float32 main loop
+;; takes four vectors a round and adds their losses pairwise in float32, (l0 + l1) + (l2 + l3),
+;; before promoting that to float64 (lanes 0 and 1 into $lo, 2 and 3 into $hi): a third of the
+;; float64 work, and the float32 steps lose at most two roundings of a sum of four terms of one
+;; sign. Hinge, whose terms may be of both signs (and whose float32 sums may then overflow
+;; where float64 does not), takes two vectors a round, each straight into its own float64
+;; accumulators; so does float64. The scalars and constants are made vectors once ($s0..$s3,
+;; $half, ...). The last vectors go through a masked loop: lanes past n are computed and then
+;; added as +0, and their gradients land past the gradient's last element, in scratch or in
+;; the rest of the gradient's arena block (blocks are whole vectors), which the caller never
+;; reads. WebAssembly text has no macros, so each loss's formula is written out once per
+;; vector of the main loop and once for the tail: change all of them alike.
 (module
   ;; the maximum is the arena's (ARENA_MAX_PAGES): a shared memory must declare one
   (import "env" "memory" (memory 1 16385 shared))
@@ -30,7 +33,7 @@
     (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
-    (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    (local $lo v128) (local $hi v128) (local $l0 v128) (local $l1 v128) (local $l2 v128) (local $l3 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
     (local $half v128) (local $one v128) (local $minus_one v128)
     ;; the scalars and constants as vectors, once
@@ -41,29 +44,45 @@
     (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
     (local.set $one (v128.const f32x4 1 1 1 1))
     (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
-    ;; 8 elements a round, 2 vectors, each into its own accumulator pair
+    ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
-        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 16)) (local.get $n)))
         (local.set $at (i32.shl (local.get $i) (i32.const 2)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
         ;; d = x - y ; l = d * d
         (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
         (local.set $l (f32x4.mul (local.get $d) (local.get $d)))
-        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
-        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $l0 (local.get $l))
         (local.set $at (i32.add (local.get $at) (i32.const 16)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
         ;; d = x - y ; l = d * d
         (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
         (local.set $l (f32x4.mul (local.get $d) (local.get $d)))
-        (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
-        (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
+        (local.set $l1 (local.get $l))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; l = d * d
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $l (f32x4.mul (local.get $d) (local.get $d)))
+        (local.set $l2 (local.get $l))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; l = d * d
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $l (f32x4.mul (local.get $d) (local.get $d)))
+        (local.set $l3 (local.get $l))
+        ;; the four vectors' losses (none negative) added pairwise in float32, then into the sums
+        (local.set $l (f32x4.add (f32x4.add (local.get $l0) (local.get $l1))
+          (f32x4.add (local.get $l2) (local.get $l3))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
-        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $next)))
     ;; the last vectors, one at a time: lanes i + k >= n are computed, then +0 in the sum
     (block $tail
@@ -83,8 +102,6 @@
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
 
-    (local.set $lo (f64x2.add (local.get $lo) (local.get $lo1)))
-    (local.set $hi (f64x2.add (local.get $hi) (local.get $hi1)))
     (f64.add
       (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
       (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
@@ -94,7 +111,7 @@
     (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
-    (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    (local $lo v128) (local $hi v128) (local $l0 v128) (local $l1 v128) (local $l2 v128) (local $l3 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
     (local $half v128) (local $one v128) (local $minus_one v128)
     ;; the scalars and constants as vectors, once
@@ -105,10 +122,10 @@
     (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
     (local.set $one (v128.const f32x4 1 1 1 1))
     (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
-    ;; 8 elements a round, 2 vectors, each into its own accumulator pair
+    ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
-        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 16)) (local.get $n)))
         (local.set $at (i32.shl (local.get $i) (i32.const 2)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
@@ -119,9 +136,7 @@
         (local.set $g (f32x4.mul (f32x4.mul (local.get $s0) (local.get $d))
           (local.get $s1)))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
-        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
-        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $l0 (local.get $l))
         (local.set $at (i32.add (local.get $at) (i32.const 16)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
@@ -132,10 +147,36 @@
         (local.set $g (f32x4.mul (f32x4.mul (local.get $s0) (local.get $d))
           (local.get $s1)))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
-        (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
-        (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
+        (local.set $l1 (local.get $l))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; l = d * d
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $l (f32x4.mul (local.get $d) (local.get $d)))
+        ;; g = (norm * d) * gradOutput ; p0 = norm, p1 = gradOutput
+        (local.set $g (f32x4.mul (f32x4.mul (local.get $s0) (local.get $d))
+          (local.get $s1)))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
+        (local.set $l2 (local.get $l))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; l = d * d
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $l (f32x4.mul (local.get $d) (local.get $d)))
+        ;; g = (norm * d) * gradOutput ; p0 = norm, p1 = gradOutput
+        (local.set $g (f32x4.mul (f32x4.mul (local.get $s0) (local.get $d))
+          (local.get $s1)))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
+        (local.set $l3 (local.get $l))
+        ;; the four vectors' losses (none negative) added pairwise in float32, then into the sums
+        (local.set $l (f32x4.add (f32x4.add (local.get $l0) (local.get $l1))
+          (f32x4.add (local.get $l2) (local.get $l3))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
-        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $next)))
     ;; the last vectors, one at a time: lanes i + k >= n are computed, then +0 in the sum
     (block $tail
@@ -159,8 +200,6 @@
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
 
-    (local.set $lo (f64x2.add (local.get $lo) (local.get $lo1)))
-    (local.set $hi (f64x2.add (local.get $hi) (local.get $hi1)))
     (f64.add
       (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
       (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
@@ -288,7 +327,7 @@
     (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
-    (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    (local $lo v128) (local $hi v128) (local $l0 v128) (local $l1 v128) (local $l2 v128) (local $l3 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
     (local $half v128) (local $one v128) (local $minus_one v128)
     ;; the scalars and constants as vectors, once
@@ -299,29 +338,45 @@
     (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
     (local.set $one (v128.const f32x4 1 1 1 1))
     (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
-    ;; 8 elements a round, 2 vectors, each into its own accumulator pair
+    ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
-        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 16)) (local.get $n)))
         (local.set $at (i32.shl (local.get $i) (i32.const 2)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
         ;; d = x - y ; l = |d|
         (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
         (local.set $l (f32x4.abs (local.get $d)))
-        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
-        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $l0 (local.get $l))
         (local.set $at (i32.add (local.get $at) (i32.const 16)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
         ;; d = x - y ; l = |d|
         (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
         (local.set $l (f32x4.abs (local.get $d)))
-        (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
-        (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
+        (local.set $l1 (local.get $l))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; l = |d|
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $l (f32x4.abs (local.get $d)))
+        (local.set $l2 (local.get $l))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; l = |d|
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $l (f32x4.abs (local.get $d)))
+        (local.set $l3 (local.get $l))
+        ;; the four vectors' losses (none negative) added pairwise in float32, then into the sums
+        (local.set $l (f32x4.add (f32x4.add (local.get $l0) (local.get $l1))
+          (f32x4.add (local.get $l2) (local.get $l3))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
-        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $next)))
     ;; the last vectors, one at a time: lanes i + k >= n are computed, then +0 in the sum
     (block $tail
@@ -341,8 +396,6 @@
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
 
-    (local.set $lo (f64x2.add (local.get $lo) (local.get $lo1)))
-    (local.set $hi (f64x2.add (local.get $hi) (local.get $hi1)))
     (f64.add
       (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
       (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
@@ -352,7 +405,7 @@
     (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
-    (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    (local $lo v128) (local $hi v128) (local $l0 v128) (local $l1 v128) (local $l2 v128) (local $l3 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
     (local $half v128) (local $one v128) (local $minus_one v128)
     ;; the scalars and constants as vectors, once
@@ -363,10 +416,10 @@
     (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
     (local.set $one (v128.const f32x4 1 1 1 1))
     (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
-    ;; 8 elements a round, 2 vectors, each into its own accumulator pair
+    ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
-        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 16)) (local.get $n)))
         (local.set $at (i32.shl (local.get $i) (i32.const 2)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
@@ -380,9 +433,7 @@
             (v128.and (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))
               (local.get $minus_one)))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
-        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
-        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $l0 (local.get $l))
         (local.set $at (i32.add (local.get $at) (i32.const 16)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
@@ -396,10 +447,42 @@
             (v128.and (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))
               (local.get $minus_one)))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
-        (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
-        (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
+        (local.set $l1 (local.get $l))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; l = |d|
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $l (f32x4.abs (local.get $d)))
+        ;; g = gs * sgn(d), sgn = 1, -1 or 0 (0 for nan) ; p0 = gs
+        (local.set $g (f32x4.mul (local.get $s0)
+          (v128.or
+            (v128.and (f32x4.gt (local.get $d) (v128.const f32x4 0 0 0 0)) (local.get $one))
+            (v128.and (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))
+              (local.get $minus_one)))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
+        (local.set $l2 (local.get $l))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; l = |d|
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $l (f32x4.abs (local.get $d)))
+        ;; g = gs * sgn(d), sgn = 1, -1 or 0 (0 for nan) ; p0 = gs
+        (local.set $g (f32x4.mul (local.get $s0)
+          (v128.or
+            (v128.and (f32x4.gt (local.get $d) (v128.const f32x4 0 0 0 0)) (local.get $one))
+            (v128.and (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))
+              (local.get $minus_one)))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
+        (local.set $l3 (local.get $l))
+        ;; the four vectors' losses (none negative) added pairwise in float32, then into the sums
+        (local.set $l (f32x4.add (f32x4.add (local.get $l0) (local.get $l1))
+          (f32x4.add (local.get $l2) (local.get $l3))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
-        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $next)))
     ;; the last vectors, one at a time: lanes i + k >= n are computed, then +0 in the sum
     (block $tail
@@ -426,8 +509,6 @@
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
 
-    (local.set $lo (f64x2.add (local.get $lo) (local.get $lo1)))
-    (local.set $hi (f64x2.add (local.get $hi) (local.get $hi1)))
     (f64.add
       (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
       (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
@@ -575,7 +656,7 @@
     (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
     (local.set $one (v128.const f32x4 1 1 1 1))
     (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
-    ;; 8 elements a round, 2 vectors, each into its own accumulator pair
+    ;; 8 elements a round, 2 vectors
     (block $done
       (loop $next
         (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
@@ -651,7 +732,7 @@
     (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
     (local.set $one (v128.const f32x4 1 1 1 1))
     (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
-    ;; 8 elements a round, 2 vectors, each into its own accumulator pair
+    ;; 8 elements a round, 2 vectors
     (block $done
       (loop $next
         (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
@@ -882,7 +963,7 @@
     (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
-    (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    (local $lo v128) (local $hi v128) (local $l0 v128) (local $l1 v128) (local $l2 v128) (local $l3 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
     (local $half v128) (local $one v128) (local $minus_one v128)
     ;; the scalars and constants as vectors, once
@@ -893,10 +974,10 @@
     (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
     (local.set $one (v128.const f32x4 1 1 1 1))
     (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
-    ;; 8 elements a round, 2 vectors, each into its own accumulator pair
+    ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
-        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 16)) (local.get $n)))
         (local.set $at (i32.shl (local.get $i) (i32.const 2)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
@@ -909,9 +990,7 @@
             (local.get $z)) (local.get $s0))
           (f32x4.sub (local.get $z) (local.get $s1))
           (f32x4.lt (local.get $z) (local.get $s0))))
-        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
-        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $l0 (local.get $l))
         (local.set $at (i32.add (local.get $at) (i32.const 16)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
@@ -924,10 +1003,40 @@
             (local.get $z)) (local.get $s0))
           (f32x4.sub (local.get $z) (local.get $s1))
           (f32x4.lt (local.get $z) (local.get $s0))))
-        (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
-        (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
+        (local.set $l1 (local.get $l))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; z = |d| ; l = z < beta ? 0.5 * z * z / beta : z - 0.5 * beta
+        ;; p0 = beta, p1 = 0.5 * beta
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $z (f32x4.abs (local.get $d)))
+        (local.set $l (v128.bitselect
+          (f32x4.div (f32x4.mul (f32x4.mul (local.get $half) (local.get $z))
+            (local.get $z)) (local.get $s0))
+          (f32x4.sub (local.get $z) (local.get $s1))
+          (f32x4.lt (local.get $z) (local.get $s0))))
+        (local.set $l2 (local.get $l))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; z = |d| ; l = z < beta ? 0.5 * z * z / beta : z - 0.5 * beta
+        ;; p0 = beta, p1 = 0.5 * beta
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $z (f32x4.abs (local.get $d)))
+        (local.set $l (v128.bitselect
+          (f32x4.div (f32x4.mul (f32x4.mul (local.get $half) (local.get $z))
+            (local.get $z)) (local.get $s0))
+          (f32x4.sub (local.get $z) (local.get $s1))
+          (f32x4.lt (local.get $z) (local.get $s0))))
+        (local.set $l3 (local.get $l))
+        ;; the four vectors' losses (none negative) added pairwise in float32, then into the sums
+        (local.set $l (f32x4.add (f32x4.add (local.get $l0) (local.get $l1))
+          (f32x4.add (local.get $l2) (local.get $l3))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
-        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $next)))
     ;; the last vectors, one at a time: lanes i + k >= n are computed, then +0 in the sum
     (block $tail
@@ -953,8 +1062,6 @@
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
 
-    (local.set $lo (f64x2.add (local.get $lo) (local.get $lo1)))
-    (local.set $hi (f64x2.add (local.get $hi) (local.get $hi1)))
     (f64.add
       (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
       (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
@@ -964,7 +1071,7 @@
     (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
-    (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    (local $lo v128) (local $hi v128) (local $l0 v128) (local $l1 v128) (local $l2 v128) (local $l3 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
     (local $half v128) (local $one v128) (local $minus_one v128)
     ;; the scalars and constants as vectors, once
@@ -975,10 +1082,10 @@
     (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
     (local.set $one (v128.const f32x4 1 1 1 1))
     (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
-    ;; 8 elements a round, 2 vectors, each into its own accumulator pair
+    ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
-        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 16)) (local.get $n)))
         (local.set $at (i32.shl (local.get $i) (i32.const 2)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
@@ -1002,9 +1109,7 @@
             (f32x4.ge (local.get $d) (local.get $s0)))
           (f32x4.le (local.get $d) (f32x4.neg (local.get $s0)))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
-        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
-        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $l0 (local.get $l))
         (local.set $at (i32.add (local.get $at) (i32.const 16)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
@@ -1028,10 +1133,62 @@
             (f32x4.ge (local.get $d) (local.get $s0)))
           (f32x4.le (local.get $d) (f32x4.neg (local.get $s0)))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
-        (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
-        (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
+        (local.set $l1 (local.get $l))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; z = |d| ; l = z < beta ? 0.5 * z * z / beta : z - 0.5 * beta
+        ;; p0 = beta, p1 = 0.5 * beta
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $z (f32x4.abs (local.get $d)))
+        (local.set $l (v128.bitselect
+          (f32x4.div (f32x4.mul (f32x4.mul (local.get $half) (local.get $z))
+            (local.get $z)) (local.get $s0))
+          (f32x4.sub (local.get $z) (local.get $s1))
+          (f32x4.lt (local.get $z) (local.get $s0))))
+        ;; g = d <= -beta ? -outer : d >= beta ? outer : norm * d * gradOutput / beta
+        ;; p2 = norm, p3 = gradOutput, outer = norm * gradOutput
+        (local.set $g (v128.bitselect
+          (f32x4.neg (f32x4.mul (local.get $s2) (local.get $s3)))
+          (v128.bitselect
+            (f32x4.mul (local.get $s2) (local.get $s3))
+            (f32x4.div (f32x4.mul (f32x4.mul (local.get $s2) (local.get $d))
+              (local.get $s3)) (local.get $s0))
+            (f32x4.ge (local.get $d) (local.get $s0)))
+          (f32x4.le (local.get $d) (f32x4.neg (local.get $s0)))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
+        (local.set $l2 (local.get $l))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; z = |d| ; l = z < beta ? 0.5 * z * z / beta : z - 0.5 * beta
+        ;; p0 = beta, p1 = 0.5 * beta
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $z (f32x4.abs (local.get $d)))
+        (local.set $l (v128.bitselect
+          (f32x4.div (f32x4.mul (f32x4.mul (local.get $half) (local.get $z))
+            (local.get $z)) (local.get $s0))
+          (f32x4.sub (local.get $z) (local.get $s1))
+          (f32x4.lt (local.get $z) (local.get $s0))))
+        ;; g = d <= -beta ? -outer : d >= beta ? outer : norm * d * gradOutput / beta
+        ;; p2 = norm, p3 = gradOutput, outer = norm * gradOutput
+        (local.set $g (v128.bitselect
+          (f32x4.neg (f32x4.mul (local.get $s2) (local.get $s3)))
+          (v128.bitselect
+            (f32x4.mul (local.get $s2) (local.get $s3))
+            (f32x4.div (f32x4.mul (f32x4.mul (local.get $s2) (local.get $d))
+              (local.get $s3)) (local.get $s0))
+            (f32x4.ge (local.get $d) (local.get $s0)))
+          (f32x4.le (local.get $d) (f32x4.neg (local.get $s0)))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
+        (local.set $l3 (local.get $l))
+        ;; the four vectors' losses (none negative) added pairwise in float32, then into the sums
+        (local.set $l (f32x4.add (f32x4.add (local.get $l0) (local.get $l1))
+          (f32x4.add (local.get $l2) (local.get $l3))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
-        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $next)))
     ;; the last vectors, one at a time: lanes i + k >= n are computed, then +0 in the sum
     (block $tail
@@ -1068,8 +1225,6 @@
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
 
-    (local.set $lo (f64x2.add (local.get $lo) (local.get $lo1)))
-    (local.set $hi (f64x2.add (local.get $hi) (local.get $hi1)))
     (f64.add
       (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
       (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
@@ -1254,7 +1409,7 @@
     (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
-    (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    (local $lo v128) (local $hi v128) (local $l0 v128) (local $l1 v128) (local $l2 v128) (local $l3 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
     (local $half v128) (local $one v128) (local $minus_one v128)
     ;; the scalars and constants as vectors, once
@@ -1265,10 +1420,10 @@
     (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
     (local.set $one (v128.const f32x4 1 1 1 1))
     (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
-    ;; 8 elements a round, 2 vectors, each into its own accumulator pair
+    ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
-        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 16)) (local.get $n)))
         (local.set $at (i32.shl (local.get $i) (i32.const 2)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
@@ -1281,9 +1436,7 @@
           (f32x4.mul (local.get $s0)
             (f32x4.sub (local.get $z) (local.get $s1)))
           (f32x4.lt (local.get $z) (local.get $s0))))
-        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
-        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $l0 (local.get $l))
         (local.set $at (i32.add (local.get $at) (i32.const 16)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
@@ -1296,10 +1449,40 @@
           (f32x4.mul (local.get $s0)
             (f32x4.sub (local.get $z) (local.get $s1)))
           (f32x4.lt (local.get $z) (local.get $s0))))
-        (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
-        (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
+        (local.set $l1 (local.get $l))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; z = |d| ; l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta)
+        ;; p0 = delta, p1 = 0.5 * delta
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $z (f32x4.abs (local.get $d)))
+        (local.set $l (v128.bitselect
+          (f32x4.mul (f32x4.mul (local.get $half) (local.get $z)) (local.get $z))
+          (f32x4.mul (local.get $s0)
+            (f32x4.sub (local.get $z) (local.get $s1)))
+          (f32x4.lt (local.get $z) (local.get $s0))))
+        (local.set $l2 (local.get $l))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; z = |d| ; l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta)
+        ;; p0 = delta, p1 = 0.5 * delta
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $z (f32x4.abs (local.get $d)))
+        (local.set $l (v128.bitselect
+          (f32x4.mul (f32x4.mul (local.get $half) (local.get $z)) (local.get $z))
+          (f32x4.mul (local.get $s0)
+            (f32x4.sub (local.get $z) (local.get $s1)))
+          (f32x4.lt (local.get $z) (local.get $s0))))
+        (local.set $l3 (local.get $l))
+        ;; the four vectors' losses (none negative) added pairwise in float32, then into the sums
+        (local.set $l (f32x4.add (f32x4.add (local.get $l0) (local.get $l1))
+          (f32x4.add (local.get $l2) (local.get $l3))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
-        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $next)))
     ;; the last vectors, one at a time: lanes i + k >= n are computed, then +0 in the sum
     (block $tail
@@ -1325,8 +1508,6 @@
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
 
-    (local.set $lo (f64x2.add (local.get $lo) (local.get $lo1)))
-    (local.set $hi (f64x2.add (local.get $hi) (local.get $hi1)))
     (f64.add
       (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
       (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
@@ -1336,7 +1517,7 @@
     (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
-    (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    (local $lo v128) (local $hi v128) (local $l0 v128) (local $l1 v128) (local $l2 v128) (local $l3 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
     (local $half v128) (local $one v128) (local $minus_one v128)
     ;; the scalars and constants as vectors, once
@@ -1347,10 +1528,10 @@
     (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
     (local.set $one (v128.const f32x4 1 1 1 1))
     (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
-    ;; 8 elements a round, 2 vectors, each into its own accumulator pair
+    ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
-        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 16)) (local.get $n)))
         (local.set $at (i32.shl (local.get $i) (i32.const 2)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
@@ -1376,9 +1557,7 @@
             (f32x4.ge (local.get $d) (local.get $s0)))
           (f32x4.le (local.get $d) (f32x4.neg (local.get $s0)))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
-        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
-        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $l0 (local.get $l))
         (local.set $at (i32.add (local.get $at) (i32.const 16)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
@@ -1404,10 +1583,66 @@
             (f32x4.ge (local.get $d) (local.get $s0)))
           (f32x4.le (local.get $d) (f32x4.neg (local.get $s0)))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
-        (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
-        (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
+        (local.set $l1 (local.get $l))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; z = |d| ; l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta)
+        ;; p0 = delta, p1 = 0.5 * delta
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $z (f32x4.abs (local.get $d)))
+        (local.set $l (v128.bitselect
+          (f32x4.mul (f32x4.mul (local.get $half) (local.get $z)) (local.get $z))
+          (f32x4.mul (local.get $s0)
+            (f32x4.sub (local.get $z) (local.get $s1)))
+          (f32x4.lt (local.get $z) (local.get $s0))))
+        ;; g = d <= -delta ? -outer : d >= delta ? outer : norm * d * gradOutput
+        ;; p2 = norm, p3 = gradOutput, outer = norm * gradOutput * delta
+        (local.set $z (f32x4.mul (f32x4.mul (local.get $s2)
+          (local.get $s3)) (local.get $s0)))
+        (local.set $g (v128.bitselect
+          (f32x4.neg (local.get $z))
+          (v128.bitselect
+            (local.get $z)
+            (f32x4.mul (f32x4.mul (local.get $s2) (local.get $d))
+              (local.get $s3))
+            (f32x4.ge (local.get $d) (local.get $s0)))
+          (f32x4.le (local.get $d) (f32x4.neg (local.get $s0)))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
+        (local.set $l2 (local.get $l))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; z = |d| ; l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta)
+        ;; p0 = delta, p1 = 0.5 * delta
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $z (f32x4.abs (local.get $d)))
+        (local.set $l (v128.bitselect
+          (f32x4.mul (f32x4.mul (local.get $half) (local.get $z)) (local.get $z))
+          (f32x4.mul (local.get $s0)
+            (f32x4.sub (local.get $z) (local.get $s1)))
+          (f32x4.lt (local.get $z) (local.get $s0))))
+        ;; g = d <= -delta ? -outer : d >= delta ? outer : norm * d * gradOutput
+        ;; p2 = norm, p3 = gradOutput, outer = norm * gradOutput * delta
+        (local.set $z (f32x4.mul (f32x4.mul (local.get $s2)
+          (local.get $s3)) (local.get $s0)))
+        (local.set $g (v128.bitselect
+          (f32x4.neg (local.get $z))
+          (v128.bitselect
+            (local.get $z)
+            (f32x4.mul (f32x4.mul (local.get $s2) (local.get $d))
+              (local.get $s3))
+            (f32x4.ge (local.get $d) (local.get $s0)))
+          (f32x4.le (local.get $d) (f32x4.neg (local.get $s0)))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
+        (local.set $l3 (local.get $l))
+        ;; the four vectors' losses (none negative) added pairwise in float32, then into the sums
+        (local.set $l (f32x4.add (f32x4.add (local.get $l0) (local.get $l1))
+          (f32x4.add (local.get $l2) (local.get $l3))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
-        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $next)))
     ;; the last vectors, one at a time: lanes i + k >= n are computed, then +0 in the sum
     (block $tail
@@ -1446,8 +1681,6 @@
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
 
-    (local.set $lo (f64x2.add (local.get $lo) (local.get $lo1)))
-    (local.set $hi (f64x2.add (local.get $hi) (local.get $hi1)))
     (f64.add
       (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
       (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
@@ -1638,7 +1871,7 @@
     (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
-    (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    (local $lo v128) (local $hi v128) (local $l0 v128) (local $l1 v128) (local $l2 v128) (local $l3 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
     (local $half v128) (local $one v128) (local $minus_one v128)
     ;; the scalars and constants as vectors, once
@@ -1649,10 +1882,10 @@
     (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
     (local.set $one (v128.const f32x4 1 1 1 1))
     (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
-    ;; 8 elements a round, 2 vectors, each into its own accumulator pair
+    ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
-        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 16)) (local.get $n)))
         (local.set $at (i32.shl (local.get $i) (i32.const 2)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
@@ -1663,9 +1896,7 @@
           (f32x4.sub (local.get $x) (local.get $y))) (local.get $s0)))
         (local.set $l (v128.andnot (local.get $d)
           (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))))
-        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
-        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $l0 (local.get $l))
         (local.set $at (i32.add (local.get $at) (i32.const 16)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
@@ -1676,10 +1907,36 @@
           (f32x4.sub (local.get $x) (local.get $y))) (local.get $s0)))
         (local.set $l (v128.andnot (local.get $d)
           (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))))
-        (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
-        (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
+        (local.set $l1 (local.get $l))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; v = -y * (x1 - x2) + margin ; l = v < 0 ? 0 : v ; operands x1 = a, x2 = b, y = c
+        ;; p0 = margin
+        (local.set $z (v128.load (i32.add (local.get $c) (local.get $at))))
+        (local.set $d (f32x4.add (f32x4.mul (f32x4.neg (local.get $z))
+          (f32x4.sub (local.get $x) (local.get $y))) (local.get $s0)))
+        (local.set $l (v128.andnot (local.get $d)
+          (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))))
+        (local.set $l2 (local.get $l))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; v = -y * (x1 - x2) + margin ; l = v < 0 ? 0 : v ; operands x1 = a, x2 = b, y = c
+        ;; p0 = margin
+        (local.set $z (v128.load (i32.add (local.get $c) (local.get $at))))
+        (local.set $d (f32x4.add (f32x4.mul (f32x4.neg (local.get $z))
+          (f32x4.sub (local.get $x) (local.get $y))) (local.get $s0)))
+        (local.set $l (v128.andnot (local.get $d)
+          (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))))
+        (local.set $l3 (local.get $l))
+        ;; the four vectors' losses (none negative) added pairwise in float32, then into the sums
+        (local.set $l (f32x4.add (f32x4.add (local.get $l0) (local.get $l1))
+          (f32x4.add (local.get $l2) (local.get $l3))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
-        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $next)))
     ;; the last vectors, one at a time: lanes i + k >= n are computed, then +0 in the sum
     (block $tail
@@ -1703,8 +1960,6 @@
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
 
-    (local.set $lo (f64x2.add (local.get $lo) (local.get $lo1)))
-    (local.set $hi (f64x2.add (local.get $hi) (local.get $hi1)))
     (f64.add
       (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
       (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
@@ -1714,7 +1969,7 @@
     (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
-    (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
+    (local $lo v128) (local $hi v128) (local $l0 v128) (local $l1 v128) (local $l2 v128) (local $l3 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
     (local $half v128) (local $one v128) (local $minus_one v128)
     ;; the scalars and constants as vectors, once
@@ -1725,10 +1980,10 @@
     (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
     (local.set $one (v128.const f32x4 1 1 1 1))
     (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
-    ;; 8 elements a round, 2 vectors, each into its own accumulator pair
+    ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
-        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 16)) (local.get $n)))
         (local.set $at (i32.shl (local.get $i) (i32.const 2)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
@@ -1745,9 +2000,7 @@
             (f32x4.ge (local.get $d) (v128.const f32x4 0 0 0 0)))
           (f32x4.neg (local.get $z))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
-        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
-        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $l0 (local.get $l))
         (local.set $at (i32.add (local.get $at) (i32.const 16)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
@@ -1764,10 +2017,48 @@
             (f32x4.ge (local.get $d) (v128.const f32x4 0 0 0 0)))
           (f32x4.neg (local.get $z))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
-        (local.set $lo1 (f64x2.add (local.get $lo1) (f64x2.promote_low_f32x4 (local.get $l))))
-        (local.set $hi1 (f64x2.add (local.get $hi1) (f64x2.promote_low_f32x4
+        (local.set $l1 (local.get $l))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; v = -y * (x1 - x2) + margin ; l = v < 0 ? 0 : v ; operands x1 = a, x2 = b, y = c
+        ;; p0 = margin
+        (local.set $z (v128.load (i32.add (local.get $c) (local.get $at))))
+        (local.set $d (f32x4.add (f32x4.mul (f32x4.neg (local.get $z))
+          (f32x4.sub (local.get $x) (local.get $y))) (local.get $s0)))
+        (local.set $l (v128.andnot (local.get $d)
+          (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))))
+        ;; g = (v >= 0 ? gs : 0) * -y ; p1 = gs
+        (local.set $g (f32x4.mul
+          (v128.and (local.get $s1)
+            (f32x4.ge (local.get $d) (v128.const f32x4 0 0 0 0)))
+          (f32x4.neg (local.get $z))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
+        (local.set $l2 (local.get $l))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; v = -y * (x1 - x2) + margin ; l = v < 0 ? 0 : v ; operands x1 = a, x2 = b, y = c
+        ;; p0 = margin
+        (local.set $z (v128.load (i32.add (local.get $c) (local.get $at))))
+        (local.set $d (f32x4.add (f32x4.mul (f32x4.neg (local.get $z))
+          (f32x4.sub (local.get $x) (local.get $y))) (local.get $s0)))
+        (local.set $l (v128.andnot (local.get $d)
+          (f32x4.lt (local.get $d) (v128.const f32x4 0 0 0 0))))
+        ;; g = (v >= 0 ? gs : 0) * -y ; p1 = gs
+        (local.set $g (f32x4.mul
+          (v128.and (local.get $s1)
+            (f32x4.ge (local.get $d) (v128.const f32x4 0 0 0 0)))
+          (f32x4.neg (local.get $z))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
+        (local.set $l3 (local.get $l))
+        ;; the four vectors' losses (none negative) added pairwise in float32, then into the sums
+        (local.set $l (f32x4.add (f32x4.add (local.get $l0) (local.get $l1))
+          (f32x4.add (local.get $l2) (local.get $l3))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
-        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $next)))
     ;; the last vectors, one at a time: lanes i + k >= n are computed, then +0 in the sum
     (block $tail
@@ -1797,8 +2088,6 @@
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
 
-    (local.set $lo (f64x2.add (local.get $lo) (local.get $lo1)))
-    (local.set $hi (f64x2.add (local.get $hi) (local.get $hi1)))
     (f64.add
       (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
       (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))

@@ -1,7 +1,16 @@
 // float32 sums at 1e7 elements: at least as accurate as PyTorch's cascade sum on the same data,
 // PyTorch run by a Python with torch (skipped, with the reason printed, where there is none).
 import assert from "node:assert/strict";
-import { l1Loss, mseLoss, sum, type Tensor, tensor } from "../../mod.ts";
+import {
+  huberLoss,
+  l1Loss,
+  marginRankingLoss,
+  mseLoss,
+  smoothL1Loss,
+  sum,
+  type Tensor,
+  tensor,
+} from "../../mod.ts";
 
 const N = 10_000_000;
 
@@ -20,6 +29,9 @@ print(json.dumps({
   "sum": float(torch.sum(x)),
   "mse_sum": float(F.mse_loss(x, y, reduction="sum")),
   "l1_mean": float(F.l1_loss(x, y)),
+  "huber_sum": float(F.huber_loss(x, y, reduction="sum", delta=1.0)),
+  "smooth_l1_sum": float(F.smooth_l1_loss(x, y, reduction="sum", beta=0.5)),
+  "margin_ranking_sum": float(F.margin_ranking_loss(x, y, torch.where(x * y > 0, 1.0, -1.0), margin=0.5, reduction="sum")),
 }))
 `;
 
@@ -68,6 +80,7 @@ Deno.test("float32 sums of 1e7 elements are at least as accurate as PyTorch's on
   const ys = sequence(0.7548776662466927, 3, -1);
   const x = tensor(xs);
   const y = tensor(ys);
+  const signs = Float32Array.from({ length: N }, (_, i) => (xs[i] * ys[i] > 0 ? 1 : -1));
   // Each loss's per-element terms, float32 operations both sides compute alike, summed exactly.
   const terms = (f: (i: number) => number): Float64Array =>
     Float64Array.from({ length: N }, (_, i) => f(i));
@@ -80,6 +93,30 @@ Deno.test("float32 sums of 1e7 elements are at least as accurate as PyTorch's on
       exactSum(terms((i) => fr(fr(xs[i] - ys[i]) ** 2))),
     ],
     ["l1_mean", l1Loss(x, y), exactSum(terms((i) => fr(Math.abs(fr(xs[i] - ys[i]))))) / N],
+    [
+      "huber_sum",
+      huberLoss(x, y, { reduction: "sum", delta: 1 }),
+      exactSum(terms((i) => {
+        const z = Math.abs(fr(xs[i] - ys[i]));
+        return z < 1 ? fr(fr(0.5 * z) * z) : fr(z - 0.5);
+      })),
+    ],
+    [
+      "smooth_l1_sum",
+      smoothL1Loss(x, y, { reduction: "sum", beta: 0.5 }),
+      exactSum(terms((i) => {
+        const z = Math.abs(fr(xs[i] - ys[i]));
+        return z < 0.5 ? fr(fr(fr(0.5 * z) * z) / 0.5) : fr(z - 0.25);
+      })),
+    ],
+    [
+      "margin_ranking_sum",
+      marginRankingLoss(x, y, tensor(signs), { reduction: "sum", margin: 0.5 }),
+      exactSum(terms((i) => {
+        const v = fr(fr(-signs[i] * fr(xs[i] - ys[i])) + 0.5);
+        return v < 0 ? 0 : v;
+      })),
+    ],
   ];
   for (const [name, ours, exact] of cases) {
     const theirs = torch[name];
