@@ -13,8 +13,8 @@
  * @module
  */
 
-import { arenaScratch, inArena, ownsBlock } from "../_core/arena.ts";
-import { lazyKernel, type WasmKernel } from "./wasm.ts";
+import { inArena, ownsBlock } from "../_core/arena.ts";
+import { lazyKernel } from "./wasm.ts";
 import { WASM_BASE64 } from "./generated/wasm_explog.ts";
 
 const kernel = lazyKernel(() => WASM_BASE64);
@@ -58,24 +58,6 @@ const LOSS_SLOT = BLOCK * 4 + 32;
 /** The scratch all views share, taken whole at first use so that it never moves after. */
 const BYTES = 3 * SLOT + 5 * LOSS_SLOT;
 
-let scratchAt: number | null = null;
-
-/** The byte offset of the scratch: a block of the kernel arena, or the kernel's own memory. */
-function scratch(k: WasmKernel): number {
-  if (scratchAt === null) {
-    if (k.inArena) {
-      scratchAt = arenaScratch(BYTES);
-      if (scratchAt === null) {
-        throw new RangeError("Cannot run the CPU kernels: the kernel arena is full");
-      }
-    } else {
-      k.reserve(BYTES);
-      scratchAt = 0;
-    }
-  }
-  return scratchAt;
-}
-
 let f32: MathBlock32 | null = null;
 let f64: MathBlock<Float64Array> | null = null;
 
@@ -85,7 +67,7 @@ function make<A extends Float32Array | Float64Array>(
   logName: string,
 ): MathBlock<A> {
   const k = kernel();
-  const base = scratch(k);
+  const base = k.scratch(BYTES);
   const buffer = k.buffer;
   const exp = k.exports[expName] as Fn;
   const log = k.exports[logName] as Fn;
@@ -102,7 +84,7 @@ function make<A extends Float32Array | Float64Array>(
 export function mathBlock32(): MathBlock32 {
   if (f32 === null) {
     const log1p = kernel().exports.log1p_f32 as Fn;
-    const base = scratch(kernel());
+    const base = kernel().scratch(BYTES);
     f32 = {
       ...make(Float32Array, "exp_f32", "log_f32"),
       log1p: (slot, n) => log1p(base + slot * SLOT, base + slot * SLOT, n),
@@ -138,7 +120,7 @@ export function blockLoss32(
 ): number {
   const k = kernel();
   if (loss32 === null) {
-    const base = scratch(k);
+    const base = k.scratch(BYTES);
     const at = [0, 1, 2, 3, 4].map((j) => base + 3 * SLOT + j * LOSS_SLOT);
     loss32 = { arrays: at.map((b) => new Float32Array(k.buffer, b, BLOCK)), at };
   }

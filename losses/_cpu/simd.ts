@@ -4,17 +4,18 @@
  * `wasm/elementwise.wat`. A JavaScript float32 loop rounds each step with `Math.fround`,
  * which V8 runs several times slower than float64 arithmetic, and a JavaScript loop that
  * selects per element (the kinks of Huber, smooth L1, hinge and margin ranking) branches on
- * the data; WebAssembly has float32 arithmetic itself and selects with lane masks.
- * Operands and gradients in the kernel arena (`_core/arena.ts`: the storage of large
- * tensors) are used where they are; others are copied into the kernel's memory chunk by
- * chunk (a chunk stays in the cache) and the gradient copied out. Each lane computes the loss file's scalar formula step for step, so losses and
- * gradients are bit for bit those of the scalar loop; only the float64 sum adds in another
- * order (lanes, then chunks).
+ * the data; WebAssembly has float32 arithmetic itself and selects with lane masks. Operands
+ * and gradients in the kernel arena (`_core/arena.ts`: the storage of large tensors) are used
+ * where they are; others are copied into the kernel's memory chunk by chunk (a chunk stays in
+ * the cache) and the gradient copied out. Each lane computes the loss file's scalar formula
+ * step for step, so losses and gradients are bit for bit those of the scalar loop; only the
+ * sum adds in another order (float32 losses four vectors at a time pairwise in float32, then
+ * lanes and chunks in float64; see `wasm/elementwise.wat`).
  *
  * @module
  */
 
-import { arenaScratch, inArena, ownsBlock } from "../_core/arena.ts";
+import { inArena, ownsBlock } from "../_core/arena.ts";
 import { lazyKernel, type WasmKernel } from "./wasm.ts";
 import { WASM_BASE64 } from "./generated/wasm_elementwise.ts";
 
@@ -55,18 +56,12 @@ interface Scratch {
 let scratch: Scratch | null = null;
 const fns = new Map<string, KernelFn>();
 
-/** The scratch: a block of the arena, or the start of the kernel's own memory. */
+/** The scratch's views, made again when the scratch or the memory's buffer changes. */
 function theScratch(k: WasmKernel): Scratch {
-  if (k.inArena) {
-    if (scratch === null) {
-      const at = arenaScratch(4 * SLOT);
-      if (at === null) throw new RangeError("Cannot run the CPU kernels: the kernel arena is full");
-      scratch = views(k.buffer, at);
-    }
-    return scratch;
+  const at = k.scratch(4 * SLOT);
+  if (scratch === null || scratch.at !== at || scratch.f32[0].buffer !== k.buffer) {
+    scratch = views(k.buffer, at);
   }
-  const buffer = k.reserve(4 * SLOT);
-  if (scratch === null || scratch.f32[0].buffer !== buffer) scratch = views(buffer, 0);
   return scratch;
 }
 

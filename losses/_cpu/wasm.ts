@@ -8,7 +8,7 @@
  * @module
  */
 
-import { ARENA_MAX_PAGES, arenaMemory } from "../_core/arena.ts";
+import { ARENA_MAX_PAGES, arenaMemory, arenaScratch } from "../_core/arena.ts";
 
 /** The most a 32-bit WebAssembly memory can hold: 65536 pages of 64 KiB. */
 const MAX_WASM_BYTES = 2 ** 32;
@@ -42,18 +42,43 @@ export class WasmKernel {
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports);
     this.exports = instance.exports;
     this.#memory = memory ?? instance.exports.memory as WebAssembly.Memory;
+    this.inArena = memory !== null && memory === arenaMemory();
   }
 
-  /** Whether the module runs over the kernel arena's memory. */
-  get inArena(): boolean {
-    return this.#memory === arenaMemory();
+  /** Whether the module runs over the kernel arena's memory (shared with tensors' storage). */
+  readonly inArena: boolean;
+
+  #scratch: { at: number; bytes: number } | null = null;
+
+  /**
+   * The byte offset of `bytes` of scratch that stays where it is: a block of the kernel arena
+   * (cut once, and again only for a larger size), or the start of the module's own memory,
+   * grown to fit. Views of it go stale when the memory grows: take them after this call.
+   */
+  scratch(bytes: number): number {
+    if (!this.inArena) {
+      this.reserve(bytes);
+      return 0;
+    }
+    if (this.#scratch === null || this.#scratch.bytes < bytes) {
+      const at = arenaScratch(bytes);
+      if (at === null) {
+        throw new RangeError(
+          `Cannot run the CPU kernels: they need ${bytes} bytes of scratch and the kernel arena is full`,
+        );
+      }
+      this.#scratch = { at, bytes };
+    }
+    return this.#scratch.at;
   }
 
   /**
-   * Grows the memory to at least `bytes` bytes; returns its current buffer. A size past what
-   * the memory can grow to (4 GiB for 32-bit WebAssembly) is a RangeError that says so.
+   * Grows the module's own memory to at least `bytes` bytes; returns its current buffer. A size
+   * past what the memory can grow to (4 GiB for 32-bit WebAssembly) is a RangeError that says
+   * so. Not for a module over the arena, whose memory belongs to the arena's blocks.
    */
   reserve(bytes: number): ArrayBuffer {
+    if (this.inArena) throw new Error("reserve() of a kernel over the arena: use scratch()");
     const have = this.#memory.buffer.byteLength;
     if (bytes > have) {
       const fail = (why: string): never => {
