@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  ARENA_FRESH_LIMIT,
   ARENA_MIN_BYTES,
   arenaMemory,
   arenaStats,
@@ -98,6 +99,34 @@ function take(dtype: "float32" | "float64", n: number): Float32Array | Float64Ar
   assert.ok(block !== null);
   return block;
 }
+
+Deno.test("tensors dropped with no block coming back stop cutting fresh arena memory, until one comes back", async () => {
+  const n = 1 << 20; // 4 MiB of float32
+  const kept = tensor(new Float32Array(n));
+  assert.ok(inArena(await kept.data()));
+  kept.dispose(); // a block came back: fresh cuts start from 0
+  let inside = 0;
+  let plain = 0;
+  // dropped without dispose(), and no task turn for the collector's callbacks
+  for (let k = 0; k < 2 * ARENA_FRESH_LIMIT / (4 * n); k++) {
+    const t = tensor(new Float32Array(n));
+    if (inArena(await t.data())) inside++;
+    else plain++;
+  }
+  // the first takes the block kept gave back; then ARENA_FRESH_LIMIT of new blocks at most
+  assert.ok(inside <= 1 + ARENA_FRESH_LIMIT / (4 * n), `${inside} in the arena`);
+  assert.ok(plain >= ARENA_FRESH_LIMIT / (4 * n) - 1, `${plain} plain`);
+  // a size no free block has: it would need a new one
+  const odd = ARENA_MIN_BYTES / 4 + 4321;
+  const back = tensor(new Float32Array(odd));
+  assert.ok(!inArena(await back.data()), "still past the limit");
+  // one block back, and the arena cuts again
+  const small = arenaTake(Float32Array, ARENA_MIN_BYTES / 4);
+  if (small !== null) givePooled(small);
+  const again = tensor(new Float32Array(odd));
+  assert.ok(inArena(await again.data()), "a block came back: the arena cuts again");
+  again.dispose();
+});
 
 /** The operands of `loss` in the arena (the tensors' storage) and the same values copied out. */
 function operands(
