@@ -5,14 +5,15 @@
  *
  * A shared memory, because its views survive growth: growing an unshared memory detaches
  * every typed array over it, and tensors hold such arrays. Where a runtime will not make a
- * shared memory (a browser may ask for cross-origin isolation first), there is no arena: storage comes
- * from plain typed arrays and the kernels copy, as before. Deno, Node, Bun and Chromium make
- * one. The arena never exceeds {@linkcode ARENA_LIMIT}; when it is full, storage again comes
+ * shared memory (a browser may ask for cross-origin isolation first), there is no arena:
+ * storage comes from plain typed arrays and the kernels copy, as before. Deno, Node, Bun and
+ * Chromium make one. The arena never exceeds {@linkcode ARENA_LIMIT}; when it is full, storage again comes
  * from plain typed arrays.
  *
  * A block is `n` elements rounded up to 64 bytes, aligned to 64 bytes: a kernel that stores
- * whole vectors past a gradient's last element stays inside the gradient's own block. Blocks
- * go back to the arena when the pool drops them (`pool.ts`) or when the collector takes their
+ * whole vectors past a gradient's last element stays inside the gradient's own block. A block
+ * goes back to the arena when its last holder lets go of it (`dispose()`, a node freed by
+ * `backward()`: `pool.ts` hands it here instead of pooling it) or when the collector takes its
  * array (a `FinalizationRegistry`, as a plain typed array would be taken). A free block is
  * reused for one of the same rounded size. While no block comes back, at most
  * {@linkcode ARENA_FRESH_LIMIT} bytes of new blocks are cut; storage past that is a plain typed
@@ -178,7 +179,7 @@ export function arenaScratch(bytes: number): number | null {
 
 /**
  * Returns the block that `array` owns to the arena, at once: for an array that nothing can
- * read any more (the pool drops it). `false` when `array` owns no block.
+ * read any more (its last holder let go: `givePooled`). `false` when `array` owns no block.
  */
 export function arenaGive(array: object): boolean {
   const a = arena;
