@@ -7,8 +7,8 @@
  * every typed array over it, and tensors hold such arrays. Where a runtime will not make a
  * shared memory (a browser may ask for cross-origin isolation first), there is no arena:
  * storage comes from plain typed arrays and the kernels copy, as before. Deno, Node, Bun and
- * Chromium make one. The arena never exceeds {@linkcode ARENA_LIMIT}; when it is full, storage again comes
- * from plain typed arrays.
+ * Chromium make one. The arena never exceeds {@linkcode ARENA_LIMIT}; when it is full,
+ * storage again comes from plain typed arrays.
  *
  * A block is `n` elements rounded up to 64 bytes, aligned to 64 bytes: a kernel that stores
  * whole vectors past a gradient's last element stays inside the gradient's own block. A block
@@ -45,6 +45,11 @@ export const ARENA_FRESH_LIMIT = 64 * 1024 * 1024;
 const PAGE = 65536;
 /** The memory's maximum, in pages: {@linkcode ARENA_LIMIT} and one more for the tail's reads. */
 export const ARENA_MAX_PAGES = ARENA_LIMIT / PAGE + 1;
+
+/** The size of the block that holds `bytes`: rounded up to {@linkcode ALIGN}. */
+function blockBytes(bytes: number): number {
+  return Math.ceil(bytes / ALIGN) * ALIGN;
+}
 
 /** A float array the arena hands out. */
 export type ArenaArray = Float32Array | Float64Array;
@@ -126,7 +131,7 @@ export function arenaTake<A extends ArenaArray>(
   },
   n: number,
 ): A | null {
-  const bytes = Math.ceil((n * ctor.BYTES_PER_ELEMENT) / ALIGN) * ALIGN;
+  const bytes = blockBytes(n * ctor.BYTES_PER_ELEMENT);
   if (n * ctor.BYTES_PER_ELEMENT < ARENA_MIN_BYTES) return null;
   const a = theArena();
   if (a === null) return null;
@@ -171,7 +176,7 @@ function cut(a: Arena, bytes: number): number | null {
 export function arenaScratch(bytes: number): number | null {
   const a = theArena();
   if (a === null) return null;
-  const rounded = Math.ceil(bytes / ALIGN) * ALIGN;
+  const rounded = blockBytes(bytes);
   const at = cut(a, rounded);
   if (at !== null) a.live += rounded;
   return at;
@@ -188,7 +193,7 @@ export function arenaGive(array: object): boolean {
   if (at === undefined) return false;
   a.owners.delete(array);
   collected.unregister(array);
-  putBack(a, at, Math.ceil((array as ArenaArray).byteLength / ALIGN) * ALIGN);
+  putBack(a, at, blockBytes((array as ArenaArray).byteLength));
   return true;
 }
 

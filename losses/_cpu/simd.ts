@@ -114,10 +114,10 @@ export function simdLoss(
   );
   const gradAt = grad !== null && arena && ownsBlock(grad) ? grad.byteOffset : -1;
   const n = operands[0].length;
+  const at = [0, 0, 0];
   let total = 0;
   for (let start = 0; start < n; start += chunk) {
     const end = Math.min(n, start + chunk);
-    const at = [0, 0, 0];
     for (let j = 0; j < operands.length; j++) {
       if (direct[j] >= 0) at[j] = direct[j] + start * bytes;
       else {
