@@ -94,8 +94,13 @@ LOG_BODY = """
 LOG_LOCALS = ["t", "x", "ki", "f", "k", "s", "z", "w", "t1", "t2", "hfsq"]
 
 
+import pathlib
 import re
 import struct
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from wat_constants import globalize  # noqa: E402
 
 
 def renamed(body, names, suffix):
@@ -495,66 +500,129 @@ export function {name}32(x: number): number {{
 """
 
 
-def two_chains(steps):
-    """The steps twice, as chains `a_` and `b_` that share their constants: the two bodies, the
-    declarations of their v128 locals (each chain's `x` and steps, then the constants) and the
-    constants' splats, for a kernel that computes two vectors a step."""
-    consts = {}
-    body_a = math_wat(steps, "a_", consts)
-    body_b = math_wat(steps, "b_", consts)
-    names = [n for n, _ in steps]
-    locals_ = " ".join(f"(local ${p}{n} v128)" for p in ("a_", "b_") for n in ["x", *names])
+CHAINS = "abcd"  # the prefixes of up to four vectors computed in one step
+
+
+def chains(steps, n, consts):
+    """The steps for n vectors at once (locals `$a_<step>`, `$b_<step>`, ...), interleaved step
+    by step: V8 emits a kernel's operations in the order of the text, so chains written one
+    after the other leave the core waiting on each one's latency (the float32 exp at 1024 x
+    1000: 1.5 ns an element with four chains interleaved, 2.2 with two written in turn)."""
+    bodies = [math_wat(steps, f"{p}_", consts).split("\n")[1:] for p in CHAINS[:n]]
+    return "".join("\n" + line for lines in zip(*bodies) for line in lines)
+
+
+def chain_locals(step_lists, consts):
+    """Declarations of every chain's v128 locals (its `x` and steps), then the constants', and
+    the constants' splats."""
+    names = list(dict.fromkeys(["x", *[n for steps in step_lists for n, _ in steps]]))
+    locals_ = " ".join(f"(local ${p}_{n} v128)" for p in CHAINS for n in names)
     locals_ += "\n    " + " ".join(f"(local ${v[0]} v128)" for v in consts.values())
     sets = "".join(f"\n    (local.set ${v[0]} {v[1]})" for v in consts.values())
-    return body_a, body_b, locals_, sets
+    return locals_, sets
 
 
 def math_kernel(fn, steps):
-    """`<fn>_f32` (src, dst, n): dst[i] = fn(src[i]) over float32 arrays, two vectors a step (their
-    chains interleave), up to seven elements past n read and written (the caller leaves room)."""
-    body_a, body_b, locals_, sets = two_chains(steps)
+    """`<fn>_f32` (src, dst, n): dst[i] = fn(src[i]) over float32 arrays, four vectors a step
+    while sixteen elements remain, then two, up to seven elements past n read and written (the
+    caller leaves room)."""
+    consts = {}
+    four, two = chains(steps, 4, consts), chains(steps, 2, consts)
+    locals_, sets = chain_locals([steps], consts)
+
+    def step(n, body):
+        loads = "".join(f"\n        (local.set ${p}_x (v128.load offset={16 * k} align=4 (local.get $src)))"
+                        for k, p in enumerate(CHAINS[:n]))
+        stores = "".join(f"\n        (v128.store offset={16 * k} align=4 (local.get $dst) (local.get ${p}_result))"
+                         for k, p in enumerate(CHAINS[:n]))
+        return f"""{loads}{body}{stores}
+        (local.set $src (i32.add (local.get $src) (i32.const {16 * n})))
+        (local.set $dst (i32.add (local.get $dst) (i32.const {16 * n})))"""
     return f"""
   (func (export "{fn}_f32") (param $src i32) (param $dst i32) (param $n i32)
     (local $end i32) {locals_}{sets}
     (local.set $end (i32.add (local.get $src) (i32.mul (local.get $n) (i32.const 4))))
     (block $done (loop $vec
-        (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
-        (local.set $a_x (v128.load offset=0 align=4 (local.get $src)))
-        (local.set $b_x (v128.load offset=16 align=4 (local.get $src))){body_a}{body_b}
-        (v128.store offset=0 align=4 (local.get $dst) (local.get $a_result))
-        (v128.store offset=16 align=4 (local.get $dst) (local.get $b_result))
-        (local.set $src (i32.add (local.get $src) (i32.const 32)))
-        (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+        (br_if $done (i32.gt_u (i32.add (local.get $src) (i32.const 64)) (local.get $end))){step(4, four)}
+        (br $vec)))
+    (block $done (loop $vec
+        (br_if $done (i32.ge_u (local.get $src) (local.get $end))){step(2, two)}
         (br $vec))))
 """
+
+
+# exp32's steps where 2^k is a normal float32 (x in [-87, 88]): no clamp changes x there, and
+# q * 2^k rounds once whether 2^k is applied whole or in halves, so these give exp32's bits
+# with seven fewer operations. The row kernel takes them for a row whose every x - m lies in
+# that range (losses/_cpu/math32_test.ts checks the bits on a dense sweep of it).
+EXP32_NORMAL = [
+    ("xc", "x"),
+    *[step for step in EXP32 if step[0] not in ("xh", "xc", "k1", "s1", "s2", "result")],
+    ("s", ("float", ("iadd", ("shl", "tb", 23), ("i", 127 << 23)))),
+    ("result", ("mul", "q", "s")),
+]
 
 
 def exp_rows_kernel():
     """wasm/softmax.wat's `exp_rows_f32`, whose exp is exp32's steps: per row, m = its maximum (or
     0 with $withMax = 0), out = exp(x - m) and s = sum(out) in float64 (stats[2r] = m,
-    stats[2r + 1] = s). Two vectors a step, their chains interleaved (one vector a step leaves
-    the core waiting on each chain: 9% slower at 1024 x 1000). A row's last step is computed
-    whole, its missing lanes set to -inf (exp32 gives 0): it reads up to 28 bytes past the row
-    and writes zeros there, which the caller's layout leaves room for (the next row's output is
-    written after)."""
-    steps_a, steps_b, names, sets = two_chains(EXP32)
+    stats[2r + 1] = s). Four vectors a step while sixteen elements of the row remain, their
+    chains interleaved (see `chains`); a row whose x - m all lie in [-87, 88] takes
+    EXP32_NORMAL's steps there (a fifth fewer operations, the same bits). Then two vectors a
+    step, exp32's steps, the lanes at or past the row's end set to -inf (exp32 gives 0): that
+    reads up to 28 bytes past the row and writes zeros there, which the caller's layout leaves
+    room for (the next row's output is written after). The sum takes the vectors in order
+    whatever the step, so its bits do not depend on the step's width."""
+    consts = {}
+    slow4, fast4 = chains(EXP32, 4, consts), chains(EXP32_NORMAL, 4, consts)
+    slow2 = chains(EXP32, 2, consts)
+    locals_, sets = chain_locals([EXP32, EXP32_NORMAL], consts)
+
+    def finish(n):
+        stores = "".join(f"""
+        (v128.store offset={16 * k} align=4 (local.get $out) (local.get ${p}_result))"""
+                         for k, p in enumerate(CHAINS[:n]))
+        sums = "".join(f"""
+        (local.set $a0 (f64x2.add (local.get $a0) (f64x2.promote_low_f32x4 (local.get ${p}_result))))
+        (local.set $a1 (f64x2.add (local.get $a1) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get ${p}_result) (local.get ${p}_result)))))"""
+                       for p in CHAINS[:n])
+        return f"""{stores}{sums}
+        (local.set $i (i32.add (local.get $i) (i32.const {4 * n})))
+        (local.set $x (i32.add (local.get $x) (i32.const {16 * n})))
+        (local.set $out (i32.add (local.get $out) (i32.const {16 * n})))"""
+    loads4 = "".join(f"""
+        (local.set ${p}_x (f32x4.sub (v128.load offset={16 * k} align=4 (local.get $x)) (local.get $mv)))"""
+                     for k, p in enumerate(CHAINS[:4]))
     return f"""  (func (export "exp_rows_f32") (param $x i32) (param $out i32) (param $rows i32) (param $cols i32)
     (param $stats i32) (param $withMax i32)
-    (local $i i32) (local $m f32) (local $mv v128) (local $a0 v128) (local $a1 v128)
+    (local $i i32) (local $normal i32) (local $m f32) (local $lo f32) (local $hi f32)
+    (local $mv v128) (local $a0 v128) (local $a1 v128)
     (local $iota v128) (local $iota4 v128) (local $ninf v128) (local $colsv v128)
-    {names}{sets}
+    {locals_}{sets}
     (local.set $iota (v128.const i32x4 0 1 2 3))
     (local.set $iota4 (v128.const i32x4 4 5 6 7))
     (local.set $ninf (v128.const f32x4 -inf -inf -inf -inf))
     (local.set $colsv (i32x4.splat (local.get $cols)))
     (block $rdone (loop $row
       (br_if $rdone (i32.eqz (local.get $rows)))
-      (local.set $m (f32.const 0))
-      (if (local.get $withMax) (then (local.set $m (call $max_f32 (local.get $x) (local.get $cols)))))
+      (call $range_f32 (local.get $x) (local.get $cols))
+      (local.set $lo)
+      (local.set $hi)
+      (local.set $m (select (local.get $hi) (f32.const 0) (local.get $withMax)))
+      ;; every x - m in [-87, 88] (false for a nan or an infinity in the row)
+      (local.set $normal (i32.and (f32.ge (f32.sub (local.get $lo) (local.get $m)) (f32.const -87))
+                                  (f32.le (f32.sub (local.get $hi) (local.get $m)) (f32.const 88))))
       (local.set $mv (f32x4.splat (local.get $m)))
       (local.set $a0 (v128.const f64x2 0 0))
       (local.set $a1 (v128.const f64x2 0 0))
       (local.set $i (i32.const 0))
+      (block $done (loop $vec
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 16)) (local.get $cols))){loads4}
+        (if (local.get $normal)
+          (then{fast4})
+          (else{slow4})){finish(4)}
+        (br $vec)))
       (block $done (loop $vec
         (br_if $done (i32.ge_s (local.get $i) (local.get $cols)))
         ;; two vectors of x - m, lanes at or past the row's end set to -inf
@@ -565,19 +633,7 @@ def exp_rows_kernel():
         (local.set $b_x (v128.bitselect
           (f32x4.sub (v128.load offset=16 align=4 (local.get $x)) (local.get $mv))
           (local.get $ninf)
-          (i32x4.lt_s (i32x4.add (local.get $iota4) (i32x4.splat (local.get $i))) (local.get $colsv))))
-        ;; exp32's steps, for each (the two chains interleave){steps_a}{steps_b}
-        (v128.store align=4 (local.get $out) (local.get $a_result))
-        (v128.store offset=16 align=4 (local.get $out) (local.get $b_result))
-        (local.set $a0 (f64x2.add (local.get $a0) (f64x2.promote_low_f32x4 (local.get $a_result))))
-        (local.set $a1 (f64x2.add (local.get $a1) (f64x2.promote_low_f32x4
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $a_result) (local.get $a_result)))))
-        (local.set $a0 (f64x2.add (local.get $a0) (f64x2.promote_low_f32x4 (local.get $b_result))))
-        (local.set $a1 (f64x2.add (local.get $a1) (f64x2.promote_low_f32x4
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $b_result) (local.get $b_result)))))
-        (local.set $i (i32.add (local.get $i) (i32.const 8)))
-        (local.set $x (i32.add (local.get $x) (i32.const 32)))
-        (local.set $out (i32.add (local.get $out) (i32.const 32)))
+          (i32x4.lt_s (i32x4.add (local.get $iota4) (i32x4.splat (local.get $i))) (local.get $colsv)))){slow2}{finish(2)}
         (br $vec)))
       ;; step back over the lanes past the row's end
       (local.set $x (i32.sub (local.get $x) (i32.shl (i32.sub (local.get $i) (local.get $cols)) (i32.const 2))))
@@ -600,7 +656,8 @@ def with_exp_rows(softmax_wat):
     """wasm/softmax.wat with the text between its two markers replaced by exp_rows_kernel()."""
     head, rest = softmax_wat.split(ROWS_BEGIN)
     _, tail = rest.split(ROWS_END)
-    return head + ROWS_BEGIN + exp_rows_kernel() + ROWS_END + tail
+    text, constants = globalize(exp_rows_kernel(), "rows_k")
+    return head + ROWS_BEGIN + constants + text + ROWS_END + tail
 
 
 MATH32_TS_HEADER = """// Generated by scripts/gen_explog_wat.py; do not edit.
@@ -642,7 +699,8 @@ HEADER = """;; Generated by scripts/gen_explog_wat.py: edit that, not this file.
 ;; (up to three past the end read and written). exp_f32, log_f32 and log1p_f32 compute in
 ;; float32 (f32x4), eight elements per step (up to seven past the end), from the steps that
 ;; also write losses/_cpu/generated/math32.ts: the scalar twins, the same bits. src may be dst.
-;; Constants live in locals (V8 rebuilds a v128.const at every use). Accuracy:
+;; Constants live in mutable globals, read into locals once per call (scripts/wat_constants.py:
+;; V8 rebuilds a constant at every use in a loop, a global it reads once). Accuracy:
 ;; losses/_cpu/explog_test.ts and losses/_cpu/math32_test.ts. Last, whole-loss kernels in
 ;; float32 lanes around the exp and log, step for step the loss files' loops. The memory is
 ;; the kernel arena's (losses/_core/arena.ts), as wasm/elementwise.wat's: the whole-loss
@@ -659,6 +717,9 @@ for fn, steps in MATH32.items():
     out += math_kernel(fn, steps)
 out += LOSS_KERNELS
 out += ")\n"
+out, constants = globalize(out, "k")
+MEMORY = '(import "env" "memory" (memory 1 16385 shared))\n'
+out = out.replace(MEMORY, MEMORY + constants, 1)
 ts = MATH32_TS_HEADER + "".join(math_ts(fn, steps) for fn, steps in MATH32.items())
 import pathlib
 import sys

@@ -17,7 +17,7 @@
 ;; sign. Hinge, whose terms may be of both signs (and whose float32 sums may then overflow
 ;; where float64 does not), takes two vectors a round, each straight into its own float64
 ;; accumulators; so does float64. The scalars and constants are made vectors once ($s0..$s3,
-;; $half, ...). The last vectors go through a masked loop: lanes past n are computed and then
+;; $half, ...; the constants read from mutable globals, see scripts/wat_constants.py). The last vectors go through a masked loop: lanes past n are computed and then
 ;; added as +0, and their gradients land past the gradient's last element, in scratch or in
 ;; the rest of the gradient's arena block (blocks are whole vectors), which the caller never
 ;; reads. WebAssembly text has no macros, so each loss's formula is written out once per
@@ -25,6 +25,12 @@
 (module
   ;; the maximum is the arena's (ARENA_MAX_PAGES): a shared memory must declare one
   (import "env" "memory" (memory 1 16385 shared))
+  (global $k0 (mut v128) (v128.const f32x4 0.5 0.5 0.5 0.5))
+  (global $k1 (mut v128) (v128.const f32x4 1 1 1 1))
+  (global $k2 (mut v128) (v128.const f32x4 -1 -1 -1 -1))
+  (global $k3 (mut v128) (v128.const f64x2 0.5 0.5))
+  (global $k4 (mut v128) (v128.const f64x2 1 1))
+  (global $k5 (mut v128) (v128.const f64x2 -1 -1))
 
   ;; ---- mse
 
@@ -41,9 +47,9 @@
     (local.set $s1 (f32x4.splat (local.get $p1)))
     (local.set $s2 (f32x4.splat (local.get $p2)))
     (local.set $s3 (f32x4.splat (local.get $p3)))
-    (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
-    (local.set $one (v128.const f32x4 1 1 1 1))
-    (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
+    (local.set $half (global.get $k0))
+    (local.set $one (global.get $k1))
+    (local.set $minus_one (global.get $k2))
     ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
@@ -119,9 +125,9 @@
     (local.set $s1 (f32x4.splat (local.get $p1)))
     (local.set $s2 (f32x4.splat (local.get $p2)))
     (local.set $s3 (f32x4.splat (local.get $p3)))
-    (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
-    (local.set $one (v128.const f32x4 1 1 1 1))
-    (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
+    (local.set $half (global.get $k0))
+    (local.set $one (global.get $k1))
+    (local.set $minus_one (global.get $k2))
     ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
@@ -215,9 +221,9 @@
     (local.set $s1 (f64x2.splat (local.get $p1)))
     (local.set $s2 (f64x2.splat (local.get $p2)))
     (local.set $s3 (f64x2.splat (local.get $p3)))
-    (local.set $half (v128.const f64x2 0.5 0.5))
-    (local.set $one (v128.const f64x2 1 1))
-    (local.set $minus_one (v128.const f64x2 -1 -1))
+    (local.set $half (global.get $k3))
+    (local.set $one (global.get $k4))
+    (local.set $minus_one (global.get $k5))
     ;; 4 elements a round, 2 vectors, each into its own accumulator
     (block $done
       (loop $next
@@ -267,9 +273,9 @@
     (local.set $s1 (f64x2.splat (local.get $p1)))
     (local.set $s2 (f64x2.splat (local.get $p2)))
     (local.set $s3 (f64x2.splat (local.get $p3)))
-    (local.set $half (v128.const f64x2 0.5 0.5))
-    (local.set $one (v128.const f64x2 1 1))
-    (local.set $minus_one (v128.const f64x2 -1 -1))
+    (local.set $half (global.get $k3))
+    (local.set $one (global.get $k4))
+    (local.set $minus_one (global.get $k5))
     ;; 4 elements a round, 2 vectors, each into its own accumulator
     (block $done
       (loop $next
@@ -335,9 +341,9 @@
     (local.set $s1 (f32x4.splat (local.get $p1)))
     (local.set $s2 (f32x4.splat (local.get $p2)))
     (local.set $s3 (f32x4.splat (local.get $p3)))
-    (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
-    (local.set $one (v128.const f32x4 1 1 1 1))
-    (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
+    (local.set $half (global.get $k0))
+    (local.set $one (global.get $k1))
+    (local.set $minus_one (global.get $k2))
     ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
@@ -413,9 +419,9 @@
     (local.set $s1 (f32x4.splat (local.get $p1)))
     (local.set $s2 (f32x4.splat (local.get $p2)))
     (local.set $s3 (f32x4.splat (local.get $p3)))
-    (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
-    (local.set $one (v128.const f32x4 1 1 1 1))
-    (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
+    (local.set $half (global.get $k0))
+    (local.set $one (global.get $k1))
+    (local.set $minus_one (global.get $k2))
     ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
@@ -524,9 +530,9 @@
     (local.set $s1 (f64x2.splat (local.get $p1)))
     (local.set $s2 (f64x2.splat (local.get $p2)))
     (local.set $s3 (f64x2.splat (local.get $p3)))
-    (local.set $half (v128.const f64x2 0.5 0.5))
-    (local.set $one (v128.const f64x2 1 1))
-    (local.set $minus_one (v128.const f64x2 -1 -1))
+    (local.set $half (global.get $k3))
+    (local.set $one (global.get $k4))
+    (local.set $minus_one (global.get $k5))
     ;; 4 elements a round, 2 vectors, each into its own accumulator
     (block $done
       (loop $next
@@ -576,9 +582,9 @@
     (local.set $s1 (f64x2.splat (local.get $p1)))
     (local.set $s2 (f64x2.splat (local.get $p2)))
     (local.set $s3 (f64x2.splat (local.get $p3)))
-    (local.set $half (v128.const f64x2 0.5 0.5))
-    (local.set $one (v128.const f64x2 1 1))
-    (local.set $minus_one (v128.const f64x2 -1 -1))
+    (local.set $half (global.get $k3))
+    (local.set $one (global.get $k4))
+    (local.set $minus_one (global.get $k5))
     ;; 4 elements a round, 2 vectors, each into its own accumulator
     (block $done
       (loop $next
@@ -653,9 +659,9 @@
     (local.set $s1 (f32x4.splat (local.get $p1)))
     (local.set $s2 (f32x4.splat (local.get $p2)))
     (local.set $s3 (f32x4.splat (local.get $p3)))
-    (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
-    (local.set $one (v128.const f32x4 1 1 1 1))
-    (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
+    (local.set $half (global.get $k0))
+    (local.set $one (global.get $k1))
+    (local.set $minus_one (global.get $k2))
     ;; 8 elements a round, 2 vectors
     (block $done
       (loop $next
@@ -729,9 +735,9 @@
     (local.set $s1 (f32x4.splat (local.get $p1)))
     (local.set $s2 (f32x4.splat (local.get $p2)))
     (local.set $s3 (f32x4.splat (local.get $p3)))
-    (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
-    (local.set $one (v128.const f32x4 1 1 1 1))
-    (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
+    (local.set $half (global.get $k0))
+    (local.set $one (global.get $k1))
+    (local.set $minus_one (global.get $k2))
     ;; 8 elements a round, 2 vectors
     (block $done
       (loop $next
@@ -821,9 +827,9 @@
     (local.set $s1 (f64x2.splat (local.get $p1)))
     (local.set $s2 (f64x2.splat (local.get $p2)))
     (local.set $s3 (f64x2.splat (local.get $p3)))
-    (local.set $half (v128.const f64x2 0.5 0.5))
-    (local.set $one (v128.const f64x2 1 1))
-    (local.set $minus_one (v128.const f64x2 -1 -1))
+    (local.set $half (global.get $k3))
+    (local.set $one (global.get $k4))
+    (local.set $minus_one (global.get $k5))
     ;; 4 elements a round, 2 vectors, each into its own accumulator
     (block $done
       (loop $next
@@ -885,9 +891,9 @@
     (local.set $s1 (f64x2.splat (local.get $p1)))
     (local.set $s2 (f64x2.splat (local.get $p2)))
     (local.set $s3 (f64x2.splat (local.get $p3)))
-    (local.set $half (v128.const f64x2 0.5 0.5))
-    (local.set $one (v128.const f64x2 1 1))
-    (local.set $minus_one (v128.const f64x2 -1 -1))
+    (local.set $half (global.get $k3))
+    (local.set $one (global.get $k4))
+    (local.set $minus_one (global.get $k5))
     ;; 4 elements a round, 2 vectors, each into its own accumulator
     (block $done
       (loop $next
@@ -971,9 +977,9 @@
     (local.set $s1 (f32x4.splat (local.get $p1)))
     (local.set $s2 (f32x4.splat (local.get $p2)))
     (local.set $s3 (f32x4.splat (local.get $p3)))
-    (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
-    (local.set $one (v128.const f32x4 1 1 1 1))
-    (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
+    (local.set $half (global.get $k0))
+    (local.set $one (global.get $k1))
+    (local.set $minus_one (global.get $k2))
     ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
@@ -1079,9 +1085,9 @@
     (local.set $s1 (f32x4.splat (local.get $p1)))
     (local.set $s2 (f32x4.splat (local.get $p2)))
     (local.set $s3 (f32x4.splat (local.get $p3)))
-    (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
-    (local.set $one (v128.const f32x4 1 1 1 1))
-    (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
+    (local.set $half (global.get $k0))
+    (local.set $one (global.get $k1))
+    (local.set $minus_one (global.get $k2))
     ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
@@ -1240,9 +1246,9 @@
     (local.set $s1 (f64x2.splat (local.get $p1)))
     (local.set $s2 (f64x2.splat (local.get $p2)))
     (local.set $s3 (f64x2.splat (local.get $p3)))
-    (local.set $half (v128.const f64x2 0.5 0.5))
-    (local.set $one (v128.const f64x2 1 1))
-    (local.set $minus_one (v128.const f64x2 -1 -1))
+    (local.set $half (global.get $k3))
+    (local.set $one (global.get $k4))
+    (local.set $minus_one (global.get $k5))
     ;; 4 elements a round, 2 vectors, each into its own accumulator
     (block $done
       (loop $next
@@ -1310,9 +1316,9 @@
     (local.set $s1 (f64x2.splat (local.get $p1)))
     (local.set $s2 (f64x2.splat (local.get $p2)))
     (local.set $s3 (f64x2.splat (local.get $p3)))
-    (local.set $half (v128.const f64x2 0.5 0.5))
-    (local.set $one (v128.const f64x2 1 1))
-    (local.set $minus_one (v128.const f64x2 -1 -1))
+    (local.set $half (global.get $k3))
+    (local.set $one (global.get $k4))
+    (local.set $minus_one (global.get $k5))
     ;; 4 elements a round, 2 vectors, each into its own accumulator
     (block $done
       (loop $next
@@ -1417,9 +1423,9 @@
     (local.set $s1 (f32x4.splat (local.get $p1)))
     (local.set $s2 (f32x4.splat (local.get $p2)))
     (local.set $s3 (f32x4.splat (local.get $p3)))
-    (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
-    (local.set $one (v128.const f32x4 1 1 1 1))
-    (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
+    (local.set $half (global.get $k0))
+    (local.set $one (global.get $k1))
+    (local.set $minus_one (global.get $k2))
     ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
@@ -1525,9 +1531,9 @@
     (local.set $s1 (f32x4.splat (local.get $p1)))
     (local.set $s2 (f32x4.splat (local.get $p2)))
     (local.set $s3 (f32x4.splat (local.get $p3)))
-    (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
-    (local.set $one (v128.const f32x4 1 1 1 1))
-    (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
+    (local.set $half (global.get $k0))
+    (local.set $one (global.get $k1))
+    (local.set $minus_one (global.get $k2))
     ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
@@ -1696,9 +1702,9 @@
     (local.set $s1 (f64x2.splat (local.get $p1)))
     (local.set $s2 (f64x2.splat (local.get $p2)))
     (local.set $s3 (f64x2.splat (local.get $p3)))
-    (local.set $half (v128.const f64x2 0.5 0.5))
-    (local.set $one (v128.const f64x2 1 1))
-    (local.set $minus_one (v128.const f64x2 -1 -1))
+    (local.set $half (global.get $k3))
+    (local.set $one (global.get $k4))
+    (local.set $minus_one (global.get $k5))
     ;; 4 elements a round, 2 vectors, each into its own accumulator
     (block $done
       (loop $next
@@ -1766,9 +1772,9 @@
     (local.set $s1 (f64x2.splat (local.get $p1)))
     (local.set $s2 (f64x2.splat (local.get $p2)))
     (local.set $s3 (f64x2.splat (local.get $p3)))
-    (local.set $half (v128.const f64x2 0.5 0.5))
-    (local.set $one (v128.const f64x2 1 1))
-    (local.set $minus_one (v128.const f64x2 -1 -1))
+    (local.set $half (global.get $k3))
+    (local.set $one (global.get $k4))
+    (local.set $minus_one (global.get $k5))
     ;; 4 elements a round, 2 vectors, each into its own accumulator
     (block $done
       (loop $next
@@ -1879,9 +1885,9 @@
     (local.set $s1 (f32x4.splat (local.get $p1)))
     (local.set $s2 (f32x4.splat (local.get $p2)))
     (local.set $s3 (f32x4.splat (local.get $p3)))
-    (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
-    (local.set $one (v128.const f32x4 1 1 1 1))
-    (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
+    (local.set $half (global.get $k0))
+    (local.set $one (global.get $k1))
+    (local.set $minus_one (global.get $k2))
     ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
@@ -1977,9 +1983,9 @@
     (local.set $s1 (f32x4.splat (local.get $p1)))
     (local.set $s2 (f32x4.splat (local.get $p2)))
     (local.set $s3 (f32x4.splat (local.get $p3)))
-    (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
-    (local.set $one (v128.const f32x4 1 1 1 1))
-    (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
+    (local.set $half (global.get $k0))
+    (local.set $one (global.get $k1))
+    (local.set $minus_one (global.get $k2))
     ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
@@ -2103,9 +2109,9 @@
     (local.set $s1 (f64x2.splat (local.get $p1)))
     (local.set $s2 (f64x2.splat (local.get $p2)))
     (local.set $s3 (f64x2.splat (local.get $p3)))
-    (local.set $half (v128.const f64x2 0.5 0.5))
-    (local.set $one (v128.const f64x2 1 1))
-    (local.set $minus_one (v128.const f64x2 -1 -1))
+    (local.set $half (global.get $k3))
+    (local.set $one (global.get $k4))
+    (local.set $minus_one (global.get $k5))
     ;; 4 elements a round, 2 vectors, each into its own accumulator
     (block $done
       (loop $next
@@ -2167,9 +2173,9 @@
     (local.set $s1 (f64x2.splat (local.get $p1)))
     (local.set $s2 (f64x2.splat (local.get $p2)))
     (local.set $s3 (f64x2.splat (local.get $p3)))
-    (local.set $half (v128.const f64x2 0.5 0.5))
-    (local.set $one (v128.const f64x2 1 1))
-    (local.set $minus_one (v128.const f64x2 -1 -1))
+    (local.set $half (global.get $k3))
+    (local.set $one (global.get $k4))
+    (local.set $minus_one (global.get $k5))
     ;; 4 elements a round, 2 vectors, each into its own accumulator
     (block $done
       (loop $next

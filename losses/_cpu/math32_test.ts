@@ -3,7 +3,7 @@
 // float64 function over the whole float32 range, and the same bits from all of them.
 import assert from "node:assert/strict";
 import { vectorMath } from "./explog.ts";
-import { vectorExp } from "./row_kernels.ts";
+import { rowSoftmaxScaled, vectorExp } from "./row_kernels.ts";
 import { exp32, log1p32, log32 } from "./generated/math32.ts";
 
 type Fn = "exp" | "log" | "log1p";
@@ -152,6 +152,61 @@ Deno.test("the row kernels' float32 exp (softmax, log-softmax, cross-entropy) is
     if (a[i] !== b[i] && !(Number.isNaN(lanes[i]) && Number.isNaN(rows[i]))) differ++;
   }
   assert.equal(differ, 0, `${differ} of ${x.length} inputs differ`);
+});
+
+/** How many of `got` differ in bits from `want` (two nans are alike), and the first such. */
+function bitDiffers(x: Float32Array, got: Float32Array, want: Float32Array): [number, string] {
+  const a = new Int32Array(got.buffer, got.byteOffset, got.length);
+  const b = new Int32Array(want.buffer, want.byteOffset, want.length);
+  let differ = 0;
+  let first = "";
+  for (let i = 0; i < x.length; i++) {
+    if (a[i] !== b[i] && !(Number.isNaN(got[i]) && Number.isNaN(want[i]))) {
+      if (differ++ === 0) first = `${x[i]}: ${got[i]} against ${want[i]}`;
+    }
+  }
+  return [differ, first];
+}
+
+Deno.test("the row kernels' shorter exp for rows within [-87, 88] is exp32, bit for bit", () => {
+  // every float32 in [-87, 88] whose bits are a multiple of 61, in rows that lie wholly in the
+  // range (the shorter steps) and, after them, a row with one value out of it (exp32's steps)
+  const values: number[] = [];
+  const one = new Float32Array(1);
+  const bits = new Uint32Array(one.buffer);
+  for (let b = 0; b < 2 ** 32; b += 61) {
+    bits[0] = b;
+    if (one[0] >= -87 && one[0] <= 88) values.push(one[0]);
+  }
+  values.push(-87, 88, -86.99999, 87.99999, -100, 88.5);
+  const x = Float32Array.from(values);
+  const want = x.map(exp32);
+  const got = new Float32Array(x.length);
+  vectorExp(x, got);
+  const [differ, first] = bitDiffers(x, got, want);
+  assert.equal(differ, 0, `${differ} of ${x.length} inputs differ, first ${first}`);
+});
+
+Deno.test("exp(x - max) in the row kernels is exp32's, row by row, at every width", () => {
+  // factor 1: the kernels' float64 product by 1 rounds each exp(x - m) back to itself (rows
+  // with a nan are row_kernels_test.ts's: they become nan whole)
+  for (const cols of [1, 5, 15, 16, 17, 37, 1000]) {
+    const rows = 9;
+    const x = new Float32Array(rows * cols);
+    for (let i = 0; i < x.length; i++) x[i] = Math.fround(Math.sin(i * 12.9898) * 60);
+    x[2 * cols] = -200; // row 2 reaches below -87 after the shift: exp32's full steps
+    x[6 * cols] = -Infinity;
+    const got = new Float32Array(x.length);
+    rowSoftmaxScaled(x, rows, cols, got, () => 1);
+    const want = new Float32Array(x.length);
+    for (let r = 0; r < rows; r++) {
+      const row = x.subarray(r * cols, (r + 1) * cols);
+      const m = row.reduce((a, v) => Math.max(a, v), -Infinity);
+      for (let k = 0; k < cols; k++) want[r * cols + k] = exp32(Math.fround(row[k] - m));
+    }
+    const [differ, first] = bitDiffers(x, got, want);
+    assert.equal(differ, 0, `width ${cols}: ${differ} differ, first ${first}`);
+  }
 });
 
 Deno.test("float32 exp, log and log1p give PyTorch's values at the special points", () => {
