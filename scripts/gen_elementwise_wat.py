@@ -122,6 +122,41 @@ PRESUM = 4  # vectors per round of the others
 # Losses whose terms may be negative: their float32 terms go into float64 one by one, since a
 # float32 sum of terms of both signs can overflow where the float64 sum does not.
 SIGNED = {"hinge"}
+import re
+
+VECTOR_LOCALS = ["x", "y", "d", "z", "m1", "m2", "l", "g"]
+
+
+def statements(text):
+    """The top-level s-expressions of a kernel body, comments dropped."""
+    text = "\n".join(line.split(";;")[0] for line in text.split("\n"))
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "(":
+            if depth == 0:
+                start = i
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                out.append(text[start:i + 1])
+    return out
+
+
+def interleaved(body, count):
+    """`count` vectors of one body a round, vector k at byte offset 16 k from $at with its locals
+    renamed `$<name>_k`, their statements interleaved one by one: V8 emits a kernel's
+    operations in the order of the text, so vectors written one after the other leave the core
+    waiting on each one's chain of latencies."""
+    per_vector = []
+    for k in range(count):
+        text = body.replace("(v128.load (i32.add", f"(v128.load offset={16 * k} (i32.add").replace(
+            "(v128.store (i32.add", f"(v128.store offset={16 * k} (i32.add")
+        text = re.sub(r"\$(" + "|".join(VECTOR_LOCALS) + r")\b", lambda m: f"{m.group(0)}_{k}", text)
+        per_vector.append(statements(text))
+    return "".join("\n        " + st for group in zip(*per_vector) for st in group)
+
+
 def func(name, loss, grad, with_grad):
     kind = "grad" if with_grad else "sum"
     store = '''
@@ -154,14 +189,12 @@ def func(name, loss, grad, with_grad):
         per_round = K
     else:
         # PRESUM vectors a round, their losses added pairwise in float32 before the float64 sums
-        rounds = "".join(
-            ('''
-        (local.set $at (i32.add (local.get $at) (i32.const 16)))''' if k else "") + body + f'''
-        (local.set $l{k} (local.get $l))''' for k in range(PRESUM)) + '''
+        # the four vectors' statements interleaved, each vector with its own locals
+        rounds = interleaved(body, PRESUM) + '''
         ;; the four vectors' losses (none negative) added pairwise in float32, then into the sums
-        (local.set $l (f32x4.add (f32x4.add (local.get $l0) (local.get $l1))
-          (f32x4.add (local.get $l2) (local.get $l3))))''' + acc("lo", "hi")
-        extra = " ".join(f"(local $l{k} v128)" for k in range(PRESUM))
+        (local.set $l (f32x4.add (f32x4.add (local.get $l_0) (local.get $l_1))
+          (f32x4.add (local.get $l_2) (local.get $l_3))))''' + acc("lo", "hi")
+        extra = " ".join(f"(local ${v}_{k} v128)" for k in range(PRESUM) for v in VECTOR_LOCALS)
         folds = ""
         per_round = PRESUM
     return f'''
