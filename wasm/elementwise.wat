@@ -11,14 +11,16 @@
 ;; of the operands (c unused by two-operand losses); out: byte offset of the gradient. Every
 ;; step is one operation of the dtype in the order of the loss file's formula, so each lane is
 ;; bit for bit the scalar formula; only the sum adds in another order. The float32 main loop
-;; takes four vectors a round and adds their losses pairwise in float32, (l0 + l1) + (l2 + l3),
+;; takes four vectors a round (their statements interleaved, each vector with its own locals:
+;; V8 emits the text's order) and adds their losses pairwise in float32, (l0 + l1) + (l2 + l3),
 ;; before promoting that to float64 (lanes 0 and 1 into $lo, 2 and 3 into $hi): a third of the
 ;; float64 work, and the float32 steps lose at most two roundings of a sum of four terms of one
 ;; sign. Hinge, whose terms may be of both signs (and whose float32 sums may then overflow
 ;; where float64 does not), takes two vectors a round, each straight into its own float64
 ;; accumulators; so does float64. The scalars and constants are made vectors once ($s0..$s3,
-;; $half, ...; the constants read from mutable globals, see scripts/wat_constants.py). The last vectors go through a masked loop: lanes past n are computed and then
-;; added as +0, and their gradients land past the gradient's last element, in scratch or in
+;; $half, ...; the constants from mutable globals, see scripts/wat_constants.py). The last
+;; vectors go through a masked loop: lanes past n are computed and then added as +0, and
+;; their gradients land past the gradient's last element, in scratch or in
 ;; the rest of the gradient's arena block (blocks are whole vectors), which the caller never
 ;; reads. WebAssembly text has no macros, so each loss's formula is written out once per
 ;; vector of the main loop and once for the tail: change all of them alike.

@@ -5,9 +5,10 @@
  * row the kernels find the maximum `m` and `s = sum(exp(x - m))` (float64), then either
  * scale `exp(x - m)` by a per-row factor (softmax, cross-entropy's gradient) or subtract a
  * per-row number from `x` (log-softmax). Float32 rows use the library's one float32 exp
- * (`exp32` of `generated/math32.ts`, in four lanes, two vectors a step), float64 rows a float64
- * exp (two lanes); the accuracy of both is tested in `row_kernels_test.ts`, and the float32
- * exp's bits against `exp32`'s in `math32_test.ts`.
+ * (`exp32` of `generated/math32.ts`, in four lanes, four vectors a step and a row's last
+ * elements two at a time), float64 rows a float64 exp (two lanes); the accuracy of both is
+ * tested in `row_kernels_test.ts`, and the float32 exp's bits against `exp32`'s in
+ * `math32_test.ts`.
  *
  * @module
  */
