@@ -18,6 +18,7 @@ import {
   REDUCTION,
   type Reduction,
   rounder,
+  takeFloat,
 } from "./_core/reduction.ts";
 import { crossEntropyIndexWebgpu, crossEntropyProbabilityWebgpu } from "./_webgpu/cross_entropy.ts";
 import { rowSoftmaxScaled } from "./_cpu/row_kernels.ts";
@@ -176,7 +177,8 @@ function indexTarget(
   // pass that gives the log-sum-exp also writes the input's gradient for gradOutput 1, as the
   // backward would (the same kernels and factors); the backward hands it over.
   const fuse = rowsLast && reduction !== "none" && input.requiresGrad && fusedKernels.enabled;
-  const saved = fuse ? floatStorage(dtype, input.numel) : null;
+  // every element is written (the row kernels): storage as it comes, from the kernel arena
+  const saved = fuse ? takeFloat(dtype, input.numel, true) : null;
   let lse: Float64Array | null = null;
   if (rowsLast) {
     const sums = new Float64Array(idx.length);
@@ -214,7 +216,7 @@ function indexTarget(
     const go = cpuStorage(gradOutput) as FloatArray;
     if (saved !== null && go[0] === 1) return [new Tensor(saved, input.shape, dtype)];
     const scale = sampleScale(go, reduction, nll.totalWeight, r);
-    const gx = floatStorage(dtype, input.numel);
+    const gx = takeFloat(dtype, input.numel, true); // every element is written below
     if (inner === 1) {
       crossEntropyRowsBackward(x, idx, w, scale, ls, gx);
       return [new Tensor(gx, input.shape, dtype)];

@@ -8,7 +8,9 @@
 ;;   float64: Taylor to r^13 (truncation < 2^-57), ln2 split in two (fdlibm's).
 ;; nan gives nan, -inf gives 0, +inf gives inf. Accuracy is tested in losses/_cpu/row_kernels_test.ts.
 (module
-  (memory (export "memory") 1)
+  ;; the kernel arena's memory (losses/_core/arena.ts), as wasm/elementwise.wat's: rows that
+  ;; live there are read, and results written, where they are; the maximum is ARENA_MAX_PAGES
+  (import "env" "memory" (memory 1 16385 shared))
 
   ;; ---- row maximum and minimum ---------------------------------------------------------
   ;; the maximum and minimum of n float32 at p (-inf and inf for n = 0); a nan may be skipped

@@ -33,12 +33,15 @@ export const ARENA_LIMIT = 1024 * 1024 * 1024;
 /** Arrays smaller than this are plain typed arrays: copying them costs less than a block. */
 export const ARENA_MIN_BYTES = 65536;
 /**
- * New blocks cut while none comes back, at most: past this, storage is a plain typed array
- * until a block comes back. A loop that drops its tensors without `dispose()`, and gives the
- * collector's callbacks no turn (a loop that only awaits promises), would otherwise cut fresh
- * memory for every tensor, and fresh pages cost more than the copies the arena saves (0.4 to
- * 2.7 ms per MB on the project's machines), while the runtime's allocator hands plain arrays
- * the pages of the ones the collector freed.
+ * New blocks cut while none is given back, at most: past this, storage is a plain typed array
+ * until a block is given back by `dispose()` or by the library (`arenaGive`). A loop that drops
+ * its tensors without `dispose()` would otherwise cut fresh memory for every tensor, and fresh
+ * pages cost more than the copies the arena saves (0.4 to 2.7 ms per MB on the project's
+ * machines), while the runtime's allocator hands plain arrays the pages of the ones the
+ * collector freed. A block the collector returns does not start the count again: the
+ * collector returns blocks only now and then (it sees a view's few bytes, not its block), so
+ * a loop that drops its tensors would cut another 64 MiB of fresh memory after each
+ * collection; the blocks it returns are taken again first all the same.
  */
 export const ARENA_FRESH_LIMIT = 64 * 1024 * 1024;
 /** WebAssembly pages of 64 KiB. */
@@ -66,7 +69,7 @@ interface Arena {
   buffers: WeakSet<object>;
   /** Bytes in blocks handed out and not yet back. */
   live: number;
-  /** Bytes of new blocks cut since a block last came back. */
+  /** Bytes of new blocks cut since a block was last given back (not by the collector). */
   fresh: number;
 }
 
@@ -75,7 +78,7 @@ let arena: Arena | null | undefined;
 // Blocks whose arrays the collector took: the token is the block, the held value its offset
 // and size.
 const collected = new FinalizationRegistry<{ at: number; bytes: number }>(({ at, bytes }) => {
-  if (arena) putBack(arena, at, bytes);
+  if (arena) putBack(arena, at, bytes, false);
 });
 
 /** The arena, made on first use; `null` where the runtime makes no shared memory. */
@@ -104,12 +107,13 @@ export function arenaMemory(): WebAssembly.Memory | null {
   return theArena()?.memory ?? null;
 }
 
-function putBack(a: Arena, at: number, bytes: number): void {
+/** Puts a block on the free list; `given`: by `arenaGive`, not by the collector. */
+function putBack(a: Arena, at: number, bytes: number, given: boolean): void {
   const list = a.free.get(bytes);
   if (list === undefined) a.free.set(bytes, [at]);
   else list.push(at);
   a.live -= bytes;
-  a.fresh = 0;
+  if (given) a.fresh = 0;
 }
 
 /** The memory's buffer now, registered as the arena's (growth makes a new one). */
@@ -193,7 +197,7 @@ export function arenaGive(array: object): boolean {
   if (at === undefined) return false;
   a.owners.delete(array);
   collected.unregister(array);
-  putBack(a, at, blockBytes((array as ArenaArray).byteLength));
+  putBack(a, at, blockBytes((array as ArenaArray).byteLength), true);
   return true;
 }
 

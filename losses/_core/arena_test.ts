@@ -12,6 +12,7 @@ import { givePooled } from "./pool.ts";
 import { WasmKernel } from "../_cpu/wasm.ts";
 import { sharedMemoryAt, unshareMemoryImport } from "../_cpu/wasm.ts";
 import { type SimdLoss, simdLoss } from "../_cpu/simd.ts";
+import { rowLogSoftmax, rowSoftmaxGrad, rowSoftmaxScaled } from "../_cpu/row_kernels.ts";
 import { WASM_BASE64 } from "../_cpu/generated/wasm_elementwise.ts";
 import { mseLoss } from "../mse_loss.ts";
 import { type Tensor, tensor } from "../tensor.ts";
@@ -180,6 +181,50 @@ Deno.test("the kernels give the same bits on arena operands as on copied ones, a
         for (const t of inside) t.dispose();
       }
     }
+  }
+});
+
+Deno.test("the row kernels give the same bits on arena rows as on copied ones, and stay in their blocks", () => {
+  // several chunks of rows; widths whose last step is whole (1000) and partial (37, 13, 17:
+  // 1024 x 17 float32 fill their block to its last byte, and the last step writes 28 past)
+  for (const [rows, cols] of [[40, 1000], [1500, 37], [3000, 13], [1024, 17]]) {
+    const n = rows * cols;
+    const fill = (a: Float32Array, seed: number) => {
+      for (let i = 0; i < n; i++) a[i] = Math.fround(Math.sin(i * 12.9898 + seed) * 9);
+      return a;
+    };
+    const [x, g, y] = [1, 2, 3].map((seed) => fill(take("float32", n) as Float32Array, seed));
+    const [px, pg, py] = [x, g, y].map((a) => Float32Array.from(a));
+    const outs = [take("float32", n)] as Float32Array[];
+    // the block cut next: a kernel storing past the last output's block would change it
+    const next = take("float32", n).fill(7);
+    const plain = [new Float32Array(n)];
+    const check = (what: string) => {
+      for (let i = 0; i < n; i++) {
+        if (!Object.is(outs[0][i], plain[0][i])) {
+          assert.fail(`${what} ${rows}x${cols}: [${i}] ${outs[0][i]} against ${plain[0][i]}`);
+        }
+      }
+      assert.ok(next.every((v) => v === 7), `${what} ${rows}x${cols}: the next block was written`);
+    };
+    const factor = (r: number, _m: number, s: number) => (r % 3) / s;
+    rowSoftmaxScaled(x, rows, cols, outs[0], factor);
+    rowSoftmaxScaled(px, rows, cols, plain[0], factor);
+    check("softmax");
+    rowLogSoftmax(x, rows, cols, outs[0]);
+    rowLogSoftmax(px, rows, cols, plain[0]);
+    check("log-softmax");
+    for (const kind of ["softmax", "log_softmax"] as const) {
+      rowSoftmaxGrad(kind, g, y, rows, cols, outs[0]);
+      rowSoftmaxGrad(kind, pg, py, rows, cols, plain[0]);
+      check(`${kind} backward`);
+    }
+    // in place: the output is the input
+    outs[0].set(x);
+    rowSoftmaxScaled(outs[0], rows, cols, outs[0], factor);
+    rowSoftmaxScaled(px, rows, cols, plain[0], factor);
+    check("softmax in place");
+    for (const a of [x, g, y, ...outs, next]) givePooled(a);
   }
 });
 

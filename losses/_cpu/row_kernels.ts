@@ -1,7 +1,10 @@
 /**
  * Row kernels in WebAssembly SIMD (`wasm/softmax.wat`) for the class losses: a matrix of
- * `rows × cols` contiguous elements (the class dimension last) goes through the module's
- * memory in chunks of whole rows that stay in cache: copied in, computed, copied out. Per
+ * `rows × cols` contiguous elements (the class dimension last) goes through the kernels in
+ * chunks of whole rows that stay in cache. The module runs over the kernel arena's memory
+ * (`_core/arena.ts`): rows that live there are read where they are, a result that owns an
+ * arena block is written where it is, and anything else is copied into the module's scratch
+ * and out of it. Per
  * row the kernels find the maximum `m` and `s = sum(exp(x - m))` (float64), then either
  * scale `exp(x - m)` by a per-row factor (softmax, cross-entropy's gradient) or subtract a
  * per-row number from `x` (log-softmax). Float32 rows use the library's one float32 exp
@@ -13,6 +16,7 @@
  * @module
  */
 
+import { inArena, ownsBlock } from "../_core/arena.ts";
 import { lazyKernel, type WasmKernel } from "./wasm.ts";
 import { WASM_BASE64 } from "./generated/wasm_softmax.ts";
 import type { FloatArray } from "../_core/reduction.ts";
@@ -57,7 +61,7 @@ interface Block {
 }
 
 /** The last block laid out per dtype, reused while its width and the memory stay the same. */
-const lastBlock: { f32: Block | null; f64: Block | null; buffer: ArrayBuffer | null } = {
+const lastBlock: { f32: Block | null; f64: Block | null; buffer: ArrayBufferLike | null } = {
   f32: null,
   f64: null,
   buffer: null,
@@ -83,12 +87,13 @@ function layBlock(k: WasmKernel, f32: boolean, cols: number): Block {
   const elems = rowsPer * cols;
   // 32 bytes of slack: a row's last step (two vectors) reads and writes up to 28 bytes past it
   const span = ((elems * bytes + 15) & ~15) + 32;
-  const xPtr = 0;
-  const outPtr = span;
-  const yPtr = 2 * span;
-  const statsPtr = 3 * span;
+  const base = k.scratch(3 * span + rowsPer * 24);
+  const buffer = k.buffer;
+  const xPtr = base;
+  const outPtr = base + span;
+  const yPtr = base + 2 * span;
+  const statsPtr = base + 3 * span;
   const coefPtr = statsPtr + rowsPer * 16;
-  const buffer = k.reserve(coefPtr + rowsPer * 8);
   const e = k.exports;
   const Arr = f32 ? Float32Array : Float64Array;
   return {
@@ -112,6 +117,41 @@ function layBlock(k: WasmKernel, f32: boolean, cols: number): Block {
   };
 }
 
+/** Whether the kernels can read `a` where it is: a view into the arena, which they run over. */
+function readable(a: FloatArray): boolean {
+  return kernel().inArena && inArena(a);
+}
+
+/**
+ * The byte offset the kernels read rows `[start, start + len)` of `a` at: where they are, or
+ * copied into the block's `slot` at `slotAt`.
+ */
+function readAt(
+  a: FloatArray,
+  start: number,
+  len: number,
+  slot: FloatArray,
+  slotAt: number,
+): number {
+  if (readable(a)) return a.byteOffset + start * a.BYTES_PER_ELEMENT;
+  slot.set(a.subarray(start, start + len));
+  return slotAt;
+}
+
+/**
+ * Whether the kernels can write `out` where it is: it owns an arena block and shares no byte
+ * with what they read. `spill`: the kernel also writes up to 28 bytes past the rows, which
+ * stays inside `out` unless these are its last rows.
+ */
+function writable(out: FloatArray, reads: FloatArray[], spill: boolean, last: boolean): boolean {
+  if (!kernel().inArena || !ownsBlock(out) || (spill && last)) return false;
+  const lo = out.byteOffset;
+  const hi = lo + out.byteLength;
+  return reads.every((a) =>
+    a.buffer !== out.buffer || a.byteOffset >= hi || a.byteOffset + a.byteLength <= lo
+  );
+}
+
 /**
  * Per row `r` of `x` (`rows × cols`): `m = max(x_r)` (nan if any is nan) and
  * `s = sum(exp(x_r - m))` in float64. Then, when `out` is given, `out_r = exp(x_r - m) · f`
@@ -131,14 +171,16 @@ export function rowSoftmaxScaled(
   for (let r0 = 0; r0 < rows; r0 += b.rowsPer) {
     const n = Math.min(b.rowsPer, rows - r0);
     const start = r0 * cols;
-    b.x.set(x.subarray(start, start + n * cols));
-    expRows(b.xPtr, b.outPtr, n, cols, b.statsPtr, 1);
+    const xAt = readAt(x, start, n * cols, b.x, b.xPtr);
+    const direct = out !== null && writable(out, [x], true, r0 + n === rows);
+    const outAt = direct ? out.byteOffset + start * out.BYTES_PER_ELEMENT : b.outPtr;
+    expRows(xAt, outAt, n, cols, b.statsPtr, 1);
     for (let i = 0; i < n; i++) {
       b.coef[i] = factor(r0 + i, b.stats[2 * i], b.stats[2 * i + 1]);
     }
     if (out === null) continue;
-    scaleRows(b.outPtr, n, cols, b.coefPtr);
-    out.set(b.out.subarray(0, n * cols), start);
+    scaleRows(outAt, n, cols, b.coefPtr);
+    if (!direct) out.set(b.out.subarray(0, n * cols), start);
   }
 }
 
@@ -153,11 +195,18 @@ export function rowLogSoftmax(x: FloatArray, rows: number, cols: number, out: Fl
   for (let r0 = 0; r0 < rows; r0 += b.rowsPer) {
     const n = Math.min(b.rowsPer, rows - r0);
     const start = r0 * cols;
-    b.x.set(x.subarray(start, start + n * cols));
-    expRows(b.xPtr, b.outPtr, n, cols, b.statsPtr, 1);
+    const xAt = readAt(x, start, n * cols, b.x, b.xPtr);
+    expRows(xAt, b.outPtr, n, cols, b.statsPtr, 1);
     for (let i = 0; i < n; i++) b.coef[i] = b.stats[2 * i] + Math.log(b.stats[2 * i + 1]);
-    subRows(b.xPtr, b.outPtr, n, cols, b.coefPtr);
-    out.set(b.out.subarray(0, n * cols), start);
+    const direct = writable(out, [x], false, r0 + n === rows);
+    subRows(
+      xAt,
+      direct ? out.byteOffset + start * out.BYTES_PER_ELEMENT : b.outPtr,
+      n,
+      cols,
+      b.coefPtr,
+    );
+    if (!direct) out.set(b.out.subarray(0, n * cols), start);
   }
 }
 
@@ -201,15 +250,18 @@ export function rowSoftmaxGrad(
   for (let r0 = 0; r0 < rows; r0 += b.rowsPer) {
     const n = Math.min(b.rowsPer, rows - r0);
     const start = r0 * cols;
-    b.x.set(g.subarray(start, start + n * cols));
-    b.y.set(output.subarray(start, start + n * cols));
-    sumRows(b.xPtr, softmax ? b.yPtr : -1, n, cols, b.coefPtr);
-    if (softmax) gradRows(b.xPtr, b.yPtr, b.outPtr, n, cols, b.coefPtr, 1);
+    const gAt = readAt(g, start, n * cols, b.x, b.xPtr);
+    const yAt = readAt(output, start, n * cols, b.y, b.yPtr);
+    const direct = writable(gx, [g, output], false, r0 + n === rows);
+    const gxAt = direct ? gx.byteOffset + start * 4 : b.outPtr;
+    sumRows(gAt, softmax ? yAt : -1, n, cols, b.coefPtr);
+    if (softmax) gradRows(gAt, yAt, gxAt, n, cols, b.coefPtr, 1);
     else {
-      b.exports.expRows(b.yPtr, b.outPtr, n, cols, b.statsPtr, 0);
-      gradRows(b.xPtr, b.outPtr, b.outPtr, n, cols, b.coefPtr, 0);
+      // exp(output) into the block (the exp writes past the rows), then the gradient
+      b.exports.expRows(yAt, b.outPtr, n, cols, b.statsPtr, 0);
+      gradRows(gAt, b.outPtr, gxAt, n, cols, b.coefPtr, 0);
     }
-    gx.set(b.out.subarray(0, n * cols), start);
+    if (!direct) gx.set(b.out.subarray(0, n * cols), start);
   }
   return true;
 }

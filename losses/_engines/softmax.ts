@@ -11,7 +11,7 @@
 
 import { record } from "../_core/autograd.ts";
 import { checkFloat, normalizeDim } from "../_core/checks.ts";
-import { type FloatArray, floatStorage } from "../_core/reduction.ts";
+import { type FloatArray, takeFloat } from "../_core/reduction.ts";
 import { rowLogSoftmax, rowSoftmaxGrad, rowSoftmaxScaled } from "../_cpu/row_kernels.ts";
 import { type Lanes, lanesOf } from "../_core/lanes.ts";
 import { cpuStorage, Tensor } from "../_core/tensor.ts";
@@ -137,10 +137,11 @@ export function runLaneOp(
 ): Tensor {
   checkFloat(fn, { input });
   const lanes = lanesOf(input.shape, normalizeDim(fn, dim, input.shape.length));
-  const out = floatStorage(input.dtype, input.numel);
+  // every element is written: storage as it comes, from the kernel arena when it can
+  const out = takeFloat(input.dtype, input.numel, true);
   kernels.forward(cpuStorage(input) as FloatArray, lanes, out);
   const node = record(kernels.gradFn, [input], (gradOutput) => {
-    const gx = floatStorage(input.dtype, input.numel);
+    const gx = takeFloat(input.dtype, input.numel, true);
     kernels.backward(cpuStorage(gradOutput) as FloatArray, out, lanes, gx);
     return [new Tensor(gx, input.shape, input.dtype)];
   }, { holds: [out] });
