@@ -472,27 +472,22 @@
       (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
       (br $vec))))
 
-  ;; ---- per row: buf = buf · coef[r] (float64 product, rounded once) ---------------------
+  ;; ---- per row: buf = buf · c[r], c[r] the float64 coef[r] rounded to float32, the product
+  ;; in float32 (PyTorch's softmax: exp(x - m) times 1 / sum, in float32) ------------------
   (func (export "scale_rows_f32") (param $buf i32) (param $rows i32) (param $cols i32) (param $coef i32)
-    (local $end i32) (local $c v128) (local $v v128)
+    (local $end i32) (local $c v128)
     (block $rdone (loop $row
       (br_if $rdone (i32.eqz (local.get $rows)))
-      (local.set $c (v128.load64_splat (local.get $coef)))
+      (local.set $c (f32x4.splat (f32.demote_f64 (f64.load (local.get $coef)))))
       (local.set $end (i32.add (local.get $buf) (i32.shl (local.get $cols) (i32.const 2))))
       (block $done (loop $vec
         (br_if $done (i32.gt_u (i32.add (local.get $buf) (i32.const 16)) (local.get $end)))
-        (local.set $v (v128.load align=4 (local.get $buf)))
-        (v128.store align=4 (local.get $buf) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-          (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.promote_low_f32x4 (local.get $v)) (local.get $c)))
-          (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.promote_low_f32x4
-            (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))
-            (local.get $c)))))
+        (v128.store align=4 (local.get $buf) (f32x4.mul (v128.load align=4 (local.get $buf)) (local.get $c)))
         (local.set $buf (i32.add (local.get $buf) (i32.const 16)))
         (br $vec)))
       (block $tdone (loop $tail
         (br_if $tdone (i32.ge_u (local.get $buf) (local.get $end)))
-        (f32.store (local.get $buf) (f32.demote_f64 (f64.mul (f64.promote_f32 (f32.load (local.get $buf)))
-          (f64x2.extract_lane 0 (local.get $c)))))
+        (f32.store (local.get $buf) (f32.mul (f32.load (local.get $buf)) (f32x4.extract_lane 0 (local.get $c))))
         (local.set $buf (i32.add (local.get $buf) (i32.const 4)))
         (br $tail)))
       (local.set $coef (i32.add (local.get $coef) (i32.const 8)))
@@ -520,33 +515,33 @@
       (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
       (br $row))))
 
-  ;; ---- per row: out = x - sub[r] (float64 difference, rounded once) ---------------------
+  ;; ---- per row: out = (x - m[r]) - l[r] in float32, from the float32 maximum m[r] and the
+  ;; float64 l[r] rounded to float32, as pairs (m, l) of float64 at sub (the row kernels' stats
+  ;; with log(sum) in place of the sum): x - m is exact near the maximum, so logits of 1e4 keep
+  ;; their small log-probabilities (one constant m + l would round at 1e4's ulp) ---------------
   (func (export "sub_rows_f32") (param $x i32) (param $out i32) (param $rows i32) (param $cols i32)
     (param $sub i32)
-    (local $end i32) (local $c v128) (local $v v128)
+    (local $end i32) (local $m v128) (local $l v128)
     (block $rdone (loop $row
       (br_if $rdone (i32.eqz (local.get $rows)))
-      (local.set $c (v128.load64_splat (local.get $sub)))
+      (local.set $m (f32x4.splat (f32.demote_f64 (f64.load (local.get $sub)))))
+      (local.set $l (f32x4.splat (f32.demote_f64 (f64.load offset=8 (local.get $sub)))))
       (local.set $end (i32.add (local.get $x) (i32.shl (local.get $cols) (i32.const 2))))
       (block $done (loop $vec
         (br_if $done (i32.gt_u (i32.add (local.get $x) (i32.const 16)) (local.get $end)))
-        (local.set $v (v128.load align=4 (local.get $x)))
-        (v128.store align=4 (local.get $out) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-          (f32x4.demote_f64x2_zero (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v)) (local.get $c)))
-          (f32x4.demote_f64x2_zero (f64x2.sub (f64x2.promote_low_f32x4
-            (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))
-            (local.get $c)))))
+        (v128.store align=4 (local.get $out)
+          (f32x4.sub (f32x4.sub (v128.load align=4 (local.get $x)) (local.get $m)) (local.get $l)))
         (local.set $x (i32.add (local.get $x) (i32.const 16)))
         (local.set $out (i32.add (local.get $out) (i32.const 16)))
         (br $vec)))
       (block $tdone (loop $tail
         (br_if $tdone (i32.ge_u (local.get $x) (local.get $end)))
-        (f32.store (local.get $out) (f32.demote_f64 (f64.sub (f64.promote_f32 (f32.load (local.get $x)))
-          (f64x2.extract_lane 0 (local.get $c)))))
+        (f32.store (local.get $out) (f32.sub (f32.sub (f32.load (local.get $x))
+          (f32x4.extract_lane 0 (local.get $m))) (f32x4.extract_lane 0 (local.get $l))))
         (local.set $x (i32.add (local.get $x) (i32.const 4)))
         (local.set $out (i32.add (local.get $out) (i32.const 4)))
         (br $tail)))
-      (local.set $sub (i32.add (local.get $sub) (i32.const 8)))
+      (local.set $sub (i32.add (local.get $sub) (i32.const 16)))
       (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
       (br $row))))
 
@@ -621,46 +616,39 @@
       (br $row))))
 
   ;; ---- per row, float32: out = g - e · c[r] (log-softmax's gradient, e = exp(output)) or
-  ;; out = e · (g - c[r]) (softmax's, e = output), each in float64 and rounded once ----------
+  ;; out = e · (g - c[r]) (softmax's, e = output), c[r] the float64 coef[r] rounded to float32
+  ;; and the rest in float32, as PyTorch's vectorized backward --------------------------------
   (func (export "grad_rows_f32") (param $g i32) (param $e i32) (param $out i32) (param $rows i32)
     (param $cols i32) (param $coef i32) (param $softmax i32)
-    (local $end i32) (local $c v128) (local $gv v128) (local $ev v128) (local $lo v128) (local $hi v128)
-    (local $gs f64) (local $es f64)
+    (local $end i32) (local $c v128) (local $gv v128) (local $ev v128) (local $cs f32)
     (block $rdone (loop $row
       (br_if $rdone (i32.eqz (local.get $rows)))
-      (local.set $c (v128.load64_splat (local.get $coef)))
+      (local.set $cs (f32.demote_f64 (f64.load (local.get $coef))))
+      (local.set $c (f32x4.splat (local.get $cs)))
       (local.set $end (i32.add (local.get $g) (i32.shl (local.get $cols) (i32.const 2))))
-      (block $done (loop $vec
-        (br_if $done (i32.gt_u (i32.add (local.get $g) (i32.const 16)) (local.get $end)))
-        (local.set $gv (v128.load align=4 (local.get $g)))
-        (local.set $ev (v128.load align=4 (local.get $e)))
-        (local.set $lo (f64x2.promote_low_f32x4 (local.get $ev)))
-        (local.set $hi (f64x2.promote_low_f32x4
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $ev) (local.get $ev))))
-        (local.set $ev (f64x2.promote_low_f32x4
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $gv) (local.get $gv))))
-        (local.set $gv (f64x2.promote_low_f32x4 (local.get $gv)))
-        (if (local.get $softmax)
-          (then
-            (local.set $lo (f64x2.mul (local.get $lo) (f64x2.sub (local.get $gv) (local.get $c))))
-            (local.set $hi (f64x2.mul (local.get $hi) (f64x2.sub (local.get $ev) (local.get $c)))))
-          (else
-            (local.set $lo (f64x2.sub (local.get $gv) (f64x2.mul (local.get $lo) (local.get $c))))
-            (local.set $hi (f64x2.sub (local.get $ev) (f64x2.mul (local.get $hi) (local.get $c))))))
-        (v128.store align=4 (local.get $out) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-          (f32x4.demote_f64x2_zero (local.get $lo)) (f32x4.demote_f64x2_zero (local.get $hi))))
-        (local.set $g (i32.add (local.get $g) (i32.const 16)))
-        (local.set $e (i32.add (local.get $e) (i32.const 16)))
-        (local.set $out (i32.add (local.get $out) (i32.const 16)))
-        (br $vec)))
+      (if (local.get $softmax)
+        (then (block $done (loop $vec
+          (br_if $done (i32.gt_u (i32.add (local.get $g) (i32.const 16)) (local.get $end)))
+          (v128.store align=4 (local.get $out) (f32x4.mul (v128.load align=4 (local.get $e))
+            (f32x4.sub (v128.load align=4 (local.get $g)) (local.get $c))))
+          (local.set $g (i32.add (local.get $g) (i32.const 16)))
+          (local.set $e (i32.add (local.get $e) (i32.const 16)))
+          (local.set $out (i32.add (local.get $out) (i32.const 16)))
+          (br $vec))))
+        (else (block $done (loop $vec
+          (br_if $done (i32.gt_u (i32.add (local.get $g) (i32.const 16)) (local.get $end)))
+          (v128.store align=4 (local.get $out) (f32x4.sub (v128.load align=4 (local.get $g))
+            (f32x4.mul (v128.load align=4 (local.get $e)) (local.get $c))))
+          (local.set $g (i32.add (local.get $g) (i32.const 16)))
+          (local.set $e (i32.add (local.get $e) (i32.const 16)))
+          (local.set $out (i32.add (local.get $out) (i32.const 16)))
+          (br $vec)))))
       (block $tdone (loop $tail
         (br_if $tdone (i32.ge_u (local.get $g) (local.get $end)))
-        (local.set $gs (f64.promote_f32 (f32.load (local.get $g))))
-        (local.set $es (f64.promote_f32 (f32.load (local.get $e))))
-        (f32.store (local.get $out) (f32.demote_f64 (select
-          (f64.mul (local.get $es) (f64.sub (local.get $gs) (f64x2.extract_lane 0 (local.get $c))))
-          (f64.sub (local.get $gs) (f64.mul (local.get $es) (f64x2.extract_lane 0 (local.get $c))))
-          (local.get $softmax))))
+        (f32.store (local.get $out) (select
+          (f32.mul (f32.load (local.get $e)) (f32.sub (f32.load (local.get $g)) (local.get $cs)))
+          (f32.sub (f32.load (local.get $g)) (f32.mul (f32.load (local.get $e)) (local.get $cs)))
+          (local.get $softmax)))
         (local.set $g (i32.add (local.get $g) (i32.const 4)))
         (local.set $e (i32.add (local.get $e) (i32.const 4)))
         (local.set $out (i32.add (local.get $out) (i32.const 4)))

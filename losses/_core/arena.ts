@@ -15,9 +15,9 @@
  * goes back to the arena when its last holder lets go of it (`dispose()`, a node freed by
  * `backward()`: `pool.ts` hands it here instead of pooling it) or when the collector takes its
  * array (a `FinalizationRegistry`, as a plain typed array would be taken). A free block is
- * reused for one of the same rounded size. While no block comes back, at most
- * {@linkcode ARENA_FRESH_LIMIT} bytes of new blocks are cut; storage past that is a plain typed
- * array until one does. Imports nothing.
+ * reused for one of the same rounded size. While no block is given back (the collector's
+ * returns do not count), at most {@linkcode ARENA_FRESH_LIMIT} bytes of new blocks are cut;
+ * storage past that is a plain typed array until one is. Imports nothing.
  *
  * What a user sees: the storage of such a tensor (`await t.data()`) is a `Float32Array` or
  * `Float64Array` over a `SharedArrayBuffer`, at a `byteOffset` inside it. Read it through the
@@ -40,10 +40,11 @@ export const ARENA_MIN_BYTES = 65536;
  * machines), while the runtime's allocator hands plain arrays the pages of the ones the
  * collector freed. A block the collector returns does not start the count again: the
  * collector returns blocks only now and then (it sees a view's few bytes, not its block), so
- * a loop that drops its tensors would cut another 64 MiB of fresh memory after each
- * collection; the blocks it returns are taken again first all the same.
+ * a loop that drops its tensors would cut this much fresh memory again after each
+ * collection; the blocks it returns are taken again first all the same. 256 MiB: room for the
+ * inputs, outputs and gradients of a step over 8192 × 1000 float32 (32 MB each).
  */
-export const ARENA_FRESH_LIMIT = 64 * 1024 * 1024;
+export const ARENA_FRESH_LIMIT = 256 * 1024 * 1024;
 /** WebAssembly pages of 64 KiB. */
 const PAGE = 65536;
 /** The memory's maximum, in pages: {@linkcode ARENA_LIMIT} and one more for the tail's reads. */

@@ -101,8 +101,8 @@ function take(dtype: "float32" | "float64", n: number): Float32Array | Float64Ar
   return block;
 }
 
-Deno.test("tensors dropped with no block coming back stop cutting fresh arena memory, until one comes back", async () => {
-  const n = 1 << 20; // 4 MiB of float32
+Deno.test("tensors dropped with no block given back stop cutting fresh arena memory, until one is", async () => {
+  const n = 1 << 22; // 16 MiB of float32
   const kept = tensor(new Float32Array(n));
   assert.ok(inArena(await kept.data()));
   kept.dispose(); // a block came back: fresh cuts start from 0
@@ -127,6 +127,30 @@ Deno.test("tensors dropped with no block coming back stop cutting fresh arena me
   const again = tensor(new Float32Array(odd));
   assert.ok(inArena(await again.data()), "a block came back: the arena cuts again");
   again.dispose();
+});
+
+Deno.test("blocks the collector returns are cut again, but do not restart the count of fresh ones", async () => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  assert.ok(gc, "run with --v8-flags=--expose-gc");
+  const n = 1 << 22; // 16 MiB of float32
+  // dropping every tensor, until one is a plain array (free blocks go first, then the limit)
+  let plain = false;
+  for (let k = 0; k < 64 && !plain; k++) plain = !inArena(await tensor(new Float32Array(n)).data());
+  assert.ok(plain, "the fresh limit was reached");
+  const liveBefore = live();
+  gc();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok(live() < liveBefore, "the collector gave blocks back");
+  // a block of the size that came back is taken again; a size no free block has is not cut
+  const same = tensor(new Float32Array(n));
+  assert.ok(inArena(await same.data()), "a returned block is cut again");
+  const odd = tensor(new Float32Array(ARENA_MIN_BYTES / 4 + 8765));
+  assert.ok(!inArena(await odd.data()), "no new block after the collector's returns");
+  same.dispose(); // given back: the arena cuts again
+  const after = tensor(new Float32Array(ARENA_MIN_BYTES / 4 + 8765));
+  assert.ok(inArena(await after.data()), "a block given back restarts the count");
+  after.dispose();
+  odd.dispose();
 });
 
 /** The operands of `loss` in the arena (the tensors' storage) and the same values copied out. */

@@ -185,27 +185,31 @@ export function rowSoftmaxScaled(
 }
 
 /**
- * Log-softmax of each row: `out_r = x_r - (m + log(s))`, the difference in float64 and
- * rounded once. A row with a nan, or whose maximum is infinite, becomes nan.
+ * Log-softmax of each row: `out_r = x_r - (m + log(s))`. Float32 rows as PyTorch's, in float32
+ * in two steps, `(x_r - m) - log(s)` (`x - m` is exact near the maximum, so logits of 1e4 keep
+ * small log-probabilities); float64 rows with the difference in float64, rounded once. A row
+ * with a nan, or whose maximum is infinite, becomes nan.
  */
 export function rowLogSoftmax(x: FloatArray, rows: number, cols: number, out: FloatArray): void {
   if (rows === 0) return;
-  const b = blockFor(x instanceof Float32Array, cols);
+  const f32 = x instanceof Float32Array;
+  const b = blockFor(f32, cols);
   const { expRows, subRows } = b.exports;
   for (let r0 = 0; r0 < rows; r0 += b.rowsPer) {
     const n = Math.min(b.rowsPer, rows - r0);
     const start = r0 * cols;
     const xAt = readAt(x, start, n * cols, b.x, b.xPtr);
     expRows(xAt, b.outPtr, n, cols, b.statsPtr, 1);
-    for (let i = 0; i < n; i++) b.coef[i] = b.stats[2 * i] + Math.log(b.stats[2 * i + 1]);
     const direct = writable(out, [x], false, r0 + n === rows);
-    subRows(
-      xAt,
-      direct ? out.byteOffset + start * out.BYTES_PER_ELEMENT : b.outPtr,
-      n,
-      cols,
-      b.coefPtr,
-    );
+    const outAt = direct ? out.byteOffset + start * out.BYTES_PER_ELEMENT : b.outPtr;
+    if (f32) {
+      // the float32 kernel reads the pairs (m, log(s)) in the stats
+      for (let i = 0; i < n; i++) b.stats[2 * i + 1] = Math.log(b.stats[2 * i + 1]);
+      subRows(xAt, outAt, n, cols, b.statsPtr);
+    } else {
+      for (let i = 0; i < n; i++) b.coef[i] = b.stats[2 * i] + Math.log(b.stats[2 * i + 1]);
+      subRows(xAt, outAt, n, cols, b.coefPtr);
+    }
     if (!direct) out.set(b.out.subarray(0, n * cols), start);
   }
 }
