@@ -104,6 +104,14 @@ export function addNllGrad(
   coef: number,
 ): void {
   const { size: classes, inner } = layout.lanes;
+  if (inner === 1) {
+    // (N, C): sample j's row starts at j * C (samplePosition's division is the loop's cost)
+    for (let j = 0, row = 0; j < idx.length; j++, row += classes) {
+      const t = idx[j];
+      if (t >= 0) grad[row + t] += coef * (w === null ? 1 : w[t]) * scale(j);
+    }
+    return;
+  }
   for (let j = 0; j < idx.length; j++) {
     const t = idx[j];
     if (t < 0) continue;

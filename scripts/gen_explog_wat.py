@@ -567,15 +567,18 @@ def exp_rows_kernel():
     """wasm/softmax.wat's `exp_rows_f32`, whose exp is exp32's steps: per row, m = its maximum (or
     0 with $withMax = 0), out = exp(x - m) and s = sum(out) in float64 (stats[2r] = m,
     stats[2r + 1] = s). Four vectors a step while sixteen elements of the row remain, their
-    chains interleaved (see `chains`); a row whose x - m all lie in [-87, 88] takes
-    EXP32_NORMAL's steps there (a fifth fewer operations, the same bits). Then two vectors a
-    step, exp32's steps, the lanes at or past the row's end set to -inf (exp32 gives 0): that
-    reads up to 28 bytes past the row and writes zeros there, which the caller's layout leaves
-    room for (the next row's output is written after). The sum takes the vectors in order
-    whatever the step, so its bits do not depend on the step's width."""
+    chains interleaved (see `chains`), then two while eight remain, then the last one to seven
+    elements in one vector or two, masked. A row whose x - m all lie in [-87, 88] takes
+    EXP32_NORMAL's steps throughout (a fifth fewer operations, the same bits), its masked lanes
+    computed from 0 and then cleared; any other row takes exp32's, its masked lanes set to -inf
+    (exp32 gives 0). The masked step reads up to 28 bytes past the row and writes zeros there,
+    which the caller's layout leaves room for (the next row's output is written after). The sum
+    takes the vectors in order whatever the step, and a cleared lane adds +0, so its bits do not
+    depend on the steps' widths."""
     consts = {}
     slow4, fast4 = chains(EXP32, 4, consts), chains(EXP32_NORMAL, 4, consts)
-    slow2 = chains(EXP32, 2, consts)
+    slow2, fast2 = chains(EXP32, 2, consts), chains(EXP32_NORMAL, 2, consts)
+    slow1, fast1 = chains(EXP32, 1, consts), chains(EXP32_NORMAL, 1, consts)
     locals_, sets = chain_locals([EXP32, EXP32_NORMAL], consts)
 
     def finish(n):
@@ -591,17 +594,37 @@ def exp_rows_kernel():
         (local.set $i (i32.add (local.get $i) (i32.const {4 * n})))
         (local.set $x (i32.add (local.get $x) (i32.const {16 * n})))
         (local.set $out (i32.add (local.get $out) (i32.const {16 * n})))"""
-    loads4 = "".join(f"""
+    def loads(n):
+        return "".join(f"""
         (local.set ${p}_x (f32x4.sub (v128.load offset={16 * k} align=4 (local.get $x)) (local.get $mv)))"""
-                     for k, p in enumerate(CHAINS[:4]))
+                       for k, p in enumerate(CHAINS[:n]))
+
+    def masked(n):
+        # lanes at or past the row's end: $fill as input (0 in a row of EXP32_NORMAL's range,
+        # whose results are then cleared; -inf otherwise, which exp32 takes to 0)
+        ins = "".join(f"""
+          (local.set ${p}_x (v128.bitselect
+            (f32x4.sub (v128.load offset={16 * k} align=4 (local.get $x)) (local.get $mv))
+            (local.get $fill)
+            (local.tee $mask{k} (i32x4.lt_s (i32x4.add (local.get $iota{k}) (i32x4.splat (local.get $i)))
+              (local.get $colsv)))))""" for k, p in enumerate(CHAINS[:n]))
+        clear = "".join(f"""
+              (local.set ${p}_result (v128.and (local.get ${p}_result) (local.get $mask{k})))"""
+                        for k, p in enumerate(CHAINS[:n]))
+        fast, slow = (fast1, slow1) if n == 1 else (fast2, slow2)
+        return f"""{ins}
+          (if (local.get $normal)
+            (then{fast}{clear})
+            (else{slow})){finish(n)}"""
     return f"""  (func (export "exp_rows_f32") (param $x i32) (param $out i32) (param $rows i32) (param $cols i32)
     (param $stats i32) (param $withMax i32)
     (local $i i32) (local $normal i32) (local $m f32) (local $lo f32) (local $hi f32)
     (local $mv v128) (local $a0 v128) (local $a1 v128)
-    (local $iota v128) (local $iota4 v128) (local $ninf v128) (local $colsv v128)
+    (local $iota0 v128) (local $iota1 v128) (local $ninf v128) (local $colsv v128)
+    (local $fill v128) (local $mask0 v128) (local $mask1 v128)
     {locals_}{sets}
-    (local.set $iota (v128.const i32x4 0 1 2 3))
-    (local.set $iota4 (v128.const i32x4 4 5 6 7))
+    (local.set $iota0 (v128.const i32x4 0 1 2 3))
+    (local.set $iota1 (v128.const i32x4 4 5 6 7))
     (local.set $ninf (v128.const f32x4 -inf -inf -inf -inf))
     (local.set $colsv (i32x4.splat (local.get $cols)))
     (block $rdone (loop $row
@@ -618,23 +641,21 @@ def exp_rows_kernel():
       (local.set $a1 (v128.const f64x2 0 0))
       (local.set $i (i32.const 0))
       (block $done (loop $vec
-        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 16)) (local.get $cols))){loads4}
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 16)) (local.get $cols))){loads(4)}
         (if (local.get $normal)
           (then{fast4})
           (else{slow4})){finish(4)}
         (br $vec)))
-      (block $done (loop $vec
-        (br_if $done (i32.ge_s (local.get $i) (local.get $cols)))
-        ;; two vectors of x - m, lanes at or past the row's end set to -inf
-        (local.set $a_x (v128.bitselect
-          (f32x4.sub (v128.load align=4 (local.get $x)) (local.get $mv))
-          (local.get $ninf)
-          (i32x4.lt_s (i32x4.add (local.get $iota) (i32x4.splat (local.get $i))) (local.get $colsv))))
-        (local.set $b_x (v128.bitselect
-          (f32x4.sub (v128.load offset=16 align=4 (local.get $x)) (local.get $mv))
-          (local.get $ninf)
-          (i32x4.lt_s (i32x4.add (local.get $iota4) (i32x4.splat (local.get $i))) (local.get $colsv)))){slow2}{finish(2)}
-        (br $vec)))
+      (if (i32.le_s (i32.add (local.get $i) (i32.const 8)) (local.get $cols)) (then{loads(2)}
+        (if (local.get $normal)
+          (then{fast2})
+          (else{slow2})){finish(2)}))
+      ;; the last one to seven elements: one vector, or two
+      (if (i32.lt_s (local.get $i) (local.get $cols)) (then
+        (local.set $fill (select (v128.const i32x4 0 0 0 0) (local.get $ninf) (local.get $normal)))
+        (if (i32.le_s (i32.sub (local.get $cols) (local.get $i)) (i32.const 4))
+          (then{masked(1)})
+          (else{masked(2)}))))
       ;; step back over the lanes past the row's end
       (local.set $x (i32.sub (local.get $x) (i32.shl (i32.sub (local.get $i) (local.get $cols)) (i32.const 2))))
       (local.set $out (i32.sub (local.get $out) (i32.shl (i32.sub (local.get $i) (local.get $cols)) (i32.const 2))))
