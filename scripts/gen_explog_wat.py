@@ -522,13 +522,15 @@ def chain_locals(step_lists, consts):
     return locals_, sets
 
 
-def math_kernel(fn, steps):
+def math_kernel(fn, steps, normal=None):
     """`<fn>_f32` (src, dst, n): dst[i] = fn(src[i]) over float32 arrays, four vectors a step
     while sixteen elements remain, then two, up to seven elements past n read and written (the
-    caller leaves room)."""
+    caller leaves room). With `normal` (exp's EXP32_NORMAL), a step of four vectors whose lanes
+    all lie in [-87, 88] (a nan may pass: it gives nan either way) takes those steps instead."""
     consts = {}
     four, two = chains(steps, 4, consts), chains(steps, 2, consts)
-    locals_, sets = chain_locals([steps], consts)
+    short = None if normal is None else chains(normal, 4, consts)
+    locals_, sets = chain_locals([steps] + ([] if normal is None else [normal]), consts)
 
     def step(n, body):
         loads = "".join(f"\n        (local.set ${p}_x (v128.load offset={16 * k} align=4 (local.get $src)))"
@@ -538,6 +540,19 @@ def math_kernel(fn, steps):
         return f"""{loads}{body}{stores}
         (local.set $src (i32.add (local.get $src) (i32.const {16 * n})))
         (local.set $dst (i32.add (local.get $dst) (i32.const {16 * n})))"""
+    if short is not None:
+        sets += """
+    (local.set $lo (f32x4.splat (f32.const -87)))
+    (local.set $hi (f32x4.splat (f32.const 88)))"""
+        locals_ += " (local $lo v128) (local $hi v128)"
+        four = f"""
+        (if (i32x4.all_true (v128.and
+              (f32x4.ge (f32x4.pmin (f32x4.pmin (local.get $a_x) (local.get $b_x))
+                                    (f32x4.pmin (local.get $c_x) (local.get $d_x))) (local.get $lo))
+              (f32x4.le (f32x4.pmax (f32x4.pmax (local.get $a_x) (local.get $b_x))
+                                    (f32x4.pmax (local.get $c_x) (local.get $d_x))) (local.get $hi))))
+          (then{short})
+          (else{four}))"""
     return f"""
   (func (export "{fn}_f32") (param $src i32) (param $dst i32) (param $n i32)
     (local $end i32) {locals_}{sets}
@@ -735,7 +750,7 @@ out = HEADER
 out += kernel("exp_f64", True, EXP_CONSTS, EXP_BODY + EXP_SCALE_F64, EXP_LOCALS)
 out += kernel("log_f64", True, LOG_CONSTS, LOG_BODY, LOG_LOCALS)
 for fn, steps in MATH32.items():
-    out += math_kernel(fn, steps)
+    out += math_kernel(fn, steps, EXP32_NORMAL if fn == "exp" else None)
 out += LOSS_KERNELS
 out += ")\n"
 out, constants = globalize(out, "k")
