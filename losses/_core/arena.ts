@@ -33,18 +33,21 @@ export const ARENA_LIMIT = 1024 * 1024 * 1024;
 /** Arrays smaller than this are plain typed arrays: copying them costs less than a block. */
 export const ARENA_MIN_BYTES = 65536;
 /**
- * New blocks cut while none is given back, at most: past this, storage is a plain typed array
- * until a block is given back by `dispose()` or by the library (`arenaGive`). A loop that drops
- * its tensors without `dispose()` would otherwise cut fresh memory for every tensor, and fresh
- * pages cost more than the copies the arena saves (0.4 to 2.7 ms per MB on the project's
- * machines), while the runtime's allocator hands plain arrays the pages of the ones the
- * collector freed. A block the collector returns does not start the count again: the
- * collector returns blocks only now and then (it sees a view's few bytes, not its block), so
- * a loop that drops its tensors would cut this much fresh memory again after each
- * collection; the blocks it returns are taken again first all the same. 256 MiB: room for the
- * inputs, outputs and gradients of a step over 8192 × 1000 float32 (32 MB each).
+ * New blocks cut while none is given back, at most, for each of two kinds of storage: the
+ * tensors a caller makes (`tensor()`, `randn()`, `rand()`) and the results and gradients the
+ * ops compute. Past this, storage of that kind is a plain typed array until a block is given
+ * back by `dispose()` or by the library (`arenaGive`). A loop that drops its tensors without
+ * `dispose()` would otherwise cut fresh memory for every tensor, and fresh pages cost more than
+ * the copies the arena saves (a new 4 MB block took 5 ms where a plain array took 1.5 and a
+ * reused block 1.0, MSE's value+grad at 1e6), while the runtime's allocator hands plain arrays
+ * the pages of the ones the collector freed. A block the collector returns does not start the
+ * count again: the collector returns blocks only now and then (it sees a view's few bytes, not
+ * its block), so a loop that drops its tensors would cut this much cold memory again after
+ * each collection; the blocks it returns are taken again first all the same. Two counts, so
+ * that a step's inputs (8192 × 1000 float32 and its gradOutput: 64 MB) leave room for its
+ * outputs and gradients.
  */
-export const ARENA_FRESH_LIMIT = 256 * 1024 * 1024;
+export const ARENA_FRESH_LIMIT = 64 * 1024 * 1024;
 /** WebAssembly pages of 64 KiB. */
 const PAGE = 65536;
 /** The memory's maximum, in pages: {@linkcode ARENA_LIMIT} and one more for the tail's reads. */
@@ -70,8 +73,11 @@ interface Arena {
   buffers: WeakSet<object>;
   /** Bytes in blocks handed out and not yet back. */
   live: number;
-  /** Bytes of new blocks cut since a block was last given back (not by the collector). */
-  fresh: number;
+  /**
+   * Bytes of new blocks cut since a block was last given back (not by the collector), for
+   * made tensors and for computed storage.
+   */
+  fresh: [number, number];
 }
 
 let arena: Arena | null | undefined;
@@ -95,7 +101,7 @@ function theArena(): Arena | null {
       owners: new WeakMap(),
       buffers: new WeakSet([memory.buffer]),
       live: 0,
-      fresh: 0,
+      fresh: [0, 0],
     };
   } catch {
     arena = null;
@@ -114,7 +120,7 @@ function putBack(a: Arena, at: number, bytes: number, given: boolean): void {
   if (list === undefined) a.free.set(bytes, [at]);
   else list.push(at);
   a.live -= bytes;
-  if (given) a.fresh = 0;
+  if (given) a.fresh = [0, 0];
 }
 
 /** The memory's buffer now, registered as the arena's (growth makes a new one). */
@@ -126,8 +132,9 @@ function currentBuffer(a: Arena): SharedArrayBuffer {
 
 /**
  * A block of the arena for `n` elements of `ctor`'s kind, or `null` when the array is too
- * small to want one, the runtime has no arena, or the arena is full. Its contents are what
- * the block's last user left.
+ * small to want one, the runtime has no arena, the arena is full, or a new block would pass
+ * {@linkcode ARENA_FRESH_LIMIT} for its kind (`computed`: an op's result or gradient, not a
+ * tensor a caller makes). Its contents are what the block's last user left.
  */
 export function arenaTake<A extends ArenaArray>(
   ctor: {
@@ -135,6 +142,7 @@ export function arenaTake<A extends ArenaArray>(
     BYTES_PER_ELEMENT: number;
   },
   n: number,
+  computed = false,
 ): A | null {
   const bytes = blockBytes(n * ctor.BYTES_PER_ELEMENT);
   if (n * ctor.BYTES_PER_ELEMENT < ARENA_MIN_BYTES) return null;
@@ -142,10 +150,11 @@ export function arenaTake<A extends ArenaArray>(
   if (a === null) return null;
   let at = a.free.get(bytes)?.pop() ?? null;
   if (at === null) {
-    if (a.fresh + bytes > ARENA_FRESH_LIMIT) return null;
+    const kind = computed ? 1 : 0;
+    if (a.fresh[kind] + bytes > ARENA_FRESH_LIMIT) return null;
     at = cut(a, bytes);
     if (at === null) return null;
-    a.fresh += bytes;
+    a.fresh[kind] += bytes;
   }
   a.live += bytes;
   const array = new ctor(currentBuffer(a), at, n);
@@ -218,5 +227,5 @@ export function inArena(array: ArrayBufferView): boolean {
  */
 export function arenaStats(): { live: number; top: number; fresh: number } | null {
   const a = theArena();
-  return a === null ? null : { live: a.live, top: a.top, fresh: a.fresh };
+  return a === null ? null : { live: a.live, top: a.top, fresh: a.fresh[0] + a.fresh[1] };
 }

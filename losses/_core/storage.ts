@@ -62,10 +62,10 @@ export function allocStorage(dtype: DType, n: number, kernel = false): TypedArra
 export function takeStorage(dtype: DType, n: number, kernel = false): TypedArray {
   switch (dtype) {
     case "float32":
-      return (kernel ? arenaTake(Float32Array, n) : null) ?? takePooled(Float32Array, n) ??
+      return (kernel ? arenaTake(Float32Array, n, true) : null) ?? takePooled(Float32Array, n) ??
         new Float32Array(n);
     case "float64":
-      return (kernel ? arenaTake(Float64Array, n) : null) ?? takePooled(Float64Array, n) ??
+      return (kernel ? arenaTake(Float64Array, n, true) : null) ?? takePooled(Float64Array, n) ??
         new Float64Array(n);
     case "int64":
       return takePooled(BigInt64Array, n) ?? new BigInt64Array(n);
