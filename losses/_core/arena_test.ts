@@ -9,6 +9,7 @@ import {
   ownsBlock,
 } from "./arena.ts";
 import { givePooled } from "./pool.ts";
+import { takeStorage } from "./storage.ts";
 import { WasmKernel } from "../_cpu/wasm.ts";
 import { sharedMemoryAt, unshareMemoryImport } from "../_cpu/wasm.ts";
 import { type SimdLoss, simdLoss } from "../_cpu/simd.ts";
@@ -127,6 +128,17 @@ Deno.test("tensors dropped with no block given back stop cutting fresh arena mem
   const again = tensor(new Float32Array(odd));
   assert.ok(inArena(await again.data()), "a block came back: the arena cuts again");
   again.dispose();
+});
+
+Deno.test("tensors a caller makes and storage the ops compute have fresh-block limits of their own", async () => {
+  const n = 1 << 22; // 16 MiB of float32
+  let plain = false;
+  for (let k = 0; k < 64 && !plain; k++) plain = !inArena(await tensor(new Float32Array(n)).data());
+  assert.ok(plain, "the limit for made tensors was reached");
+  // an op's result still gets a new block (a size no free block has)
+  const computed = takeStorage("float32", ARENA_MIN_BYTES / 4 + 1234, true) as Float32Array;
+  assert.ok(inArena(computed) && ownsBlock(computed), "computed storage has its own limit");
+  givePooled(computed);
 });
 
 Deno.test("blocks the collector returns are cut again, but do not restart the count of fresh ones", async () => {
