@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { SmoothL1Loss, smoothL1Loss, tensor } from "../mod.ts";
+import { simdLoss } from "./_cpu/simd.ts";
 
 Deno.test("smoothL1Loss() is quadratic below beta and linear above", () => {
   const x = tensor([0.5, 3, -1], { requiresGrad: true });
@@ -66,4 +67,35 @@ Deno.test("smoothL1Loss() throws for each kind of bad input", () => {
     name: "RangeError",
     message: /reduction must be "none", "mean" or "sum": current value is "avg"/,
   });
+});
+
+Deno.test("smooth L1's kernel for a power-of-two beta gives the dividing kernel's bits", () => {
+  const n = 5003; // past a chunk's vectors and not whole vectors
+  for (const Ctor of [Float32Array, Float64Array]) {
+    const x = new Ctor(n);
+    const y = new Ctor(n);
+    for (let i = 0; i < n; i++) {
+      // differences from subnormal to large, on both sides of every beta, and a nan
+      x[i] = Math.sin(i * 12.9898) * 2 ** ((i % 61) - 40);
+      y[i] = Math.cos(i * 4.1414) * 2 ** ((i % 37) - 30);
+    }
+    x[17] = NaN;
+    for (const beta of [2 ** -20, 0.25, 1, 2, 1024]) {
+      const b = Ctor === Float32Array ? Math.fround(beta) : beta;
+      const half = Ctor === Float32Array ? Math.fround(0.5 * b) : 0.5 * b;
+      for (const withGrad of [false, true]) {
+        const g1 = withGrad ? new Ctor(n) : null;
+        const g2 = withGrad ? new Ctor(n) : null;
+        const s1 = simdLoss("smooth_l1", [x, y], g1, b, half, 0.125, 3);
+        const s2 = simdLoss("smooth_l1_pow2", [x, y], g2, b, half, 0.125, 3);
+        const what = `${Ctor.name} beta ${beta}${withGrad ? " with gradient" : ""}`;
+        assert.ok(Object.is(s1, s2), `${what}: sum ${s2} against ${s1}`);
+        if (g1 && g2) {
+          for (let i = 0; i < n; i++) {
+            if (!Object.is(g1[i], g2[i])) assert.fail(`${what}: [${i}] ${g2[i]} against ${g1[i]}`);
+          }
+        }
+      }
+    }
+  }
 });

@@ -207,7 +207,7 @@ def func(name, loss, grad, with_grad):
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
     (local $lo v128) (local $hi v128) {extra}
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $half v128) (local $one v128) (local $minus_one v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
     ;; the scalars and constants as vectors, once
     (local.set $s0 (f32x4.splat (local.get $p0)))
     (local.set $s1 (f32x4.splat (local.get $p1)))
@@ -216,6 +216,7 @@ def func(name, loss, grad, with_grad):
     (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
     (local.set $one (v128.const f32x4 1 1 1 1))
     (local.set $minus_one (v128.const f32x4 -1 -1 -1 -1))
+    (local.set $inv0 (f32x4.splat (f32.div (f32.const 1) (local.get $p0))))
     ;; {4*per_round} elements a round, {per_round} vectors
     (block $done
       (loop $next
@@ -261,7 +262,7 @@ def func64(name, loss, grad, with_grad):
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $lo1 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $half v128) (local $one v128) (local $minus_one v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
     (local.set $s0 (f64x2.splat (local.get $p0)))
     (local.set $s1 (f64x2.splat (local.get $p1)))
     (local.set $s2 (f64x2.splat (local.get $p2)))
@@ -269,6 +270,7 @@ def func64(name, loss, grad, with_grad):
     (local.set $half (v128.const f64x2 0.5 0.5))
     (local.set $one (v128.const f64x2 1 1))
     (local.set $minus_one (v128.const f64x2 -1 -1))
+    (local.set $inv0 (f64x2.splat (f64.div (f64.const 1) (local.get $p0))))
     ;; 4 elements a round, 2 vectors, each into its own accumulator
     (block $done
       (loop $next
@@ -294,6 +296,29 @@ def func64(name, loss, grad, with_grad):
 '''
 
 out = HEAD
+def times_inverse(text):
+    """The text with each division by p0's vector, `(f32x4.div A (f32x4.splat (local.get $p0)))`,
+    made a product by $inv0 = 1 / p0: the same bits when p0 is a power of two whose inverse is a
+    normal number (both round x / 2^k once), which the caller checks."""
+    key = "(f32x4.div "
+    out, at = "", 0
+    while (i := text.find(key, at)) >= 0:
+        depth, j = 0, i + len(key)
+        for j in range(i + len(key), len(text)):  # the end of the first operand
+            depth += {"(": 1, ")": -1}.get(text[j], 0)
+            if depth == 0:
+                break
+        first = text[i + len(key):j + 1]
+        rest = text[j + 1:]
+        divisor = " (f32x4.splat (local.get $p0)))"
+        assert rest.startswith(divisor), rest[:60]
+        out += text[at:i] + f"(f32x4.mul {first} (local.get $inv0))"
+        at = j + 1 + len(divisor)
+    return out + text[at:]
+
+
+# smooth L1 with a power-of-two beta (1 by default): its divisions by beta as products
+LOSSES["smooth_l1_pow2"] = tuple(times_inverse(t) for t in LOSSES["smooth_l1"])
 for name, (loss, grad) in LOSSES.items():
     out += f"\n  ;; ---- {name}\n"
     out += func(name, loss, grad, False)

@@ -43,7 +43,7 @@
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
     (local $lo v128) (local $hi v128) (local $x_0 v128) (local $y_0 v128) (local $d_0 v128) (local $z_0 v128) (local $m1_0 v128) (local $m2_0 v128) (local $l_0 v128) (local $g_0 v128) (local $x_1 v128) (local $y_1 v128) (local $d_1 v128) (local $z_1 v128) (local $m1_1 v128) (local $m2_1 v128) (local $l_1 v128) (local $g_1 v128) (local $x_2 v128) (local $y_2 v128) (local $d_2 v128) (local $z_2 v128) (local $m1_2 v128) (local $m2_2 v128) (local $l_2 v128) (local $g_2 v128) (local $x_3 v128) (local $y_3 v128) (local $d_3 v128) (local $z_3 v128) (local $m1_3 v128) (local $m2_3 v128) (local $l_3 v128) (local $g_3 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $half v128) (local $one v128) (local $minus_one v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
     ;; the scalars and constants as vectors, once
     (local.set $s0 (f32x4.splat (local.get $p0)))
     (local.set $s1 (f32x4.splat (local.get $p1)))
@@ -52,6 +52,7 @@
     (local.set $half (global.get $k0))
     (local.set $one (global.get $k1))
     (local.set $minus_one (global.get $k2))
+    (local.set $inv0 (f32x4.splat (f32.div (f32.const 1) (local.get $p0))))
     ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
@@ -110,7 +111,7 @@
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
     (local $lo v128) (local $hi v128) (local $x_0 v128) (local $y_0 v128) (local $d_0 v128) (local $z_0 v128) (local $m1_0 v128) (local $m2_0 v128) (local $l_0 v128) (local $g_0 v128) (local $x_1 v128) (local $y_1 v128) (local $d_1 v128) (local $z_1 v128) (local $m1_1 v128) (local $m2_1 v128) (local $l_1 v128) (local $g_1 v128) (local $x_2 v128) (local $y_2 v128) (local $d_2 v128) (local $z_2 v128) (local $m1_2 v128) (local $m2_2 v128) (local $l_2 v128) (local $g_2 v128) (local $x_3 v128) (local $y_3 v128) (local $d_3 v128) (local $z_3 v128) (local $m1_3 v128) (local $m2_3 v128) (local $l_3 v128) (local $g_3 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $half v128) (local $one v128) (local $minus_one v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
     ;; the scalars and constants as vectors, once
     (local.set $s0 (f32x4.splat (local.get $p0)))
     (local.set $s1 (f32x4.splat (local.get $p1)))
@@ -119,6 +120,7 @@
     (local.set $half (global.get $k0))
     (local.set $one (global.get $k1))
     (local.set $minus_one (global.get $k2))
+    (local.set $inv0 (f32x4.splat (f32.div (f32.const 1) (local.get $p0))))
     ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
@@ -192,7 +194,7 @@
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $lo1 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $half v128) (local $one v128) (local $minus_one v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
     (local.set $s0 (f64x2.splat (local.get $p0)))
     (local.set $s1 (f64x2.splat (local.get $p1)))
     (local.set $s2 (f64x2.splat (local.get $p2)))
@@ -200,6 +202,7 @@
     (local.set $half (global.get $k3))
     (local.set $one (global.get $k4))
     (local.set $minus_one (global.get $k5))
+    (local.set $inv0 (f64x2.splat (f64.div (f64.const 1) (local.get $p0))))
     ;; 4 elements a round, 2 vectors, each into its own accumulator
     (block $done
       (loop $next
@@ -244,7 +247,7 @@
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $lo1 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $half v128) (local $one v128) (local $minus_one v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
     (local.set $s0 (f64x2.splat (local.get $p0)))
     (local.set $s1 (f64x2.splat (local.get $p1)))
     (local.set $s2 (f64x2.splat (local.get $p2)))
@@ -252,6 +255,7 @@
     (local.set $half (global.get $k3))
     (local.set $one (global.get $k4))
     (local.set $minus_one (global.get $k5))
+    (local.set $inv0 (f64x2.splat (f64.div (f64.const 1) (local.get $p0))))
     ;; 4 elements a round, 2 vectors, each into its own accumulator
     (block $done
       (loop $next
@@ -311,7 +315,7 @@
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
     (local $lo v128) (local $hi v128) (local $x_0 v128) (local $y_0 v128) (local $d_0 v128) (local $z_0 v128) (local $m1_0 v128) (local $m2_0 v128) (local $l_0 v128) (local $g_0 v128) (local $x_1 v128) (local $y_1 v128) (local $d_1 v128) (local $z_1 v128) (local $m1_1 v128) (local $m2_1 v128) (local $l_1 v128) (local $g_1 v128) (local $x_2 v128) (local $y_2 v128) (local $d_2 v128) (local $z_2 v128) (local $m1_2 v128) (local $m2_2 v128) (local $l_2 v128) (local $g_2 v128) (local $x_3 v128) (local $y_3 v128) (local $d_3 v128) (local $z_3 v128) (local $m1_3 v128) (local $m2_3 v128) (local $l_3 v128) (local $g_3 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $half v128) (local $one v128) (local $minus_one v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
     ;; the scalars and constants as vectors, once
     (local.set $s0 (f32x4.splat (local.get $p0)))
     (local.set $s1 (f32x4.splat (local.get $p1)))
@@ -320,6 +324,7 @@
     (local.set $half (global.get $k0))
     (local.set $one (global.get $k1))
     (local.set $minus_one (global.get $k2))
+    (local.set $inv0 (f32x4.splat (f32.div (f32.const 1) (local.get $p0))))
     ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
@@ -378,7 +383,7 @@
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
     (local $lo v128) (local $hi v128) (local $x_0 v128) (local $y_0 v128) (local $d_0 v128) (local $z_0 v128) (local $m1_0 v128) (local $m2_0 v128) (local $l_0 v128) (local $g_0 v128) (local $x_1 v128) (local $y_1 v128) (local $d_1 v128) (local $z_1 v128) (local $m1_1 v128) (local $m2_1 v128) (local $l_1 v128) (local $g_1 v128) (local $x_2 v128) (local $y_2 v128) (local $d_2 v128) (local $z_2 v128) (local $m1_2 v128) (local $m2_2 v128) (local $l_2 v128) (local $g_2 v128) (local $x_3 v128) (local $y_3 v128) (local $d_3 v128) (local $z_3 v128) (local $m1_3 v128) (local $m2_3 v128) (local $l_3 v128) (local $g_3 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $half v128) (local $one v128) (local $minus_one v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
     ;; the scalars and constants as vectors, once
     (local.set $s0 (f32x4.splat (local.get $p0)))
     (local.set $s1 (f32x4.splat (local.get $p1)))
@@ -387,6 +392,7 @@
     (local.set $half (global.get $k0))
     (local.set $one (global.get $k1))
     (local.set $minus_one (global.get $k2))
+    (local.set $inv0 (f32x4.splat (f32.div (f32.const 1) (local.get $p0))))
     ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
@@ -475,7 +481,7 @@
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $lo1 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $half v128) (local $one v128) (local $minus_one v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
     (local.set $s0 (f64x2.splat (local.get $p0)))
     (local.set $s1 (f64x2.splat (local.get $p1)))
     (local.set $s2 (f64x2.splat (local.get $p2)))
@@ -483,6 +489,7 @@
     (local.set $half (global.get $k3))
     (local.set $one (global.get $k4))
     (local.set $minus_one (global.get $k5))
+    (local.set $inv0 (f64x2.splat (f64.div (f64.const 1) (local.get $p0))))
     ;; 4 elements a round, 2 vectors, each into its own accumulator
     (block $done
       (loop $next
@@ -527,7 +534,7 @@
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $lo1 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $half v128) (local $one v128) (local $minus_one v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
     (local.set $s0 (f64x2.splat (local.get $p0)))
     (local.set $s1 (f64x2.splat (local.get $p1)))
     (local.set $s2 (f64x2.splat (local.get $p2)))
@@ -535,6 +542,7 @@
     (local.set $half (global.get $k3))
     (local.set $one (global.get $k4))
     (local.set $minus_one (global.get $k5))
+    (local.set $inv0 (f64x2.splat (f64.div (f64.const 1) (local.get $p0))))
     ;; 4 elements a round, 2 vectors, each into its own accumulator
     (block $done
       (loop $next
@@ -603,7 +611,7 @@
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
     (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $half v128) (local $one v128) (local $minus_one v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
     ;; the scalars and constants as vectors, once
     (local.set $s0 (f32x4.splat (local.get $p0)))
     (local.set $s1 (f32x4.splat (local.get $p1)))
@@ -612,6 +620,7 @@
     (local.set $half (global.get $k0))
     (local.set $one (global.get $k1))
     (local.set $minus_one (global.get $k2))
+    (local.set $inv0 (f32x4.splat (f32.div (f32.const 1) (local.get $p0))))
     ;; 8 elements a round, 2 vectors
     (block $done
       (loop $next
@@ -679,7 +688,7 @@
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
     (local $lo v128) (local $hi v128) (local $lo1 v128) (local $hi1 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $half v128) (local $one v128) (local $minus_one v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
     ;; the scalars and constants as vectors, once
     (local.set $s0 (f32x4.splat (local.get $p0)))
     (local.set $s1 (f32x4.splat (local.get $p1)))
@@ -688,6 +697,7 @@
     (local.set $half (global.get $k0))
     (local.set $one (global.get $k1))
     (local.set $minus_one (global.get $k2))
+    (local.set $inv0 (f32x4.splat (f32.div (f32.const 1) (local.get $p0))))
     ;; 8 elements a round, 2 vectors
     (block $done
       (loop $next
@@ -772,7 +782,7 @@
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $lo1 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $half v128) (local $one v128) (local $minus_one v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
     (local.set $s0 (f64x2.splat (local.get $p0)))
     (local.set $s1 (f64x2.splat (local.get $p1)))
     (local.set $s2 (f64x2.splat (local.get $p2)))
@@ -780,6 +790,7 @@
     (local.set $half (global.get $k3))
     (local.set $one (global.get $k4))
     (local.set $minus_one (global.get $k5))
+    (local.set $inv0 (f64x2.splat (f64.div (f64.const 1) (local.get $p0))))
     ;; 4 elements a round, 2 vectors, each into its own accumulator
     (block $done
       (loop $next
@@ -836,7 +847,7 @@
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $lo1 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $half v128) (local $one v128) (local $minus_one v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
     (local.set $s0 (f64x2.splat (local.get $p0)))
     (local.set $s1 (f64x2.splat (local.get $p1)))
     (local.set $s2 (f64x2.splat (local.get $p2)))
@@ -844,6 +855,7 @@
     (local.set $half (global.get $k3))
     (local.set $one (global.get $k4))
     (local.set $minus_one (global.get $k5))
+    (local.set $inv0 (f64x2.splat (f64.div (f64.const 1) (local.get $p0))))
     ;; 4 elements a round, 2 vectors, each into its own accumulator
     (block $done
       (loop $next
@@ -921,7 +933,7 @@
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
     (local $lo v128) (local $hi v128) (local $x_0 v128) (local $y_0 v128) (local $d_0 v128) (local $z_0 v128) (local $m1_0 v128) (local $m2_0 v128) (local $l_0 v128) (local $g_0 v128) (local $x_1 v128) (local $y_1 v128) (local $d_1 v128) (local $z_1 v128) (local $m1_1 v128) (local $m2_1 v128) (local $l_1 v128) (local $g_1 v128) (local $x_2 v128) (local $y_2 v128) (local $d_2 v128) (local $z_2 v128) (local $m1_2 v128) (local $m2_2 v128) (local $l_2 v128) (local $g_2 v128) (local $x_3 v128) (local $y_3 v128) (local $d_3 v128) (local $z_3 v128) (local $m1_3 v128) (local $m2_3 v128) (local $l_3 v128) (local $g_3 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $half v128) (local $one v128) (local $minus_one v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
     ;; the scalars and constants as vectors, once
     (local.set $s0 (f32x4.splat (local.get $p0)))
     (local.set $s1 (f32x4.splat (local.get $p1)))
@@ -930,6 +942,7 @@
     (local.set $half (global.get $k0))
     (local.set $one (global.get $k1))
     (local.set $minus_one (global.get $k2))
+    (local.set $inv0 (f32x4.splat (f32.div (f32.const 1) (local.get $p0))))
     ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
@@ -1014,7 +1027,7 @@
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
     (local $lo v128) (local $hi v128) (local $x_0 v128) (local $y_0 v128) (local $d_0 v128) (local $z_0 v128) (local $m1_0 v128) (local $m2_0 v128) (local $l_0 v128) (local $g_0 v128) (local $x_1 v128) (local $y_1 v128) (local $d_1 v128) (local $z_1 v128) (local $m1_1 v128) (local $m2_1 v128) (local $l_1 v128) (local $g_1 v128) (local $x_2 v128) (local $y_2 v128) (local $d_2 v128) (local $z_2 v128) (local $m1_2 v128) (local $m2_2 v128) (local $l_2 v128) (local $g_2 v128) (local $x_3 v128) (local $y_3 v128) (local $d_3 v128) (local $z_3 v128) (local $m1_3 v128) (local $m2_3 v128) (local $l_3 v128) (local $g_3 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $half v128) (local $one v128) (local $minus_one v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
     ;; the scalars and constants as vectors, once
     (local.set $s0 (f32x4.splat (local.get $p0)))
     (local.set $s1 (f32x4.splat (local.get $p1)))
@@ -1023,6 +1036,7 @@
     (local.set $half (global.get $k0))
     (local.set $one (global.get $k1))
     (local.set $minus_one (global.get $k2))
+    (local.set $inv0 (f32x4.splat (f32.div (f32.const 1) (local.get $p0))))
     ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
@@ -1153,7 +1167,7 @@
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $lo1 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $half v128) (local $one v128) (local $minus_one v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
     (local.set $s0 (f64x2.splat (local.get $p0)))
     (local.set $s1 (f64x2.splat (local.get $p1)))
     (local.set $s2 (f64x2.splat (local.get $p2)))
@@ -1161,6 +1175,7 @@
     (local.set $half (global.get $k3))
     (local.set $one (global.get $k4))
     (local.set $minus_one (global.get $k5))
+    (local.set $inv0 (f64x2.splat (f64.div (f64.const 1) (local.get $p0))))
     ;; 4 elements a round, 2 vectors, each into its own accumulator
     (block $done
       (loop $next
@@ -1223,7 +1238,7 @@
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $lo1 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $half v128) (local $one v128) (local $minus_one v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
     (local.set $s0 (f64x2.splat (local.get $p0)))
     (local.set $s1 (f64x2.splat (local.get $p1)))
     (local.set $s2 (f64x2.splat (local.get $p2)))
@@ -1231,6 +1246,7 @@
     (local.set $half (global.get $k3))
     (local.set $one (global.get $k4))
     (local.set $minus_one (global.get $k5))
+    (local.set $inv0 (f64x2.splat (f64.div (f64.const 1) (local.get $p0))))
     ;; 4 elements a round, 2 vectors, each into its own accumulator
     (block $done
       (loop $next
@@ -1329,7 +1345,7 @@
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
     (local $lo v128) (local $hi v128) (local $x_0 v128) (local $y_0 v128) (local $d_0 v128) (local $z_0 v128) (local $m1_0 v128) (local $m2_0 v128) (local $l_0 v128) (local $g_0 v128) (local $x_1 v128) (local $y_1 v128) (local $d_1 v128) (local $z_1 v128) (local $m1_1 v128) (local $m2_1 v128) (local $l_1 v128) (local $g_1 v128) (local $x_2 v128) (local $y_2 v128) (local $d_2 v128) (local $z_2 v128) (local $m1_2 v128) (local $m2_2 v128) (local $l_2 v128) (local $g_2 v128) (local $x_3 v128) (local $y_3 v128) (local $d_3 v128) (local $z_3 v128) (local $m1_3 v128) (local $m2_3 v128) (local $l_3 v128) (local $g_3 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $half v128) (local $one v128) (local $minus_one v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
     ;; the scalars and constants as vectors, once
     (local.set $s0 (f32x4.splat (local.get $p0)))
     (local.set $s1 (f32x4.splat (local.get $p1)))
@@ -1338,6 +1354,7 @@
     (local.set $half (global.get $k0))
     (local.set $one (global.get $k1))
     (local.set $minus_one (global.get $k2))
+    (local.set $inv0 (f32x4.splat (f32.div (f32.const 1) (local.get $p0))))
     ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
@@ -1422,7 +1439,7 @@
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
     (local $lo v128) (local $hi v128) (local $x_0 v128) (local $y_0 v128) (local $d_0 v128) (local $z_0 v128) (local $m1_0 v128) (local $m2_0 v128) (local $l_0 v128) (local $g_0 v128) (local $x_1 v128) (local $y_1 v128) (local $d_1 v128) (local $z_1 v128) (local $m1_1 v128) (local $m2_1 v128) (local $l_1 v128) (local $g_1 v128) (local $x_2 v128) (local $y_2 v128) (local $d_2 v128) (local $z_2 v128) (local $m1_2 v128) (local $m2_2 v128) (local $l_2 v128) (local $g_2 v128) (local $x_3 v128) (local $y_3 v128) (local $d_3 v128) (local $z_3 v128) (local $m1_3 v128) (local $m2_3 v128) (local $l_3 v128) (local $g_3 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $half v128) (local $one v128) (local $minus_one v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
     ;; the scalars and constants as vectors, once
     (local.set $s0 (f32x4.splat (local.get $p0)))
     (local.set $s1 (f32x4.splat (local.get $p1)))
@@ -1431,6 +1448,7 @@
     (local.set $half (global.get $k0))
     (local.set $one (global.get $k1))
     (local.set $minus_one (global.get $k2))
+    (local.set $inv0 (f32x4.splat (f32.div (f32.const 1) (local.get $p0))))
     ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
@@ -1571,7 +1589,7 @@
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $lo1 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $half v128) (local $one v128) (local $minus_one v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
     (local.set $s0 (f64x2.splat (local.get $p0)))
     (local.set $s1 (f64x2.splat (local.get $p1)))
     (local.set $s2 (f64x2.splat (local.get $p2)))
@@ -1579,6 +1597,7 @@
     (local.set $half (global.get $k3))
     (local.set $one (global.get $k4))
     (local.set $minus_one (global.get $k5))
+    (local.set $inv0 (f64x2.splat (f64.div (f64.const 1) (local.get $p0))))
     ;; 4 elements a round, 2 vectors, each into its own accumulator
     (block $done
       (loop $next
@@ -1641,7 +1660,7 @@
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $lo1 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $half v128) (local $one v128) (local $minus_one v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
     (local.set $s0 (f64x2.splat (local.get $p0)))
     (local.set $s1 (f64x2.splat (local.get $p1)))
     (local.set $s2 (f64x2.splat (local.get $p2)))
@@ -1649,6 +1668,7 @@
     (local.set $half (global.get $k3))
     (local.set $one (global.get $k4))
     (local.set $minus_one (global.get $k5))
+    (local.set $inv0 (f64x2.splat (f64.div (f64.const 1) (local.get $p0))))
     ;; 4 elements a round, 2 vectors, each into its own accumulator
     (block $done
       (loop $next
@@ -1753,7 +1773,7 @@
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
     (local $lo v128) (local $hi v128) (local $x_0 v128) (local $y_0 v128) (local $d_0 v128) (local $z_0 v128) (local $m1_0 v128) (local $m2_0 v128) (local $l_0 v128) (local $g_0 v128) (local $x_1 v128) (local $y_1 v128) (local $d_1 v128) (local $z_1 v128) (local $m1_1 v128) (local $m2_1 v128) (local $l_1 v128) (local $g_1 v128) (local $x_2 v128) (local $y_2 v128) (local $d_2 v128) (local $z_2 v128) (local $m1_2 v128) (local $m2_2 v128) (local $l_2 v128) (local $g_2 v128) (local $x_3 v128) (local $y_3 v128) (local $d_3 v128) (local $z_3 v128) (local $m1_3 v128) (local $m2_3 v128) (local $l_3 v128) (local $g_3 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $half v128) (local $one v128) (local $minus_one v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
     ;; the scalars and constants as vectors, once
     (local.set $s0 (f32x4.splat (local.get $p0)))
     (local.set $s1 (f32x4.splat (local.get $p1)))
@@ -1762,6 +1782,7 @@
     (local.set $half (global.get $k0))
     (local.set $one (global.get $k1))
     (local.set $minus_one (global.get $k2))
+    (local.set $inv0 (f32x4.splat (f32.div (f32.const 1) (local.get $p0))))
     ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
@@ -1836,7 +1857,7 @@
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
     (local $lo v128) (local $hi v128) (local $x_0 v128) (local $y_0 v128) (local $d_0 v128) (local $z_0 v128) (local $m1_0 v128) (local $m2_0 v128) (local $l_0 v128) (local $g_0 v128) (local $x_1 v128) (local $y_1 v128) (local $d_1 v128) (local $z_1 v128) (local $m1_1 v128) (local $m2_1 v128) (local $l_1 v128) (local $g_1 v128) (local $x_2 v128) (local $y_2 v128) (local $d_2 v128) (local $z_2 v128) (local $m1_2 v128) (local $m2_2 v128) (local $l_2 v128) (local $g_2 v128) (local $x_3 v128) (local $y_3 v128) (local $d_3 v128) (local $z_3 v128) (local $m1_3 v128) (local $m2_3 v128) (local $l_3 v128) (local $g_3 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $half v128) (local $one v128) (local $minus_one v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
     ;; the scalars and constants as vectors, once
     (local.set $s0 (f32x4.splat (local.get $p0)))
     (local.set $s1 (f32x4.splat (local.get $p1)))
@@ -1845,6 +1866,7 @@
     (local.set $half (global.get $k0))
     (local.set $one (global.get $k1))
     (local.set $minus_one (global.get $k2))
+    (local.set $inv0 (f32x4.splat (f32.div (f32.const 1) (local.get $p0))))
     ;; 16 elements a round, 4 vectors
     (block $done
       (loop $next
@@ -1944,7 +1966,7 @@
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $lo1 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $half v128) (local $one v128) (local $minus_one v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
     (local.set $s0 (f64x2.splat (local.get $p0)))
     (local.set $s1 (f64x2.splat (local.get $p1)))
     (local.set $s2 (f64x2.splat (local.get $p2)))
@@ -1952,6 +1974,7 @@
     (local.set $half (global.get $k3))
     (local.set $one (global.get $k4))
     (local.set $minus_one (global.get $k5))
+    (local.set $inv0 (f64x2.splat (f64.div (f64.const 1) (local.get $p0))))
     ;; 4 elements a round, 2 vectors, each into its own accumulator
     (block $done
       (loop $next
@@ -2008,7 +2031,7 @@
     (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
     (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $lo1 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $half v128) (local $one v128) (local $minus_one v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
     (local.set $s0 (f64x2.splat (local.get $p0)))
     (local.set $s1 (f64x2.splat (local.get $p1)))
     (local.set $s2 (f64x2.splat (local.get $p2)))
@@ -2016,6 +2039,7 @@
     (local.set $half (global.get $k3))
     (local.set $one (global.get $k4))
     (local.set $minus_one (global.get $k5))
+    (local.set $inv0 (f64x2.splat (f64.div (f64.const 1) (local.get $p0))))
     ;; 4 elements a round, 2 vectors, each into its own accumulator
     (block $done
       (loop $next
@@ -2075,6 +2099,418 @@
           (v128.and (local.get $s1)
             (f64x2.ge (local.get $d) (v128.const f64x2 0 0)))
           (f64x2.neg (local.get $z))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
+        (local.set $l (v128.and (local.get $l) (i64x2.lt_s (v128.const i64x2 0 1)
+          (i64x2.splat (i64.extend_i32_s (i32.sub (local.get $n) (local.get $i)))))))
+        (local.set $lo (f64x2.add (local.get $lo) (local.get $l)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $next)))
+    (local.set $lo (f64x2.add (local.get $lo) (local.get $lo1)))
+    (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo))))
+
+  ;; ---- smooth_l1_pow2
+
+  (func (export "smooth_l1_pow2_sum")
+    (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
+    (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
+    (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
+    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
+    (local $lo v128) (local $hi v128) (local $x_0 v128) (local $y_0 v128) (local $d_0 v128) (local $z_0 v128) (local $m1_0 v128) (local $m2_0 v128) (local $l_0 v128) (local $g_0 v128) (local $x_1 v128) (local $y_1 v128) (local $d_1 v128) (local $z_1 v128) (local $m1_1 v128) (local $m2_1 v128) (local $l_1 v128) (local $g_1 v128) (local $x_2 v128) (local $y_2 v128) (local $d_2 v128) (local $z_2 v128) (local $m1_2 v128) (local $m2_2 v128) (local $l_2 v128) (local $g_2 v128) (local $x_3 v128) (local $y_3 v128) (local $d_3 v128) (local $z_3 v128) (local $m1_3 v128) (local $m2_3 v128) (local $l_3 v128) (local $g_3 v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
+    ;; the scalars and constants as vectors, once
+    (local.set $s0 (f32x4.splat (local.get $p0)))
+    (local.set $s1 (f32x4.splat (local.get $p1)))
+    (local.set $s2 (f32x4.splat (local.get $p2)))
+    (local.set $s3 (f32x4.splat (local.get $p3)))
+    (local.set $half (global.get $k0))
+    (local.set $one (global.get $k1))
+    (local.set $minus_one (global.get $k2))
+    (local.set $inv0 (f32x4.splat (f32.div (f32.const 1) (local.get $p0))))
+    ;; 16 elements a round, 4 vectors
+    (block $done
+      (loop $next
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 16)) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x_0 (v128.load offset=0 (i32.add (local.get $a) (local.get $at))))
+        (local.set $x_1 (v128.load offset=16 (i32.add (local.get $a) (local.get $at))))
+        (local.set $x_2 (v128.load offset=32 (i32.add (local.get $a) (local.get $at))))
+        (local.set $x_3 (v128.load offset=48 (i32.add (local.get $a) (local.get $at))))
+        (local.set $y_0 (v128.load offset=0 (i32.add (local.get $b) (local.get $at))))
+        (local.set $y_1 (v128.load offset=16 (i32.add (local.get $b) (local.get $at))))
+        (local.set $y_2 (v128.load offset=32 (i32.add (local.get $b) (local.get $at))))
+        (local.set $y_3 (v128.load offset=48 (i32.add (local.get $b) (local.get $at))))
+        (local.set $d_0 (f32x4.sub (local.get $x_0) (local.get $y_0)))
+        (local.set $d_1 (f32x4.sub (local.get $x_1) (local.get $y_1)))
+        (local.set $d_2 (f32x4.sub (local.get $x_2) (local.get $y_2)))
+        (local.set $d_3 (f32x4.sub (local.get $x_3) (local.get $y_3)))
+        (local.set $z_0 (f32x4.abs (local.get $d_0)))
+        (local.set $z_1 (f32x4.abs (local.get $d_1)))
+        (local.set $z_2 (f32x4.abs (local.get $d_2)))
+        (local.set $z_3 (f32x4.abs (local.get $d_3)))
+        (local.set $l_0 (v128.bitselect
+          (f32x4.mul (f32x4.mul (f32x4.mul (local.get $half) (local.get $z_0))
+            (local.get $z_0)) (local.get $inv0))
+          (f32x4.sub (local.get $z_0) (local.get $s1))
+          (f32x4.lt (local.get $z_0) (local.get $s0))))
+        (local.set $l_1 (v128.bitselect
+          (f32x4.mul (f32x4.mul (f32x4.mul (local.get $half) (local.get $z_1))
+            (local.get $z_1)) (local.get $inv0))
+          (f32x4.sub (local.get $z_1) (local.get $s1))
+          (f32x4.lt (local.get $z_1) (local.get $s0))))
+        (local.set $l_2 (v128.bitselect
+          (f32x4.mul (f32x4.mul (f32x4.mul (local.get $half) (local.get $z_2))
+            (local.get $z_2)) (local.get $inv0))
+          (f32x4.sub (local.get $z_2) (local.get $s1))
+          (f32x4.lt (local.get $z_2) (local.get $s0))))
+        (local.set $l_3 (v128.bitselect
+          (f32x4.mul (f32x4.mul (f32x4.mul (local.get $half) (local.get $z_3))
+            (local.get $z_3)) (local.get $inv0))
+          (f32x4.sub (local.get $z_3) (local.get $s1))
+          (f32x4.lt (local.get $z_3) (local.get $s0))))
+        ;; the four vectors' losses (none negative) added pairwise in float32, then into the sums
+        (local.set $l (f32x4.add (f32x4.add (local.get $l_0) (local.get $l_1))
+          (f32x4.add (local.get $l_2) (local.get $l_3))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $next)))
+    ;; the last vectors, one at a time: lanes i + k >= n are computed, then +0 in the sum
+    (block $tail
+      (loop $next
+        (br_if $tail (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; z = |d| ; l = z < beta ? 0.5 * z * z / beta : z - 0.5 * beta
+        ;; p0 = beta, p1 = 0.5 * beta
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $z (f32x4.abs (local.get $d)))
+        (local.set $l (v128.bitselect
+          (f32x4.mul (f32x4.mul (f32x4.mul (local.get $half) (local.get $z))
+            (local.get $z)) (local.get $inv0))
+          (f32x4.sub (local.get $z) (local.get $s1))
+          (f32x4.lt (local.get $z) (local.get $s0))))
+        (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
+          (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+
+    (f64.add
+      (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
+      (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
+
+  (func (export "smooth_l1_pow2_grad")
+    (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
+    (param $p0 f32) (param $p1 f32) (param $p2 f32) (param $p3 f32) (result f64)
+    (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
+    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128)
+    (local $lo v128) (local $hi v128) (local $x_0 v128) (local $y_0 v128) (local $d_0 v128) (local $z_0 v128) (local $m1_0 v128) (local $m2_0 v128) (local $l_0 v128) (local $g_0 v128) (local $x_1 v128) (local $y_1 v128) (local $d_1 v128) (local $z_1 v128) (local $m1_1 v128) (local $m2_1 v128) (local $l_1 v128) (local $g_1 v128) (local $x_2 v128) (local $y_2 v128) (local $d_2 v128) (local $z_2 v128) (local $m1_2 v128) (local $m2_2 v128) (local $l_2 v128) (local $g_2 v128) (local $x_3 v128) (local $y_3 v128) (local $d_3 v128) (local $z_3 v128) (local $m1_3 v128) (local $m2_3 v128) (local $l_3 v128) (local $g_3 v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
+    ;; the scalars and constants as vectors, once
+    (local.set $s0 (f32x4.splat (local.get $p0)))
+    (local.set $s1 (f32x4.splat (local.get $p1)))
+    (local.set $s2 (f32x4.splat (local.get $p2)))
+    (local.set $s3 (f32x4.splat (local.get $p3)))
+    (local.set $half (global.get $k0))
+    (local.set $one (global.get $k1))
+    (local.set $minus_one (global.get $k2))
+    (local.set $inv0 (f32x4.splat (f32.div (f32.const 1) (local.get $p0))))
+    ;; 16 elements a round, 4 vectors
+    (block $done
+      (loop $next
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 16)) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x_0 (v128.load offset=0 (i32.add (local.get $a) (local.get $at))))
+        (local.set $x_1 (v128.load offset=16 (i32.add (local.get $a) (local.get $at))))
+        (local.set $x_2 (v128.load offset=32 (i32.add (local.get $a) (local.get $at))))
+        (local.set $x_3 (v128.load offset=48 (i32.add (local.get $a) (local.get $at))))
+        (local.set $y_0 (v128.load offset=0 (i32.add (local.get $b) (local.get $at))))
+        (local.set $y_1 (v128.load offset=16 (i32.add (local.get $b) (local.get $at))))
+        (local.set $y_2 (v128.load offset=32 (i32.add (local.get $b) (local.get $at))))
+        (local.set $y_3 (v128.load offset=48 (i32.add (local.get $b) (local.get $at))))
+        (local.set $d_0 (f32x4.sub (local.get $x_0) (local.get $y_0)))
+        (local.set $d_1 (f32x4.sub (local.get $x_1) (local.get $y_1)))
+        (local.set $d_2 (f32x4.sub (local.get $x_2) (local.get $y_2)))
+        (local.set $d_3 (f32x4.sub (local.get $x_3) (local.get $y_3)))
+        (local.set $z_0 (f32x4.abs (local.get $d_0)))
+        (local.set $z_1 (f32x4.abs (local.get $d_1)))
+        (local.set $z_2 (f32x4.abs (local.get $d_2)))
+        (local.set $z_3 (f32x4.abs (local.get $d_3)))
+        (local.set $l_0 (v128.bitselect
+          (f32x4.mul (f32x4.mul (f32x4.mul (local.get $half) (local.get $z_0))
+            (local.get $z_0)) (local.get $inv0))
+          (f32x4.sub (local.get $z_0) (local.get $s1))
+          (f32x4.lt (local.get $z_0) (local.get $s0))))
+        (local.set $l_1 (v128.bitselect
+          (f32x4.mul (f32x4.mul (f32x4.mul (local.get $half) (local.get $z_1))
+            (local.get $z_1)) (local.get $inv0))
+          (f32x4.sub (local.get $z_1) (local.get $s1))
+          (f32x4.lt (local.get $z_1) (local.get $s0))))
+        (local.set $l_2 (v128.bitselect
+          (f32x4.mul (f32x4.mul (f32x4.mul (local.get $half) (local.get $z_2))
+            (local.get $z_2)) (local.get $inv0))
+          (f32x4.sub (local.get $z_2) (local.get $s1))
+          (f32x4.lt (local.get $z_2) (local.get $s0))))
+        (local.set $l_3 (v128.bitselect
+          (f32x4.mul (f32x4.mul (f32x4.mul (local.get $half) (local.get $z_3))
+            (local.get $z_3)) (local.get $inv0))
+          (f32x4.sub (local.get $z_3) (local.get $s1))
+          (f32x4.lt (local.get $z_3) (local.get $s0))))
+        (local.set $g_0 (v128.bitselect
+          (f32x4.neg (f32x4.mul (local.get $s2) (local.get $s3)))
+          (v128.bitselect
+            (f32x4.mul (local.get $s2) (local.get $s3))
+            (f32x4.mul (f32x4.mul (f32x4.mul (local.get $s2) (local.get $d_0))
+              (local.get $s3)) (local.get $inv0))
+            (f32x4.ge (local.get $d_0) (local.get $s0)))
+          (f32x4.le (local.get $d_0) (f32x4.neg (local.get $s0)))))
+        (local.set $g_1 (v128.bitselect
+          (f32x4.neg (f32x4.mul (local.get $s2) (local.get $s3)))
+          (v128.bitselect
+            (f32x4.mul (local.get $s2) (local.get $s3))
+            (f32x4.mul (f32x4.mul (f32x4.mul (local.get $s2) (local.get $d_1))
+              (local.get $s3)) (local.get $inv0))
+            (f32x4.ge (local.get $d_1) (local.get $s0)))
+          (f32x4.le (local.get $d_1) (f32x4.neg (local.get $s0)))))
+        (local.set $g_2 (v128.bitselect
+          (f32x4.neg (f32x4.mul (local.get $s2) (local.get $s3)))
+          (v128.bitselect
+            (f32x4.mul (local.get $s2) (local.get $s3))
+            (f32x4.mul (f32x4.mul (f32x4.mul (local.get $s2) (local.get $d_2))
+              (local.get $s3)) (local.get $inv0))
+            (f32x4.ge (local.get $d_2) (local.get $s0)))
+          (f32x4.le (local.get $d_2) (f32x4.neg (local.get $s0)))))
+        (local.set $g_3 (v128.bitselect
+          (f32x4.neg (f32x4.mul (local.get $s2) (local.get $s3)))
+          (v128.bitselect
+            (f32x4.mul (local.get $s2) (local.get $s3))
+            (f32x4.mul (f32x4.mul (f32x4.mul (local.get $s2) (local.get $d_3))
+              (local.get $s3)) (local.get $inv0))
+            (f32x4.ge (local.get $d_3) (local.get $s0)))
+          (f32x4.le (local.get $d_3) (f32x4.neg (local.get $s0)))))
+        (v128.store offset=0 (i32.add (local.get $out) (local.get $at)) (local.get $g_0))
+        (v128.store offset=16 (i32.add (local.get $out) (local.get $at)) (local.get $g_1))
+        (v128.store offset=32 (i32.add (local.get $out) (local.get $at)) (local.get $g_2))
+        (v128.store offset=48 (i32.add (local.get $out) (local.get $at)) (local.get $g_3))
+        ;; the four vectors' losses (none negative) added pairwise in float32, then into the sums
+        (local.set $l (f32x4.add (f32x4.add (local.get $l_0) (local.get $l_1))
+          (f32x4.add (local.get $l_2) (local.get $l_3))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $next)))
+    ;; the last vectors, one at a time: lanes i + k >= n are computed, then +0 in the sum
+    (block $tail
+      (loop $next
+        (br_if $tail (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; z = |d| ; l = z < beta ? 0.5 * z * z / beta : z - 0.5 * beta
+        ;; p0 = beta, p1 = 0.5 * beta
+        (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
+        (local.set $z (f32x4.abs (local.get $d)))
+        (local.set $l (v128.bitselect
+          (f32x4.mul (f32x4.mul (f32x4.mul (local.get $half) (local.get $z))
+            (local.get $z)) (local.get $inv0))
+          (f32x4.sub (local.get $z) (local.get $s1))
+          (f32x4.lt (local.get $z) (local.get $s0))))
+        ;; g = d <= -beta ? -outer : d >= beta ? outer : norm * d * gradOutput / beta
+        ;; p2 = norm, p3 = gradOutput, outer = norm * gradOutput
+        (local.set $g (v128.bitselect
+          (f32x4.neg (f32x4.mul (local.get $s2) (local.get $s3)))
+          (v128.bitselect
+            (f32x4.mul (local.get $s2) (local.get $s3))
+            (f32x4.mul (f32x4.mul (f32x4.mul (local.get $s2) (local.get $d))
+              (local.get $s3)) (local.get $inv0))
+            (f32x4.ge (local.get $d) (local.get $s0)))
+          (f32x4.le (local.get $d) (f32x4.neg (local.get $s0)))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
+        (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
+          (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+
+    (f64.add
+      (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo)))
+      (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
+
+  (func (export "smooth_l1_pow2_sum64")
+    (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
+    (param $p0 f64) (param $p1 f64) (param $p2 f64) (param $p3 f64) (result f64)
+    (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
+    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $lo1 v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
+    (local.set $s0 (f64x2.splat (local.get $p0)))
+    (local.set $s1 (f64x2.splat (local.get $p1)))
+    (local.set $s2 (f64x2.splat (local.get $p2)))
+    (local.set $s3 (f64x2.splat (local.get $p3)))
+    (local.set $half (global.get $k3))
+    (local.set $one (global.get $k4))
+    (local.set $minus_one (global.get $k5))
+    (local.set $inv0 (f64x2.splat (f64.div (f64.const 1) (local.get $p0))))
+    ;; 4 elements a round, 2 vectors, each into its own accumulator
+    (block $done
+      (loop $next
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 3)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; z = |d| ; l = z < beta ? 0.5 * z * z / beta : z - 0.5 * beta
+        ;; p0 = beta, p1 = 0.5 * beta
+        (local.set $d (f64x2.sub (local.get $x) (local.get $y)))
+        (local.set $z (f64x2.abs (local.get $d)))
+        (local.set $l (v128.bitselect
+          (f64x2.mul (f64x2.mul (f64x2.mul (local.get $half) (local.get $z))
+            (local.get $z)) (local.get $inv0))
+          (f64x2.sub (local.get $z) (local.get $s1))
+          (f64x2.lt (local.get $z) (local.get $s0))))
+        (local.set $lo (f64x2.add (local.get $lo) (local.get $l)))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; z = |d| ; l = z < beta ? 0.5 * z * z / beta : z - 0.5 * beta
+        ;; p0 = beta, p1 = 0.5 * beta
+        (local.set $d (f64x2.sub (local.get $x) (local.get $y)))
+        (local.set $z (f64x2.abs (local.get $d)))
+        (local.set $l (v128.bitselect
+          (f64x2.mul (f64x2.mul (f64x2.mul (local.get $half) (local.get $z))
+            (local.get $z)) (local.get $inv0))
+          (f64x2.sub (local.get $z) (local.get $s1))
+          (f64x2.lt (local.get $z) (local.get $s0))))
+        (local.set $lo1 (f64x2.add (local.get $lo1) (local.get $l)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    ;; the last vectors, one at a time: a lane i + k >= n is computed, then +0 in the sum
+    (block $tail
+      (loop $next
+        (br_if $tail (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 3)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; z = |d| ; l = z < beta ? 0.5 * z * z / beta : z - 0.5 * beta
+        ;; p0 = beta, p1 = 0.5 * beta
+        (local.set $d (f64x2.sub (local.get $x) (local.get $y)))
+        (local.set $z (f64x2.abs (local.get $d)))
+        (local.set $l (v128.bitselect
+          (f64x2.mul (f64x2.mul (f64x2.mul (local.get $half) (local.get $z))
+            (local.get $z)) (local.get $inv0))
+          (f64x2.sub (local.get $z) (local.get $s1))
+          (f64x2.lt (local.get $z) (local.get $s0))))
+        (local.set $l (v128.and (local.get $l) (i64x2.lt_s (v128.const i64x2 0 1)
+          (i64x2.splat (i64.extend_i32_s (i32.sub (local.get $n) (local.get $i)))))))
+        (local.set $lo (f64x2.add (local.get $lo) (local.get $l)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $next)))
+    (local.set $lo (f64x2.add (local.get $lo) (local.get $lo1)))
+    (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo))))
+
+  (func (export "smooth_l1_pow2_grad64")
+    (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
+    (param $p0 f64) (param $p1 f64) (param $p2 f64) (param $p3 f64) (result f64)
+    (local $i i32) (local $at i32) (local $x v128) (local $y v128) (local $d v128) (local $z v128)
+    (local $m1 v128) (local $m2 v128) (local $l v128) (local $g v128) (local $lo v128) (local $lo1 v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $half v128) (local $one v128) (local $minus_one v128) (local $inv0 v128)
+    (local.set $s0 (f64x2.splat (local.get $p0)))
+    (local.set $s1 (f64x2.splat (local.get $p1)))
+    (local.set $s2 (f64x2.splat (local.get $p2)))
+    (local.set $s3 (f64x2.splat (local.get $p3)))
+    (local.set $half (global.get $k3))
+    (local.set $one (global.get $k4))
+    (local.set $minus_one (global.get $k5))
+    (local.set $inv0 (f64x2.splat (f64.div (f64.const 1) (local.get $p0))))
+    ;; 4 elements a round, 2 vectors, each into its own accumulator
+    (block $done
+      (loop $next
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 3)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; z = |d| ; l = z < beta ? 0.5 * z * z / beta : z - 0.5 * beta
+        ;; p0 = beta, p1 = 0.5 * beta
+        (local.set $d (f64x2.sub (local.get $x) (local.get $y)))
+        (local.set $z (f64x2.abs (local.get $d)))
+        (local.set $l (v128.bitselect
+          (f64x2.mul (f64x2.mul (f64x2.mul (local.get $half) (local.get $z))
+            (local.get $z)) (local.get $inv0))
+          (f64x2.sub (local.get $z) (local.get $s1))
+          (f64x2.lt (local.get $z) (local.get $s0))))
+        ;; g = d <= -beta ? -outer : d >= beta ? outer : norm * d * gradOutput / beta
+        ;; p2 = norm, p3 = gradOutput, outer = norm * gradOutput
+        (local.set $g (v128.bitselect
+          (f64x2.neg (f64x2.mul (local.get $s2) (local.get $s3)))
+          (v128.bitselect
+            (f64x2.mul (local.get $s2) (local.get $s3))
+            (f64x2.mul (f64x2.mul (f64x2.mul (local.get $s2) (local.get $d))
+              (local.get $s3)) (local.get $inv0))
+            (f64x2.ge (local.get $d) (local.get $s0)))
+          (f64x2.le (local.get $d) (f64x2.neg (local.get $s0)))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
+        (local.set $lo (f64x2.add (local.get $lo) (local.get $l)))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; z = |d| ; l = z < beta ? 0.5 * z * z / beta : z - 0.5 * beta
+        ;; p0 = beta, p1 = 0.5 * beta
+        (local.set $d (f64x2.sub (local.get $x) (local.get $y)))
+        (local.set $z (f64x2.abs (local.get $d)))
+        (local.set $l (v128.bitselect
+          (f64x2.mul (f64x2.mul (f64x2.mul (local.get $half) (local.get $z))
+            (local.get $z)) (local.get $inv0))
+          (f64x2.sub (local.get $z) (local.get $s1))
+          (f64x2.lt (local.get $z) (local.get $s0))))
+        ;; g = d <= -beta ? -outer : d >= beta ? outer : norm * d * gradOutput / beta
+        ;; p2 = norm, p3 = gradOutput, outer = norm * gradOutput
+        (local.set $g (v128.bitselect
+          (f64x2.neg (f64x2.mul (local.get $s2) (local.get $s3)))
+          (v128.bitselect
+            (f64x2.mul (local.get $s2) (local.get $s3))
+            (f64x2.mul (f64x2.mul (f64x2.mul (local.get $s2) (local.get $d))
+              (local.get $s3)) (local.get $inv0))
+            (f64x2.ge (local.get $d) (local.get $s0)))
+          (f64x2.le (local.get $d) (f64x2.neg (local.get $s0)))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
+        (local.set $lo1 (f64x2.add (local.get $lo1) (local.get $l)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    ;; the last vectors, one at a time: a lane i + k >= n is computed, then +0 in the sum
+    (block $tail
+      (loop $next
+        (br_if $tail (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 3)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
+        (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
+        ;; d = x - y ; z = |d| ; l = z < beta ? 0.5 * z * z / beta : z - 0.5 * beta
+        ;; p0 = beta, p1 = 0.5 * beta
+        (local.set $d (f64x2.sub (local.get $x) (local.get $y)))
+        (local.set $z (f64x2.abs (local.get $d)))
+        (local.set $l (v128.bitselect
+          (f64x2.mul (f64x2.mul (f64x2.mul (local.get $half) (local.get $z))
+            (local.get $z)) (local.get $inv0))
+          (f64x2.sub (local.get $z) (local.get $s1))
+          (f64x2.lt (local.get $z) (local.get $s0))))
+        ;; g = d <= -beta ? -outer : d >= beta ? outer : norm * d * gradOutput / beta
+        ;; p2 = norm, p3 = gradOutput, outer = norm * gradOutput
+        (local.set $g (v128.bitselect
+          (f64x2.neg (f64x2.mul (local.get $s2) (local.get $s3)))
+          (v128.bitselect
+            (f64x2.mul (local.get $s2) (local.get $s3))
+            (f64x2.mul (f64x2.mul (f64x2.mul (local.get $s2) (local.get $d))
+              (local.get $s3)) (local.get $inv0))
+            (f64x2.ge (local.get $d) (local.get $s0)))
+          (f64x2.le (local.get $d) (f64x2.neg (local.get $s0)))))
         (v128.store (i32.add (local.get $out) (local.get $at)) (local.get $g))
         (local.set $l (v128.and (local.get $l) (i64x2.lt_s (v128.const i64x2 0 1)
           (i64x2.splat (i64.extend_i32_s (i32.sub (local.get $n) (local.get $i)))))))

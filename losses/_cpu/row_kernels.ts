@@ -155,8 +155,9 @@ function writable(out: FloatArray, reads: FloatArray[], spill: boolean, last: bo
 /**
  * Per row `r` of `x` (`rows × cols`): `m = max(x_r)` (nan if any is nan) and
  * `s = sum(exp(x_r - m))` in float64. Then, when `out` is given, `out_r = exp(x_r - m) · f`
- * with `f = factor(r, m, s)` (the product in float64, rounded once); otherwise `factor` is
- * called only for what it records. `out` may be `x`.
+ * with `f = factor(r, m, s)`: for float32 rows `f` rounded to float32 and the product in
+ * float32, as PyTorch's softmax; for float64 rows the product in float64. Otherwise `factor`
+ * is called only for what it records. `out` may be `x`.
  */
 export function rowSoftmaxScaled(
   x: FloatArray,
@@ -227,7 +228,8 @@ type GradRowsFn = (
 
 /**
  * The backward passes of softmax and log-softmax over float32 rows, each per row with a
- * float64 sum and every element's gradient in float64, rounded once:
+ * float64 sum rounded to float32, then every element's gradient in float32 steps, as
+ * PyTorch's:
  * - `"log_softmax"`: `gx = g - exp(output) · sum(g)`, the exp the row kernels' own;
  * - `"softmax"`: `gx = output · (g - sum(g · output))`.
  *

@@ -20,7 +20,14 @@ import { lazyKernel, type WasmKernel } from "./wasm.ts";
 import { WASM_BASE64 } from "./generated/wasm_elementwise.ts";
 
 /** The losses with kernels `<name>_sum`, `<name>_grad` (and `64` twins) in `wasm/elementwise.wat`. */
-export type SimdLoss = "mse" | "l1" | "hinge" | "smooth_l1" | "huber" | "margin_ranking";
+export type SimdLoss =
+  | "mse"
+  | "l1"
+  | "hinge"
+  | "smooth_l1"
+  | "smooth_l1_pow2"
+  | "huber"
+  | "margin_ranking";
 
 type KernelFn = (
   a: number,
