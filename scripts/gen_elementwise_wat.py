@@ -129,19 +129,24 @@ import re
 VECTOR_LOCALS = ["x", "y", "d", "z", "m1", "m2", "l", "g"]
 
 
+def closing(text, i):
+    """Where the s-expression that opens at text[i] closes."""
+    depth = 0
+    for j in range(i, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[j], 0)
+        if depth == 0:
+            return j
+    raise ValueError(f"unbalanced: {text[i:i + 60]}")
+
+
 def statements(text):
     """The top-level s-expressions of a kernel body, comments dropped."""
     text = "\n".join(line.split(";;")[0] for line in text.split("\n"))
-    out, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
-        if ch == "(":
-            if depth == 0:
-                start = i
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                out.append(text[start:i + 1])
+    out, i = [], text.find("(")
+    while i >= 0:
+        j = closing(text, i)
+        out.append(text[i:j + 1])
+        i = text.find("(", j + 1)
     return out
 
 
@@ -303,11 +308,7 @@ def times_inverse(text):
     key = "(f32x4.div "
     out, at = "", 0
     while (i := text.find(key, at)) >= 0:
-        depth, j = 0, i + len(key)
-        for j in range(i + len(key), len(text)):  # the end of the first operand
-            depth += {"(": 1, ")": -1}.get(text[j], 0)
-            if depth == 0:
-                break
+        j = closing(text, i + len(key))  # the end of the first operand
         first = text[i + len(key):j + 1]
         rest = text[j + 1:]
         divisor = " (f32x4.splat (local.get $p0)))"

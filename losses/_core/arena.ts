@@ -16,8 +16,9 @@
  * `backward()`: `pool.ts` hands it here instead of pooling it) or when the collector takes its
  * array (a `FinalizationRegistry`, as a plain typed array would be taken). A free block is
  * reused for one of the same rounded size. While no block is given back (the collector's
- * returns do not count), at most {@linkcode ARENA_FRESH_LIMIT} bytes of new blocks are cut;
- * storage past that is a plain typed array until one is. Imports nothing.
+ * returns do not count), at most {@linkcode ARENA_FRESH_LIMIT} bytes of new blocks are cut for
+ * the tensors a caller makes, and as many for what the ops compute; storage past that is a
+ * plain typed array until one is. Imports nothing.
  *
  * What a user sees: the storage of such a tensor (`await t.data()`) is a `Float32Array` or
  * `Float64Array` over a `SharedArrayBuffer`, at a `byteOffset` inside it. Read it through the
