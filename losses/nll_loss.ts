@@ -66,7 +66,7 @@ export function nllForward(
     if (t < 0) continue;
     const wt = w === null ? 1 : w[t];
     totalWeight += wt;
-    const p = inner === 1 ? j * classes + t : samplePosition(j, t, classes, inner);
+    const p = samplePosition(j, t, classes, inner);
     const v = logSumExp === null ? x[p] : fr(f32, x[p] - logSumExp[j]);
     losses[j] = fr(f32, -v * wt);
   }
@@ -75,6 +75,7 @@ export function nllForward(
 
 /** Where sample `j`'s class `k` sits in the input. */
 export function samplePosition(j: number, k: number, classes: number, inner: number): number {
+  if (inner === 1) return j * classes + k; // (N, C): no division
   const o = Math.floor(j / inner);
   return (o * classes + k) * inner + (j - o * inner);
 }
@@ -104,14 +105,6 @@ export function addNllGrad(
   coef: number,
 ): void {
   const { size: classes, inner } = layout.lanes;
-  if (inner === 1) {
-    // (N, C): sample j's row starts at j * C (samplePosition's division is the loop's cost)
-    for (let j = 0, row = 0; j < idx.length; j++, row += classes) {
-      const t = idx[j];
-      if (t >= 0) grad[row + t] += coef * (w === null ? 1 : w[t]) * scale(j);
-    }
-    return;
-  }
   for (let j = 0; j < idx.length; j++) {
     const t = idx[j];
     if (t < 0) continue;
@@ -266,7 +259,7 @@ function nllTotalsFrom(
     }
     const wt = w === null ? 1 : w[t];
     totalWeight += wt;
-    const v = x[inner === 1 ? j * classes + t : samplePosition(j, t, classes, inner)];
+    const v = x[samplePosition(j, t, classes, inner)];
     loss += fr(f32, -v * wt);
   }
   return { loss, totalWeight };

@@ -331,12 +331,10 @@ import pathlib
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from wat_constants import globalize  # noqa: E402
+from wat_constants import globalize_module  # noqa: E402
 
 # $half, $one, $minus_one from mutable globals (scripts/wat_constants.py says why)
-out, constants = globalize(out, "k")
-MEMORY = '(import "env" "memory" (memory 1 16385 shared))\n'
-out = out.replace(MEMORY, MEMORY + constants, 1)
+out = globalize_module(out, "k")
 
 target = pathlib.Path(__file__).resolve().parent.parent / "wasm" / "elementwise.wat"
 if sys.argv[1:] == ["--check"]:

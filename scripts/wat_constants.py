@@ -45,3 +45,14 @@ def globalize(text, prefix):
     out = CONSTANT.sub(replace, text)
     decls = "".join(f"  (global {name} (mut v128) {value})\n" for value, name in names.items())
     return out, decls
+
+
+MEMORY_IMPORT = '(import "env" "memory" (memory 1 16385 shared))\n'
+
+
+def globalize_module(text, prefix):
+    """`globalize` over a whole module that imports the kernel arena's memory, its globals
+    declared after that import."""
+    out, constants = globalize(text, prefix)
+    assert MEMORY_IMPORT in out, "the module does not import the arena's memory"
+    return out.replace(MEMORY_IMPORT, MEMORY_IMPORT + constants, 1)

@@ -3,8 +3,9 @@
 ;; wasm/softmax.wat's float64 exp (range reduction by ln2, Taylor series to r^13, 2^k in two
 ;; halves), log is musl's (fdlibm's) log with subnormals scaled by 2^54, four elements per step
 ;; (up to three past the end read and written). exp_f32, log_f32 and log1p_f32 compute in
-;; float32 (f32x4), sixteen elements per step, then eight (up to seven past the end), from the steps that
-;; also write losses/_cpu/generated/math32.ts: the scalar twins, the same bits. src may be dst.
+;; float32 (f32x4), sixteen elements per step, then eight (up to seven past the end), from the
+;; steps that also write losses/_cpu/generated/math32.ts: the scalar twins, the same bits. src
+;; may be dst.
 ;; Constants live in mutable globals, read into locals once per call (scripts/wat_constants.py:
 ;; V8 rebuilds a constant at every use in a loop, a global it reads once). Accuracy:
 ;; losses/_cpu/explog_test.ts and losses/_cpu/math32_test.ts. Last, whole-loss kernels in

@@ -224,7 +224,7 @@ export function inArena(array: ArrayBufferView): boolean {
 
 /**
  * The arena's counters, for tests: bytes handed out and not back, the end of the blocks, and
- * the bytes of new blocks cut since one came back.
+ * the bytes of new blocks cut since one was last given back (both kinds together).
  */
 export function arenaStats(): { live: number; top: number; fresh: number } | null {
   const a = theArena();

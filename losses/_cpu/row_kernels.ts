@@ -153,6 +153,29 @@ function writable(out: FloatArray, reads: FloatArray[], spill: boolean, last: bo
 }
 
 /**
+ * The byte offset the kernels write rows from element `start` of `out` at: where they are
+ * when `out` is {@linkcode writable}, else the block's output slot, which {@linkcode copyOut}
+ * then copies into `out`.
+ */
+function writeAt(
+  b: Block,
+  out: FloatArray,
+  start: number,
+  reads: FloatArray[],
+  spill: boolean,
+  last: boolean,
+): number {
+  return writable(out, reads, spill, last)
+    ? out.byteOffset + start * out.BYTES_PER_ELEMENT
+    : b.outPtr;
+}
+
+/** Copies `len` elements the kernels wrote at `at` into `out` from `start`, unless they wrote them there. */
+function copyOut(b: Block, at: number, out: FloatArray, start: number, len: number): void {
+  if (at === b.outPtr) out.set(b.out.subarray(0, len), start);
+}
+
+/**
  * Per row `r` of `x` (`rows × cols`): `m = max(x_r)` (nan if any is nan) and
  * `s = sum(exp(x_r - m))` in float64. Then, when `out` is given, `out_r = exp(x_r - m) · f`
  * with `f = factor(r, m, s)`: for float32 rows `f` rounded to float32 and the product in
@@ -173,15 +196,14 @@ export function rowSoftmaxScaled(
     const n = Math.min(b.rowsPer, rows - r0);
     const start = r0 * cols;
     const xAt = readAt(x, start, n * cols, b.x, b.xPtr);
-    const direct = out !== null && writable(out, [x], true, r0 + n === rows);
-    const outAt = direct ? out.byteOffset + start * out.BYTES_PER_ELEMENT : b.outPtr;
+    const outAt = out === null ? b.outPtr : writeAt(b, out, start, [x], true, r0 + n === rows);
     expRows(xAt, outAt, n, cols, b.statsPtr, 1);
     for (let i = 0; i < n; i++) {
       b.coef[i] = factor(r0 + i, b.stats[2 * i], b.stats[2 * i + 1]);
     }
     if (out === null) continue;
     scaleRows(outAt, n, cols, b.coefPtr);
-    if (!direct) out.set(b.out.subarray(0, n * cols), start);
+    copyOut(b, outAt, out, start, n * cols);
   }
 }
 
@@ -201,8 +223,7 @@ export function rowLogSoftmax(x: FloatArray, rows: number, cols: number, out: Fl
     const start = r0 * cols;
     const xAt = readAt(x, start, n * cols, b.x, b.xPtr);
     expRows(xAt, b.outPtr, n, cols, b.statsPtr, 1);
-    const direct = writable(out, [x], false, r0 + n === rows);
-    const outAt = direct ? out.byteOffset + start * out.BYTES_PER_ELEMENT : b.outPtr;
+    const outAt = writeAt(b, out, start, [x], false, r0 + n === rows);
     if (f32) {
       // the float32 kernel reads the pairs (m, log(s)) in the stats
       for (let i = 0; i < n; i++) b.stats[2 * i + 1] = Math.log(b.stats[2 * i + 1]);
@@ -211,7 +232,7 @@ export function rowLogSoftmax(x: FloatArray, rows: number, cols: number, out: Fl
       for (let i = 0; i < n; i++) b.coef[i] = b.stats[2 * i] + Math.log(b.stats[2 * i + 1]);
       subRows(xAt, outAt, n, cols, b.coefPtr);
     }
-    if (!direct) out.set(b.out.subarray(0, n * cols), start);
+    copyOut(b, outAt, out, start, n * cols);
   }
 }
 
@@ -258,8 +279,7 @@ export function rowSoftmaxGrad(
     const start = r0 * cols;
     const gAt = readAt(g, start, n * cols, b.x, b.xPtr);
     const yAt = readAt(output, start, n * cols, b.y, b.yPtr);
-    const direct = writable(gx, [g, output], false, r0 + n === rows);
-    const gxAt = direct ? gx.byteOffset + start * 4 : b.outPtr;
+    const gxAt = writeAt(b, gx, start, [g, output], false, r0 + n === rows);
     sumRows(gAt, softmax ? yAt : -1, n, cols, b.coefPtr);
     if (softmax) gradRows(gAt, yAt, gxAt, n, cols, b.coefPtr, 1);
     else {
@@ -267,7 +287,7 @@ export function rowSoftmaxGrad(
       b.exports.expRows(yAt, b.outPtr, n, cols, b.statsPtr, 0);
       gradRows(gAt, b.outPtr, gxAt, n, cols, b.coefPtr, 0);
     }
-    if (!direct) gx.set(b.out.subarray(0, n * cols), start);
+    copyOut(b, gxAt, gx, start, n * cols);
   }
   return true;
 }
