@@ -19,6 +19,7 @@ import {
   REDUCTION,
   type Reduction,
   rounder,
+  takeFloat,
 } from "./_core/reduction.ts";
 import { cpuStorage, formatShape, Tensor } from "./_core/tensor.ts";
 import { NUMBER, type OptionSpec, parseOptions } from "./_core/options.ts";
@@ -145,7 +146,8 @@ export function multiMarginLoss(
     ? { storage: rows, shape: [nframe] }
     : reduceLosses(rows, [], dtype, reduction === "none" ? "sum" : reduction);
   const node = record("MultiMarginLossBackward0", [input], (gradOutput) => {
-    const gx = floatStorage(dtype, input.numel);
+    // every element is written (both paths): storage as it comes, from the kernel arena
+    const gx = takeFloat(dtype, input.numel, true);
     const g = r(reduction === "mean" ? 1 / (nframe * dim) : 1 / dim);
     const scale = rowGradScale(cpuStorage(gradOutput) as FloatArray, perRow);
     if (f32) {

@@ -10,6 +10,7 @@ import {
   REDUCTION,
   type Reduction,
   rounder,
+  takeFloat,
 } from "./_core/reduction.ts";
 import { cpuStorage, formatShape, Tensor } from "./_core/tensor.ts";
 import { type OptionSpec, parseOptions } from "./_core/options.ts";
@@ -126,7 +127,11 @@ export function multilabelMarginLoss(
     out[0] = total;
   }
   const node = record("MultilabelMarginLossBackward0", [input], (gradOutput) => {
-    const gx = floatStorage(dtype, input.numel);
+    // the float32 kernel writes every element (zeroing each row first), the float64 loop adds
+    // into zeros: from the kernel arena, as it comes, for float32
+    const gx = dtype === "float32"
+      ? takeFloat(dtype, input.numel, true)
+      : floatStorage(dtype, input.numel);
     const g = r(reduction === "mean" ? 1 / (nframe * dim) : 1 / dim);
     const scale = rowGradScale(cpuStorage(gradOutput) as FloatArray, perRow);
     if (f32) {

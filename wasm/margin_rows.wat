@@ -2,10 +2,12 @@
 ;; drives them block by block). A row's sum is a float32 chain in PyTorch's order (d = 0, 1, ...):
 ;; float32 operations here round as the loss file's `Math.fround` steps do, without
 ;; JavaScript's conversion to float64 and back at every step. Pointers are byte offsets into
-;; this module's memory; a row is `dim` float32 at x + 4 * dim * r, its target class t[r]
-;; (int32) and weight wt[r] (the target class's weight, 1 without weights).
+;; the kernel arena's memory (rows are read, and gradients written, where they are); a row is
+;; `dim` float32 at x + 4 * dim * r, its target class t[r] (int32) and weight wt[r] (the target
+;; class's weight, 1 without weights).
 (module
-  (memory (export "memory") 1)
+  ;; the kernel arena's memory (losses/_core/arena.ts), as wasm/softmax.wat's
+  (import "env" "memory" (memory 1 16385 shared))
 
   ;; out[r] = sum over d != t[r] of (z > 0 ? h : 0), z = (m - x[t]) + x[d], h = z (p = 1) or
   ;; z * z (p = 2), times wt[r]. Four classes a step: their terms in four lanes, those with

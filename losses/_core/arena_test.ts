@@ -14,6 +14,12 @@ import { WasmKernel } from "../_cpu/wasm.ts";
 import { sharedMemoryAt, unshareMemoryImport } from "../_cpu/wasm.ts";
 import { type SimdLoss, simdLoss } from "../_cpu/simd.ts";
 import { rowLogSoftmax, rowSoftmaxGrad, rowSoftmaxScaled } from "../_cpu/row_kernels.ts";
+import {
+  multilabelMarginGrad32,
+  multilabelMarginRows32,
+  multiMarginGrad32,
+  multiMarginRows32,
+} from "../_cpu/margin_rows.ts";
 import { WASM_BASE64 } from "../_cpu/generated/wasm_elementwise.ts";
 import { mseLoss } from "../mse_loss.ts";
 import { type Tensor, tensor } from "../tensor.ts";
@@ -261,6 +267,52 @@ Deno.test("the row kernels give the same bits on arena rows as on copied ones, a
     rowSoftmaxScaled(px, rows, cols, plain[0], factor);
     check("softmax in place");
     for (const a of [x, g, y, ...outs, next]) givePooled(a);
+  }
+});
+
+Deno.test("the margin row kernels give the same bits on arena rows as on copied ones, and stay in their rows", () => {
+  // several blocks of rows; widths with a whole last step (1000) and a partial one (37, 10)
+  for (const [rows, cols] of [[40, 1000], [1500, 37], [4000, 10]]) {
+    const n = rows * cols;
+    const x = take("float32", n) as Float32Array;
+    for (let i = 0; i < n; i++) x[i] = Math.fround(Math.sin(i * 12.9898) * 3);
+    const px = Float32Array.from(x);
+    const idx = Int32Array.from({ length: rows }, (_, r) => (r * 7919) % cols);
+    // multilabel targets: two per row, then -1
+    const labels = new Int32Array(n).fill(-1);
+    for (let r = 0; r < rows; r++) labels.set([(r * 3) % cols, (r * 5 + 1) % cols], r * cols);
+    const gx = take("float32", n) as Float32Array;
+    // the block cut next: a kernel storing past the gradient's rows would change it
+    const next = take("float32", n).fill(7);
+    assert.ok(ownsBlock(x) && ownsBlock(gx), "the rows and the gradient own arena blocks");
+    const plain = new Float32Array(n);
+    const scale = (r: number) => (r % 3) - 0.5;
+    const where = `${rows}x${cols}`;
+    const same = (what: string, got: ArrayLike<number>, want: ArrayLike<number>) => {
+      for (let i = 0; i < want.length; i++) {
+        if (!Object.is(got[i], want[i])) {
+          assert.fail(`${what} ${where}: [${i}] ${got[i]} against ${want[i]}`);
+        }
+      }
+    };
+    for (const p of [1, 2]) {
+      const [sums, psums] = [new Float32Array(rows), new Float32Array(rows)];
+      multiMarginRows32(x, idx, cols, 0.75, p, null, sums);
+      multiMarginRows32(px, idx, cols, 0.75, p, null, psums);
+      same(`multi-margin p=${p}`, sums, psums);
+      multiMarginGrad32(x, idx, cols, 0.75, p, null, 0.125, scale, gx);
+      multiMarginGrad32(px, idx, cols, 0.75, p, null, 0.125, scale, plain);
+      same(`multi-margin gradient p=${p}`, gx, plain);
+    }
+    const [sums, psums] = [new Float64Array(rows), new Float64Array(rows)];
+    multilabelMarginRows32(x, labels, cols, sums);
+    multilabelMarginRows32(px, labels, cols, psums);
+    same("multilabel margin", sums, psums);
+    multilabelMarginGrad32(x, labels, cols, 0.125, scale, gx);
+    multilabelMarginGrad32(px, labels, cols, 0.125, scale, plain);
+    same("multilabel margin gradient", gx, plain);
+    assert.ok(next.every((v) => v === 7), `${where}: the next block was written`);
+    for (const a of [x, gx, next]) givePooled(a);
   }
 });
 

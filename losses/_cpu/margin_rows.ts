@@ -2,7 +2,9 @@
  * The float32 multi-margin and multilabel margin losses' rows in WebAssembly
  * (`wasm/margin_rows.wat`), block by block of whole rows: each row's sum and the input's
  * gradient, every float32 step the loss files' scalar loops', without JavaScript's float64
- * round trip per step.
+ * round trip per step. The module runs over the kernel arena's memory (`_core/arena.ts`): an
+ * input that lives there is read where it is and a gradient that owns a block is written where
+ * it is; anything else goes through the module's scratch.
  *
  * @module
  */
@@ -39,7 +41,7 @@ type GradFn = (
 ) => void;
 
 /**
- * The memory laid out for blocks of `rowsPer` rows: input (and 16 bytes that vector reads past
+ * The scratch laid out for blocks of `rowsPer` rows: input (and 16 bytes that vector reads past
  * the last row may touch), gradient, targets, and the per-row arrays.
  */
 interface Block {
@@ -83,19 +85,22 @@ function layout(dim: number): Block {
   const out = s + row4;
   const sums = (out + row4 + 7) & ~7;
   const mark = sums + rowsPer * 8;
-  const buffer = k.reserve(mark + ((dim + 3) & ~3) * 4);
+  const base = k.scratch(mark + ((dim + 3) & ~3) * 4);
+  const buffer = k.buffer;
+  const at = { x, gx, idx, t, wt, s, out, sums, mark };
+  for (const key of Object.keys(at) as (keyof typeof at)[]) at[key] += base;
   return {
     exports: k.exports,
     rowsPer,
-    at: { x, gx, idx, t, wt, s, out, sums, mark },
-    x: new Float32Array(buffer, x, rowsPer * dim),
-    gx: new Float32Array(buffer, gx, rowsPer * dim),
-    idx: new Int32Array(buffer, idx, rowsPer * dim),
-    t: new Int32Array(buffer, t, rowsPer),
-    wt: new Float32Array(buffer, wt, rowsPer),
-    s: new Float32Array(buffer, s, rowsPer),
-    out: new Float32Array(buffer, out, rowsPer),
-    sums: new Float64Array(buffer, sums, rowsPer),
+    at,
+    x: new Float32Array(buffer, at.x, rowsPer * dim),
+    gx: new Float32Array(buffer, at.gx, rowsPer * dim),
+    idx: new Int32Array(buffer, at.idx, rowsPer * dim),
+    t: new Int32Array(buffer, at.t, rowsPer),
+    wt: new Float32Array(buffer, at.wt, rowsPer),
+    s: new Float32Array(buffer, at.s, rowsPer),
+    out: new Float32Array(buffer, at.out, rowsPer),
+    sums: new Float64Array(buffer, at.sums, rowsPer),
   };
 }
 
@@ -120,21 +125,43 @@ function fillRows(
 }
 
 /**
- * Calls `step(b, r0, n)` for each block of `n` whole rows from row `r0` of `rows` rows of
- * `dim`, after copying the block's rows of `x` into the kernel's memory.
+ * Calls `step(b, r0, n, xAt)` for each block of `n` whole rows from row `r0` of `rows` rows of
+ * `dim`: `xAt`, the byte offset the kernel reads the block's rows of `x` at (where they are, or
+ * copied into the block).
  */
 function forBlocks(
   x: Float32Array,
   rows: number,
   dim: number,
-  step: (b: Block, r0: number, n: number) => void,
+  step: (b: Block, r0: number, n: number, xAt: number) => void,
 ): void {
   if (rows === 0) return; // no rows need no block, however wide a row would be
   const b = layout(dim);
+  const k = kernel();
   for (let r0 = 0; r0 < rows; r0 += b.rowsPer) {
     const n = Math.min(b.rowsPer, rows - r0);
-    b.x.set(x.subarray(r0 * dim, (r0 + n) * dim));
-    step(b, r0, n);
+    step(b, r0, n, k.readAt(x, r0 * dim, n * dim, b.x, b.at.x));
+  }
+}
+
+/**
+ * The input's gradient of a block's rows: `write(at)` has the kernel write them at byte offset
+ * `at`, in `gx` where it is when the module can write there (the gradient kernels write
+ * nothing past the rows they are given), else in the block, then copied into `gx`.
+ */
+function gradRows(
+  b: Block,
+  gx: Float32Array,
+  x: Float32Array,
+  r0: number,
+  n: number,
+  dim: number,
+  write: (at: number) => void,
+): void {
+  if (kernel().writable(gx, [x], false, false)) write(gx.byteOffset + r0 * dim * 4);
+  else {
+    write(b.at.gx);
+    gx.set(b.gx.subarray(0, n * dim), r0 * dim);
   }
 }
 
@@ -151,9 +178,9 @@ export function multiMarginRows32(
   w: Float32Array | null,
   sums: Float32Array,
 ): void {
-  forBlocks(x, idx.length, dim, (b, r0, n) => {
+  forBlocks(x, idx.length, dim, (b, r0, n, xAt) => {
     fillRows(b, idx, w, r0, n);
-    (b.exports.multi_margin_rows as RowsFn)(b.at.x, b.at.t, b.at.wt, b.at.out, n, dim, m, p2(p));
+    (b.exports.multi_margin_rows as RowsFn)(xAt, b.at.t, b.at.wt, b.at.out, n, dim, m, p2(p));
     sums.set(b.out.subarray(0, n), r0);
   });
 }
@@ -173,12 +200,19 @@ export function multiMarginGrad32(
   scale: (r: number) => number,
   gx: Float32Array,
 ): void {
-  forBlocks(x, idx.length, dim, (b, r0, n) => {
+  forBlocks(x, idx.length, dim, (b, r0, n, xAt) => {
     fillRows(b, idx, w, r0, n);
     for (let j = 0; j < n; j++) b.s[j] = scale(r0 + j);
     const fn = b.exports.multi_margin_grad as GradFn;
-    fn(b.at.x, b.at.t, b.at.wt, b.at.s, b.at.gx, n, dim, m, p2(p), g);
-    gx.set(b.gx.subarray(0, n * dim), r0 * dim);
+    gradRows(
+      b,
+      gx,
+      x,
+      r0,
+      n,
+      dim,
+      (at) => fn(xAt, b.at.t, b.at.wt, b.at.s, at, n, dim, m, p2(p), g),
+    );
   });
 }
 
@@ -212,10 +246,10 @@ export function multilabelMarginRows32(
   dim: number,
   sums: Float64Array,
 ): void {
-  forBlocks(x, sums.length, dim, (b, r0, n) => {
+  forBlocks(x, sums.length, dim, (b, r0, n, xAt) => {
     b.idx.set(idx.subarray(r0 * dim, (r0 + n) * dim));
     const fn = b.exports.multilabel_margin_rows as MultilabelRowsFn;
-    fn(b.at.x, b.at.idx, b.at.mark, b.at.sums, n, dim);
+    fn(xAt, b.at.idx, b.at.mark, b.at.sums, n, dim);
     sums.set(b.sums.subarray(0, n), r0);
   });
 }
@@ -233,11 +267,10 @@ export function multilabelMarginGrad32(
   scale: (r: number) => number,
   gx: Float32Array,
 ): void {
-  forBlocks(x, dim === 0 ? 0 : x.length / dim, dim, (b, r0, n) => {
+  forBlocks(x, dim === 0 ? 0 : x.length / dim, dim, (b, r0, n, xAt) => {
     b.idx.set(idx.subarray(r0 * dim, (r0 + n) * dim));
     for (let j = 0; j < n; j++) b.s[j] = scale(r0 + j);
     const fn = b.exports.multilabel_margin_grad as MultilabelGradFn;
-    fn(b.at.x, b.at.idx, b.at.mark, b.at.s, b.at.gx, n, dim, g);
-    gx.set(b.gx.subarray(0, n * dim), r0 * dim);
+    gradRows(b, gx, x, r0, n, dim, (at) => fn(xAt, b.at.idx, b.at.mark, b.at.s, at, n, dim, g));
   });
 }

@@ -16,7 +16,6 @@
  * @module
  */
 
-import { inArena, ownsBlock } from "../_core/arena.ts";
 import { lazyKernel, type WasmKernel } from "./wasm.ts";
 import { WASM_BASE64 } from "./generated/wasm_softmax.ts";
 import type { FloatArray } from "../_core/reduction.ts";
@@ -117,45 +116,10 @@ function layBlock(k: WasmKernel, f32: boolean, cols: number): Block {
   };
 }
 
-/** Whether the kernels can read `a` where it is: a view into the arena, which they run over. */
-function readable(a: FloatArray): boolean {
-  return kernel().inArena && inArena(a);
-}
-
-/**
- * The byte offset the kernels read rows `[start, start + len)` of `a` at: where they are, or
- * copied into the block's `slot` at `slotAt`.
- */
-function readAt(
-  a: FloatArray,
-  start: number,
-  len: number,
-  slot: FloatArray,
-  slotAt: number,
-): number {
-  if (readable(a)) return a.byteOffset + start * a.BYTES_PER_ELEMENT;
-  slot.set(a.subarray(start, start + len));
-  return slotAt;
-}
-
-/**
- * Whether the kernels can write `out` where it is: it owns an arena block and shares no byte
- * with what they read. `spill`: the kernel also writes up to 28 bytes past the rows, which
- * stays inside `out` unless these are its last rows.
- */
-function writable(out: FloatArray, reads: FloatArray[], spill: boolean, last: boolean): boolean {
-  if (!kernel().inArena || !ownsBlock(out) || (spill && last)) return false;
-  const lo = out.byteOffset;
-  const hi = lo + out.byteLength;
-  return reads.every((a) =>
-    a.buffer !== out.buffer || a.byteOffset >= hi || a.byteOffset + a.byteLength <= lo
-  );
-}
-
 /**
  * The byte offset the kernels write rows from element `start` of `out` at: where they are
- * when `out` is {@linkcode writable}, else the block's output slot, which {@linkcode copyOut}
- * then copies into `out`.
+ * when the module can write `out` there ({@linkcode WasmKernel.writable}), else the block's
+ * output slot, which {@linkcode copyOut} then copies into `out`.
  */
 function writeAt(
   b: Block,
@@ -165,7 +129,7 @@ function writeAt(
   spill: boolean,
   last: boolean,
 ): number {
-  return writable(out, reads, spill, last)
+  return kernel().writable(out, reads, spill, last)
     ? out.byteOffset + start * out.BYTES_PER_ELEMENT
     : b.outPtr;
 }
@@ -195,7 +159,7 @@ export function rowSoftmaxScaled(
   for (let r0 = 0; r0 < rows; r0 += b.rowsPer) {
     const n = Math.min(b.rowsPer, rows - r0);
     const start = r0 * cols;
-    const xAt = readAt(x, start, n * cols, b.x, b.xPtr);
+    const xAt = kernel().readAt(x, start, n * cols, b.x, b.xPtr);
     const outAt = out === null ? b.outPtr : writeAt(b, out, start, [x], true, r0 + n === rows);
     expRows(xAt, outAt, n, cols, b.statsPtr, 1);
     for (let i = 0; i < n; i++) {
@@ -221,7 +185,7 @@ export function rowLogSoftmax(x: FloatArray, rows: number, cols: number, out: Fl
   for (let r0 = 0; r0 < rows; r0 += b.rowsPer) {
     const n = Math.min(b.rowsPer, rows - r0);
     const start = r0 * cols;
-    const xAt = readAt(x, start, n * cols, b.x, b.xPtr);
+    const xAt = kernel().readAt(x, start, n * cols, b.x, b.xPtr);
     expRows(xAt, b.outPtr, n, cols, b.statsPtr, 1);
     const outAt = writeAt(b, out, start, [x], false, r0 + n === rows);
     if (f32) {
@@ -277,8 +241,8 @@ export function rowSoftmaxGrad(
   for (let r0 = 0; r0 < rows; r0 += b.rowsPer) {
     const n = Math.min(b.rowsPer, rows - r0);
     const start = r0 * cols;
-    const gAt = readAt(g, start, n * cols, b.x, b.xPtr);
-    const yAt = readAt(output, start, n * cols, b.y, b.yPtr);
+    const gAt = kernel().readAt(g, start, n * cols, b.x, b.xPtr);
+    const yAt = kernel().readAt(output, start, n * cols, b.y, b.yPtr);
     const gxAt = writeAt(b, gx, start, [g, output], false, r0 + n === rows);
     sumRows(gAt, softmax ? yAt : -1, n, cols, b.coefPtr);
     if (softmax) gradRows(gAt, yAt, gxAt, n, cols, b.coefPtr, 1);

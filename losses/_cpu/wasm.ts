@@ -8,7 +8,8 @@
  * @module
  */
 
-import { ARENA_MAX_PAGES, arenaMemory, arenaScratch } from "../_core/arena.ts";
+import { ARENA_MAX_PAGES, arenaMemory, arenaScratch, inArena, ownsBlock } from "../_core/arena.ts";
+import type { FloatArray } from "../_core/reduction.ts";
 
 /** The most a 32-bit WebAssembly memory can hold: 65536 pages of 64 KiB. */
 const MAX_WASM_BYTES = 2 ** 32;
@@ -94,6 +95,32 @@ export class WasmKernel {
       }
     }
     return this.#memory.buffer as ArrayBuffer;
+  }
+
+  /**
+   * The byte offset this module reads elements `[start, start + len)` of `a` at: where they are
+   * when `a` is a view into the arena the module runs over, else copied into `slot`, a view of
+   * the module's memory at byte offset `slotAt`.
+   */
+  readAt(a: FloatArray, start: number, len: number, slot: FloatArray, slotAt: number): number {
+    if (this.inArena && inArena(a)) return a.byteOffset + start * a.BYTES_PER_ELEMENT;
+    slot.set(a.subarray(start, start + len));
+    return slotAt;
+  }
+
+  /**
+   * Whether this module can write `out` where it is: `out` owns an arena block and shares no
+   * byte with what the kernel reads (`reads`). `spill`: the kernel also writes up to 28 bytes
+   * past what it is given, which stays inside `out`'s block unless it writes `out`'s end
+   * (`last`).
+   */
+  writable(out: FloatArray, reads: readonly FloatArray[], spill: boolean, last: boolean): boolean {
+    if (!this.inArena || !ownsBlock(out) || (spill && last)) return false;
+    const lo = out.byteOffset;
+    const hi = lo + out.byteLength;
+    return reads.every((a) =>
+      a.buffer !== out.buffer || a.byteOffset >= hi || a.byteOffset + a.byteLength <= lo
+    );
   }
 
   /** The memory's current buffer (views go stale when it grows: take them after `reserve`). */
