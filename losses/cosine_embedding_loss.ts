@@ -18,6 +18,7 @@ import {
   REDUCTION,
   type Reduction,
   rounder,
+  takeFloat,
 } from "./_core/reduction.ts";
 import { cpuStorage, formatShape, Tensor, type TypedArray } from "./_core/tensor.ts";
 import { NUMBER, type OptionSpec, parseOptions } from "./_core/options.ts";
@@ -207,7 +208,8 @@ export function cosineEmbeddingLoss(
         c: FloatArray,
       ): Tensor | null => {
         if (!t.requiresGrad) return null;
-        const gx = floatStorage(dtype, self.length);
+        // every element is written: storage as it comes, from the kernel arena
+        const gx = takeFloat(dtype, self.length, true);
         cosineGrad(self, other, cosN, D, c, gx);
         return new Tensor(gx, t.shape, dtype);
       };

@@ -1,9 +1,11 @@
 ;; Row kernels of the float32 cosine embedding loss (losses/cosine_embedding_loss.ts drives
 ;; them block by block): the three dot products of each row pair, and the gradient of one
 ;; input. Products are float32 (f32x4), as PyTorch's float32 ops round them; the sums are
-;; float64. Pointers are byte offsets into this module's memory.
+;; float64. Pointers are byte offsets into the kernel arena's memory (rows are read, and
+;; gradients written, where they are); neither kernel reads or writes past the rows it is given.
 (module
-  (memory (export "memory") 1)
+  ;; the kernel arena's memory (losses/_core/arena.ts), as wasm/softmax.wat's
+  (import "env" "memory" (memory 1 16385 shared))
 
   ;; For each row j: out[3j] = sum x1*x2, out[3j+1] = sum x1*x1, out[3j+2] = sum x2*x2
   ;; (float64), each product rounded to float32.

@@ -20,6 +20,7 @@ import {
   multiMarginGrad32,
   multiMarginRows32,
 } from "../_cpu/margin_rows.ts";
+import { cosineGrad, rowDots } from "../_cpu/cosine_rows.ts";
 import { WASM_BASE64 } from "../_cpu/generated/wasm_elementwise.ts";
 import { mseLoss } from "../mse_loss.ts";
 import { type Tensor, tensor } from "../tensor.ts";
@@ -313,6 +314,45 @@ Deno.test("the margin row kernels give the same bits on arena rows as on copied 
     same("multilabel margin gradient", gx, plain);
     assert.ok(next.every((v) => v === 7), `${where}: the next block was written`);
     for (const a of [x, gx, next]) givePooled(a);
+  }
+});
+
+Deno.test("the cosine row kernels give the same bits on arena rows as on copied ones, and stay in their rows", () => {
+  // several blocks of rows; widths with and without a scalar tail
+  for (const [rows, cols] of [[300, 1000], [9000, 10], [7000, 37]]) {
+    const n = rows * cols;
+    const [x1, x2] = [1, 2].map((seed) => {
+      const a = take("float32", n) as Float32Array;
+      for (let i = 0; i < n; i++) a[i] = Math.fround(Math.sin(i * 12.9898 + seed) * 3);
+      return a;
+    });
+    const [p1, p2] = [x1, x2].map((a) => Float32Array.from(a));
+    const gx = take("float32", n) as Float32Array;
+    // the block cut next: a kernel storing past the gradient's rows would change it
+    const next = take("float32", n).fill(7);
+    assert.ok(
+      ownsBlock(x1) && ownsBlock(x2) && ownsBlock(gx),
+      "the rows and the gradient own blocks",
+    );
+    const where = `${rows}x${cols}`;
+    const same = (what: string, got: ArrayLike<number>, want: ArrayLike<number>) => {
+      for (let i = 0; i < want.length; i++) {
+        if (!Object.is(got[i], want[i])) {
+          assert.fail(`${what} ${where}: [${i}] ${got[i]} against ${want[i]}`);
+        }
+      }
+    };
+    const [sums, psums] = [new Float64Array(3 * rows), new Float64Array(3 * rows)];
+    rowDots(x1, x2, rows, cols, sums);
+    rowDots(p1, p2, rows, cols, psums);
+    same("dots", sums, psums);
+    const c = Float32Array.from({ length: 2 * rows }, (_, i) => Math.fround(Math.cos(i) / 7));
+    const plain = new Float32Array(n);
+    cosineGrad(x1, x2, rows, cols, c, gx);
+    cosineGrad(p1, p2, rows, cols, c, plain);
+    same("gradient", gx, plain);
+    assert.ok(next.every((v) => v === 7), `${where}: the next block was written`);
+    for (const a of [x1, x2, gx, next]) givePooled(a);
   }
 });
 

@@ -2,7 +2,10 @@
  * Row kernels of `cosineEmbeddingLoss` for two inputs of one shape: the three dot products of
  * each row pair, and the gradient of one input from two coefficients per row. float32 runs
  * in WebAssembly (`wasm/cosine_rows.wat`, every product rounded to float32 as PyTorch's ops
- * do), block by block so that the copies stay in cache; float64 runs in plain loops.
+ * do), block by block over the kernel arena's memory (`_core/arena.ts`): rows that live there
+ * are read where they are and a gradient that owns a block is written where it is; anything
+ * else is copied through the module's scratch, a block at a time so that the copies stay in
+ * cache. float64 runs in plain loops.
  *
  * @module
  */
@@ -13,7 +16,7 @@ import { WASM_BASE64 } from "./generated/wasm_cosine_rows.ts";
 
 const kernel = lazyKernel(() => WASM_BASE64);
 
-/** float32 elements of each input copied into WebAssembly memory per block (256 KiB). */
+/** float32 elements of each input per block (256 KiB). */
 const BLOCK = 1 << 16;
 
 /**
@@ -64,14 +67,15 @@ function wasmDots(
   const dots = k.exports.dots as (...args: number[]) => void;
   const per = Math.max(1, Math.floor(BLOCK / size));
   const block = per * size;
-  const buffer = k.reserve(8 * block + 24 * per);
-  const mem = new Float32Array(buffer);
-  const sums = new Float64Array(buffer, 8 * block, 3 * per);
+  const base = k.scratch(8 * block + 24 * per);
+  const slot1 = new Float32Array(k.buffer, base, block);
+  const slot2 = new Float32Array(k.buffer, base + 4 * block, block);
+  const sums = new Float64Array(k.buffer, base + 8 * block, 3 * per);
   for (let r0 = 0; r0 < rows; r0 += per) {
     const nr = Math.min(per, rows - r0);
-    mem.set(x1.subarray(r0 * size, (r0 + nr) * size), 0);
-    mem.set(x2.subarray(r0 * size, (r0 + nr) * size), block);
-    dots(0, 4 * block, nr, size, 8 * block);
+    const at1 = k.readAt(x1, r0 * size, nr * size, slot1, slot1.byteOffset);
+    const at2 = k.readAt(x2, r0 * size, nr * size, slot2, slot2.byteOffset);
+    dots(at1, at2, nr, size, sums.byteOffset);
     out.set(sums.subarray(0, 3 * nr), 3 * r0);
   }
 }
@@ -88,15 +92,21 @@ function wasmGrad(
   const grad = k.exports.grad as (...args: number[]) => void;
   const per = Math.max(1, Math.floor(BLOCK / size));
   const block = per * size;
-  const outAt = 2 * block + 2 * per;
-  const mem = new Float32Array(k.reserve(4 * (outAt + block)));
+  const base = k.scratch(4 * (3 * block + 2 * per));
+  const [slotSelf, slotOther, slotOut] = [0, 1, 2].map((j) =>
+    new Float32Array(k.buffer, base + 4 * j * block, block)
+  );
+  const slotC = new Float32Array(k.buffer, base + 12 * block, 2 * per);
+  // the kernel writes nothing past the rows it is given
+  const inPlace = k.writable(out, [self, other, c], false, false);
   for (let r0 = 0; r0 < rows; r0 += per) {
     const nr = Math.min(per, rows - r0);
-    mem.set(self.subarray(r0 * size, (r0 + nr) * size), 0);
-    mem.set(other.subarray(r0 * size, (r0 + nr) * size), block);
-    mem.set(c.subarray(2 * r0, 2 * (r0 + nr)), 2 * block);
-    grad(0, 4 * block, nr, size, 8 * block, 4 * outAt);
-    out.set(mem.subarray(outAt, outAt + nr * size), r0 * size);
+    const atSelf = k.readAt(self, r0 * size, nr * size, slotSelf, slotSelf.byteOffset);
+    const atOther = k.readAt(other, r0 * size, nr * size, slotOther, slotOther.byteOffset);
+    const atC = k.readAt(c, 2 * r0, 2 * nr, slotC, slotC.byteOffset);
+    const atOut = inPlace ? out.byteOffset + 4 * r0 * size : slotOut.byteOffset;
+    grad(atSelf, atOther, nr, size, atC, atOut);
+    if (!inPlace) out.set(slotOut.subarray(0, nr * size), r0 * size);
   }
 }
 
