@@ -8,7 +8,13 @@ import {
   checkTensor,
   fail,
 } from "./_core/checks.ts";
-import { type FloatArray, floatStorage, type Rounder, rounder } from "./_core/reduction.ts";
+import {
+  type FloatArray,
+  floatStorage,
+  type Rounder,
+  rounder,
+  takeFloat,
+} from "./_core/reduction.ts";
 import { cPow, orDefault, sgn, torchPow } from "./_engines/op_helpers.ts";
 import { normGrad2, rowNorms2 } from "./_cpu/norm_rows.ts";
 import { add, sub } from "./ops.ts";
@@ -133,7 +139,7 @@ function distance2(x1: Tensor, x2: Tensor, eps: number, keepdim: boolean): Tenso
     const g = cpuStorage(gradOutput) as FloatArray;
     const grad = (t: Tensor, sign: 1 | -1): Tensor | null => {
       if (!t.requiresGrad) return null;
-      const gx = floatStorage(dtype, a.length);
+      const gx = takeFloat(dtype, a.length, true); // every element is written
       normGrad2([a, b], [[0, 1, out, g, sign]], rows, size, eps, gx);
       return new Tensor(gx, t.shape, dtype);
     };

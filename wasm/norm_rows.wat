@@ -2,9 +2,11 @@
 ;; elements, and of its gradient (losses/_cpu/norm_rows.ts drives them block by block).
 ;; Every elementwise step is float32 (f32x4), as PyTorch's float32 ops round them; the sum
 ;; of squares is float64 (two f64x2 accumulators), rounded once to float32.
-;; Pointers are byte offsets into this module's memory.
+;; Pointers are byte offsets into the kernel arena's memory (rows are read, and gradients
+;; written, where they are); no kernel reads or writes past the rows it is given.
 (module
-  (memory (export "memory") 1)
+  ;; the kernel arena's memory (losses/_core/arena.ts), as wasm/softmax.wat's
+  (import "env" "memory" (memory 1 16385 shared))
 
   ;; out[j] = ||x1[j] - x2[j] + eps||_2 for `rows` rows: the float64 sum of the float32
   ;; squares of (x1 - x2 + eps), two f64x2 accumulators, then a float32 square root.

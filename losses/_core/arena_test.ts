@@ -21,6 +21,7 @@ import {
   multiMarginRows32,
 } from "../_cpu/margin_rows.ts";
 import { cosineGrad, rowDots } from "../_cpu/cosine_rows.ts";
+import { normGrad2, rowNorms2, rowNorms2WithGrads } from "../_cpu/norm_rows.ts";
 import { WASM_BASE64 } from "../_cpu/generated/wasm_elementwise.ts";
 import { mseLoss } from "../mse_loss.ts";
 import { type Tensor, tensor } from "../tensor.ts";
@@ -353,6 +354,72 @@ Deno.test("the cosine row kernels give the same bits on arena rows as on copied 
     same("gradient", gx, plain);
     assert.ok(next.every((v) => v === 7), `${where}: the next block was written`);
     for (const a of [x1, x2, gx, next]) givePooled(a);
+  }
+});
+
+Deno.test("the norm row kernels give the same bits on arena rows as on copied ones, and stay in their rows", () => {
+  // several blocks of rows; widths with and without a scalar tail
+  for (const [rows, cols] of [[300, 1000], [9000, 10], [7000, 37]]) {
+    const n = rows * cols;
+    const inputs = [1, 2, 3].map((seed) => {
+      const a = take("float32", n) as Float32Array;
+      for (let i = 0; i < n; i++) a[i] = Math.fround(Math.sin(i * 12.9898 + seed) * 3);
+      return a;
+    });
+    const copies = inputs.map((a) => Float32Array.from(a));
+    const grads = [0, 1].map(() => take("float32", n) as Float32Array);
+    // the block cut next: a kernel storing past a gradient's rows would change it
+    const next = take("float32", n).fill(7);
+    assert.ok(
+      [...inputs, ...grads].every((a) => ownsBlock(a)),
+      "the rows and gradients own blocks",
+    );
+    const where = `${rows}x${cols}`;
+    const same = (what: string, got: ArrayLike<number>, want: ArrayLike<number>) => {
+      for (let i = 0; i < want.length; i++) {
+        if (!Object.is(got[i], want[i])) {
+          assert.fail(`${what} ${where}: [${i}] ${got[i]} against ${want[i]}`);
+        }
+      }
+    };
+    const eps = Math.fround(1e-6);
+    // anchor-positive and anchor-negative: the pair kernel that reads the anchor once
+    const norms = (xs: Float32Array[]) => {
+      const out = [new Float32Array(rows), new Float32Array(rows)];
+      rowNorms2(xs, [[0, 1, out[0]], [0, 2, out[1]]], rows, cols, eps);
+      return out;
+    };
+    const [na, pa] = [norms(inputs), norms(copies)];
+    same("norms", na[0], pa[0]);
+    same("norms, second pair", na[1], pa[1]);
+    const g = Float32Array.from({ length: rows }, (_, j) => Math.fround(Math.cos(j)));
+    // the anchor's gradient: two terms, the second added into the first
+    const terms = (ns: Float32Array[]) =>
+      [[0, 1, ns[0], g, 1], [0, 2, ns[1], g, -1]] as [
+        number,
+        number,
+        Float32Array,
+        Float32Array,
+        1 | -1,
+      ][];
+    const plain = new Float32Array(n);
+    normGrad2(inputs, terms(na), rows, cols, eps, grads[0]);
+    normGrad2(copies, terms(pa), rows, cols, eps, plain);
+    same("gradient", grads[0], plain);
+    // norms and gradients in one pass
+    const fused = [new Float32Array(rows), new Float32Array(rows)];
+    const pfused = [new Float32Array(rows), new Float32Array(rows)];
+    rowNorms2WithGrads(inputs, [[0, 1, fused[0]], [0, 2, fused[1]]], rows, cols, eps, () => {}, [[
+      terms(fused),
+      grads[1],
+    ]]);
+    rowNorms2WithGrads(copies, [[0, 1, pfused[0]], [0, 2, pfused[1]]], rows, cols, eps, () => {}, [[
+      terms(pfused),
+      plain,
+    ]]);
+    same("fused gradient", grads[1], plain);
+    assert.ok(next.every((v) => v === 7), `${where}: the next block was written`);
+    for (const a of [...inputs, ...grads, next]) givePooled(a);
   }
 });
 

@@ -3,8 +3,10 @@
  * `pairwiseDistance` and the triplet losses when both operands have the same shape: no
  * difference tensor is made, the backward recomputes `v = x1 - x2 + eps` from the inputs.
  * float32 runs in WebAssembly (`wasm/norm_rows.wat`: f32x4 steps round as PyTorch's float32
- * ops do, with no `Math.fround` chain), block by block so that the copies into its memory
- * stay in cache; float64 runs in plain loops.
+ * ops do, with no `Math.fround` chain), block by block over the kernel arena's memory
+ * (`_core/arena.ts`): inputs that live there are read where they are and a gradient that owns
+ * a block is written where it is; anything else is copied through the module's scratch, a
+ * block at a time so that the copies stay in cache. float64 runs in plain loops.
  *
  * The arithmetic is PyTorch's composite, step by step:
  *
@@ -18,12 +20,12 @@
  */
 
 import type { FloatArray } from "../_core/reduction.ts";
-import { lazyKernel } from "./wasm.ts";
+import { lazyKernel, type WasmKernel } from "./wasm.ts";
 import { WASM_BASE64 } from "./generated/wasm_norm_rows.ts";
 
 const kernel = lazyKernel(() => WASM_BASE64);
 
-/** float32 elements of each input copied into WebAssembly memory per block (256 KiB). */
+/** float32 elements of each input per block (256 KiB). */
 const BLOCK = 1 << 16;
 
 /** One distance: the indices of its two inputs, and where its row norms go. */
@@ -99,8 +101,8 @@ export type LeafGrad = [terms: readonly GradTerm[], out: FloatArray];
 /**
  * {@linkcode rowNorms2}, then `rowsDone(j0, j1)` (which fills the row gradients the terms
  * read for rows [j0, j1)), then {@linkcode normGrad2} of each leaf, block by block: in
- * float32 the inputs are copied into WebAssembly memory once for the norms and the
- * gradients.
+ * float32 the inputs that are copied into the module's scratch are copied once for the norms
+ * and the gradients.
  */
 export function rowNorms2WithGrads(
   inputs: readonly FloatArray[],
@@ -124,15 +126,17 @@ export function rowNorms2WithGrads(
   const normsAt = inputs.length * block;
   const outAt = normsAt + pairs.length * per;
   const gAt = outAt + block;
-  const mem = new Float32Array(k.reserve(4 * (gAt + pairs.length * per)));
+  const { mem, base } = scratch(k, gAt + pairs.length * per);
   const ins = inputs as readonly Float32Array[];
+  const inPlace = leaves.map(([, out]) => writable(k, out as Float32Array, ins));
   for (let r0 = 0; r0 < rows; r0 += per) {
     const nr = Math.min(per, rows - r0);
-    for (let i = 0; i < ins.length; i++) copyRows(mem, i * block, ins[i], r0, nr, size);
-    blockNorms(k, pairs, block, per, normsAt, nr, size, eps);
+    const at = inputsAt(k, mem, base, ins, block, r0, nr, size);
+    blockNorms(k, pairs, at, per, base + 4 * normsAt, nr, size, eps);
     for (let q = 0; q < pairs.length; q++) copyOut(pairs[q][2], r0, mem, normsAt + q * per, nr);
     rowsDone(r0, r0 + nr);
-    for (const [terms, out] of leaves) {
+    leaves.forEach(([terms, out], leaf) => {
+      const to = inPlace[leaf] ? out.byteOffset + 4 * r0 * size : base + 4 * outAt;
       for (let q = 0; q < terms.length; q++) {
         const [i1, i2, norms, g, sign] = terms[q];
         // the norms are in memory already, at their pair's place
@@ -140,22 +144,55 @@ export function rowNorms2WithGrads(
         const n = normsAt + pair * per;
         const gq = gAt + pair * per;
         copyIn(mem, gq, g, r0, nr);
-        grad2(4 * i1 * block, 4 * i2 * block, nr, size, eps, 4 * n, 4 * gq, sign, 4 * outAt, q);
+        grad2(at[i1], at[i2], nr, size, eps, base + 4 * n, base + 4 * gq, sign, to, q);
       }
-      copyOut(out, r0 * size, mem, outAt, nr * size);
-    }
+      if (!inPlace[leaf]) copyOut(out, r0 * size, mem, outAt, nr * size);
+    });
   }
 }
 
 /**
- * The norms of `pairs` for one block of `nr` rows already in memory (input i at element
- * `i * block`), written at `normsAt + q * per` for pair q; two pairs sharing their first
+ * The module's scratch for `elements` float32: a view of it from its start, and its byte
+ * offset.
+ */
+function scratch(k: WasmKernel, elements: number): { mem: Float32Array; base: number } {
+  const base = k.scratch(4 * elements);
+  return { mem: new Float32Array(k.buffer, base, elements), base };
+}
+
+/**
+ * The byte offsets the kernels read rows [r0, r0 + nr) of each input at: where they are, or
+ * copied into the scratch (`mem`, at byte offset `base`), input i at element `i * block`.
+ */
+function inputsAt(
+  k: WasmKernel,
+  mem: Float32Array,
+  base: number,
+  inputs: readonly Float32Array[],
+  block: number,
+  r0: number,
+  nr: number,
+  size: number,
+): number[] {
+  return inputs.map((x, i) =>
+    k.readAt(x, r0 * size, nr * size, mem.subarray(i * block), base + 4 * i * block)
+  );
+}
+
+/** Whether the gradient kernel can write `out` where it is (it writes nothing past its rows). */
+function writable(k: WasmKernel, out: Float32Array, inputs: readonly Float32Array[]): boolean {
+  return k.writable(out, inputs, false, false);
+}
+
+/**
+ * The norms of `pairs` for one block of `nr` rows (input i's rows at byte offset `at[i]`),
+ * written at byte offset `normsAt + 4 * q * per` for pair q; two pairs sharing their first
  * input go through the kernel that reads it once.
  */
 function blockNorms(
-  k: ReturnType<typeof kernel>,
+  k: WasmKernel,
   pairs: readonly NormPair[],
-  block: number,
+  at: readonly number[],
   per: number,
   normsAt: number,
   nr: number,
@@ -168,13 +205,12 @@ function blockNorms(
     const pair = k.exports.norms2_pair as (...args: number[]) => void;
     const [a, p] = pairs[0];
     const n = pairs[1][1];
-    const o = normsAt;
-    pair(4 * a * block, 4 * p * block, 4 * n * block, nr, size, eps, 4 * o, 4 * (o + per));
+    pair(at[a], at[p], at[n], nr, size, eps, normsAt, normsAt + 4 * per);
     q = 2;
   }
   for (; q < pairs.length; q++) {
     const [i1, i2] = pairs[q];
-    norms2(4 * i1 * block, 4 * i2 * block, nr, size, eps, 4 * (normsAt + q * per));
+    norms2(at[i1], at[i2], nr, size, eps, normsAt + 4 * q * per);
   }
 }
 
@@ -198,19 +234,6 @@ type GradFn = (
   out: number,
   accumulate: number,
 ) => void;
-
-/** Copies rows [r0, r0 + nr) of `x` (rows of `size`) to `mem` at `at`. */
-function copyRows(
-  mem: Float32Array,
-  at: number,
-  x: Float32Array,
-  r0: number,
-  nr: number,
-  size: number,
-): void {
-  if (r0 === 0 && nr * size === x.length) mem.set(x, at);
-  else mem.set(x.subarray(r0 * size, (r0 + nr) * size), at);
-}
 
 /** Copies `n` elements of `mem` from `from` into `out` at `to`. */
 function copyOut(out: FloatArray, to: number, mem: Float32Array, from: number, n: number): void {
@@ -241,11 +264,11 @@ function wasmRowNorms(
   const per = Math.max(1, Math.floor(BLOCK / size));
   const block = per * size;
   const outAt = inputs.length * block;
-  const mem = new Float32Array(k.reserve(4 * (outAt + pairs.length * per)));
+  const { mem, base } = scratch(k, outAt + pairs.length * per);
   for (let r0 = 0; r0 < rows; r0 += per) {
     const nr = Math.min(per, rows - r0);
-    for (let i = 0; i < inputs.length; i++) copyRows(mem, i * block, inputs[i], r0, nr, size);
-    blockNorms(k, pairs, block, per, outAt, nr, size, eps);
+    const at = inputsAt(k, mem, base, inputs, block, r0, nr, size);
+    blockNorms(k, pairs, at, per, base + 4 * outAt, nr, size, eps);
     for (let q = 0; q < pairs.length; q++) copyOut(pairs[q][2], r0, mem, outAt + q * per, nr);
   }
 }
@@ -264,29 +287,20 @@ function wasmNormGrad(
   const block = per * size;
   const outAt = inputs.length * block;
   const rowsAt = outAt + block;
-  const mem = new Float32Array(k.reserve(4 * (rowsAt + 2 * terms.length * per)));
+  const { mem, base } = scratch(k, rowsAt + 2 * terms.length * per);
+  const inPlace = writable(k, out, inputs);
   for (let r0 = 0; r0 < rows; r0 += per) {
     const nr = Math.min(per, rows - r0);
-    for (let i = 0; i < inputs.length; i++) copyRows(mem, i * block, inputs[i], r0, nr, size);
+    const at = inputsAt(k, mem, base, inputs, block, r0, nr, size);
+    const to = inPlace ? out.byteOffset + 4 * r0 * size : base + 4 * outAt;
     for (let q = 0; q < terms.length; q++) {
       const [i1, i2, norms, g, sign] = terms[q];
       const n = rowsAt + 2 * q * per;
       copyIn(mem, n, norms, r0, nr);
       copyIn(mem, n + per, g, r0, nr);
-      grad2(
-        4 * i1 * block,
-        4 * i2 * block,
-        nr,
-        size,
-        eps,
-        4 * n,
-        4 * (n + per),
-        sign,
-        4 * outAt,
-        q,
-      );
+      grad2(at[i1], at[i2], nr, size, eps, base + 4 * n, base + 4 * (n + per), sign, to, q);
     }
-    copyOut(out, r0 * size, mem, outAt, nr * size);
+    if (!inPlace) copyOut(out, r0 * size, mem, outAt, nr * size);
   }
 }
 

@@ -19,7 +19,13 @@ import {
   rowNorms2,
   rowNorms2WithGrads,
 } from "../_cpu/norm_rows.ts";
-import { type FloatArray, floatStorage, type Reduction, rounder } from "../_core/reduction.ts";
+import {
+  type FloatArray,
+  floatStorage,
+  type Reduction,
+  rounder,
+  takeFloat,
+} from "../_core/reduction.ts";
 import { cpuStorage, Tensor } from "../_core/tensor.ts";
 
 /** Which loss: `"margin"` is `clamp_min(margin + d_pos - d_neg, 0)`, `"distance"` is
@@ -166,7 +172,8 @@ export function fusedTriplet(
   let saved: (FloatArray | null)[] | null = null;
   if (leaves.some((t) => t.requiresGrad)) {
     const ones = floatStorage(dtype, reduction === "none" ? rows : 1).fill(1);
-    saved = leaves.map((t) => t.requiresGrad ? floatStorage(dtype, a.length) : null);
+    // the gradients' every element is written: storage as it comes, from the kernel arena
+    saved = leaves.map((t) => t.requiresGrad ? takeFloat(dtype, a.length, true) : null);
     const outs: LeafGrad[] = [];
     saved.forEach((gx, i) => {
       if (gx !== null) outs.push([terms[i], gx]);
@@ -210,7 +217,7 @@ export function fusedTriplet(
     rowGrads(0, rows, g);
     return leaves.map((t, i) => {
       if (!t.requiresGrad) return null;
-      const gx = floatStorage(dtype, a.length);
+      const gx = takeFloat(dtype, a.length, true); // every element is written
       normGrad2(inputs, terms[i], rows, size, eps, gx);
       return new Tensor(gx, shape, dtype);
     });
