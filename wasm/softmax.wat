@@ -601,6 +601,18 @@
       (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
       (br $row))))
 
+  ;; ---- dst[i] = -|src[i]| for n float32 (softplus's argument), four at a time: the last step
+  ;; reads and writes up to 12 bytes past the end (the caller's slack); dst may be src ---------
+  (func (export "neg_abs_f32") (param $src i32) (param $dst i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $vec
+      (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+      (v128.store align=4 (local.get $dst) (f32x4.neg (f32x4.abs (v128.load align=4 (local.get $src)))))
+      (local.set $src (i32.add (local.get $src) (i32.const 16)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+      (br $vec))))
+
   ;; ---- log1p for arguments in [0, 1] (softplus's log1p(exp(-|v|))) ------------------------
   ;; log1p(e) = 2 atanh(s), s = e / (2 + e) in [0, 1/3]: 2s (1 + s^2/3 + s^4/5 + ...), to
   ;; s^18/19 (truncation below 2^-30) in float64, for float32 results; exact at 0 and for tiny

@@ -284,19 +284,25 @@ export function softplusParts(
 ): { e: FloatArray; t: FloatArray } {
   const f32 = x instanceof Float32Array;
   const b = blockFor(f32, n);
-  for (let i = 0; i < n; i++) b.x[i] = -Math.abs(x[start + i]);
+  if (f32) {
+    const at = kernel().readAt(x, start, n, b.x, b.xPtr);
+    (kernel().exports.neg_abs_f32 as ArrayFn)(at, b.xPtr, n);
+  } else {
+    for (let i = 0; i < n; i++) b.x[i] = -Math.abs(x[start + i]);
+  }
   b.exports.expRows(b.xPtr, b.outPtr, 1, n, b.statsPtr, 0);
-  if (f32) (kernel().exports.log1p_f32 as Log1pFn)(b.outPtr, b.xPtr, n);
+  if (f32) (kernel().exports.log1p_f32 as ArrayFn)(b.outPtr, b.xPtr, n);
   else for (let i = 0; i < n; i++) b.x[i] = Math.log1p(b.out[i]);
   return { e: b.out.subarray(0, n), t: b.x.subarray(0, n) };
 }
 
-type Log1pFn = (src: number, dst: number, n: number) => void;
+/** A kernel of `n` float32 from byte offset `src` to `dst`. */
+type ArrayFn = (src: number, dst: number, n: number) => void;
 
 /** `out[i] = log1p(x[i])` for float32 `x` in [0, 1] with the vector log1p (for its tests). */
 export function vectorLog1p(x: Float32Array, out: Float32Array): void {
   const b = blockFor(true, CHUNK);
-  const fn = kernel().exports.log1p_f32 as Log1pFn;
+  const fn = kernel().exports.log1p_f32 as ArrayFn;
   for (let i = 0; i < x.length; i += CHUNK) {
     const n = Math.min(CHUNK, x.length - i);
     b.x.set(x.subarray(i, i + n));

@@ -3,9 +3,12 @@ import {
   rowLogSoftmax,
   rowSoftmaxGrad,
   rowSoftmaxScaled,
+  softplusParts,
   vectorExp,
   vectorLog1p,
 } from "./row_kernels.ts";
+import { takeStorage } from "../_core/storage.ts";
+import { ownsBlock } from "../_core/arena.ts";
 import { sweep, ulps } from "../_testing/helpers.ts";
 
 const EDGES_F32 = [
@@ -217,4 +220,34 @@ Deno.test("vector log1p (float32) is within 1 ulp of the correctly rounded log1p
   }
   assert.ok(worst <= 1, `${worst} ulps at ${at}`);
   assert.ok(Object.is(out[1], -0) && out[0] === 0 && out[2] === Math.fround(Math.LN2));
+});
+
+Deno.test("softplusParts gives exp(-|x|) and its log1p, the vector kernels' bits, in the arena and out of it", () => {
+  for (const n of [1, 5, 8192, 20001]) {
+    const plain = Float32Array.from(
+      { length: n },
+      (_, i) => i < EDGES_F32.length ? EDGES_F32[i] : Math.fround(Math.sin(i * 0.37) * 30),
+    );
+    // from the kernel arena when large enough: read where it is
+    const arena = takeStorage("float32", n, true) as Float32Array;
+    arena.set(plain);
+    if (n >= 20001) assert.ok(ownsBlock(arena), "the large input lives in the arena");
+    const want = plain.map((v) => -Math.abs(v));
+    const e = new Float32Array(n);
+    vectorExp(want, e);
+    const t = new Float32Array(n);
+    vectorLog1p(e, t);
+    for (const x of [plain, arena]) {
+      // an offset into the array, as the loss's blocks take it
+      const start = n > 1 ? 1 : 0;
+      const got = softplusParts(x, start, n - start);
+      for (let i = start; i < n; i++) {
+        for (const [what, a, b] of [["e", got.e[i - start], e[i]], ["t", got.t[i - start], t[i]]]) {
+          if (!Object.is(a, b)) {
+            assert.fail(`${what}[${i}] of ${x[i]} (n = ${n}): ${a} against ${b}`);
+          }
+        }
+      }
+    }
+  }
 });
