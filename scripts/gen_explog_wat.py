@@ -526,12 +526,12 @@ def chain_locals(step_lists, consts):
 def math_kernel(fn, steps, normal=None):
     """`<fn>_f32` (src, dst, n): dst[i] = fn(src[i]) over float32 arrays, four vectors a step
     while sixteen elements remain, then two, up to seven elements past n read and written (the
-    caller leaves room). With `normal` (exp's EXP32_NORMAL), a step of four vectors whose lanes
-    all lie in [-87, 88] (a nan may pass: it gives nan either way) takes those steps instead."""
+    caller leaves room). With `normal`, a pair (steps, check) from NORMAL_STEPS, a step of four
+    vectors that `check` passes takes those steps instead."""
     consts = {}
     four, two = chains(steps, 4, consts), chains(steps, 2, consts)
-    short = None if normal is None else chains(normal, 4, consts)
-    locals_, sets = chain_locals([steps] + ([] if normal is None else [normal]), consts)
+    short = None if normal is None else chains(normal[0], 4, consts)
+    locals_, sets = chain_locals([steps] + ([] if normal is None else [normal[0]]), consts)
 
     def step(n, body):
         loads = "".join(f"\n        (local.set ${p}_x (v128.load offset={16 * k} align=4 (local.get $src)))"
@@ -542,16 +542,11 @@ def math_kernel(fn, steps, normal=None):
         (local.set $src (i32.add (local.get $src) (i32.const {16 * n})))
         (local.set $dst (i32.add (local.get $dst) (i32.const {16 * n})))"""
     if short is not None:
-        sets += """
-    (local.set $lo (f32x4.splat (f32.const -87)))
-    (local.set $hi (f32x4.splat (f32.const 88)))"""
-        locals_ += " (local $lo v128) (local $hi v128)"
+        check_locals, check_sets, check = normal[1]()
+        sets += check_sets
+        locals_ += check_locals
         four = f"""
-        (if (i32x4.all_true (v128.and
-              (f32x4.ge (f32x4.pmin (f32x4.pmin (local.get $a_x) (local.get $b_x))
-                                    (f32x4.pmin (local.get $c_x) (local.get $d_x))) (local.get $lo))
-              (f32x4.le (f32x4.pmax (f32x4.pmax (local.get $a_x) (local.get $b_x))
-                                    (f32x4.pmax (local.get $c_x) (local.get $d_x))) (local.get $hi))))
+        (if {check}
           (then{short})
           (else{four}))"""
     return f"""
@@ -578,6 +573,48 @@ EXP32_NORMAL = [
     ("s", ("float", ("iadd", ("shl", "tb", 23), ("i", 127 << 23)))),
     ("result", ("mul", "q", "s")),
 ]
+
+
+def exp_normal_check():
+    """Whether all sixteen lanes of a four-vector step lie in [-87, 88] (a nan may pass: exp32
+    and EXP32_NORMAL both give nan for it): locals, their sets, and the condition."""
+    return (" (local $lo v128) (local $hi v128)", """
+    (local.set $lo (f32x4.splat (f32.const -87)))
+    (local.set $hi (f32x4.splat (f32.const 88)))""", """(i32x4.all_true (v128.and
+              (f32x4.ge (f32x4.pmin (f32x4.pmin (local.get $a_x) (local.get $b_x))
+                                    (f32x4.pmin (local.get $c_x) (local.get $d_x))) (local.get $lo))
+              (f32x4.le (f32x4.pmax (f32x4.pmax (local.get $a_x) (local.get $b_x))
+                                    (f32x4.pmax (local.get $c_x) (local.get $d_x))) (local.get $hi))))""")
+
+
+# log32's steps for a positive normal finite x: there no subnormal is scaled and the result's
+# selects (0, inf, negative or nan) all pass a through, so these give log32's bits with the
+# fifteen operations of those cases left out (losses/_cpu/math32_test.ts checks the bits).
+LOG32_NORMAL = [
+    ("ix", ("bits", "x")),
+    ("iy", ("iadd", "ix", ("i", 0x3f800000 - 0x3f3504f3))),
+    ("k", ("cvtf", ("isub", ("shr", "iy", 23), ("i", 0x7f)))),
+    ("f", ("sub", ("float", ("iadd", ("iand", "iy", ("i", 0x007fffff)), ("i", 0x3f3504f3))), 1.0)),
+    *log_tail("f", "k", None),
+    ("result", "a"),
+]
+
+
+def log_normal_check():
+    """Whether all sixteen lanes of a four-vector step are positive, normal and finite: their
+    bits less those of the smallest normal, 0x00800000, lie below 0x7f000000 as unsigned
+    integers (a negative number, a zero, a subnormal, inf and nan all fail)."""
+    def off(p):
+        return f"(i32x4.sub (local.get ${p}_x) (local.get $smallest))"
+    return (" (local $smallest v128) (local $span v128)", """
+    (local.set $smallest (i32x4.splat (i32.const 0x00800000)))
+    (local.set $span (i32x4.splat (i32.const 0x7f000000)))""", f"""(i32x4.all_true (i32x4.lt_u
+              (i32x4.max_u (i32x4.max_u {off("a")} {off("b")}) (i32x4.max_u {off("c")} {off("d")}))
+              (local.get $span)))""")
+
+
+# the four-vector steps a math kernel takes where its check passes: (steps, check)
+NORMAL_STEPS = {"exp": (EXP32_NORMAL, exp_normal_check), "log": (LOG32_NORMAL, log_normal_check)}
 
 
 def exp_rows_kernel():
@@ -753,7 +790,7 @@ out = HEADER
 out += kernel("exp_f64", True, EXP_CONSTS, EXP_BODY + EXP_SCALE_F64, EXP_LOCALS)
 out += kernel("log_f64", True, LOG_CONSTS, LOG_BODY, LOG_LOCALS)
 for fn, steps in MATH32.items():
-    out += math_kernel(fn, steps, EXP32_NORMAL if fn == "exp" else None)
+    out += math_kernel(fn, steps, NORMAL_STEPS.get(fn))
 out += LOSS_KERNELS
 out += ")\n"
 out = globalize_module(out, "k")
