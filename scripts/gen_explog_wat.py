@@ -628,7 +628,8 @@ def exp_rows_kernel():
     (exp32 gives 0). The masked step reads up to 28 bytes past the row and writes zeros there,
     which the caller's layout leaves room for (the next row's output is written after). The sum
     takes the vectors in order whatever the step, and a cleared lane adds +0, so its bits do not
-    depend on the steps' widths."""
+    depend on the steps' widths. Rows of at most sixteen elements go four at a time (see
+    `short_rows`), a row in each chain, while four rows remain."""
     consts = {}
     slow4, fast4 = chains(EXP32, 4, consts), chains(EXP32_NORMAL, 4, consts)
     slow2, fast2 = chains(EXP32, 2, consts), chains(EXP32_NORMAL, 2, consts)
@@ -676,11 +677,12 @@ def exp_rows_kernel():
     (local $mv v128) (local $a0 v128) (local $a1 v128)
     (local $iota0 v128) (local $iota1 v128) (local $ninf v128) (local $colsv v128)
     (local $fill v128) (local $mask0 v128) (local $mask1 v128)
+    {SHORT_LOCALS}
     {locals_}{sets}
     (local.set $iota0 (v128.const i32x4 0 1 2 3))
     (local.set $iota1 (v128.const i32x4 4 5 6 7))
     (local.set $ninf (v128.const f32x4 -inf -inf -inf -inf))
-    (local.set $colsv (i32x4.splat (local.get $cols)))
+    (local.set $colsv (i32x4.splat (local.get $cols))){short_rows(fast4, slow4)}
     (block $rdone (loop $row
       (br_if $rdone (i32.eqz (local.get $rows)))
       (call $range_f32 (local.get $x) (local.get $cols))
@@ -721,6 +723,125 @@ def exp_rows_kernel():
       (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
       (br $row))))
 """
+
+
+# the short-row path's locals: per row r of a group, its input and output, maximum, the
+# maximum splat, and its two float64 sums
+SHORT_LOCALS = " ".join(
+    f"(local $gx{r} i32) (local $go{r} i32) (local $gm{r} f32) (local $gmv{r} v128) "
+    f"(local $ga{r} v128) (local $gb{r} v128)" for r in range(4)) + (
+    " (local $gmask v128) (local $rem i32) (local $ghi v128) (local $glo v128) (local $gmax v128)")
+
+
+def lanes_of_four(op, v):
+    """[op over v[0]'s lanes, ..., op over v[3]'s lanes] for four vector expressions (op: f32x4.pmax
+    or f32x4.pmin), by two rounds of shuffles."""
+    def shuffle(a, b, lanes):
+        bytes_ = " ".join(str(4 * l + j) for l in lanes for j in range(4))
+        return f"(i8x16.shuffle {bytes_} {a} {b})"
+    ab = f"({op} {shuffle(v[0], v[1], [0, 1, 4, 5])} {shuffle(v[0], v[1], [2, 3, 6, 7])})"
+    cd = f"({op} {shuffle(v[2], v[3], [0, 1, 4, 5])} {shuffle(v[2], v[3], [2, 3, 6, 7])})"
+    return f"({op} {shuffle(ab, cd, [0, 2, 4, 6])} {shuffle(ab, cd, [1, 3, 5, 7])})"
+
+
+def short_rows(fast4, slow4):
+    """exp_rows_f32's path for rows of at most sixteen elements, four rows at a time while four
+    remain: row r in chain r (`chains`' a to d), one vector of each row a step, so that the four
+    exps overlap where one short row's would leave the core waiting on its latency. Per row
+    what the one-row path does: its maximum and range (here the four rows' together, in
+    vectors: pmax and pmin as in $range_f32, then across lanes by shuffles), EXP32_NORMAL's
+    steps when all four rows' x - m lie in [-87, 88] (else exp32's), a step's lanes past the row
+    read from $fill and then cleared (the one-row path's masked step), the sums in the same
+    order, so the same bits. (A maximum of zero may come out -0 where $range_f32 gives +0, when
+    a row holds both: x - m and exp(x - m) do not change, nor m + log(s) with s >= 2.) A row's
+    last step stores only the lanes inside it (no store past the row: the next row's output may
+    already be written)."""
+    rows = range(4)
+    setup = "".join(f"""
+        (local.set $gx{r} (i32.add (local.get $x) (i32.mul (i32.const {r}) (i32.shl (local.get $cols) (i32.const 2)))))
+        (local.set $go{r} (i32.add (local.get $out) (i32.mul (i32.const {r}) (i32.shl (local.get $cols) (i32.const 2)))))
+        (local.set $ga{r} (local.get $ninf))
+        (local.set $gb{r} (v128.const f32x4 inf inf inf inf))""" for r in rows)
+    ranges = "".join(f"""
+          (local.set $mv (v128.load align=4 (i32.add (local.get $gx{r}) (i32.shl (local.get $i) (i32.const 2)))))
+          (local.set $ga{r} (f32x4.pmax (local.get $ga{r}) (v128.bitselect (local.get $mv) (local.get $ninf) (local.get $gmask))))
+          (local.set $gb{r} (f32x4.pmin (local.get $gb{r})
+            (v128.bitselect (local.get $mv) (v128.const f32x4 inf inf inf inf) (local.get $gmask))))""" for r in rows)
+    splats = "".join(f"""
+        (local.set $gmv{r} (i8x16.shuffle {" ".join([str(4 * r + j) for j in range(4)] * 4)} (local.get $gmax) (local.get $gmax)))
+        (local.set $gm{r} (f32x4.extract_lane {r} (local.get $gmax)))
+        (local.set $ga{r} (v128.const f64x2 0 0))
+        (local.set $gb{r} (v128.const f64x2 0 0))""" for r in rows)
+    mask = """
+          (local.set $gmask (i32x4.lt_s (i32x4.add (local.get $iota0) (i32x4.splat (local.get $i)))
+            (local.get $colsv)))"""
+    loads = "".join(f"""
+          (local.set ${CHAINS[r]}_x (v128.bitselect
+            (f32x4.sub (v128.load align=4 (i32.add (local.get $gx{r}) (i32.shl (local.get $i) (i32.const 2))))
+                       (local.get $gmv{r}))
+            (local.get $fill) (local.get $gmask)))""" for r in rows)
+    clear = "".join(f"""
+              (local.set ${CHAINS[r]}_result (v128.and (local.get ${CHAINS[r]}_result) (local.get $gmask)))"""
+                    for r in rows)
+    sums = "".join(f"""
+          (local.set $ga{r} (f64x2.add (local.get $ga{r}) (f64x2.promote_low_f32x4 (local.get ${CHAINS[r]}_result))))
+          (local.set $gb{r} (f64x2.add (local.get $gb{r}) (f64x2.promote_low_f32x4
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get ${CHAINS[r]}_result) (local.get ${CHAINS[r]}_result)))))"""
+                   for r in rows)
+
+    def stores(how):
+        return "".join(how(f"(i32.add (local.get $go{r}) (i32.shl (local.get $i) (i32.const 2)))",
+                           f"(local.get ${CHAINS[r]}_result)") for r in rows)
+    whole = stores(lambda at, v: f"""
+              (v128.store align=4 {at} {v})""")
+    part = stores(lambda at, v: f"""
+              (if (i32.ge_s (local.get $rem) (i32.const 2))
+                (then (v128.store64_lane align=4 0 {at} {v}))
+                (else (v128.store32_lane align=4 0 {at} {v})))
+              (if (i32.eq (local.get $rem) (i32.const 3))
+                (then (v128.store32_lane offset=8 align=4 2 {at} {v})))""")
+    stats = "".join(f"""
+        (local.set $ga{r} (f64x2.add (local.get $ga{r}) (local.get $gb{r})))
+        (f64.store offset={16 * r} (local.get $stats) (f64.promote_f32 (local.get $gm{r})))
+        (f64.store offset={16 * r + 8} (local.get $stats)
+          (f64.add (f64x2.extract_lane 0 (local.get $ga{r})) (f64x2.extract_lane 1 (local.get $ga{r}))))"""
+                    for r in rows)
+    return f"""
+    ;; rows of at most sixteen elements: four at a time (short_rows in the generator)
+    (if (i32.le_s (local.get $cols) (i32.const 16)) (then
+      (block $gdone (loop $group
+        (br_if $gdone (i32.lt_s (local.get $rows) (i32.const 4))){setup}
+        (local.set $i (i32.const 0))
+        (block $rgdone (loop $rstep
+          (br_if $rgdone (i32.ge_s (local.get $i) (local.get $cols))){mask}{ranges}
+          (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (br $rstep)))
+        (local.set $ghi {lanes_of_four("f32x4.pmax", [f"(local.get $ga{r})" for r in rows])})
+        (local.set $glo {lanes_of_four("f32x4.pmin", [f"(local.get $gb{r})" for r in rows])})
+        ;; the maxima, or 0 without $withMax
+        (local.set $gmax (v128.and (local.get $ghi) (i32x4.splat (i32.sub (i32.const 0) (local.get $withMax)))))
+        (local.set $normal (i32x4.all_true (v128.and
+          (f32x4.ge (f32x4.sub (local.get $glo) (local.get $gmax)) (f32x4.splat (f32.const -87)))
+          (f32x4.le (f32x4.sub (local.get $ghi) (local.get $gmax)) (f32x4.splat (f32.const 88))))))
+{splats}
+        (local.set $fill (select (v128.const i32x4 0 0 0 0) (local.get $ninf) (local.get $normal)))
+        (local.set $i (i32.const 0))
+        (block $sdone (loop $step
+          (br_if $sdone (i32.ge_s (local.get $i) (local.get $cols))){mask}{loads}
+          (if (local.get $normal)
+            (then{fast4}{clear})
+            (else{slow4})){sums}
+          (local.set $rem (i32.sub (local.get $cols) (local.get $i)))
+          (if (i32.ge_s (local.get $rem) (i32.const 4))
+            (then{whole})
+            (else{part}))
+          (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (br $step))){stats}
+        (local.set $x (i32.add (local.get $x) (i32.shl (local.get $cols) (i32.const 4))))
+        (local.set $out (i32.add (local.get $out) (i32.shl (local.get $cols) (i32.const 4))))
+        (local.set $stats (i32.add (local.get $stats) (i32.const 64)))
+        (local.set $rows (i32.sub (local.get $rows) (i32.const 4)))
+        (br $group)))))"""
 
 
 ROWS_BEGIN = "  ;; ---- begin: written by scripts/gen_explog_wat.py (exp_rows_f32), edit it there ----\n"

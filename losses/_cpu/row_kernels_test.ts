@@ -193,6 +193,40 @@ Deno.test("row kernels give nan rows for nan and infinite maxima", () => {
   assert.ok(out.every(Number.isNaN));
   rowSoftmaxScaled(x, 3, 3, out, (_r, _m, s) => 1 / s);
   assert.ok(out.every(Number.isNaN));
+  // four rows and more take the short rows' path: those rows between finite ones, a nan in
+  // each lane position, and in the last lanes of a masked step
+  const rows = [
+    [1, NaN, 2],
+    [0.5, 1, 2],
+    [Infinity, 0, 1],
+    [1, 2, 3],
+    [-Infinity, -Infinity, -Infinity],
+    [
+      NaN,
+      0,
+      0,
+    ],
+    [0, 0, NaN],
+    [3, 2, 1],
+  ];
+  const many = Float32Array.from(rows.flat());
+  const outs = new Float32Array(many.length);
+  const finite = (r: number) => rows[r].every(Number.isFinite);
+  for (
+    const run of [
+      () => rowLogSoftmax(many, 8, 3, outs),
+      () => rowSoftmaxScaled(many, 8, 3, outs, (_r, _m, s) => 1 / s),
+    ]
+  ) {
+    run();
+    for (let r = 0; r < 8; r++) {
+      const row = [...outs.subarray(3 * r, 3 * r + 3)];
+      assert.ok(
+        finite(r) ? row.every(Number.isFinite) : row.every(Number.isNaN),
+        `row ${r}: ${row}`,
+      );
+    }
+  }
 });
 
 Deno.test("vector log1p (float32) is within 1 ulp of the correctly rounded log1p on [0, 1]", () => {
