@@ -129,9 +129,7 @@ export function multilabelMarginLoss(
   const node = record("MultilabelMarginLossBackward0", [input], (gradOutput) => {
     // the float32 kernel writes every element (zeroing each row first), the float64 loop adds
     // into zeros: from the kernel arena, as it comes, for float32
-    const gx = dtype === "float32"
-      ? takeFloat(dtype, input.numel, true)
-      : floatStorage(dtype, input.numel);
+    const gx = f32 ? takeFloat(dtype, input.numel, true) : floatStorage(dtype, input.numel);
     const g = r(reduction === "mean" ? 1 / (nframe * dim) : 1 / dim);
     const scale = rowGradScale(cpuStorage(gradOutput) as FloatArray, perRow);
     if (f32) {

@@ -4,14 +4,14 @@
  * chunks of whole rows that stay in cache. The module runs over the kernel arena's memory
  * (`_core/arena.ts`): rows that live there are read where they are, a result that owns an
  * arena block is written where it is, and anything else is copied into the module's scratch
- * and out of it. Per
- * row the kernels find the maximum `m` and `s = sum(exp(x - m))` (float64), then either
- * scale `exp(x - m)` by a per-row factor (softmax, cross-entropy's gradient) or subtract a
- * per-row number from `x` (log-softmax). Float32 rows use the library's one float32 exp
- * (`exp32` of `generated/math32.ts`, in four lanes, four vectors a step and a row's last
- * elements two at a time), float64 rows a float64 exp (two lanes); the accuracy of both is
- * tested in `row_kernels_test.ts`, and the float32 exp's bits against `exp32`'s in
- * `math32_test.ts`.
+ * and out of it. Per row the kernels find the maximum `m` and `s = sum(exp(x - m))`
+ * (float64), then either scale `exp(x - m)` by a per-row factor (softmax, cross-entropy's
+ * gradient) or subtract a per-row number from `x` (log-softmax). Float32 rows use the
+ * library's one float32 exp (`exp32` of `generated/math32.ts`, in four lanes, four vectors a
+ * step and a row's last elements in one or two masked vectors; rows of at most sixteen
+ * elements four rows at a time, one vector of each a step), float64 rows a float64 exp (two
+ * lanes); the accuracy of both is tested in `row_kernels_test.ts`, and the float32 exp's bits
+ * against `exp32`'s in `math32_test.ts`, row by row at every width.
  *
  * @module
  */
