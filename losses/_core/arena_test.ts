@@ -272,12 +272,25 @@ Deno.test("the row kernels give the same bits on arena rows as on copied ones, a
   }
 });
 
+/** Fails at the first element whose bits differ (`Object.is`: -0 is not 0, a nan is a nan). */
+function sameBits(what: string, got: ArrayLike<number>, want: ArrayLike<number>): void {
+  for (let i = 0; i < want.length; i++) {
+    if (!Object.is(got[i], want[i])) assert.fail(`${what}: [${i}] ${got[i]} against ${want[i]}`);
+  }
+}
+
+/** `n` float32 of the arena (a block of their own), `3 sin(12.9898 i + seed)`. */
+function arenaSines(n: number, seed: number): Float32Array {
+  const a = take("float32", n) as Float32Array;
+  for (let i = 0; i < n; i++) a[i] = Math.fround(Math.sin(i * 12.9898 + seed) * 3);
+  return a;
+}
+
 Deno.test("the margin row kernels give the same bits on arena rows as on copied ones, and stay in their rows", () => {
   // several blocks of rows; widths with a whole last step (1000) and a partial one (37, 10)
   for (const [rows, cols] of [[40, 1000], [1500, 37], [4000, 10]]) {
     const n = rows * cols;
-    const x = take("float32", n) as Float32Array;
-    for (let i = 0; i < n; i++) x[i] = Math.fround(Math.sin(i * 12.9898) * 3);
+    const x = arenaSines(n, 0);
     const px = Float32Array.from(x);
     const idx = Int32Array.from({ length: rows }, (_, r) => (r * 7919) % cols);
     // multilabel targets: two per row, then -1
@@ -290,13 +303,8 @@ Deno.test("the margin row kernels give the same bits on arena rows as on copied 
     const plain = new Float32Array(n);
     const scale = (r: number) => (r % 3) - 0.5;
     const where = `${rows}x${cols}`;
-    const same = (what: string, got: ArrayLike<number>, want: ArrayLike<number>) => {
-      for (let i = 0; i < want.length; i++) {
-        if (!Object.is(got[i], want[i])) {
-          assert.fail(`${what} ${where}: [${i}] ${got[i]} against ${want[i]}`);
-        }
-      }
-    };
+    const same = (what: string, got: ArrayLike<number>, want: ArrayLike<number>) =>
+      sameBits(`${what} ${where}`, got, want);
     for (const p of [1, 2]) {
       const [sums, psums] = [new Float32Array(rows), new Float32Array(rows)];
       multiMarginRows32(x, idx, cols, 0.75, p, null, sums);
@@ -322,11 +330,7 @@ Deno.test("the cosine row kernels give the same bits on arena rows as on copied 
   // several blocks of rows; widths with and without a scalar tail
   for (const [rows, cols] of [[300, 1000], [9000, 10], [7000, 37]]) {
     const n = rows * cols;
-    const [x1, x2] = [1, 2].map((seed) => {
-      const a = take("float32", n) as Float32Array;
-      for (let i = 0; i < n; i++) a[i] = Math.fround(Math.sin(i * 12.9898 + seed) * 3);
-      return a;
-    });
+    const [x1, x2] = [1, 2].map((seed) => arenaSines(n, seed));
     const [p1, p2] = [x1, x2].map((a) => Float32Array.from(a));
     const gx = take("float32", n) as Float32Array;
     // the block cut next: a kernel storing past the gradient's rows would change it
@@ -336,13 +340,8 @@ Deno.test("the cosine row kernels give the same bits on arena rows as on copied 
       "the rows and the gradient own blocks",
     );
     const where = `${rows}x${cols}`;
-    const same = (what: string, got: ArrayLike<number>, want: ArrayLike<number>) => {
-      for (let i = 0; i < want.length; i++) {
-        if (!Object.is(got[i], want[i])) {
-          assert.fail(`${what} ${where}: [${i}] ${got[i]} against ${want[i]}`);
-        }
-      }
-    };
+    const same = (what: string, got: ArrayLike<number>, want: ArrayLike<number>) =>
+      sameBits(`${what} ${where}`, got, want);
     const [sums, psums] = [new Float64Array(3 * rows), new Float64Array(3 * rows)];
     rowDots(x1, x2, rows, cols, sums);
     rowDots(p1, p2, rows, cols, psums);
@@ -361,11 +360,7 @@ Deno.test("the norm row kernels give the same bits on arena rows as on copied on
   // several blocks of rows; widths with and without a scalar tail
   for (const [rows, cols] of [[300, 1000], [9000, 10], [7000, 37]]) {
     const n = rows * cols;
-    const inputs = [1, 2, 3].map((seed) => {
-      const a = take("float32", n) as Float32Array;
-      for (let i = 0; i < n; i++) a[i] = Math.fround(Math.sin(i * 12.9898 + seed) * 3);
-      return a;
-    });
+    const inputs = [1, 2, 3].map((seed) => arenaSines(n, seed));
     const copies = inputs.map((a) => Float32Array.from(a));
     const grads = [0, 1].map(() => take("float32", n) as Float32Array);
     // the block cut next: a kernel storing past a gradient's rows would change it
@@ -375,13 +370,8 @@ Deno.test("the norm row kernels give the same bits on arena rows as on copied on
       "the rows and gradients own blocks",
     );
     const where = `${rows}x${cols}`;
-    const same = (what: string, got: ArrayLike<number>, want: ArrayLike<number>) => {
-      for (let i = 0; i < want.length; i++) {
-        if (!Object.is(got[i], want[i])) {
-          assert.fail(`${what} ${where}: [${i}] ${got[i]} against ${want[i]}`);
-        }
-      }
-    };
+    const same = (what: string, got: ArrayLike<number>, want: ArrayLike<number>) =>
+      sameBits(`${what} ${where}`, got, want);
     const eps = Math.fround(1e-6);
     // anchor-positive and anchor-negative: the pair kernel that reads the anchor once
     const norms = (xs: Float32Array[]) => {
