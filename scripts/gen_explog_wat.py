@@ -726,11 +726,13 @@ def exp_rows_kernel():
 
 
 # the short-row path's locals: per row r of a group, its input and output, maximum, the
-# maximum splat, and its two float64 sums
+# maximum splat, and its two float64 sums (first its maximum and minimum); then the step's mask,
+# the row's elements left, a vector read, and the four rows' maxima and minima
 SHORT_LOCALS = " ".join(
     f"(local $gx{r} i32) (local $go{r} i32) (local $gm{r} f32) (local $gmv{r} v128) "
     f"(local $ga{r} v128) (local $gb{r} v128)" for r in range(4)) + (
-    " (local $gmask v128) (local $rem i32) (local $ghi v128) (local $glo v128) (local $gmax v128)")
+    " (local $gmask v128) (local $rem i32) (local $gu v128) (local $ghi v128) (local $glo v128)"
+    " (local $gmax v128)")
 
 
 def lanes_of_four(op, v):
@@ -763,10 +765,10 @@ def short_rows(fast4, slow4):
         (local.set $ga{r} (local.get $ninf))
         (local.set $gb{r} (v128.const f32x4 inf inf inf inf))""" for r in rows)
     ranges = "".join(f"""
-          (local.set $mv (v128.load align=4 (i32.add (local.get $gx{r}) (i32.shl (local.get $i) (i32.const 2)))))
-          (local.set $ga{r} (f32x4.pmax (local.get $ga{r}) (v128.bitselect (local.get $mv) (local.get $ninf) (local.get $gmask))))
+          (local.set $gu (v128.load align=4 (i32.add (local.get $gx{r}) (i32.shl (local.get $i) (i32.const 2)))))
+          (local.set $ga{r} (f32x4.pmax (local.get $ga{r}) (v128.bitselect (local.get $gu) (local.get $ninf) (local.get $gmask))))
           (local.set $gb{r} (f32x4.pmin (local.get $gb{r})
-            (v128.bitselect (local.get $mv) (v128.const f32x4 inf inf inf inf) (local.get $gmask))))""" for r in rows)
+            (v128.bitselect (local.get $gu) (v128.const f32x4 inf inf inf inf) (local.get $gmask))))""" for r in rows)
     splats = "".join(f"""
         (local.set $gmv{r} (i8x16.shuffle {" ".join([str(4 * r + j) for j in range(4)] * 4)} (local.get $gmax) (local.get $gmax)))
         (local.set $gm{r} (f32x4.extract_lane {r} (local.get $gmax)))

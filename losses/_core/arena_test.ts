@@ -228,27 +228,33 @@ Deno.test("the kernels give the same bits on arena operands as on copied ones, a
   }
 });
 
+/** Fails at the first element whose bits differ (`Object.is`: -0 is not 0, a nan is a nan). */
+function sameBits(what: string, got: ArrayLike<number>, want: ArrayLike<number>): void {
+  for (let i = 0; i < want.length; i++) {
+    if (!Object.is(got[i], want[i])) assert.fail(`${what}: [${i}] ${got[i]} against ${want[i]}`);
+  }
+}
+
+/** `n` float32 of the arena (a block of their own), `amplitude · sin(12.9898 i + seed)`. */
+function arenaSines(n: number, seed: number, amplitude = 3): Float32Array {
+  const a = take("float32", n) as Float32Array;
+  for (let i = 0; i < n; i++) a[i] = Math.fround(Math.sin(i * 12.9898 + seed) * amplitude);
+  return a;
+}
+
 Deno.test("the row kernels give the same bits on arena rows as on copied ones, and stay in their blocks", () => {
   // several chunks of rows; widths whose last step is whole (1000) and partial (37, 13, 17:
   // 1024 x 17 float32 fill their block to its last byte, and the last step writes 28 past)
   for (const [rows, cols] of [[40, 1000], [1500, 37], [3000, 13], [1024, 17]]) {
     const n = rows * cols;
-    const fill = (a: Float32Array, seed: number) => {
-      for (let i = 0; i < n; i++) a[i] = Math.fround(Math.sin(i * 12.9898 + seed) * 9);
-      return a;
-    };
-    const [x, g, y] = [1, 2, 3].map((seed) => fill(take("float32", n) as Float32Array, seed));
+    const [x, g, y] = [1, 2, 3].map((seed) => arenaSines(n, seed, 9));
     const [px, pg, py] = [x, g, y].map((a) => Float32Array.from(a));
     const outs = [take("float32", n)] as Float32Array[];
     // the block cut next: a kernel storing past the last output's block would change it
     const next = take("float32", n).fill(7);
     const plain = [new Float32Array(n)];
     const check = (what: string) => {
-      for (let i = 0; i < n; i++) {
-        if (!Object.is(outs[0][i], plain[0][i])) {
-          assert.fail(`${what} ${rows}x${cols}: [${i}] ${outs[0][i]} against ${plain[0][i]}`);
-        }
-      }
+      sameBits(`${what} ${rows}x${cols}`, outs[0], plain[0]);
       assert.ok(next.every((v) => v === 7), `${what} ${rows}x${cols}: the next block was written`);
     };
     const factor = (r: number, _m: number, s: number) => (r % 3) / s;
@@ -271,20 +277,6 @@ Deno.test("the row kernels give the same bits on arena rows as on copied ones, a
     for (const a of [x, g, y, ...outs, next]) givePooled(a);
   }
 });
-
-/** Fails at the first element whose bits differ (`Object.is`: -0 is not 0, a nan is a nan). */
-function sameBits(what: string, got: ArrayLike<number>, want: ArrayLike<number>): void {
-  for (let i = 0; i < want.length; i++) {
-    if (!Object.is(got[i], want[i])) assert.fail(`${what}: [${i}] ${got[i]} against ${want[i]}`);
-  }
-}
-
-/** `n` float32 of the arena (a block of their own), `3 sin(12.9898 i + seed)`. */
-function arenaSines(n: number, seed: number): Float32Array {
-  const a = take("float32", n) as Float32Array;
-  for (let i = 0; i < n; i++) a[i] = Math.fround(Math.sin(i * 12.9898 + seed) * 3);
-  return a;
-}
 
 Deno.test("the margin row kernels give the same bits on arena rows as on copied ones, and stay in their rows", () => {
   // several blocks of rows; widths with a whole last step (1000) and a partial one (37, 10)

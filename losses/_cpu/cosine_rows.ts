@@ -73,8 +73,8 @@ function wasmDots(
   const sums = new Float64Array(k.buffer, base + 8 * block, 3 * per);
   for (let r0 = 0; r0 < rows; r0 += per) {
     const nr = Math.min(per, rows - r0);
-    const at1 = k.readAt(x1, r0 * size, nr * size, slot1, slot1.byteOffset);
-    const at2 = k.readAt(x2, r0 * size, nr * size, slot2, slot2.byteOffset);
+    const at1 = k.readAt(x1, r0 * size, nr * size, slot1);
+    const at2 = k.readAt(x2, r0 * size, nr * size, slot2);
     dots(at1, at2, nr, size, sums.byteOffset);
     out.set(sums.subarray(0, 3 * nr), 3 * r0);
   }
@@ -101,9 +101,9 @@ function wasmGrad(
   const inPlace = k.writable(out, [self, other, c], false, false);
   for (let r0 = 0; r0 < rows; r0 += per) {
     const nr = Math.min(per, rows - r0);
-    const atSelf = k.readAt(self, r0 * size, nr * size, slotSelf, slotSelf.byteOffset);
-    const atOther = k.readAt(other, r0 * size, nr * size, slotOther, slotOther.byteOffset);
-    const atC = k.readAt(c, 2 * r0, 2 * nr, slotC, slotC.byteOffset);
+    const atSelf = k.readAt(self, r0 * size, nr * size, slotSelf);
+    const atOther = k.readAt(other, r0 * size, nr * size, slotOther);
+    const atC = k.readAt(c, 2 * r0, 2 * nr, slotC);
     const atOut = inPlace ? out.byteOffset + 4 * r0 * size : slotOut.byteOffset;
     grad(atSelf, atOther, nr, size, atC, atOut);
     if (!inPlace) out.set(slotOut.subarray(0, nr * size), r0 * size);

@@ -140,7 +140,7 @@ function forBlocks(
   const k = kernel();
   for (let r0 = 0; r0 < rows; r0 += b.rowsPer) {
     const n = Math.min(b.rowsPer, rows - r0);
-    step(b, r0, n, k.readAt(x, r0 * dim, n * dim, b.x, b.at.x));
+    step(b, r0, n, k.readAt(x, r0 * dim, n * dim, b.x));
   }
 }
 

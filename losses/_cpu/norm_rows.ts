@@ -128,10 +128,11 @@ export function rowNorms2WithGrads(
   const gAt = outAt + block;
   const { mem, base } = scratch(k, gAt + pairs.length * per);
   const ins = inputs as readonly Float32Array[];
-  const inPlace = leaves.map(([, out]) => writable(k, out as Float32Array, ins));
+  // the gradient kernel writes nothing past the rows it is given
+  const inPlace = leaves.map(([, out]) => k.writable(out, ins, false, false));
   for (let r0 = 0; r0 < rows; r0 += per) {
     const nr = Math.min(per, rows - r0);
-    const at = inputsAt(k, mem, base, ins, block, r0, nr, size);
+    const at = inputsAt(k, mem, ins, block, r0, nr, size);
     blockNorms(k, pairs, at, per, base + 4 * normsAt, nr, size, eps);
     for (let q = 0; q < pairs.length; q++) copyOut(pairs[q][2], r0, mem, normsAt + q * per, nr);
     rowsDone(r0, r0 + nr);
@@ -162,26 +163,18 @@ function scratch(k: WasmKernel, elements: number): { mem: Float32Array; base: nu
 
 /**
  * The byte offsets the kernels read rows [r0, r0 + nr) of each input at: where they are, or
- * copied into the scratch (`mem`, at byte offset `base`), input i at element `i * block`.
+ * copied into the scratch (`mem`), input i at element `i * block`.
  */
 function inputsAt(
   k: WasmKernel,
   mem: Float32Array,
-  base: number,
   inputs: readonly Float32Array[],
   block: number,
   r0: number,
   nr: number,
   size: number,
 ): number[] {
-  return inputs.map((x, i) =>
-    k.readAt(x, r0 * size, nr * size, mem.subarray(i * block), base + 4 * i * block)
-  );
-}
-
-/** Whether the gradient kernel can write `out` where it is (it writes nothing past its rows). */
-function writable(k: WasmKernel, out: Float32Array, inputs: readonly Float32Array[]): boolean {
-  return k.writable(out, inputs, false, false);
+  return inputs.map((x, i) => k.readAt(x, r0 * size, nr * size, mem.subarray(i * block)));
 }
 
 /**
@@ -267,7 +260,7 @@ function wasmRowNorms(
   const { mem, base } = scratch(k, outAt + pairs.length * per);
   for (let r0 = 0; r0 < rows; r0 += per) {
     const nr = Math.min(per, rows - r0);
-    const at = inputsAt(k, mem, base, inputs, block, r0, nr, size);
+    const at = inputsAt(k, mem, inputs, block, r0, nr, size);
     blockNorms(k, pairs, at, per, base + 4 * outAt, nr, size, eps);
     for (let q = 0; q < pairs.length; q++) copyOut(pairs[q][2], r0, mem, outAt + q * per, nr);
   }
@@ -288,10 +281,10 @@ function wasmNormGrad(
   const outAt = inputs.length * block;
   const rowsAt = outAt + block;
   const { mem, base } = scratch(k, rowsAt + 2 * terms.length * per);
-  const inPlace = writable(k, out, inputs);
+  const inPlace = k.writable(out, inputs, false, false); // it writes nothing past its rows
   for (let r0 = 0; r0 < rows; r0 += per) {
     const nr = Math.min(per, rows - r0);
-    const at = inputsAt(k, mem, base, inputs, block, r0, nr, size);
+    const at = inputsAt(k, mem, inputs, block, r0, nr, size);
     const to = inPlace ? out.byteOffset + 4 * r0 * size : base + 4 * outAt;
     for (let q = 0; q < terms.length; q++) {
       const [i1, i2, norms, g, sign] = terms[q];

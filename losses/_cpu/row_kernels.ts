@@ -159,7 +159,7 @@ export function rowSoftmaxScaled(
   for (let r0 = 0; r0 < rows; r0 += b.rowsPer) {
     const n = Math.min(b.rowsPer, rows - r0);
     const start = r0 * cols;
-    const xAt = kernel().readAt(x, start, n * cols, b.x, b.xPtr);
+    const xAt = kernel().readAt(x, start, n * cols, b.x);
     const outAt = out === null ? b.outPtr : writeAt(b, out, start, [x], true, r0 + n === rows);
     expRows(xAt, outAt, n, cols, b.statsPtr, 1);
     for (let i = 0; i < n; i++) {
@@ -185,7 +185,7 @@ export function rowLogSoftmax(x: FloatArray, rows: number, cols: number, out: Fl
   for (let r0 = 0; r0 < rows; r0 += b.rowsPer) {
     const n = Math.min(b.rowsPer, rows - r0);
     const start = r0 * cols;
-    const xAt = kernel().readAt(x, start, n * cols, b.x, b.xPtr);
+    const xAt = kernel().readAt(x, start, n * cols, b.x);
     expRows(xAt, b.outPtr, n, cols, b.statsPtr, 1);
     const outAt = writeAt(b, out, start, [x], false, r0 + n === rows);
     if (f32) {
@@ -241,8 +241,8 @@ export function rowSoftmaxGrad(
   for (let r0 = 0; r0 < rows; r0 += b.rowsPer) {
     const n = Math.min(b.rowsPer, rows - r0);
     const start = r0 * cols;
-    const gAt = kernel().readAt(g, start, n * cols, b.x, b.xPtr);
-    const yAt = kernel().readAt(output, start, n * cols, b.y, b.yPtr);
+    const gAt = kernel().readAt(g, start, n * cols, b.x);
+    const yAt = kernel().readAt(output, start, n * cols, b.y);
     const gxAt = writeAt(b, gx, start, [g, output], false, r0 + n === rows);
     sumRows(gAt, softmax ? yAt : -1, n, cols, b.coefPtr);
     if (softmax) gradRows(gAt, yAt, gxAt, n, cols, b.coefPtr, 1);
@@ -285,7 +285,7 @@ export function softplusParts(
   const f32 = x instanceof Float32Array;
   const b = blockFor(f32, n);
   if (f32) {
-    const at = kernel().readAt(x, start, n, b.x, b.xPtr);
+    const at = kernel().readAt(x, start, n, b.x);
     (kernel().exports.neg_abs_f32 as ArrayFn)(at, b.xPtr, n);
   } else {
     for (let i = 0; i < n; i++) b.x[i] = -Math.abs(x[start + i]);

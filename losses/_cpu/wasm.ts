@@ -100,12 +100,12 @@ export class WasmKernel {
   /**
    * The byte offset this module reads elements `[start, start + len)` of `a` at: where they are
    * when `a` is a view into the arena the module runs over, else copied into `slot`, a view of
-   * the module's memory at byte offset `slotAt`.
+   * the module's memory (whose byte offset is where the module finds it).
    */
-  readAt(a: FloatArray, start: number, len: number, slot: FloatArray, slotAt: number): number {
+  readAt(a: FloatArray, start: number, len: number, slot: FloatArray): number {
     if (this.inArena && inArena(a)) return a.byteOffset + start * a.BYTES_PER_ELEMENT;
     slot.set(a.subarray(start, start + len));
-    return slotAt;
+    return slot.byteOffset;
   }
 
   /**
