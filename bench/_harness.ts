@@ -112,7 +112,7 @@ function sample(cell: Cell, ms: number): void {
 globalThis.addEventListener("unload", () => {
   flush();
   // free the peers' GPU and wasm memory before the process exits
-  if (live !== null) { for (const ts of live.inputs.tfjs.values()) tf.dispose(ts); }
+  if (live !== null) freeInputs(live.inputs);
   live = null;
 });
 
@@ -154,16 +154,26 @@ interface Inputs {
   /** The gradient of the result, for ops whose result is a tensor. */
   cot?: Float32Array;
   reference?: { value: number; grad: Float32Array };
+  /** This library's tensors of the inputs (and of `cot`), made once per device and mode. */
   ours: Map<string, Tensor[]>;
   tfjs: Map<string, TfTensor[]>;
 }
 
 let live: { key: string; inputs: Inputs } | null = null;
 
+/**
+ * Disposes the tensors made of one op's inputs at one size, when the next size's replace them:
+ * as a caller who is done with them would, so their memory goes back to each library's pool.
+ */
+function freeInputs(inputs: Inputs): void {
+  for (const ts of inputs.tfjs.values()) tf.dispose(ts);
+  for (const ts of inputs.ours.values()) for (const t of ts) t.dispose();
+}
+
 function inputsFor(op: BenchOp, shape: number[]): Inputs {
   const key = `${op.torch} ${shape.join("x")}`;
   if (live?.key === key) return live.inputs;
-  if (live !== null) { for (const ts of live.inputs.tfjs.values()) tf.dispose(ts); }
+  if (live !== null) freeInputs(live.inputs);
   const specs = op.inputs(shape);
   const data = specs.map(makeInput);
   live = {
@@ -198,9 +208,26 @@ function call(op: BenchOp, args: Tensor[]): Tensor {
   return spec.call([...args, ...(op.extra ?? [])], {});
 }
 
-/** The result's gradient as a tensor of this library, for ops with a tensor result. */
-function cotTensor(inputs: Inputs, out: Tensor): Tensor | undefined {
-  return inputs.cot === undefined ? undefined : tensor(inputs.cot, { shape: out.shape });
+/**
+ * The result's gradient as a tensor of this library on `device`, for ops with a tensor result:
+ * made once per cell's inputs, as bench/bench_torch.py makes PyTorch's (a new one per call
+ * would put fresh memory, which PyTorch's side never pays for, into every timed call).
+ */
+async function cotTensor(
+  op: BenchOp,
+  inputs: Inputs,
+  device: "cpu" | "webgpu",
+): Promise<Tensor | undefined> {
+  if (inputs.cot === undefined) return undefined;
+  const key = `cot ${device}`;
+  let made = inputs.ours.get(key);
+  if (made === undefined) {
+    const cpu = tensor(inputs.cot, { shape: op.cotangent?.(inputs.shape).shape });
+    made = [device === "cpu" ? cpu : await cpu.to("webgpu")];
+    if (device !== "cpu") cpu.dispose();
+    inputs.ours.set(key, made);
+  }
+  return made[0];
 }
 
 /**
@@ -223,7 +250,7 @@ async function reference(op: BenchOp, inputs: Inputs): Promise<Inputs["reference
     const g = args[op.grad[0]];
     g.grad = null;
     const out = call(op, args);
-    out.backward(cotTensor(inputs, out));
+    out.backward(await cotTensor(op, inputs, "cpu"));
     const grad = await (g.grad as Tensor | null)?.data();
     g.grad = null;
     inputs.reference = {
@@ -356,9 +383,7 @@ function oursCpu(op: BenchOp, shape: number[], mode: Mode, cell: Cell): Runner {
     await reference(op, inputs);
     const leaves = op.grad.map((i) => args[i]);
     for (const leaf of leaves) leaf.grad = null;
-    const cot = inputs.cot === undefined
-      ? undefined
-      : tensor(inputs.cot, { shape: op.cotangent?.(shape).shape });
+    const cot = await cotTensor(op, inputs, "cpu");
     // As bench/bench_torch.py: each call starts with no gradient, so backward writes a new
     // one instead of adding into the last call's. "value+grad" drops the loss and the
     // gradient for the garbage collector; "value+grad-dispose" disposes them once read.
@@ -413,9 +438,7 @@ function oursWebgpu(op: BenchOp, shape: number[], mode: Mode, cell: Cell): Runne
       inputs.ours.set(key, args);
     }
     const leaves = op.grad.map((i) => (args as Tensor[])[i]);
-    const cot = inputs.cot === undefined || mode === "forward"
-      ? undefined
-      : await tensor(inputs.cot, { shape: op.cotangent?.(shape).shape }).to("webgpu");
+    const cot = mode === "forward" ? undefined : await cotTensor(op, inputs, "webgpu");
     const run = async (): Promise<[ArrayLike<number>, ArrayLike<number> | null]> => {
       for (const leaf of leaves) leaf.grad = null;
       const out = call(op, args as Tensor[]);
