@@ -34,19 +34,19 @@ export const ARENA_LIMIT = 1024 * 1024 * 1024;
 /** Arrays smaller than this are plain typed arrays: copying them costs less than a block. */
 export const ARENA_MIN_BYTES = 65536;
 /**
- * New blocks cut while none is given back, at most, for each of two kinds of storage: the
- * tensors a caller makes (`tensor()`, `randn()`, `rand()`) and the results and gradients the
- * ops compute. Past this, storage of that kind is a plain typed array until a block is given
- * back by `dispose()` or by the library (`arenaGive`). A loop that drops its tensors without
- * `dispose()` would otherwise cut fresh memory for every tensor, and fresh pages cost more than
- * the copies the arena saves (a new 4 MB block took 5 ms where a plain array took 1.5 and a
- * reused block 1.0, MSE's value+grad at 1e6), while the runtime's allocator hands plain arrays
- * the pages of the ones the collector freed. A block the collector returns does not start the
- * count again: the collector returns blocks only now and then (it sees a view's few bytes, not
- * its block), so a loop that drops its tensors would cut this much cold memory again after
- * each collection; the blocks it returns are taken again first all the same. Two counts, so
- * that a step's inputs (8192 × 1000 float32 and its gradOutput: 64 MB) leave room for its
- * outputs and gradients.
+ * New blocks cut while none is given back, at most, for each of two kinds of storage: the tensors
+ * a caller makes (`tensor()`, `randn()`, `rand()`) and the results and gradients the ops compute.
+ * Past this, storage of that kind is a plain typed array until a block, or a plain array that
+ * stood in for one ({@linkcode arenaPlainBack}), is given back by `dispose()` or by the library.
+ * A loop that drops its tensors without `dispose()` would otherwise cut fresh memory for every
+ * tensor, and fresh pages cost more than the copies the arena saves (a new 4 MB block took 5 ms
+ * where a plain array took 1.5 and a reused block 1.0, MSE's value+grad at 1e6), while the
+ * runtime's allocator hands plain arrays the pages of the ones the collector freed. A block the
+ * collector returns does not start the count again: the collector returns blocks only now and
+ * then (it sees a view's few bytes, not its block), so a loop that drops its tensors would cut
+ * this much cold memory again after each collection; the blocks it returns are taken again first
+ * all the same. Two counts, so that a step's inputs (8192 × 1000 float32 and its gradOutput: 64
+ * MB) leave room for its outputs and gradients.
  */
 export const ARENA_FRESH_LIMIT = 64 * 1024 * 1024;
 /** WebAssembly pages of 64 KiB. */
@@ -79,6 +79,8 @@ interface Arena {
    * made tensors and for computed storage.
    */
   fresh: [number, number];
+  /** Whether a block was refused for {@linkcode ARENA_FRESH_LIMIT} since one was last given back. */
+  refused: boolean;
 }
 
 let arena: Arena | null | undefined;
@@ -103,6 +105,7 @@ function theArena(): Arena | null {
       buffers: new WeakSet([memory.buffer]),
       live: 0,
       fresh: [0, 0],
+      refused: false,
     };
   } catch {
     arena = null;
@@ -121,7 +124,13 @@ function putBack(a: Arena, at: number, bytes: number, given: boolean): void {
   if (list === undefined) a.free.set(bytes, [at]);
   else list.push(at);
   a.live -= bytes;
-  if (given) a.fresh = [0, 0];
+  if (given) restart(a);
+}
+
+/** Fresh cuts start from 0 again: storage came back. */
+function restart(a: Arena): void {
+  a.fresh = [0, 0];
+  a.refused = false;
 }
 
 /** The memory's buffer now, registered as the arena's (growth makes a new one). */
@@ -152,7 +161,10 @@ export function arenaTake<A extends ArenaArray>(
   let at = a.free.get(bytes)?.pop() ?? null;
   if (at === null) {
     const kind = computed ? 1 : 0;
-    if (a.fresh[kind] + bytes > ARENA_FRESH_LIMIT) return null;
+    if (a.fresh[kind] + bytes > ARENA_FRESH_LIMIT) {
+      a.refused = true;
+      return null;
+    }
     at = cut(a, bytes);
     if (at === null) return null;
     a.fresh[kind] += bytes;
@@ -210,6 +222,21 @@ export function arenaGive(array: object): boolean {
   collected.unregister(array);
   putBack(a, at, blockBytes((array as ArenaArray).byteLength), true);
   return true;
+}
+
+/**
+ * Counts a plain float array that its last holder let go of (`givePooled`) as a block given
+ * back, when it is of a block's size and the arena has refused a block for
+ * {@linkcode ARENA_FRESH_LIMIT} since one last came back. Such an array stood in for a block:
+ * once the limit is reached, a loop that disposes what it is done with would otherwise get
+ * plain arrays for good (none of them is a block, so none starts the count again), and the
+ * kernels copy plain arrays in and out where they read and write blocks in place. The array
+ * itself goes on to the pool.
+ */
+export function arenaPlainBack(array: ArrayBufferView): void {
+  const a = arena;
+  if (!a || !a.refused || array.byteLength < ARENA_MIN_BYTES) return;
+  if (array instanceof Float32Array || array instanceof Float64Array) restart(a);
 }
 
 /** Whether `array` owns a whole block of the arena (so stores up to its block's end are its own). */

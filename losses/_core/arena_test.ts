@@ -453,3 +453,31 @@ Deno.test("a kernel module over the arena runs the same over an unshared memory 
   assert.ok(Object.is(sum, simdLoss("mse", [view.slice(0, n), view.slice(n)], null)));
   assert.ok(new WasmKernel(WASM_BASE64).inArena);
 });
+
+Deno.test("a plain array that stood in for a block restarts the count when it is disposed", async () => {
+  const n = 1 << 22; // 16 MiB of float32
+  // dropping every tensor, until one is a plain array (free blocks go first, then the limit)
+  let stand: Tensor | null = null;
+  for (let k = 0; k < 64 && stand === null; k++) {
+    const t = tensor(new Float32Array(n));
+    if (!inArena(await t.data())) stand = t;
+  }
+  assert.ok(stand !== null, "the fresh limit was reached");
+  // an array too small for a block says nothing about blocks
+  tensor(new Float32Array(ARENA_MIN_BYTES / 4 - 1)).dispose();
+  const before = tensor(new Float32Array(n));
+  assert.ok(!inArena(await before.data()), "still past the limit");
+  // a loop that disposes what it is done with: the first dispose of a stand-in restarts the
+  // count, and from then on its storage is one block, cut once and taken again
+  stand.dispose();
+  const offsets = new Set<number>();
+  for (let k = 0; k < 4; k++) {
+    const t = tensor(new Float32Array(n));
+    const data = await t.data();
+    assert.ok(inArena(data), `call ${k}: a block`);
+    offsets.add(data.byteOffset);
+    t.dispose();
+  }
+  assert.equal(offsets.size, 1, "the same block each time");
+  before.dispose();
+});

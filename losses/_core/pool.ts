@@ -18,7 +18,7 @@
  * @module
  */
 
-import { arenaGive } from "./arena.ts";
+import { arenaGive, arenaPlainBack } from "./arena.ts";
 
 /** A typed array the pool holds, of any of the four storage kinds. */
 type Pooled = Float32Array | Float64Array | BigInt64Array | Uint8Array;
@@ -115,6 +115,7 @@ export function takePooled<A extends Pooled>(
  */
 export function givePooled(array: Pooled): void {
   if (foreign.has(array) || arenaGive(array)) return;
+  arenaPlainBack(array);
   if (
     array.byteLength < MIN_POOLED_BYTES || array.byteOffset !== 0 ||
     array.byteLength !== array.buffer.byteLength || order.has(array) || foreign.has(array)
