@@ -95,7 +95,10 @@ export function sampleScale(
   return () => s;
 }
 
-/** Adds `coef * w[t_j] * scale(j)` at each kept sample's target class of `grad`. */
+/**
+ * Adds `coef * w[t_j] * scale(j)` at each kept sample's target class of `grad`, from sample
+ * `first` on.
+ */
 export function addNllGrad(
   grad: FloatArray,
   layout: ClassLayout,
@@ -103,9 +106,10 @@ export function addNllGrad(
   w: FloatArray | null,
   scale: (j: number) => number,
   coef: number,
+  first = 0,
 ): void {
   const { size: classes, inner } = layout.lanes;
-  for (let j = 0; j < idx.length; j++) {
+  for (let j = first; j < idx.length; j++) {
     const t = idx[j];
     if (t < 0) continue;
     grad[samplePosition(j, t, classes, inner)] += coef * (w === null ? 1 : w[t]) * scale(j);
@@ -185,7 +189,18 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions =
     const r = rounder(dtype);
     const gx = floatStorage(dtype, input.numel);
     const scale = sampleScale(cpuStorage(gradOutput) as FloatArray, reduction, totalWeight, r);
-    addNllGrad(gx, layout, indices(), w, scale, -1);
+    let first = 0;
+    if (w === null && layout.lanes.inner === 1 && reduction !== "none") {
+      // (N, C) rows without weights, one factor for all: -1 · 1 · scale at each plain target,
+      // read from the int64 halves as the forward read them (a target changed since is checked
+      // again); the rest, from the first target that is not plain, as every other case
+      const classes = layout.lanes.size;
+      const halves = int32Halves(cpuStorage(target) as BigInt64Array) as Int32Array;
+      first = plainTargets(halves, classes, ignoreIndex);
+      const v = -1 * scale(0);
+      for (let j = 0, at = 0; j < first; j++, at += classes) gx[at + halves[2 * j]] += v;
+    }
+    if (first < target.numel) addNllGrad(gx, layout, indices(), w, scale, -1, first);
     return [new Tensor(gx, input.shape, dtype)];
   }, { holds: w === null ? [input, target] : [input, target, w] });
   return new Tensor(out.storage, out.shape, dtype, node);
@@ -212,20 +227,28 @@ function nllTotals(
   let loss = 0;
   if (w === null && inner === 1) {
     // (N, C) rows without weights: each loss is -x exactly (a weight of 1 rounds nothing);
-    // the first target that is ignored, out of range or past int32 hands over to the loop below
-    let at = 0;
-    let j = 0;
-    for (; j < src.length; j++, at += classes) {
-      const lo = halves[2 * j];
-      if (halves[2 * j + 1] !== 0 || lo < 0 || lo >= classes || lo === ignoreIndex) break;
-      loss -= x[at + lo];
-    }
-    if (j === src.length) return { loss, totalWeight: j };
+    // the first target that is not plain hands over to the loop below
+    const plain = plainTargets(halves, classes, ignoreIndex);
+    for (let j = 0, at = 0; j < plain; j++, at += classes) loss -= x[at + halves[2 * j]];
+    if (plain === src.length) return { loss, totalWeight: plain };
     // the rest, from the first target that is ignored, out of range or past int32, summed on
     // in the same order
-    return nllTotalsFrom(fn, x, layout, target, w, dtype, ignoreIndex, halves, j, loss, j);
+    return nllTotalsFrom(fn, x, layout, target, w, dtype, ignoreIndex, halves, plain, loss, plain);
   }
   return nllTotalsFrom(fn, x, layout, target, w, dtype, ignoreIndex, halves, 0, 0, 0);
+}
+
+/**
+ * How many targets from the first are plain: a value in [0, classes) that is not
+ * `ignoreIndex`, read from the int64 target's int32 halves (`int32Halves`) without BigInt.
+ */
+function plainTargets(halves: Int32Array, classes: number, ignoreIndex: number): number {
+  const n = halves.length >> 1;
+  for (let j = 0; j < n; j++) {
+    const lo = halves[2 * j];
+    if (halves[2 * j + 1] !== 0 || lo < 0 || lo >= classes || lo === ignoreIndex) return j;
+  }
+  return n;
 }
 
 /**

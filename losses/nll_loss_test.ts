@@ -113,3 +113,22 @@ Deno.test("nllLoss() mean and sum read the target in one pass: they fold the per
     );
   }
 });
+
+Deno.test("nllLoss()'s gradient is the same before and after an ignored target", () => {
+  // rows before the first target that is not a plain class go one way, the rest another
+  const rows = [[-1, -2, -3], [-4, -5, -6], [-7, -8, -9], [-1, -1, -1], [-2, -2, -2]];
+  const target = tensor([0, 2, -100, 1, 2], { dtype: "int64" });
+  for (const reduction of ["mean", "sum"] as const) {
+    const x = tensor(rows, { requiresGrad: true });
+    const loss = nllLoss(x, target, { reduction });
+    assert.equal(loss.item(), (1 + 6 + 1 + 2) / (reduction === "mean" ? 4 : 1));
+    loss.backward();
+    const g = reduction === "mean" ? Math.fround(-1 / 4) : -1;
+    assert.deepEqual(x.grad?.toArray(), [[g, 0, 0], [0, 0, g], [0, 0, 0], [0, g, 0], [0, 0, g]]);
+  }
+  // a target out of range after plain ones is an error
+  assert.throws(
+    () => nllLoss(tensor(rows), tensor([0, 1, 2, 3, 0], { dtype: "int64" })),
+    /nllLoss as target values must be in \[0, 3\) or equal ignoreIndex \(-100\): target\[3\] is 3/,
+  );
+});
