@@ -314,8 +314,12 @@ LN2_LO = -2.12194440e-4
 LG = [0.66666662693, 0.40000972152, 0.28498786688, 0.24279078841]  # fdlibm's logf
 LOG_LN2_HI = 6.9313812256e-01
 LOG_LN2_LO = 9.0580006145e-06
-EXP_POLY = [1.9875691500E-4, 1.3981999507E-3, 8.3334519073E-3, 4.1665795894E-2,
-            1.6666665459E-1, 5.0000001201E-1]  # Cephes expf's, e^r = 1 + r + r^2 p(r)
+# e^r = 1 + r + r^2 p(r) on [-ln 2 / 2, ln 2 / 2]: p of degree 4, fitted to the relative error of
+# e^r and rounded to float32 by scripts/fit_exp_poly.py. exp32's worst error with it is 0.895 ulp
+# over every float32; Cephes expf's p of degree 5, which it replaced with two operations fewer a
+# vector, gave about the same (0.895 against 0.882 over every 7th float32 in [-87, 88]).
+EXP_POLY = [0.0013814602280035615, 0.008368715643882751, 0.04166838899254799,
+            0.1666652113199234, 0.4999999403953552]
 
 
 def horner(coefs, var, name):

@@ -38,12 +38,11 @@ export function exp32(x: number): number {
   const rhi = fr(xc - fr(k * 0.693359375));
   const rlo = fr(k * 0.00021219444170128554);
   const r = fr(rhi + rlo);
-  const p0 = fr(fr(0.00019875691214110702 * r) + 0.001398199936375022);
-  const p1 = fr(fr(p0 * r) + 0.008333452045917511);
-  const p2 = fr(fr(p1 * r) + 0.04166579619050026);
-  const p3 = fr(fr(p2 * r) + 0.1666666567325592);
-  const p4 = fr(fr(p3 * r) + 0.5);
-  const q = fr(1.0 + fr(fr(rlo + fr(fr(r * r) * p4)) + rhi));
+  const p0 = fr(fr(0.0013814602280035615 * r) + 0.008368715643882751);
+  const p1 = fr(fr(p0 * r) + 0.04166838899254799);
+  const p2 = fr(fr(p1 * r) + 0.1666652113199234);
+  const p3 = fr(fr(p2 * r) + 0.4999999403953552);
+  const q = fr(1.0 + fr(fr(rlo + fr(fr(r * r) * p3)) + rhi));
   const tb = bits(t);
   const k1 = (tb >> 1);
   const s1 = float((((k1 << 23) + 1065353216) | 0));
