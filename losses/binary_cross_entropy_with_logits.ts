@@ -131,8 +131,9 @@ function logitsSum32(
 
 /**
  * {@linkcode logitsSum32} without weights, block by block in WebAssembly (`wasm/explog.wat`):
- * exp(-|x|), its log1p and exp(-x) from the vector exp and log, the loss and gradient in
- * float32 lanes, each step rounded as that loop rounds it. `count` must be a float32 value.
+ * exp(-|x|), its log1p and exp(-x) with the float32 exp's and log's steps, the loss and
+ * gradient in float32 lanes, each step rounded as that loop rounds it, in two kernels. `count`
+ * must be a float32 value.
  */
 function logitsPlain32(
   x: Float32Array,
@@ -142,18 +143,10 @@ function logitsPlain32(
   count: number,
 ): number {
   return blockLoss32([x, y], gx, (k, at, n) => {
-    // 2: exp(-|x|); 3: log(1 + exp(-|x|)), nan at x = -inf
-    k.neg_abs_f32(at[0], at[2], n);
-    k.exp_f32(at[2], at[2], n);
-    k.bce_logits_mid_f32(at[0], at[2], at[3], n);
-    k.log_f32(at[3], at[3], n);
-    const s = k.bce_logits_sum_f32(at[0], at[1], at[3], n);
-    if (gx !== null) {
-      // 2: exp(-x), sigmoid's
-      k.neg_f32(at[0], at[2], n);
-      k.exp_f32(at[2], at[2], n);
-      k.bce_logits_grad_f32(at[1], at[2], at[4], n, g, count);
-    }
+    // one pass for exp(-|x|), log(1 + exp(-|x|)) (nan at x = -inf) and the loss, one for
+    // exp(-x), sigmoid's, and the gradient
+    const s = k.bce_logits_fused_f32(at[0], at[1], n);
+    if (gx !== null) k.bce_logits_fused_grad_f32(at[0], at[1], at[4], n, g, count);
     return s;
   });
 }

@@ -358,8 +358,8 @@ function poissonSum32(
 
 /**
  * {@linkcode poissonSum32} for log input without Stirling's term (the default), block by block
- * in WebAssembly (`wasm/explog.wat`): exp(x) from the vector exp, the loss and gradient in
- * float32 lanes, each step rounded as that loop rounds it.
+ * in WebAssembly (`wasm/explog.wat`): exp(x) with the float32 exp's steps, the loss and
+ * gradient in float32 lanes in the same kernel, each step rounded as that loop rounds it.
  */
 function poissonLog32(
   x: Float32Array,
@@ -367,10 +367,13 @@ function poissonLog32(
   gx: Float32Array | null,
   gi: number,
 ): number {
-  return blockLoss32([x, y], gx, (k, at, n) => {
-    // 2: exp(x)
-    k.exp_f32(at[0], at[2], n);
-    if (gx !== null) k.poisson_log_grad_f32(at[1], at[2], at[4], n, gi, Math.fround(-gi));
-    return k.poisson_log_sum_f32(at[0], at[1], at[2], n);
-  });
+  // one pass a block: exp(x), the loss and the gradient
+  return blockLoss32(
+    [x, y],
+    gx,
+    (k, at, n) =>
+      gx === null
+        ? k.poisson_log_fused_f32(at[0], at[1], n)
+        : k.poisson_log_fused_grad_f32(at[0], at[1], at[4], n, gi, Math.fround(-gi)),
+  );
 }

@@ -150,9 +150,9 @@ export function softMarginLoss(
 
 /**
  * `sum` for float32 (and with `gx`, `sumWithGrad`; `negNorm` is the gradient's `-norm`), block
- * by block in WebAssembly (`wasm/explog.wat`): z = exp(-x * y) and log(1 + z) from the vector
- * exp and log, the loss and gradient in float32 lanes, each step rounded as the scalar loop
- * rounds it.
+ * by block in WebAssembly (`wasm/explog.wat`): z = exp(-x * y) and log(1 + z) with the float32
+ * exp's and log's steps, the loss and gradient in float32 lanes, in one kernel; each step
+ * rounded as the scalar loop rounds it.
  */
 function softMarginSum32(
   x: Float32Array,
@@ -161,16 +161,15 @@ function softMarginSum32(
   g = 0,
   negNorm = 0,
 ): number {
-  return blockLoss32([x, y], gx, (k, at, n) => {
-    // 2: z = exp(-x * y); 3: log(1 + z)
-    k.soft_margin_pre_f32(at[0], at[1], at[2], n);
-    k.exp_f32(at[2], at[2], n);
-    k.one_plus_f32(at[2], at[3], n);
-    k.log_f32(at[3], at[3], n);
-    return gx === null
-      ? k.sum_f32(at[3], n)
-      : k.soft_margin_grad_f32(at[1], at[2], at[3], at[4], n, negNorm, g);
-  });
+  // one pass a block: z = exp(-x * y), log(1 + z), and the gradient from z
+  return blockLoss32(
+    [x, y],
+    gx,
+    (k, at, n) =>
+      gx === null
+        ? k.soft_margin_fused_f32(at[0], at[1], n)
+        : k.soft_margin_fused_grad_f32(at[0], at[1], at[4], n, negNorm, g),
+  );
 }
 
 /**

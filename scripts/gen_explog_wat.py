@@ -226,15 +226,8 @@ GAUSSIAN_LETS = [("vc", ("select", ("lt", "v", "eps"), "eps", "v")), ("d", ("sub
 GAUSSIAN_LOSS = ("add", ("mul", 0.5, ("add", "lv", ("div", ("mul", "d", "d"), "vc"))), "c")
 INF = float("inf")
 NAN = float("nan")
-# binary cross-entropy with logits, no weights (losses/binary_cross_entropy_with_logits.ts):
-# a = exp(-|x|), c = log(1 + a) (nan at x = -inf), l = (1 - y) x + max(-x, 0) + c; the
-# gradient from e = exp(-x): (1 / (1 + e) - y) * g / count.
-# soft margin (losses/soft_margin_loss.ts): z = exp(-x y), b = log(1 + z); the gradient
-# ((y z) * negNorm) / (1 + z) * g.
 # KL divergence (losses/kl_div.ts): with a = log(y), xlogy(y, y) - y x (0 where y is 0), the
 # gradient -gi y; with a log target, e = exp(y): e (y - x), the gradient -(gi e).
-# Poisson NLL, log input (losses/poisson_nll_loss.ts): e = exp(x), l = e - y x, the gradient
-# gi e + (-gi) y.
 # binary cross-entropy (losses/binary_cross_entropy.ts), no weights: a = log(x), c = log1p(-x),
 # l = (y - 1) max(c, -100) - y max(a, -100); the gradient g (x - y) / max((1 - x) x, eps) / count.
 BCE_LETS = [("logx", ("max", "a", -100)), ("l1m", ("max", "c", -100))]
@@ -259,27 +252,12 @@ LOSS_KERNELS = "".join([
     f32_kernel("bce_grad_f32", ["x", "y", "g"], ["go", "eps", "count"], stores=[
         ("g", ("div", ("div", ("mul", "go", ("sub", "x", "y")),
                        ("max", ("mul", ("sub", 1, "x"), "x"), "eps")), "count"))]),
-    f32_kernel("sum_f32", ["a"], total="a"),
     f32_kernel("neg_f32", ["x", "a"], stores=[("a", ("neg", "x"))]),
-    f32_kernel("neg_abs_f32", ["x", "a"], stores=[("a", ("neg", ("abs", "x")))]),
-    f32_kernel("one_plus_f32", ["a", "b"], stores=[("b", ("add", 1, "a"))]),
-    f32_kernel("bce_logits_mid_f32", ["x", "a", "c"],
-               stores=[("c", ("select", ("eq", "x", -INF), NAN, ("add", 1, "a")))]),
-    f32_kernel("bce_logits_sum_f32", ["x", "y", "c"],
-               total=("add", ("add", ("mul", ("sub", 1, "y"), "x"), ("max", ("neg", "x"), 0)), "c")),
-    f32_kernel("bce_logits_grad_f32", ["y", "e", "g"], ["go", "count"], stores=[
-        ("g", ("div", ("mul", ("sub", ("div", 1, ("add", 1, "e")), "y"), "go"), "count"))]),
-    f32_kernel("soft_margin_pre_f32", ["x", "y", "z"], stores=[("z", ("mul", ("neg", "x"), "y"))]),
-    f32_kernel("soft_margin_grad_f32", ["y", "z", "b", "g"], ["nn", "go"], stores=[
-        ("g", ("mul", ("div", ("mul", ("mul", "y", "z"), "nn"), ("add", 1, "z")), "go"))], total="b"),
     f32_kernel("kl_sum_f32", ["x", "y", "a"],
                total=("sub", ("select", ("eq", "y", 0), 0, ("mul", "y", "a")), ("mul", "y", "x"))),
     f32_kernel("kl_grad_f32", ["y", "g"], ["gi"], stores=[("g", ("mul", ("neg", "gi"), "y"))]),
     f32_kernel("kl_log_target_sum_f32", ["x", "y", "e"], total=("mul", "e", ("sub", "y", "x"))),
     f32_kernel("kl_log_target_grad_f32", ["e", "g"], ["gi"], stores=[("g", ("neg", ("mul", "gi", "e")))]),
-    f32_kernel("poisson_log_sum_f32", ["x", "y", "e"], total=("sub", "e", ("mul", "y", "x"))),
-    f32_kernel("poisson_log_grad_f32", ["y", "e", "g"], ["gi", "ngi"],
-               stores=[("g", ("add", ("mul", "gi", "e"), ("mul", "ngi", "y")))]),
     f32_kernel("clamp_min_f32", ["v", "vc"], ["eps"],
                stores=[("vc", ("select", ("lt", "v", "eps"), "eps", "v"))]),
     f32_kernel("gaussian_nll_sum_f32", ["x", "y", "v", "lv"], ["eps", "c"], GAUSSIAN_LETS,
@@ -414,6 +392,9 @@ F32_BINARY = {"add": "f32x4.add", "sub": "f32x4.sub", "mul": "f32x4.mul", "div":
               "pmin": "f32x4.pmin", "pmax": "f32x4.pmax", "iadd": "i32x4.add", "isub": "i32x4.sub", "iand": "v128.and",
               "ilt": "i32x4.lt_s", "igt": "i32x4.gt_s", "ige": "i32x4.ge_s"}
 F32_UNARY = {"abs": "f32x4.abs", "cvtf": "f32x4.convert_i32x4_s", "bits": None, "float": None}
+# for the fused kernels' own steps only (math32.ts's scalar twins use none of these)
+F32_BINARY.update({"max": "f32x4.max", "min": "f32x4.min"})
+F32_UNARY["neg"] = "f32x4.neg"
 TS_BINARY = {"add": "+", "sub": "-", "mul": "*", "div": "/", "lt": "<", "gt": ">", "le": "<=",
              "ge": ">=", "eq": "===", "ne": "!==", "and": "&&", "or": "||", "iand": "&",
              "ilt": "<", "igt": ">", "ige": ">="}
@@ -429,9 +410,10 @@ def f32_literal(v):
     return repr(r), repr(r)
 
 
-def math_wat(steps, prefix, consts):
+def math_wat(steps, prefix, consts, shared=()):
     """The steps as `local.set`s of v128 locals named `$<prefix><step>`, reading `$<prefix>x`;
-    constants are named in `consts` (value -> local) for the caller to splat once."""
+    constants are named in `consts` (value -> local) for the caller to splat once; names in
+    `shared` are locals of no chain (a kernel's scalar arguments)."""
     def const(key, make):
         if key not in consts:
             consts[key] = (f"k{len(consts)}", make)
@@ -439,7 +421,7 @@ def math_wat(steps, prefix, consts):
 
     def expr(e):
         if isinstance(e, str):
-            return f"(local.get ${prefix}{e})"
+            return f"(local.get ${e})" if e in shared else f"(local.get ${prefix}{e})"
         if isinstance(e, float):
             bits = struct.pack("<f", e).hex()
             return const(("f", bits), f"(f32x4.splat (f32.const {f32_literal(e)[0]}))")
@@ -507,13 +489,13 @@ export function {name}32(x: number): number {{
 CHAINS = "abcd"  # the prefixes of up to four vectors computed in one step
 
 
-def chains(steps, n, consts):
+def chains(steps, n, consts, shared=()):
     """The steps for n vectors at once (locals `$a_<step>`, `$b_<step>`, ...), interleaved step
     by step: V8 emits a kernel's operations in the order of the text, so chains written one
     after the other leave the core waiting on each one's latency (the float32 exp over 16,000
     elements in Deno: 1.5 ns an element with four chains interleaved, 2.2 with two written in
     turn)."""
-    bodies = [math_wat(steps, f"{p}_", consts).split("\n")[1:] for p in CHAINS[:n]]
+    bodies = [math_wat(steps, f"{p}_", consts, shared).split("\n")[1:] for p in CHAINS[:n]]
     return "".join("\n" + line for lines in zip(*bodies) for line in lines)
 
 
@@ -619,6 +601,155 @@ def log_normal_check():
 
 # the four-vector steps a math kernel takes where its check passes: (steps, check)
 NORMAL_STEPS = {"exp": (EXP32_NORMAL, exp_normal_check), "log": (LOG32_NORMAL, log_normal_check)}
+
+
+def staged(steps, tag, arg, out):
+    """A math function's steps (EXP32, LOG32, ...) for a fused kernel: reading the step `arg`
+    instead of x, its own steps named `<tag>_<step>`, its result named `out`."""
+    names = {n for n, _ in steps}
+
+    def name(n):
+        return out if n == "result" else f"{tag}_{n}"
+
+    def ren(e):
+        if isinstance(e, str):
+            return arg if e == "x" else name(e) if e in names else e
+        if isinstance(e, tuple) and e[0] != "i":
+            return (e[0], *[ren(a) for a in e[1:]])
+        return e
+    return [(name(n), ren(e)) for n, e in steps]
+
+
+def exp_normal_all(step):
+    """The condition that every lane of the four vectors' `step` lies in [-87, 88], a nan
+    failing it, so that EXP32_NORMAL's steps give exp32's bits (and exp's result is a normal
+    float32): the four vectors' lanes are all equal to themselves (no nan), and then their
+    pmin and pmax are their minimum and maximum."""
+    v = [f"(local.get ${p}_{step})" for p in CHAINS]
+    return f"""(i32x4.all_true (v128.and
+              (v128.and (f32x4.ge (f32x4.pmin (f32x4.pmin {v[0]} {v[1]}) (f32x4.pmin {v[2]} {v[3]}))
+                                  (local.get $lo))
+                        (f32x4.le (f32x4.pmax (f32x4.pmax {v[0]} {v[1]}) (f32x4.pmax {v[2]} {v[3]}))
+                                  (local.get $hi)))
+              (v128.and (v128.and (f32x4.eq {v[0]} {v[0]}) (f32x4.eq {v[1]} {v[1]}))
+                        (v128.and (f32x4.eq {v[2]} {v[2]}) (f32x4.eq {v[3]} {v[3]})))))"""
+
+
+def fused_kernel(name, arrays, scalars, pre, check, slow, fast, stores=(), total=None):
+    """`<name>` (the arrays' byte offsets, n, the scalars as float32) -> f64, a whole loss in one
+    pass: per element the steps `pre`, then `slow`, reading each array's element by its name and
+    each scalar by its own. A step of four vectors whose every lane of `check` (a step of `pre`)
+    lies in [-87, 88] takes `fast` instead, whose results are `slow`'s, bit for bit (EXP32_NORMAL
+    for EXP32 there, and LOG32_NORMAL for LOG32 on what is then a normal positive number). It
+    stores `stores` ((array, step)) as whole vectors, up to three elements past n (the caller
+    leaves room), and returns the float64 sum of the step `total` (0 without one), the vectors
+    added in order and lanes past n adding +0: the bits of the separate passes it replaces
+    (exp_f32, log_f32, and an f32_kernel's total). Four vectors a step while sixteen elements
+    remain, their chains interleaved, then one vector at a time through `slow`."""
+    consts = {}
+    written = {a for a, _ in stores}
+    reads = [a for a in arrays if a not in written]
+    names = list(dict.fromkeys(reads + [n for steps in (pre, slow, fast) for n, _ in steps]))
+    pre4, slow4, fast4 = (chains(steps, 4, consts, scalars) for steps in (pre, slow, fast))
+    pre1, slow1 = (chains(steps, 1, consts, scalars) for steps in (pre, slow))
+
+    def loads(n):
+        return "".join(f"""
+        (local.set ${p}_{a} (v128.load offset={16 * k} align=4 (i32.add (local.get ${a}) (local.get $off))))"""
+                       for k, p in enumerate(CHAINS[:n]) for a in reads)
+
+    def finish(n):
+        out = "".join(f"""
+        (v128.store offset={16 * k} align=4 (i32.add (local.get ${a}) (local.get $off)) (local.get ${p}_{step}))"""
+                      for k, p in enumerate(CHAINS[:n]) for a, step in stores)
+        if total is not None:
+            for p in CHAINS[:n]:
+                lanes = f"(local.get ${p}_{total})"
+                if n == 1:  # lanes at or past n add +0
+                    lanes = f"""(v128.and {lanes}
+          (i32x4.lt_s (i32x4.add (local.get $iota) (i32x4.splat (local.get $i))) (local.get $nv)))"""
+                out += f"""
+        (local.set $l {lanes})
+        (local.set $a0 (f64x2.add (local.get $a0) (f64x2.promote_low_f32x4 (local.get $l))))
+        (local.set $a1 (f64x2.add (local.get $a1) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $l) (local.get $l)))))"""
+        return out + f"""
+        (local.set $i (i32.add (local.get $i) (i32.const {4 * n})))
+        (local.set $off (i32.add (local.get $off) (i32.const {16 * n})))"""
+
+    params = " ".join(f"(param ${a} i32)" for a in arrays) + " (param $n i32)" + "".join(
+        f" (param ${c}_ f32)" for c in scalars)
+    locals_ = " ".join(f"(local ${p}_{n} v128)" for p in CHAINS for n in names)
+    locals_ += "\n    " + " ".join(f"(local ${v} v128)" for v in
+                                   [*scalars, *(c[0] for c in consts.values()), "lo", "hi", "l",
+                                    "a0", "a1", "iota", "nv"])
+    sets = "".join(f"\n    (local.set ${c} (f32x4.splat (local.get ${c}_)))" for c in scalars)
+    sets += "".join(f"\n    (local.set ${v[0]} {v[1]})" for v in consts.values())
+    return f"""
+  (func (export "{name}") {params} (result f64)
+    (local $i i32) (local $off i32) {locals_}{sets}
+    (local.set $lo (f32x4.splat (f32.const -87)))
+    (local.set $hi (f32x4.splat (f32.const 88)))
+    (local.set $iota (v128.const i32x4 0 1 2 3))
+    (local.set $nv (i32x4.splat (local.get $n)))
+    (block $done (loop $vec
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 16)) (local.get $n))){loads(4)}{pre4}
+        (if {exp_normal_all(check)}
+          (then{fast4})
+          (else{slow4})){finish(4)}
+        (br $vec)))
+    (block $done (loop $vec
+        (br_if $done (i32.ge_s (local.get $i) (local.get $n))){loads(1)}{pre1}{slow1}{finish(1)}
+        (br $vec)))
+    (local.set $a0 (f64x2.add (local.get $a0) (local.get $a1)))
+    (f64.add (f64x2.extract_lane 0 (local.get $a0)) (f64x2.extract_lane 1 (local.get $a0))))
+"""
+
+
+def exp_then(arg, out, post=(), log=None, after=()):
+    """A fused kernel's (slow, fast) steps: exp of the step `arg`, named `out`, then the steps
+    `post`; with `log` = (its argument, its result), then that log and the steps `after`."""
+    slow = staged(EXP32, "e", arg, out) + list(post)
+    fast = staged(EXP32_NORMAL, "e", arg, out) + list(post)
+    if log is not None:
+        slow += staged(LOG32, "g", *log) + list(after)
+        fast += staged(LOG32_NORMAL, "g", *log) + list(after)
+    return slow, fast
+
+
+# The fused kernels' steps (see fused_kernel), each as the loss file's scalar loop rounds it.
+# soft margin (losses/soft_margin_loss.ts): z = -x y, b = log(1 + exp(z)); the gradient
+# ((y e) nn) / (1 + e) go, nn the gradient's -norm
+SOFT_MARGIN_PRE = [("z", ("mul", ("neg", "x"), "y"))]
+SOFT_MARGIN = {"arg": "z", "out": "e", "post": [("u", ("add", 1.0, "e"))], "log": ("u", "b")}
+SOFT_MARGIN_GRAD = ("gx", ("mul", ("div", ("mul", ("mul", "y", "e"), "nn"), "u"), "go"))
+# binary cross-entropy with logits, no weights (losses/binary_cross_entropy_with_logits.ts):
+# a = exp(-|x|), c = log(1 + a) (nan at x = -inf), l = (1 - y) x + max(-x, 0) + c; the gradient
+# from e = exp(-x): (1 / (1 + e) - y) go / count
+BCE_LOGITS = exp_then("z", "a", [("u", ("select", ("eq", "x", -INF), NAN, ("add", 1.0, "a")))],
+                      ("u", "c"), [("l", ("add", ("add", ("mul", ("sub", 1.0, "y"), "x"),
+                                                  ("max", ("neg", "x"), 0.0)), "c"))])
+BCE_LOGITS_GRAD = exp_then("z", "e", [
+    ("gx", ("div", ("mul", ("sub", ("div", 1.0, ("add", 1.0, "e")), "y"), "go"), "count"))])
+# Poisson NLL, log input (losses/poisson_nll_loss.ts): e = exp(x), l = e - y x; the gradient
+# gi e + ngi y, ngi = -gi
+POISSON_LOSS = ("l", ("sub", "e", ("mul", "y", "x")))
+POISSON_GRAD = ("gx", ("add", ("mul", "gi", "e"), ("mul", "ngi", "y")))
+
+FUSED_KERNELS = "".join([
+    fused_kernel("soft_margin_fused_f32", ["x", "y"], [], SOFT_MARGIN_PRE, "z",
+                 *exp_then(**SOFT_MARGIN), total="b"),
+    fused_kernel("soft_margin_fused_grad_f32", ["x", "y", "g"], ["nn", "go"], SOFT_MARGIN_PRE, "z",
+                 *exp_then(**SOFT_MARGIN, after=[SOFT_MARGIN_GRAD]), [("g", "gx")], "b"),
+    fused_kernel("bce_logits_fused_f32", ["x", "y"], [], [("z", ("neg", ("abs", "x")))], "z",
+                 *BCE_LOGITS, total="l"),
+    fused_kernel("bce_logits_fused_grad_f32", ["x", "y", "g"], ["go", "count"],
+                 [("z", ("neg", "x"))], "z", *BCE_LOGITS_GRAD, [("g", "gx")]),
+    fused_kernel("poisson_log_fused_f32", ["x", "y"], [], [], "x",
+                 *exp_then("x", "e", [POISSON_LOSS]), total="l"),
+    fused_kernel("poisson_log_fused_grad_f32", ["x", "y", "g"], ["gi", "ngi"], [], "x",
+                 *exp_then("x", "e", [POISSON_LOSS, POISSON_GRAD]), [("g", "gx")], "l"),
+])
 
 
 def exp_rows_kernel():
@@ -905,7 +1036,8 @@ HEADER = """;; Generated by scripts/gen_explog_wat.py: edit that, not this file.
 ;; Constants live in mutable globals, read into locals once per call (scripts/wat_constants.py:
 ;; V8 rebuilds a constant at every use in a loop, a global it reads once). Accuracy:
 ;; losses/_cpu/explog_test.ts and losses/_cpu/math32_test.ts. Last, whole-loss kernels in
-;; float32 lanes around the exp and log, step for step the loss files' loops. The memory is
+;; float32 lanes around the exp and log, step for step the loss files' loops, and fused ones
+;; that take a loss's exp, log and other steps in one pass (*_fused_f32). The memory is
 ;; the kernel arena's (losses/_core/arena.ts), as wasm/elementwise.wat's: the whole-loss
 ;; kernels read operands that live there where they are, and write no operand.
 (module
@@ -919,6 +1051,7 @@ out += kernel("log_f64", True, LOG_CONSTS, LOG_BODY, LOG_LOCALS)
 for fn, steps in MATH32.items():
     out += math_kernel(fn, steps, NORMAL_STEPS.get(fn))
 out += LOSS_KERNELS
+out += FUSED_KERNELS
 out += ")\n"
 out = globalize_module(out, "k")
 ts = MATH32_TS_HEADER + "".join(math_ts(fn, steps) for fn, steps in MATH32.items())
