@@ -16,9 +16,9 @@
  * `backward()`: `pool.ts` hands it here instead of pooling it) or when the collector takes its
  * array (a `FinalizationRegistry`, as a plain typed array would be taken). A free block is
  * reused for one of the same rounded size. While no block is given back (the collector's
- * returns do not count), at most {@linkcode ARENA_FRESH_LIMIT} bytes of new blocks are cut for
- * the tensors a caller makes, and as many for what the ops compute; storage past that is a
- * plain typed array until one is. Imports nothing.
+ * returns do not count), at most {@linkcode ARENA_MADE_LIMIT} bytes of new blocks are cut for
+ * the tensors a caller makes, and {@linkcode ARENA_FRESH_LIMIT} for what the ops compute; storage
+ * past that is a plain typed array until one is. Imports nothing.
  *
  * What a user sees: the storage of such a tensor (`await t.data()`) is a `Float32Array` or
  * `Float64Array` over a `SharedArrayBuffer`, at a `byteOffset` inside it. Read it through the
@@ -34,21 +34,29 @@ export const ARENA_LIMIT = 1024 * 1024 * 1024;
 /** Arrays smaller than this are plain typed arrays: copying them costs less than a block. */
 export const ARENA_MIN_BYTES = 65536;
 /**
- * New blocks cut while none is given back, at most, for each of two kinds of storage: the tensors
- * a caller makes (`tensor()`, `randn()`, `rand()`) and the results and gradients the ops compute.
- * Past this, storage of that kind is a plain typed array until a block, or a plain array that
- * stood in for one ({@linkcode arenaPlainBack}), is given back by `dispose()` or by the library.
- * A loop that drops its tensors without `dispose()` would otherwise cut fresh memory for every
- * tensor, and fresh pages cost more than the copies the arena saves (a new 4 MB block took 5 ms
- * where a plain array took 1.5 and a reused block 1.0, MSE's value+grad at 1e6), while the
- * runtime's allocator hands plain arrays the pages of the ones the collector freed. A block the
- * collector returns does not start the count again: the collector returns blocks only now and
+ * New blocks cut while none is given back, at most, for the results and gradients the ops compute
+ * (and {@linkcode ARENA_MADE_LIMIT} for the tensors a caller makes: `tensor()`, `randn()`,
+ * `rand()`). Past this, storage of that kind is a plain typed array until a block, or a plain
+ * array that stood in for one ({@linkcode arenaPlainBack}), is given back by `dispose()` or by
+ * the library. A loop that drops its tensors without `dispose()` would otherwise cut fresh memory
+ * for every tensor, and fresh pages cost more than the copies the arena saves (a new 4 MB block
+ * took 5 ms where a plain array took 1.5 and a reused block 1.0, MSE's value+grad at 1e6), while
+ * the runtime's allocator hands plain arrays the pages of the ones the collector freed. A block
+ * the collector returns does not start the count again: the collector returns blocks only now and
  * then (it sees a view's few bytes, not its block), so a loop that drops its tensors would cut
  * this much cold memory again after each collection; the blocks it returns are taken again first
- * all the same. Two counts, so that a step's inputs (8192 × 1000 float32 and its gradOutput: 64
- * MB) leave room for its outputs and gradients.
+ * all the same.
  */
 export const ARENA_FRESH_LIMIT = 64 * 1024 * 1024;
+/**
+ * New blocks cut while none is given back, at most, for the tensors a caller makes: twice
+ * {@linkcode ARENA_FRESH_LIMIT}, so that the operands of one call fit (two or three of 1e7
+ * float32 elements, up to 120 MB; an operand left out is copied in, block by block, and a forward
+ * at 1e7 took 11 ms that way where it took 6.3 in place, MSE and L1). A loop that makes new
+ * inputs every step without `dispose()` cuts this much fresh memory before its tensors are plain
+ * arrays.
+ */
+export const ARENA_MADE_LIMIT = 2 * ARENA_FRESH_LIMIT;
 /** WebAssembly pages of 64 KiB. */
 const PAGE = 65536;
 /** The memory's maximum, in pages: {@linkcode ARENA_LIMIT} and one more for the tail's reads. */
@@ -79,7 +87,7 @@ interface Arena {
    * made tensors and for computed storage.
    */
   fresh: [number, number];
-  /** Whether a block was refused for {@linkcode ARENA_FRESH_LIMIT} since one was last given back. */
+  /** Whether a block was refused for a fresh limit since one was last given back. */
   refused: boolean;
 }
 
@@ -143,8 +151,9 @@ function currentBuffer(a: Arena): SharedArrayBuffer {
 /**
  * A block of the arena for `n` elements of `ctor`'s kind, or `null` when the array is too
  * small to want one, the runtime has no arena, the arena is full, or a new block would pass
- * {@linkcode ARENA_FRESH_LIMIT} for its kind (`computed`: an op's result or gradient, not a
- * tensor a caller makes). Its contents are what the block's last user left.
+ * {@linkcode ARENA_FRESH_LIMIT} (`computed`: an op's result or gradient) or
+ * {@linkcode ARENA_MADE_LIMIT} (a tensor a caller makes). Its contents are what the block's last
+ * user left.
  */
 export function arenaTake<A extends ArenaArray>(
   ctor: {
@@ -161,7 +170,7 @@ export function arenaTake<A extends ArenaArray>(
   let at = a.free.get(bytes)?.pop() ?? null;
   if (at === null) {
     const kind = computed ? 1 : 0;
-    if (a.fresh[kind] + bytes > ARENA_FRESH_LIMIT) {
+    if (a.fresh[kind] + bytes > (computed ? ARENA_FRESH_LIMIT : ARENA_MADE_LIMIT)) {
       a.refused = true;
       return null;
     }
@@ -226,12 +235,11 @@ export function arenaGive(array: object): boolean {
 
 /**
  * Counts a plain float array that its last holder let go of (`givePooled`) as a block given
- * back, when it is of a block's size and the arena has refused a block for
- * {@linkcode ARENA_FRESH_LIMIT} since one last came back. Such an array stood in for a block:
- * once the limit is reached, a loop that disposes what it is done with would otherwise get
- * plain arrays for good (none of them is a block, so none starts the count again), and the
- * kernels copy plain arrays in and out where they read and write blocks in place. The array
- * itself goes on to the pool.
+ * back, when it is of a block's size and the arena has refused a block for a fresh limit since
+ * one last came back. Such an array stood in for a block: once the limit is reached, a loop that
+ * disposes what it is done with would otherwise get plain arrays for good (none of them is a
+ * block, so none starts the count again), and the kernels copy plain arrays in and out where
+ * they read and write blocks in place. The array itself goes on to the pool.
  */
 export function arenaPlainBack(array: ArrayBufferView): void {
   const a = arena;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import {
-  ARENA_FRESH_LIMIT,
+  ARENA_MADE_LIMIT,
   ARENA_MIN_BYTES,
   arenaMemory,
   arenaStats,
@@ -118,14 +118,14 @@ Deno.test("tensors dropped with no block given back stop cutting fresh arena mem
   let inside = 0;
   let plain = 0;
   // dropped without dispose(), and no task turn for the collector's callbacks
-  for (let k = 0; k < 2 * ARENA_FRESH_LIMIT / (4 * n); k++) {
+  for (let k = 0; k < 2 * ARENA_MADE_LIMIT / (4 * n); k++) {
     const t = tensor(new Float32Array(n));
     if (inArena(await t.data())) inside++;
     else plain++;
   }
-  // the first takes the block kept gave back; then ARENA_FRESH_LIMIT of new blocks at most
-  assert.ok(inside <= 1 + ARENA_FRESH_LIMIT / (4 * n), `${inside} in the arena`);
-  assert.ok(plain >= ARENA_FRESH_LIMIT / (4 * n) - 1, `${plain} plain`);
+  // the first takes the block kept gave back; then ARENA_MADE_LIMIT of new blocks at most
+  assert.ok(inside <= 1 + ARENA_MADE_LIMIT / (4 * n), `${inside} in the arena`);
+  assert.ok(plain >= ARENA_MADE_LIMIT / (4 * n) - 1, `${plain} plain`);
   // a size no free block has: it would need a new one
   const odd = ARENA_MIN_BYTES / 4 + 4321;
   const back = tensor(new Float32Array(odd));
@@ -480,4 +480,16 @@ Deno.test("a plain array that stood in for a block restarts the count when it is
   }
   assert.equal(offsets.size, 1, "the same block each time");
   before.dispose();
+});
+
+Deno.test("the operands of one call at 1e7 float32 elements fit in the arena together", async () => {
+  // a block given back: the counts start from 0
+  const first = tensor(new Float32Array(ARENA_MIN_BYTES / 4));
+  first.dispose();
+  const n = 1e7; // 40 MB each: three of them pass ARENA_FRESH_LIMIT, not ARENA_MADE_LIMIT
+  const operands = [0, 1, 2].map(() => tensor(new Float32Array(n)));
+  for (const [k, t] of operands.entries()) {
+    assert.ok(inArena(await t.data()), `operand ${k} in the arena`);
+  }
+  for (const t of operands) t.dispose();
 });
