@@ -390,11 +390,11 @@ F32_BINARY = {"add": "f32x4.add", "sub": "f32x4.sub", "mul": "f32x4.mul", "div":
               "lt": "f32x4.lt", "gt": "f32x4.gt", "le": "f32x4.le", "ge": "f32x4.ge",
               "eq": "f32x4.eq", "ne": "f32x4.ne", "and": "v128.and", "or": "v128.or",
               "pmin": "f32x4.pmin", "pmax": "f32x4.pmax", "iadd": "i32x4.add", "isub": "i32x4.sub", "iand": "v128.and",
-              "ilt": "i32x4.lt_s", "igt": "i32x4.gt_s", "ige": "i32x4.ge_s"}
-F32_UNARY = {"abs": "f32x4.abs", "cvtf": "f32x4.convert_i32x4_s", "bits": None, "float": None}
-# for the fused kernels' own steps only (math32.ts's scalar twins use none of these)
-F32_BINARY.update({"max": "f32x4.max", "min": "f32x4.min"})
-F32_UNARY["neg"] = "f32x4.neg"
+              "ilt": "i32x4.lt_s", "igt": "i32x4.gt_s", "ige": "i32x4.ge_s",
+              # max, min and neg: for the fused kernels' own steps (math_ts writes none of them)
+              "max": "f32x4.max", "min": "f32x4.min"}
+F32_UNARY = {"abs": "f32x4.abs", "cvtf": "f32x4.convert_i32x4_s", "bits": None, "float": None,
+             "neg": "f32x4.neg"}
 TS_BINARY = {"add": "+", "sub": "-", "mul": "*", "div": "/", "lt": "<", "gt": ">", "le": "<=",
              "ge": ">=", "eq": "===", "ne": "!==", "and": "&&", "or": "||", "iand": "&",
              "ilt": "<", "igt": ">", "ige": ">="}
