@@ -493,3 +493,25 @@ Deno.test("the operands of one call at 1e7 float32 elements fit in the arena tog
   }
   for (const t of operands) t.dispose();
 });
+
+Deno.test("a kernel over the arena writes a block in place only when nothing it reads overlaps it", () => {
+  const k = new WasmKernel(WASM_BASE64);
+  const n = ARENA_MIN_BYTES / 4;
+  const out = take("float32", n);
+  const other = take("float32", n);
+  const memory = arenaMemory();
+  assert.ok(memory !== null);
+  // growth makes a new buffer over the same bytes: a view made after it is still out's bytes
+  const before = memory.buffer;
+  memory.grow(1);
+  assert.notEqual(memory.buffer, before, "the arena grew");
+  const after = take("float32", n); // made over the new buffer
+  assert.notEqual(after.buffer, out.buffer);
+  const alias = new Float32Array(after.buffer, out.byteOffset + 4, 8);
+  assert.equal(k.writable(out, [other], false, false), true, "a block of its own");
+  assert.equal(k.writable(out, [new Float32Array(n)], false, false), true, "a plain array");
+  assert.equal(k.writable(out, [alias], false, false), false, "a view of its bytes");
+  assert.equal(k.writable(out, [out], false, false), false, "itself");
+  assert.equal(k.writable(out, [other], true, true), false, "a spill past its end");
+  for (const block of [out, other, after]) givePooled(block);
+});

@@ -112,14 +112,15 @@ export class WasmKernel {
    * Whether this module can write `out` where it is: `out` owns an arena block and shares no
    * byte with what the kernel reads (`reads`). `spill`: the kernel also writes up to 28 bytes
    * past what it is given, which stays inside `out`'s block unless it writes `out`'s end
-   * (`last`).
+   * (`last`). Two views into the arena are compared by byte range whichever of the memory's
+   * buffers they were made over (growth makes a new one over the same bytes).
    */
   writable(out: FloatArray, reads: readonly FloatArray[], spill: boolean, last: boolean): boolean {
     if (!this.inArena || !ownsBlock(out) || (spill && last)) return false;
     const lo = out.byteOffset;
     const hi = lo + out.byteLength;
     return reads.every((a) =>
-      a.buffer !== out.buffer || a.byteOffset >= hi || a.byteOffset + a.byteLength <= lo
+      !inArena(a) || a.byteOffset >= hi || a.byteOffset + a.byteLength <= lo
     );
   }
 
