@@ -10,7 +10,7 @@ import {
   TENSOR_OR_NULL,
 } from "./_core/checks.ts";
 import { labelsAsFloat } from "./_engines/elementwise.ts";
-import { blockLoss32 } from "./_cpu/explog.ts";
+import { BLOCK, blockLoss32, rowMeans32 } from "./_cpu/explog.ts";
 import { multilabelSoftMarginLossWebgpu } from "./_webgpu/multilabel_soft_margin_loss.ts";
 import {
   type FloatArray,
@@ -165,39 +165,29 @@ export function multilabelSoftMarginLoss(
   const rows = floatStorage(dtype, lanes.outer * lanes.inner);
   const { size, inner } = lanes;
   const span = size * inner;
-  // float32 (N, C) without weights takes the lane kernels of `wasm/explog.wat` for the terms
-  // (each step rounded as negTerm and the backward's loop round it), into `terms` per block.
-  const lanesKernels = f32 && inner === 1 && w === null;
-  const terms = new Float32Array(lanesKernels ? Math.min(n, Math.max(SOFTPLUS_BLOCK, span)) : 0);
-  forSoftplusBlocks(x, lanes.outer, span, (o0, o1, _e, t) => {
-    const first = o0 * span;
-    if (lanesKernels) {
-      // float32 (N, C) without weights: the terms in WebAssembly lanes, the row sums here
-      const len = (o1 - o0) * span;
-      const [xf, yf, tf] = [x, y, t] as Float32Array[];
-      const operands = [xf.subarray(first, first + len), yf.subarray(first, first + len), tf];
-      blockLoss32(operands, terms, (k, at, m) => {
-        k.multilabel_soft_margin_f32(at[0], at[1], at[2], at[4], m);
-        return 0;
-      });
+  // float32 (N, C) without weights, rows of at most BLOCK: one kernel of `wasm/explog.wat` per
+  // block of rows takes exp, log1p and the terms in float32 lanes (each step rounded as negTerm
+  // rounds it) and another the row means, as the loop below sums and divides them.
+  const lanesKernels = f32 && inner === 1 && w === null && span <= BLOCK;
+  if (lanesKernels) {
+    rowMeans32([x, y] as Float32Array[], span, rows as Float32Array, (k, at, m) => {
+      k.multilabel_soft_margin_fused_f32(at[0], at[1], at[3], m);
+    });
+  } else {
+    forSoftplusBlocks(x, lanes.outer, span, (o0, o1, _e, t) => {
+      const first = o0 * span;
       for (let o = o0; o < o1; o++) {
-        let sum = 0;
-        for (let i = o * span; i < (o + 1) * span; i++) sum += terms[i - first];
-        rows[o] = Math.fround(Math.fround(sum) / classes);
-      }
-      return;
-    }
-    for (let o = o0; o < o1; o++) {
-      for (let s = 0; s < inner; s++) {
-        let sum = 0;
-        for (let i = o * span + s; i < (o + 1) * span; i += inner) {
-          const neg = negTerm(x[i], y[i], t[i - first], f32);
-          sum += w === null ? neg : fr(f32, neg * w[i]);
+        for (let s = 0; s < inner; s++) {
+          let sum = 0;
+          for (let i = o * span + s; i < (o + 1) * span; i += inner) {
+            const neg = negTerm(x[i], y[i], t[i - first], f32);
+            sum += w === null ? neg : fr(f32, neg * w[i]);
+          }
+          rows[o * inner + s] = fr(f32, fr(f32, sum) / classes);
         }
-        rows[o * inner + s] = fr(f32, fr(f32, sum) / classes);
       }
-    }
-  });
+    });
+  }
   let out: FloatArray = rows;
   if (reduction !== "none") {
     out = floatStorage(dtype, 1);
@@ -219,48 +209,45 @@ export function multilabelSoftMarginLoss(
     const gx = floatStorage(dtype, n);
     const gy = target.requiresGrad ? floatStorage(dtype, n) : null;
     const gw = weight?.requiresGrad ? floatStorage(dtype, n) : null;
-    forSoftplusBlocks(x, lanes.outer, span, (o0, o1, eBlock, tBlock) => {
-      const first = o0 * span;
-      if (lanesKernels && gy === null && gw === null && reduction !== "none") {
-        // float32 (N, C), one row gradient: gx in WebAssembly lanes
-        const len = (o1 - o0) * span;
-        const [xf, yf, ef, gf] = [x, y, eBlock, gx] as Float32Array[];
-        const operands = [xf.subarray(first, first + len), yf.subarray(first, first + len), ef];
-        const gl = rowGrad(0);
-        blockLoss32(operands, gf.subarray(first, first + len), (k, at, m) => {
-          k.multilabel_soft_margin_grad_f32(at[0], at[1], at[2], at[4], m, gl);
-          return 0;
-        });
-        return;
-      }
-      for (let o = o0; o < o1; o++) {
-        for (let s = 0; s < inner; s++) {
-          const gl = rowGrad(o * inner + s);
-          for (let i = o * span + s; i < (o + 1) * span; i += inner) {
-            const v = x[i];
-            const t = tBlock[i - first];
-            if (gw !== null) gw[i] = fr(f32, gl * negTerm(v, y[i], t, f32));
-            const gA = -(w === null ? gl : fr(f32, gl * w[i])); // through * weight, negation
-            if (gy !== null) {
-              gy[i] = fr(
-                f32,
-                fr(f32, gA * fr(f32, Math.min(v, 0) - t)) -
-                  fr(f32, gA * fr(f32, Math.min(-v, 0) - t)),
-              );
+    if (lanesKernels && gy === null && gw === null && reduction !== "none") {
+      // float32 (N, C), one row gradient: exp and gx in WebAssembly lanes, one kernel
+      const gl = rowGrad(0);
+      blockLoss32([x, y] as Float32Array[], gx as Float32Array, (k, at, m) => {
+        k.multilabel_soft_margin_fused_grad_f32(at[0], at[1], at[4], m, gl);
+        return 0;
+      });
+    } else {
+      forSoftplusBlocks(x, lanes.outer, span, (o0, o1, eBlock, tBlock) => {
+        const first = o0 * span;
+        for (let o = o0; o < o1; o++) {
+          for (let s = 0; s < inner; s++) {
+            const gl = rowGrad(o * inner + s);
+            for (let i = o * span + s; i < (o + 1) * span; i += inner) {
+              const v = x[i];
+              const t = tBlock[i - first];
+              if (gw !== null) gw[i] = fr(f32, gl * negTerm(v, y[i], t, f32));
+              const gA = -(w === null ? gl : fr(f32, gl * w[i])); // through * weight, negation
+              if (gy !== null) {
+                gy[i] = fr(
+                  f32,
+                  fr(f32, gA * fr(f32, Math.min(v, 0) - t)) -
+                    fr(f32, gA * fr(f32, Math.min(-v, 0) - t)),
+                );
+              }
+              // logsigmoid's backward at v and at -v, with one buffer b = exp(-|v|):
+              // (u < 0 ? 1 - q : q) · c, q = b / (1 + b)
+              const e = eBlock[i - first];
+              const q = fr(f32, e / fr(f32, 1 + e));
+              const cA = fr(f32, gA * y[i]);
+              const cB = fr(f32, gA * fr(f32, 1 - y[i]));
+              const fromA = v < 0 ? fr(f32, fr(f32, 1 - q) * cA) : fr(f32, q * cA);
+              const fromB = -(-v < 0 ? fr(f32, fr(f32, 1 - q) * cB) : fr(f32, q * cB));
+              gx[i] = fr(f32, fromA + fromB);
             }
-            // logsigmoid's backward at v and at -v, with one buffer b = exp(-|v|):
-            // (u < 0 ? 1 - q : q) · c, q = b / (1 + b)
-            const e = eBlock[i - first];
-            const q = fr(f32, e / fr(f32, 1 + e));
-            const cA = fr(f32, gA * y[i]);
-            const cB = fr(f32, gA * fr(f32, 1 - y[i]));
-            const fromA = v < 0 ? fr(f32, fr(f32, 1 - q) * cA) : fr(f32, q * cA);
-            const fromB = -(-v < 0 ? fr(f32, fr(f32, 1 - q) * cB) : fr(f32, q * cB));
-            gx[i] = fr(f32, fromA + fromB);
           }
         }
-      }
-    });
+      });
+    }
     const back = (t: Tensor | null, grad: FloatArray | null): Tensor | null =>
       t === null || grad === null || !t.requiresGrad
         ? null

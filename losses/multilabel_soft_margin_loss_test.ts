@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { MultiLabelSoftMarginLoss, multilabelSoftMarginLoss, type Tensor, tensor } from "../mod.ts";
+import { exp32, log1p32 } from "./_cpu/generated/math32.ts";
 
 Deno.test("multilabelSoftMarginLoss() is stable for large logits and exact for 0", () => {
   const x = tensor([[1e4, -1e4, 0]], { requiresGrad: true, dtype: "float64" });
@@ -86,7 +87,9 @@ Deno.test("multilabelSoftMarginLoss() float32 lane kernels give the loop's bits"
       assert.ok(Object.is(got[i], want[i]), `${what}[${i}]: ${got[i]} vs ${want[i]}`);
     }
   };
-  for (const [rows, classes] of [[3, 5], [700, 10], [5, 3000]]) {
+  // rows of 10 in blocks of 204, of 31 in blocks of 66 (four rows at a time, then one), of
+  // exactly one block, past a block (the loop), and operands in the kernel arena (4100 × 10)
+  for (const [rows, classes] of [[3, 5], [700, 10], [67, 31], [3, 2048], [5, 3000], [4100, 10]]) {
     const n = rows * classes;
     const xs = new Float32Array(n).map((_, i) =>
       i % 97 === 5 ? specials[(i / 97 | 0) % specials.length] : 4 * Math.sin(i * 1.3)
@@ -107,6 +110,46 @@ Deno.test("multilabelSoftMarginLoss() float32 lane kernels give the loop's bits"
       const where = `${rows}x${classes} ${reduction}`;
       bitwise(lanes.value, loop.value, `${where} loss`);
       bitwise(lanes.grad, loop.grad, `${where} grad`);
+    }
+  }
+});
+
+Deno.test("multilabelSoftMarginLoss() float32 fused kernels are the formula with exp32 and log1p32, bit for bit", async () => {
+  // One class per row, so each row's mean is its term: every 2039th float32 bit pattern (both
+  // signs, subnormals, infinities, nans) through the kernels' fast steps (|x| <= 87) and their
+  // whole ones, against the loss file's rounding of each step with the scalar exp32 and log1p32.
+  const n = Math.floor(2 ** 32 / 2039);
+  const xs = new Float32Array(new Uint32Array(n).map((_, i) => i * 2039).buffer);
+  const same = (a: number, b: number) => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
+  for (const label of [0, 1, 0.25]) {
+    const ys = new Float32Array(n).fill(label);
+    const shape = [n, 1];
+    const terms = multilabelSoftMarginLoss(tensor(xs, { shape }), tensor(ys, { shape }), {
+      reduction: "none",
+    }).toArray() as number[];
+    const x = tensor(xs, { shape, requiresGrad: true });
+    multilabelSoftMarginLoss(x, tensor(ys, { shape }), { reduction: "sum" }).backward();
+    const grad = await (x.grad as Tensor).data() as Float32Array;
+    const f = Math.fround;
+    for (let i = 0; i < n; i++) {
+      const v = xs[i];
+      const e = exp32(-Math.abs(v));
+      const t = log1p32(e);
+      const a = f(Math.min(v, 0) - t);
+      const b = f(Math.min(-v, 0) - t);
+      // the row's sum starts at +0, as the loss file's loop (-0 + 0 is 0)
+      const term = 0 + -f(f(label * a) + f(f(1 - label) * b));
+      // the row gradient is 1 ("sum", one class): logsigmoid's backward at v and -v
+      const q = f(e / f(1 + e));
+      const [ca, cb] = [f(-1 * label), f(-1 * f(1 - label))];
+      const fromA = v < 0 ? f(f(1 - q) * ca) : f(q * ca);
+      const fromB = -(-v < 0 ? f(f(1 - q) * cb) : f(q * cb));
+      const g = f(fromA + fromB);
+      if (!same(terms[i], term) || !same(grad[i], g)) {
+        assert.fail(
+          `x = ${v}, y = ${label}: term ${terms[i]} (want ${term}), grad ${grad[i]} (want ${g})`,
+        );
+      }
     }
   }
 });

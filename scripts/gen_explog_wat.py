@@ -235,18 +235,15 @@ BCE_LETS = [("logx", ("max", "a", -100)), ("l1m", ("max", "c", -100))]
 # mean, from t = log1p(exp(-|x|)): -(y (min(x, 0) - t) + (1 - y) (min(-x, 0) - t)); the input's
 # gradient for the row gradient gl from e = exp(-|x|), q = e / (1 + e): logsigmoid's backward
 # at x and at -x, (u < 0 ? 1 - q : q) times -gl y and -gl (1 - y).
-MLSM_Q = [("q", ("div", "e", ("add", 1, "e"))), ("ga", ("neg", "gl")),
-          ("ca", ("mul", "ga", "y")), ("cb", ("mul", "ga", ("sub", 1, "y")))]
+MLSM_TERM = ("neg", ("add", ("mul", "y", ("sub", ("min", "x", 0.0), "t")),
+                          ("mul", ("sub", 1.0, "y"), ("sub", ("min", ("neg", "x"), 0.0), "t"))))
+MLSM_Q = [("q", ("div", "e", ("add", 1.0, "e"))), ("ga", ("neg", "gl")),
+          ("ca", ("mul", "ga", "y")), ("cb", ("mul", "ga", ("sub", 1.0, "y")))]
 MLSM_GRAD = ("add",
-             ("select", ("lt", "x", 0), ("mul", ("sub", 1, "q"), "ca"), ("mul", "q", "ca")),
-             ("neg", ("select", ("lt", ("neg", "x"), 0), ("mul", ("sub", 1, "q"), "cb"),
+             ("select", ("lt", "x", 0.0), ("mul", ("sub", 1.0, "q"), "ca"), ("mul", "q", "ca")),
+             ("neg", ("select", ("lt", ("neg", "x"), 0.0), ("mul", ("sub", 1.0, "q"), "cb"),
                       ("mul", "q", "cb"))))
 LOSS_KERNELS = "".join([
-    f32_kernel("multilabel_soft_margin_f32", ["x", "y", "t", "out"], stores=[
-        ("out", ("neg", ("add", ("mul", "y", ("sub", ("min", "x", 0), "t")),
-                         ("mul", ("sub", 1, "y"), ("sub", ("min", ("neg", "x"), 0), "t")))))]),
-    f32_kernel("multilabel_soft_margin_grad_f32", ["x", "y", "e", "g"], ["gl"], MLSM_Q,
-               [("g", MLSM_GRAD)]),
     f32_kernel("bce_sum_f32", ["x", "y", "a", "c"], [], BCE_LETS,
                total=("sub", ("mul", ("sub", "y", 1), "l1m"), ("mul", "y", "logx"))),
     f32_kernel("bce_grad_f32", ["x", "y", "g"], ["go", "eps", "count"], stores=[
@@ -383,6 +380,25 @@ LOG1P32 = [
     ("result", ("select", ("lt", ("abs", "x"), 5.960464477539063e-08), "x",
                 ("select", ("eq", "x", -1.0), -INF, ("select", ("eq", "x", INF), INF,
                  ("select", ("or", ("lt", "x", -1.0), ("ne", "x", "x")), NAN, "a"))))),
+]
+# log1p32's steps for x in (0, 1]: there u = 1 + x lies in (1, 2], so its exponent ku is 0 or 1
+# (neither of the cases ku >= 2 and ku >= 25), x is not below sqrt(2)/2 - 1, and of the
+# result's selects only the one for x below 2^-24 can pass: these give log1p32's bits with
+# about fifteen operations fewer. A fused kernel takes them for the exp of steps no greater
+# than 0 that all lie in [-87, 88] (exp_then with log1p, losses/_cpu/math32_test.ts checks the
+# bits over (0, 1]).
+LOG1P32_UNIT = [
+    ("u", ("add", 1.0, "x")),
+    ("iu", ("iadd", ("bits", "u"), ("i", 0x3f800000 - 0x3f3504f3))),
+    ("ku", ("isub", ("shr", "iu", 23), ("i", 0x7f))),
+    ("cu", ("sub", "x", ("sub", "u", 1.0))),
+    ("near", ("lt", "x", 0.41421353816986084)),
+    ("k", ("cvtf", ("select", "near", ("i", 0), "ku"))),
+    ("c", ("select", "near", 0.0, ("div", "cu", "u"))),
+    ("f", ("select", "near", "x", ("sub", ("float", ("iadd", ("iand", "iu", ("i", 0x007fffff)),
+                                                     ("i", 0x3f3504f3))), 1.0))),
+    *log_tail("f", "k", "c"),
+    ("result", ("select", ("lt", "x", 5.960464477539063e-08), "x", "a")),
 ]
 MATH32 = {"exp": EXP32, "log": LOG32, "log1p": LOG1P32}
 
@@ -706,14 +722,16 @@ def fused_kernel(name, arrays, scalars, pre, check, slow, fast, stores=(), total
 """
 
 
-def exp_then(arg, out, post=(), log=None, after=()):
+def exp_then(arg, out, post=(), log=None, after=(), log1p=False):
     """A fused kernel's (slow, fast) steps: exp of the step `arg`, named `out`, then the steps
-    `post`; with `log` = (its argument, its result), then that log and the steps `after`."""
+    `post`; with `log` = (its argument, its result), then that log and the steps `after`. With
+    `log1p`, log1p instead of log, of the exp itself, and `arg` never above 0: the fast steps'
+    log1p is then of a number in (0, 1] (LOG1P32_UNIT)."""
     slow = staged(EXP32, "e", arg, out) + list(post)
     fast = staged(EXP32_NORMAL, "e", arg, out) + list(post)
     if log is not None:
-        slow += staged(LOG32, "g", *log) + list(after)
-        fast += staged(LOG32_NORMAL, "g", *log) + list(after)
+        slow += staged(LOG1P32 if log1p else LOG32, "g", *log) + list(after)
+        fast += staged(LOG1P32_UNIT if log1p else LOG32_NORMAL, "g", *log) + list(after)
     return slow, fast
 
 
@@ -735,6 +753,10 @@ BCE_LOGITS_GRAD = exp_then("z", "e", [
 # gi e + ngi y, ngi = -gi
 POISSON_LOSS = ("l", ("sub", "e", ("mul", "y", "x")))
 POISSON_GRAD = ("gx", ("add", ("mul", "gi", "e"), ("mul", "ngi", "y")))
+# multilabel soft margin, float32 (N, C) without weights (losses/multilabel_soft_margin_loss.ts):
+# z = -|x|, e = exp(z), t = log1p(e), the term MLSM_TERM stored for the row means; the gradient
+# from e alone (MLSM_Q, MLSM_GRAD).
+MLSM_PRE = [("z", ("neg", ("abs", "x")))]
 
 FUSED_KERNELS = "".join([
     fused_kernel("soft_margin_fused_f32", ["x", "y"], [], SOFT_MARGIN_PRE, "z",
@@ -749,7 +771,54 @@ FUSED_KERNELS = "".join([
                  *exp_then("x", "e", [POISSON_LOSS]), total="l"),
     fused_kernel("poisson_log_fused_grad_f32", ["x", "y", "g"], ["gi", "ngi"], [], "x",
                  *exp_then("x", "e", [POISSON_LOSS, POISSON_GRAD]), [("g", "gx")], "l"),
+    fused_kernel("multilabel_soft_margin_fused_f32", ["x", "y", "out"], [], MLSM_PRE, "z",
+                 *exp_then("z", "e", [], ("e", "t"), [("l", MLSM_TERM)], log1p=True),
+                 [("out", "l")]),
+    fused_kernel("multilabel_soft_margin_fused_grad_f32", ["x", "y", "g"], ["gl"], MLSM_PRE, "z",
+                 *exp_then("z", "e", [*MLSM_Q, ("gx", MLSM_GRAD)]), [("g", "gx")]),
 ])
+
+
+def row_means_kernel():
+    """`row_means_f32` (src, dst, rows, cols): dst[r] = float32(float32(s) / cols) for each row
+    r of `cols` float32 at src, s the float64 sum of the row's values in order from +0 (the
+    loss files' loop: `sum += term`, then `Math.fround(Math.fround(sum) / cols)`). Four rows
+    at a time while four remain, then two, each its own chain (one chain waits on every add)."""
+    def row(k):
+        at = "(local.get $p)" if k == 0 else f"(i32.add (local.get $p) (local.get $o{k}))"
+        return f"""
+          (local.set $s{k} (f64.add (local.get $s{k}) (f64.promote_f32 (f32.load {at}))))"""
+
+    def mean(k):
+        return f"""
+        (f32.store offset={4 * k} (local.get $dst) (f32.demote_f64 (f64.div
+          (f64.promote_f32 (f32.demote_f64 (local.get $s{k}))) (local.get $c))))"""
+
+    def rows(n, label):
+        zero = "".join(f"\n        (local.set $s{k} (f64.const 0))" for k in range(n))
+        return f"""
+    (block ${label}done (loop ${label}
+        (br_if ${label}done (i32.lt_s (local.get $rows) (i32.const {n}))){zero}
+        (local.set $p (local.get $src))
+        (local.set $end (i32.add (local.get $src) (local.get $stride)))
+        (block $cdone (loop $col
+          (br_if $cdone (i32.ge_u (local.get $p) (local.get $end))){"".join(row(k) for k in range(n))}
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (br $col))){"".join(mean(k) for k in range(n))}
+        (local.set $src (i32.add (local.get $src) (i32.mul (local.get $stride) (i32.const {n}))))
+        (local.set $dst (i32.add (local.get $dst) (i32.const {4 * n})))
+        (local.set $rows (i32.sub (local.get $rows) (i32.const {n})))
+        (br ${label})))"""
+    return f"""
+  (func (export "row_means_f32") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
+    (local $p i32) (local $end i32) (local $stride i32) (local $o1 i32) (local $o2 i32)
+    (local $o3 i32) (local $c f64) (local $s0 f64) (local $s1 f64) (local $s2 f64) (local $s3 f64)
+    (local.set $c (f64.convert_i32_s (local.get $cols)))
+    (local.set $stride (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $o1 (local.get $stride))
+    (local.set $o2 (i32.shl (local.get $stride) (i32.const 1)))
+    (local.set $o3 (i32.add (local.get $o2) (local.get $stride))){rows(4, "four")}{rows(2, "two")}{rows(1, "one")})
+"""
 
 
 def exp_rows_kernel():
@@ -1052,6 +1121,7 @@ for fn, steps in MATH32.items():
     out += math_kernel(fn, steps, NORMAL_STEPS.get(fn))
 out += LOSS_KERNELS
 out += FUSED_KERNELS
+out += row_means_kernel()
 out += ")\n"
 out = globalize_module(out, "k")
 ts = MATH32_TS_HEADER + "".join(math_ts(fn, steps) for fn, steps in MATH32.items())

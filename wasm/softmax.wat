@@ -878,49 +878,6 @@
       (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
       (br $vec))))
 
-  ;; ---- log1p for arguments in [0, 1] (softplus's log1p(exp(-|v|))) ------------------------
-  ;; log1p(e) = 2 atanh(s), s = e / (2 + e) in [0, 1/3]: 2s (1 + s^2/3 + s^4/5 + ...), to
-  ;; s^18/19 (truncation below 2^-30) in float64, for float32 results; exact at 0 and for tiny
-  ;; e (2s rounds to e). Constants in locals, as in exp_rows. (Float64 callers use Math.log1p:
-  ;; this series would need 17 terms and still miss by up to 3 ulps after s's two roundings.)
-  ;; dst[i] = log1p(src[i]) for n float32 (in float64, rounded once), src in [0, 1]; two at a time (a last odd one
-  ;; reads and writes one element past the end: the caller's slack)
-  (func (export "log1p_f32") (param $src i32) (param $dst i32) (param $n i32)
-    (local $end i32) (local $e v128) (local $s v128) (local $q v128) (local $p v128) (local $two v128)
-    (local $one v128) (local $c9 v128) (local $c8 v128) (local $c7 v128) (local $c6 v128) (local $c5 v128) (local $c4 v128) (local $c3 v128) (local $c2 v128) (local $c1 v128)
-    (local.set $two (v128.const f64x2 2 2))
-    (local.set $one (v128.const f64x2 1 1))
-    (local.set $c9 (v128.const f64x2 0.05263157894736842 0.05263157894736842)) ;; 1/19
-    (local.set $c8 (v128.const f64x2 0.058823529411764705 0.058823529411764705)) ;; 1/17
-    (local.set $c7 (v128.const f64x2 0.06666666666666667 0.06666666666666667)) ;; 1/15
-    (local.set $c6 (v128.const f64x2 0.07692307692307693 0.07692307692307693)) ;; 1/13
-    (local.set $c5 (v128.const f64x2 0.09090909090909091 0.09090909090909091)) ;; 1/11
-    (local.set $c4 (v128.const f64x2 0.1111111111111111 0.1111111111111111)) ;; 1/9
-    (local.set $c3 (v128.const f64x2 0.14285714285714285 0.14285714285714285)) ;; 1/7
-    (local.set $c2 (v128.const f64x2 0.2 0.2)) ;; 1/5
-    (local.set $c1 (v128.const f64x2 0.3333333333333333 0.3333333333333333)) ;; 1/3
-    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $n) (i32.const 2))))
-    (block $done (loop $vec
-      (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
-      (local.set $e (f64x2.promote_low_f32x4 (v128.load64_zero align=4 (local.get $src))))
-      (local.set $s (f64x2.div (local.get $e) (f64x2.add (local.get $e) (local.get $two))))
-      (local.set $q (f64x2.mul (local.get $s) (local.get $s)))
-        (local.set $p (local.get $c9))
-        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $q)) (local.get $c8)))
-        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $q)) (local.get $c7)))
-        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $q)) (local.get $c6)))
-        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $q)) (local.get $c5)))
-        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $q)) (local.get $c4)))
-        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $q)) (local.get $c3)))
-        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $q)) (local.get $c2)))
-        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $q)) (local.get $c1)))
-        (local.set $p (f64x2.mul (f64x2.add (local.get $s) (local.get $s))
-          (f64x2.add (f64x2.mul (local.get $p) (local.get $q)) (local.get $one))))
-      (v128.store64_lane align=4 0 (local.get $dst) (f32x4.demote_f64x2_zero (local.get $p)))
-      (local.set $src (i32.add (local.get $src) (i32.const 8)))
-      (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
-      (br $vec))))
-
   ;; ---- per row: buf = buf · c[r], c[r] the float64 coef[r] rounded to float32, the product
   ;; in float32 (PyTorch's softmax: exp(x - m) times 1 / sum, in float32) ------------------
   (func (export "scale_rows_f32") (param $buf i32) (param $rows i32) (param $cols i32) (param $coef i32)

@@ -118,6 +118,56 @@ export function blockLoss32(
   gx: Float32Array | null,
   step: (k: LossKernels, at: readonly number[], n: number) => number,
 ): number {
+  const { kernels, arrays, at, place } = lossBlocks(operands);
+  const gradAt = gx !== null && kernel().inArena && ownsBlock(gx) ? gx.byteOffset : -1;
+  const length = operands[0].length;
+  let s = 0;
+  for (let start = 0; start < length; start += BLOCK) {
+    const end = Math.min(length, start + BLOCK);
+    place(start, end);
+    if (gradAt >= 0) at[4] = gradAt + 4 * start;
+    s += step(kernels, at, end - start);
+    if (gx !== null && gradAt < 0) gx.set(arrays[4].subarray(0, end - start), start);
+  }
+  return s;
+}
+
+/**
+ * Row means of a float32 loss's terms, block by block of whole rows: `out[r]` is
+ * `fround(fround(s) / cols)`, `s` the float64 sum of row `r`'s `cols` terms in order (the
+ * loss files' loop), for the `out.length` rows of the operands. Operands are read as
+ * {@linkcode blockLoss32} reads them; `step` writes a block's `n` terms (whole rows) to
+ * `at[3]`, and the kernels' `row_means_f32` takes their means. `cols` is at most
+ * {@linkcode BLOCK}.
+ */
+export function rowMeans32(
+  operands: readonly Float32Array[],
+  cols: number,
+  out: Float32Array,
+  step: (k: LossKernels, at: readonly number[], n: number) => void,
+): void {
+  const { kernels, arrays, at, place } = lossBlocks(operands);
+  const per = Math.floor(BLOCK / cols);
+  for (let r0 = 0; r0 < out.length; r0 += per) {
+    const r1 = Math.min(out.length, r0 + per);
+    place(r0 * cols, r1 * cols);
+    step(kernels, at, (r1 - r0) * cols);
+    kernels.row_means_f32(at[3], at[4], r1 - r0, cols);
+    out.set(arrays[4].subarray(0, r1 - r0), r0);
+  }
+}
+
+/**
+ * The whole-loss kernels, their scratch arrays and offsets, and `place(start, end)`, which
+ * points `at[k]` at operand `k`'s elements `[start, end)` where they live in the kernel arena
+ * and else copies them into scratch array `k`.
+ */
+function lossBlocks(operands: readonly Float32Array[]): {
+  kernels: LossKernels;
+  arrays: Float32Array[];
+  at: number[];
+  place: (start: number, end: number) => void;
+} {
   const k = kernel();
   if (loss32 === null) {
     const base = k.scratch(BYTES);
@@ -125,24 +175,15 @@ export function blockLoss32(
     loss32 = { arrays: at.map((b) => new Float32Array(k.buffer, b, BLOCK)), at };
   }
   const { arrays } = loss32;
-  const kernels = k.exports as unknown as LossKernels;
-  const arena = k.inArena;
-  const direct = operands.map((x) => (arena && inArena(x) ? x.byteOffset : -1));
-  const gradAt = gx !== null && arena && ownsBlock(gx) ? gx.byteOffset : -1;
+  const direct = operands.map((x) => (k.inArena && inArena(x) ? x.byteOffset : -1));
   const at = loss32.at.slice();
-  const length = operands[0].length;
-  let s = 0;
-  for (let start = 0; start < length; start += BLOCK) {
-    const end = Math.min(length, start + BLOCK);
+  const place = (start: number, end: number): void => {
     for (let j = 0; j < operands.length; j++) {
       if (direct[j] >= 0) at[j] = direct[j] + 4 * start;
       else arrays[j].set(operands[j].subarray(start, end));
     }
-    if (gradAt >= 0) at[4] = gradAt + 4 * start;
-    s += step(kernels, at, end - start);
-    if (gx !== null && gradAt < 0) gx.set(arrays[4].subarray(0, end - start), start);
-  }
-  return s;
+  };
+  return { kernels: k.exports as unknown as LossKernels, arrays, at, place };
 }
 
 /**

@@ -19,6 +19,7 @@
 import { lazyKernel, type WasmKernel } from "./wasm.ts";
 import { WASM_BASE64 } from "./generated/wasm_softmax.ts";
 import type { FloatArray } from "../_core/reduction.ts";
+import { vectorMath } from "./explog.ts";
 
 const kernel = lazyKernel(() => WASM_BASE64);
 
@@ -271,11 +272,15 @@ export function vectorExp(x: FloatArray, out: FloatArray): void {
   }
 }
 
+/** A kernel of `n` float32 from byte offset `src` to `dst`. */
+type ArrayFn = (src: number, dst: number, n: number) => void;
+
 /**
  * For `x[start .. start + n)`: `e = exp(-|x|)` and `t = log1p(e)`, each rounded to the dtype
  * (softplus's parts: logsigmoid(v) = min(v, 0) - t). Float32 takes both from the vector
- * kernels; float64 takes `e` from them and `t` from `Math.log1p`. The results are views into
- * the kernels' memory, valid until the next call into this module.
+ * kernels (`t` from the float32 log1p of `explog.ts`, bit for bit `log1p32` and the fused
+ * multilabel soft margin kernels); float64 takes `e` from them and `t` from `Math.log1p`. The
+ * results are views into the kernels' memory, valid until the next call into this module.
  */
 export function softplusParts(
   x: FloatArray,
@@ -291,22 +296,9 @@ export function softplusParts(
     for (let i = 0; i < n; i++) b.x[i] = -Math.abs(x[start + i]);
   }
   b.exports.expRows(b.xPtr, b.outPtr, 1, n, b.statsPtr, 0);
-  if (f32) (kernel().exports.log1p_f32 as ArrayFn)(b.outPtr, b.xPtr, n);
-  else for (let i = 0; i < n; i++) b.x[i] = Math.log1p(b.out[i]);
-  return { e: b.out.subarray(0, n), t: b.x.subarray(0, n) };
-}
-
-/** A kernel of `n` float32 from byte offset `src` to `dst`. */
-type ArrayFn = (src: number, dst: number, n: number) => void;
-
-/** `out[i] = log1p(x[i])` for float32 `x` in [0, 1] with the vector log1p (for its tests). */
-export function vectorLog1p(x: Float32Array, out: Float32Array): void {
-  const b = blockFor(true, CHUNK);
-  const fn = kernel().exports.log1p_f32 as ArrayFn;
-  for (let i = 0; i < x.length; i += CHUNK) {
-    const n = Math.min(CHUNK, x.length - i);
-    b.x.set(x.subarray(i, i + n));
-    fn(b.xPtr, b.outPtr, n);
-    out.set(b.out.subarray(0, n), i);
-  }
+  const e = b.out.subarray(0, n);
+  const t = b.x.subarray(0, n);
+  if (f32) vectorMath("log1p", e, t);
+  else for (let i = 0; i < n; i++) t[i] = Math.log1p(e[i]);
+  return { e, t };
 }
