@@ -62,3 +62,39 @@ Deno.test("huberLoss() throws for each kind of bad input", () => {
     message: /reduction must be "none", "mean" or "sum": current value is "batchmean"/,
   });
 });
+
+Deno.test("huberLoss()'s kernel form m (z - 0.5 m), m = z < delta ? z : delta, is the formula's bits", () => {
+  // wasm/elementwise.wat computes the loss as m (z - 0.5 m): checked here step for step against
+  // z < delta ? 0.5 z z : delta (z - 0.5 delta) over every 4099th float32 z >= 0 (subnormals,
+  // inf and nan included) and the float32 neighbours of delta, in float32 and in float64
+  const f = Math.fround;
+  for (const delta of [1, 1.3, 0.7, 1e-30, 2 ** -126, 3e38]) {
+    const d32 = f(delta);
+    const zs = new Float32Array(new Uint32Array(0x80000000 / 4099).map((_, i) => i * 4099).buffer);
+    const near = new Float32Array(
+      new Int32Array(201).map((_, i) => new Int32Array(new Float32Array([d32]).buffer)[0] + i - 100)
+        .buffer,
+    );
+    // and float64's smallest: subnormal, and normal where 0.5 z is not
+    const tiny = [
+      5e-324,
+      3 * 2 ** -1074,
+      2 ** -1022,
+      2 ** -1022 + 2 ** -1074,
+      2 ** -1021 + 2 ** -1073,
+    ];
+    for (const z of [...zs, ...near, ...tiny]) {
+      const want32 = z < d32 ? f(f(0.5 * z) * z) : f(d32 * f(z - f(0.5 * d32)));
+      const m32 = z < d32 ? z : d32; // f32x4.pmin(delta, z)
+      const got32 = f(m32 * f(z - f(0.5 * m32)));
+      const want64 = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta);
+      const m64 = z < delta ? z : delta;
+      const got64 = m64 * (z - 0.5 * m64);
+      for (const [got, want] of [[got32, want32], [got64, want64]]) {
+        if (!Object.is(got, want) && !(Number.isNaN(got) && Number.isNaN(want))) {
+          assert.fail(`delta ${delta}, z ${z}: ${got} against ${want}`);
+        }
+      }
+    }
+  }
+});

@@ -84,15 +84,17 @@ LOSSES = {
             (f32x4.ge (local.get $d) (f32x4.splat (local.get $p0))))
           (f32x4.le (local.get $d) (f32x4.neg (f32x4.splat (local.get $p0))))))'''),
  "huber": ('''
-        ;; d = x - y ; z = |d| ; l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta)
-        ;; p0 = delta, p1 = 0.5 * delta
+        ;; d = x - y ; z = |d| ; l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta), as
+        ;; m (z - 0.5 m) with m = z < delta ? z : delta (pmin, one instruction where min takes
+        ;; several), the same bits in four operations: where z < delta it is z (z - 0.5 z) =
+        ;; z (0.5 z) (z - 0.5 z is exact where 0.5 z is; where 0.5 z is not, z is below 2^-125, or
+        ;; 2^-1021, and both products round to 0), else the linear branch (a nan z takes it, as
+        ;; in the formula) ; p0 = delta
         (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
         (local.set $z (f32x4.abs (local.get $d)))
-        (local.set $l (v128.bitselect
-          (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $z)) (local.get $z))
-          (f32x4.mul (f32x4.splat (local.get $p0))
-            (f32x4.sub (local.get $z) (f32x4.splat (local.get $p1))))
-          (f32x4.lt (local.get $z) (f32x4.splat (local.get $p0)))))''', '''
+        (local.set $m1 (f32x4.pmin (f32x4.splat (local.get $p0)) (local.get $z)))
+        (local.set $l (f32x4.mul (local.get $m1)
+          (f32x4.sub (local.get $z) (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $m1)))))''', '''
         ;; g = d <= -delta ? -outer : d >= delta ? outer : norm * d * gradOutput
         ;; p2 = norm, p3 = gradOutput, outer = norm * gradOutput * delta
         (local.set $z (f32x4.mul (f32x4.mul (f32x4.splat (local.get $p2))

@@ -1376,26 +1376,18 @@
         (local.set $z_1 (f32x4.abs (local.get $d_1)))
         (local.set $z_2 (f32x4.abs (local.get $d_2)))
         (local.set $z_3 (f32x4.abs (local.get $d_3)))
-        (local.set $l_0 (v128.bitselect
-          (f32x4.mul (f32x4.mul (local.get $half) (local.get $z_0)) (local.get $z_0))
-          (f32x4.mul (local.get $s0)
-            (f32x4.sub (local.get $z_0) (local.get $s1)))
-          (f32x4.lt (local.get $z_0) (local.get $s0))))
-        (local.set $l_1 (v128.bitselect
-          (f32x4.mul (f32x4.mul (local.get $half) (local.get $z_1)) (local.get $z_1))
-          (f32x4.mul (local.get $s0)
-            (f32x4.sub (local.get $z_1) (local.get $s1)))
-          (f32x4.lt (local.get $z_1) (local.get $s0))))
-        (local.set $l_2 (v128.bitselect
-          (f32x4.mul (f32x4.mul (local.get $half) (local.get $z_2)) (local.get $z_2))
-          (f32x4.mul (local.get $s0)
-            (f32x4.sub (local.get $z_2) (local.get $s1)))
-          (f32x4.lt (local.get $z_2) (local.get $s0))))
-        (local.set $l_3 (v128.bitselect
-          (f32x4.mul (f32x4.mul (local.get $half) (local.get $z_3)) (local.get $z_3))
-          (f32x4.mul (local.get $s0)
-            (f32x4.sub (local.get $z_3) (local.get $s1)))
-          (f32x4.lt (local.get $z_3) (local.get $s0))))
+        (local.set $m1_0 (f32x4.pmin (local.get $s0) (local.get $z_0)))
+        (local.set $m1_1 (f32x4.pmin (local.get $s0) (local.get $z_1)))
+        (local.set $m1_2 (f32x4.pmin (local.get $s0) (local.get $z_2)))
+        (local.set $m1_3 (f32x4.pmin (local.get $s0) (local.get $z_3)))
+        (local.set $l_0 (f32x4.mul (local.get $m1_0)
+          (f32x4.sub (local.get $z_0) (f32x4.mul (local.get $half) (local.get $m1_0)))))
+        (local.set $l_1 (f32x4.mul (local.get $m1_1)
+          (f32x4.sub (local.get $z_1) (f32x4.mul (local.get $half) (local.get $m1_1)))))
+        (local.set $l_2 (f32x4.mul (local.get $m1_2)
+          (f32x4.sub (local.get $z_2) (f32x4.mul (local.get $half) (local.get $m1_2)))))
+        (local.set $l_3 (f32x4.mul (local.get $m1_3)
+          (f32x4.sub (local.get $z_3) (f32x4.mul (local.get $half) (local.get $m1_3)))))
         ;; the four vectors' losses (none negative) added pairwise in float32, then into the sums
         (local.set $l (f32x4.add (f32x4.add (local.get $l_0) (local.get $l_1))
           (f32x4.add (local.get $l_2) (local.get $l_3))))
@@ -1411,15 +1403,17 @@
         (local.set $at (i32.shl (local.get $i) (i32.const 2)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
-        ;; d = x - y ; z = |d| ; l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta)
-        ;; p0 = delta, p1 = 0.5 * delta
+        ;; d = x - y ; z = |d| ; l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta), as
+        ;; m (z - 0.5 m) with m = z < delta ? z : delta (pmin, one instruction where min takes
+        ;; several), the same bits in four operations: where z < delta it is z (z - 0.5 z) =
+        ;; z (0.5 z) (z - 0.5 z is exact where 0.5 z is; where 0.5 z is not, z is below 2^-125, or
+        ;; 2^-1021, and both products round to 0), else the linear branch (a nan z takes it, as
+        ;; in the formula) ; p0 = delta
         (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
         (local.set $z (f32x4.abs (local.get $d)))
-        (local.set $l (v128.bitselect
-          (f32x4.mul (f32x4.mul (local.get $half) (local.get $z)) (local.get $z))
-          (f32x4.mul (local.get $s0)
-            (f32x4.sub (local.get $z) (local.get $s1)))
-          (f32x4.lt (local.get $z) (local.get $s0))))
+        (local.set $m1 (f32x4.pmin (local.get $s0) (local.get $z)))
+        (local.set $l (f32x4.mul (local.get $m1)
+          (f32x4.sub (local.get $z) (f32x4.mul (local.get $half) (local.get $m1)))))
         (local.set $l (v128.and (local.get $l) (i32x4.lt_s (v128.const i32x4 0 1 2 3)
           (i32x4.splat (i32.sub (local.get $n) (local.get $i))))))
         (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $l))))
@@ -1470,26 +1464,18 @@
         (local.set $z_1 (f32x4.abs (local.get $d_1)))
         (local.set $z_2 (f32x4.abs (local.get $d_2)))
         (local.set $z_3 (f32x4.abs (local.get $d_3)))
-        (local.set $l_0 (v128.bitselect
-          (f32x4.mul (f32x4.mul (local.get $half) (local.get $z_0)) (local.get $z_0))
-          (f32x4.mul (local.get $s0)
-            (f32x4.sub (local.get $z_0) (local.get $s1)))
-          (f32x4.lt (local.get $z_0) (local.get $s0))))
-        (local.set $l_1 (v128.bitselect
-          (f32x4.mul (f32x4.mul (local.get $half) (local.get $z_1)) (local.get $z_1))
-          (f32x4.mul (local.get $s0)
-            (f32x4.sub (local.get $z_1) (local.get $s1)))
-          (f32x4.lt (local.get $z_1) (local.get $s0))))
-        (local.set $l_2 (v128.bitselect
-          (f32x4.mul (f32x4.mul (local.get $half) (local.get $z_2)) (local.get $z_2))
-          (f32x4.mul (local.get $s0)
-            (f32x4.sub (local.get $z_2) (local.get $s1)))
-          (f32x4.lt (local.get $z_2) (local.get $s0))))
-        (local.set $l_3 (v128.bitselect
-          (f32x4.mul (f32x4.mul (local.get $half) (local.get $z_3)) (local.get $z_3))
-          (f32x4.mul (local.get $s0)
-            (f32x4.sub (local.get $z_3) (local.get $s1)))
-          (f32x4.lt (local.get $z_3) (local.get $s0))))
+        (local.set $m1_0 (f32x4.pmin (local.get $s0) (local.get $z_0)))
+        (local.set $m1_1 (f32x4.pmin (local.get $s0) (local.get $z_1)))
+        (local.set $m1_2 (f32x4.pmin (local.get $s0) (local.get $z_2)))
+        (local.set $m1_3 (f32x4.pmin (local.get $s0) (local.get $z_3)))
+        (local.set $l_0 (f32x4.mul (local.get $m1_0)
+          (f32x4.sub (local.get $z_0) (f32x4.mul (local.get $half) (local.get $m1_0)))))
+        (local.set $l_1 (f32x4.mul (local.get $m1_1)
+          (f32x4.sub (local.get $z_1) (f32x4.mul (local.get $half) (local.get $m1_1)))))
+        (local.set $l_2 (f32x4.mul (local.get $m1_2)
+          (f32x4.sub (local.get $z_2) (f32x4.mul (local.get $half) (local.get $m1_2)))))
+        (local.set $l_3 (f32x4.mul (local.get $m1_3)
+          (f32x4.sub (local.get $z_3) (f32x4.mul (local.get $half) (local.get $m1_3)))))
         (local.set $z_0 (f32x4.mul (f32x4.mul (local.get $s2)
           (local.get $s3)) (local.get $s0)))
         (local.set $z_1 (f32x4.mul (f32x4.mul (local.get $s2)
@@ -1549,15 +1535,17 @@
         (local.set $at (i32.shl (local.get $i) (i32.const 2)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
-        ;; d = x - y ; z = |d| ; l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta)
-        ;; p0 = delta, p1 = 0.5 * delta
+        ;; d = x - y ; z = |d| ; l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta), as
+        ;; m (z - 0.5 m) with m = z < delta ? z : delta (pmin, one instruction where min takes
+        ;; several), the same bits in four operations: where z < delta it is z (z - 0.5 z) =
+        ;; z (0.5 z) (z - 0.5 z is exact where 0.5 z is; where 0.5 z is not, z is below 2^-125, or
+        ;; 2^-1021, and both products round to 0), else the linear branch (a nan z takes it, as
+        ;; in the formula) ; p0 = delta
         (local.set $d (f32x4.sub (local.get $x) (local.get $y)))
         (local.set $z (f32x4.abs (local.get $d)))
-        (local.set $l (v128.bitselect
-          (f32x4.mul (f32x4.mul (local.get $half) (local.get $z)) (local.get $z))
-          (f32x4.mul (local.get $s0)
-            (f32x4.sub (local.get $z) (local.get $s1)))
-          (f32x4.lt (local.get $z) (local.get $s0))))
+        (local.set $m1 (f32x4.pmin (local.get $s0) (local.get $z)))
+        (local.set $l (f32x4.mul (local.get $m1)
+          (f32x4.sub (local.get $z) (f32x4.mul (local.get $half) (local.get $m1)))))
         ;; g = d <= -delta ? -outer : d >= delta ? outer : norm * d * gradOutput
         ;; p2 = norm, p3 = gradOutput, outer = norm * gradOutput * delta
         (local.set $z (f32x4.mul (f32x4.mul (local.get $s2)
@@ -1605,28 +1593,32 @@
         (local.set $at (i32.shl (local.get $i) (i32.const 3)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
-        ;; d = x - y ; z = |d| ; l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta)
-        ;; p0 = delta, p1 = 0.5 * delta
+        ;; d = x - y ; z = |d| ; l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta), as
+        ;; m (z - 0.5 m) with m = z < delta ? z : delta (pmin, one instruction where min takes
+        ;; several), the same bits in four operations: where z < delta it is z (z - 0.5 z) =
+        ;; z (0.5 z) (z - 0.5 z is exact where 0.5 z is; where 0.5 z is not, z is below 2^-125, or
+        ;; 2^-1021, and both products round to 0), else the linear branch (a nan z takes it, as
+        ;; in the formula) ; p0 = delta
         (local.set $d (f64x2.sub (local.get $x) (local.get $y)))
         (local.set $z (f64x2.abs (local.get $d)))
-        (local.set $l (v128.bitselect
-          (f64x2.mul (f64x2.mul (local.get $half) (local.get $z)) (local.get $z))
-          (f64x2.mul (local.get $s0)
-            (f64x2.sub (local.get $z) (local.get $s1)))
-          (f64x2.lt (local.get $z) (local.get $s0))))
+        (local.set $m1 (f64x2.pmin (local.get $s0) (local.get $z)))
+        (local.set $l (f64x2.mul (local.get $m1)
+          (f64x2.sub (local.get $z) (f64x2.mul (local.get $half) (local.get $m1)))))
         (local.set $lo (f64x2.add (local.get $lo) (local.get $l)))
         (local.set $at (i32.add (local.get $at) (i32.const 16)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
-        ;; d = x - y ; z = |d| ; l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta)
-        ;; p0 = delta, p1 = 0.5 * delta
+        ;; d = x - y ; z = |d| ; l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta), as
+        ;; m (z - 0.5 m) with m = z < delta ? z : delta (pmin, one instruction where min takes
+        ;; several), the same bits in four operations: where z < delta it is z (z - 0.5 z) =
+        ;; z (0.5 z) (z - 0.5 z is exact where 0.5 z is; where 0.5 z is not, z is below 2^-125, or
+        ;; 2^-1021, and both products round to 0), else the linear branch (a nan z takes it, as
+        ;; in the formula) ; p0 = delta
         (local.set $d (f64x2.sub (local.get $x) (local.get $y)))
         (local.set $z (f64x2.abs (local.get $d)))
-        (local.set $l (v128.bitselect
-          (f64x2.mul (f64x2.mul (local.get $half) (local.get $z)) (local.get $z))
-          (f64x2.mul (local.get $s0)
-            (f64x2.sub (local.get $z) (local.get $s1)))
-          (f64x2.lt (local.get $z) (local.get $s0))))
+        (local.set $m1 (f64x2.pmin (local.get $s0) (local.get $z)))
+        (local.set $l (f64x2.mul (local.get $m1)
+          (f64x2.sub (local.get $z) (f64x2.mul (local.get $half) (local.get $m1)))))
         (local.set $lo1 (f64x2.add (local.get $lo1) (local.get $l)))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
@@ -1637,15 +1629,17 @@
         (local.set $at (i32.shl (local.get $i) (i32.const 3)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
-        ;; d = x - y ; z = |d| ; l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta)
-        ;; p0 = delta, p1 = 0.5 * delta
+        ;; d = x - y ; z = |d| ; l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta), as
+        ;; m (z - 0.5 m) with m = z < delta ? z : delta (pmin, one instruction where min takes
+        ;; several), the same bits in four operations: where z < delta it is z (z - 0.5 z) =
+        ;; z (0.5 z) (z - 0.5 z is exact where 0.5 z is; where 0.5 z is not, z is below 2^-125, or
+        ;; 2^-1021, and both products round to 0), else the linear branch (a nan z takes it, as
+        ;; in the formula) ; p0 = delta
         (local.set $d (f64x2.sub (local.get $x) (local.get $y)))
         (local.set $z (f64x2.abs (local.get $d)))
-        (local.set $l (v128.bitselect
-          (f64x2.mul (f64x2.mul (local.get $half) (local.get $z)) (local.get $z))
-          (f64x2.mul (local.get $s0)
-            (f64x2.sub (local.get $z) (local.get $s1)))
-          (f64x2.lt (local.get $z) (local.get $s0))))
+        (local.set $m1 (f64x2.pmin (local.get $s0) (local.get $z)))
+        (local.set $l (f64x2.mul (local.get $m1)
+          (f64x2.sub (local.get $z) (f64x2.mul (local.get $half) (local.get $m1)))))
         (local.set $l (v128.and (local.get $l) (i64x2.lt_s (v128.const i64x2 0 1)
           (i64x2.splat (i64.extend_i32_s (i32.sub (local.get $n) (local.get $i)))))))
         (local.set $lo (f64x2.add (local.get $lo) (local.get $l)))
@@ -1676,15 +1670,17 @@
         (local.set $at (i32.shl (local.get $i) (i32.const 3)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
-        ;; d = x - y ; z = |d| ; l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta)
-        ;; p0 = delta, p1 = 0.5 * delta
+        ;; d = x - y ; z = |d| ; l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta), as
+        ;; m (z - 0.5 m) with m = z < delta ? z : delta (pmin, one instruction where min takes
+        ;; several), the same bits in four operations: where z < delta it is z (z - 0.5 z) =
+        ;; z (0.5 z) (z - 0.5 z is exact where 0.5 z is; where 0.5 z is not, z is below 2^-125, or
+        ;; 2^-1021, and both products round to 0), else the linear branch (a nan z takes it, as
+        ;; in the formula) ; p0 = delta
         (local.set $d (f64x2.sub (local.get $x) (local.get $y)))
         (local.set $z (f64x2.abs (local.get $d)))
-        (local.set $l (v128.bitselect
-          (f64x2.mul (f64x2.mul (local.get $half) (local.get $z)) (local.get $z))
-          (f64x2.mul (local.get $s0)
-            (f64x2.sub (local.get $z) (local.get $s1)))
-          (f64x2.lt (local.get $z) (local.get $s0))))
+        (local.set $m1 (f64x2.pmin (local.get $s0) (local.get $z)))
+        (local.set $l (f64x2.mul (local.get $m1)
+          (f64x2.sub (local.get $z) (f64x2.mul (local.get $half) (local.get $m1)))))
         ;; g = d <= -delta ? -outer : d >= delta ? outer : norm * d * gradOutput
         ;; p2 = norm, p3 = gradOutput, outer = norm * gradOutput * delta
         (local.set $z (f64x2.mul (f64x2.mul (local.get $s2)
@@ -1702,15 +1698,17 @@
         (local.set $at (i32.add (local.get $at) (i32.const 16)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
-        ;; d = x - y ; z = |d| ; l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta)
-        ;; p0 = delta, p1 = 0.5 * delta
+        ;; d = x - y ; z = |d| ; l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta), as
+        ;; m (z - 0.5 m) with m = z < delta ? z : delta (pmin, one instruction where min takes
+        ;; several), the same bits in four operations: where z < delta it is z (z - 0.5 z) =
+        ;; z (0.5 z) (z - 0.5 z is exact where 0.5 z is; where 0.5 z is not, z is below 2^-125, or
+        ;; 2^-1021, and both products round to 0), else the linear branch (a nan z takes it, as
+        ;; in the formula) ; p0 = delta
         (local.set $d (f64x2.sub (local.get $x) (local.get $y)))
         (local.set $z (f64x2.abs (local.get $d)))
-        (local.set $l (v128.bitselect
-          (f64x2.mul (f64x2.mul (local.get $half) (local.get $z)) (local.get $z))
-          (f64x2.mul (local.get $s0)
-            (f64x2.sub (local.get $z) (local.get $s1)))
-          (f64x2.lt (local.get $z) (local.get $s0))))
+        (local.set $m1 (f64x2.pmin (local.get $s0) (local.get $z)))
+        (local.set $l (f64x2.mul (local.get $m1)
+          (f64x2.sub (local.get $z) (f64x2.mul (local.get $half) (local.get $m1)))))
         ;; g = d <= -delta ? -outer : d >= delta ? outer : norm * d * gradOutput
         ;; p2 = norm, p3 = gradOutput, outer = norm * gradOutput * delta
         (local.set $z (f64x2.mul (f64x2.mul (local.get $s2)
@@ -1734,15 +1732,17 @@
         (local.set $at (i32.shl (local.get $i) (i32.const 3)))
         (local.set $x (v128.load (i32.add (local.get $a) (local.get $at))))
         (local.set $y (v128.load (i32.add (local.get $b) (local.get $at))))
-        ;; d = x - y ; z = |d| ; l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta)
-        ;; p0 = delta, p1 = 0.5 * delta
+        ;; d = x - y ; z = |d| ; l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta), as
+        ;; m (z - 0.5 m) with m = z < delta ? z : delta (pmin, one instruction where min takes
+        ;; several), the same bits in four operations: where z < delta it is z (z - 0.5 z) =
+        ;; z (0.5 z) (z - 0.5 z is exact where 0.5 z is; where 0.5 z is not, z is below 2^-125, or
+        ;; 2^-1021, and both products round to 0), else the linear branch (a nan z takes it, as
+        ;; in the formula) ; p0 = delta
         (local.set $d (f64x2.sub (local.get $x) (local.get $y)))
         (local.set $z (f64x2.abs (local.get $d)))
-        (local.set $l (v128.bitselect
-          (f64x2.mul (f64x2.mul (local.get $half) (local.get $z)) (local.get $z))
-          (f64x2.mul (local.get $s0)
-            (f64x2.sub (local.get $z) (local.get $s1)))
-          (f64x2.lt (local.get $z) (local.get $s0))))
+        (local.set $m1 (f64x2.pmin (local.get $s0) (local.get $z)))
+        (local.set $l (f64x2.mul (local.get $m1)
+          (f64x2.sub (local.get $z) (f64x2.mul (local.get $half) (local.get $m1)))))
         ;; g = d <= -delta ? -outer : d >= delta ? outer : norm * d * gradOutput
         ;; p2 = norm, p3 = gradOutput, outer = norm * gradOutput * delta
         (local.set $z (f64x2.mul (f64x2.mul (local.get $s2)

@@ -53,6 +53,14 @@ const CASES: Record<string, { values: Values[]; call: Call }> = {
     values: [withSpecials([...SPECIAL, 0.7, -0.7], wave), wave2],
     call: ([x, y], reduction) => smoothL1Loss(x, y, { reduction, beta: 0.7 }),
   },
+  smoothL1LossBeta1: {
+    values: [withSpecials([...SPECIAL, 0.5, -0.5, 2], wave), wave2],
+    call: ([x, y], reduction) => smoothL1Loss(x, y, { reduction }),
+  },
+  smoothL1LossBeta2: {
+    values: [withSpecials([...SPECIAL, 2, -2], wave), wave2],
+    call: ([x, y], reduction) => smoothL1Loss(x, y, { reduction, beta: 2 }),
+  },
   smoothL1LossBeta0: {
     values: [withSpecials(SPECIAL, wave), withSpecials([0, 1], wave2, 3)],
     call: ([x, y], reduction) => smoothL1Loss(x, y, { reduction, beta: 0 }),
