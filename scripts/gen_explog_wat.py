@@ -150,12 +150,16 @@ def kernel(name, wide, consts, body, extra):
 #               (float32, the same in every lane) or an earlier `let`
 #   a number    a constant
 #   (op, ...)   add sub mul div min max (NaN-propagating, -0 < +0, as Math.min / Math.max),
-#               neg abs, lt gt le ge eq (lane masks), select (mask, then, else)
+#               pmin pmax (pmin(a, b) = b < a ? b : a, pmax(a, b) = a < b ? b : a: one x86
+#               instruction each where min and max take V8 several; Math.min(a, c) is pmin(a, c)
+#               for any constant c, and Math.max(a, c) is pmax(a, c) for a constant c other
+#               than 0), neg abs, lt gt le ge eq (lane masks), select (mask, then, else)
 # A kernel stores whole vectors (up to three elements past n, which the caller leaves room for)
 # and returns the float64 sum of `total` over its n elements (0 without one).
 
 BINARY = {"add": "f32x4.add", "sub": "f32x4.sub", "mul": "f32x4.mul", "div": "f32x4.div",
-          "min": "f32x4.min", "max": "f32x4.max", "lt": "f32x4.lt", "gt": "f32x4.gt",
+          "min": "f32x4.min", "max": "f32x4.max", "pmin": "f32x4.pmin", "pmax": "f32x4.pmax",
+          "lt": "f32x4.lt", "gt": "f32x4.gt",
           "le": "f32x4.le", "ge": "f32x4.ge", "eq": "f32x4.eq"}
 UNARY = {"neg": "f32x4.neg", "abs": "f32x4.abs"}
 
@@ -230,13 +234,13 @@ NAN = float("nan")
 # gradient -gi y; with a log target, e = exp(y): e (y - x), the gradient -(gi e).
 # binary cross-entropy (losses/binary_cross_entropy.ts), no weights: a = log(x), c = log1p(-x),
 # l = (y - 1) max(c, -100) - y max(a, -100); the gradient g (x - y) / max((1 - x) x, eps) / count.
-BCE_LETS = [("logx", ("max", "a", -100)), ("l1m", ("max", "c", -100))]
+BCE_LETS = [("logx", ("pmax", "a", -100)), ("l1m", ("pmax", "c", -100))]
 # multilabel soft margin (losses/multilabel_soft_margin_loss.ts), per element before the row
 # mean, from t = log1p(exp(-|x|)): -(y (min(x, 0) - t) + (1 - y) (min(-x, 0) - t)); the input's
 # gradient for the row gradient gl from e = exp(-|x|), q = e / (1 + e): logsigmoid's backward
 # at x and at -x, (u < 0 ? 1 - q : q) times -gl y and -gl (1 - y).
-MLSM_TERM = ("neg", ("add", ("mul", "y", ("sub", ("min", "x", 0.0), "t")),
-                          ("mul", ("sub", 1.0, "y"), ("sub", ("min", ("neg", "x"), 0.0), "t"))))
+MLSM_TERM = ("neg", ("add", ("mul", "y", ("sub", ("pmin", "x", 0.0), "t")),
+                          ("mul", ("sub", 1.0, "y"), ("sub", ("pmin", ("neg", "x"), 0.0), "t"))))
 MLSM_Q = [("q", ("div", "e", ("add", 1.0, "e"))), ("ga", ("neg", "gl")),
           ("ca", ("mul", "ga", "y")), ("cb", ("mul", "ga", ("sub", 1.0, "y")))]
 MLSM_GRAD = ("add",
@@ -248,7 +252,7 @@ LOSS_KERNELS = "".join([
                total=("sub", ("mul", ("sub", "y", 1), "l1m"), ("mul", "y", "logx"))),
     f32_kernel("bce_grad_f32", ["x", "y", "g"], ["go", "eps", "count"], stores=[
         ("g", ("div", ("div", ("mul", "go", ("sub", "x", "y")),
-                       ("max", ("mul", ("sub", 1, "x"), "x"), "eps")), "count"))]),
+                       ("pmax", ("mul", ("sub", 1, "x"), "x"), "eps")), "count"))]),
     f32_kernel("neg_f32", ["x", "a"], stores=[("a", ("neg", "x"))]),
     f32_kernel("kl_sum_f32", ["x", "y", "a"],
                total=("sub", ("select", ("eq", "y", 0), 0, ("mul", "y", "a")), ("mul", "y", "x"))),
@@ -743,10 +747,11 @@ SOFT_MARGIN = {"arg": "z", "out": "e", "post": [("u", ("add", 1.0, "e"))], "log"
 SOFT_MARGIN_GRAD = ("gx", ("mul", ("div", ("mul", ("mul", "y", "e"), "nn"), "u"), "go"))
 # binary cross-entropy with logits, no weights (losses/binary_cross_entropy_with_logits.ts):
 # a = exp(-|x|), c = log(1 + a) (nan at x = -inf), l = (1 - y) x + max(-x, 0) + c; the gradient
-# from e = exp(-x): (1 / (1 + e) - y) go / count
+# from e = exp(-x): (1 / (1 + e) - y) go / count. max(-x, 0) as pmax(-x, 0), which is -0 where
+# Math.max gives +0 (x = +0), where c = log 2 then makes l the same.
 BCE_LOGITS = exp_then("z", "a", [("u", ("select", ("eq", "x", -INF), NAN, ("add", 1.0, "a")))],
                       ("u", "c"), [("l", ("add", ("add", ("mul", ("sub", 1.0, "y"), "x"),
-                                                  ("max", ("neg", "x"), 0.0)), "c"))])
+                                                  ("pmax", ("neg", "x"), 0.0)), "c"))])
 BCE_LOGITS_GRAD = exp_then("z", "e", [
     ("gx", ("div", ("mul", ("sub", ("div", 1.0, ("add", 1.0, "e")), "y"), "go"), "count"))])
 # Poisson NLL, log input (losses/poisson_nll_loss.ts): e = exp(x), l = e - y x; the gradient
