@@ -194,11 +194,8 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions =
       // (N, C) rows without weights, one factor for all: -1 · 1 · scale at each plain target,
       // read from the int64 halves as the forward read them (a target changed since is checked
       // again); the rest, from the first target that is not plain, as every other case
-      const classes = layout.lanes.size;
       const halves = int32Halves(cpuStorage(target) as BigInt64Array) as Int32Array;
-      first = plainTargets(halves, classes, ignoreIndex);
-      const v = -1 * scale(0);
-      for (let j = 0, at = 0; j < first; j++, at += classes) gx[at + halves[2 * j]] += v;
+      first = addPlainGrad(gx, halves, layout.lanes.size, ignoreIndex, -1 * scale(0));
     }
     if (first < target.numel) addNllGrad(gx, layout, indices(), w, scale, -1, first);
     return [new Tensor(gx, input.shape, dtype)];
@@ -224,12 +221,10 @@ function nllTotals(
   const { size: classes, inner } = layout.lanes;
   const src = cpuStorage(target) as BigInt64Array;
   const halves = int32Halves(src) as Int32Array;
-  let loss = 0;
   if (w === null && inner === 1) {
     // (N, C) rows without weights: each loss is -x exactly (a weight of 1 rounds nothing);
     // the first target that is not plain hands over to the loop below
-    const plain = plainTargets(halves, classes, ignoreIndex);
-    for (let j = 0, at = 0; j < plain; j++, at += classes) loss -= x[at + halves[2 * j]];
+    const { rows: plain, loss } = plainLoss(x, halves, classes, ignoreIndex);
     if (plain === src.length) return { loss, totalWeight: plain };
     // the rest, from the first target that is ignored, out of range or past int32, summed on
     // in the same order
@@ -239,16 +234,54 @@ function nllTotals(
 }
 
 /**
- * How many targets from the first are plain: a value in [0, classes) that is not
- * `ignoreIndex`, read from the int64 target's int32 halves (`int32Halves`) without BigInt.
+ * Whether a target read from the int64 target's int32 halves (`int32Halves`, without BigInt)
+ * is plain: a value in [0, classes) that is not `ignoreIndex`.
  */
-function plainTargets(halves: Int32Array, classes: number, ignoreIndex: number): number {
+function isPlain(lo: number, hi: number, classes: number, ignoreIndex: number): boolean {
+  return hi === 0 && lo >= 0 && lo < classes && lo !== ignoreIndex;
+}
+
+/**
+ * For (N, C) rows, from the first row up to the first target that is not plain, checked and
+ * read in one pass: how many rows that is, and the float64 sum of -x at their targets.
+ */
+function plainLoss(
+  x: FloatArray,
+  halves: Int32Array,
+  classes: number,
+  ignoreIndex: number,
+): { rows: number; loss: number } {
   const n = halves.length >> 1;
-  for (let j = 0; j < n; j++) {
+  let loss = 0;
+  let j = 0;
+  for (let at = 0; j < n; j++, at += classes) {
     const lo = halves[2 * j];
-    if (halves[2 * j + 1] !== 0 || lo < 0 || lo >= classes || lo === ignoreIndex) return j;
+    if (!isPlain(lo, halves[2 * j + 1], classes, ignoreIndex)) break;
+    loss -= x[at + lo];
   }
-  return n;
+  return { rows: j, loss };
+}
+
+/**
+ * For (N, C) rows, adds `v` at each row's target of `grad` from the first row up to the first
+ * target that is not plain, checked as {@linkcode plainLoss} checks it; returns how many rows
+ * that is.
+ */
+function addPlainGrad(
+  grad: FloatArray,
+  halves: Int32Array,
+  classes: number,
+  ignoreIndex: number,
+  v: number,
+): number {
+  const n = halves.length >> 1;
+  let j = 0;
+  for (let at = 0; j < n; j++, at += classes) {
+    const lo = halves[2 * j];
+    if (!isPlain(lo, halves[2 * j + 1], classes, ignoreIndex)) break;
+    grad[at + lo] += v;
+  }
+  return j;
 }
 
 /**
