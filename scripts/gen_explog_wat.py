@@ -389,8 +389,9 @@ LOG1P32 = [
 # (neither of the cases ku >= 2 and ku >= 25), x is not below sqrt(2)/2 - 1, and of the
 # result's selects only the one for x below 2^-24 can pass: these give log1p32's bits with
 # about fifteen operations fewer. A fused kernel takes them for the exp of steps no greater
-# than 0 that all lie in [-87, 88] (exp_then with log1p, losses/_cpu/math32_test.ts checks the
-# bits over (0, 1]).
+# than 0 that all lie in [-87, 88] (exp_then with log1p). The bits are checked through
+# multilabel soft margin's fused kernel, against log1p32 over every 2039th float32
+# (losses/multilabel_soft_margin_loss_test.ts).
 LOG1P32_UNIT = [
     ("u", ("add", 1.0, "x")),
     ("iu", ("iadd", ("bits", "u"), ("i", 0x3f800000 - 0x3f3504f3))),
