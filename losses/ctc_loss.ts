@@ -16,10 +16,12 @@ import {
   type Reduction,
   type Rounder,
   rounder,
+  takeFloat,
 } from "./_core/reduction.ts";
 import { isArrayValue } from "./_core/describe.ts";
 import { cpuStorage, formatShape, isTensor, Tensor } from "./_core/tensor.ts";
 import { ctcLossWebgpu, hostValues } from "./_webgpu/ctc_loss.ts";
+import { ctcAlphaLanes } from "./_cpu/ctc_rows.ts";
 import { BOOLEAN, INTEGER, type OptionSpec, parseOptions } from "./_core/options.ts";
 
 /** Options for {@linkcode ctcLoss} and {@linkcode CTCLoss}. */
@@ -78,6 +80,8 @@ interface CtcProblem {
   labels: Int32Array[];
   /** Rounds each step to the dtype, as torch computes in `scalar_t`. */
   r: Rounder;
+  /** float32: the alpha rows after the first in WebAssembly lanes (`_cpu/ctc_rows.ts`). */
+  lanes: ReturnType<typeof ctcAlphaLanes> | null;
 }
 
 /**
@@ -150,6 +154,12 @@ function ctcAlpha(p: CtcProblem, b: number, alpha: FloatArray): number {
   const { prime, skip } = extended(labels, blank);
   const stride = p.batch * p.classes;
   const row0 = b * p.classes;
+  if (p.lanes !== null) {
+    // float32: the same recursion with exp32 and log32, four positions a vector
+    const first: [number, number] = [lp[row0 + blank], width > 1 ? lp[row0 + prime[1]] : NEG_INF];
+    p.lanes(b, prime, skip, steps, first, alpha as Float32Array);
+    return alphaLoss(alpha, steps, width, r);
+  }
   alpha.fill(NEG_INF, 0, width);
   alpha[0] = lp[row0 + blank];
   if (labels.length > 0) alpha[1] = lp[row0 + labels[0]];
@@ -165,8 +175,13 @@ function ctcAlpha(p: CtcProblem, b: number, alpha: FloatArray): number {
     cur += width;
     row += stride;
   }
+  return alphaLoss(alpha, steps, width, r);
+}
+
+/** The negative log-likelihood from the last of `steps` alpha rows of `width` positions. */
+function alphaLoss(alpha: FloatArray, steps: number, width: number, r: Rounder): number {
   const last = (steps - 1) * width;
-  if (labels.length === 0) return -alpha[last];
+  if (width === 1) return -alpha[last];
   return -logSum2(alpha[last + width - 1], alpha[last + width - 2], r);
 }
 
@@ -369,6 +384,15 @@ export function ctcLoss(
     targetLengths: tls,
     labels,
     r: rounder(dtype),
+    lanes: dtype === "float32"
+      ? ctcAlphaLanes(
+        cpuStorage(logProbs) as Float32Array,
+        steps,
+        batch,
+        classes,
+        Math.max(1, ...labels.map((l) => 2 * l.length + 1)),
+      )
+      : null,
   };
   const r = problem.r;
   const nlls = new Float64Array(batch);
@@ -376,9 +400,10 @@ export function ctcLoss(
   const keep = logProbs.requiresGrad;
   const alphas: FloatArray[] = [];
   const sizes = labels.map((l, b) => ils[b] * (2 * l.length + 1));
-  const shared = keep ? null : floatStorage(dtype, Math.max(0, ...sizes));
+  // every element is written (the first row filled, the others computed): storage as it comes
+  const shared = keep ? null : takeFloat(dtype, Math.max(0, ...sizes));
   for (let b = 0; b < batch; b++) {
-    const alpha = shared ?? floatStorage(dtype, sizes[b]);
+    const alpha = shared ?? takeFloat(dtype, sizes[b]);
     nlls[b] = ctcAlpha(problem, b, alpha);
     if (keep) alphas.push(alpha);
   }

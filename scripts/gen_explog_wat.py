@@ -1056,6 +1056,124 @@ def short_rows(fast4, slow4):
         (br $group)))))"""
 
 
+# CTC's alpha recursion (losses/ctc_loss.ts, float32): per position s of the extended labels,
+# from the last step's a = alpha[s], b = alpha[s - 1], c = alpha[s - 2] where the labels allow
+# the skip (-inf otherwise), torch's log-sum-exp with its maximum m, then + log_probs at the
+# position's class. m is found as the loss file's loop finds it (m = a, then b and c where
+# greater: pmax); where every term is -inf it is 0 (the loop's slow case, which then gives
+# log(0) + 0 = -inf, or nan with a nan term), so the steps need no branch; where m is finite
+# they are the loop's shortcuts' bits (exp(0) is 1, exp(-inf) is 0, log(1) is 0).
+CTC_STEPS = [
+    ("m1", ("pmax", "a", "b")),
+    ("m", ("pmax", "m1", "c")),
+    ("mz", ("select", ("eq", "m", -INF), 0.0, "m")),
+    ("da", ("sub", "a", "mz")), ("db", ("sub", "b", "mz")), ("dc", ("sub", "c", "mz")),
+    *staged(EXP32, "ea", "da", "ea"),
+    *staged(EXP32, "eb", "db", "eb"),
+    *staged(EXP32, "ec", "dc", "ec"),
+    ("sum", ("add", ("add", "ea", "eb"), "ec")),
+    *staged(LOG32, "lg", "sum", "lg"),
+    ("out", ("add", ("add", "lg", "mz"), "lp")),
+]
+
+
+def ctc_alpha_kernel():
+    """wasm/ctc.wat's `ctc_alpha_f32`: CTC's alpha rows 1 to steps - 1 of one sample from row 0,
+    which the caller writes. Rows are `pitch` bytes from `alpha`: two -inf (the caller writes
+    them in every row), then `width` values, then at least three more, which the last vector
+    step writes. Step t reads log_probs at `lp` + t * `stride` (the sample's row of C), each
+    position's class from the int32 `prime`, its skip mask (-1 or 0) from the int32 `skip`, and
+    gathers the log_probs into `lpx`. Four vectors a step while sixteen positions remain, their
+    chains interleaved, then one at a time. Last, the rows' values go to `out`, `width` floats
+    a row, whole vectors (up to three floats past the last row)."""
+    consts = {}
+    body4, body1 = chains(CTC_STEPS, 4, consts), chains(CTC_STEPS, 1, consts)
+    names = list(dict.fromkeys(["a", "b", "c", "lp"] + [n for n, _ in CTC_STEPS]))
+    locals_ = " ".join(f"(local ${p}_{n} v128)" for p in CHAINS for n in names)
+    const_locals = " ".join(f"(local ${v[0]} v128)" for v in consts.values())
+    sets = "".join(f"\n    (local.set ${v[0]} {v[1]})" for v in consts.values())
+
+    def at(base, offset):
+        return f"(v128.load offset={offset} align=4 (i32.add (local.get ${base}) (local.get $off)))"
+
+    def loads(n):
+        return "".join(f"""
+        (local.set ${p}_a {at("prev", 16 * k + 8)})
+        (local.set ${p}_b {at("prev", 16 * k + 4)})
+        (local.set ${p}_c (v128.bitselect {at("prev", 16 * k)} (local.get $ninf) {at("skip", 16 * k)}))
+        (local.set ${p}_lp {at("lpx", 16 * k)})""" for k, p in enumerate(CHAINS[:n]))
+
+    def stores(n):
+        return "".join(f"""
+        (v128.store offset={16 * k + 8} align=4 (i32.add (local.get $cur) (local.get $off)) (local.get ${p}_out))"""
+                       for k, p in enumerate(CHAINS[:n]))
+
+    def positions(n, label):
+        return f"""
+      (block ${label}done (loop ${label}
+        (br_if ${label}done (i32.gt_s (i32.add (local.get $s) (i32.const {4 * n if n > 1 else 1})) (local.get $width))){loads(n)}{body4 if n == 4 else body1}{stores(n)}
+        (local.set $s (i32.add (local.get $s) (i32.const {4 * n})))
+        (local.set $off (i32.add (local.get $off) (i32.const {16 * n})))
+        (br ${label})))"""
+    return f"""
+  (func (export "ctc_alpha_f32") (param $alpha i32) (param $pitch i32) (param $steps i32)
+    (param $width i32) (param $lp i32) (param $stride i32) (param $prime i32) (param $skip i32)
+    (param $lpx i32) (param $out i32)
+    (local $t i32) (local $s i32) (local $off i32) (local $prev i32) (local $cur i32) (local $row i32)
+    (local $ninf v128)
+    {locals_}
+    {const_locals}{sets}
+    (local.set $ninf (v128.const f32x4 -inf -inf -inf -inf))
+    (local.set $t (i32.const 1))
+    (local.set $prev (local.get $alpha))
+    (local.set $row (i32.add (local.get $lp) (local.get $stride)))
+    (block $tdone (loop $tl
+      (br_if $tdone (i32.ge_s (local.get $t) (local.get $steps)))
+      (local.set $cur (i32.add (local.get $prev) (local.get $pitch)))
+      ;; lpx[s] = log_probs[t, class of s]
+      (local.set $s (i32.const 0))
+      (block $gdone (loop $gather
+        (br_if $gdone (i32.ge_s (local.get $s) (local.get $width)))
+        (f32.store (i32.add (local.get $lpx) (i32.shl (local.get $s) (i32.const 2)))
+          (f32.load (i32.add (local.get $row) (i32.shl (i32.load (i32.add (local.get $prime)
+            (i32.shl (local.get $s) (i32.const 2)))) (i32.const 2)))))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br $gather)))
+      (local.set $s (i32.const 0))
+      (local.set $off (i32.const 0)){positions(4, "four")}{positions(1, "one")}
+      (local.set $prev (local.get $cur))
+      (local.set $row (i32.add (local.get $row) (local.get $stride)))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $tl)))
+    ;; the rows without their padding, into out
+    (local.set $t (i32.const 0))
+    (local.set $prev (i32.add (local.get $alpha) (i32.const 8)))
+    (block $cdone (loop $copy
+      (br_if $cdone (i32.ge_s (local.get $t) (local.get $steps)))
+      (local.set $off (i32.const 0))
+      (block $vdone (loop $vec
+        (br_if $vdone (i32.ge_s (local.get $off) (i32.shl (local.get $width) (i32.const 2))))
+        (v128.store align=4 (i32.add (local.get $out) (local.get $off))
+          (v128.load align=4 (i32.add (local.get $prev) (local.get $off))))
+        (local.set $off (i32.add (local.get $off) (i32.const 16)))
+        (br $vec)))
+      (local.set $out (i32.add (local.get $out) (i32.shl (local.get $width) (i32.const 2))))
+      (local.set $prev (i32.add (local.get $prev) (local.get $pitch)))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $copy))))
+"""
+
+
+CTC_HEADER = """;; Generated by scripts/gen_explog_wat.py: edit that, not this file.
+;; CTC's alpha recursion over float32 log-probabilities (losses/_cpu/ctc_rows.ts), in f32x4
+;; lanes over the positions of the extended labels, with exp32's and log32's steps (the float32
+;; exp and log of wasm/explog.wat). Over the kernel arena's memory, as the other kernels.
+(module
+  ;; the maximum is the arena's (ARENA_MAX_PAGES): a shared memory must declare one
+  (import "env" "memory" (memory 1 16385 shared))
+"""
+
+
 ROWS_BEGIN = "  ;; ---- begin: written by scripts/gen_explog_wat.py (exp_rows_f32), edit it there ----\n"
 ROWS_END = "  ;; ---- end of what scripts/gen_explog_wat.py writes ----\n"
 
@@ -1135,7 +1253,9 @@ import pathlib
 import sys
 
 root = pathlib.Path(__file__).resolve().parent.parent
-outputs = {root / "wasm/explog.wat": out, root / "losses/_cpu/generated/math32.ts": ts,
+ctc = globalize_module(CTC_HEADER + ctc_alpha_kernel() + ")\n", "k")
+outputs = {root / "wasm/explog.wat": out, root / "wasm/ctc.wat": ctc,
+           root / "losses/_cpu/generated/math32.ts": ts,
            root / "wasm/softmax.wat": with_exp_rows((root / "wasm/softmax.wat").read_text())}
 if sys.argv[1:] == ["--check"]:
     for target, text in outputs.items():
