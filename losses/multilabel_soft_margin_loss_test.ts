@@ -88,8 +88,10 @@ Deno.test("multilabelSoftMarginLoss() float32 lane kernels give the loop's bits"
     }
   };
   // rows of 10 in blocks of 204, of 31 in blocks of 66 (four rows at a time, then one), of
-  // exactly one block, past a block (the loop), and operands in the kernel arena (4100 × 10)
-  for (const [rows, classes] of [[3, 5], [700, 10], [67, 31], [3, 2048], [5, 3000], [4100, 10]]) {
+  // exactly one block, past a block (the loop), operands in the kernel arena (4100 × 10), and
+  // more rows than a block holds with no classes (every mean 0 / 0)
+  const shapes = [[3, 5], [700, 10], [67, 31], [3, 2048], [5, 3000], [4100, 10], [3000, 0]];
+  for (const [rows, classes] of shapes) {
     const n = rows * classes;
     const xs = new Float32Array(n).map((_, i) =>
       i % 97 === 5 ? specials[(i / 97 | 0) % specials.length] : 4 * Math.sin(i * 1.3)

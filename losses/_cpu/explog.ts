@@ -137,7 +137,7 @@ export function blockLoss32(
  * `fround(fround(s) / cols)`, `s` the float64 sum of row `r`'s `cols` terms in order (the
  * loss files' loop), for the `out.length` rows of the operands. Operands are read as
  * {@linkcode blockLoss32} reads them; `step` writes a block's `n` terms (whole rows) to
- * `at[3]`, and the kernels' `row_means_f32` takes their means. `cols` is at most
+ * `at[3]`, and the kernels' `row_means_f32` takes their means. `cols` is 0 to
  * {@linkcode BLOCK}.
  */
 export function rowMeans32(
@@ -147,7 +147,8 @@ export function rowMeans32(
   step: (k: LossKernels, at: readonly number[], n: number) => void,
 ): void {
   const { kernels, arrays, at, place } = lossBlocks(operands);
-  const per = Math.floor(BLOCK / cols);
+  // rows a block: their terms fill at most a block, their means too (rows of 0 terms included)
+  const per = Math.floor(BLOCK / Math.max(cols, 1));
   for (let r0 = 0; r0 < out.length; r0 += per) {
     const r1 = Math.min(out.length, r0 + per);
     place(r0 * cols, r1 * cols);
