@@ -265,8 +265,10 @@ export class Tensor {
    * `dispose()` the array belongs to the pool and will be overwritten. Copy what you keep
    * (`.slice()`), or use {@linkcode Tensor.toArray} or {@linkcode Tensor.clone}. A large float
    * tensor's storage (64 KiB and more) may be a view into the kernel arena, a shared WebAssembly
-   * memory: read it through the array, at its `byteOffset`, since `data.buffer` is the whole
-   * arena; and keep the array itself, not only a `subarray()`, for as long as you read it. On
+   * memory, and a small one's (128 bytes or less) a view into a `SharedArrayBuffer` that other
+   * small tensors share: read it through the array, at its `byteOffset`, since `data.buffer` is
+   * the whole arena or slab; and keep the array itself, not only a `subarray()`, for as long as
+   * you read it. On
    * WebGPU it is a new array read back from the GPU.
    *
    * @example Usage
