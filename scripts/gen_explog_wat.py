@@ -656,7 +656,8 @@ def exp_normal_all(step):
                         (v128.and (f32x4.eq {v[2]} {v[2]}) (f32x4.eq {v[3]} {v[3]})))))"""
 
 
-def fused_kernel(name, arrays, scalars, pre, check, slow, fast, stores=(), total=None):
+def fused_kernel(name, arrays, scalars, pre, check, slow, fast, stores=(), total=None,
+                 export=True):
     """`<name>` (the arrays' byte offsets, n, the scalars as float32) -> f64, a whole loss in one
     pass: per element the steps `pre`, then `slow`, reading each array's element by its name and
     each scalar by its own. A step of four vectors whose every lane of `check` (a step of `pre`)
@@ -666,7 +667,8 @@ def fused_kernel(name, arrays, scalars, pre, check, slow, fast, stores=(), total
     leaves room), and returns the float64 sum of the step `total` (0 without one), the vectors
     added in order and lanes past n adding +0: the bits of the separate passes it replaces
     (exp_f32, log_f32, and an f32_kernel's total). Four vectors a step while sixteen elements
-    remain, their chains interleaved, then one vector at a time through `slow`."""
+    remain, their chains interleaved, then one vector at a time through `slow`. Without `export`,
+    a function `$<name>` for the module's own calls."""
     consts = {}
     written = {a for a, _ in stores}
     reads = [a for a in arrays if a not in written]
@@ -707,7 +709,7 @@ def fused_kernel(name, arrays, scalars, pre, check, slow, fast, stores=(), total
     sets = "".join(f"\n    (local.set ${c} (f32x4.splat (local.get ${c}_)))" for c in scalars)
     sets += "".join(f"\n    (local.set ${v[0]} {v[1]})" for v in consts.values())
     return f"""
-  (func (export "{name}") {params} (result f64)
+  (func {f'(export "{name}")' if export else f'${name}'} {params} (result f64)
     (local $i i32) (local $off i32) {locals_}{sets}
     (local.set $lo (f32x4.splat (f32.const -87)))
     (local.set $hi (f32x4.splat (f32.const 88)))
@@ -1178,11 +1180,44 @@ ROWS_BEGIN = "  ;; ---- begin: written by scripts/gen_explog_wat.py (exp_rows_f3
 ROWS_END = "  ;; ---- end of what scripts/gen_explog_wat.py writes ----\n"
 
 
+# log-softmax's backward over float32 rows (losses/_cpu/row_kernels.ts): gx = g - exp(y) c, c the
+# row's float64 sum of g rounded to float32, the exp exp_rows_f32's and the arithmetic
+# grad_rows_f32's (the product, then the difference, each in float32)
+LOG_SOFTMAX_GRAD = exp_then("y", "e", [("gx", ("sub", "g", ("mul", "e", "c")))])
+
+
+def log_softmax_grad_rows_kernel():
+    """wasm/softmax.wat's `log_softmax_grad_rows_f32` (g, y, out, rows, cols, coef): per row r of
+    `cols` float32, out = g - exp(y) c with c = float32(coef[r]) (float64 at coef + 8 r), the exp
+    and the gradient in one pass (fused_kernel's steps, LOG_SOFTMAX_GRAD), instead of exp_rows_f32
+    writing exp(y) and grad_rows_f32 reading it back: the same bits. A row's last vector reads
+    and writes up to three elements past it, as fused_kernel's: the next row's, written after,
+    or the room the caller's layout leaves after the last row."""
+    row = fused_kernel("log_softmax_grad_row", ["g", "y", "out"], ["c"], [], "y",
+                       *LOG_SOFTMAX_GRAD, [("out", "gx")], export=False)
+    step = "".join(f"""
+      (local.set ${a} (i32.add (local.get ${a}) (local.get $bytes)))""" for a in ["g", "y", "out"])
+    return row + f"""
+  (func (export "log_softmax_grad_rows_f32") (param $g i32) (param $y i32) (param $out i32)
+    (param $rows i32) (param $cols i32) (param $coef i32)
+    (local $bytes i32)
+    (local.set $bytes (i32.shl (local.get $cols) (i32.const 2)))
+    (block $done (loop $row
+      (br_if $done (i32.eqz (local.get $rows)))
+      (drop (call $log_softmax_grad_row (local.get $g) (local.get $y) (local.get $out)
+        (local.get $cols) (f32.demote_f64 (f64.load (local.get $coef))))){step}
+      (local.set $coef (i32.add (local.get $coef) (i32.const 8)))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+      (br $row))))
+"""
+
+
 def with_exp_rows(softmax_wat):
-    """wasm/softmax.wat with the text between its two markers replaced by exp_rows_kernel()."""
+    """wasm/softmax.wat with the text between its two markers replaced by exp_rows_kernel() and
+    log_softmax_grad_rows_kernel()."""
     head, rest = softmax_wat.split(ROWS_BEGIN)
     _, tail = rest.split(ROWS_END)
-    text, constants = globalize(exp_rows_kernel(), "rows_k")
+    text, constants = globalize(exp_rows_kernel() + log_softmax_grad_rows_kernel(), "rows_k")
     return head + ROWS_BEGIN + constants + text + ROWS_END + tail
 
 

@@ -202,21 +202,22 @@ export function rowLogSoftmax(x: FloatArray, rows: number, cols: number, out: Fl
 }
 
 type SumRowsFn = (x: number, y: number, rows: number, cols: number, dst: number) => void;
+/** Per row: (g, y or e, out, rows, cols, coef): a row gradient kernel's byte offsets and sizes. */
 type GradRowsFn = (
   g: number,
-  e: number,
+  y: number,
   out: number,
   rows: number,
   cols: number,
   coef: number,
-  softmax: number,
 ) => void;
 
 /**
  * The backward passes of softmax and log-softmax over float32 rows, each per row with a
  * float64 sum rounded to float32, then every element's gradient in float32 steps, as
  * PyTorch's:
- * - `"log_softmax"`: `gx = g - exp(output) · sum(g)`, the exp the row kernels' own;
+ * - `"log_softmax"`: `gx = g - exp(output) · sum(g)`, the exp the row kernels' own, taken in
+ *   the same pass as the gradient;
  * - `"softmax"`: `gx = output · (g - sum(g · output))`.
  *
  * Returns `false`, having done nothing, unless all three arrays are float32: float64 rows
@@ -238,20 +239,18 @@ export function rowSoftmaxGrad(
   const e = kernel().exports;
   const sumRows = e.sum_rows_f32 as SumRowsFn;
   const gradRows = e.grad_rows_f32 as GradRowsFn;
+  const logGradRows = e.log_softmax_grad_rows_f32 as GradRowsFn;
   const softmax = kind === "softmax";
   for (let r0 = 0; r0 < rows; r0 += b.rowsPer) {
     const n = Math.min(b.rowsPer, rows - r0);
     const start = r0 * cols;
     const gAt = kernel().readAt(g, start, n * cols, b.x);
     const yAt = kernel().readAt(output, start, n * cols, b.y);
-    const gxAt = writeAt(b, gx, start, [g, output], false, r0 + n === rows);
+    // log-softmax's kernel stores whole vectors, up to three elements past the rows
+    const gxAt = writeAt(b, gx, start, [g, output], !softmax, r0 + n === rows);
     sumRows(gAt, softmax ? yAt : -1, n, cols, b.coefPtr);
-    if (softmax) gradRows(gAt, yAt, gxAt, n, cols, b.coefPtr, 1);
-    else {
-      // exp(output) into the block (the exp writes past the rows), then the gradient
-      b.exports.expRows(yAt, b.outPtr, n, cols, b.statsPtr, 0);
-      gradRows(gAt, b.outPtr, gxAt, n, cols, b.coefPtr, 0);
-    }
+    if (softmax) gradRows(gAt, yAt, gxAt, n, cols, b.coefPtr);
+    else logGradRows(gAt, yAt, gxAt, n, cols, b.coefPtr);
     copyOut(b, gxAt, gx, start, n * cols);
   }
   return true;

@@ -10,7 +10,7 @@ import { takeStorage } from "../_core/storage.ts";
 import { ownsBlock } from "../_core/arena.ts";
 import { sweep, ulps } from "../_testing/helpers.ts";
 import { vectorMath } from "./explog.ts";
-import { log1p32 } from "./generated/math32.ts";
+import { exp32, log1p32 } from "./generated/math32.ts";
 
 const EDGES_F32 = [
   NaN,
@@ -168,6 +168,55 @@ Deno.test("the backward row kernels are within float32 steps of float64 formulas
           Math.abs(gSm[i] - wantSm) <= smBound + 1e-12 * Math.abs(sm[i]),
           `softmax ${rows}x${cols} at ${i}: ${gSm[i]} against ${wantSm}`,
         );
+      }
+    }
+  }
+});
+
+Deno.test("log-softmax's float32 backward is g - exp32(y) · c in float32 steps, bit for bit", () => {
+  // g in 1/1024ths of small integers, so that every float64 partial sum of a row is exact and
+  // c is the exact row sum rounded to float32, in whatever order the kernel adds; y mostly in
+  // exp's normal range, with rows that leave it (the kernel's slow steps) and specials
+  const specials = [NaN, Infinity, -Infinity, -0, 0, -87.5, -103, -120, 88.5, 90];
+  for (
+    const [rows, cols] of [
+      [1, 1],
+      [3, 3],
+      [2, 5],
+      [4, 15],
+      [2, 16],
+      [3, 17],
+      [5, 33],
+      [2, 1000],
+      [3, 1001],
+      [2, 20000],
+      [70, 250],
+    ]
+  ) {
+    for (const withSpecials of [false, true]) {
+      const g = new Float32Array(rows * cols);
+      const y = new Float32Array(rows * cols);
+      for (let i = 0; i < g.length; i++) {
+        g[i] = (((i * 7919) % 61) - 30) / 1024;
+        y[i] = -12 * Math.abs(Math.sin(i * 0.37)) + 0.5;
+        if (withSpecials && i % 13 === 5) y[i] = specials[(i / 13 | 0) % specials.length];
+      }
+      const gx = new Float32Array(rows * cols).fill(1234);
+      rowSoftmaxGrad("log_softmax", g, y, rows, cols, gx);
+      for (let r = 0; r < rows; r++) {
+        let sum = 0;
+        for (let c = 0; c < cols; c++) sum += g[r * cols + c];
+        const c32 = Math.fround(sum);
+        for (let c = 0; c < cols; c++) {
+          const i = r * cols + c;
+          const want = Math.fround(g[i] - Math.fround(exp32(y[i]) * c32));
+          assert.ok(
+            Object.is(gx[i], want) || (Number.isNaN(gx[i]) && Number.isNaN(want)),
+            `${rows}x${cols}${withSpecials ? " with specials" : ""} at ${i}: ${
+              gx[i]
+            } against ${want} (y = ${y[i]})`,
+          );
+        }
       }
     }
   }
