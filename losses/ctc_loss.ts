@@ -21,7 +21,8 @@ import {
 import { isArrayValue } from "./_core/describe.ts";
 import { cpuStorage, formatShape, isTensor, Tensor } from "./_core/tensor.ts";
 import { ctcLossWebgpu, hostValues } from "./_webgpu/ctc_loss.ts";
-import { ctcAlphaLanes } from "./_cpu/ctc_rows.ts";
+import { ctcLanes } from "./_cpu/ctc_rows.ts";
+import { BLOCK, mathBlock32 } from "./_cpu/explog.ts";
 import { BOOLEAN, INTEGER, type OptionSpec, parseOptions } from "./_core/options.ts";
 
 /** Options for {@linkcode ctcLoss} and {@linkcode CTCLoss}. */
@@ -80,8 +81,11 @@ interface CtcProblem {
   labels: Int32Array[];
   /** Rounds each step to the dtype, as torch computes in `scalar_t`. */
   r: Rounder;
-  /** float32: the alpha rows after the first in WebAssembly lanes (`_cpu/ctc_rows.ts`). */
-  lanes: ReturnType<typeof ctcAlphaLanes> | null;
+  /**
+   * float32: alpha's and beta's rows after the first, and the backward's sums per class, in
+   * WebAssembly lanes (`_cpu/ctc_rows.ts`).
+   */
+  lanes: ReturnType<typeof ctcLanes> | null;
 }
 
 /**
@@ -157,7 +161,7 @@ function ctcAlpha(p: CtcProblem, b: number, alpha: FloatArray): number {
   if (p.lanes !== null) {
     // float32: the same recursion with exp32 and log32, four positions a vector
     const first: [number, number] = [lp[row0 + blank], width > 1 ? lp[row0 + prime[1]] : NEG_INF];
-    p.lanes(b, prime, skip, steps, first, alpha as Float32Array);
+    p.lanes.rows(b, prime, skip, steps, first, alpha as Float32Array);
     return alphaLoss(alpha, steps, width, r);
   }
   alpha.fill(NEG_INF, 0, width);
@@ -185,9 +189,60 @@ function alphaLoss(alpha: FloatArray, steps: number, width: number, r: Rounder):
   return -logSum2(alpha[last + width - 1], alpha[last + width - 2], r);
 }
 
+/**
+ * Beta of one sample (steps × width, row-major, into `beta`): alpha's recursion run from the
+ * last step back, position `s` taking from `s`, `s + 1` and, where the labels allow, `s + 2`
+ * of the step after. float32 runs it in the lanes as alpha with time and the extended labels
+ * reversed (`ctcLanes`), then puts the rows back in order.
+ */
+function ctcBeta(
+  p: CtcProblem,
+  b: number,
+  prime: Int32Array,
+  beta: FloatArray,
+  rows: FloatArray,
+): void {
+  const { r, lp, blank } = p;
+  const steps = p.inputLengths[b];
+  const width = prime.length;
+  const top = width - 1;
+  const stride = p.batch * p.classes;
+  const rowEnd = b * p.classes + (steps - 1) * stride;
+  const last: [number, number] = [
+    lp[rowEnd + blank],
+    width > 1 ? lp[rowEnd + prime[top - 1]] : NEG_INF,
+  ];
+  if (p.lanes !== null) {
+    const reversed = prime.slice().reverse();
+    const skip = new Uint8Array(width);
+    for (let s = 2; s < width; s++) skip[s] = reversed[s] !== reversed[s - 2] ? 1 : 0;
+    p.lanes.rows(b, reversed, skip, steps, last, rows as Float32Array, true);
+    for (let t = 0, back = (steps - 1) * width; t < steps; t++, back -= width) {
+      for (let s = 0; s < width; s++) beta[t * width + s] = rows[back + top - s];
+    }
+    return;
+  }
+  const end = (steps - 1) * width;
+  beta.fill(NEG_INF, end, end + width);
+  beta[end + top] = last[0];
+  if (width > 1) beta[end + top - 1] = last[1];
+  for (let t = steps - 2; t >= 0; t--) {
+    const next = (t + 1) * width;
+    const here = t * width;
+    const row = b * p.classes + t * stride;
+    for (let s = top; s >= 0; s--) {
+      const lb2 = s < top ? beta[next + s + 1] : NEG_INF;
+      const lb3 = s < top - 1 && prime[s + 2] !== prime[s] ? beta[next + s + 2] : NEG_INF;
+      beta[here + s] = r(logSum3(beta[next + s], lb2, lb3, r) + lp[row + prime[s]]);
+    }
+  }
+}
+
 /** Scratch for the backward, sized for the largest sample and shared by all. */
 interface CtcScratch {
   beta: FloatArray;
+  /** float32: the lanes' beta rows, reversed, before they go into `beta`. */
+  reversed: FloatArray;
   collected: FloatArray;
 }
 
@@ -210,35 +265,35 @@ function ctcGradSample(
   const width = 2 * labels.length + 1;
   const top = width - 1;
   const { classes, blank, r, lp } = p;
-  const { prime, skip } = extended(labels, blank);
+  const { prime } = extended(labels, blank);
   const stride = p.batch * classes;
   const row0 = b * classes;
   const beta = scratch.beta;
   const collected = scratch.collected;
   collected.fill(NEG_INF, 0, steps * classes);
   const end = steps - 1;
-  const rowEnd = row0 + end * stride;
-  beta[end * width + top] = lp[rowEnd + blank];
+  ctcBeta(p, b, prime, beta, scratch.reversed);
   collected[end * classes + blank] = r(alpha[end * width + top] + beta[end * width + top]);
   if (labels.length > 0) {
     const cur = labels[labels.length - 1];
-    beta[end * width + top - 1] = lp[rowEnd + cur];
     collected[end * classes + cur] = r(alpha[end * width + top - 1] + beta[end * width + top - 1]);
   }
-  for (let s = 0; s < top - 1; s++) beta[end * width + s] = NEG_INF;
+  if (p.lanes !== null) {
+    p.lanes.collect(
+      alpha as Float32Array,
+      beta as Float32Array,
+      prime,
+      end,
+      collected as Float32Array,
+    );
+    return gradRows32(p, b, nll, collected as Float32Array, g, grad as Float32Array);
+  }
   for (let t = steps - 2; t >= 0; t--) {
-    const next = (t + 1) * width;
     const here = t * width;
-    const row = row0 + t * stride;
     const col = t * classes;
     for (let s = top; s >= 0; s--) {
-      const cur = prime[s];
-      const lb2 = s < top ? beta[next + s + 1] : NEG_INF;
-      const lb3 = s < top - 1 && skip[s + 2] === 1 ? beta[next + s + 2] : NEG_INF;
-      const lb = r(logSum3(beta[next + s], lb2, lb3, r) + lp[row + cur]);
-      beta[here + s] = lb;
-      const ab = r(alpha[here + s] + lb);
-      const k = col + cur;
+      const ab = r(alpha[here + s] + beta[here + s]);
+      const k = col + prime[s];
       // Both are finite or -inf here unless the input holds nan or +inf, and then so does
       // torch's sum: logSum2 keeps its order of operations.
       collected[k] = collected[k] === NEG_INF ? ab : logSum2(collected[k], ab, r);
@@ -252,6 +307,55 @@ function ctcGradSample(
       const z = r(r(collected[col + c] + nll) - x);
       const post = z === NEG_INF ? 0 : r(Math.exp(z));
       grad[row + c] = r(r(r(Math.exp(x)) - post) * g);
+    }
+  }
+}
+
+/**
+ * {@linkcode ctcGradSample}'s last loop for float32, the exps in lanes (exp32, which gives 0
+ * at -inf as the loop's shortcut): `(exp(x) - exp(collected + nll - x)) · g` for every step
+ * and class, a block of them at a time.
+ */
+function gradRows32(
+  p: CtcProblem,
+  b: number,
+  nll: number,
+  collected: Float32Array,
+  g: number,
+  grad: Float32Array,
+): void {
+  const { classes, lp } = p;
+  const fr = Math.fround;
+  const stride = p.batch * classes;
+  const total = p.inputLengths[b] * classes;
+  const block = mathBlock32();
+  const { a: xs, b: zs } = block;
+  for (let e0 = 0; e0 < total; e0 += BLOCK) {
+    const n = Math.min(BLOCK, total - e0);
+    const t0 = Math.floor(e0 / classes);
+    let at = b * classes + t0 * stride + (e0 - t0 * classes);
+    let c = e0 - t0 * classes;
+    for (let i = 0; i < n; i++) {
+      const x = lp[at];
+      xs[i] = x;
+      zs[i] = fr(collected[e0 + i] + nll) - x;
+      at++;
+      if (++c === classes) {
+        c = 0;
+        at += stride - classes;
+      }
+    }
+    block.exp(0, n);
+    block.exp(1, n);
+    at = b * classes + t0 * stride + (e0 - t0 * classes);
+    c = e0 - t0 * classes;
+    for (let i = 0; i < n; i++) {
+      grad[at] = fr(xs[i] - zs[i]) * g;
+      at++;
+      if (++c === classes) {
+        c = 0;
+        at += stride - classes;
+      }
     }
   }
 }
@@ -385,7 +489,7 @@ export function ctcLoss(
     labels,
     r: rounder(dtype),
     lanes: dtype === "float32"
-      ? ctcAlphaLanes(
+      ? ctcLanes(
         cpuStorage(logProbs) as Float32Array,
         steps,
         batch,
@@ -433,6 +537,7 @@ export function ctcLoss(
     const grad = floatStorage(dtype, logProbs.numel);
     const scratch: CtcScratch = {
       beta: floatStorage(dtype, Math.max(0, ...sizes)),
+      reversed: floatStorage(dtype, problem.lanes === null ? 0 : Math.max(0, ...sizes)),
       collected: floatStorage(dtype, steps * classes),
     };
     for (let b = 0; b < batch; b++) {

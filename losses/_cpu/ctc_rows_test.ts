@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ctcAlphaLanes } from "./ctc_rows.ts";
+import { ctcLanes } from "./ctc_rows.ts";
 import { exp32, log32 } from "./generated/math32.ts";
 import { takeStorage } from "../_core/storage.ts";
 import { inArena } from "../_core/arena.ts";
@@ -17,6 +17,15 @@ function logSum3(a: number, b: number, c: number): number {
     return f(f(log32(f(f(exp32(f(a - m)) + exp32(f(b - m))) + exp32(f(c - m))))) + m);
   }
   const sum = f(f(exp32(f(a - m)) + exp32(f(b - m))) + exp32(f(c - m)));
+  return f(f(log32(sum)) + m);
+}
+
+/** torch's two-term log-sum-exp as losses/ctc_loss.ts writes it, with exp32 and log32. */
+function logSum2(a: number, b: number): number {
+  const m = a < b ? b : a;
+  if (m === -Infinity) return a + b;
+  if (!(m < Infinity)) return f(f(log32(f(exp32(f(a - m)) + exp32(f(b - m))))) + m);
+  const sum = f(exp32(f(a - m)) + exp32(f(b - m)));
   return f(f(log32(sum)) + m);
 }
 
@@ -46,6 +55,33 @@ function alphaRows(
   return alpha;
 }
 
+/** The beta rows of one sample, the loss file's backward loop with exp32 and log32. */
+function betaRows(
+  lp: Float32Array,
+  batch: number,
+  classes: number,
+  b: number,
+  prime: Int32Array,
+  steps: number,
+): Float32Array {
+  const width = prime.length;
+  const top = width - 1;
+  const beta = new Float32Array(steps * width).fill(-Infinity);
+  const end = (steps - 1) * width;
+  beta[end + top] = lp[((steps - 1) * batch + b) * classes + prime[top]];
+  if (width > 1) beta[end + top - 1] = lp[((steps - 1) * batch + b) * classes + prime[top - 1]];
+  for (let t = steps - 2; t >= 0; t--) {
+    const row = (t * batch + b) * classes;
+    const n = (t + 1) * width;
+    for (let s = top; s >= 0; s--) {
+      const b1 = s < top ? beta[n + s + 1] : -Infinity;
+      const c1 = s < top - 1 && prime[s + 2] !== prime[s] ? beta[n + s + 2] : -Infinity;
+      beta[t * width + s] = f(logSum3(beta[n + s], b1, c1) + lp[row + prime[s]]);
+    }
+  }
+  return beta;
+}
+
 /** Extended labels: blank at even positions, and where the recursion may skip. */
 function extended(labels: number[], blank: number): { prime: Int32Array; skip: Uint8Array } {
   const prime = new Int32Array(2 * labels.length + 1).fill(blank);
@@ -55,7 +91,16 @@ function extended(labels: number[], blank: number): { prime: Int32Array; skip: U
   return { prime, skip };
 }
 
-Deno.test("CTC's float32 alpha in lanes is the loop's recursion with exp32 and log32, bit for bit", () => {
+/** Fails at the first element whose bits differ (every nan counts as the same). */
+function sameBits(got: Float32Array, want: Float32Array, what: string): void {
+  for (let i = 0; i < want.length; i++) {
+    if (!Object.is(got[i], want[i]) && !(Number.isNaN(got[i]) && Number.isNaN(want[i]))) {
+      assert.fail(`${what}[${i}]: ${got[i]} against ${want[i]}`);
+    }
+  }
+}
+
+Deno.test("CTC's float32 alpha and beta in lanes are the loop's recursions with exp32 and log32, bit for bit", () => {
   // widths below one vector, between, and past four vectors; a target with repeats and with
   // the blank; -inf, +inf and nan among the log-probabilities; shorter inputs; in the arena
   // (a large input) and out of it
@@ -80,20 +125,33 @@ Deno.test("CTC's float32 alpha in lanes is the loop's recursion with exp32 and l
       lp[(t * batch + b) * classes + c] = v;
     }
     const widest = Math.max(...targets.map((l) => 2 * l.length + 1));
-    const run = ctcAlphaLanes(lp, steps, batch, classes, widest);
+    const run = ctcLanes(lp, steps, batch, classes, widest).rows;
     for (let b = 0; b < targets.length; b++) {
       for (const length of [steps, 1, 20]) {
         const { prime, skip } = extended(targets[b], 0);
         const want = alphaRows(lp, batch, classes, b, prime, skip, length);
         const got = new Float32Array(length * prime.length);
         run(b, prime, skip, length, [want[0], prime.length > 1 ? want[1] : -Infinity], got);
-        for (let i = 0; i < want.length; i++) {
-          if (!Object.is(got[i], want[i]) && !(Number.isNaN(got[i]) && Number.isNaN(want[i]))) {
-            assert.fail(
-              `${size} sample ${b}, length ${length}, alpha[${i}]: ${got[i]} against ${want[i]}`,
-            );
-          }
-        }
+        sameBits(got, want, `${size} sample ${b}, length ${length}, alpha`);
+        // beta: the same kernel over the steps from the last, the extended labels reversed;
+        // its rows come out with time and positions reversed
+        const width = prime.length;
+        const wantBeta = betaRows(lp, batch, classes, b, prime, length);
+        const reversed = extended(targets[b].toReversed(), 0);
+        const last = (length - 1) * width;
+        run(
+          b,
+          reversed.prime,
+          reversed.skip,
+          length,
+          [
+            wantBeta[last + width - 1],
+            width > 1 ? wantBeta[last + width - 2] : -Infinity,
+          ],
+          got,
+          true,
+        );
+        sameBits(got.reverse(), wantBeta, `${size} sample ${b}, length ${length}, beta`);
       }
     }
   }
@@ -125,4 +183,101 @@ Deno.test("ctcLoss() float32 takes the lanes' alpha: its loss is the reference r
     const want = -f(f(Math.log(f(f(Math.exp(f(x - m))) + f(Math.exp(f(y - m)))))) + m);
     assert.equal(nll[b], want, `sample ${b}`);
   }
+});
+
+Deno.test("ctcLoss() float32 gradient is the reference backward with exp32 and log32, bit for bit", async () => {
+  // the loss file's backward written out: beta, the collected alpha·beta per class (logSum2,
+  // from the last position to the first), then (exp(x) - exp(collected + nll - x)) · g; with
+  // repeats, the blank inside a target, an empty target, a shorter input, more classes than a
+  // block of the exp, and -inf, +inf and nan among the log-probabilities
+  const fr = Math.fround;
+  for (
+    const [steps, classes, labels, lengths] of [
+      [30, 5, [[1, 2, 2, 4], [3], [4, 3, 2, 1, 4, 3], []], [30, 30, 17, 9]],
+      [9, 2500, [[7, 2400, 7], [0, 5]], [9, 6]],
+    ] as [number, number, number[][], number[]][]
+  ) {
+    const batch = labels.length;
+    const lp = new Float32Array(steps * batch * classes).map((_, i) =>
+      fr(-0.1 - 2.5 * Math.abs(Math.cos(i * 1.3)))
+    );
+    if (classes === 5) {
+      for (const [t, b, c, v] of [[4, 0, 2, -Infinity], [7, 1, 3, Infinity], [11, 2, 4, NaN]]) {
+        lp[(t * batch + b) * classes + c] = v;
+      }
+    }
+    const widest = Math.max(...labels.map((l) => l.length));
+    const targets = new BigInt64Array(batch * widest);
+    labels.forEach((l, b) => l.forEach((v, i) => targets[b * widest + i] = BigInt(v)));
+    const x = tensor(lp, { shape: [steps, batch, classes], requiresGrad: true });
+    const loss = ctcLoss(
+      x,
+      tensor(targets, { shape: [batch, widest] }),
+      lengths,
+      labels.map((l) => l.length),
+      { reduction: "sum", blank: 0 },
+    );
+    loss.backward();
+    const got = await x.grad!.data() as Float32Array;
+    const want = new Float32Array(lp.length);
+    for (let b = 0; b < batch; b++) {
+      const { prime, skip } = extended(labels[b], 0);
+      const width = prime.length;
+      const top = width - 1;
+      const length = lengths[b];
+      const alpha = alphaRows(lp, batch, classes, b, prime, skip, length);
+      const beta = betaRows(lp, batch, classes, b, prime, length);
+      const end = (length - 1) * width;
+      const nll = width === 1
+        ? -alpha[end]
+        : -logSum2(alpha[end + width - 1], alpha[end + width - 2]);
+      const collected = new Float32Array(length * classes).fill(-Infinity);
+      const endRow = (length - 1) * classes;
+      collected[endRow] = fr(alpha[end + top] + beta[end + top]);
+      if (width > 1) {
+        collected[endRow + prime[top - 1]] = fr(alpha[end + top - 1] + beta[end + top - 1]);
+      }
+      for (let t = length - 2; t >= 0; t--) {
+        for (let s = top; s >= 0; s--) {
+          const ab = fr(alpha[t * width + s] + beta[t * width + s]);
+          const k = t * classes + prime[s];
+          collected[k] = collected[k] === -Infinity ? ab : logSum2(collected[k], ab);
+        }
+      }
+      for (let t = 0; t < length; t++) {
+        for (let c = 0; c < classes; c++) {
+          const v = lp[(t * batch + b) * classes + c];
+          const z = fr(fr(collected[t * classes + c] + nll) - v);
+          want[(t * batch + b) * classes + c] = fr(exp32(v) - exp32(z));
+        }
+      }
+    }
+    sameBits(got, want, `${steps}x${batch}x${classes} gradient`);
+  }
+});
+
+Deno.test("CTC's collect in lanes is the loop's logSum2 chain with exp32 and log32 on every pair of specials", () => {
+  // alpha takes values from a list of specials and ordinary numbers, beta is 0, so that the
+  // chains of each class meet every pair: -inf, +inf, nan, signed zeros, ties, far apart
+  const values = [-Infinity, Infinity, NaN, 0, -0, -1.5, -1.5, -3, -100, -200, 2, 80, -0.25];
+  const [steps, classes] = [61, 4];
+  const labels = [1, 3, 1, 1, 2, 1, 3, 3];
+  const { prime } = extended(labels, 0);
+  const width = prime.length;
+  const alpha = new Float32Array(steps * width).map((_, i) => values[(i * 7 + (i >> 3)) % 13]);
+  const beta = new Float32Array(steps * width);
+  const lanes = ctcLanes(new Float32Array(steps * classes), steps, 1, classes, width);
+  const end = steps - 1;
+  const got = new Float32Array(steps * classes).fill(1234);
+  lanes.collect(alpha, beta, prime, end, got);
+  const want = new Float32Array(steps * classes).fill(1234);
+  for (let t = 0; t < end; t++) {
+    for (const c of new Set(prime)) want[t * classes + c] = -Infinity;
+    for (let s = width - 1; s >= 0; s--) {
+      const ab = f(alpha[t * width + s] + beta[t * width + s]);
+      const k = t * classes + prime[s];
+      want[k] = want[k] === -Infinity ? ab : logSum2(want[k], ab);
+    }
+  }
+  sameBits(got, want, "collected");
 });
