@@ -488,16 +488,25 @@ export function ctcLoss(
     targetLengths: tls,
     labels,
     r: rounder(dtype),
-    lanes: dtype === "float32"
-      ? ctcLanes(
-        cpuStorage(logProbs) as Float32Array,
-        steps,
-        batch,
-        classes,
-        Math.max(1, ...labels.map((l) => 2 * l.length + 1)),
-      )
-      : null,
+    lanes: null,
   };
+  // float32: the lanes over the module's scratch, laid out (and the log-probabilities copied
+  // in, when they live outside the arena) anew for the forward and again for the backward,
+  // since another call may use the same scratch in between
+  const withLanes = (): CtcProblem =>
+    dtype === "float32"
+      ? {
+        ...problem,
+        lanes: ctcLanes(
+          problem.lp as Float32Array,
+          steps,
+          batch,
+          classes,
+          Math.max(1, ...labels.map((l) => 2 * l.length + 1)),
+        ),
+      }
+      : problem;
+  const forward = withLanes();
   const r = problem.r;
   const nlls = new Float64Array(batch);
   // alpha of every sample, kept for the backward; without it one buffer serves them all
@@ -508,7 +517,7 @@ export function ctcLoss(
   const shared = keep ? null : takeFloat(dtype, Math.max(0, ...sizes));
   for (let b = 0; b < batch; b++) {
     const alpha = shared ?? takeFloat(dtype, sizes[b]);
-    nlls[b] = ctcAlpha(problem, b, alpha);
+    nlls[b] = ctcAlpha(forward, b, alpha);
     if (keep) alphas.push(alpha);
   }
   const losses = floatStorage(dtype, batch);
@@ -535,9 +544,10 @@ export function ctcLoss(
   const node = record(gradFn, [logProbs], (gradOutput) => {
     const g = cpuStorage(gradOutput) as FloatArray;
     const grad = floatStorage(dtype, logProbs.numel);
+    const backward = withLanes();
     const scratch: CtcScratch = {
       beta: floatStorage(dtype, Math.max(0, ...sizes)),
-      reversed: floatStorage(dtype, problem.lanes === null ? 0 : Math.max(0, ...sizes)),
+      reversed: floatStorage(dtype, backward.lanes === null ? 0 : Math.max(0, ...sizes)),
       collected: floatStorage(dtype, steps * classes),
     };
     for (let b = 0; b < batch; b++) {
@@ -547,7 +557,7 @@ export function ctcLoss(
         : reduction === "sum"
         ? g[0]
         : r(r(g[0] / batch) / Math.max(tls[b], 1));
-      ctcGradSample(problem, b, nlls[b], alphas[b], gb, grad, scratch);
+      ctcGradSample(backward, b, nlls[b], alphas[b], gb, grad, scratch);
     }
     return [new Tensor(grad, logProbs.shape, dtype)];
   });

@@ -282,3 +282,31 @@ Deno.test("CTC's collect in lanes is the loop's logSum2 chain with exp32 and log
   }
   sameBits(got, want, "collected");
 });
+
+Deno.test("ctcLoss() float32: another call between a loss and its backward leaves the gradient as it was", async () => {
+  // both small (their log-probabilities are copied into the kernels' scratch, which the two
+  // calls share); the second one's forward runs before the first one's backward
+  const [steps, batch, classes] = [12, 2, 4];
+  const make = (phase: number) =>
+    tensor(
+      new Float32Array(steps * batch * classes).map((_, i) =>
+        f(-0.2 - 2 * Math.abs(Math.sin(i * 0.9 + phase)))
+      ),
+      { shape: [steps, batch, classes], requiresGrad: true },
+    );
+  const targets = tensor(new BigInt64Array([1n, 2n, 3n, 1n, 1n, 0n]), { shape: [batch, 3] });
+  const loss = (x: ReturnType<typeof make>) => ctcLoss(x, targets, [steps, steps], [3, 2]);
+  const alone = make(0);
+  loss(alone).backward();
+  const first = make(0);
+  const pending = loss(first);
+  const other = make(1.7);
+  loss(other).backward();
+  pending.backward();
+  assert.ok(alone.grad !== null && first.grad !== null);
+  sameBits(
+    await first.grad.data() as Float32Array,
+    await alone.grad.data() as Float32Array,
+    "gradient",
+  );
+});
