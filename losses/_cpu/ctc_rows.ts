@@ -64,6 +64,9 @@ export type CtcCollectFn = (
  *   class `c` among `prime`, `collected[t * classes + c]`: the loss file's log-sum of
  *   `alpha + beta` over the positions of class `c`, from the last position to the first (its
  *   logSum2 with exp32 and log32), four steps a vector. Other entries are left as they are.
+ *
+ * Both work in the module's one scratch, where this call lays out its views (and copies `lp`
+ * when it does not live in the arena): they are valid until the next call of `ctcLanes`.
  */
 export function ctcLanes(
   lp: Float32Array,
