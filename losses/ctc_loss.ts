@@ -213,10 +213,9 @@ function ctcBeta(
     width > 1 ? lp[rowEnd + prime[top - 1]] : NEG_INF,
   ];
   if (p.lanes !== null) {
-    const reversed = prime.slice().reverse();
-    const skip = new Uint8Array(width);
-    for (let s = 2; s < width; s++) skip[s] = reversed[s] !== reversed[s - 2] ? 1 : 0;
-    p.lanes.rows(b, reversed, skip, steps, last, rows as Float32Array, true);
+    // the extended labels of the labels reversed are the extended labels reversed
+    const reversed = extended(p.labels[b].toReversed(), blank);
+    p.lanes.rows(b, reversed.prime, reversed.skip, steps, last, rows as Float32Array, true);
     for (let t = 0, back = (steps - 1) * width; t < steps; t++, back -= width) {
       for (let s = 0; s < width; s++) beta[t * width + s] = rows[back + top - s];
     }
@@ -330,13 +329,15 @@ function gradRows32(
   const total = p.inputLengths[b] * classes;
   const block = mathBlock32();
   const { a: xs, b: zs } = block;
+  // where each element of the block sits in lp and grad (step t, class c: t · stride + c)
+  const where = gradIndices ??= new Int32Array(BLOCK);
+  let at = b * classes;
+  let c = 0;
   for (let e0 = 0; e0 < total; e0 += BLOCK) {
     const n = Math.min(BLOCK, total - e0);
-    const t0 = Math.floor(e0 / classes);
-    let at = b * classes + t0 * stride + (e0 - t0 * classes);
-    let c = e0 - t0 * classes;
     for (let i = 0; i < n; i++) {
       const x = lp[at];
+      where[i] = at;
       xs[i] = x;
       zs[i] = fr(collected[e0 + i] + nll) - x;
       at++;
@@ -347,18 +348,12 @@ function gradRows32(
     }
     block.exp(0, n);
     block.exp(1, n);
-    at = b * classes + t0 * stride + (e0 - t0 * classes);
-    c = e0 - t0 * classes;
-    for (let i = 0; i < n; i++) {
-      grad[at] = fr(xs[i] - zs[i]) * g;
-      at++;
-      if (++c === classes) {
-        c = 0;
-        at += stride - classes;
-      }
-    }
+    for (let i = 0; i < n; i++) grad[where[i]] = fr(xs[i] - zs[i]) * g;
   }
 }
+
+/** {@linkcode gradRows32}'s indices of a block, made on first use. */
+let gradIndices: Int32Array | null = null;
 
 /**
  * Connectionist temporal classification loss, as `torch.nn.functional.ctc_loss`.

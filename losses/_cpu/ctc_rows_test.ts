@@ -29,6 +29,29 @@ function logSum2(a: number, b: number): number {
   return f(f(log32(sum)) + m);
 }
 
+/**
+ * The loss file's collected alpha·beta for steps `t < end` into `collected` (steps × classes):
+ * per step, each class's positions from the last to the first, logSum2 with exp32 and log32.
+ */
+function collectRows(
+  alpha: Float32Array,
+  beta: Float32Array,
+  prime: Int32Array,
+  end: number,
+  classes: number,
+  collected: Float32Array,
+): void {
+  const width = prime.length;
+  for (let t = end - 1; t >= 0; t--) {
+    for (const c of new Set(prime)) collected[t * classes + c] = -Infinity;
+    for (let s = width - 1; s >= 0; s--) {
+      const ab = f(alpha[t * width + s] + beta[t * width + s]);
+      const k = t * classes + prime[s];
+      collected[k] = collected[k] === -Infinity ? ab : logSum2(collected[k], ab);
+    }
+  }
+}
+
 /** The alpha rows of one sample, the loss file's loop with exp32 and log32 (the reference). */
 function alphaRows(
   lp: Float32Array,
@@ -238,13 +261,7 @@ Deno.test("ctcLoss() float32 gradient is the reference backward with exp32 and l
       if (width > 1) {
         collected[endRow + prime[top - 1]] = fr(alpha[end + top - 1] + beta[end + top - 1]);
       }
-      for (let t = length - 2; t >= 0; t--) {
-        for (let s = top; s >= 0; s--) {
-          const ab = fr(alpha[t * width + s] + beta[t * width + s]);
-          const k = t * classes + prime[s];
-          collected[k] = collected[k] === -Infinity ? ab : logSum2(collected[k], ab);
-        }
-      }
+      collectRows(alpha, beta, prime, length - 1, classes, collected);
       for (let t = 0; t < length; t++) {
         for (let c = 0; c < classes; c++) {
           const v = lp[(t * batch + b) * classes + c];
@@ -272,14 +289,7 @@ Deno.test("CTC's collect in lanes is the loop's logSum2 chain with exp32 and log
   const got = new Float32Array(steps * classes).fill(1234);
   lanes.collect(alpha, beta, prime, end, got);
   const want = new Float32Array(steps * classes).fill(1234);
-  for (let t = 0; t < end; t++) {
-    for (const c of new Set(prime)) want[t * classes + c] = -Infinity;
-    for (let s = width - 1; s >= 0; s--) {
-      const ab = f(alpha[t * width + s] + beta[t * width + s]);
-      const k = t * classes + prime[s];
-      want[k] = want[k] === -Infinity ? ab : logSum2(want[k], ab);
-    }
-  }
+  collectRows(alpha, beta, prime, end, classes, want);
   sameBits(got, want, "collected");
 });
 
